@@ -1,0 +1,90 @@
+// Package acctest is the shared acceptance-test harness: provider factories,
+// the pre-check and helpers to compose configurations. Acceptance tests run a
+// real terraform binary (TF_ACC_TERRAFORM_PATH, set by the GNUmakefile)
+// against servers on loopback; nothing on this path is mocked in-process.
+package acctest
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/provider"
+)
+
+// ProviderName is the local name of the provider in test configurations.
+const ProviderName = "rollout"
+
+// ProtoV6ProviderFactories serves the in-tree provider over protocol 6, as
+// main.go does.
+var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	ProviderName: providerserver.NewProtocol6WithError(provider.New("acctest")()),
+}
+
+// PreCheck fails the test when the acceptance environment is incomplete.
+// resource.Test itself skips unless TF_ACC is set; when it is set, a missing
+// Terraform is a failure, never a skip.
+func PreCheck(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		return
+	}
+	p := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if p == "" {
+		t.Fatal("TF_ACC_TERRAFORM_PATH is not set: run acceptance tests through `make testacc` or `make test`, which find Terraform >= 1.5 on PATH or build it into .cache/")
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("TF_ACC_TERRAFORM_PATH=%s: %v", p, err)
+	}
+}
+
+// ConfigCompose joins configuration fragments.
+func ConfigCompose(parts ...string) string {
+	return strings.Join(parts, "\n\n")
+}
+
+// Endpoints are service base URLs for a provider block.
+type Endpoints map[string]string
+
+// ProviderConfig renders a provider block with static test credentials, the
+// given region and endpoints, and extra attributes (raw HCL lines).
+func ProviderConfig(region string, endpoints Endpoints, extra ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "provider %q {\n", ProviderName)
+	fmt.Fprintf(&b, "  region     = %q\n", region)
+	b.WriteString("  access_key = \"AKIDROLLOUTTEST\"\n")
+	b.WriteString("  secret_key = \"rollout-test-secret\"\n")
+	for _, line := range extra {
+		fmt.Fprintf(&b, "  %s\n", line)
+	}
+	if len(endpoints) > 0 {
+		keys := make([]string, 0, len(endpoints))
+		for k := range endpoints {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("  endpoints {\n")
+		for _, k := range keys {
+			fmt.Fprintf(&b, "    %s = %q\n", k, endpoints[k])
+		}
+		b.WriteString("  }\n")
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// ExpectErrorText matches text in Terraform's output even where Terraform
+// wrapped it across lines: each run of spaces in text matches any whitespace.
+func ExpectErrorText(text string) *regexp.Regexp {
+	words := strings.Fields(text)
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	return regexp.MustCompile(strings.Join(words, `\s+`))
+}
