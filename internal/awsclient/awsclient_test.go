@@ -114,7 +114,7 @@ func isolateAWSEnv(t *testing.T) string {
 			if kv[i] == '=' {
 				if k := kv[:i]; len(k) > 4 && k[:4] == "AWS_" {
 					t.Setenv(k, "")
-					os.Unsetenv(k)
+					_ = os.Unsetenv(k)
 				}
 				break
 			}

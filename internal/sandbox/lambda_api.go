@@ -1,0 +1,1201 @@
+package sandbox
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var (
+	functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+	aliasNameRE    = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+	numericRE      = regexp.MustCompile(`^[0-9]+$`)
+	roleRE         = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
+)
+
+const (
+	functionNamePattern = `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
+	rolePattern         = `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`
+	aliasNamePattern    = `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`
+	versionPattern      = `(\$LATEST|[0-9]+)`
+	maxZipBytes         = 50 << 20 // direct upload limit
+	maxUnzippedBytes    = 262144000
+)
+
+// lambdaRoute is one parsed Lambda request.
+type lambdaRoute struct {
+	Operation string
+	Function  string // raw FunctionName path parameter (decoded)
+	Alias     string
+	Resource  string // ARN for the tagging API
+}
+
+// routeLambda maps method and path to the Lambda operation; ok is false
+// when the path is not Lambda's.
+func routeLambda(r *http.Request) (lambdaRoute, bool) {
+	segs := splitPath(r.URL.EscapedPath())
+	if len(segs) < 2 {
+		return lambdaRoute{}, false
+	}
+	m := r.Method
+	switch {
+	case segs[0] == "2017-03-31" && segs[1] == "tags" && len(segs) == 3:
+		op := map[string]string{"GET": "ListTags", "POST": "TagResource", "DELETE": "UntagResource"}[m]
+		return lambdaRoute{Operation: op, Resource: segs[2]}, true
+	case segs[0] == "2020-06-30" && segs[1] == "functions" && len(segs) == 4 && segs[3] == "code-signing-config":
+		op := ""
+		if m == "GET" {
+			op = "GetFunctionCodeSigningConfig"
+		}
+		return lambdaRoute{Operation: op, Function: segs[2]}, true
+	case segs[0] != "2015-03-31" || segs[1] != "functions":
+		return lambdaRoute{}, false
+	}
+	rt := lambdaRoute{}
+	if len(segs) >= 3 {
+		rt.Function = segs[2]
+	}
+	switch len(segs) {
+	case 2:
+		rt.Operation = map[string]string{"POST": "CreateFunction", "GET": "ListFunctions"}[m]
+	case 3:
+		rt.Operation = map[string]string{"GET": "GetFunction", "DELETE": "DeleteFunction"}[m]
+	case 4:
+		switch segs[3] {
+		case "configuration":
+			rt.Operation = map[string]string{"GET": "GetFunctionConfiguration", "PUT": "UpdateFunctionConfiguration"}[m]
+		case "code":
+			rt.Operation = map[string]string{"PUT": "UpdateFunctionCode"}[m]
+		case "versions":
+			rt.Operation = map[string]string{"POST": "PublishVersion", "GET": "ListVersionsByFunction"}[m]
+		case "aliases":
+			rt.Operation = map[string]string{"POST": "CreateAlias", "GET": "ListAliases"}[m]
+		case "invocations":
+			rt.Operation = map[string]string{"POST": "Invoke"}[m]
+		}
+	case 5:
+		if segs[3] == "aliases" {
+			rt.Alias = segs[4]
+			rt.Operation = map[string]string{"GET": "GetAlias", "PUT": "UpdateAlias", "DELETE": "DeleteAlias"}[m]
+		}
+	}
+	return rt, true
+}
+
+func splitPath(escaped string) []string {
+	var out []string
+	for _, s := range strings.Split(strings.Trim(escaped, "/"), "/") {
+		if s == "" {
+			continue
+		}
+		if u, err := url.PathUnescape(s); err == nil {
+			s = u
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// lambdaAPI serves the Lambda control plane.
+type lambdaAPI struct {
+	srv   *Server
+	store *lambdaStore
+}
+
+// lambdaCall carries one request through a handler.
+type lambdaCall struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	caller caller
+	route  lambdaRoute
+	call   *Call
+}
+
+func (api *lambdaAPI) serve(c *lambdaCall) {
+	var err *apiError
+	switch c.route.Operation {
+	case "CreateFunction":
+		err = api.createFunction(c)
+	case "ListFunctions":
+		err = api.listFunctions(c)
+	case "GetFunction":
+		err = api.getFunction(c, true)
+	case "GetFunctionConfiguration":
+		err = api.getFunction(c, false)
+	case "DeleteFunction":
+		err = api.deleteFunction(c)
+	case "UpdateFunctionCode":
+		err = api.updateFunctionCode(c)
+	case "UpdateFunctionConfiguration":
+		err = api.updateFunctionConfiguration(c)
+	case "PublishVersion":
+		err = api.publishVersion(c)
+	case "ListVersionsByFunction":
+		err = api.listVersions(c)
+	case "CreateAlias":
+		err = api.createAlias(c)
+	case "GetAlias":
+		err = api.getAlias(c)
+	case "UpdateAlias":
+		err = api.updateAlias(c)
+	case "DeleteAlias":
+		err = api.deleteAlias(c)
+	case "ListAliases":
+		err = api.listAliases(c)
+	case "ListTags", "TagResource", "UntagResource":
+		err = api.tags(c)
+	case "GetFunctionCodeSigningConfig":
+		err = api.getCodeSigningConfig(c)
+	case "Invoke":
+		err = errInvalidParameter("The sandbox does not run function code yet: Invoke arrives with rollout-sandbox II (bootstrap executables for provided.al2023 and provided.al2).")
+	default:
+		err = &apiError{Status: 404, Code: "UnknownOperationException", Message: "Unknown operation " + c.r.Method + " " + c.r.URL.Path}
+	}
+	if err != nil {
+		writeLambdaError(c.w, err)
+	}
+}
+
+func (api *lambdaAPI) functionARN(f *functionRecord) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", f.Region, api.srv.accountID, f.Name)
+}
+
+// resolveRef splits a FunctionName parameter (name, partial ARN or ARN,
+// each with an optional :qualifier) and reconciles it with ?Qualifier=.
+func resolveRef(raw, queryQualifier string) (name, qualifier string, err *apiError) {
+	name = raw
+	parts := strings.Split(raw, ":")
+	switch {
+	case strings.HasPrefix(raw, "arn:") && len(parts) >= 7 && len(parts) <= 8 && parts[2] == "lambda" && parts[5] == "function":
+		name = parts[6]
+		if len(parts) == 8 {
+			qualifier = parts[7]
+		}
+	case len(parts) >= 3 && len(parts) <= 4 && parts[1] == "function":
+		name = parts[2]
+		if len(parts) == 4 {
+			qualifier = parts[3]
+		}
+	case len(parts) == 2:
+		name, qualifier = parts[0], parts[1]
+	case len(parts) == 1:
+	default:
+		return "", "", errValidation(fmt.Sprintf("Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", raw, functionNamePattern))
+	}
+	if !functionNameRE.MatchString(name) || (qualifier != "" && qualifier != "$LATEST" && !aliasNameRE.MatchString(qualifier)) {
+		return "", "", errValidation(fmt.Sprintf("Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", raw, functionNamePattern))
+	}
+	if queryQualifier != "" {
+		if qualifier != "" && qualifier != queryQualifier {
+			return "", "", errInvalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
+		}
+		qualifier = queryQualifier
+	}
+	return name, qualifier, nil
+}
+
+// lookup finds the function of a request, settling pending work first.
+// The caller holds the store lock.
+func (api *lambdaAPI) lookup(c *lambdaCall, raw, queryQualifier string) (*functionRecord, string, *apiError) {
+	name, q, err := resolveRef(raw, queryQualifier)
+	if err != nil {
+		return nil, "", err
+	}
+	c.call.Function, c.call.Qualifier = name, q
+	f := api.store.functions[name]
+	if f == nil {
+		return nil, "", errNotFound(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.caller.Region, api.srv.accountID, name))
+	}
+	if f.settle(api.srv.now()) {
+		if err := api.store.save(f); err != nil {
+			return nil, "", errService(err)
+		}
+	}
+	return f, q, nil
+}
+
+func errService(err error) *apiError {
+	return &apiError{Status: 500, Code: "ServiceException", Message: "The sandbox could not complete the request: " + err.Error()}
+}
+
+func decodeBody(r *http.Request, into any) *apiError {
+	b, err := io.ReadAll(io.LimitReader(r.Body, 70<<20))
+	if err != nil {
+		return &apiError{Status: 400, Code: "InvalidRequestContentException", Message: "Could not read request body: " + err.Error()}
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(b, into); err != nil {
+		return &apiError{Status: 400, Code: "InvalidRequestContentException", Message: "Could not parse request body into json: " + err.Error()}
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ---- configuration output ----
+
+type functionConfigurationOut struct {
+	FunctionName               string            `json:"FunctionName"`
+	FunctionArn                string            `json:"FunctionArn"`
+	Runtime                    string            `json:"Runtime,omitempty"`
+	Role                       string            `json:"Role"`
+	Handler                    string            `json:"Handler,omitempty"`
+	CodeSize                   int64             `json:"CodeSize"`
+	Description                string            `json:"Description"`
+	Timeout                    int32             `json:"Timeout"`
+	MemorySize                 int32             `json:"MemorySize"`
+	LastModified               string            `json:"LastModified"`
+	CodeSha256                 string            `json:"CodeSha256"`
+	Version                    string            `json:"Version"`
+	Environment                *environmentOut   `json:"Environment,omitempty"`
+	TracingConfig              map[string]string `json:"TracingConfig"`
+	RevisionID                 string            `json:"RevisionId"`
+	Layers                     []layerOut        `json:"Layers,omitempty"`
+	State                      string            `json:"State"`
+	StateReason                string            `json:"StateReason,omitempty"`
+	StateReasonCode            string            `json:"StateReasonCode,omitempty"`
+	LastUpdateStatus           string            `json:"LastUpdateStatus,omitempty"`
+	LastUpdateStatusReason     string            `json:"LastUpdateStatusReason,omitempty"`
+	LastUpdateStatusReasonCode string            `json:"LastUpdateStatusReasonCode,omitempty"`
+	PackageType                string            `json:"PackageType"`
+	Architectures              []string          `json:"Architectures"`
+	EphemeralStorage           map[string]int32  `json:"EphemeralStorage"`
+	SnapStart                  map[string]string `json:"SnapStart"`
+	LoggingConfig              map[string]string `json:"LoggingConfig"`
+}
+
+type environmentOut struct {
+	Variables map[string]string `json:"Variables"`
+}
+
+type layerOut struct {
+	Arn      string `json:"Arn"`
+	CodeSize int64  `json:"CodeSize"`
+}
+
+// configOut renders v; arnQualifier is appended to the ARN when not empty.
+func (api *lambdaAPI) configOut(f *functionRecord, v *versionRecord, arnQualifier string) functionConfigurationOut {
+	arn := api.functionARN(f)
+	if arnQualifier != "" {
+		arn += ":" + arnQualifier
+	}
+	out := functionConfigurationOut{
+		FunctionName: f.Name, FunctionArn: arn, Runtime: v.Runtime, Role: v.Role, Handler: v.Handler,
+		CodeSize: v.CodeSize, Description: v.Description, Timeout: v.Timeout, MemorySize: v.MemorySize,
+		LastModified: v.LastModified.UTC().Format(lastModifiedLayout), CodeSha256: v.CodeSha256, Version: v.Version,
+		TracingConfig: map[string]string{"Mode": v.TracingMode}, RevisionID: v.RevisionID,
+		State: v.State, StateReason: v.StateReason, StateReasonCode: v.StateReasonCode,
+		LastUpdateStatus: v.LastUpdateStatus, LastUpdateStatusReason: v.LastUpdateStatusReason,
+		LastUpdateStatusReasonCode: v.LastUpdateStatusReasonCode,
+		PackageType:                v.PackageType, Architectures: v.Architectures,
+		EphemeralStorage: map[string]int32{"Size": v.EphemeralSize},
+		SnapStart:        map[string]string{"ApplyOn": "None", "OptimizationStatus": "Off"},
+		LoggingConfig:    map[string]string{"LogFormat": "Text", "LogGroup": "/aws/lambda/" + f.Name},
+	}
+	if len(v.Environment) > 0 {
+		out.Environment = &environmentOut{Variables: v.Environment}
+	}
+	for _, l := range v.Layers {
+		out.Layers = append(out.Layers, layerOut{Arn: l})
+	}
+	return out
+}
+
+// ---- create / update ----
+
+type codeIn struct {
+	ZipFile         []byte `json:"ZipFile"`
+	S3Bucket        string `json:"S3Bucket"`
+	S3Key           string `json:"S3Key"`
+	S3ObjectVersion string `json:"S3ObjectVersion"`
+	ImageURI        string `json:"ImageUri"`
+}
+
+type configIn struct {
+	Role        *string `json:"Role"`
+	Runtime     *string `json:"Runtime"`
+	Handler     *string `json:"Handler"`
+	Description *string `json:"Description"`
+	Timeout     *int32  `json:"Timeout"`
+	MemorySize  *int32  `json:"MemorySize"`
+	Environment *struct {
+		Variables map[string]string `json:"Variables"`
+	} `json:"Environment"`
+	Layers        *[]string `json:"Layers"`
+	TracingConfig *struct {
+		Mode string `json:"Mode"`
+	} `json:"TracingConfig"`
+	EphemeralStorage *struct {
+		Size int32 `json:"Size"`
+	} `json:"EphemeralStorage"`
+	RevisionID string `json:"RevisionId"`
+}
+
+// validateConfig returns the ValidationException problems of the members set.
+func validateConfig(in configIn, architectures []string) []string {
+	var p []string
+	if in.Role != nil && !roleRE.MatchString(*in.Role) {
+		p = append(p, fmt.Sprintf("Value '%s' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", *in.Role, rolePattern))
+	}
+	if in.Description != nil && len(*in.Description) > 256 {
+		p = append(p, fmt.Sprintf("Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *in.Description))
+	}
+	if in.MemorySize != nil {
+		if *in.MemorySize < 128 {
+			p = append(p, fmt.Sprintf("Value '%d' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128", *in.MemorySize))
+		} else if *in.MemorySize > 10240 {
+			p = append(p, fmt.Sprintf("Value '%d' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 10240", *in.MemorySize))
+		}
+	}
+	if in.Timeout != nil {
+		if *in.Timeout < 1 {
+			p = append(p, fmt.Sprintf("Value '%d' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Timeout))
+		} else if *in.Timeout > 900 {
+			p = append(p, fmt.Sprintf("Value '%d' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900", *in.Timeout))
+		}
+	}
+	if architectures != nil {
+		if len(architectures) != 1 {
+			p = append(p, fmt.Sprintf("Value '[%s]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1", strings.Join(architectures, ", ")))
+		} else if a := architectures[0]; a != "x86_64" && a != "arm64" {
+			p = append(p, fmt.Sprintf("Value '[%s]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]", a))
+		}
+	}
+	return p
+}
+
+func applyConfig(v *versionRecord, in configIn) {
+	if in.Role != nil {
+		v.Role = *in.Role
+	}
+	if in.Runtime != nil {
+		v.Runtime = *in.Runtime
+	}
+	if in.Handler != nil {
+		v.Handler = *in.Handler
+	}
+	if in.Description != nil {
+		v.Description = *in.Description
+	}
+	if in.Timeout != nil {
+		v.Timeout = *in.Timeout
+	}
+	if in.MemorySize != nil {
+		v.MemorySize = *in.MemorySize
+	}
+	if in.Environment != nil {
+		v.Environment = nil
+		if len(in.Environment.Variables) > 0 {
+			v.Environment = in.Environment.Variables
+		}
+	}
+	if in.Layers != nil {
+		v.Layers = append([]string(nil), (*in.Layers)...)
+	}
+	if in.TracingConfig != nil && in.TracingConfig.Mode != "" {
+		v.TracingMode = in.TracingConfig.Mode
+	}
+	if in.EphemeralStorage != nil && in.EphemeralStorage.Size != 0 {
+		v.EphemeralSize = in.EphemeralStorage.Size
+	}
+}
+
+// loadCode resolves the code of a create or update: a zip (inline or from
+// the sandbox's S3) or an image URI. It stores the zip and fills v's code fields.
+func (api *lambdaAPI) loadCode(v *versionRecord, code codeIn) *apiError {
+	sources := 0
+	if len(code.ZipFile) > 0 {
+		sources++
+	}
+	if code.S3Bucket != "" || code.S3Key != "" {
+		sources++
+	}
+	if code.ImageURI != "" {
+		sources++
+	}
+	if sources != 1 {
+		return errInvalidParameter("Please provide a source for function code.")
+	}
+	if code.ImageURI != "" {
+		sum := sha256.Sum256([]byte(code.ImageURI))
+		v.PackageType, v.ImageURI, v.CodeSize, v.CodeBlob = "Image", code.ImageURI, 0, ""
+		v.CodeSha256 = fmt.Sprintf("%x", sum[:])
+		return nil
+	}
+	zipBytes := code.ZipFile
+	if code.S3Bucket != "" || code.S3Key != "" {
+		if code.S3Bucket == "" || code.S3Key == "" {
+			return errInvalidParameter("Please provide a source for function code.")
+		}
+		b, s3code, err := api.srv.s3.getObject(code.S3Bucket, code.S3Key, code.S3ObjectVersion)
+		if err != nil {
+			switch s3code {
+			case "NoSuchBucket":
+				return errInvalidParameter("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist")
+			case "NoSuchKey", "NoSuchVersion":
+				return errInvalidParameter("Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: The specified key does not exist.", s3code)
+			}
+			return errService(err)
+		}
+		zipBytes = b
+	}
+	if len(zipBytes) > maxZipBytes && len(code.ZipFile) > 0 {
+		return &apiError{Status: 413, Code: "RequestEntityTooLargeException", Message: "Request must be smaller than 70167211 bytes for the CreateFunction operation"}
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
+	if err != nil {
+		return errInvalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
+	}
+	var unzipped uint64
+	for _, f := range zr.File {
+		unzipped += f.UncompressedSize64
+	}
+	if unzipped >= maxUnzippedBytes {
+		return errInvalidParameter("Unzipped size must be smaller than %d bytes", maxUnzippedBytes)
+	}
+	blob, err := api.store.putCode(zipBytes)
+	if err != nil {
+		return errService(err)
+	}
+	sum := sha256.Sum256(zipBytes)
+	v.PackageType, v.ImageURI, v.CodeBlob = "Zip", "", blob
+	v.CodeSha256 = base64.StdEncoding.EncodeToString(sum[:])
+	v.CodeSize = int64(len(zipBytes))
+	return nil
+}
+
+func (api *lambdaAPI) createFunction(c *lambdaCall) *apiError {
+	var in struct {
+		configIn
+		FunctionName  string            `json:"FunctionName"`
+		Code          *codeIn           `json:"Code"`
+		PackageType   string            `json:"PackageType"`
+		Publish       bool              `json:"Publish"`
+		Architectures []string          `json:"Architectures"`
+		Tags          map[string]string `json:"Tags"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return err
+	}
+	c.call.Function = in.FunctionName
+	var problems []string
+	if in.FunctionName == "" {
+		problems = append(problems, "Value null at 'functionName' failed to satisfy constraint: Member must not be null")
+	} else if len(in.FunctionName) > 64 || !functionNameRE.MatchString(in.FunctionName) {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", in.FunctionName, functionNamePattern))
+	}
+	if in.Role == nil {
+		problems = append(problems, "Value null at 'role' failed to satisfy constraint: Member must not be null")
+	}
+	if in.Code == nil {
+		problems = append(problems, "Value null at 'code' failed to satisfy constraint: Member must not be null")
+	}
+	problems = append(problems, validateConfig(in.configIn, in.Architectures)...)
+	if len(problems) > 0 {
+		return errValidation(problems...)
+	}
+	isImage := in.PackageType == "Image" || in.Code.ImageURI != ""
+	if !isImage && (in.Runtime == nil || *in.Runtime == "" || in.Handler == nil || *in.Handler == "") {
+		return errInvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+	}
+
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	if _, exists := api.store.functions[in.FunctionName]; exists {
+		return errConflict("Function already exist: %s", in.FunctionName)
+	}
+	now := api.srv.now()
+	v := &versionRecord{
+		Version: "$LATEST", Timeout: 3, MemorySize: 128, Architectures: []string{"x86_64"},
+		TracingMode: "PassThrough", EphemeralSize: 512,
+		RevisionID: newRevisionID(), LastModified: now,
+		State: "Pending", StateReason: "The function is being created.", StateReasonCode: "Creating",
+		SettleAt: now.Add(api.srv.settleDelay),
+	}
+	applyConfig(v, in.configIn)
+	if len(in.Architectures) == 1 {
+		v.Architectures = in.Architectures
+	}
+	if err := api.loadCode(v, *in.Code); err != nil {
+		return err
+	}
+	f := &functionRecord{Name: in.FunctionName, Region: c.caller.Region, Latest: v,
+		Aliases: map[string]*aliasRecord{}, Tags: map[string]string{}}
+	for k, val := range in.Tags {
+		f.Tags[k] = val
+	}
+	out := api.configOut(f, v, "")
+	if in.Publish {
+		pv := api.newVersion(f, "")
+		out = api.configOut(f, pv, "")
+		out.Version = pv.Version
+	}
+	if err := api.store.save(f); err != nil {
+		return errService(err)
+	}
+	api.store.functions[f.Name] = f
+	writeJSON(c.w, http.StatusCreated, out)
+	return nil
+}
+
+// newVersion snapshots $LATEST as the next version number.
+func (api *lambdaAPI) newVersion(f *functionRecord, description string) *versionRecord {
+	f.LastVersion++
+	pv := f.Latest.clone()
+	pv.Version = strconv.Itoa(f.LastVersion)
+	pv.RevisionID = newRevisionID()
+	pv.LastModified = api.srv.now()
+	if description != "" {
+		pv.Description = description
+	}
+	if f.Latest.State == "Pending" {
+		pv.State, pv.StateReason, pv.StateReasonCode = "Pending", "The function is being created.", "Creating"
+		pv.LastUpdateStatus, pv.SettleAt = "", f.Latest.SettleAt
+	} else {
+		pv.State, pv.StateReason, pv.StateReasonCode = "Active", "", ""
+		pv.LastUpdateStatus, pv.LastUpdateStatusReason, pv.LastUpdateStatusReasonCode = "Successful", "", ""
+		pv.SettleAt = time.Time{}
+	}
+	f.Versions = append(f.Versions, pv)
+	f.Latest.RevisionID = newRevisionID()
+	return pv
+}
+
+// checkWritable applies the RevisionId precondition and the state rules of
+// an update to $LATEST.
+func (api *lambdaAPI) checkWritable(f *functionRecord, revisionID string) *apiError {
+	if revisionID != "" && revisionID != f.Latest.RevisionID {
+		return errPrecondition()
+	}
+	if f.Latest.State == "Pending" {
+		return errPending()
+	}
+	if f.Latest.LastUpdateStatus == "InProgress" {
+		return errUpdateInProgress(api.functionARN(f))
+	}
+	return nil
+}
+
+func (api *lambdaAPI) markUpdating(v *versionRecord) {
+	now := api.srv.now()
+	v.LastModified = now
+	v.RevisionID = newRevisionID()
+	v.LastUpdateStatus, v.LastUpdateStatusReason, v.LastUpdateStatusReasonCode = "InProgress", "The function is being created.", "Creating"
+	v.SettleAt = now.Add(api.srv.settleDelay)
+}
+
+func (api *lambdaAPI) updateFunctionCode(c *lambdaCall) *apiError {
+	var in struct {
+		codeIn
+		Publish       bool     `json:"Publish"`
+		DryRun        bool     `json:"DryRun"`
+		RevisionID    string   `json:"RevisionId"`
+		Architectures []string `json:"Architectures"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return err
+	}
+	if p := validateConfig(configIn{}, in.Architectures); len(p) > 0 {
+		return errValidation(p...)
+	}
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, q, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return err
+	}
+	if q != "" && q != "$LATEST" {
+		return errInvalidParameter("Unsupported qualifier %s for UpdateFunctionCode: only the unqualified function or $LATEST can be updated.", q)
+	}
+	if err := api.checkWritable(f, in.RevisionID); err != nil {
+		return err
+	}
+	next := f.Latest.clone()
+	if err := api.loadCode(next, in.codeIn); err != nil {
+		return err
+	}
+	if len(in.Architectures) == 1 {
+		next.Architectures = in.Architectures
+	}
+	if in.DryRun {
+		writeJSON(c.w, http.StatusOK, api.configOut(f, next, ""))
+		return nil
+	}
+	api.markUpdating(next)
+	f.Latest = next
+	out := api.configOut(f, next, "")
+	if in.Publish {
+		pv := api.newVersion(f, "")
+		pv.State, pv.StateReason, pv.StateReasonCode = "Pending", "The function is being created.", "Creating"
+		pv.LastUpdateStatus, pv.SettleAt = "", next.SettleAt
+		out = api.configOut(f, pv, pv.Version)
+	}
+	if err := api.store.save(f); err != nil {
+		return errService(err)
+	}
+	writeJSON(c.w, http.StatusOK, out)
+	return nil
+}
+
+func (api *lambdaAPI) updateFunctionConfiguration(c *lambdaCall) *apiError {
+	var in configIn
+	if err := decodeBody(c.r, &in); err != nil {
+		return err
+	}
+	if p := validateConfig(in, nil); len(p) > 0 {
+		return errValidation(p...)
+	}
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, q, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return err
+	}
+	if q != "" && q != "$LATEST" {
+		return errInvalidParameter("Unsupported qualifier %s for UpdateFunctionConfiguration: only the unqualified function or $LATEST can be updated.", q)
+	}
+	if err := api.checkWritable(f, in.RevisionID); err != nil {
+		return err
+	}
+	next := f.Latest.clone()
+	applyConfig(next, in)
+	api.markUpdating(next)
+	f.Latest = next
+	if err := api.store.save(f); err != nil {
+		return errService(err)
+	}
+	writeJSON(c.w, http.StatusOK, api.configOut(f, next, ""))
+	return nil
+}
+
+func (api *lambdaAPI) publishVersion(c *lambdaCall) *apiError {
+	var in struct {
+		CodeSha256  string `json:"CodeSha256"`
+		Description string `json:"Description"`
+		RevisionID  string `json:"RevisionId"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return err
+	}
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, _, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return err
+	}
+	if in.RevisionID != "" && in.RevisionID != f.Latest.RevisionID {
+		return errPrecondition()
+	}
+	if in.CodeSha256 != "" && in.CodeSha256 != f.Latest.CodeSha256 {
+		return errInvalidParameter("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST (%s). Please try again with the CodeSHA256 in $LATEST.", in.CodeSha256, f.Latest.CodeSha256)
+	}
+	if f.Latest.State == "Pending" {
+		return errPending()
+	}
+	if f.Latest.LastUpdateStatus == "InProgress" {
+		return errUpdateInProgress(api.functionARN(f))
+	}
+	if n := len(f.Versions); n > 0 {
+		newest := f.Versions[n-1]
+		if newest.digest() == f.Latest.digest() && (in.Description == "" || in.Description == newest.Description) {
+			c.call.Qualifier = newest.Version
+			writeJSON(c.w, http.StatusCreated, api.configOut(f, newest, newest.Version))
+			return nil
+		}
+	}
+	pv := api.newVersion(f, in.Description)
+	c.call.Qualifier = pv.Version
+	if err := api.store.save(f); err != nil {
+		return errService(err)
+	}
+	writeJSON(c.w, http.StatusCreated, api.configOut(f, pv, pv.Version))
+	return nil
+}
+
+func (api *lambdaAPI) getFunction(c *lambdaCall, full bool) *apiError {
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, q, err := api.lookup(c, c.route.Function, c.r.URL.Query().Get("Qualifier"))
+	if err != nil {
+		return err
+	}
+	v, arnQ := f.Latest, ""
+	switch {
+	case q == "":
+	case q == "$LATEST":
+		arnQ = "$LATEST"
+	case isVersionNumber(q):
+		v, arnQ = f.findVersion(q), q
+	default:
+		a := f.Aliases[q]
+		if a == nil {
+			return errNotFound(api.functionARN(f) + ":" + q)
+		}
+		v, arnQ = f.findVersion(a.FunctionVersion), q
+	}
+	if v == nil {
+		return errNotFound(api.functionARN(f) + ":" + q)
+	}
+	cfg := api.configOut(f, v, arnQ)
+	if !full {
+		writeJSON(c.w, http.StatusOK, cfg)
+		return nil
+	}
+	out := map[string]any{"Configuration": cfg}
+	if v.PackageType == "Image" {
+		out["Code"] = map[string]string{"RepositoryType": "ECR", "ImageUri": v.ImageURI, "ResolvedImageUri": v.ImageURI}
+	} else {
+		out["Code"] = map[string]string{"RepositoryType": "S3",
+			"Location": fmt.Sprintf("http://%s/_sandbox/code/%s.zip", c.r.Host, v.CodeBlob)}
+	}
+	if q == "" {
+		out["Tags"] = f.Tags
+	}
+	writeJSON(c.w, http.StatusOK, out)
+	return nil
+}
+
+func (api *lambdaAPI) listFunctions(c *lambdaCall) *apiError {
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	now := api.srv.now()
+	out := []functionConfigurationOut{}
+	for _, name := range api.store.names() {
+		f := api.store.functions[name]
+		if f.settle(now) {
+			if err := api.store.save(f); err != nil {
+				return errService(err)
+			}
+		}
+		out = append(out, api.configOut(f, f.Latest, ""))
+	}
+	writeJSON(c.w, http.StatusOK, map[string]any{"Functions": out})
+	return nil
+}
+
+func (api *lambdaAPI) deleteFunction(c *lambdaCall) *apiError {
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	name, q, err := resolveRef(c.route.Function, c.r.URL.Query().Get("Qualifier"))
+	if err != nil {
+		return err
+	}
+	c.call.Function, c.call.Qualifier = name, q
+	f := api.store.functions[name]
+	if f == nil {
+		return errNotFound(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.caller.Region, api.srv.accountID, name))
+	}
+	switch {
+	case q == "":
+		if err := api.store.remove(name); err != nil {
+			return errService(err)
+		}
+		delete(api.store.functions, name)
+	case q == "$LATEST":
+		return errInvalidParameter("$LATEST version cannot be deleted without deleting the function.")
+	case !isVersionNumber(q):
+		return errInvalidParameter("Deletion of aliases is not currently supported.")
+	default:
+		if users := f.aliasesUsing(q); len(users) > 0 {
+			return errConflict("Unable to delete version because the following aliases reference it: [%s]", strings.Join(users, ", "))
+		}
+		kept := f.Versions[:0]
+		for _, v := range f.Versions {
+			if v.Version != q {
+				kept = append(kept, v)
+			}
+		}
+		f.Versions = kept
+		if err := api.store.save(f); err != nil {
+			return errService(err)
+		}
+	}
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (api *lambdaAPI) listVersions(c *lambdaCall) *apiError {
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, _, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return err
+	}
+	all := []functionConfigurationOut{api.configOut(f, f.Latest, "$LATEST")}
+	for _, v := range f.Versions {
+		all = append(all, api.configOut(f, v, v.Version))
+	}
+	page, next, perr := paginate(len(all), c.r.URL.Query(), func(i int) string { return all[i].Version })
+	if perr != nil {
+		return perr
+	}
+	out := map[string]any{"Versions": all[page[0]:page[1]]}
+	if next != "" {
+		out["NextMarker"] = next
+	}
+	writeJSON(c.w, http.StatusOK, out)
+	return nil
+}
+
+// paginate applies Marker and MaxItems (at most 50 per page, as AWS) to n
+// items; key(i) is the opaque marker of item i.
+func paginate(n int, q url.Values, key func(int) string) ([2]int, string, *apiError) {
+	limit := 50
+	if s := q.Get("MaxItems"); s != "" {
+		m, err := strconv.Atoi(s)
+		if err != nil || m < 1 || m > 10000 {
+			return [2]int{}, "", errValidation(fmt.Sprintf("Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000", s))
+		}
+		if m < limit {
+			limit = m
+		}
+	}
+	start := 0
+	if marker := q.Get("Marker"); marker != "" {
+		start = -1
+		for i := 0; i < n; i++ {
+			if base64.RawURLEncoding.EncodeToString([]byte(key(i))) == marker {
+				start = i
+				break
+			}
+		}
+		if start < 0 {
+			return [2]int{}, "", errInvalidParameter("Invalid marker: %s", marker)
+		}
+	}
+	end := start + limit
+	next := ""
+	if end < n {
+		next = base64.RawURLEncoding.EncodeToString([]byte(key(end)))
+	} else {
+		end = n
+	}
+	return [2]int{start, end}, next, nil
+}
+
+func (api *lambdaAPI) getCodeSigningConfig(c *lambdaCall) *apiError {
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	if _, _, err := api.lookup(c, c.route.Function, ""); err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusOK, map[string]any{})
+	return nil
+}
+
+// ---- tags ----
+
+func (api *lambdaAPI) tags(c *lambdaCall) *apiError {
+	arn := c.route.Resource
+	parts := strings.Split(arn, ":")
+	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function" {
+		return errInvalidParameter("Invalid ARN: %s. Tagging is supported on the unqualified function ARN, for example arn:aws:lambda:us-east-1:123456789012:function:my-function", arn)
+	}
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, _, err := api.lookup(c, arn, "")
+	if err != nil {
+		return err
+	}
+	switch c.route.Operation {
+	case "ListTags":
+		writeJSON(c.w, http.StatusOK, map[string]any{"Tags": f.Tags})
+		return nil
+	case "TagResource":
+		var in struct {
+			Tags map[string]string `json:"Tags"`
+		}
+		if err := decodeBody(c.r, &in); err != nil {
+			return err
+		}
+		for k, v := range in.Tags {
+			f.Tags[k] = v
+		}
+	case "UntagResource":
+		for _, k := range c.r.URL.Query()["tagKeys"] {
+			delete(f.Tags, k)
+		}
+	}
+	if err := api.store.save(f); err != nil {
+		return errService(err)
+	}
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ---- aliases ----
+
+type aliasOut struct {
+	AliasArn        string          `json:"AliasArn"`
+	Name            string          `json:"Name"`
+	FunctionVersion string          `json:"FunctionVersion"`
+	Description     string          `json:"Description"`
+	RoutingConfig   *routingConfigT `json:"RoutingConfig,omitempty"`
+	RevisionID      string          `json:"RevisionId"`
+}
+
+type routingConfigT struct {
+	AdditionalVersionWeights map[string]float64 `json:"AdditionalVersionWeights"`
+}
+
+func (api *lambdaAPI) aliasOut(f *functionRecord, a *aliasRecord) aliasOut {
+	out := aliasOut{AliasArn: api.functionARN(f) + ":" + a.Name, Name: a.Name, FunctionVersion: a.FunctionVersion,
+		Description: a.Description, RevisionID: a.RevisionID}
+	if len(a.Weights) > 0 {
+		out.RoutingConfig = &routingConfigT{AdditionalVersionWeights: a.Weights}
+	}
+	return out
+}
+
+// checkRouting applies AWS's rules for a primary version and its routing.
+func (api *lambdaAPI) checkRouting(f *functionRecord, primary string, weights map[string]float64) *apiError {
+	var problems []string
+	for k, w := range weights {
+		if !numericRE.MatchString(k) {
+			problems = append(problems, fmt.Sprintf("Value '{%s=%s}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]", k, formatWeight(w)))
+		}
+		if w < 0 || w > 1 {
+			problems = append(problems, fmt.Sprintf("Value '{%s=%s}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]", k, formatWeight(w)))
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return errValidation(problems...)
+	}
+	if len(weights) > 1 {
+		return errInvalidParameter("Number of items in AdditionalVersionWeights cannot be greater than 1")
+	}
+	if primary != "$LATEST" && f.findVersion(primary) == nil {
+		return errNotFound(api.functionARN(f) + ":" + primary)
+	}
+	for k := range weights {
+		if primary == "$LATEST" {
+			return errInvalidParameter("$LATEST is not supported for an alias pointing to more than 1 version")
+		}
+		if k == primary {
+			return errInvalidParameter("Invalid function version %s. Function version %s is already included in routing configuration.", k, k)
+		}
+		extra := f.findVersion(k)
+		if extra == nil {
+			return errNotFound(api.functionARN(f) + ":" + k)
+		}
+		if p := f.findVersion(primary); p != nil && p.Role != extra.Role {
+			return errInvalidParameter("Both versions of a weighted alias must have the same execution role: version %s uses %s, version %s uses %s.", primary, p.Role, k, extra.Role)
+		}
+	}
+	return nil
+}
+
+func formatWeight(w float64) string {
+	s := strconv.FormatFloat(w, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+func validateAliasName(name string) *apiError {
+	if len(name) < 1 || len(name) > 128 || !aliasNameRE.MatchString(name) || numericRE.MatchString(name) {
+		return errValidation(fmt.Sprintf("Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, aliasNamePattern))
+	}
+	return nil
+}
+
+func validateVersionRef(v string) *apiError {
+	if v != "$LATEST" && !numericRE.MatchString(v) {
+		return errValidation(fmt.Sprintf("Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, versionPattern))
+	}
+	return nil
+}
+
+func (api *lambdaAPI) createAlias(c *lambdaCall) *apiError {
+	var in struct {
+		Name            string          `json:"Name"`
+		FunctionVersion string          `json:"FunctionVersion"`
+		Description     string          `json:"Description"`
+		RoutingConfig   *routingConfigT `json:"RoutingConfig"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return err
+	}
+	if err := validateAliasName(in.Name); err != nil {
+		return err
+	}
+	if err := validateVersionRef(in.FunctionVersion); err != nil {
+		return err
+	}
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, _, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return err
+	}
+	c.call.Qualifier = in.Name
+	var weights map[string]float64
+	if in.RoutingConfig != nil && len(in.RoutingConfig.AdditionalVersionWeights) > 0 {
+		weights = in.RoutingConfig.AdditionalVersionWeights
+	}
+	if err := api.checkRouting(f, in.FunctionVersion, weights); err != nil {
+		return err
+	}
+	if _, exists := f.Aliases[in.Name]; exists {
+		return errConflict("Alias already exists: %s:%s", api.functionARN(f), in.Name)
+	}
+	a := &aliasRecord{Name: in.Name, FunctionVersion: in.FunctionVersion, Description: in.Description, Weights: weights, RevisionID: newRevisionID()}
+	f.Aliases[in.Name] = a
+	if err := api.store.save(f); err != nil {
+		delete(f.Aliases, in.Name)
+		return errService(err)
+	}
+	writeJSON(c.w, http.StatusCreated, api.aliasOut(f, a))
+	return nil
+}
+
+func (api *lambdaAPI) getAlias(c *lambdaCall) *apiError {
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, _, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return err
+	}
+	c.call.Qualifier = c.route.Alias
+	a := f.Aliases[c.route.Alias]
+	if a == nil {
+		return &apiError{Status: 404, Code: "ResourceNotFoundException", Message: fmt.Sprintf("Cannot find alias arn: %s:%s", api.functionARN(f), c.route.Alias)}
+	}
+	writeJSON(c.w, http.StatusOK, api.aliasOut(f, a))
+	return nil
+}
+
+func (api *lambdaAPI) updateAlias(c *lambdaCall) *apiError {
+	var in struct {
+		FunctionVersion *string         `json:"FunctionVersion"`
+		Description     *string         `json:"Description"`
+		RoutingConfig   *routingConfigT `json:"RoutingConfig"`
+		RevisionID      string          `json:"RevisionId"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return err
+	}
+	if in.FunctionVersion != nil {
+		if err := validateVersionRef(*in.FunctionVersion); err != nil {
+			return err
+		}
+	}
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, _, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return err
+	}
+	c.call.Qualifier = c.route.Alias
+	a := f.Aliases[c.route.Alias]
+	if a == nil {
+		return &apiError{Status: 404, Code: "ResourceNotFoundException", Message: fmt.Sprintf("Alias not found: %s:%s", api.functionARN(f), c.route.Alias)}
+	}
+	if in.RevisionID != "" && in.RevisionID != a.RevisionID {
+		return errPrecondition()
+	}
+	next := *a
+	if in.FunctionVersion != nil {
+		next.FunctionVersion = *in.FunctionVersion
+	}
+	if in.Description != nil {
+		next.Description = *in.Description
+	}
+	if in.RoutingConfig != nil {
+		next.Weights = nil
+		if len(in.RoutingConfig.AdditionalVersionWeights) > 0 {
+			next.Weights = in.RoutingConfig.AdditionalVersionWeights
+		}
+	}
+	if err := api.checkRouting(f, next.FunctionVersion, next.Weights); err != nil {
+		return err
+	}
+	next.RevisionID = newRevisionID()
+	f.Aliases[a.Name] = &next
+	if err := api.store.save(f); err != nil {
+		f.Aliases[a.Name] = a
+		return errService(err)
+	}
+	writeJSON(c.w, http.StatusOK, api.aliasOut(f, &next))
+	return nil
+}
+
+func (api *lambdaAPI) deleteAlias(c *lambdaCall) *apiError {
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, _, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return err
+	}
+	c.call.Qualifier = c.route.Alias
+	if _, ok := f.Aliases[c.route.Alias]; ok {
+		delete(f.Aliases, c.route.Alias)
+		if err := api.store.save(f); err != nil {
+			return errService(err)
+		}
+	}
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (api *lambdaAPI) listAliases(c *lambdaCall) *apiError {
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, _, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return err
+	}
+	filter := c.r.URL.Query().Get("FunctionVersion")
+	names := make([]string, 0, len(f.Aliases))
+	for n, a := range f.Aliases {
+		if filter == "" || a.FunctionVersion == filter {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	page, next, perr := paginate(len(names), c.r.URL.Query(), func(i int) string { return names[i] })
+	if perr != nil {
+		return perr
+	}
+	out := []aliasOut{}
+	for _, n := range names[page[0]:page[1]] {
+		out = append(out, api.aliasOut(f, f.Aliases[n]))
+	}
+	body := map[string]any{"Aliases": out}
+	if next != "" {
+		body["NextMarker"] = next
+	}
+	writeJSON(c.w, http.StatusOK, body)
+	return nil
+}
+
+// serveCode answers the Code.Location URL of GetFunction.
+func (api *lambdaAPI) serveCode(w http.ResponseWriter, blob string) {
+	blob = strings.TrimSuffix(blob, ".zip")
+	b, err := api.store.code(blob)
+	if err != nil {
+		http.NotFound(w, nil)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,364 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// s3Store is the sandbox's S3: gofakes3 speaks the protocol and keeps the
+// objects (its s3mem backend, the one with bucket versioning); this wrapper
+// makes it durable. Every successful change is appended to a write-ahead log
+// (length, CRC32, JSON record; fsync'd) before S3 answers; on start the log
+// is replayed through a fresh s3mem with the recorded clock readings and
+// the same version-id seed, which rebuilds the same objects, version ids and
+// timestamps. A record torn by a crash fails its CRC and is cut off: it was
+// never acknowledged.
+type s3Store struct {
+	mu     sync.Mutex
+	mem    *s3mem.Backend
+	clock  func() time.Time
+	opTime time.Time
+	log    *os.File // nil when in memory only
+}
+
+var (
+	_ gofakes3.Backend          = (*s3Store)(nil)
+	_ gofakes3.VersionedBackend = (*s3Store)(nil)
+)
+
+const s3VersionSeed = 0x5a4d_b0c5
+
+type s3Record struct {
+	Op         string              `json:"op"`
+	Time       time.Time           `json:"t"`
+	Bucket     string              `json:"b"`
+	Key        string              `json:"k,omitempty"`
+	Meta       map[string]string   `json:"m,omitempty"`
+	Body       []byte              `json:"body,omitempty"`
+	VersionID  string              `json:"v,omitempty"`
+	Keys       []string            `json:"keys,omitempty"`
+	Objects    []gofakes3.ObjectID `json:"objs,omitempty"`
+	Versioning string              `json:"vs,omitempty"`
+}
+
+// s3TimeSource hands s3mem the clock reading of the operation in progress,
+// so a replay reproduces every timestamp.
+type s3TimeSource struct{ s *s3Store }
+
+func (t s3TimeSource) Now() time.Time                  { return t.s.opTime }
+func (t s3TimeSource) Since(v time.Time) time.Duration { return t.s.opTime.Sub(v) }
+
+func openS3Store(dir string, clock func() time.Time) (*s3Store, error) {
+	s := &s3Store{clock: clock}
+	s.mem = s3mem.New(s3mem.WithTimeSource(s3TimeSource{s}), s3mem.WithVersionSeed(s3VersionSeed))
+	if dir == "" {
+		return s, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "s3.wal")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	good, err := s.replay(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("replaying %s: %w", path, err)
+	}
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.log = f
+	return s, syncDir(dir)
+}
+
+// replay applies every intact record and returns the offset after the last one.
+func (s *s3Store) replay(f *os.File) (int64, error) {
+	r := bufio.NewReader(f)
+	var offset int64
+	for {
+		var hdr [8]byte
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return offset, nil // clean end, or a torn header
+		}
+		n := binary.BigEndian.Uint32(hdr[:4])
+		sum := binary.BigEndian.Uint32(hdr[4:])
+		if n > 1<<30 {
+			return offset, nil
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return offset, nil // torn record: never acknowledged
+		}
+		if crc32.ChecksumIEEE(body) != sum {
+			return offset, nil
+		}
+		var rec s3Record
+		if err := json.Unmarshal(body, &rec); err != nil {
+			return offset, fmt.Errorf("record at offset %d: %w", offset, err)
+		}
+		s.opTime = rec.Time
+		if err := s.apply(rec); err != nil {
+			return offset, fmt.Errorf("record at offset %d (%s %s/%s): %w", offset, rec.Op, rec.Bucket, rec.Key, err)
+		}
+		offset += int64(8 + n)
+	}
+}
+
+func (s *s3Store) apply(rec s3Record) error {
+	var err error
+	switch rec.Op {
+	case "CreateBucket":
+		err = s.mem.CreateBucket(rec.Bucket)
+	case "DeleteBucket":
+		err = s.mem.DeleteBucket(rec.Bucket)
+	case "ForceDeleteBucket":
+		err = s.mem.ForceDeleteBucket(rec.Bucket)
+	case "PutObject":
+		_, err = s.mem.PutObject(rec.Bucket, rec.Key, rec.Meta, bytes.NewReader(rec.Body), int64(len(rec.Body)), nil)
+	case "DeleteObject":
+		_, err = s.mem.DeleteObject(rec.Bucket, rec.Key)
+	case "DeleteMulti":
+		_, err = s.mem.DeleteMulti(rec.Bucket, rec.Keys...)
+	case "DeleteObjectVersion":
+		_, err = s.mem.DeleteObjectVersion(rec.Bucket, rec.Key, gofakes3.VersionID(rec.VersionID))
+	case "DeleteMultiVersions":
+		_, err = s.mem.DeleteMultiVersions(rec.Bucket, rec.Objects...)
+	case "SetVersioningConfiguration":
+		err = s.mem.SetVersioningConfiguration(rec.Bucket, gofakes3.VersioningConfiguration{Status: gofakes3.VersioningStatus(rec.Versioning)})
+	default:
+		err = fmt.Errorf("unknown operation %q", rec.Op)
+	}
+	return err
+}
+
+// commit appends rec durably; the caller holds s.mu.
+func (s *s3Store) commit(rec s3Record) error {
+	if s.log == nil {
+		return nil
+	}
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 8+len(body))
+	binary.BigEndian.PutUint32(buf[:4], uint32(len(body)))
+	binary.BigEndian.PutUint32(buf[4:8], crc32.ChecksumIEEE(body))
+	copy(buf[8:], body)
+	if _, err := s.log.Write(buf); err != nil {
+		return err
+	}
+	return s.log.Sync()
+}
+
+// mutate runs one change under the lock with a fresh clock reading and logs
+// it when it succeeded.
+func (s *s3Store) mutate(rec s3Record, do func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opTime = s.clock()
+	rec.Time = s.opTime
+	if err := do(); err != nil {
+		return err
+	}
+	if err := s.commit(rec); err != nil {
+		return gofakes3.ErrInternal
+	}
+	return nil
+}
+
+func (s *s3Store) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.log == nil {
+		return nil
+	}
+	err := s.log.Close()
+	s.log = nil
+	return err
+}
+
+// reads: no log, but under the lock so they never see a half-applied change.
+
+func (s *s3Store) ListBuckets() ([]gofakes3.BucketInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.ListBuckets()
+}
+
+func (s *s3Store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.ListBucket(name, prefix, page)
+}
+
+func (s *s3Store) BucketExists(name string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.BucketExists(name)
+}
+
+func (s *s3Store) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.GetObject(bucket, key, rng)
+}
+
+func (s *s3Store) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.HeadObject(bucket, key)
+}
+
+func (s *s3Store) VersioningConfiguration(bucket string) (gofakes3.VersioningConfiguration, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.VersioningConfiguration(bucket)
+}
+
+func (s *s3Store) GetObjectVersion(bucket, key string, v gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.GetObjectVersion(bucket, key, v, rng)
+}
+
+func (s *s3Store) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*gofakes3.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.HeadObjectVersion(bucket, key, v)
+}
+
+func (s *s3Store) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mem.ListBucketVersions(bucket, prefix, page)
+}
+
+// writes
+
+func (s *s3Store) CreateBucket(name string) error {
+	return s.mutate(s3Record{Op: "CreateBucket", Bucket: name}, func() error { return s.mem.CreateBucket(name) })
+}
+
+func (s *s3Store) DeleteBucket(name string) error {
+	return s.mutate(s3Record{Op: "DeleteBucket", Bucket: name}, func() error { return s.mem.DeleteBucket(name) })
+}
+
+func (s *s3Store) ForceDeleteBucket(name string) error {
+	return s.mutate(s3Record{Op: "ForceDeleteBucket", Bucket: name}, func() error { return s.mem.ForceDeleteBucket(name) })
+}
+
+func (s *s3Store) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+	body, err := io.ReadAll(input)
+	if err != nil {
+		return gofakes3.PutObjectResult{}, err
+	}
+	var res gofakes3.PutObjectResult
+	err = s.mutate(s3Record{Op: "PutObject", Bucket: bucket, Key: key, Meta: meta, Body: body}, func() error {
+		var err error
+		res, err = s.mem.PutObject(bucket, key, meta, bytes.NewReader(body), int64(len(body)), cond)
+		return err
+	})
+	return res, err
+}
+
+func (s *s3Store) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+	var res gofakes3.ObjectDeleteResult
+	err := s.mutate(s3Record{Op: "DeleteObject", Bucket: bucket, Key: key}, func() error {
+		var err error
+		res, err = s.mem.DeleteObject(bucket, key)
+		return err
+	})
+	return res, err
+}
+
+func (s *s3Store) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+	var res gofakes3.MultiDeleteResult
+	err := s.mutate(s3Record{Op: "DeleteMulti", Bucket: bucket, Keys: keys}, func() error {
+		var err error
+		res, err = s.mem.DeleteMulti(bucket, keys...)
+		return err
+	})
+	return res, err
+}
+
+func (s *s3Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+	// Through s, so the copy's PutObject is logged.
+	return gofakes3.CopyObject(s, srcBucket, srcKey, dstBucket, dstKey, meta)
+}
+
+func (s *s3Store) SetVersioningConfiguration(bucket string, v gofakes3.VersioningConfiguration) error {
+	return s.mutate(s3Record{Op: "SetVersioningConfiguration", Bucket: bucket, Versioning: string(v.Status)},
+		func() error { return s.mem.SetVersioningConfiguration(bucket, v) })
+}
+
+func (s *s3Store) DeleteObjectVersion(bucket, key string, v gofakes3.VersionID) (gofakes3.ObjectDeleteResult, error) {
+	var res gofakes3.ObjectDeleteResult
+	err := s.mutate(s3Record{Op: "DeleteObjectVersion", Bucket: bucket, Key: key, VersionID: string(v)}, func() error {
+		var err error
+		res, err = s.mem.DeleteObjectVersion(bucket, key, v)
+		return err
+	})
+	return res, err
+}
+
+func (s *s3Store) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectID) (gofakes3.MultiDeleteResult, error) {
+	var res gofakes3.MultiDeleteResult
+	err := s.mutate(s3Record{Op: "DeleteMultiVersions", Bucket: bucket, Objects: objects}, func() error {
+		var err error
+		res, err = s.mem.DeleteMultiVersions(bucket, objects...)
+		return err
+	})
+	return res, err
+}
+
+// getObject reads a whole object (a version when given) for Lambda code;
+// code is the S3 error code on failure.
+func (s *s3Store) getObject(bucket, key, version string) ([]byte, string, error) {
+	var obj *gofakes3.Object
+	var err error
+	if version != "" {
+		obj, err = s.GetObjectVersion(bucket, key, gofakes3.VersionID(version), nil)
+	} else {
+		obj, err = s.GetObject(bucket, key, nil)
+	}
+	if err != nil {
+		for _, code := range []gofakes3.ErrorCode{gofakes3.ErrNoSuchBucket, gofakes3.ErrNoSuchKey, gofakes3.ErrNoSuchVersion} {
+			if gofakes3.HasErrorCode(err, code) {
+				return nil, string(code), err
+			}
+		}
+		var ec interface{ ErrorCode() gofakes3.ErrorCode }
+		if errors.As(err, &ec) {
+			return nil, string(ec.ErrorCode()), err
+		}
+		return nil, "", err
+	}
+	defer obj.Contents.Close()
+	b, err := io.ReadAll(obj.Contents)
+	return b, "", err
+}

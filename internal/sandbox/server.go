@@ -1,0 +1,346 @@
+// Package sandbox is rollout-sandbox: a local server that speaks the AWS APIs
+// the provider uses (Lambda, S3 with versioning, STS) with AWS's shapes and
+// errors, persists what it stores, and records a journal of the calls it
+// answered. It listens on loopback only unless told otherwise.
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/johannesboyne/gofakes3"
+)
+
+// DefaultAccountID is the account the sandbox reports unless told otherwise.
+const DefaultAccountID = "123456789012"
+
+// Options configure a sandbox.
+type Options struct {
+	// DataDir persists everything under this folder; "" keeps it in memory.
+	DataDir string
+	// AccountID appears in ARNs and STS answers.
+	AccountID string
+	// Region is used for requests that carry no SigV4 scope.
+	Region string
+	// SettleDelay is how long a created or updated function stays Pending or
+	// InProgress. Zero settles on the next request, as the waiters expect.
+	SettleDelay time.Duration
+	// Faults are injected from the start; FaultSeed makes them repeatable.
+	Faults    []Fault
+	FaultSeed int64
+	// Clock replaces time.Now (tests).
+	Clock func() time.Time
+}
+
+// Server is one sandbox; it is an http.Handler.
+type Server struct {
+	accountID   string
+	region      string
+	settleDelay time.Duration
+	clock       func() time.Time
+
+	lambda  *lambdaAPI
+	s3      *s3Store
+	s3http  http.Handler
+	faults  *faultSet
+	Journal *Journal
+}
+
+// New opens (or creates) the sandbox's data and returns the server.
+func New(opts Options) (*Server, error) {
+	s := &Server{
+		accountID: opts.AccountID, region: opts.Region, settleDelay: opts.SettleDelay,
+		clock: opts.Clock, faults: newFaultSet(opts.FaultSeed), Journal: &Journal{},
+	}
+	if s.accountID == "" {
+		s.accountID = DefaultAccountID
+	}
+	if s.region == "" {
+		s.region = "us-east-1"
+	}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	s.faults.set(opts.Faults)
+	lambdaDir, s3Dir := "", ""
+	if opts.DataDir != "" {
+		lambdaDir, s3Dir = filepath.Join(opts.DataDir, "lambda"), filepath.Join(opts.DataDir, "s3")
+	}
+	store, err := openLambdaStore(lambdaDir)
+	if err != nil {
+		return nil, fmt.Errorf("opening Lambda data: %w", err)
+	}
+	s.lambda = &lambdaAPI{srv: s, store: store}
+	s.s3, err = openS3Store(s3Dir, s.now)
+	if err != nil {
+		return nil, fmt.Errorf("opening S3 data: %w", err)
+	}
+	s.s3http = gofakes3.New(s.s3,
+		gofakes3.WithTimeSource(wallTime{s}),
+		gofakes3.WithLogger(gofakes3.DiscardLog()),
+		gofakes3.WithTimeSkewLimit(0),
+	).Server()
+	return s, nil
+}
+
+type wallTime struct{ s *Server }
+
+func (w wallTime) Now() time.Time                  { return w.s.now() }
+func (w wallTime) Since(t time.Time) time.Duration { return w.s.now().Sub(t) }
+
+func (s *Server) now() time.Time { return s.clock().UTC() }
+
+// SetFaults replaces the injected faults.
+func (s *Server) SetFaults(faults []Fault) { s.faults.set(faults) }
+
+// Close releases the data files.
+func (s *Server) Close() error { return s.s3.close() }
+
+// ServeHTTP dispatches by path (Lambda's versioned paths), then by the
+// SigV4 service (sts), and sends the rest to S3.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-amzn-RequestId", uuid.NewString())
+	if strings.HasPrefix(r.URL.Path, "/_sandbox/") {
+		s.serveInternal(w, r)
+		return
+	}
+	who := parseCaller(r, s.region)
+	call := Call{Time: s.now(), AccessKey: who.AccessKey, Region: who.Region}
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		call.Status = rec.status
+		s.Journal.add(call)
+	}()
+
+	if route, ok := routeLambda(r); ok {
+		call.Service, call.Operation = "lambda", route.Operation
+		if !s.inject(rec, &call) {
+			s.lambda.serve(&lambdaCall{w: rec, r: r, caller: who, route: route, call: &call})
+		}
+		return
+	}
+	if who.Service == "sts" || (r.Method == http.MethodPost && r.URL.Path == "/" && who.Service == "") {
+		if err := r.ParseForm(); err == nil && r.PostForm.Get("Version") == "2011-06-15" {
+			call.Service, call.Operation = "sts", r.PostForm.Get("Action")
+			if !s.inject(rec, &call) {
+				s.serveSTS(rec, r)
+			}
+			return
+		}
+	}
+	call.Service, call.Operation = "s3", s3Operation(r)
+	if !s.inject(rec, &call) {
+		s.s3http.ServeHTTP(rec, r)
+	}
+}
+
+// inject applies the fault rules to a request; it reports whether it
+// answered the request itself.
+func (s *Server) inject(w http.ResponseWriter, call *Call) bool {
+	delay, f := s.faults.pick(call.Service, call.Operation)
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	if f == nil {
+		return false
+	}
+	call.Fault = f.String()
+	switch call.Service {
+	case "lambda":
+		if f.Kind == FaultThrottle {
+			writeLambdaError(w, &apiError{Status: 429, Code: "TooManyRequestsException", Message: "Rate exceeded",
+				Reason: "CallerRateLimitExceeded", RetryAfter: "1"})
+		} else {
+			writeLambdaError(w, &apiError{Status: 500, Code: "ServiceException", Message: "An internal error occurred (injected by the sandbox)."})
+		}
+	case "sts":
+		if f.Kind == FaultThrottle {
+			writeQueryError(w, 400, "Throttling", "Rate exceeded")
+		} else {
+			writeQueryError(w, 500, "InternalFailure", "An internal error occurred (injected by the sandbox).")
+		}
+	default:
+		w.Header().Set("Content-Type", "application/xml")
+		if f.Kind == FaultThrottle {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
+		} else {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>`)
+		}
+	}
+	return true
+}
+
+func (s *Server) serveInternal(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/_sandbox/health":
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok", "account_id": s.accountID})
+	case strings.HasPrefix(r.URL.Path, "/_sandbox/code/") && r.Method == http.MethodGet:
+		s.lambda.serveCode(w, strings.TrimPrefix(r.URL.Path, "/_sandbox/code/"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// s3Operation names an S3 request for the journal and fault rules.
+func s3Operation(r *http.Request) string {
+	segs := splitPath(r.URL.EscapedPath())
+	q := r.URL.Query()
+	switch {
+	case len(segs) == 0:
+		return "ListBuckets"
+	case len(segs) == 1:
+		switch {
+		case q.Has("versioning") && r.Method == http.MethodPut:
+			return "PutBucketVersioning"
+		case q.Has("versioning"):
+			return "GetBucketVersioning"
+		case q.Has("versions"):
+			return "ListObjectVersions"
+		case q.Has("delete"):
+			return "DeleteObjects"
+		}
+		return map[string]string{"PUT": "CreateBucket", "DELETE": "DeleteBucket", "HEAD": "HeadBucket", "GET": "ListObjects"}[r.Method]
+	}
+	return map[string]string{"PUT": "PutObject", "DELETE": "DeleteObject", "HEAD": "HeadObject", "GET": "GetObject", "POST": "PostObject"}[r.Method]
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// ---- running it ----
+
+// CheckListenAddr refuses an address that is not loopback unless allowRemote.
+func CheckListenAddr(addr string, allowRemote bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w (use host:port, for example 127.0.0.1:4599)", addr, err)
+	}
+	if allowRemote {
+		return nil
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("listen address %q is not a loopback address: the sandbox accepts any credentials, so it only listens on 127.0.0.1 or ::1 unless --allow-remote is given", addr)
+	}
+	return nil
+}
+
+// Serve runs the sandbox on l until ctx is cancelled, then shuts down
+// gracefully (in-flight requests finish) and closes the data files.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	select {
+	case err := <-errc:
+		_ = s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := hs.Shutdown(shutdownCtx)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Instance is a sandbox started for a test.
+type Instance struct {
+	URL     string
+	Server  *Server
+	Journal *Journal
+}
+
+// Endpoints returns the provider endpoints block for this sandbox.
+func (i *Instance) Endpoints() map[string]string {
+	return map[string]string{"lambda": i.URL, "cloudwatch": i.URL, "s3": i.URL, "sts": i.URL}
+}
+
+// Start runs a sandbox on a random loopback port for the duration of t.
+// With no DataDir it keeps everything in memory.
+func Start(t testing.TB, opts Options) *Instance {
+	t.Helper()
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatalf("starting sandbox: %v", err)
+	}
+	ts := httptest.NewServer(srv) // 127.0.0.1, random port
+	t.Cleanup(func() {
+		ts.Close()
+		_ = srv.Close()
+	})
+	return &Instance{URL: ts.URL, Server: srv, Journal: srv.Journal}
+}
+
+// ---- STS ----
+
+func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request) {
+	action := r.PostForm.Get("Action")
+	if action != "GetCallerIdentity" {
+		writeQueryError(w, 400, "InvalidAction", fmt.Sprintf("Could not find operation %s for version 2011-06-15", action))
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	_, _ = fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>arn:aws:iam::%[1]s:user/rollout-sandbox</Arn>
+    <UserId>AIDAROLLOUTSANDBOX</UserId>
+    <Account>%[1]s</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>%[2]s</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>`, s.accountID, w.Header().Get("x-amzn-RequestId"))
+}
+
+func writeQueryError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	typ := "Sender"
+	if status >= 500 {
+		typ = "Receiver"
+	}
+	_, _ = fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
+		typ, code, message, w.Header().Get("x-amzn-RequestId"))
+}

@@ -1,0 +1,130 @@
+// Command rollout-sandbox runs the local AWS-compatible server the rollout
+// provider is developed, tested and demonstrated against.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+)
+
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// serveOptions are the flags of `rollout-sandbox serve`.
+type serveOptions struct {
+	Addr        string
+	DataDir     string
+	AllowRemote bool
+	AccountID   string
+	Region      string
+	SettleDelay time.Duration
+	Faults      []sandbox.Fault
+	FaultSeed   int64
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stdout, "usage: rollout-sandbox serve [flags]   (rollout-sandbox serve -h for the flags)")
+		fmt.Fprintln(stdout, "       rollout-sandbox version")
+		return 0
+	}
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(stdout, "rollout-sandbox", version)
+		return 0
+	case "serve":
+		opts, err := parseServe(args[1:], stderr)
+		if err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintln(stderr, "rollout-sandbox:", err)
+			return 2
+		}
+		if err := serve(ctx, opts, stdout); err != nil {
+			fmt.Fprintln(stderr, "rollout-sandbox:", err)
+			return 1
+		}
+		return 0
+	default:
+		fmt.Fprintf(stderr, "rollout-sandbox: unknown command %q (serve, version)\n", args[0])
+		return 2
+	}
+}
+
+type faultFlag struct{ faults *[]sandbox.Fault }
+
+func (f faultFlag) String() string { return "" }
+
+func (f faultFlag) Set(v string) error {
+	fault, err := sandbox.ParseFault(v)
+	if err != nil {
+		return err
+	}
+	*f.faults = append(*f.faults, fault)
+	return nil
+}
+
+func parseServe(args []string, stderr io.Writer) (serveOptions, error) {
+	var o serveOptions
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:4599", "listen address (loopback only unless --allow-remote)")
+	fs.StringVar(&o.DataDir, "data-dir", "", "folder that keeps functions, code and S3 objects across restarts (required)")
+	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback listen address (the sandbox accepts any credentials)")
+	fs.StringVar(&o.AccountID, "account-id", sandbox.DefaultAccountID, "account id in ARNs and STS answers")
+	fs.StringVar(&o.Region, "region", "us-east-1", "region for requests without a SigV4 scope")
+	fs.DurationVar(&o.SettleDelay, "settle-delay", 300*time.Millisecond, "how long functions stay Pending / InProgress after a change")
+	fs.Var(faultFlag{&o.Faults}, "fault", `inject faults, repeatable: <service>[.<Operation>]:<kind>=<value>, e.g. "lambda:throttle=0.2", "s3:latency=50ms"`)
+	fs.Int64Var(&o.FaultSeed, "fault-seed", 1, "seed of the fault injection, for repeatable runs")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if o.DataDir == "" {
+		return o, errors.New("--data-dir is required, for example --data-dir .sandbox")
+	}
+	if o.AccountID == "" || len(o.AccountID) != 12 {
+		return o, fmt.Errorf("--account-id %q must be 12 digits, for example 123456789012", o.AccountID)
+	}
+	return o, sandbox.CheckListenAddr(o.Addr, o.AllowRemote)
+}
+
+func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
+	srv, err := sandbox.New(sandbox.Options{
+		DataDir: o.DataDir, AccountID: o.AccountID, Region: o.Region,
+		SettleDelay: o.SettleDelay, Faults: o.Faults, FaultSeed: o.FaultSeed,
+	})
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "rollout-sandbox %s listening on http://%s (data in %s)\n", version, l.Addr(), o.DataDir)
+	for _, f := range o.Faults {
+		fmt.Fprintf(stdout, "  injecting fault %s\n", f)
+	}
+	err = srv.Serve(ctx, l)
+	fmt.Fprintln(stdout, "rollout-sandbox stopped")
+	return err
+}
