@@ -22,7 +22,9 @@ type lambdaStore struct {
 
 	mu        sync.Mutex // guards functions and every record in it
 	functions map[string]*functionRecord
-	blobs     map[string][]byte // code zips when dir is ""
+
+	blobMu sync.Mutex
+	blobs  map[string][]byte // code zips when dir is ""
 }
 
 func openLambdaStore(dir string) (*lambdaStore, error) {
@@ -95,12 +97,12 @@ func (s *lambdaStore) putCode(zip []byte) (blob string, err error) {
 	sum := sha256.Sum256(zip)
 	blob = hex.EncodeToString(sum[:])
 	if s.dir == "" {
-		s.mu.Lock()
+		s.blobMu.Lock()
 		if s.blobs == nil {
 			s.blobs = map[string][]byte{}
 		}
 		s.blobs[blob] = append([]byte(nil), zip...)
-		s.mu.Unlock()
+		s.blobMu.Unlock()
 		return blob, nil
 	}
 	p := filepath.Join(s.dir, "code", blob+".zip")
@@ -113,8 +115,8 @@ func (s *lambdaStore) putCode(zip []byte) (blob string, err error) {
 // code returns the zip stored under blob.
 func (s *lambdaStore) code(blob string) ([]byte, error) {
 	if s.dir == "" {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.blobMu.Lock()
+		defer s.blobMu.Unlock()
 		b, ok := s.blobs[blob]
 		if !ok {
 			return nil, os.ErrNotExist
