@@ -12,10 +12,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
 func TestAccProvider_configuresAgainstLoopback(t *testing.T) {
-	sts := acctest.StartLoopbackSTS(t, "210987654321")
+	sts := sandbox.Start(t, sandbox.Options{AccountID: "210987654321"})
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -26,21 +27,22 @@ func TestAccProvider_configuresAgainstLoopback(t *testing.T) {
 			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("account_id"), knownvalue.StringExact("210987654321")),
-				statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("arn"), knownvalue.StringExact("arn:aws:iam::210987654321:user/rollout-test")),
+				statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("arn"), knownvalue.StringExact("arn:aws:iam::210987654321:user/rollout-sandbox")),
 				statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("region"), knownvalue.StringExact("eu-central-1")),
 				statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("endpoints"),
 					knownvalue.MapExact(map[string]knownvalue.Check{"sts": knownvalue.StringExact(sts.URL)})),
 			},
 		}},
 	})
-	calls := sts.Calls()
+	calls := sts.Journal.Calls()
 	if len(calls) == 0 {
-		t.Fatal("the loopback STS endpoint received no request")
+		t.Fatal("the sandbox received no request")
 	}
 	for _, c := range calls {
-		want := acctest.STSCall{Action: "GetCallerIdentity", AccessKey: "AKIDROLLOUTTEST", Region: "eu-central-1", Service: "sts"}
-		if diff := cmp.Diff(want, c); diff != "" {
-			t.Errorf("STS request mismatch (-want +got):\n%s", diff)
+		want := sandbox.Call{Service: "sts", Operation: "GetCallerIdentity", AccessKey: "AKIDROLLOUTTEST", Region: "eu-central-1", Status: 200}
+		got := sandbox.Call{Service: c.Service, Operation: c.Operation, AccessKey: c.AccessKey, Region: c.Region, Status: c.Status}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("request mismatch (-want +got):\n%s", diff)
 		}
 	}
 }
@@ -48,7 +50,7 @@ func TestAccProvider_configuresAgainstLoopback(t *testing.T) {
 func TestAccProvider_skipCredentialsValidation(t *testing.T) {
 	// With validation skipped, configuring makes no STS call at all; the data
 	// source's own read is then the only one.
-	sts := acctest.StartLoopbackSTS(t, "210987654321")
+	sts := sandbox.Start(t, sandbox.Options{})
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -59,7 +61,7 @@ func TestAccProvider_skipCredentialsValidation(t *testing.T) {
 			PlanOnly: true,
 		}},
 	})
-	if n := len(sts.Calls()); n != 0 {
+	if n := len(sts.Journal.Calls()); n != 0 {
 		t.Errorf("skip_credentials_validation = true made %d STS calls, want 0", n)
 	}
 }
