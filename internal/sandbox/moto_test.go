@@ -1,0 +1,301 @@
+package sandbox_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+)
+
+// startMoto runs moto_server on a free loopback port until tb ends and
+// returns its URL.
+func startMoto(tb testing.TB, motoPath string) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd.Env = append(os.Environ(), "MOTO_ALLOW_NONEXISTENT_REGION=false")
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url + "/moto-api/"); err == nil {
+			resp.Body.Close()
+			return url
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.Fatalf("moto_server did not answer on %s", url)
+	return ""
+}
+
+// motoRole creates the execution role moto insists on (it checks IAM).
+func motoRole(tb testing.TB, url string) {
+	tb.Helper()
+	c := iam.NewFromConfig(awsConfig(1), func(o *iam.Options) { o.BaseEndpoint = aws.String(url) })
+	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("lambda-exec"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
+		tb.Fatalf("creating the role in moto: %v", err)
+	}
+}
+
+type diffStep struct {
+	name string
+	call func(c *lambda.Client) (any, error)
+}
+
+// flatten renders an SDK answer (or error) as path -> JSON leaf, leaving
+// out what differs between any two servers by nature: revision ids,
+// timestamps, request metadata.
+func flatten(out any, err error) map[string]string {
+	flat := map[string]string{}
+	if err != nil {
+		var ae smithy.APIError
+		if ok := asAPIError(err, &ae); ok {
+			flat["error.code"] = ae.ErrorCode()
+			flat["error.message"] = ae.ErrorMessage()
+		} else {
+			flat["error"] = err.Error()
+		}
+		return flat
+	}
+	b, _ := json.Marshal(out)
+	var doc any
+	_ = json.Unmarshal(b, &doc)
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, val := range x {
+				switch k {
+				case "RevisionId", "LastModified", "ResultMetadata":
+					continue
+				}
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				walk(p, val)
+			}
+		case []any:
+			for i, val := range x {
+				walk(fmt.Sprintf("%s[%d]", prefix, i), val)
+			}
+		default:
+			if v == nil {
+				return
+			}
+			leaf, _ := json.Marshal(v)
+			flat[prefix] = string(leaf)
+		}
+	}
+	walk("", doc)
+	return flat
+}
+
+func asAPIError(err error, target *smithy.APIError) bool {
+	for e := err; e != nil; {
+		if ae, ok := e.(smithy.APIError); ok {
+			*target = ae
+			return true
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		e = u.Unwrap()
+	}
+	return false
+}
+
+// TestDifferentialMoto sends the same call sequence to the sandbox and to
+// moto server and compares the answers. Every difference must be listed in
+// testdata/moto_differences.tsv with the side that matches AWS; a new or a
+// vanished difference fails the test.
+func TestDifferentialMoto(t *testing.T) {
+	motoPath := acctest.RequirePeer(t, "moto server", "moto_server")
+	t.Parallel()
+	motoURL := startMoto(t, motoPath)
+	motoRole(t, motoURL)
+	inst := sandbox.Start(t, sandbox.Options{})
+	zip := zipOf(t, "bootstrap", "v1")
+	fn := aws.String("diff")
+	weights := func(w map[string]float64) *types.AliasRoutingConfiguration {
+		return &types.AliasRoutingConfiguration{AdditionalVersionWeights: w}
+	}
+	steps := []diffStep{
+		{"CreateFunction", func(c *lambda.Client) (any, error) {
+			return c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: fn, Role: aws.String(testRole), Runtime: types.RuntimeProvidedal2023,
+				Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zip}, Description: aws.String("first")})
+		}},
+		{"CreateFunction duplicate", func(c *lambda.Client) (any, error) {
+			return c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: fn, Role: aws.String(testRole), Runtime: types.RuntimeProvidedal2023,
+				Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zip}})
+		}},
+		{"PublishVersion", func(c *lambda.Client) (any, error) {
+			return c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: fn})
+		}},
+		{"PublishVersion unchanged", func(c *lambda.Client) (any, error) {
+			return c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: fn})
+		}},
+		{"UpdateFunctionConfiguration", func(c *lambda.Client) (any, error) {
+			return c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn, Description: aws.String("second")})
+		}},
+		{"GetFunctionConfiguration after update", func(c *lambda.Client) (any, error) {
+			return c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: fn})
+		}},
+		{"PublishVersion after update", func(c *lambda.Client) (any, error) {
+			return c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: fn})
+		}},
+		{"ListVersionsByFunction", func(c *lambda.Client) (any, error) {
+			return c.ListVersionsByFunction(ctx, &lambda.ListVersionsByFunctionInput{FunctionName: fn})
+		}},
+		{"GetFunctionConfiguration version 1", func(c *lambda.Client) (any, error) {
+			return c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: fn, Qualifier: aws.String("1")})
+		}},
+		{"CreateAlias weighted", func(c *lambda.Client) (any, error) {
+			return c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn, Name: aws.String("live"), FunctionVersion: aws.String("1"), RoutingConfig: weights(map[string]float64{"2": 0.25})})
+		}},
+		{"CreateAlias weight 1.5", func(c *lambda.Client) (any, error) {
+			return c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn, Name: aws.String("heavy"), FunctionVersion: aws.String("1"), RoutingConfig: weights(map[string]float64{"2": 1.5})})
+		}},
+		{"CreateAlias $LATEST with routing", func(c *lambda.Client) (any, error) {
+			return c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn, Name: aws.String("latest"), FunctionVersion: aws.String("$LATEST"), RoutingConfig: weights(map[string]float64{"1": 0.5})})
+		}},
+		{"CreateAlias two extra versions", func(c *lambda.Client) (any, error) {
+			return c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn, Name: aws.String("two"), FunctionVersion: aws.String("1"), RoutingConfig: weights(map[string]float64{"2": 0.1, "3": 0.1})})
+		}},
+		{"CreateAlias duplicate", func(c *lambda.Client) (any, error) {
+			return c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn, Name: aws.String("live"), FunctionVersion: aws.String("1")})
+		}},
+		{"GetAlias", func(c *lambda.Client) (any, error) {
+			return c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: fn, Name: aws.String("live")})
+		}},
+		{"GetAlias missing", func(c *lambda.Client) (any, error) {
+			return c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: fn, Name: aws.String("nope")})
+		}},
+		{"UpdateAlias", func(c *lambda.Client) (any, error) {
+			return c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: fn, Name: aws.String("live"), FunctionVersion: aws.String("2"), RoutingConfig: weights(map[string]float64{})})
+		}},
+		{"ListAliases", func(c *lambda.Client) (any, error) {
+			return c.ListAliases(ctx, &lambda.ListAliasesInput{FunctionName: fn})
+		}},
+		{"DeleteFunction version used by alias", func(c *lambda.Client) (any, error) {
+			return c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: fn, Qualifier: aws.String("2")})
+		}},
+		{"DeleteAlias", func(c *lambda.Client) (any, error) {
+			return c.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: fn, Name: aws.String("live")})
+		}},
+		{"DeleteFunction", func(c *lambda.Client) (any, error) {
+			return c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: fn})
+		}},
+		{"GetFunction missing", func(c *lambda.Client) (any, error) {
+			return c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: fn})
+		}},
+	}
+	ours := lambdaClient(inst, 1)
+	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
+	var got []string
+	for _, step := range steps {
+		a := flatten(step.call(ours))
+		b := flatten(step.call(theirs))
+		keys := map[string]bool{}
+		for k := range a {
+			keys[k] = true
+		}
+		for k := range b {
+			keys[k] = true
+		}
+		for k := range keys {
+			va, oka := a[k]
+			vb, okb := b[k]
+			if oka && okb && va == vb {
+				continue
+			}
+			if !oka {
+				va = "<absent>"
+			}
+			if !okb {
+				vb = "<absent>"
+			}
+			got = append(got, strings.Join([]string{step.name, k, va, vb}, "\t"))
+		}
+	}
+	sort.Strings(got)
+
+	if out := os.Getenv("ROLLOUT_DUMP_MOTO_DIFFERENCES"); out != "" {
+		// For maintainers: write what was found, to annotate by hand.
+		_ = os.WriteFile(out, []byte(strings.Join(got, "\n")+"\n"), 0o600)
+	}
+	want, verdicts := readDifferences(t, "testdata/moto_differences.tsv")
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sandbox vs moto differences changed; update testdata/moto_differences.tsv (step, path, sandbox, moto, matches_aws, note) after checking which side matches AWS (-listed +found):\n%s", diff)
+	}
+	// Where moto is lax, the sandbox must answer as AWS does.
+	for _, lax := range []string{"CreateAlias weight 1.5", "CreateAlias $LATEST with routing"} {
+		if verdicts[lax+"\terror.code"] != "sandbox" {
+			t.Errorf("%s: the listed difference must say the sandbox matches AWS", lax)
+		}
+	}
+	t.Logf("sandbox vs moto: %d steps, %d listed differences", len(steps), len(got))
+}
+
+// readDifferences loads the committed table: tab-separated step, path,
+// sandbox value, moto value, side matching AWS, note.
+func readDifferences(t *testing.T, path string) ([]string, map[string]string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []string
+	verdicts := map[string]string{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "step\t") {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if len(cols) != 6 {
+			t.Fatalf("%s: want 6 tab-separated columns, got %d in %q", path, len(cols), line)
+		}
+		switch cols[4] {
+		case "sandbox", "moto", "both", "neither":
+		default:
+			t.Fatalf("%s: matches_aws must be sandbox, moto, both or neither, got %q", path, cols[4])
+		}
+		rows = append(rows, strings.Join(cols[:4], "\t"))
+		verdicts[cols[0]+"\t"+cols[1]] = cols[4]
+	}
+	sort.Strings(rows)
+	return rows, verdicts
+}
