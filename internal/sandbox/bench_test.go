@@ -1,0 +1,85 @@
+package sandbox_test
+
+import (
+	"fmt"
+	"os/exec"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+)
+
+// controlPlaneSequence is the fixed sequence of the benchmark: create a
+// function, publish it, create an alias, change its routing, read it back.
+func controlPlaneSequence(c *lambda.Client, name string, zip []byte) error {
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: aws.String(testRole),
+		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zip}}); err != nil {
+		return err
+	}
+	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(name)}); err != nil {
+		return err
+	}
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(name), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		return err
+	}
+	if _, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String(name), Name: aws.String("live"), Description: aws.String("canary")}); err != nil {
+		return err
+	}
+	_, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name), Qualifier: aws.String("live")})
+	return err
+}
+
+// BenchmarkControlPlaneVsMoto runs the same sequence against the sandbox
+// (persisting to disk, fsync on every change) and against moto server, side
+// by side in one run, and reports each one's p50 and the ratio.
+func BenchmarkControlPlaneVsMoto(b *testing.B) {
+	motoPath, err := exec.LookPath("moto_server")
+	if err != nil {
+		b.Skip("moto_server not found: the baseline of this benchmark")
+	}
+	motoURL := startMoto(b, motoPath)
+	motoRole(b, motoURL)
+	inst := sandbox.Start(b, sandbox.Options{DataDir: b.TempDir()})
+	ours := lambdaClient(inst, 1)
+	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
+	zip := zipOf(b, "bootstrap", "bench")
+
+	var oursD, theirsD []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("bench-%d", i)
+		start := time.Now()
+		if err := controlPlaneSequence(ours, name, zip); err != nil {
+			b.Fatalf("sandbox: %v", err)
+		}
+		oursD = append(oursD, time.Since(start))
+		start = time.Now()
+		if err := controlPlaneSequence(theirs, name, zip); err != nil {
+			b.Fatalf("moto: %v", err)
+		}
+		theirsD = append(theirsD, time.Since(start))
+	}
+	b.StopTimer()
+	p50 := func(d []time.Duration) float64 {
+		s := append([]time.Duration(nil), d...)
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		return float64(s[len(s)/2].Microseconds()) / 1000
+	}
+	total := func(d []time.Duration) time.Duration {
+		var t time.Duration
+		for _, x := range d {
+			t += x
+		}
+		return t
+	}
+	b.ReportMetric(p50(oursD), "sandbox-p50-ms/seq")
+	b.ReportMetric(p50(theirsD), "moto-p50-ms/seq")
+	b.ReportMetric(float64(len(oursD))/total(oursD).Seconds(), "sandbox-seq/s")
+	b.ReportMetric(float64(len(theirsD))/total(theirsD).Seconds(), "moto-seq/s")
+	b.ReportMetric(total(theirsD).Seconds()/total(oursD).Seconds(), "throughput-x-moto")
+}
