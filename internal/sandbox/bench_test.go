@@ -83,3 +83,47 @@ func BenchmarkControlPlaneVsMoto(b *testing.B) {
 	b.ReportMetric(float64(len(theirsD))/total(theirsD).Seconds(), "moto-seq/s")
 	b.ReportMetric(total(theirsD).Seconds()/total(oursD).Seconds(), "throughput-x-moto")
 }
+
+// BenchmarkControlPlaneThroughputVsMoto runs the sequence from 8 concurrent
+// clients against each server, side by side, and reports sequences per
+// second and the ratio. Concurrent writers share the sandbox's fsyncs
+// (group commit), as concurrent Terraform runs and a pipeline would.
+func BenchmarkControlPlaneThroughputVsMoto(b *testing.B) {
+	motoPath, err := exec.LookPath("moto_server")
+	if err != nil {
+		b.Skip("moto_server not found: the baseline of this benchmark")
+	}
+	motoURL := startMoto(b, motoPath)
+	motoRole(b, motoURL)
+	inst := sandbox.Start(b, sandbox.Options{DataDir: b.TempDir()})
+	zip := zipOf(b, "bootstrap", "bench")
+	const workers = 8
+	run := func(c *lambda.Client, prefix string) time.Duration {
+		start := time.Now()
+		errs := make(chan error, workers)
+		for w := 0; w < workers; w++ {
+			go func(w int) {
+				for i := w; i < b.N; i += workers {
+					if err := controlPlaneSequence(c, fmt.Sprintf("%s-%d", prefix, i), zip); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}(w)
+		}
+		for w := 0; w < workers; w++ {
+			if err := <-errs; err != nil {
+				b.Fatalf("%s: %v", prefix, err)
+			}
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	oursT := run(lambdaClient(inst, 1), "sandbox")
+	theirsT := run(lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) }), "moto")
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/oursT.Seconds(), "sandbox-seq/s")
+	b.ReportMetric(float64(b.N)/theirsT.Seconds(), "moto-seq/s")
+	b.ReportMetric(theirsT.Seconds()/oursT.Seconds(), "throughput-x-moto")
+}

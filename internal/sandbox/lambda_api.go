@@ -123,6 +123,17 @@ type lambdaCall struct {
 }
 
 func (api *lambdaAPI) serve(c *lambdaCall) {
+	// The answer is held back until every change it may reflect is durable.
+	out := c.w
+	held := &heldResponse{header: http.Header{}}
+	c.w = held
+	defer func() {
+		if derr := api.store.durable(); derr != nil {
+			writeLambdaError(out, errService(derr))
+			return
+		}
+		held.flush(out)
+	}()
 	var err *apiError
 	switch c.route.Operation {
 	case "CreateFunction":
@@ -1198,4 +1209,37 @@ func (api *lambdaAPI) serveCode(w http.ResponseWriter, blob string) {
 	}
 	w.Header().Set("Content-Type", "application/zip")
 	_, _ = w.Write(b)
+}
+
+// heldResponse buffers an answer until it may be sent.
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(b)
+}
+
+func (h *heldResponse) flush(w http.ResponseWriter) {
+	for k, v := range h.header {
+		w.Header()[k] = v
+	}
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	w.WriteHeader(h.status)
+	_, _ = w.Write(h.body.Bytes())
 }

@@ -9,122 +9,173 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 )
 
-// lambdaStore keeps functions in memory and on disk: one JSON file per
-// function under functions/, code zips by content hash under code/.
-// Every change is written (atomically, fsync'd) before the API answers, so
-// anything the sandbox acknowledged survives a crash.
+// lambdaStore keeps functions in memory and on disk. On disk it is a
+// snapshot (snapshot.json, code/<sha256>.zip) plus a write-ahead log of
+// every change since (lambda.wal: whole-function records, deletions, new
+// code). A change is written to the log under the store lock and the
+// request is answered only once the log is fsync'd past it, so anything
+// acknowledged survives a crash. Opening the store replays the log over the
+// snapshot, then compacts: a new snapshot, an empty log.
 type lambdaStore struct {
 	dir string // "" keeps everything in memory only
+	log *wal
 
 	mu        sync.Mutex // guards functions and every record in it
 	functions map[string]*functionRecord
 
 	blobMu sync.Mutex
-	blobs  map[string][]byte // code zips when dir is ""
+	blobs  map[string][]byte // code not yet compacted into code/ (all code when dir is "")
+}
+
+type lambdaLogRecord struct {
+	Function *functionRecord `json:"fn,omitempty"`
+	Delete   string          `json:"del,omitempty"`
+	Blob     string          `json:"blob,omitempty"`
+	Zip      []byte          `json:"zip,omitempty"`
 }
 
 func openLambdaStore(dir string) (*lambdaStore, error) {
-	s := &lambdaStore{dir: dir, functions: map[string]*functionRecord{}}
+	s := &lambdaStore{dir: dir, functions: map[string]*functionRecord{}, blobs: map[string][]byte{}}
 	if dir == "" {
 		return s, nil
 	}
-	for _, sub := range []string{"functions", "code"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			return nil, err
-		}
-		if err := removeStaleTemps(filepath.Join(dir, sub)); err != nil {
-			return nil, err
-		}
-	}
-	entries, err := os.ReadDir(filepath.Join(dir, "functions"))
-	if err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "code"), 0o755); err != nil {
 		return nil, err
 	}
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "functions", e.Name()))
-		if err != nil {
+	for _, d := range []string{dir, filepath.Join(dir, "code")} {
+		if err := removeStaleTemps(d); err != nil {
 			return nil, err
 		}
-		var f functionRecord
-		if err := json.Unmarshal(b, &f); err != nil {
-			return nil, fmt.Errorf("function file %s is corrupt: %w", e.Name(), err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "snapshot.json")); err == nil {
+		if err := json.Unmarshal(b, &s.functions); err != nil {
+			return nil, fmt.Errorf("snapshot.json is corrupt: %w", err)
 		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	log, err := openWAL(filepath.Join(dir, "lambda.wal"), func(b []byte) error {
+		var rec lambdaLogRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return err
+		}
+		switch {
+		case rec.Function != nil:
+			s.functions[rec.Function.Name] = rec.Function
+		case rec.Delete != "":
+			delete(s.functions, rec.Delete)
+		case rec.Blob != "":
+			s.blobs[rec.Blob] = rec.Zip
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("replaying lambda.wal: %w", err)
+	}
+	s.log = log
+	for _, f := range s.functions {
 		if f.Aliases == nil {
 			f.Aliases = map[string]*aliasRecord{}
 		}
 		if f.Tags == nil {
 			f.Tags = map[string]string{}
 		}
-		s.functions[f.Name] = &f
 	}
-	return s, nil
+	if err := s.compact(); err != nil {
+		_ = log.close()
+		return nil, fmt.Errorf("compacting Lambda data: %w", err)
+	}
+	return s, syncDir(dir)
 }
 
-// save persists f; the caller holds s.mu.
-func (s *lambdaStore) save(f *functionRecord) error {
-	if s.dir == "" {
-		return nil
+// compact writes code and a snapshot of every function, then empties the log.
+func (s *lambdaStore) compact() error {
+	for blob, zip := range s.blobs {
+		p := filepath.Join(s.dir, "code", blob+".zip")
+		if _, err := os.Stat(p); err != nil {
+			if err := writeFileAtomic(p, zip); err != nil {
+				return err
+			}
+		}
 	}
-	b, err := json.Marshal(f)
+	s.blobs = map[string][]byte{}
+	b, err := json.Marshal(s.functions)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(s.dir, "functions", f.Name+".json"), b)
-}
-
-// remove deletes f's file; the caller holds s.mu.
-func (s *lambdaStore) remove(name string) error {
-	if s.dir == "" {
-		return nil
-	}
-	err := os.Remove(filepath.Join(s.dir, "functions", name+".json"))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := writeFileAtomic(filepath.Join(s.dir, "snapshot.json"), b); err != nil {
 		return err
 	}
-	return syncDir(filepath.Join(s.dir, "functions"))
+	return s.log.reset()
 }
 
-// putCode stores a zip by content and returns its blob id (hex sha256) and
-// the CodeSha256 Lambda reports (base64 of the same digest).
-func (s *lambdaStore) putCode(zip []byte) (blob string, err error) {
+func (s *lambdaStore) append(rec lambdaLogRecord) error {
+	if s.log == nil {
+		return nil
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	_, err = s.log.write(b)
+	return err
+}
+
+// save records f; the caller holds s.mu and, before answering, calls durable.
+func (s *lambdaStore) save(f *functionRecord) error {
+	return s.append(lambdaLogRecord{Function: f})
+}
+
+// remove records the deletion of a function; the caller holds s.mu.
+func (s *lambdaStore) remove(name string) error {
+	return s.append(lambdaLogRecord{Delete: name})
+}
+
+// durable returns once every change written so far is on disk.
+func (s *lambdaStore) durable() error {
+	if s.log == nil {
+		return nil
+	}
+	return s.log.wait(s.log.position())
+}
+
+// putCode stores a zip by content and returns its blob id (hex sha256).
+func (s *lambdaStore) putCode(zip []byte) (string, error) {
 	sum := sha256.Sum256(zip)
-	blob = hex.EncodeToString(sum[:])
-	if s.dir == "" {
-		s.blobMu.Lock()
-		if s.blobs == nil {
-			s.blobs = map[string][]byte{}
-		}
+	blob := hex.EncodeToString(sum[:])
+	s.blobMu.Lock()
+	_, known := s.blobs[blob]
+	if !known {
 		s.blobs[blob] = append([]byte(nil), zip...)
-		s.blobMu.Unlock()
+	}
+	s.blobMu.Unlock()
+	if known || s.dir == "" {
 		return blob, nil
 	}
-	p := filepath.Join(s.dir, "code", blob+".zip")
-	if _, err := os.Stat(p); err == nil {
+	if _, err := os.Stat(filepath.Join(s.dir, "code", blob+".zip")); err == nil {
 		return blob, nil
 	}
-	return blob, writeFileAtomic(p, zip)
+	return blob, s.append(lambdaLogRecord{Blob: blob, Zip: zip})
 }
 
 // code returns the zip stored under blob.
 func (s *lambdaStore) code(blob string) ([]byte, error) {
-	if s.dir == "" {
-		s.blobMu.Lock()
-		defer s.blobMu.Unlock()
-		b, ok := s.blobs[blob]
-		if !ok {
-			return nil, os.ErrNotExist
-		}
+	s.blobMu.Lock()
+	b, ok := s.blobs[blob]
+	s.blobMu.Unlock()
+	if ok {
 		return b, nil
+	}
+	if s.dir == "" {
+		return nil, os.ErrNotExist
 	}
 	return os.ReadFile(filepath.Join(s.dir, "code", blob+".zip"))
 }
+
+func (s *lambdaStore) close() error { return s.log.close() }
 
 func (s *lambdaStore) names() []string {
 	names := make([]string, 0, len(s.functions))

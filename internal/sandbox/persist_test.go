@@ -279,7 +279,7 @@ func TestCrashDuringWrites(t *testing.T) {
 			t.Errorf("function %s version = %s", name, aws.ToString(v.Version))
 		}
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(dir, "lambda", "functions", ".*.tmp-*"))
+	leftovers, _ := filepath.Glob(filepath.Join(dir, "lambda", "*", ".*.tmp-*"))
 	if len(leftovers) > 0 {
 		t.Errorf("temporary files left after restart: %v", leftovers)
 	}

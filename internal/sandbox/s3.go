@@ -1,13 +1,10 @@
 package sandbox
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,17 +18,17 @@ import (
 // s3Store is the sandbox's S3: gofakes3 speaks the protocol and keeps the
 // objects (its s3mem backend, the one with bucket versioning); this wrapper
 // makes it durable. Every successful change is appended to a write-ahead log
-// (length, CRC32, JSON record; fsync'd) before S3 answers; on start the log
-// is replayed through a fresh s3mem with the recorded clock readings and
-// the same version-id seed, which rebuilds the same objects, version ids and
-// timestamps. A record torn by a crash fails its CRC and is cut off: it was
-// never acknowledged.
+// (s3.wal) and the request waits for the fsync that covers it before S3
+// answers; on start the log is replayed through a fresh s3mem with the
+// recorded clock readings and the same version-id seed, which rebuilds the
+// same objects, version ids and timestamps. A record torn by a crash fails
+// its CRC and is cut off: it was never acknowledged.
 type s3Store struct {
 	mu     sync.Mutex
 	mem    *s3mem.Backend
 	clock  func() time.Time
 	opTime time.Time
-	log    *os.File // nil when in memory only
+	log    *wal // nil when in memory only
 }
 
 var (
@@ -70,63 +67,22 @@ func openS3Store(dir string, clock func() time.Time) (*s3Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "s3.wal")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	good, err := s.replay(f)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("replaying %s: %w", path, err)
-	}
-	if err := f.Truncate(good); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if _, err := f.Seek(good, io.SeekStart); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	s.log = f
-	return s, syncDir(dir)
-}
-
-// replay applies every intact record and returns the offset after the last one.
-func (s *s3Store) replay(f *os.File) (int64, error) {
-	r := bufio.NewReader(f)
-	var offset int64
-	for {
-		var hdr [8]byte
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return offset, nil // clean end, or a torn header
-		}
-		n := binary.BigEndian.Uint32(hdr[:4])
-		sum := binary.BigEndian.Uint32(hdr[4:])
-		if n > 1<<30 {
-			return offset, nil
-		}
-		body := make([]byte, n)
-		if _, err := io.ReadFull(r, body); err != nil {
-			return offset, nil // torn record: never acknowledged
-		}
-		if crc32.ChecksumIEEE(body) != sum {
-			return offset, nil
-		}
+	log, err := openWAL(filepath.Join(dir, "s3.wal"), func(b []byte) error {
 		var rec s3Record
-		if err := json.Unmarshal(body, &rec); err != nil {
-			return offset, fmt.Errorf("record at offset %d: %w", offset, err)
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return err
 		}
 		s.opTime = rec.Time
 		if err := s.apply(rec); err != nil {
-			return offset, fmt.Errorf("record at offset %d (%s %s/%s): %w", offset, rec.Op, rec.Bucket, rec.Key, err)
+			return fmt.Errorf("%s %s/%s: %w", rec.Op, rec.Bucket, rec.Key, err)
 		}
-		offset += int64(8 + n)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("replaying s3.wal: %w", err)
 	}
+	s.log = log
+	return s, syncDir(dir)
 }
 
 func (s *s3Store) apply(rec s3Record) error {
@@ -156,103 +112,108 @@ func (s *s3Store) apply(rec s3Record) error {
 	return err
 }
 
-// commit appends rec durably; the caller holds s.mu.
-func (s *s3Store) commit(rec s3Record) error {
-	if s.log == nil {
-		return nil
-	}
-	body, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	buf := make([]byte, 8+len(body))
-	binary.BigEndian.PutUint32(buf[:4], uint32(len(body)))
-	binary.BigEndian.PutUint32(buf[4:8], crc32.ChecksumIEEE(body))
-	copy(buf[8:], body)
-	if _, err := s.log.Write(buf); err != nil {
-		return err
-	}
-	return s.log.Sync()
-}
-
-// mutate runs one change under the lock with a fresh clock reading and logs
-// it when it succeeded.
+// mutate runs one change under the lock with a fresh clock reading, logs
+// it when it succeeded, and returns once the log record is durable.
 func (s *s3Store) mutate(rec s3Record, do func() error) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.opTime = s.clock()
 	rec.Time = s.opTime
 	if err := do(); err != nil {
+		s.mu.Unlock()
 		return err
 	}
-	if err := s.commit(rec); err != nil {
+	var seq uint64
+	if s.log != nil {
+		body, err := json.Marshal(rec)
+		if err == nil {
+			seq, err = s.log.write(body)
+		}
+		if err != nil {
+			s.mu.Unlock()
+			return gofakes3.ErrInternal
+		}
+	}
+	s.mu.Unlock()
+	if s.log != nil && s.log.wait(seq) != nil {
 		return gofakes3.ErrInternal
 	}
 	return nil
 }
 
+// settled waits until every change a read may have seen is durable, so a
+// read never reports what a crash could still take back.
+func (s *s3Store) settled() {
+	if s.log != nil {
+		_ = s.log.wait(s.log.position())
+	}
+}
+
 func (s *s3Store) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.log == nil {
-		return nil
-	}
-	err := s.log.Close()
-	s.log = nil
-	return err
+	return s.log.close()
 }
 
 // reads: no log, but under the lock so they never see a half-applied change.
 
 func (s *s3Store) ListBuckets() ([]gofakes3.BucketInfo, error) {
+	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.ListBuckets()
 }
 
 func (s *s3Store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.ListBucket(name, prefix, page)
 }
 
 func (s *s3Store) BucketExists(name string) (bool, error) {
+	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.BucketExists(name)
 }
 
 func (s *s3Store) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.GetObject(bucket, key, rng)
 }
 
 func (s *s3Store) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.HeadObject(bucket, key)
 }
 
 func (s *s3Store) VersioningConfiguration(bucket string) (gofakes3.VersioningConfiguration, error) {
+	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.VersioningConfiguration(bucket)
 }
 
 func (s *s3Store) GetObjectVersion(bucket, key string, v gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.GetObjectVersion(bucket, key, v, rng)
 }
 
 func (s *s3Store) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*gofakes3.Object, error) {
+	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.HeadObjectVersion(bucket, key, v)
 }
 
 func (s *s3Store) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
+	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.ListBucketVersions(bucket, prefix, page)

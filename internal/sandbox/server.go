@@ -104,7 +104,13 @@ func (s *Server) now() time.Time { return s.clock().UTC() }
 func (s *Server) SetFaults(faults []Fault) { s.faults.set(faults) }
 
 // Close releases the data files.
-func (s *Server) Close() error { return s.s3.close() }
+func (s *Server) Close() error {
+	err := s.s3.close()
+	if lerr := s.lambda.store.close(); err == nil {
+		err = lerr
+	}
+	return err
+}
 
 // ServeHTTP dispatches by path (Lambda's versioned paths), then by the
 // SigV4 service (sts), and sends the rest to S3.
