@@ -107,7 +107,7 @@ output "release" {
 			t.Fatalf("GetObject version %s: %v", aws.ToString(v.VersionId), err)
 		}
 		b, _ := io.ReadAll(obj.Body)
-		obj.Body.Close()
+		_ = obj.Body.Close()
 		var s state
 		if err := json.Unmarshal(b, &s); err != nil {
 			t.Fatalf("state version %s is not JSON: %v", aws.ToString(v.VersionId), err)

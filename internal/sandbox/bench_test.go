@@ -47,7 +47,7 @@ func BenchmarkControlPlaneVsMoto(b *testing.B) {
 	inst := sandbox.Start(b, sandbox.Options{DataDir: b.TempDir()})
 	ours := lambdaClient(inst, 1)
 	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
-	zip := zipOf(b, "bootstrap", "bench")
+	zip := zipOf(b, "bench")
 
 	var oursD, theirsD []time.Duration
 	b.ResetTimer()
@@ -96,7 +96,7 @@ func BenchmarkControlPlaneThroughputVsMoto(b *testing.B) {
 	motoURL := startMoto(b, motoPath)
 	motoRole(b, motoURL)
 	inst := sandbox.Start(b, sandbox.Options{DataDir: b.TempDir()})
-	zip := zipOf(b, "bootstrap", "bench")
+	zip := zipOf(b, "bench")
 	const workers = 8
 	run := func(c *lambda.Client, prefix string) time.Duration {
 		start := time.Now()

@@ -41,7 +41,7 @@ func TestConformanceAWSCLI(t *testing.T) {
 	inst := sandbox.Start(t, sandbox.Options{})
 	dir := t.TempDir()
 	for name, content := range map[string]string{"v1.zip": "one", "v2.zip": "two"} {
-		if err := os.WriteFile(filepath.Join(dir, name), zipOf(t, "bootstrap", content), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), zipOf(t, content), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -113,7 +113,7 @@ func TestConformanceAWSCLI(t *testing.T) {
 		{args: []string{"s3api", "put-bucket-versioning", "--bucket", "artifacts", "--versioning-configuration", "Status=Enabled"}},
 		{args: []string{"s3api", "put-object", "--bucket", "artifacts", "--key", "fn2.zip", "--body", "v2.zip"}},
 		{args: []string{"lambda", "create-function", "--function-name", "fn2", "--runtime", "provided.al2023", "--handler", "bootstrap", "--role", role, "--code", "S3Bucket=artifacts,S3Key=fn2.zip"},
-			fields: map[string]any{"FunctionName": "fn2", "CodeSize": float64(len(zipOf(t, "bootstrap", "two")))}},
+			fields: map[string]any{"FunctionName": "fn2", "CodeSize": float64(len(zipOf(t, "two")))}},
 		{args: []string{"lambda", "create-function", "--function-name", "fn3", "--runtime", "provided.al2023", "--handler", "bootstrap", "--role", role, "--code", "S3Bucket=artifacts,S3Key=missing.zip"},
 			code: "InvalidParameterValueException", message: "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist."},
 		{args: []string{"lambda", "delete-alias", "--function-name", "fn1", "--name", "live"}},

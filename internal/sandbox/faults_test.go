@@ -52,7 +52,7 @@ func TestThrottleAnswersAsLambda(t *testing.T) {
 	t.Parallel()
 	inst := sandbox.Start(t, sandbox.Options{Faults: []sandbox.Fault{{Service: "lambda", Operation: "GetFunction", Kind: sandbox.FaultThrottle, Rate: 1}}})
 	c := lambdaClient(inst, 1)
-	createFunction(t, c, "fn", zipOf(t, "bootstrap", "v1"))
+	createFunction(t, c, "fn", zipOf(t, "v1"))
 	_, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
 	var tm *types.TooManyRequestsException
 	if !errors.As(err, &tm) {
@@ -77,7 +77,7 @@ func TestRetriesRideOutFaults(t *testing.T) {
 		{Service: "lambda", Kind: sandbox.FaultError, Rate: 0.05},
 	}})
 	c := lambdaClient(inst, 25)
-	createFunction(t, c, "fn", zipOf(t, "bootstrap", "v1"))
+	createFunction(t, c, "fn", zipOf(t, "v1"))
 	for i := 1; i <= 20; i++ {
 		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Description: aws.String(strconv.Itoa(i))}); err != nil {
 			t.Fatalf("update %d: %v", i, err)

@@ -48,11 +48,11 @@ func s3Client(inst *sandbox.Instance) *s3.Client {
 }
 
 // zipOf builds a deployment package with one file.
-func zipOf(t testing.TB, name, content string) []byte {
+func zipOf(t testing.TB, content string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	w, err := zw.Create(name)
+	w, err := zw.Create("bootstrap")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestFunctionLifecycle(t *testing.T) {
 	t.Parallel()
 	inst := sandbox.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
-	zip := zipOf(t, "bootstrap", "v1")
+	zip := zipOf(t, "v1")
 	sum := sha256.Sum256(zip)
 
 	created := createFunction(t, c, "fn", zip)
@@ -75,7 +75,7 @@ func TestFunctionLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if string(body) != string(zip) {
 		t.Error("Code.Location did not serve the uploaded zip")
 	}
@@ -115,7 +115,7 @@ func TestFunctionLifecycle(t *testing.T) {
 	if _, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("fn"), Qualifier: aws.String("1")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zipOf(t, "bootstrap", "v2")}); err != nil {
+	if _, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zipOf(t, "v2")}); err != nil {
 		t.Fatal(err)
 	}
 	if v, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil || aws.ToString(v.Version) != "3" {
@@ -154,7 +154,7 @@ func TestPublishPreconditionsAndStates(t *testing.T) {
 	clock := newFakeClock()
 	inst := sandbox.Start(t, sandbox.Options{Clock: clock.Now, SettleDelay: time.Second})
 	c := lambdaClient(inst, 1)
-	createFunction(t, c, "fn", zipOf(t, "bootstrap", "v1"))
+	createFunction(t, c, "fn", zipOf(t, "v1"))
 
 	// Pending: updates and publishes are refused until the function is created.
 	_, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")})
@@ -208,7 +208,7 @@ func TestAliasRoutingRules(t *testing.T) {
 	t.Parallel()
 	inst := sandbox.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
-	createFunction(t, c, "fn", zipOf(t, "bootstrap", "v1"))
+	createFunction(t, c, "fn", zipOf(t, "v1"))
 	for i := 1; i <= 2; i++ {
 		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Description: aws.String("d" + strconv.Itoa(i))}); err != nil {
 			t.Fatal(err)
@@ -310,7 +310,7 @@ func TestQualifierRules(t *testing.T) {
 	t.Parallel()
 	inst := sandbox.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
-	createFunction(t, c, "fn", zipOf(t, "bootstrap", "v1"))
+	createFunction(t, c, "fn", zipOf(t, "v1"))
 	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +389,7 @@ func TestListVersionsPagination(t *testing.T) {
 	t.Parallel()
 	inst := sandbox.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
-	createFunction(t, c, "fn", zipOf(t, "bootstrap", "v1"))
+	createFunction(t, c, "fn", zipOf(t, "v1"))
 	const n = 61
 	for i := 1; i <= n; i++ {
 		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Description: aws.String(strconv.Itoa(i))}); err != nil {
@@ -431,7 +431,7 @@ func TestCreateFunctionValidation(t *testing.T) {
 	t.Parallel()
 	inst := sandbox.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
-	zip := zipOf(t, "bootstrap", "v1")
+	zip := zipOf(t, "v1")
 	tests := map[string]struct {
 		in      lambda.CreateFunctionInput
 		code    string
@@ -475,7 +475,7 @@ func TestTagsAndCodeSigning(t *testing.T) {
 	t.Parallel()
 	inst := sandbox.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
-	out := createFunction(t, c, "fn", zipOf(t, "bootstrap", "v1"))
+	out := createFunction(t, c, "fn", zipOf(t, "v1"))
 	arn := out.FunctionArn
 	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{"team": "a", "rollout:override": "pause"}}); err != nil {
 		t.Fatal(err)
@@ -510,7 +510,7 @@ func TestJournal(t *testing.T) {
 	t.Parallel()
 	inst := sandbox.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
-	createFunction(t, c, "fn", zipOf(t, "bootstrap", "v1"))
+	createFunction(t, c, "fn", zipOf(t, "v1"))
 	mark := inst.Journal.Mark()
 	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Fatal(err)

@@ -32,8 +32,12 @@ func startMoto(tb testing.TB, motoPath string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		tb.Fatalf("unexpected listener address %v", l.Addr())
+	}
+	port := addr.Port
+	_ = l.Close()
 	cmd := exec.Command(motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Env = append(os.Environ(), "MOTO_ALLOW_NONEXISTENT_REGION=false")
 	if err := cmd.Start(); err != nil {
@@ -47,7 +51,7 @@ func startMoto(tb testing.TB, motoPath string) string {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return url
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -144,7 +148,7 @@ func TestDifferentialMoto(t *testing.T) {
 	motoURL := startMoto(t, motoPath)
 	motoRole(t, motoURL)
 	inst := sandbox.Start(t, sandbox.Options{})
-	zip := zipOf(t, "bootstrap", "v1")
+	zip := zipOf(t, "v1")
 	fn := aws.String("diff")
 	weights := func(w map[string]float64) *types.AliasRoutingConfiguration {
 		return &types.AliasRoutingConfiguration{AdditionalVersionWeights: w}
@@ -274,7 +278,7 @@ func readDifferences(t *testing.T, path string) ([]string, map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var rows []string
 	verdicts := map[string]string{}
 	sc := bufio.NewScanner(f)

@@ -38,7 +38,7 @@ func TestCodeFromVersionedS3(t *testing.T) {
 		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
 		t.Fatal(err)
 	}
-	first, second := zipOf(t, "bootstrap", "one"), zipOf(t, "bootstrap", "two")
+	first, second := zipOf(t, "one"), zipOf(t, "two")
 	put1, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("fn.zip"), Body: bytes.NewReader(first)})
 	if err != nil {
 		t.Fatal(err)
@@ -114,9 +114,9 @@ func TestRestartKeepsEverything(t *testing.T) {
 	dir := t.TempDir()
 	inst := sandbox.Start(t, sandbox.Options{DataDir: dir})
 	lc, sc := lambdaClient(inst, 1), s3Client(inst)
-	createFunction(t, lc, "fn", zipOf(t, "bootstrap", "v1"))
+	createFunction(t, lc, "fn", zipOf(t, "v1"))
 	for i := 0; i < 3; i++ {
-		if _, err := lc.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zipOf(t, "bootstrap", strconv.Itoa(i))}); err != nil {
+		if _, err := lc.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zipOf(t, strconv.Itoa(i))}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := lc.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
@@ -223,7 +223,7 @@ func TestCrashDuringWrites(t *testing.T) {
 					if w == 0 {
 						name := fmt.Sprintf("fn-%d-%d", round, i)
 						if _, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: aws.String(testRole),
-							Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zipOf(t, "bootstrap", name)}, Publish: true}); err != nil {
+							Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zipOf(t, name)}, Publish: true}); err != nil {
 							return
 						}
 						mu.Lock()
@@ -263,7 +263,7 @@ func TestCrashDuringWrites(t *testing.T) {
 			continue
 		}
 		b, _ := io.ReadAll(out.Body)
-		out.Body.Close()
+		_ = out.Body.Close()
 		if len(b) != size {
 			t.Errorf("object %s has %d bytes, want %d", key, len(b), size)
 		}

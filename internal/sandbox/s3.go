@@ -319,7 +319,7 @@ func (s *s3Store) getObject(bucket, key, version string) ([]byte, string, error)
 		}
 		return nil, "", err
 	}
-	defer obj.Contents.Close()
+	defer func() { _ = obj.Contents.Close() }()
 	b, err := io.ReadAll(obj.Contents)
 	return b, "", err
 }

@@ -59,26 +59,33 @@ func readRecords(f *os.File, apply func([]byte) error) (int64, error) {
 	r := bufio.NewReaderSize(f, 1<<20)
 	var offset int64
 	for {
-		var hdr [8]byte
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return offset, nil
-		}
-		n := binary.BigEndian.Uint32(hdr[:4])
-		if n > 1<<30 {
-			return offset, nil
-		}
-		body := make([]byte, n)
-		if _, err := io.ReadFull(r, body); err != nil {
-			return offset, nil
-		}
-		if crc32.ChecksumIEEE(body) != binary.BigEndian.Uint32(hdr[4:]) {
+		body, ok := nextRecord(r)
+		if !ok {
 			return offset, nil
 		}
 		if err := apply(body); err != nil {
 			return offset, err
 		}
-		offset += int64(8 + n)
+		offset += int64(8 + len(body))
 	}
+}
+
+// nextRecord reads one intact record; ok is false at the end of the log and
+// at a torn or corrupt record (the tail a crash left, never acknowledged).
+func nextRecord(r io.Reader) ([]byte, bool) {
+	var hdr [8]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, false
+	}
+	n := binary.BigEndian.Uint32(hdr[:4])
+	if n > 1<<30 {
+		return nil, false
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, false
+	}
+	return body, crc32.ChecksumIEEE(body) == binary.BigEndian.Uint32(hdr[4:])
 }
 
 // write appends one record and returns its sequence number; call wait with

@@ -97,7 +97,7 @@ func TestServeHealthAndShutdown(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&health); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if health["status"] != "ok" {
 		t.Errorf("health = %v", health)
 	}
