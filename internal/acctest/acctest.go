@@ -5,9 +5,12 @@
 package acctest
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -106,4 +109,32 @@ func RequirePeer(t *testing.T, name string, candidates ...string) string {
 	}
 	t.Skipf("%s; set ROLLOUT_REQUIRE_PEERS=1 to make this a failure", msg)
 	return ""
+}
+
+// SandboxConfig renders a provider block for a sandbox at url.
+func SandboxConfig(url string, extra ...string) string {
+	return ProviderConfig("us-east-1", Endpoints{"lambda": url, "cloudwatch": url, "s3": url, "sts": url}, append([]string{"max_retries = 3"}, extra...)...)
+}
+
+// WriteZip writes a deployment package holding one bootstrap file with
+// content and returns its path.
+func WriteZip(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Deflate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(content)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -242,7 +242,9 @@ func (p *rolloutProvider) Configure(ctx context.Context, req provider.ConfigureR
 }
 
 func (p *rolloutProvider) Resources(context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{
+		newFunctionResource,
+	}
 }
 
 func (p *rolloutProvider) DataSources(context.Context) []func() datasource.DataSource {

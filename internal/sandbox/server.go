@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +55,18 @@ type Server struct {
 	s3http  http.Handler
 	faults  *faultSet
 	Journal *Journal
+
+	hookMu sync.Mutex
+	hook   func(Call)
+}
+
+// OnAnswered installs a function run after each call is handled and before
+// its answer reaches the client; tests use it to act as a concurrent writer
+// at an exact point. nil removes it.
+func (s *Server) OnAnswered(hook func(Call)) {
+	s.hookMu.Lock()
+	s.hook = hook
+	s.hookMu.Unlock()
 }
 
 // New opens (or creates) the sandbox's data and returns the server.
@@ -126,6 +139,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		call.Status = rec.status
 		s.Journal.add(call)
+		s.hookMu.Lock()
+		hook := s.hook
+		s.hookMu.Unlock()
+		if hook != nil {
+			hook(call)
+		}
 	}()
 
 	if route, ok := routeLambda(r); ok {

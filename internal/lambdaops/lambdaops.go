@@ -1,0 +1,117 @@
+// Package lambdaops holds the find -> status -> wait helpers over the
+// Lambda API that the resources share, with one typed not-found error.
+package lambdaops
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+)
+
+// ErrNotFound is returned, wrapped, when a function, version or alias does not exist.
+var ErrNotFound = errors.New("not found")
+
+// IsNotFound reports whether err means the resource does not exist, for
+// errors from the helpers here and raw ResourceNotFoundExceptions alike.
+func IsNotFound(err error) bool {
+	var nf *types.ResourceNotFoundException
+	return errors.Is(err, ErrNotFound) || errors.As(err, &nf)
+}
+
+func notFound(err error) error {
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return &notFoundError{err: err}
+	}
+	return err
+}
+
+type notFoundError struct{ err error }
+
+func (e *notFoundError) Error() string { return e.err.Error() }
+func (e *notFoundError) Unwrap() []error {
+	return []error{ErrNotFound, e.err}
+}
+
+// FindFunction reads the unqualified function ($LATEST and tags).
+func FindFunction(ctx context.Context, c *lambda.Client, name string) (*lambda.GetFunctionOutput, error) {
+	out, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if out.Configuration == nil {
+		return nil, errors.New("GetFunction answered without Configuration")
+	}
+	return out, nil
+}
+
+// FindVersion reads one published version (or $LATEST, or an alias's primary).
+func FindVersion(ctx context.Context, c *lambda.Client, name, qualifier string) (*lambda.GetFunctionConfigurationOutput, error) {
+	out, err := c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name), Qualifier: aws.String(qualifier)})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return out, nil
+}
+
+// ListVersions returns every published version (not $LATEST), oldest first.
+func ListVersions(ctx context.Context, c *lambda.Client, name string) ([]types.FunctionConfiguration, error) {
+	var out []types.FunctionConfiguration
+	p := lambda.NewListVersionsByFunctionPaginator(c, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String(name), MaxItems: aws.Int32(10000)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, notFound(err)
+		}
+		for _, v := range page.Versions {
+			if aws.ToString(v.Version) != "$LATEST" {
+				out = append(out, v)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return VersionNumber(out[i].Version) < VersionNumber(out[j].Version) })
+	return out, nil
+}
+
+// ListAliases returns every alias of the function.
+func ListAliases(ctx context.Context, c *lambda.Client, name string) ([]types.AliasConfiguration, error) {
+	var out []types.AliasConfiguration
+	p := lambda.NewListAliasesPaginator(c, &lambda.ListAliasesInput{FunctionName: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, notFound(err)
+		}
+		out = append(out, page.Aliases...)
+	}
+	return out, nil
+}
+
+// VersionNumber parses a published version number; $LATEST and garbage are 0.
+func VersionNumber(v *string) int64 {
+	n, err := strconv.ParseInt(aws.ToString(v), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// WaitActive waits for a new function to leave Pending.
+func WaitActive(ctx context.Context, c *lambda.Client, name string, timeout time.Duration) error {
+	return lambda.NewFunctionActiveV2Waiter(c, func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 5*time.Second
+	}).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, timeout)
+}
+
+// WaitUpdated waits for an update of $LATEST to finish.
+func WaitUpdated(ctx context.Context, c *lambda.Client, name string, timeout time.Duration) error {
+	return lambda.NewFunctionUpdatedV2Waiter(c, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 5*time.Second
+	}).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, timeout)
+}

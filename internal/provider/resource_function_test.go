@@ -1,0 +1,332 @@
+package provider_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/google/go-cmp/cmp"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+)
+
+const (
+	fnAddr   = "rollout_function.test"
+	testRole = "arn:aws:iam::123456789012:role/lambda-exec"
+)
+
+func sdkLambda(url string) *lambda.Client {
+	return lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
+		func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+func fileSha(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// functionConfig renders a rollout_function with a zip file; extra holds
+// more attribute lines.
+func functionConfig(url, name, file string, extra ...string) string {
+	body := fmt.Sprintf("  function_name = %q\n  role          = %q\n  runtime       = \"provided.al2023\"\n  handler       = \"bootstrap\"\n  filename      = %q\n", name, testRole, file)
+	for _, e := range extra {
+		body += "  " + e + "\n"
+	}
+	return acctest.ConfigCompose(acctest.SandboxConfig(url), fmt.Sprintf("resource \"rollout_function\" \"test\" {\n%s}\n", body))
+}
+
+// noPublishSince fails when the sandbox saw a publish or a code upload
+// after mark.
+func noPublishSince(inst *sandbox.Instance, mark *int) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		for _, c := range inst.Journal.Since(*mark) {
+			switch c.Operation {
+			case "PublishVersion", "UpdateFunctionCode", "UpdateFunctionConfiguration", "CreateFunction":
+				return fmt.Errorf("the rollback apply called %s (status %d); it must adopt the retained version without publishing or uploading", c.Operation, c.Status)
+			}
+		}
+		return nil
+	}
+}
+
+func TestAccFunction_publishAndRollback(t *testing.T) {
+	inst := sandbox.Start(t, sandbox.Options{})
+	dir := t.TempDir()
+	v1 := acctest.WriteZip(t, dir, "v1.zip", "release one")
+	v2 := acctest.WriteZip(t, dir, "v2.zip", "release two")
+	mark := 0
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: functionConfig(inst.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("code_sha256"), knownvalue.StringExact(fileSha(t, v1))),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("qualified_arn"), knownvalue.StringExact("arn:aws:lambda:us-east-1:123456789012:function:orders:1")),
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("release"), knownvalue.StringExact("v1.0.0")),
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("data_schema_max"), knownvalue.Int64Exact(2)),
+				},
+			},
+			{
+				// New code: the plan cannot know the number, and says so.
+				Config: functionConfig(inst.URL, "orders", v2, `release = "v1.1.0"`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(fnAddr, tfjsonpath.New("version")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("code_sha256"), knownvalue.StringExact(fileSha(t, v2))),
+				},
+			},
+			{
+				// Configuration only.
+				Config: functionConfig(inst.URL, "orders", v2, `release = "v1.1.1"`, "memory_size = 256"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("3")),
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions"), knownvalue.ListSizeExact(3)),
+				},
+			},
+			{
+				// Rollback: the first code and configuration again. The plan names
+				// version 1, and the apply publishes and uploads nothing.
+				PreConfig: func() { mark = inst.Journal.Mark() },
+				Config:    functionConfig(inst.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("qualified_arn"), knownvalue.StringExact("arn:aws:lambda:us-east-1:123456789012:function:orders:1")),
+				}},
+				Check: noPublishSince(inst, &mark),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("code_sha256"), knownvalue.StringExact(fileSha(t, v1))),
+				},
+			},
+			{
+				// Nothing left to do.
+				Config: functionConfig(inst.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+			{
+				ResourceName:            fnAddr,
+				ImportState:             true,
+				ImportStateId:           "orders:1",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"filename", "compatible_data_schemas"},
+			},
+		},
+	})
+	// The release label and schema range live in AWS too.
+	out, err := sdkLambda(inst.URL).GetFunctionConfiguration(context.Background(), &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("orders"), Qualifier: aws.String("1")})
+	if err == nil {
+		// The function was destroyed at the end of the test; reaching here means it was not.
+		t.Errorf("function still exists after destroy: %s", aws.ToString(out.Description))
+	}
+	if n := inst.Journal.Count("PublishVersion", "orders"); n != 3 {
+		t.Errorf("PublishVersion calls = %d, want 3 (create, code change, configuration change; none for the rollback)", n)
+	}
+}
+
+func TestAccFunction_retention(t *testing.T) {
+	inst := sandbox.Start(t, sandbox.Options{})
+	dir := t.TempDir()
+	zip := acctest.WriteZip(t, dir, "fn.zip", "code")
+	c := sdkLambda(inst.URL)
+	step := func(desc string, versions []string) tfresource.TestStep {
+		return tfresource.TestStep{
+			Config: functionConfig(inst.URL, "retained", zip, "retain_versions = 2", fmt.Sprintf("description = %q", desc)),
+			Check: func(*terraform.State) error {
+				got, err := lambdaops.ListVersions(context.Background(), c, "retained")
+				if err != nil {
+					return err
+				}
+				var nums []string
+				for _, v := range got {
+					nums = append(nums, aws.ToString(v.Version))
+				}
+				if diff := cmp.Diff(versions, nums); diff != "" {
+					return fmt.Errorf("retained versions (-want +got):\n%s", diff)
+				}
+				return nil
+			},
+		}
+	}
+	s2 := step("two", []string{"1", "2"})
+	// An alias made outside Terraform keeps version 1 alive.
+	s2.PreConfig = func() {
+		if _, err := c.CreateAlias(context.Background(), &lambda.CreateAliasInput{FunctionName: aws.String("retained"), Name: aws.String("pinned"), FunctionVersion: aws.String("1")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s4 := step("four", []string{"1", "3", "4"})
+	s4.ConfigStateChecks = []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions"), knownvalue.ListExact([]knownvalue.Check{
+			knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("4")}),
+			knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("3")}),
+			knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("1")}),
+		})),
+	}
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps:                    []tfresource.TestStep{step("one", []string{"1"}), s2, step("three", []string{"1", "2", "3"}), s4},
+	})
+}
+
+func TestAccFunction_concurrentWriter(t *testing.T) {
+	inst := sandbox.Start(t, sandbox.Options{})
+	dir := t.TempDir()
+	v1 := acctest.WriteZip(t, dir, "v1.zip", "one")
+	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	intruder, _ := os.ReadFile(acctest.WriteZip(t, dir, "intruder.zip", "someone else's code"))
+	c := sdkLambda(inst.URL)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: functionConfig(inst.URL, "raced", v1)},
+			{
+				// Right after this apply uploads its code, another writer replaces it.
+				PreConfig: func() {
+					inst.Server.OnAnswered(func(call sandbox.Call) {
+						if call.Operation == "UpdateFunctionCode" && call.AccessKey == "AKIDROLLOUTTEST" && call.Status == 200 {
+							inst.Server.OnAnswered(nil)
+							if _, err := c.UpdateFunctionCode(context.Background(), &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("raced"), ZipFile: intruder}); err != nil {
+								t.Errorf("intruder update: %v", err)
+							}
+						}
+					})
+				},
+				Config:      functionConfig(inst.URL, "raced", v2),
+				ExpectError: regexp.MustCompile(`Concurrent Change Of \$LATEST`),
+			},
+		},
+	})
+	versions, err := lambdaops.ListVersions(context.Background(), c, "raced")
+	if err == nil && len(versions) != 1 {
+		t.Errorf("versions after the race = %d, want 1: nothing may be published", len(versions))
+	}
+	if n := inst.Journal.Count("PublishVersion", "raced"); n != 1 {
+		t.Errorf("PublishVersion calls = %d, want 1 (the create only)", n)
+	}
+}
+
+func TestAccFunction_disappears(t *testing.T) {
+	inst := sandbox.Start(t, sandbox.Options{})
+	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: functionConfig(inst.URL, "gone", zip)},
+			{
+				PreConfig: func() {
+					if _, err := sdkLambda(inst.URL).DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("gone")}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: functionConfig(inst.URL, "gone", zip),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+				},
+			},
+		},
+	})
+	if n := inst.Journal.Count("CreateFunction", "gone"); n != 2 {
+		t.Errorf("CreateFunction calls = %d, want 2", n)
+	}
+}
+
+func TestAccFunction_image(t *testing.T) {
+	inst := sandbox.Start(t, sandbox.Options{})
+	cfg := func(tag string) string {
+		return acctest.ConfigCompose(acctest.SandboxConfig(inst.URL), fmt.Sprintf(`resource "rollout_function" "test" {
+  function_name = "img"
+  role          = %q
+  image_uri     = "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:%s"
+}`, testRole, tag))
+	}
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: cfg("v1"), ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1"))}},
+			{Config: cfg("v2"), ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2"))}},
+			{
+				Config: cfg("v1"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccFunction_sensitiveEnvironment(t *testing.T) {
+	inst := sandbox.Start(t, sandbox.Options{})
+	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{{
+			Config: functionConfig(inst.URL, "secretive", zip, `environment = { DB_PASSWORD = "planted-secret-4417" }`),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				expectSensitive(fnAddr, "environment"),
+			}},
+		}},
+	})
+}
+
+// expectSensitive checks that the plan marks an attribute sensitive, which
+// is what makes Terraform print (sensitive value) instead of it.
+type sensitiveCheck struct{ addr, attr string }
+
+func expectSensitive(addr, attr string) plancheck.PlanCheck { return sensitiveCheck{addr, attr} }
+
+func (c sensitiveCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != c.addr {
+			continue
+		}
+		m, ok := rc.Change.AfterSensitive.(map[string]any)
+		if !ok || m[c.attr] != true {
+			resp.Error = fmt.Errorf("%s.%s is not marked sensitive in the plan (after_sensitive = %v)", c.addr, c.attr, rc.Change.AfterSensitive)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s not in the plan", c.addr)
+}
+
+var _ = lambdatypes.RuntimeProvidedal2023
