@@ -250,6 +250,7 @@ func (p *rolloutProvider) Resources(context.Context) []func() resource.Resource 
 func (p *rolloutProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newCallerIdentityDataSource,
+		newFunctionVersionsDataSource,
 	}
 }
 

@@ -292,17 +292,8 @@ func (r *functionResource) ValidateConfig(ctx context.Context, req resource.Vali
 		}
 	}
 	if set(m.ImageURI) && !m.ImageURI.IsUnknown() {
-		uri := m.ImageURI.ValueString()
-		lastSlash := strings.LastIndex(uri, "/")
-		tag := ""
-		if i := strings.LastIndex(uri, ":"); i > lastSlash {
-			tag = uri[i+1:]
-		}
-		if !strings.Contains(uri, "@sha256:") && (tag == "" || tag == "latest") {
-			resp.Diagnostics.AddAttributeWarning(path.Root("image_uri"), "Mutable Image Tag",
-				fmt.Sprintf("image_uri = %q uses %s. A release must always mean the same code: use an immutable tag or a digest, "+
-					"for example image_uri = \"123456789012.dkr.ecr.us-east-1.amazonaws.com/orders@sha256:<digest>\".", uri,
-					map[bool]string{true: "the tag latest", false: "no tag (that is latest)"}[tag == "latest"]))
+		if w := mutableImageWarning(m.ImageURI.ValueString()); w != "" {
+			resp.Diagnostics.AddAttributeWarning(path.Root("image_uri"), "Mutable Image Tag", w)
 		}
 	}
 	if !m.MemorySize.IsNull() && !m.MemorySize.IsUnknown() {
@@ -758,6 +749,28 @@ var versionEntryType = types.ObjectType{AttrTypes: versionEntryAttrTypes}
 var dataSchemasAttrTypes = map[string]attr.Type{"min": types.Int64Type, "max": types.Int64Type}
 
 // ---- helpers ----
+
+// mutableImageWarning explains why an image reference is not a release,
+// or returns "" for an immutable tag or a digest.
+func mutableImageWarning(uri string) string {
+	if strings.Contains(uri, "@sha256:") {
+		return ""
+	}
+	tag := ""
+	if i := strings.LastIndex(uri, ":"); i > strings.LastIndex(uri, "/") {
+		tag = uri[i+1:]
+	}
+	what := "no tag (that is latest)"
+	switch tag {
+	case "latest":
+		what = "the tag latest"
+	case "":
+	default:
+		return ""
+	}
+	return fmt.Sprintf("image_uri = %q uses %s. A release must always mean the same code: use an immutable tag or a digest, "+
+		"for example image_uri = \"123456789012.dkr.ecr.us-east-1.amazonaws.com/orders@sha256:<digest>\".", uri, what)
+}
 
 func (r *functionResource) lambda(ctx context.Context, diags *diag.Diagnostics) (*lambda.Client, bool) {
 	if r.data == nil {

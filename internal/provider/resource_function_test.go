@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -330,3 +333,122 @@ func (c sensitiveCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequ
 }
 
 var _ = lambdatypes.RuntimeProvidedal2023
+
+func TestAccFunction_s3CodeAndVersionsDataSource(t *testing.T) {
+	inst := sandbox.Start(t, sandbox.Options{})
+	dir := t.TempDir()
+	s3c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
+		func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(inst.URL), true })
+	ctx := context.Background()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("artifacts")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("artifacts"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	var objectVersions []string
+	for _, content := range []string{"from s3 one", "from s3 two"} {
+		b, _ := os.ReadFile(acctest.WriteZip(t, dir, "x.zip", content))
+		out, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("orders.zip"), Body: bytes.NewReader(b)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		objectVersions = append(objectVersions, aws.ToString(out.VersionId))
+	}
+	cfg := func(objectVersion, release string) string {
+		return acctest.ConfigCompose(acctest.SandboxConfig(inst.URL), fmt.Sprintf(`resource "rollout_function" "test" {
+  function_name     = "s3fn"
+  role              = %q
+  runtime           = "provided.al2023"
+  handler           = "bootstrap"
+  s3_bucket         = "artifacts"
+  s3_key            = "orders.zip"
+  s3_object_version = %q
+  release           = %q
+}
+
+data "rollout_function_versions" "all" {
+  function_name = rollout_function.test.function_name
+  depends_on    = [rollout_function.test]
+}`, testRole, objectVersion, release))
+	}
+	mark := 0
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: cfg(objectVersions[0], "v1")},
+			{Config: cfg(objectVersions[1], "v2"), ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
+			}},
+			{
+				// Back to the first object version: the plan reads and hashes it, and adopts version 1.
+				PreConfig: func() { mark = inst.Journal.Mark() },
+				Config:    cfg(objectVersions[0], "v1"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+				}},
+				Check: noPublishSince(inst, &mark),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.rollout_function_versions.all", tfjsonpath.New("versions"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("2"), "release": knownvalue.StringExact("v2")}),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("1"), "release": knownvalue.StringExact("v1")}),
+					})),
+				},
+			},
+		},
+	})
+}
+
+// TestAccFunction_invalidConfig holds the plan-time errors of
+// rollout_function: each names the attribute, the value and a valid example.
+func TestAccFunction_invalidConfig(t *testing.T) {
+	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
+	base := func(lines ...string) string {
+		body := ""
+		for _, l := range lines {
+			body += "  " + l + "\n"
+		}
+		return acctest.ConfigCompose(acctest.ProviderConfig("us-east-1", nil, "skip_credentials_validation = true"),
+			"resource \"rollout_function\" \"test\" {\n"+body+"}\n")
+	}
+	std := []string{`function_name = "fn"`, `role = "` + testRole + `"`, `runtime = "provided.al2023"`, `handler = "bootstrap"`}
+	with := func(extra ...string) string { return base(append(append([]string{}, std...), extra...)...) }
+	tests := map[string]struct {
+		config string
+		want   string
+	}{
+		"no code": {config: with(), want: `filename / s3_bucket / image_uri = (none set) is not valid: set exactly one code source. A valid example: filename = "build/orders-api.zip"`},
+		"two code sources": {config: with(`filename = "`+zip+`"`, `image_uri = "repo/orders:v1"`),
+			want: `filename and image_uri = (all set) is not valid: set exactly one code source.`},
+		"bucket without key": {config: with(`s3_bucket = "artifacts"`), want: `s3_key = null is not valid: s3_bucket and s3_key go together.`},
+		"bad name": {config: base(`function_name = "orders api"`, `role = "`+testRole+`"`, `filename = "`+zip+`"`, `runtime = "provided.al2023"`, `handler = "bootstrap"`),
+			want: `function_name = "orders api" is not valid: it must be 1 to 64 letters, digits, hyphens or underscores. A valid example: function_name = "orders-api"`},
+		"bad role": {config: base(`function_name = "fn"`, `role = "admin"`, `filename = "`+zip+`"`, `runtime = "provided.al2023"`, `handler = "bootstrap"`),
+			want: `role = "admin" is not valid: it must be an IAM role ARN of the form arn:aws:iam::<12-digit account>:role/<name>.`},
+		"zip without runtime": {config: base(`function_name = "fn"`, `role = "`+testRole+`"`, `filename = "`+zip+`"`, `handler = "bootstrap"`),
+			want: `runtime = null is not valid: runtime is required for code from a zip (filename or s3_bucket). A valid example: runtime = "provided.al2023"`},
+		"memory too small":  {config: with(`filename = "`+zip+`"`, `memory_size = 64`), want: `memory_size = 64 is not valid: it must be from 128 to 10240 (MB). A valid example: memory_size = 512`},
+		"timeout too long":  {config: with(`filename = "`+zip+`"`, `timeout = 901`), want: `timeout = 901 is not valid: it must be from 1 to 900 (seconds). A valid example: timeout = 30`},
+		"two architectures": {config: with(`filename = "`+zip+`"`, `architectures = ["x86_64", "arm64"]`), want: `it must hold exactly one of "x86_64" or "arm64". A valid example: architectures = ["arm64"]`},
+		"bad layer":         {config: with(`filename = "`+zip+`"`, `layers = ["deps"]`), want: `layers[0] = "deps" is not valid: it must be a layer version ARN.`},
+		"bad env name":      {config: with(`filename = "`+zip+`"`, `environment = { "1X" = "y" }`), want: `environment key = "1X" is not valid: it must start with a letter`},
+		"release with space": {config: with(`filename = "`+zip+`"`, `release = "v1 beta"`),
+			want: `release = "v1 beta" is not valid: it must be 1 to 64 letters, digits or ._/+@:=- (no spaces or brackets). A valid example: release = "v1.2.0"`},
+		"schema range reversed": {config: with(`filename = "`+zip+`"`, `compatible_data_schemas = { min = 5, max = 3 }`),
+			want: `compatible_data_schemas = { min = 5, max = 3 } is not valid: min must not be greater than max. A valid example: compatible_data_schemas = { min = 3, max = 5 }`},
+		"negative retention": {config: with(`filename = "`+zip+`"`, `retain_versions = -1`), want: `retain_versions = -1 is not valid: it must be at least 0. A valid example: retain_versions = 10`},
+		"missing file": {config: with(`filename = "/nonexistent/fn.zip"`),
+			want: `filename = "/nonexistent/fn.zip" is not valid: the file cannot be read`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			tfresource.ParallelTest(t, tfresource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps:                    []tfresource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
+			})
+		})
+	}
+}
