@@ -30,6 +30,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
@@ -499,17 +500,27 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	r.publishAndSave(ctx, c, &plan, nil, resp.State.Set, &resp.Diagnostics)
 }
 
+// Read makes two API calls whatever the number of versions (GetFunction for
+// existence, ARN and tags; GetFunctionConfiguration of the current version
+// for its configuration). It edits the top level of the raw state and
+// leaves the versions list as it is, so its cost does not grow with the
+// retained history either.
 func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state functionModelV0
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	st, err := openRawState(req.State.Raw)
+	if err != nil {
+		resp.Diagnostics.AddError("Function State Error", "The state could not be decoded. Please report this issue to the provider developers.\n\nOriginal Error: "+err.Error())
 		return
+	}
+	prior := functionModelV0{
+		FunctionName: st.str(ctx, "function_name"), Version: st.str(ctx, "version"), Tags: st.strMap(ctx, "tags"),
+		Runtime: st.str(ctx, "runtime"), Handler: st.str(ctx, "handler"), Layers: st.strList(ctx, "layers"),
+		Environment: st.strMap(ctx, "environment"), Description: st.str(ctx, "description"),
 	}
 	c, ok := r.lambda(ctx, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	name := state.FunctionName.ValueString()
+	name := prior.FunctionName.ValueString()
 	fn, err := lambdaops.FindFunction(ctx, c, name)
 	if lambdaops.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Function Not Found", fmt.Sprintf("Function %s no longer exists; it is removed from state and the next plan creates it.", name))
@@ -520,24 +531,40 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 		resp.Diagnostics.AddError("Function Read Error", apiErrorDetail(fmt.Sprintf("GetFunction %s failed.", name), "Check credentials and connectivity, then run again.", err))
 		return
 	}
-	state.ID, state.ARN = types.StringValue(name), types.StringValue(aws.ToString(fn.Configuration.FunctionArn))
-	state.Tags = mapOrNull(fn.Tags, state.Tags)
-	if v := state.Version.ValueString(); v != "" {
+	st.set(ctx, "id", types.StringValue(name))
+	st.set(ctx, "arn", types.StringValue(aws.ToString(fn.Configuration.FunctionArn)))
+	st.set(ctx, "tags", mapOrNull(fn.Tags, prior.Tags))
+	if v := prior.Version.ValueString(); v != "" {
 		cfg, err := lambdaops.FindVersion(ctx, c, name, v)
 		switch {
 		case lambdaops.IsNotFound(err):
 			resp.Diagnostics.AddWarning("Published Version Deleted",
 				fmt.Sprintf("Version %s of %s was deleted outside Terraform; the next plan publishes the configuration again or adopts a retained version.", v, name))
-			state.Version, state.QualifiedARN = types.StringNull(), types.StringNull()
-			state.Versions = entriesValue(dropEntry(entriesFromList(ctx, state.Versions), v))
+			var versions types.List
+			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("versions"), &versions)...)
+			st.set(ctx, "version", types.StringNull())
+			st.set(ctx, "qualified_arn", types.StringNull())
+			st.set(ctx, "versions", entriesValue(dropEntry(entriesFromList(ctx, versions), v)))
 		case err != nil:
 			resp.Diagnostics.AddError("Function Read Error", apiErrorDetail(fmt.Sprintf("GetFunctionConfiguration %s:%s failed.", name, v), "Check credentials and connectivity, then run again.", err))
 			return
 		default:
-			state.refreshFrom(ctx, versionConfig(cfg))
+			live := prior
+			live.refreshFrom(ctx, versionConfig(cfg))
+			for attr, val := range map[string]attr.Value{
+				"role": live.Role, "runtime": live.Runtime, "handler": live.Handler, "memory_size": live.MemorySize,
+				"timeout": live.Timeout, "architectures": live.Architectures, "layers": live.Layers, "environment": live.Environment,
+				"description": live.Description, "code_sha256": live.CodeSha256, "qualified_arn": live.QualifiedARN,
+			} {
+				st.set(ctx, attr, val)
+			}
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	if st.err != nil {
+		resp.Diagnostics.AddError("Function State Error", "The state could not be encoded. Please report this issue to the provider developers.\n\nOriginal Error: "+st.err.Error())
+		return
+	}
+	resp.State.Raw = st.value()
 }
 
 func (r *functionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -749,6 +776,60 @@ var versionEntryType = types.ObjectType{AttrTypes: versionEntryAttrTypes}
 var dataSchemasAttrTypes = map[string]attr.Type{"min": types.Int64Type, "max": types.Int64Type}
 
 // ---- helpers ----
+
+// rawState edits the top-level attributes of a state object without
+// converting the others (the versions list can be long).
+type rawState struct {
+	typ   tftypes.Type
+	attrs map[string]tftypes.Value
+	err   error
+}
+
+func openRawState(v tftypes.Value) (*rawState, error) {
+	s := &rawState{typ: v.Type(), attrs: map[string]tftypes.Value{}}
+	return s, v.As(&s.attrs)
+}
+
+func (s *rawState) str(ctx context.Context, name string) types.String {
+	v, err := types.StringType.ValueFromTerraform(ctx, s.attrs[name])
+	if err != nil {
+		s.err = err
+		return types.StringNull()
+	}
+	out, _ := v.(types.String)
+	return out
+}
+
+func (s *rawState) strMap(ctx context.Context, name string) types.Map {
+	v, err := types.MapType{ElemType: types.StringType}.ValueFromTerraform(ctx, s.attrs[name])
+	if err != nil {
+		s.err = err
+		return types.MapNull(types.StringType)
+	}
+	out, _ := v.(types.Map)
+	return out
+}
+
+func (s *rawState) strList(ctx context.Context, name string) types.List {
+	v, err := types.ListType{ElemType: types.StringType}.ValueFromTerraform(ctx, s.attrs[name])
+	if err != nil {
+		s.err = err
+		return types.ListNull(types.StringType)
+	}
+	out, _ := v.(types.List)
+	return out
+}
+
+func (s *rawState) set(ctx context.Context, name string, v attr.Value) {
+	tv, err := v.ToTerraformValue(ctx)
+	if err != nil {
+		s.err = err
+		return
+	}
+	s.attrs[name] = tv
+}
+
+func (s *rawState) value() tftypes.Value { return tftypes.NewValue(s.typ, s.attrs) }
 
 // mutableImageWarning explains why an image reference is not a release,
 // or returns "" for an immutable tag or a digest.
