@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
@@ -42,8 +43,7 @@ func BenchmarkControlPlaneVsMoto(b *testing.B) {
 	if err != nil {
 		b.Skip("moto_server not found: the baseline of this benchmark")
 	}
-	motoURL := startMoto(b, motoPath)
-	motoRole(b, motoURL)
+	motoURL := acctest.StartMoto(b, motoPath)
 	inst := sandbox.Start(b, sandbox.Options{DataDir: b.TempDir()})
 	ours := lambdaClient(inst, 1)
 	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
@@ -93,8 +93,7 @@ func BenchmarkControlPlaneThroughputVsMoto(b *testing.B) {
 	if err != nil {
 		b.Skip("moto_server not found: the baseline of this benchmark")
 	}
-	motoURL := startMoto(b, motoPath)
-	motoRole(b, motoURL)
+	motoURL := acctest.StartMoto(b, motoPath)
 	inst := sandbox.Start(b, sandbox.Options{DataDir: b.TempDir()})
 	zip := zipOf(b, "bench")
 	const workers = 8

@@ -2,72 +2,27 @@ package sandbox_test
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
-
-// startMoto runs moto_server on a free loopback port until tb ends and
-// returns its URL.
-func startMoto(tb testing.TB, motoPath string) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		tb.Fatalf("unexpected listener address %v", l.Addr())
-	}
-	port := addr.Port
-	_ = l.Close()
-	cmd := exec.Command(motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), "MOTO_ALLOW_NONEXISTENT_REGION=false")
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			_ = resp.Body.Close()
-			return url
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	tb.Fatalf("moto_server did not answer on %s", url)
-	return ""
-}
-
-// motoRole creates the execution role moto insists on (it checks IAM).
-func motoRole(tb testing.TB, url string) {
-	tb.Helper()
-	c := iam.NewFromConfig(awsConfig(1), func(o *iam.Options) { o.BaseEndpoint = aws.String(url) })
-	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("lambda-exec"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
-		tb.Fatalf("creating the role in moto: %v", err)
-	}
-}
 
 type diffStep struct {
 	name string
@@ -145,14 +100,43 @@ func asAPIError(err error, target *smithy.APIError) bool {
 func TestDifferentialMoto(t *testing.T) {
 	motoPath := acctest.RequirePeer(t, "moto server", "moto_server")
 	t.Parallel()
-	motoURL := startMoto(t, motoPath)
-	motoRole(t, motoURL)
+	motoURL := acctest.StartMoto(t, motoPath)
 	inst := sandbox.Start(t, sandbox.Options{})
 	zip := zipOf(t, "v1")
 	fn := aws.String("diff")
 	weights := func(w map[string]float64) *types.AliasRoutingConfiguration {
 		return &types.AliasRoutingConfiguration{AdditionalVersionWeights: w}
 	}
+	for _, url := range []string{inst.URL, motoURL} {
+		sc := s3.NewFromConfig(awsConfig(1), func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(url), true })
+		if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("artifacts")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("artifacts"),
+			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, content := range []string{"first object", "second object"} {
+			if _, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("code.zip"), Body: bytes.NewReader(zipOf(t, content))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	firstObject := func(url string) *string {
+		sc := s3.NewFromConfig(awsConfig(1), func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(url), true })
+		out, err := sc.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("artifacts")})
+		if err != nil || len(out.Versions) != 2 {
+			t.Fatalf("listing object versions: %v", err)
+		}
+		for _, v := range out.Versions {
+			if !aws.ToBool(v.IsLatest) {
+				return v.VersionId
+			}
+		}
+		t.Fatal("no older object version")
+		return nil
+	}
+	objectVersion := map[*lambda.Client]*string{}
 	steps := []diffStep{
 		{"CreateFunction", func(c *lambda.Client) (any, error) {
 			return c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: fn, Role: aws.String(testRole), Runtime: types.RuntimeProvidedal2023,
@@ -222,9 +206,19 @@ func TestDifferentialMoto(t *testing.T) {
 		{"GetFunction missing", func(c *lambda.Client) (any, error) {
 			return c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: fn})
 		}},
+		{"CreateFunction from an older S3 object version", func(c *lambda.Client) (any, error) {
+			out, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("from-s3"), Role: aws.String(testRole), Runtime: types.RuntimeProvidedal2023,
+				Handler: aws.String("bootstrap"), Code: &types.FunctionCode{S3Bucket: aws.String("artifacts"), S3Key: aws.String("code.zip"), S3ObjectVersion: objectVersion[c]}})
+			if err != nil {
+				return nil, err
+			}
+			// Report whether the deployed code is the requested object's.
+			return map[string]bool{"CodeIsRequestedObjectVersion": aws.ToString(out.CodeSha256) == zipSha(t, "first object")}, nil
+		}},
 	}
 	ours := lambdaClient(inst, 1)
 	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
+	objectVersion[ours], objectVersion[theirs] = firstObject(inst.URL), firstObject(motoURL)
 	var got []string
 	for _, step := range steps {
 		a := flatten(step.call(ours))
@@ -302,4 +296,9 @@ func readDifferences(t *testing.T, path string) ([]string, map[string]string) {
 	}
 	sort.Strings(rows)
 	return rows, verdicts
+}
+
+func zipSha(t *testing.T, content string) string {
+	sum := sha256.Sum256(zipOf(t, content))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
