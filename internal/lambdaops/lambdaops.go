@@ -115,3 +115,52 @@ func WaitUpdated(ctx context.Context, c *lambda.Client, name string, timeout tim
 		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 5*time.Second
 	}).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, timeout)
 }
+
+// FindAlias reads an alias.
+func FindAlias(ctx context.Context, c *lambda.Client, function, name string) (*lambda.GetAliasOutput, error) {
+	out, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(function), Name: aws.String(name)})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return out, nil
+}
+
+// Routing returns the one weighted extra version of an alias, if any.
+func Routing(rc *types.AliasRoutingConfiguration) (version string, weight float64, ok bool) {
+	if rc == nil {
+		return "", 0, false
+	}
+	for v, w := range rc.AdditionalVersionWeights {
+		return v, w, true
+	}
+	return "", 0, false
+}
+
+// WaitAliasSettled polls GetAlias until it reports the given primary and
+// routing: right after an update AWS can briefly answer with transitional
+// weights, which must not be recorded as the alias's state.
+func WaitAliasSettled(ctx context.Context, c *lambda.Client, function, name, primary, extra string, weight float64, timeout time.Duration) (*lambda.GetAliasOutput, error) {
+	deadline := time.Now().Add(timeout)
+	delay := 100 * time.Millisecond
+	for {
+		out, err := FindAlias(ctx, c, function, name)
+		if err != nil {
+			return nil, err
+		}
+		v, w, ok := Routing(out.RoutingConfig)
+		if aws.ToString(out.FunctionVersion) == primary && ok == (extra != "") && (!ok || (v == extra && w == weight)) {
+			return out, nil
+		}
+		if time.Now().After(deadline) {
+			return out, errors.New("alias did not settle on the requested routing")
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		if delay < 2*time.Second {
+			delay *= 2
+		}
+	}
+}

@@ -244,6 +244,7 @@ func (p *rolloutProvider) Configure(ctx context.Context, req provider.ConfigureR
 func (p *rolloutProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newFunctionResource,
+		newAliasResource,
 	}
 }
 
@@ -251,6 +252,7 @@ func (p *rolloutProvider) DataSources(context.Context) []func() datasource.DataS
 	return []func() datasource.DataSource{
 		newCallerIdentityDataSource,
 		newFunctionVersionsDataSource,
+		newAliasDataSource,
 	}
 }
 

@@ -493,3 +493,5 @@ func TestAccFunction_invalidConfig(t *testing.T) {
 		})
 	}
 }
+
+func readFile(p string) ([]byte, error) { return os.ReadFile(p) }

@@ -1,0 +1,525 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/validate"
+)
+
+var (
+	_ resource.Resource                   = (*aliasResource)(nil)
+	_ resource.ResourceWithConfigure      = (*aliasResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*aliasResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*aliasResource)(nil)
+	_ resource.ResourceWithImportState    = (*aliasResource)(nil)
+)
+
+func newAliasResource() resource.Resource { return &aliasResource{} }
+
+// aliasResource is a Lambda alias: a primary version and an optional
+// weighted second one, guarded against versions that cannot serve the
+// current data schema.
+type aliasResource struct {
+	data *providerData
+}
+
+var (
+	aliasNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,128}$`)
+	digitsPattern    = regexp.MustCompile(`^[0-9]+$`)
+)
+
+const aliasSettleTimeout = 2 * time.Minute
+
+func (r *aliasResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_alias"
+}
+
+func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A Lambda alias that routes traffic to a published version, optionally splitting a share of it to a " +
+			"second version (`routing`). The plan shows the exact versions and weights that will serve traffic. Every update " +
+			"carries the alias's last-read RevisionId, so a change made outside Terraform since the last refresh fails the " +
+			"apply instead of being overwritten; the next plan shows it as drift.\n\n" +
+			"With `data_schema_version` set, a plan that would send any traffic to a version whose recorded " +
+			"`compatible_data_schemas` (see `rollout_function`) excludes that schema fails at plan time.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<function_name>/<name>`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"function_name": schema.StringAttribute{
+				MarkdownDescription: "Name of the function. Changing it replaces the alias.",
+				Required:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators: []validator.String{validate.String("Invalid Function Name", "a Lambda function name",
+					`function_name = "orders-api"`, validate.Matches(functionNamePattern, "1 to 64 letters, digits, hyphens or underscores"))},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Name of the alias, for example `live`: 1 to 128 letters, digits, hyphens or underscores, not only digits. Changing it replaces the alias.",
+				Required:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{validate.String("Invalid Alias Name", "a Lambda alias name", `name = "live"`, checkAliasName)},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "Description of the alias, at most 256 characters.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators: []validator.String{validate.String("Invalid Description", "a description", `description = "production traffic"`, func(v string) error {
+					if len(v) > 256 {
+						return fmt.Errorf("it must be at most 256 characters, not %d", len(v))
+					}
+					return nil
+				})},
+			},
+			"function_version": schema.StringAttribute{
+				MarkdownDescription: "The primary version: a published version number (usually `rollout_function.<name>.version`), or `$LATEST` without routing.",
+				Required:            true,
+				Validators: []validator.String{validate.String("Invalid Function Version", "a version", `function_version = rollout_function.orders.version`, func(v string) error {
+					if v != "$LATEST" && !digitsPattern.MatchString(v) {
+						return errors.New(`it must be a published version number such as "7", or "$LATEST"`)
+					}
+					return nil
+				})},
+			},
+			"routing": schema.SingleNestedAttribute{
+				MarkdownDescription: "A static split: `weight` of the traffic goes to `version`, the rest to `function_version`.",
+				Optional:            true,
+				Attributes: map[string]schema.Attribute{
+					"version": schema.StringAttribute{
+						MarkdownDescription: "The second published version (a number, never `$LATEST`).",
+						Required:            true,
+						Validators: []validator.String{validate.String("Invalid Routing Version", "a version", `routing = { version = "8", weight = 0.1 }`, func(v string) error {
+							if !digitsPattern.MatchString(v) {
+								return errors.New(`it must be a published version number such as "8" ($LATEST cannot take weighted traffic)`)
+							}
+							return nil
+						})},
+					},
+					"weight": schema.Float64Attribute{
+						MarkdownDescription: "Share of the traffic for `version`, greater than 0 and less than 1 (`0.1` is 10%).",
+						Required:            true,
+					},
+				},
+			},
+			"data_schema_version": schema.Int64Attribute{
+				MarkdownDescription: "The data-schema version your data stores are at. When set, the plan fails if any version that would " +
+					"receive traffic records a `compatible_data_schemas` range that excludes it. Versions without a recorded range pass with a warning.",
+				Optional:   true,
+				Validators: []validator.Int64{validate.Int64AtLeast("Invalid Data Schema Version", 0, "data_schema_version = 7")},
+			},
+			"arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of the alias.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"revision_id": schema.StringAttribute{
+				MarkdownDescription: "RevisionId of the alias as last read; every update is conditional on it.",
+				Computed:            true,
+			},
+		},
+	}
+}
+
+func checkAliasName(v string) error {
+	switch {
+	case digitsPattern.MatchString(v):
+		return errors.New("it must not be only digits (that would read as a version number)")
+	case !aliasNamePattern.MatchString(v):
+		return errors.New("it must be 1 to 128 letters, digits, hyphens or underscores")
+	}
+	return nil
+}
+
+func (r *aliasResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *aliasResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m aliasModelV0
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || m.Routing.IsNull() || m.Routing.IsUnknown() {
+		return
+	}
+	var rt routingModelV0
+	resp.Diagnostics.Append(m.Routing.As(ctx, &rt, basetypes.ObjectAsOptions{})...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	example := `routing = { version = "8", weight = 0.1 }`
+	if !rt.Weight.IsNull() && !rt.Weight.IsUnknown() {
+		if w := rt.Weight.ValueFloat64(); w <= 0 || w >= 1 {
+			resp.Diagnostics.AddAttributeError(path.Root("routing").AtName("weight"), "Invalid Routing Weight",
+				validate.Detail("routing.weight", fmt.Sprint(w), "it must be greater than 0 and less than 1 (a share of the traffic; remove routing to send all traffic to function_version)", example))
+		}
+	}
+	if m.FunctionVersion.ValueString() == "$LATEST" && !m.FunctionVersion.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("function_version"), "Routing With $LATEST",
+			validate.Detail("function_version", `"$LATEST"`, "an alias that splits traffic must point at published versions, as AWS requires", `function_version = "7"`+"\n  "+example))
+	}
+	if !rt.Version.IsUnknown() && !m.FunctionVersion.IsUnknown() && rt.Version.ValueString() == m.FunctionVersion.ValueString() {
+		resp.Diagnostics.AddAttributeError(path.Root("routing").AtName("version"), "Routing To The Primary Version",
+			validate.Detail("routing.version", fmt.Sprintf("%q", rt.Version.ValueString()), "it is already function_version; the split needs a second version", example))
+	}
+}
+
+// ModifyPlan checks, against AWS, that the versions the plan routes to
+// exist and (with data_schema_version) can serve the data schema, and
+// marks revision_id unknown when the alias will change.
+func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan aliasModelV0
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		var state aliasModelV0
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if plan.FunctionVersion.Equal(state.FunctionVersion) && plan.Routing.Equal(state.Routing) && plan.Description.Equal(state.Description) {
+			plan.RevisionID = state.RevisionID
+		} else {
+			plan.RevisionID = types.StringUnknown()
+		}
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
+	if r.data == nil || plan.FunctionName.IsUnknown() {
+		return
+	}
+	c, err := r.data.client.Lambda(ctx)
+	if err != nil {
+		return
+	}
+	for _, t := range plan.targets(ctx) {
+		if t.version == "" || t.version == "$LATEST" {
+			continue
+		}
+		r.checkVersion(ctx, c, plan, t, &resp.Diagnostics, true)
+	}
+}
+
+// target is one version that would receive traffic.
+type target struct {
+	version string
+	attr    path.Path
+	label   string
+}
+
+func (m aliasModelV0) targets(ctx context.Context) []target {
+	var out []target
+	if !m.FunctionVersion.IsUnknown() {
+		out = append(out, target{m.FunctionVersion.ValueString(), path.Root("function_version"), "function_version"})
+	}
+	if !m.Routing.IsNull() && !m.Routing.IsUnknown() {
+		var rt routingModelV0
+		m.Routing.As(ctx, &rt, basetypes.ObjectAsOptions{})
+		if !rt.Version.IsUnknown() {
+			out = append(out, target{rt.Version.ValueString(), path.Root("routing").AtName("version"), "routing.version"})
+		}
+	}
+	return out
+}
+
+// checkVersion verifies that a version exists and passes the data guard.
+// At plan time a function that does not exist yet is not an error (it is
+// created by the same apply).
+func (r *aliasResource) checkVersion(ctx context.Context, c *lambda.Client, m aliasModelV0, t target, diags *diag.Diagnostics, planning bool) {
+	fn := m.FunctionName.ValueString()
+	cfg, err := lambdaops.FindVersion(ctx, c, fn, t.version)
+	if lambdaops.IsNotFound(err) {
+		if planning {
+			if _, ferr := lambdaops.FindFunction(ctx, c, fn); lambdaops.IsNotFound(ferr) {
+				return
+			}
+		}
+		diags.AddAttributeError(t.attr, "Version Not Found",
+			validate.Detail(t.label, fmt.Sprintf("%q", t.version), fmt.Sprintf("function %s has no published version %s", fn, t.version),
+				t.label+" = rollout_function."+"<name>.version"))
+		return
+	}
+	if err != nil {
+		tflog.Warn(ctx, "could not check a routed version", map[string]any{"tf_rollout.version": t.version, "tf_rollout.error": err.Error()})
+		return
+	}
+	if m.DataSchemaVersion.IsNull() || m.DataSchemaVersion.IsUnknown() {
+		return
+	}
+	schemaVersion := m.DataSchemaVersion.ValueInt64()
+	_, meta, ok := lambdaops.ParseDescription(aws.ToString(cfg.Description))
+	if !ok || (meta.SchemaMin == nil && meta.SchemaMax == nil) {
+		diags.AddAttributeWarning(t.attr, "Unchecked Data Compatibility",
+			fmt.Sprintf("Version %s of %s records no compatible_data_schemas, so the guard cannot tell whether it runs against data schema %d. "+
+				"Publish it with rollout_function's compatible_data_schemas to have it checked.", t.version, fn, schemaVersion))
+		return
+	}
+	if (meta.SchemaMin != nil && schemaVersion < *meta.SchemaMin) || (meta.SchemaMax != nil && schemaVersion > *meta.SchemaMax) {
+		release := ""
+		if meta.Release != "" {
+			release = " (release " + meta.Release + ")"
+		}
+		diags.AddAttributeError(t.attr, "Incompatible Data Schema",
+			fmt.Sprintf("%s = %q would send traffic to version %s%s of %s, which records compatible_data_schemas %s; the data stores are at schema %d "+
+				"(data_schema_version). That version cannot run against the current data.\n\n"+
+				"Route to a version whose range includes %d, or migrate the data and change data_schema_version.",
+				t.label, t.version, t.version, release, fn, formatRange(meta.SchemaMin, meta.SchemaMax), schemaVersion, schemaVersion))
+	}
+}
+
+func formatRange(lo, hi *int64) string {
+	s := ""
+	if lo != nil {
+		s += fmt.Sprint(*lo)
+	}
+	s += ".."
+	if hi != nil {
+		s += fmt.Sprint(*hi)
+	}
+	return s
+}
+
+func (r *aliasResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan aliasModelV0
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c, ok := r.lambda(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	r.guard(ctx, c, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
+	extra, weight := plan.routing(ctx)
+	_, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{
+		FunctionName: aws.String(fn), Name: aws.String(name), FunctionVersion: aws.String(plan.FunctionVersion.ValueString()),
+		Description: aws.String(plan.Description.ValueString()), RoutingConfig: routingConfig(extra, weight),
+	})
+	if err != nil {
+		var conflict *lambdatypes.ResourceConflictException
+		if errors.As(err, &conflict) {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Alias Already Exists",
+				apiErrorDetail(fmt.Sprintf("Alias %s of %s already exists.", name, fn), fmt.Sprintf("Import it: terraform import <address> %s/%s", fn, name), err))
+			return
+		}
+		resp.Diagnostics.AddError("Alias Create Error", apiErrorDetail(fmt.Sprintf("CreateAlias %s:%s failed.", fn, name), "Check the versions, then apply again.", err))
+		return
+	}
+	r.settleAndSave(ctx, c, &plan, resp.State.Set, &resp.Diagnostics)
+}
+
+func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state aliasModelV0
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c, ok := r.lambda(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	fn, name := state.FunctionName.ValueString(), state.Name.ValueString()
+	out, err := lambdaops.FindAlias(ctx, c, fn, name)
+	if lambdaops.IsNotFound(err) {
+		resp.Diagnostics.AddWarning("Alias Not Found", fmt.Sprintf("Alias %s of %s no longer exists; it is removed from state and the next plan creates it.", name, fn))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Alias Read Error", apiErrorDetail(fmt.Sprintf("GetAlias %s:%s failed.", fn, name), "Check credentials and connectivity, then run again.", err))
+		return
+	}
+	state.fill(out)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state aliasModelV0
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c, ok := r.lambda(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	if !plan.RevisionID.IsUnknown() {
+		// Only data_schema_version changed: nothing to send to AWS.
+		plan.ID, plan.ARN, plan.RevisionID = state.ID, state.ARN, state.RevisionID
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	r.guard(ctx, c, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
+	extra, weight := plan.routing(ctx)
+	rc := routingConfig(extra, weight)
+	if rc == nil {
+		rc = &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{}}
+	}
+	_, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{
+		FunctionName: aws.String(fn), Name: aws.String(name), FunctionVersion: aws.String(plan.FunctionVersion.ValueString()),
+		Description: aws.String(plan.Description.ValueString()), RoutingConfig: rc, RevisionId: aws.String(state.RevisionID.ValueString()),
+	})
+	if err != nil {
+		var pre *lambdatypes.PreconditionFailedException
+		if errors.As(err, &pre) {
+			resp.Diagnostics.AddError("Alias Changed Outside Terraform",
+				apiErrorDetail(fmt.Sprintf("Alias %s of %s changed since Terraform last read it (revision %s). Its traffic was not touched.", name, fn, state.RevisionID.ValueString()),
+					"Run terraform plan again: it shows the change made outside Terraform, and applying it then overrides it knowingly.", err))
+			return
+		}
+		resp.Diagnostics.AddError("Alias Update Error", apiErrorDetail(fmt.Sprintf("UpdateAlias %s:%s failed.", fn, name), "Apply again.", err))
+		return
+	}
+	r.settleAndSave(ctx, c, &plan, resp.State.Set, &resp.Diagnostics)
+}
+
+func (r *aliasResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state aliasModelV0
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c, ok := r.lambda(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	_, err := c.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: aws.String(state.FunctionName.ValueString()), Name: aws.String(state.Name.ValueString())})
+	if err != nil && !lambdaops.IsNotFound(err) {
+		resp.Diagnostics.AddError("Alias Delete Error", apiErrorDetail(fmt.Sprintf("DeleteAlias %s failed.", state.ID.ValueString()), "Apply again.", err))
+	}
+}
+
+// ImportState accepts function_name/alias or an alias ARN.
+func (r *aliasResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	fn, name, ok := strings.Cut(req.ID, "/")
+	if parts := strings.Split(req.ID, ":"); strings.HasPrefix(req.ID, "arn:") && len(parts) == 8 && parts[5] == "function" {
+		fn, name, ok = parts[6], parts[7], true
+	}
+	if !ok || !functionNamePattern.MatchString(fn) || checkAliasName(name) != nil {
+		resp.Diagnostics.AddError("Invalid Import ID",
+			validate.Detail("import id", fmt.Sprintf("%q", req.ID), "it must be <function_name>/<alias> or an alias ARN",
+				"terraform import rollout_alias.live orders-api/live"))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("function_name"), fn)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), fn+"/"+name)...)
+}
+
+// ---- helpers ----
+
+func (r *aliasResource) lambda(ctx context.Context, diags *diag.Diagnostics) (*lambda.Client, bool) {
+	return (&functionResource{data: r.data}).lambda(ctx, diags)
+}
+
+// guard repeats the plan-time checks at apply time, for versions that were
+// unknown when planning (published by the same apply): traffic never moves
+// to a version that does not exist or cannot serve the data schema.
+func (r *aliasResource) guard(ctx context.Context, c *lambda.Client, m aliasModelV0, diags *diag.Diagnostics) {
+	for _, t := range m.targets(ctx) {
+		if t.version != "$LATEST" {
+			r.checkVersion(ctx, c, m, t, diags, false)
+		}
+	}
+}
+
+// settleAndSave waits until the alias reports the routing just set (never
+// recording AWS's transitional weights) and saves it.
+func (r *aliasResource) settleAndSave(ctx context.Context, c *lambda.Client, plan *aliasModelV0, set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
+	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
+	extra, weight := plan.routing(ctx)
+	out, err := lambdaops.WaitAliasSettled(ctx, c, fn, name, plan.FunctionVersion.ValueString(), extra, weight, aliasSettleTimeout)
+	if out != nil {
+		plan.fill(out)
+	}
+	plan.ID = types.StringValue(fn + "/" + name)
+	diags.Append(set(ctx, plan)...)
+	if err != nil {
+		diags.AddError("Alias Did Not Settle", apiErrorDetail(fmt.Sprintf("Alias %s of %s did not report the requested routing; the state records what it reported.", name, fn),
+			"Run terraform plan to see the difference, then apply again.", err))
+	}
+}
+
+func routingConfig(extra string, weight float64) *lambdatypes.AliasRoutingConfiguration {
+	if extra == "" {
+		return nil
+	}
+	return &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{extra: weight}}
+}
+
+func (m aliasModelV0) routing(ctx context.Context) (string, float64) {
+	if m.Routing.IsNull() || m.Routing.IsUnknown() {
+		return "", 0
+	}
+	var rt routingModelV0
+	m.Routing.As(ctx, &rt, basetypes.ObjectAsOptions{})
+	return rt.Version.ValueString(), rt.Weight.ValueFloat64()
+}
+
+// fill copies what AWS says about the alias into the model.
+func (m *aliasModelV0) fill(out *lambda.GetAliasOutput) {
+	m.ARN = types.StringValue(aws.ToString(out.AliasArn))
+	m.FunctionVersion = types.StringValue(aws.ToString(out.FunctionVersion))
+	m.Description = types.StringValue(aws.ToString(out.Description))
+	m.RevisionID = types.StringValue(aws.ToString(out.RevisionId))
+	m.ID = types.StringValue(m.FunctionName.ValueString() + "/" + m.Name.ValueString())
+	if v, w, ok := lambdaops.Routing(out.RoutingConfig); ok {
+		m.Routing = types.ObjectValueMust(routingAttrTypes, map[string]attr.Value{"version": types.StringValue(v), "weight": types.Float64Value(w)})
+	} else {
+		m.Routing = types.ObjectNull(routingAttrTypes)
+	}
+}
+
+type aliasModelV0 struct {
+	ID                types.String `tfsdk:"id"`
+	FunctionName      types.String `tfsdk:"function_name"`
+	Name              types.String `tfsdk:"name"`
+	Description       types.String `tfsdk:"description"`
+	FunctionVersion   types.String `tfsdk:"function_version"`
+	Routing           types.Object `tfsdk:"routing"`
+	DataSchemaVersion types.Int64  `tfsdk:"data_schema_version"`
+	ARN               types.String `tfsdk:"arn"`
+	RevisionID        types.String `tfsdk:"revision_id"`
+}
+
+type routingModelV0 struct {
+	Version types.String  `tfsdk:"version"`
+	Weight  types.Float64 `tfsdk:"weight"`
+}
+
+var routingAttrTypes = map[string]attr.Type{"version": types.StringType, "weight": types.Float64Type}
