@@ -18,6 +18,7 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
 const aliasAddr = "rollout_alias.live"
@@ -203,5 +204,61 @@ func TestAccAlias_invalidConfig(t *testing.T) {
 				Steps:                    []tfresource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
 			})
 		})
+	}
+}
+
+// TestAccAlias_concurrentChangeIsNotOverwritten changes the alias outside
+// Terraform between the refresh and the apply's UpdateAlias: the apply must
+// fail on the RevisionId precondition and leave the other writer's routing.
+func TestAccAlias_concurrentChangeIsNotOverwritten(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "a concurrent writer at an exact point of the apply")
+	dir := t.TempDir()
+	v1 := acctest.WriteZip(t, dir, "v1.zip", "one")
+	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	c := sdkLambda(be.URL)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: aliasStack(be.URL, v1, "v1", "{ min = 1 }", "  function_version = rollout_function.test.version\n")},
+			{Config: aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"1\"\n")},
+			{
+				PreConfig: func() {
+					// Strike just before the apply's UpdateAlias reaches the server.
+					be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
+						if call.Operation == "UpdateAlias" && call.AccessKey == "AKIDROLLOUTTEST" {
+							be.Sandbox.Server.BeforeRequest(nil)
+							if _, err := c.UpdateAlias(context.Background(), &lambda.UpdateAliasInput{FunctionName: aws.String("aliased"), Name: aws.String("live"),
+								Description: aws.String("hotfix by hand")}); err != nil {
+								t.Errorf("out-of-band update: %v", err)
+							}
+						}
+					})
+				},
+				Config:      aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"2\"\n"),
+				ExpectError: acctest.ExpectErrorText("Alias Changed Outside Terraform"),
+			},
+			{
+				// The other writer's change stands and traffic was not moved; the next plan shows the difference.
+				PreConfig: func() {
+					out, err := lambdaops.FindAlias(context.Background(), c, "aliased", "live")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if aws.ToString(out.Description) != "hotfix by hand" || aws.ToString(out.FunctionVersion) != "1" {
+						t.Errorf("alias after the refused apply = version %s, description %q; want version 1 and the other writer's description",
+							aws.ToString(out.FunctionVersion), aws.ToString(out.Description))
+					}
+				},
+				Config:             aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"2\"\n"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+	out, err := lambdaops.FindAlias(context.Background(), c, "aliased", "live")
+	if err == nil {
+		t.Errorf("alias survived destroy: %v", aws.ToString(out.FunctionVersion))
 	}
 }

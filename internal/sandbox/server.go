@@ -56,8 +56,28 @@ type Server struct {
 	faults  *faultSet
 	Journal *Journal
 
-	hookMu sync.Mutex
-	hook   func(Call)
+	hookMu    sync.Mutex
+	hook      func(Call)
+	beforeOne func(Call)
+}
+
+// BeforeRequest installs a function run when a request's operation is
+// known and before it is handled (Function and Qualifier are not filled in
+// yet); tests use it to act as a concurrent writer just before a call.
+// nil removes it.
+func (s *Server) BeforeRequest(hook func(Call)) {
+	s.hookMu.Lock()
+	s.beforeOne = hook
+	s.hookMu.Unlock()
+}
+
+func (s *Server) before(call Call) {
+	s.hookMu.Lock()
+	hook := s.beforeOne
+	s.hookMu.Unlock()
+	if hook != nil {
+		hook(call)
+	}
 }
 
 // OnAnswered installs a function run after each call is handled and before
@@ -149,6 +169,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if route, ok := routeLambda(r); ok {
 		call.Service, call.Operation = "lambda", route.Operation
+		s.before(call)
 		if !s.inject(rec, &call) {
 			s.lambda.serve(&lambdaCall{w: rec, r: r, caller: who, route: route, call: &call})
 		}
