@@ -169,7 +169,7 @@ func (api *lambdaAPI) serve(c *lambdaCall) {
 	case "GetFunctionCodeSigningConfig":
 		err = api.getCodeSigningConfig(c)
 	case "Invoke":
-		err = errInvalidParameter("The sandbox does not run function code yet: Invoke arrives with rollout-sandbox II (bootstrap executables for provided.al2023 and provided.al2).")
+		err = api.invoke(c)
 	default:
 		err = &apiError{Status: 404, Code: "UnknownOperationException", Message: "Unknown operation " + c.r.Method + " " + c.r.URL.Path}
 	}

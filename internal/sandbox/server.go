@@ -5,13 +5,18 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -41,6 +46,13 @@ type Options struct {
 	FaultSeed int64
 	// Clock replaces time.Now (tests).
 	Clock func() time.Time
+	// MaxConcurrency caps the execution environments running at once;
+	// beyond it Invoke throttles (429) as Lambda does. Default 10.
+	MaxConcurrency int
+	// RuntimeDir holds unpacked code; "" uses a temporary folder.
+	RuntimeDir string
+	// RoutingSeed seeds the weighted alias routing draws.
+	RoutingSeed int64
 }
 
 // Server is one sandbox; it is an http.Handler.
@@ -50,11 +62,16 @@ type Server struct {
 	settleDelay time.Duration
 	clock       func() time.Time
 
-	lambda  *lambdaAPI
-	s3      *s3Store
-	s3http  http.Handler
-	faults  *faultSet
-	Journal *Journal
+	lambda     *lambdaAPI
+	s3         *s3Store
+	metrics    *metricStore
+	runtime    *runtimePool
+	runtimeTmp string
+	rngMu      sync.Mutex
+	rng        *rand.Rand
+	s3http     http.Handler
+	faults     *faultSet
+	Journal    *Journal
 
 	hookMu    sync.Mutex
 	hook      func(Call)
@@ -105,6 +122,20 @@ func New(opts Options) (*Server, error) {
 		s.clock = time.Now
 	}
 	s.faults.set(opts.Faults)
+	s.metrics = newMetricStore(s.now)
+	s.rng = rand.New(rand.NewSource(opts.RoutingSeed))
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = 10
+	}
+	runtimeDir := opts.RuntimeDir
+	if runtimeDir == "" {
+		d, err := os.MkdirTemp("", "rollout-sandbox-runtime-")
+		if err != nil {
+			return nil, err
+		}
+		runtimeDir, s.runtimeTmp = d, d
+	}
+	s.runtime = newRuntimePool(runtimeDir, opts.MaxConcurrency)
 	lambdaDir, s3Dir := "", ""
 	if opts.DataDir != "" {
 		lambdaDir, s3Dir = filepath.Join(opts.DataDir, "lambda"), filepath.Join(opts.DataDir, "s3")
@@ -138,6 +169,10 @@ func (s *Server) SetFaults(faults []Fault) { s.faults.set(faults) }
 
 // Close releases the data files.
 func (s *Server) Close() error {
+	s.runtime.closeAll()
+	if s.runtimeTmp != "" {
+		_ = os.RemoveAll(s.runtimeTmp)
+	}
 	err := s.s3.close()
 	if lerr := s.lambda.store.close(); err == nil {
 		err = lerr
@@ -175,12 +210,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if who.Service == "sts" || (r.Method == http.MethodPost && r.URL.Path == "/" && who.Service == "") {
-		if err := r.ParseForm(); err == nil && r.PostForm.Get("Version") == "2011-06-15" {
-			call.Service, call.Operation = "sts", r.PostForm.Get("Action")
+	if proto, op, ok := cwRoute(r, who); ok && proto != cwQuery {
+		call.Service, call.Operation = "cloudwatch", op
+		s.serveCloudWatch(rec, r, proto, op, &call)
+		return
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 2<<20))
+		form, _ := url.ParseQuery(string(body))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		switch form.Get("Version") {
+		case "2011-06-15":
+			r.PostForm = form
+			call.Service, call.Operation = "sts", form.Get("Action")
 			if !s.inject(rec, &call) {
 				s.serveSTS(rec, r)
 			}
+			return
+		case "2010-08-01":
+			call.Service = "cloudwatch"
+			s.serveCloudWatch(rec, r, cwQuery, "", &call)
 			return
 		}
 	}

@@ -1,0 +1,248 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"math/rand"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+const maxSyncPayload = 6 * 1024 * 1024
+
+// invokeTarget is what an Invoke resolved to, copied out of the store.
+type invokeTarget struct {
+	function, region string
+	executed         string // version number or $LATEST
+	resource         string // the Resource dimension: fn, fn:alias or fn:version
+	viaAlias         bool
+	invokedARN       string
+	cfg              versionRecord
+}
+
+func (api *lambdaAPI) invoke(c *lambdaCall) *apiError {
+	invType := c.r.Header.Get("X-Amz-Invocation-Type")
+	switch invType {
+	case "":
+		invType = "RequestResponse"
+	case "RequestResponse", "Event", "DryRun":
+	default:
+		return errValidation(fmt.Sprintf("Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", invType))
+	}
+	payload, err := io.ReadAll(io.LimitReader(c.r.Body, maxSyncPayload+1))
+	if err != nil {
+		return &apiError{Status: 400, Code: "InvalidRequestContentException", Message: "Could not read request body: " + err.Error()}
+	}
+	if len(payload) > maxSyncPayload {
+		return &apiError{Status: 413, Code: "RequestTooLargeException", Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)}
+	}
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	t, aerr := api.resolveInvoke(c)
+	if aerr != nil {
+		return aerr
+	}
+	if t.cfg.PackageType == "Image" || !runnableRuntimes[t.cfg.Runtime] {
+		what := "a container image"
+		if t.cfg.PackageType != "Image" {
+			what = "runtime " + t.cfg.Runtime
+		}
+		return &apiError{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
+			"The sandbox runs zip functions whose package has a bootstrap executable at its root (runtimes provided.al2023 and provided.al2); %s:%s uses %s.",
+			t.function, t.executed, what)}
+	}
+	code, err := api.store.code(t.cfg.CodeBlob)
+	if err != nil {
+		return errService(err)
+	}
+	dir, err := api.srv.runtime.unpack(t.cfg.CodeBlob, code)
+	if err != nil {
+		return &apiError{Status: 502, Code: "InvalidZipFileException", Message: "Lambda was unable to unzip the deployment package: " + err.Error()}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
+		return &apiError{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
+			"The deployment package of %s:%s has no bootstrap executable at its root; the sandbox runs provided.al2023 and provided.al2 functions through bootstrap.", t.function, t.executed)}
+	}
+	c.call.Qualifier = t.executed
+	if invType == "DryRun" {
+		c.w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	if invType == "Event" {
+		clientContext := c.r.Header.Get("X-Amz-Client-Context")
+		go func() {
+			// An asynchronous invocation's outcome shows in its metrics only.
+			_, _ = api.execute(context.Background(), t, dir, payload, clientContext)
+		}()
+		c.w.WriteHeader(http.StatusAccepted)
+		return nil
+	}
+	res, aerr := api.execute(c.r.Context(), t, dir, payload, c.r.Header.Get("X-Amz-Client-Context"))
+	if aerr != nil {
+		return aerr
+	}
+	h := c.w.Header()
+	h.Set("X-Amz-Executed-Version", t.executed)
+	if res.functionError {
+		h.Set("X-Amz-Function-Error", "Unhandled")
+	}
+	if c.r.Header.Get("X-Amz-Log-Type") == "Tail" {
+		logs := res.logs
+		if len(logs) > 4096 {
+			logs = logs[len(logs)-4096:]
+		}
+		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString([]byte(logs)))
+	}
+	h.Set("Content-Type", "application/json")
+	c.w.WriteHeader(http.StatusOK)
+	_, _ = c.w.Write(res.payload)
+	return nil
+}
+
+// resolveInvoke picks the version that runs: the qualifier, or for an
+// alias its primary or, with the alias's weight, its extra version.
+func (api *lambdaAPI) resolveInvoke(c *lambdaCall) (invokeTarget, *apiError) {
+	api.store.mu.Lock()
+	defer api.store.mu.Unlock()
+	f, q, err := api.lookup(c, c.route.Function, c.r.URL.Query().Get("Qualifier"))
+	if err != nil {
+		return invokeTarget{}, err
+	}
+	t := invokeTarget{function: f.Name, region: f.Region, resource: f.Name, invokedARN: api.functionARN(f)}
+	var v *versionRecord
+	switch {
+	case q == "" || q == "$LATEST":
+		v, t.executed = f.Latest, "$LATEST"
+		if q != "" {
+			t.resource, t.invokedARN = f.Name+":$LATEST", t.invokedARN+":$LATEST"
+		}
+	case isVersionNumber(q):
+		v, t.executed = f.findVersion(q), q
+		t.resource, t.invokedARN = f.Name+":"+q, t.invokedARN+":"+q
+	default:
+		a := f.Aliases[q]
+		if a == nil {
+			return invokeTarget{}, errNotFound(api.functionARN(f) + ":" + q)
+		}
+		t.executed, t.viaAlias = a.FunctionVersion, true
+		t.resource, t.invokedARN = f.Name+":"+q, t.invokedARN+":"+q
+		keys := make([]string, 0, len(a.Weights))
+		for k := range a.Weights {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		roll := api.srv.rand()
+		for _, k := range keys {
+			if roll < a.Weights[k] {
+				t.executed = k
+				break
+			}
+			roll -= a.Weights[k]
+		}
+		v = f.findVersion(t.executed)
+	}
+	if v == nil {
+		return invokeTarget{}, errNotFound(api.functionARN(f) + ":" + q)
+	}
+	if v.State == "Pending" {
+		return invokeTarget{}, errPending()
+	}
+	t.cfg = *v.clone()
+	return t, nil
+}
+
+// execute runs one invocation on a warm or a new environment and records
+// its metrics.
+func (api *lambdaAPI) execute(ctx context.Context, t invokeTarget, dir string, payload []byte, clientContext string) (invokeResult, *apiError) {
+	pool := api.srv.runtime
+	now := api.srv.now()
+	key := envKey{function: t.function, version: t.executed, code: t.cfg.CodeBlob}
+	env, err := pool.acquire(key)
+	if err == errThrottled {
+		api.srv.metrics.recordInvocation(t, now, 0, false, true)
+		return invokeResult{}, &apiError{Status: 429, Code: "TooManyRequestsException", Message: "Rate Exceeded.",
+			Reason: "ConcurrentInvocationLimitExceeded", RetryAfter: "1"}
+	}
+	id := uuid.NewString()
+	var logs strings.Builder
+	fmt.Fprintf(&logs, "START RequestId: %s Version: %s\n", id, t.executed)
+	if env == nil {
+		env, err = pool.start(key, dir, api.processEnv(t, dir))
+		if err != nil {
+			pool.unreserve()
+			res := invokeResult{payload: []byte(fmt.Sprintf(`{"errorType":"Runtime.InvalidEntrypoint","errorMessage":%q}`, err.Error())), functionError: true}
+			api.srv.metrics.recordInvocation(t, now, 0, true, false)
+			return res, nil
+		}
+	}
+	timeout := time.Duration(t.cfg.Timeout) * time.Second
+	inv := &invocation{id: id, payload: payload, deadline: time.Now().Add(timeout), invokedARN: t.invokedARN, clientContext: decodeClientContext(clientContext), done: make(chan invokeResult, 1)}
+	res := env.run(ctx, inv)
+	go pool.release(env) // back to idle once the runtime polls /next again; the answer does not wait for it
+	ms := float64(res.duration.Microseconds()) / 1000
+	logs.WriteString(res.logs)
+	fmt.Fprintf(&logs, "END RequestId: %s\n", id)
+	fmt.Fprintf(&logs, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t\n",
+		id, ms, int(ms)+1, t.cfg.MemorySize, 16)
+	res.logs = logs.String()
+	api.srv.metrics.recordInvocation(t, now, ms, res.functionError, false)
+	return res, nil
+}
+
+func decodeClientContext(v string) string {
+	if v == "" {
+		return ""
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// processEnv is the environment Lambda gives a provided.* runtime process
+// (never AWS_LAMBDA_MAX_CONCURRENCY, which would make aws-lambda-go poll in parallel).
+func (api *lambdaAPI) processEnv(t invokeTarget, dir string) []string {
+	env := []string{
+		"AWS_LAMBDA_FUNCTION_NAME=" + t.function,
+		"AWS_LAMBDA_FUNCTION_VERSION=" + t.executed,
+		fmt.Sprintf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d", t.cfg.MemorySize),
+		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + t.function,
+		fmt.Sprintf("AWS_LAMBDA_LOG_STREAM_NAME=%s/[%s]%s", time.Now().UTC().Format("2006/01/02"), t.executed, strings.ReplaceAll(uuid.NewString(), "-", "")),
+		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+		"_HANDLER=" + t.cfg.Handler,
+		"AWS_REGION=" + t.region, "AWS_DEFAULT_REGION=" + t.region,
+		"AWS_ACCESS_KEY_ID=AKIDSANDBOXFUNCTION", "AWS_SECRET_ACCESS_KEY=sandbox", "AWS_SESSION_TOKEN=sandbox",
+		"LAMBDA_RUNTIME_DIR=" + dir,
+		"TZ=:UTC", "LANG=en_US.UTF-8",
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"LD_LIBRARY_PATH=" + dir + "/lib",
+	}
+	keys := make([]string, 0, len(t.cfg.Environment))
+	for k := range t.cfg.Environment {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+t.cfg.Environment[k])
+	}
+	return env
+}
+
+// rand is the source of alias routing draws.
+func (s *Server) rand() float64 {
+	s.rngMu.Lock()
+	defer s.rngMu.Unlock()
+	return s.rng.Float64()
+}
+
+var _ = rand.Float64

@@ -1,0 +1,215 @@
+package sandbox_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
+)
+
+// deployTestFunction creates name from the real aws-lambda-go test
+// function with env, publishes it and returns the version.
+func deployTestFunction(t *testing.T, c *lambda.Client, name string, timeout int32, env map[string]string) {
+	t.Helper()
+	zip, err := testfn.Zip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: aws.String(testRole),
+		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zip},
+		Timeout: aws.Int32(timeout), Environment: &types.Environment{Variables: env}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := lambda.NewFunctionActiveV2Waiter(c).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func invoke(t *testing.T, c *lambda.Client, fn, qualifier, payload string) *lambda.InvokeOutput {
+	t.Helper()
+	in := &lambda.InvokeInput{FunctionName: aws.String(fn), Payload: []byte(payload), LogType: types.LogTypeTail}
+	if qualifier != "" {
+		in.Qualifier = aws.String(qualifier)
+	}
+	out, err := c.Invoke(ctx, in)
+	if err != nil {
+		t.Fatalf("Invoke %s:%s: %v", fn, qualifier, err)
+	}
+	return out
+}
+
+func TestInvokeRealBootstrap(t *testing.T) {
+	t.Parallel()
+	inst := sandbox.Start(t, sandbox.Options{})
+	c := lambdaClient(inst, 1)
+	deployTestFunction(t, c, "fn", 2, map[string]string{"RELEASE": "v1.0.0"})
+	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Success, through a version.
+	out := invoke(t, c, "fn", "1", `{}`)
+	var body map[string]any
+	if err := json.Unmarshal(out.Payload, &body); err != nil {
+		t.Fatalf("payload %q: %v", out.Payload, err)
+	}
+	if out.StatusCode != 200 || out.FunctionError != nil || body["version"] != "1" || body["release"] != "v1.0.0" || aws.ToString(out.ExecutedVersion) != "1" {
+		t.Errorf("success = status %d error %v body %v executed %s", out.StatusCode, aws.ToString(out.FunctionError), body, aws.ToString(out.ExecutedVersion))
+	}
+	logs, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	for _, want := range []string{"START RequestId: ", "Version: 1", "END RequestId: ", "REPORT RequestId: ", "Duration: "} {
+		if !strings.Contains(string(logs), want) {
+			t.Errorf("tail log lacks %q:\n%s", want, logs)
+		}
+	}
+
+	// A handled error: 200 with Unhandled and the runtime's error document.
+	out = invoke(t, c, "fn", "1", `{"action":"error"}`)
+	if aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), `"errorMessage":"asked to fail"`) {
+		t.Errorf("handled error = %v %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+
+	// A panic ends the environment; the next invoke cold-starts and works.
+	out = invoke(t, c, "fn", "1", `{"action":"panic"}`)
+	if aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), "asked to panic") {
+		t.Errorf("panic = %v %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+	out = invoke(t, c, "fn", "1", `{}`)
+	if out.FunctionError != nil {
+		t.Errorf("invoke after a panic = %s", out.Payload)
+	}
+
+	// The timeout kills the process: Sandbox.Timedout.
+	out = invoke(t, c, "fn", "1", `{"action":"sleep","ms":5000}`)
+	if aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), `"errorType":"Sandbox.Timedout"`) ||
+		!strings.Contains(string(out.Payload), "Task timed out after 2.00 seconds") {
+		t.Errorf("timeout = %v %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+	out = invoke(t, c, "fn", "1", `{}`)
+	if out.FunctionError != nil {
+		t.Errorf("invoke after a timeout = %s", out.Payload)
+	}
+
+	// Event and DryRun.
+	if ev, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn"), InvocationType: types.InvocationTypeEvent}); err != nil || ev.StatusCode != 202 {
+		t.Errorf("Event invoke = %v, %v", ev, err)
+	}
+	if dr, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn"), InvocationType: types.InvocationTypeDryRun}); err != nil || dr.StatusCode != 204 {
+		t.Errorf("DryRun invoke = %v, %v", dr, err)
+	}
+
+	// The payload limit.
+	_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn"), Payload: []byte(`"` + strings.Repeat("x", 6*1024*1024) + `"`)})
+	if code, _ := apiError(t, err); code != "RequestTooLargeException" {
+		t.Errorf("oversized payload = %s", code)
+	}
+}
+
+func TestInvokeInitFailureAndUnsupported(t *testing.T) {
+	t.Parallel()
+	inst := sandbox.Start(t, sandbox.Options{})
+	c := lambdaClient(inst, 1)
+	deployTestFunction(t, c, "broken", 3, map[string]string{"INIT_EXIT": "1"})
+	out := invoke(t, c, "broken", "", `{}`)
+	if aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), `"errorType":"Runtime.ExitError"`) {
+		t.Errorf("init failure = %v %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("img"), Role: aws.String(testRole),
+		PackageType: types.PackageTypeImage, Code: &types.FunctionCode{ImageUri: aws.String("repo/img:v1")}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("img")})
+	code, msg := apiError(t, err)
+	if code != "InvalidRuntimeException" || !strings.Contains(msg, "provided.al2023 and provided.al2") {
+		t.Errorf("image invoke = %s: %s", code, msg)
+	}
+}
+
+func TestInvokeConcurrencyAndThrottling(t *testing.T) {
+	t.Parallel()
+	inst := sandbox.Start(t, sandbox.Options{MaxConcurrency: 2})
+	c := lambdaClient(inst, 1)
+	deployTestFunction(t, c, "busy", 5, nil)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, throttled := 0, 0
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("busy"), Payload: []byte(`{"action":"sleep","ms":400}`)})
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				ok++
+				return
+			}
+			var tm *types.TooManyRequestsException
+			if asTooMany(err, &tm) {
+				throttled++
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 2 || throttled != 4 {
+		t.Errorf("6 concurrent invokes with a limit of 2: %d ran, %d throttled; want 2 and 4", ok, throttled)
+	}
+}
+
+func asTooMany(err error, target **types.TooManyRequestsException) bool {
+	for e := err; e != nil; {
+		if tm, ok := e.(*types.TooManyRequestsException); ok {
+			*target = tm
+			return true
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		e = u.Unwrap()
+	}
+	return false
+}
+
+func TestWeightedRoutingSplit(t *testing.T) {
+	t.Parallel()
+	inst := sandbox.Start(t, sandbox.Options{RoutingSeed: 3})
+	c := lambdaClient(inst, 1)
+	deployTestFunction(t, c, "split", 3, nil)
+	for i := 0; i < 2; i++ {
+		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("split"), Description: aws.String(string(rune('a' + i)))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("split")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("split"), Name: aws.String("live"), FunctionVersion: aws.String("1"),
+		RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.2}}}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 2000
+	counts := map[string]int{}
+	for i := 0; i < n; i++ {
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("split"), Qualifier: aws.String("live")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[aws.ToString(out.ExecutedVersion)]++
+	}
+	// Binomial(2000, 0.2): mean 400, sd ~17.9; accept 4 sd.
+	if got := counts["2"]; math.Abs(float64(got)-400) > 4*math.Sqrt(n*0.2*0.8) || counts["1"]+counts["2"] != n {
+		t.Errorf("executed versions over %d invokes = %v; want about 400 on version 2", n, counts)
+	}
+	t.Logf("routing split over %d invokes: %v", n, counts)
+}

@@ -1,0 +1,325 @@
+package sandbox
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// metricStore keeps CloudWatch datapoints in memory: every invocation's
+// metrics and whatever PutMetricData sends. (Metrics are not persisted: a
+// restarted sandbox starts with an empty history, like a fresh account.)
+type metricStore struct {
+	mu     sync.Mutex
+	series map[string]*series
+	clock  func() time.Time
+
+	amu    sync.Mutex // guards alarms; never held while mu is wanted by another path first
+	alarms map[string]*alarm
+}
+
+type dimension struct{ Name, Value string }
+
+type sample struct {
+	t time.Time
+	v float64
+}
+
+type series struct {
+	namespace, name string
+	dims            []dimension // sorted by name
+	unit            string
+	samples         []sample // in arrival order
+}
+
+func newMetricStore(clock func() time.Time) *metricStore {
+	return &metricStore{series: map[string]*series{}, alarms: map[string]*alarm{}, clock: clock}
+}
+
+func seriesKey(ns, name string, dims []dimension) string {
+	var b strings.Builder
+	b.WriteString(ns + "\x00" + name)
+	for _, d := range dims {
+		b.WriteString("\x00" + d.Name + "=" + d.Value)
+	}
+	return b.String()
+}
+
+func sortDims(d []dimension) []dimension {
+	out := append([]dimension(nil), d...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (m *metricStore) put(ns, name, unit string, dims []dimension, t time.Time, values ...float64) {
+	dims = sortDims(dims)
+	key := seriesKey(ns, name, dims)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.series[key]
+	if s == nil {
+		s = &series{namespace: ns, name: name, dims: dims, unit: unit}
+		m.series[key] = s
+	}
+	for _, v := range values {
+		s.samples = append(s.samples, sample{t: t, v: v})
+	}
+}
+
+// recordInvocation emits Invocations, Errors, Duration (or Throttles) under
+// every dimension set Lambda uses for the call.
+func (m *metricStore) recordInvocation(t invokeTarget, at time.Time, durationMS float64, failed, throttled bool) {
+	sets := [][]dimension{
+		{},
+		{{"FunctionName", t.function}},
+		{{"FunctionName", t.function}, {"Resource", t.resource}},
+	}
+	if t.viaAlias {
+		sets = append(sets, []dimension{{"FunctionName", t.function}, {"Resource", t.resource}, {"ExecutedVersion", t.executed}})
+	}
+	for _, dims := range sets {
+		if throttled {
+			m.put("AWS/Lambda", "Throttles", "Count", dims, at, 1)
+			continue
+		}
+		errs := 0.0
+		if failed {
+			errs = 1
+		}
+		m.put("AWS/Lambda", "Invocations", "Count", dims, at, 1)
+		m.put("AWS/Lambda", "Errors", "Count", dims, at, errs)
+		m.put("AWS/Lambda", "Duration", "Milliseconds", dims, at, durationMS)
+	}
+}
+
+// bucket is the samples of one period.
+type bucket struct {
+	start  time.Time
+	values []float64
+}
+
+// query returns the non-empty buckets of a series between start
+// (inclusive) and end (exclusive), aligned to start, oldest first.
+func (m *metricStore) query(ns, name string, dims []dimension, start, end time.Time, period time.Duration) []bucket {
+	key := seriesKey(ns, name, sortDims(dims))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.series[key]
+	if s == nil || period <= 0 {
+		return nil
+	}
+	byIndex := map[int64]*bucket{}
+	for _, smp := range s.samples {
+		if smp.t.Before(start) || !smp.t.Before(end) {
+			continue
+		}
+		i := int64(smp.t.Sub(start) / period)
+		b := byIndex[i]
+		if b == nil {
+			b = &bucket{start: start.Add(time.Duration(i) * period)}
+			byIndex[i] = b
+		}
+		b.values = append(b.values, smp.v)
+	}
+	out := make([]bucket, 0, len(byIndex))
+	for _, b := range byIndex {
+		out = append(out, *b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start.Before(out[j].start) })
+	return out
+}
+
+// statistic computes a CloudWatch statistic over values; ok is false for an
+// unknown statistic name.
+func statistic(stat string, values []float64) (float64, bool) {
+	if len(values) == 0 {
+		return 0, true
+	}
+	switch stat {
+	case "SampleCount":
+		return float64(len(values)), true
+	case "Sum", "Average":
+		sum := 0.0
+		for _, v := range values {
+			sum += v
+		}
+		if stat == "Average" {
+			return sum / float64(len(values)), true
+		}
+		return sum, true
+	case "Minimum", "Maximum":
+		best := values[0]
+		for _, v := range values[1:] {
+			if (stat == "Minimum" && v < best) || (stat == "Maximum" && v > best) {
+				best = v
+			}
+		}
+		return best, true
+	}
+	if p, ok := percentile(stat); ok {
+		s := append([]float64(nil), values...)
+		sort.Float64s(s)
+		// Nearest rank: the smallest value with at least p% of the samples at or below it.
+		rank := int(math.Ceil(p / 100 * float64(len(s))))
+		if rank < 1 {
+			rank = 1
+		}
+		return s[rank-1], true
+	}
+	return 0, false
+}
+
+func percentile(stat string) (float64, bool) {
+	if !strings.HasPrefix(stat, "p") {
+		return 0, false
+	}
+	p, err := strconv.ParseFloat(stat[1:], 64)
+	if err != nil || p < 0 || p > 100 {
+		return 0, false
+	}
+	return p, true
+}
+
+func validStatistic(stat string) bool {
+	_, ok := statistic(stat, []float64{1})
+	return ok
+}
+
+// listMetrics returns the series matching the filters.
+func (m *metricStore) listMetrics(ns, name string, dims []dimension) []*series {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*series
+	for _, s := range m.series {
+		if (ns != "" && s.namespace != ns) || (name != "" && s.name != name) {
+			continue
+		}
+		match := true
+		for _, want := range dims {
+			found := false
+			for _, d := range s.dims {
+				if d.Name == want.Name && (want.Value == "" || d.Value == want.Value) {
+					found = true
+				}
+			}
+			match = match && found
+		}
+		if match {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return seriesKey(out[i].namespace, out[i].name, out[i].dims) < seriesKey(out[j].namespace, out[j].name, out[j].dims)
+	})
+	return out
+}
+
+// ---- alarms ----
+
+type alarm struct {
+	Name, Description                      string
+	Namespace, MetricName                  string
+	Dimensions                             []dimension
+	Statistic, ExtendedStatistic, Unit     string
+	Period                                 int64
+	EvaluationPeriods                      int64
+	DatapointsToAlarm                      int64
+	Threshold                              float64
+	ComparisonOperator                     string
+	TreatMissingData                       string
+	ActionsEnabled                         bool
+	AlarmActions, OKActions, InsuffActions []string
+
+	State, StateReason, StateReasonData string
+	StateUpdated, StateTransitioned     time.Time
+	ConfigUpdated                       time.Time
+	forcedUntil                         time.Time
+}
+
+var comparisons = map[string]func(v, t float64) bool{
+	"GreaterThanOrEqualToThreshold": func(v, t float64) bool { return v >= t },
+	"GreaterThanThreshold":          func(v, t float64) bool { return v > t },
+	"LessThanThreshold":             func(v, t float64) bool { return v < t },
+	"LessThanOrEqualToThreshold":    func(v, t float64) bool { return v <= t },
+}
+
+// evaluate recomputes an alarm's state from its metric at now, unless a
+// SetAlarmState is holding until the next evaluation.
+func (m *metricStore) evaluate(a *alarm, now time.Time) {
+	if now.Before(a.forcedUntil) {
+		return
+	}
+	period := time.Duration(a.Period) * time.Second
+	if period <= 0 || a.EvaluationPeriods <= 0 {
+		return
+	}
+	stat := a.Statistic
+	if stat == "" {
+		stat = a.ExtendedStatistic
+	}
+	end := now
+	start := end.Add(-time.Duration(a.EvaluationPeriods) * period)
+	buckets := m.query(a.Namespace, a.MetricName, a.Dimensions, start, end, period)
+	byStart := map[int64][]float64{}
+	for _, b := range buckets {
+		byStart[b.start.UnixNano()] = b.values
+	}
+	compare := comparisons[a.ComparisonOperator]
+	breaching, present := 0, 0
+	var last float64
+	for i := int64(0); i < a.EvaluationPeriods; i++ {
+		bs := start.Add(time.Duration(i) * period)
+		values, ok := byStart[bs.UnixNano()]
+		if ok {
+			present++
+			v, _ := statistic(stat, values)
+			last = v
+			if compare != nil && compare(v, a.Threshold) {
+				breaching++
+			}
+			continue
+		}
+		switch a.TreatMissingData {
+		case "breaching":
+			breaching++
+			present++
+		case "notBreaching":
+			present++
+		}
+	}
+	need := a.DatapointsToAlarm
+	if need <= 0 {
+		need = a.EvaluationPeriods
+	}
+	next, reason := "OK", fmt.Sprintf("Threshold Crossed: %d out of the last %d datapoints were not breaching the threshold (%v).", int64(present)-int64(breaching), a.EvaluationPeriods, a.Threshold)
+	switch {
+	case int64(breaching) >= need:
+		next = "ALARM"
+		reason = fmt.Sprintf("Threshold Crossed: %d out of the last %d datapoints [%v] were %s the threshold (%v).", breaching, a.EvaluationPeriods, last, operatorWords(a.ComparisonOperator), a.Threshold)
+	case present == 0 && (a.TreatMissingData == "" || a.TreatMissingData == "missing"):
+		next, reason = "INSUFFICIENT_DATA", "Insufficient Data: no datapoints were received for the evaluation periods."
+	case present == 0 && a.TreatMissingData == "ignore":
+		return
+	}
+	if next != a.State {
+		a.StateTransitioned = now
+	}
+	a.State, a.StateReason, a.StateUpdated = next, reason, now
+}
+
+func operatorWords(op string) string {
+	switch op {
+	case "GreaterThanOrEqualToThreshold":
+		return "greater than or equal to"
+	case "GreaterThanThreshold":
+		return "greater than"
+	case "LessThanThreshold":
+		return "less than"
+	default:
+		return "less than or equal to"
+	}
+}

@@ -1,0 +1,441 @@
+package sandbox
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// The execution side of the sandbox: a bootstrap executable per
+// environment, driven through the Lambda Runtime API on its own loopback
+// listener, as Lambda runs provided.al2023 / provided.al2 functions.
+
+// runnableRuntimes are the runtimes the sandbox can execute.
+var runnableRuntimes = map[string]bool{"provided.al2023": true, "provided.al2": true, "provided": true}
+
+// invocation is one request delivered to an environment.
+type invocation struct {
+	id            string
+	payload       []byte
+	deadline      time.Time
+	invokedARN    string
+	clientContext string
+	done          chan invokeResult
+}
+
+// invokeResult is what the runtime (or the platform) answered.
+type invokeResult struct {
+	payload       []byte
+	functionError bool
+	logs          string
+	duration      time.Duration
+}
+
+// envKey identifies environments that can serve a version: same function,
+// version and code.
+type envKey struct{ function, version, code string }
+
+// execEnv is one execution environment: a process and its Runtime API.
+type execEnv struct {
+	key      envKey
+	cmd      *exec.Cmd
+	listener net.Listener
+	server   *http.Server
+	next     chan *invocation
+	dead     chan struct{}
+	// ready is signalled each time the runtime comes back to /next: only
+	// then is the environment reusable (a panicking handler posts its error
+	// and then exits, and must not be handed the next invoke).
+	ready chan struct{}
+
+	mu      sync.Mutex
+	current *invocation
+	logBuf  strings.Builder
+	initErr []byte
+	exitErr error
+}
+
+// runtimePool owns every environment.
+type runtimePool struct {
+	dir   string // unpacked code per blob
+	limit int
+
+	mu    sync.Mutex
+	idle  map[envKey][]*execEnv
+	total int
+	all   map[*execEnv]bool
+
+	unpackMu sync.Mutex
+}
+
+func newRuntimePool(dir string, limit int) *runtimePool {
+	return &runtimePool{dir: dir, limit: limit, idle: map[envKey][]*execEnv{}, all: map[*execEnv]bool{}}
+}
+
+var errThrottled = errors.New("concurrency limit reached")
+
+// acquire returns an idle warm environment for key, or reserves a slot for
+// a cold start (env nil, cold true), or errThrottled.
+func (p *runtimePool) acquire(key envKey) (*execEnv, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for list := p.idle[key]; len(list) > 0; list = p.idle[key] {
+		env := list[len(list)-1]
+		p.idle[key] = list[:len(list)-1]
+		select {
+		case <-env.dead:
+			p.forgetLocked(env)
+			continue
+		default:
+			return env, nil
+		}
+	}
+	if p.total >= p.limit {
+		// Evict an idle environment of another version to make room.
+		for k, list := range p.idle {
+			if len(list) > 0 {
+				victim := list[0]
+				p.idle[k] = list[1:]
+				p.forgetLocked(victim)
+				go victim.stop()
+				break
+			}
+		}
+	}
+	if p.total >= p.limit {
+		return nil, errThrottled
+	}
+	p.total++
+	return nil, nil
+}
+
+func (p *runtimePool) forgetLocked(env *execEnv) {
+	if p.all[env] {
+		delete(p.all, env)
+		p.total--
+	}
+}
+
+// release puts an environment back once its runtime is waiting for the
+// next event again, or forgets it when its process ended.
+func (p *runtimePool) release(env *execEnv) {
+	select {
+	case <-env.ready:
+		p.mu.Lock()
+		p.idle[env.key] = append(p.idle[env.key], env)
+		p.mu.Unlock()
+	case <-env.dead:
+		p.mu.Lock()
+		p.forgetLocked(env)
+		p.mu.Unlock()
+	case <-time.After(30 * time.Second):
+		p.mu.Lock()
+		p.forgetLocked(env)
+		p.mu.Unlock()
+		go env.stop()
+	}
+}
+
+// unreserve gives back a slot whose cold start failed.
+func (p *runtimePool) unreserve() {
+	p.mu.Lock()
+	p.total--
+	p.mu.Unlock()
+}
+
+func (p *runtimePool) closeAll() {
+	p.mu.Lock()
+	envs := make([]*execEnv, 0, len(p.all))
+	for e := range p.all {
+		envs = append(envs, e)
+	}
+	p.all, p.idle, p.total = map[*execEnv]bool{}, map[envKey][]*execEnv{}, 0
+	p.mu.Unlock()
+	for _, e := range envs {
+		e.stop()
+	}
+}
+
+// unpack extracts a code zip once per blob and returns its folder.
+func (p *runtimePool) unpack(blob string, zipBytes []byte) (string, error) {
+	p.unpackMu.Lock()
+	defer p.unpackMu.Unlock()
+	dir := filepath.Join(p.dir, blob)
+	if _, err := os.Stat(filepath.Join(dir, ".unpacked")); err == nil {
+		return dir, nil
+	}
+	_ = os.RemoveAll(dir)
+	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
+	if err != nil {
+		return "", err
+	}
+	for _, f := range zr.File {
+		target := filepath.Join(dir, f.Name)
+		if !strings.HasPrefix(target, dir+string(os.PathSeparator)) {
+			return "", fmt.Errorf("zip entry %q escapes the package", f.Name)
+		}
+		if f.FileInfo().IsDir() {
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return "", err
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return "", err
+		}
+		mode := f.Mode().Perm()
+		if mode == 0 {
+			mode = 0o644
+		}
+		if f.Name == "bootstrap" {
+			mode |= 0o111 // Lambda runs bootstrap whatever the zip's mode bits
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return "", err
+		}
+		out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+		if err != nil {
+			_ = rc.Close()
+			return "", err
+		}
+		_, err = io.Copy(out, rc)
+		_ = rc.Close()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return dir, os.WriteFile(filepath.Join(dir, ".unpacked"), nil, 0o644)
+}
+
+// start launches an environment: its Runtime API listener, then the
+// bootstrap process with the environment Lambda sets.
+func (p *runtimePool) start(key envKey, codeDir string, env []string) (*execEnv, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	e := &execEnv{key: key, listener: l, next: make(chan *invocation), dead: make(chan struct{}), ready: make(chan struct{}, 1)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.handleNext)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", e.handleResult(false))
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", e.handleResult(true))
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", e.handleInitError)
+	e.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = e.server.Serve(l) }()
+
+	cmd := exec.Command(filepath.Join(codeDir, "bootstrap"))
+	cmd.Dir = codeDir
+	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+l.Addr().String(), "LAMBDA_TASK_ROOT="+codeDir)
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		_ = e.server.Close()
+		return nil, err
+	}
+	e.cmd = cmd
+	var pipes sync.WaitGroup
+	for _, r := range []io.Reader{stdout, stderr} {
+		pipes.Add(1)
+		go func(r io.Reader) {
+			defer pipes.Done()
+			sc := bufio.NewScanner(r)
+			sc.Buffer(make([]byte, 64<<10), 1<<20)
+			for sc.Scan() {
+				e.mu.Lock()
+				e.logBuf.WriteString(sc.Text())
+				e.logBuf.WriteByte('\n')
+				e.mu.Unlock()
+			}
+		}(r)
+	}
+	go func() {
+		pipes.Wait()
+		err := cmd.Wait()
+		e.mu.Lock()
+		e.exitErr = err
+		if e.exitErr == nil {
+			e.exitErr = errors.New("exit status 0")
+		}
+		cur := e.current
+		e.current = nil
+		e.mu.Unlock()
+		close(e.dead)
+		_ = e.server.Close()
+		if cur != nil {
+			cur.done <- e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", cur.id, err))
+		}
+	}()
+	p.mu.Lock()
+	p.all[e] = true
+	p.mu.Unlock()
+	return e, nil
+}
+
+// platformError builds the payload Lambda returns for a platform failure,
+// or the function's init error when it reported one.
+func (e *execEnv) platformError(errType, msg string) invokeResult {
+	e.mu.Lock()
+	initErr := e.initErr
+	logs := e.logBuf.String()
+	e.logBuf.Reset()
+	e.mu.Unlock()
+	if initErr != nil {
+		return invokeResult{payload: initErr, functionError: true, logs: logs}
+	}
+	b, _ := json.Marshal(map[string]string{"errorType": errType, "errorMessage": msg})
+	return invokeResult{payload: b, functionError: true, logs: logs}
+}
+
+func (e *execEnv) stop() {
+	if e.cmd != nil && e.cmd.Process != nil {
+		_ = e.cmd.Process.Kill()
+	}
+	_ = e.server.Close()
+	<-e.dead
+}
+
+func (e *execEnv) handleNext(w http.ResponseWriter, r *http.Request) {
+	select {
+	case e.ready <- struct{}{}:
+	default:
+	}
+	select {
+	case inv := <-e.next:
+		e.mu.Lock()
+		e.current = inv
+		e.mu.Unlock()
+		h := w.Header()
+		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+		h.Set("Lambda-Runtime-Invoked-Function-Arn", inv.invokedARN)
+		h.Set("Lambda-Runtime-Trace-Id", fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", time.Now().Unix(), strings.ReplaceAll(uuid.NewString(), "-", "")[:24], strings.ReplaceAll(uuid.NewString(), "-", "")[:16]))
+		if inv.clientContext != "" {
+			h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
+		}
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(inv.payload)
+	case <-r.Context().Done():
+	case <-e.dead:
+	}
+}
+
+func runtimeError(w http.ResponseWriter, status int, errType, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"errorType": errType, "errorMessage": msg})
+}
+
+func (e *execEnv) handleResult(isError bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 7<<20))
+		if err != nil {
+			runtimeError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
+			return
+		}
+		e.mu.Lock()
+		cur := e.current
+		if cur == nil || cur.id != r.PathValue("id") {
+			e.mu.Unlock()
+			runtimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+			return
+		}
+		e.current = nil
+		logs := e.logBuf.String()
+		e.logBuf.Reset()
+		e.mu.Unlock()
+		res := invokeResult{payload: body, functionError: isError, logs: logs}
+		// A response whose streaming failed carries the error in trailers.
+		if t := r.Trailer.Get("Lambda-Runtime-Function-Error-Type"); t != "" && !isError {
+			res.functionError = true
+			if b, err := base64.StdEncoding.DecodeString(r.Trailer.Get("Lambda-Runtime-Function-Error-Body")); err == nil && len(b) > 0 {
+				res.payload = b
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, "{\"status\":\"OK\"}\n")
+		cur.done <- res
+	}
+}
+
+func (e *execEnv) handleInitError(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	e.mu.Lock()
+	e.initErr = body
+	e.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	_, _ = io.WriteString(w, "{\"status\":\"OK\"}\n")
+}
+
+// run delivers inv and waits for its result, the deadline, or ctx.
+func (e *execEnv) run(ctx context.Context, inv *invocation) invokeResult {
+	start := time.Now()
+	timer := time.NewTimer(time.Until(inv.deadline))
+	defer timer.Stop()
+	select {
+	case e.next <- inv:
+		// The readiness that led here is used up; the next one counts.
+		select {
+		case <-e.ready:
+		default:
+		}
+	case <-e.dead:
+		return e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", inv.id, e.exitErr))
+	case <-timer.C:
+		e.stop()
+		return e.timedOut(inv, start)
+	case <-ctx.Done():
+		return invokeResult{payload: []byte(`{"errorType":"Sandbox.Canceled","errorMessage":"the caller went away"}`), functionError: true}
+	}
+	select {
+	case res := <-inv.done:
+		res.duration = time.Since(start)
+		return res
+	case <-timer.C:
+		e.stop()
+		return e.timedOut(inv, start)
+	}
+}
+
+func (e *execEnv) timedOut(inv *invocation, start time.Time) invokeResult {
+	// The process is gone; a result it posted in the last instant is dropped.
+	select {
+	case res := <-inv.done:
+		if !strings.Contains(string(res.payload), "Runtime.ExitError") {
+			res.duration = time.Since(start)
+			return res
+		}
+	default:
+	}
+	secs := inv.deadline.Sub(start).Seconds()
+	b, _ := json.Marshal(map[string]string{"errorType": "Sandbox.Timedout",
+		"errorMessage": fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, secs)})
+	e.mu.Lock()
+	logs := e.logBuf.String()
+	e.logBuf.Reset()
+	e.mu.Unlock()
+	return invokeResult{payload: b, functionError: true, logs: logs, duration: time.Since(start)}
+}
