@@ -1,9 +1,15 @@
 package sandbox_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"sort"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +19,7 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
 )
 
 // controlPlaneSequence is the fixed sequence of the benchmark: create a
@@ -125,4 +132,85 @@ func BenchmarkControlPlaneThroughputVsMoto(b *testing.B) {
 	b.ReportMetric(float64(b.N)/oursT.Seconds(), "sandbox-seq/s")
 	b.ReportMetric(float64(b.N)/theirsT.Seconds(), "moto-seq/s")
 	b.ReportMetric(theirsT.Seconds()/oursT.Seconds(), "throughput-x-moto")
+}
+
+// BenchmarkInvokeVsDirect measures warm invocations through an alias of
+// the real aws-lambda-go test function, side by side with the floor: the
+// same JSON answer from a plain loopback HTTP handler. It reports each
+// side's throughput and p50/p99, and the p50 overhead of the sandbox.
+func BenchmarkInvokeVsDirect(b *testing.B) {
+	zip, err := testfn.Zip()
+	if err != nil {
+		b.Fatal(err)
+	}
+	inst := sandbox.Start(b, sandbox.Options{MaxConcurrency: 8})
+	c := lambdaClient(inst, 1)
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("hot"), Role: aws.String(testRole),
+		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zip}, Publish: true}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("hot"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		b.Fatal(err)
+	}
+	floor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "version": "1", "request_id": "x"})
+	}))
+	defer floor.Close()
+	const workers = 8
+	measure := func(n int, call func() error) ([]time.Duration, time.Duration) {
+		lat := make([]time.Duration, n)
+		start := time.Now()
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := w; i < n; i += workers {
+					t0 := time.Now()
+					if err := call(); err != nil {
+						b.Error(err)
+						return
+					}
+					lat[i] = time.Since(t0)
+				}
+			}(w)
+		}
+		wg.Wait()
+		return lat, time.Since(start)
+	}
+	invokeOnce := func() error {
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("hot"), Qualifier: aws.String("live"), Payload: []byte(`{}`)})
+		if err == nil && out.FunctionError != nil {
+			err = fmt.Errorf("function error: %s", out.Payload)
+		}
+		return err
+	}
+	direct := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	directOnce := func() error {
+		resp, err := direct.Post(floor.URL, "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.Body.Close()
+	}
+	measure(200, invokeOnce) // warm every environment
+	b.ResetTimer()
+	oursLat, oursT := measure(b.N, invokeOnce)
+	floorLat, floorT := measure(b.N, directOnce)
+	b.StopTimer()
+	pct := func(l []time.Duration, p float64) float64 {
+		s := append([]time.Duration(nil), l...)
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		return float64(s[int(p*float64(len(s)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(b.N)/oursT.Seconds(), "sandbox-invokes/s")
+	b.ReportMetric(float64(b.N)/floorT.Seconds(), "floor-requests/s")
+	b.ReportMetric(pct(oursLat, 0.5), "sandbox-p50-ms")
+	b.ReportMetric(pct(oursLat, 0.99), "sandbox-p99-ms")
+	b.ReportMetric(pct(floorLat, 0.5), "floor-p50-ms")
+	b.ReportMetric(pct(floorLat, 0.99), "floor-p99-ms")
+	b.ReportMetric(pct(oursLat, 0.5)-pct(floorLat, 0.5), "p50-overhead-ms")
 }

@@ -187,7 +187,9 @@ func (api *lambdaAPI) execute(ctx context.Context, t invokeTarget, dir string, p
 	timeout := time.Duration(t.cfg.Timeout) * time.Second
 	inv := &invocation{id: id, payload: payload, deadline: time.Now().Add(timeout), invokedARN: t.invokedARN, clientContext: decodeClientContext(clientContext), done: make(chan invokeResult, 1)}
 	res := env.run(ctx, inv)
-	go pool.release(env) // back to idle once the runtime polls /next again; the answer does not wait for it
+	// Back to idle once the runtime polls /next again (microseconds), so the
+	// environment counts as free for the caller's next request, as on Lambda.
+	pool.release(env)
 	ms := float64(res.duration.Microseconds()) / 1000
 	logs.WriteString(res.logs)
 	fmt.Fprintf(&logs, "END RequestId: %s\n", id)

@@ -145,7 +145,7 @@ func (p *runtimePool) release(env *execEnv) {
 		p.mu.Lock()
 		p.forgetLocked(env)
 		p.mu.Unlock()
-	case <-time.After(30 * time.Second):
+	case <-time.After(2 * time.Second):
 		p.mu.Lock()
 		p.forgetLocked(env)
 		p.mu.Unlock()

@@ -11,9 +11,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
@@ -40,6 +43,7 @@ type serveOptions struct {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(stdout, "usage: rollout-sandbox serve [flags]   (rollout-sandbox serve -h for the flags)")
+		fmt.Fprintln(stdout, "       rollout-sandbox load --target NAME[:ALIAS] --rps N [--duration D] [--payload JSON] [--endpoint URL]")
 		fmt.Fprintln(stdout, "       rollout-sandbox version")
 		return 0
 	}
@@ -61,8 +65,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "load":
+		opts, err := parseLoad(args[1:], stderr)
+		if err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintln(stderr, "rollout-sandbox:", err)
+			return 2
+		}
+		if err := load(ctx, opts, stdout); err != nil {
+			fmt.Fprintln(stderr, "rollout-sandbox:", err)
+			return 1
+		}
+		return 0
 	default:
-		fmt.Fprintf(stderr, "rollout-sandbox: unknown command %q (serve, version)\n", args[0])
+		fmt.Fprintf(stderr, "rollout-sandbox: unknown command %q (serve, load, version)\n", args[0])
 		return 2
 	}
 }
@@ -127,4 +145,58 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	err = srv.Serve(ctx, l)
 	fmt.Fprintln(stdout, "rollout-sandbox stopped")
 	return err
+}
+
+// loadOptions are the flags of `rollout-sandbox load`.
+type loadOptions struct {
+	Endpoint  string
+	Function  string
+	Qualifier string
+	RPS       float64
+	Duration  time.Duration
+	Payload   string
+	Region    string
+}
+
+func parseLoad(args []string, stderr io.Writer) (loadOptions, error) {
+	var o loadOptions
+	var target string
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Endpoint, "endpoint", "http://127.0.0.1:4599", "Lambda endpoint (the sandbox)")
+	fs.StringVar(&target, "target", "", "function to invoke, NAME or NAME:ALIAS (required)")
+	fs.Float64Var(&o.RPS, "rps", 10, "requests per second")
+	fs.DurationVar(&o.Duration, "duration", 0, "how long to run (0: until Ctrl-C)")
+	fs.StringVar(&o.Payload, "payload", "{}", "JSON payload of each invoke")
+	fs.StringVar(&o.Region, "region", "us-east-1", "region for the SigV4 scope")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if target == "" {
+		return o, errors.New("--target is required, for example --target orders-api:live")
+	}
+	o.Function, o.Qualifier, _ = strings.Cut(target, ":")
+	if o.RPS <= 0 {
+		return o, fmt.Errorf("--rps %v must be positive, for example --rps 20", o.RPS)
+	}
+	if err := awsclient.CheckEndpointURL(o.Endpoint); err != nil {
+		return o, fmt.Errorf("--endpoint: %v (for example --endpoint http://127.0.0.1:4599)", err)
+	}
+	return o, nil
+}
+
+func load(ctx context.Context, o loadOptions, stdout io.Writer) error {
+	client := awsclient.New(awsclient.Options{Region: o.Region, AccessKey: "sandbox", SecretKey: "sandbox", MaxRetries: new(int),
+		Endpoints: map[awsclient.Service]string{awsclient.Lambda: o.Endpoint}})
+	c, err := client.Lambda(ctx)
+	if err != nil {
+		return err
+	}
+	stats, err := loadgen.Run(ctx, loadgen.Options{Client: c, Function: o.Function, Qualifier: o.Qualifier, RPS: o.RPS,
+		Duration: o.Duration, Payload: []byte(o.Payload), Every: func(s loadgen.Stats) { fmt.Fprintln(stdout, s) }})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "total:", stats)
+	return nil
 }

@@ -15,6 +15,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
 )
 
 // syncBuffer is an io.Writer safe to read while the server writes to it.
@@ -150,5 +157,40 @@ func TestSignalsStopTheProcess(t *testing.T) {
 		if !strings.Contains(string(rest), "rollout-sandbox stopped") {
 			t.Errorf("%v: output lacks the stop line: %q", sig, rest)
 		}
+	}
+}
+
+// TestLoadAgainstAServe runs `serve` and `load` the way a user does: real
+// traffic to an alias of the real test function, with the live report.
+func TestLoadAgainstAServe(t *testing.T) {
+	zip, err := testfn.Zip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	go run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--settle-delay", "0"}, &out, &errOut)
+	url := waitListening(t, &out)
+	client := awsclient.New(awsclient.Options{Region: "us-east-1", AccessKey: "a", SecretKey: "b", Endpoints: map[awsclient.Service]string{awsclient.Lambda: url}})
+	c, err := client.Lambda(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("orders"), Role: aws.String("arn:aws:iam::123456789012:role/r"),
+		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zip}, Publish: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	var loadOut, loadErr syncBuffer
+	if code := run(ctx, []string{"load", "--endpoint", url, "--target", "orders:live", "--rps", "50", "--duration", "1500ms"}, &loadOut, &loadErr); code != 0 {
+		t.Fatalf("load exited %d: %s", code, loadErr.String())
+	}
+	report := loadOut.String()
+	if !strings.Contains(report, "total:") || !strings.Contains(report, "v1 0/") || !regexp.MustCompile(`\d+\.\d rps`).MatchString(report) {
+		t.Errorf("load report:\n%s", report)
 	}
 }
