@@ -138,16 +138,3 @@ func WriteZip(t *testing.T, dir, name, content string) string {
 	}
 	return p
 }
-
-// RequirePeerOptional returns the path of an optional client, or "" when
-// it is missing and ROLLOUT_REQUIRE_PEERS is not set. With
-// ROLLOUT_REQUIRE_PEERS=1 a missing client still returns "" here; the
-// conformance tests that need it fail through RequirePeer.
-func RequirePeerOptional(candidates ...string) string {
-	for _, c := range candidates {
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	return ""
-}

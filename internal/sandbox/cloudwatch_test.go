@@ -88,8 +88,9 @@ func TestInvocationMetricsAndAlarm(t *testing.T) {
 		t.Errorf("metrics = %v; want 30 invocations, 10 errors, a p99, nothing for another function", got)
 	}
 
-	// The same figure through the AWS CLI (awsQuery + XML), when present.
-	if awsCLI := acctest.RequirePeerOptional("/usr/bin/aws"); awsCLI != "" {
+	// The same figure through the AWS CLI (awsQuery + XML).
+	t.Run("through the AWS CLI", func(t *testing.T) {
+		awsCLI := acctest.RequirePeer(t, "the AWS CLI v2", "/usr/bin/aws")
 		queries, _ := json.Marshal([]map[string]any{{"Id": "err", "MetricStat": map[string]any{"Metric": map[string]any{"Namespace": "AWS/Lambda", "MetricName": "Errors",
 			"Dimensions": []map[string]string{{"Name": "FunctionName", "Value": "metered"}, {"Name": "Resource", "Value": "metered:live"}, {"Name": "ExecutedVersion", "Value": "1"}}},
 			"Period": 300, "Stat": "Sum"}}})
@@ -111,7 +112,7 @@ func TestInvocationMetricsAndAlarm(t *testing.T) {
 		if err := json.Unmarshal(b, &cli); err != nil || len(cli.MetricDataResults) != 1 || sum(cli.MetricDataResults[0].Values) != 10 {
 			t.Errorf("CLI metrics = %s (%v); want 10 errors", b, err)
 		}
-	}
+	})
 
 	// An alarm on the errors of version 1 over 1-second periods.
 	if _, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("metered-errors"), Namespace: aws.String("AWS/Lambda"),
