@@ -1,0 +1,159 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Traffic moves an alias's traffic; the alias resource implements it with
+// UpdateAlias calls.
+type Traffic interface {
+	// SetCanary sends weightPercent of the traffic to B, the rest to A.
+	SetCanary(ctx context.Context, weightPercent float64) error
+	// RollBack sends all traffic to A, in one call.
+	RollBack(ctx context.Context) error
+	// Promote sends all traffic to B.
+	Promote(ctx context.Context) error
+}
+
+// Hooks runs a lifecycle hook; an error is a failed hook.
+type Hooks interface {
+	Run(ctx context.Context, hook, phase string) error
+}
+
+// Clock is the engine's time.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx ends (then it returns ctx's error).
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// Final statuses of a rollout.
+const (
+	StatusPromoted   = "promoted"
+	StatusRolledBack = "rolled_back"
+	StatusAborted    = "aborted"
+	StatusInProgress = "in_progress"
+)
+
+// Outcome is how a driven rollout ended.
+type Outcome struct {
+	Status string
+	// Decisions are the decisions that moved traffic or ended the rollout, in order.
+	Decisions []Decision
+	// Final is the last decision.
+	Final Decision
+	// Err is set when traffic could not be moved as decided; Status then
+	// says what the traffic is known to be.
+	Err error
+}
+
+// maxSourceErrors is how many consecutive failed reads of metrics or
+// alarms the engine tolerates (holding) before it rolls back: a rollout is
+// never promoted blind.
+const maxSourceErrors = 3
+
+// Drive runs a whole rollout, blocking: pre-traffic hook, the steps with
+// their gates every interval, promotion and the post-traffic hook. A
+// breach rolls back at once. A cancelled ctx rolls back too (status
+// aborted), with a context that outlives the cancellation.
+func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, clk Clock) Outcome {
+	var out Outcome
+	finish := func(status string, d Decision) Outcome {
+		out.Status, out.Final = status, d
+		out.Decisions = append(out.Decisions, d)
+		return out
+	}
+	rollBack := func(status string, d Decision) Outcome {
+		if err := tr.RollBack(context.WithoutCancel(ctx)); err != nil {
+			out.Err = fmt.Errorf("rolling back: %w", err)
+			return finish(StatusInProgress, d)
+		}
+		return finish(status, d)
+	}
+	if p.PreTrafficHook != "" {
+		if err := runHook(ctx, hooks, p, p.PreTrafficHook, "pre_traffic"); err != nil {
+			return finish(StatusRolledBack, Decision{Action: RollBack, Step: -1, Gate: "hook:pre_traffic", At: clk.Now(),
+				Reason: fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err)})
+		}
+	}
+	pr, stop, err := Start(ctx, p, src, clk.Now())
+	if err != nil {
+		return finish(StatusRolledBack, Decision{Action: RollBack, Step: -1, Gate: "alarms", At: clk.Now(), Reason: err.Error()})
+	}
+	if stop != nil {
+		return finish(StatusRolledBack, *stop)
+	}
+	promote := func(d Decision) Outcome {
+		if err := tr.Promote(context.WithoutCancel(ctx)); err != nil {
+			out.Err = fmt.Errorf("promoting: %w", err)
+			return rollBack(StatusRolledBack, d)
+		}
+		if p.PostTrafficHook != "" {
+			if err := runHook(ctx, hooks, p, p.PostTrafficHook, "post_traffic"); err != nil {
+				return rollBack(StatusRolledBack, Decision{Action: RollBack, Step: d.Step, Weight: 100, Gate: "hook:post_traffic", At: clk.Now(),
+					Reason: fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err)})
+			}
+		}
+		return finish(StatusPromoted, d)
+	}
+	if len(p.Steps) == 0 {
+		return promote(Decision{Action: Promote, Step: -1, Weight: 100, At: clk.Now(), Reason: "no steps: all at once"})
+	}
+	if err := tr.SetCanary(ctx, p.Steps[0].WeightPercent); err != nil {
+		out.Err = fmt.Errorf("shifting to step 1: %w", err)
+		return rollBack(StatusRolledBack, Decision{Action: RollBack, Step: 0, At: clk.Now(), Reason: out.Err.Error()})
+	}
+	pr.StepStarted = clk.Now()
+	failures := 0
+	for {
+		if err := clk.Sleep(ctx, p.Interval); err != nil {
+			return rollBack(StatusAborted, Decision{Action: Abort, Step: pr.Step, Weight: p.Steps[pr.Step].WeightPercent, Gate: "cancelled", At: clk.Now(),
+				Reason: "the apply was cancelled; traffic went back to the previous version"})
+		}
+		d, err := Evaluate(ctx, p, src, pr, clk.Now())
+		if err != nil {
+			failures++
+			if failures >= maxSourceErrors {
+				d.Action, d.Gate, d.Reason = RollBack, "health_unreadable", fmt.Sprintf("health could not be read %d times in a row: %v", failures, err)
+				return rollBack(StatusRolledBack, d)
+			}
+			continue
+		}
+		failures = 0
+		switch d.Action {
+		case Hold:
+		case Pause:
+			// A pause extends the step by the interval that just passed.
+			pr.StepStarted = pr.StepStarted.Add(p.Interval)
+		case Advance:
+			out.Decisions = append(out.Decisions, d)
+			pr.Step++
+			if err := tr.SetCanary(ctx, p.Steps[pr.Step].WeightPercent); err != nil {
+				out.Err = fmt.Errorf("shifting to step %d: %w", pr.Step+1, err)
+				return rollBack(StatusRolledBack, d)
+			}
+			pr.StepStarted = clk.Now()
+		case Promote:
+			return promote(d)
+		case RollBack:
+			return rollBack(StatusRolledBack, d)
+		case Abort:
+			return rollBack(StatusAborted, d)
+		}
+	}
+}
+
+func runHook(ctx context.Context, hooks Hooks, p Policy, hook, phase string) error {
+	if hooks == nil {
+		return fmt.Errorf("no hook runner")
+	}
+	hctx := ctx
+	if p.HookTimeout > 0 {
+		var cancel context.CancelFunc
+		hctx, cancel = context.WithTimeout(ctx, p.HookTimeout)
+		defer cancel()
+	}
+	return hooks.Run(hctx, hook, phase)
+}

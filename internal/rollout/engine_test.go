@@ -1,0 +1,284 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+type fakeClock struct {
+	now    time.Time
+	cancel func() // called when time reaches cancelAt
+	at     time.Time
+}
+
+func (c *fakeClock) Now() time.Time { return c.now }
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.now = c.now.Add(d)
+	if c.cancel != nil && !c.now.Before(c.at) {
+		c.cancel()
+		c.cancel = nil
+	}
+	return ctx.Err()
+}
+
+// script answers the engine from functions of the elapsed time.
+type script struct {
+	clock    *fakeClock
+	sample   func(elapsed time.Duration) Sample
+	alarms   func(elapsed time.Duration) map[string]string
+	override func(elapsed time.Duration) string
+	failures int // Canary fails this many times first
+}
+
+func (s *script) el() time.Duration { return s.clock.now.Sub(t0) }
+
+func (s *script) Canary(context.Context, time.Time) (Sample, error) {
+	if s.failures > 0 {
+		s.failures--
+		return Sample{}, errors.New("GetMetricData: throttled")
+	}
+	if s.sample == nil {
+		return Sample{}, nil
+	}
+	return s.sample(s.el()), nil
+}
+
+func (s *script) AlarmStates(context.Context, []string) (map[string]string, error) {
+	if s.alarms == nil {
+		return map[string]string{}, nil
+	}
+	return s.alarms(s.el()), nil
+}
+
+func (s *script) Override(context.Context) (string, error) {
+	if s.override == nil {
+		return "", nil
+	}
+	return s.override(s.el()), nil
+}
+
+type recorder struct{ calls []string }
+
+func (r *recorder) SetCanary(_ context.Context, w float64) error {
+	r.calls = append(r.calls, fmt.Sprintf("canary %g", w))
+	return nil
+}
+func (r *recorder) RollBack(context.Context) error { r.calls = append(r.calls, "rollback"); return nil }
+func (r *recorder) Promote(context.Context) error  { r.calls = append(r.calls, "promote"); return nil }
+
+type hookMap map[string]error
+
+func (h hookMap) Run(_ context.Context, _, phase string) error { return h[phase] }
+
+func f(v float64) *float64 { return &v }
+
+func good(time.Duration) Sample { return Sample{Invocations: 100, Errors: 0, P99MS: f(40)} }
+
+func TestDrive(t *testing.T) {
+	t.Parallel()
+	twoSteps := []Step{{10, 2 * time.Second}, {50, 2 * time.Second}}
+	health := Health{MaxErrorRate: f(0.05), MaxP99DurationMS: f(500), MinInvocations: 10, OnInsufficientData: InsufficientHold, Alarms: []string{"errors"}, PreexistingAlarms: "fail"}
+	tests := map[string]struct {
+		steps      []Step
+		health     func(h Health) Health
+		sample     func(time.Duration) Sample
+		alarms     func(time.Duration) map[string]string
+		override   func(time.Duration) string
+		hooks      hookMap
+		pre, post  string
+		failures   int
+		cancelAt   time.Duration
+		wantCalls  []string
+		wantStatus string
+		wantGate   string
+		wantStep   int
+		wantWeight float64
+		wantValue  float64
+		wantAt     time.Duration // when set, the final decision's time after t0
+	}{
+		"healthy rollout is promoted": {
+			steps: twoSteps, sample: good,
+			wantCalls: []string{"canary 10", "canary 50", "promote"}, wantStatus: StatusPromoted, wantStep: 1, wantWeight: 50,
+		},
+		"error rate breach at the first step": {
+			steps: twoSteps, sample: func(time.Duration) Sample { return Sample{Invocations: 40, Errors: 8, P99MS: f(40)} },
+			wantCalls: []string{"canary 10", "rollback"}, wantStatus: StatusRolledBack, wantGate: "error_rate", wantStep: 0, wantWeight: 10, wantValue: 0.2,
+		},
+		"p99 breach at the second step": {
+			steps: twoSteps, sample: func(e time.Duration) Sample {
+				if e > 2*time.Second {
+					return Sample{Invocations: 50, P99MS: f(900)}
+				}
+				return good(e)
+			},
+			wantCalls: []string{"canary 10", "canary 50", "rollback"}, wantStatus: StatusRolledBack, wantGate: "p99", wantStep: 1, wantWeight: 50, wantValue: 900,
+		},
+		"insufficient data holds until data arrives": {
+			steps: twoSteps, sample: func(e time.Duration) Sample {
+				if e < 6*time.Second {
+					return Sample{Invocations: 2}
+				}
+				return good(e)
+			},
+			wantCalls: []string{"canary 10", "canary 50", "promote"}, wantStatus: StatusPromoted, wantStep: 1, wantWeight: 50,
+		},
+		"insufficient data rolls back when asked": {
+			steps: twoSteps, health: func(h Health) Health { h.OnInsufficientData = InsufficientRollback; return h },
+			sample:    func(time.Duration) Sample { return Sample{Invocations: 3} },
+			wantCalls: []string{"canary 10", "rollback"}, wantStatus: StatusRolledBack, wantGate: "insufficient_data", wantStep: 0, wantWeight: 10, wantValue: 3,
+		},
+		"insufficient data proceeds when asked": {
+			steps: twoSteps, health: func(h Health) Health { h.OnInsufficientData = InsufficientProceed; return h },
+			sample:    func(time.Duration) Sample { return Sample{} },
+			wantCalls: []string{"canary 10", "canary 50", "promote"}, wantStatus: StatusPromoted, wantStep: 1, wantWeight: 50,
+		},
+		"an alarm during the rollout rolls back": {
+			steps: twoSteps, sample: good, alarms: func(e time.Duration) map[string]string {
+				if e >= 3*time.Second {
+					return map[string]string{"errors": "ALARM"}
+				}
+				return map[string]string{"errors": "OK"}
+			},
+			wantCalls: []string{"canary 10", "canary 50", "rollback"}, wantStatus: StatusRolledBack, wantGate: "alarm:errors", wantStep: 1, wantWeight: 50,
+		},
+		"a pre-existing alarm stops the rollout before traffic moves": {
+			steps: twoSteps, sample: good, alarms: func(time.Duration) map[string]string { return map[string]string{"errors": "ALARM"} },
+			wantCalls: nil, wantStatus: StatusRolledBack, wantGate: "alarm:errors", wantStep: -1,
+		},
+		"a pre-existing alarm is ignored when asked": {
+			steps: twoSteps, health: func(h Health) Health { h.PreexistingAlarms = "ignore"; return h }, sample: good,
+			alarms:    func(time.Duration) map[string]string { return map[string]string{"errors": "ALARM"} },
+			wantCalls: []string{"canary 10", "canary 50", "promote"}, wantStatus: StatusPromoted, wantStep: 1, wantWeight: 50,
+		},
+		"override abort": {
+			steps: twoSteps, sample: good, override: func(e time.Duration) string {
+				if e >= 3*time.Second {
+					return "abort"
+				}
+				return ""
+			},
+			wantCalls: []string{"canary 10", "canary 50", "rollback"}, wantStatus: StatusAborted, wantGate: "override", wantStep: 1, wantWeight: 50,
+		},
+		"override promote": {
+			steps: twoSteps, sample: good, override: func(time.Duration) string { return "promote" },
+			wantCalls: []string{"canary 10", "promote"}, wantStatus: StatusPromoted, wantStep: 0, wantWeight: 10,
+		},
+		"override pause extends the step": {
+			steps: []Step{{10, 2 * time.Second}}, sample: good, override: func(e time.Duration) string {
+				if e < 10*time.Second {
+					return "pause"
+				}
+				return ""
+			},
+			// Paused for 10 ticks, the 2s hold then counts from 10s: promotion at 12s.
+			wantCalls: []string{"canary 10", "promote"}, wantStatus: StatusPromoted, wantStep: 0, wantWeight: 10, wantAt: 12 * time.Second,
+		},
+		"failed pre-traffic hook moves no traffic": {
+			steps: twoSteps, sample: good, pre: "smoke", hooks: hookMap{"pre_traffic": errors.New(`{"status":"Failed"}`)},
+			wantCalls: nil, wantStatus: StatusRolledBack, wantGate: "hook:pre_traffic", wantStep: -1,
+		},
+		"failed post-traffic hook rolls back": {
+			steps: twoSteps, sample: good, post: "verify", hooks: hookMap{"post_traffic": errors.New("function error")},
+			wantCalls: []string{"canary 10", "canary 50", "promote", "rollback"}, wantStatus: StatusRolledBack, wantGate: "hook:post_traffic", wantStep: 1, wantWeight: 100,
+		},
+		"cancellation restores traffic": {
+			steps: twoSteps, sample: good, cancelAt: 3 * time.Second,
+			wantCalls: []string{"canary 10", "canary 50", "rollback"}, wantStatus: StatusAborted, wantGate: "cancelled", wantStep: 1, wantWeight: 50,
+		},
+		"all at once": {
+			steps: nil, sample: good, wantCalls: []string{"promote"}, wantStatus: StatusPromoted, wantStep: -1, wantWeight: 100,
+		},
+		"unreadable health rolls back": {
+			steps: twoSteps, sample: good, failures: 3,
+			wantCalls: []string{"canary 10", "rollback"}, wantStatus: StatusRolledBack, wantGate: "health_unreadable", wantStep: 0, wantWeight: 10,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			clk := &fakeClock{now: t0}
+			if tc.cancelAt > 0 {
+				clk.cancel, clk.at = cancel, t0.Add(tc.cancelAt)
+			}
+			h := health
+			if tc.health != nil {
+				h = tc.health(h)
+			}
+			p := Policy{Steps: tc.steps, Interval: time.Second, Health: h, PreTrafficHook: tc.pre, PostTrafficHook: tc.post}
+			src := &script{clock: clk, sample: tc.sample, alarms: tc.alarms, override: tc.override, failures: tc.failures}
+			rec := &recorder{}
+			out := Drive(ctx, p, src, rec, tc.hooks, clk)
+			if diff := cmp.Diff(tc.wantCalls, rec.calls); diff != "" {
+				t.Errorf("traffic calls (-want +got):\n%s", diff)
+			}
+			if out.Status != tc.wantStatus || out.Final.Gate != tc.wantGate || out.Final.Step != tc.wantStep || out.Final.Weight != tc.wantWeight {
+				t.Errorf("outcome = %s gate %q step %d weight %g (%s); want %s gate %q step %d weight %g",
+					out.Status, out.Final.Gate, out.Final.Step, out.Final.Weight, out.Final.Reason, tc.wantStatus, tc.wantGate, tc.wantStep, tc.wantWeight)
+			}
+			if tc.wantValue != 0 && out.Final.Value != tc.wantValue {
+				t.Errorf("measured value = %g, want %g", out.Final.Value, tc.wantValue)
+			}
+			if tc.wantAt != 0 && out.Final.At.Sub(t0) != tc.wantAt {
+				t.Errorf("final decision at %s, want %s", out.Final.At.Sub(t0), tc.wantAt)
+			}
+			if out.Final.Reason == "" {
+				t.Error("the final decision has no reason")
+			}
+		})
+	}
+}
+
+func TestPresets(t *testing.T) {
+	t.Parallel()
+	if len(Presets) != 9 {
+		t.Fatalf("%d presets, want the 9 CodeDeploy configurations", len(Presets))
+	}
+	tests := map[string]string{
+		"AllAtOnce":                     "100%",
+		"Canary10Percent5Minutes":       "10% for 5m0s, then 100%",
+		"Canary10Percent30Minutes":      "10% for 30m0s, then 100%",
+		"Linear10PercentEvery1Minute":   "10% for 1m0s, then 20% for 1m0s, then 30% for 1m0s, then 40% for 1m0s, then 50% for 1m0s, then 60% for 1m0s, then 70% for 1m0s, then 80% for 1m0s, then 90% for 1m0s, then 100%",
+		"Linear10PercentEvery10Minutes": "10% for 10m0s, then 20% for 10m0s, then 30% for 10m0s, then 40% for 10m0s, then 50% for 10m0s, then 60% for 10m0s, then 70% for 10m0s, then 80% for 10m0s, then 90% for 10m0s, then 100%",
+	}
+	for name, want := range tests {
+		if got := Describe(Presets[name]); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestValidateSteps(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		steps []Step
+		want  string
+	}{
+		"valid":          {steps: []Step{{10, time.Minute}, {50, time.Minute}}},
+		"zero weight":    {steps: []Step{{0, time.Minute}}, want: "steps[0].weight_percent = 0: each step sends more than 0% and less than 100% of the traffic to the new version (100% is the promotion after the last step)"},
+		"hundred":        {steps: []Step{{100, time.Minute}}, want: "steps[0].weight_percent = 100: each step sends more than 0% and less than 100% of the traffic to the new version (100% is the promotion after the last step)"},
+		"not increasing": {steps: []Step{{20, time.Minute}, {20, time.Minute}}, want: "steps[1].weight_percent = 20: weights must increase from step to step (the previous step sends 20%)"},
+		"short hold":     {steps: []Step{{10, 10 * time.Second}}, want: "steps[0].hold = 10s: a step must hold at least one interval (1m0s) so that its gates are evaluated"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := ""
+			if err := ValidateSteps(tc.steps, time.Minute); err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Errorf("ValidateSteps = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,113 @@
+// Package rollout is the canary engine: a pure state machine that decides,
+// tick by tick, whether a rollout from version A to version B advances,
+// holds, promotes, rolls back, pauses or aborts, with the reason and the
+// measured values of every decision. It knows no Terraform or AWS types:
+// the clock, the metrics, the alarms, the hooks and the override are
+// injected, so tests drive it with a fake clock and scripted metrics.
+package rollout
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Step is one stage of a rollout: B receives WeightPercent of the traffic
+// for at least Hold.
+type Step struct {
+	WeightPercent float64
+	Hold          time.Duration
+}
+
+// Insufficient-data policies: what to do when a step's hold is over but B
+// served fewer than MinInvocations.
+const (
+	InsufficientHold     = "hold"     // keep the step until enough data arrives
+	InsufficientProceed  = "proceed"  // advance anyway
+	InsufficientRollback = "rollback" // treat as a failure
+)
+
+// Health are the gates evaluated every interval.
+type Health struct {
+	MaxErrorRate       *float64 // 0..1, of B alone
+	MaxP99DurationMS   *float64 // of B alone
+	MinInvocations     int
+	OnInsufficientData string
+	Alarms             []string
+	// PreexistingAlarms is "fail" (an alarm already in ALARM stops the
+	// rollout before any traffic moves) or "ignore" (it is left out of
+	// the gates, so a fix can ship while an old alarm fires).
+	PreexistingAlarms string
+}
+
+// Policy is a complete, validated canary policy.
+type Policy struct {
+	Steps           []Step
+	Interval        time.Duration
+	Health          Health
+	PreTrafficHook  string
+	PostTrafficHook string
+	HookTimeout     time.Duration
+	RollbackWindow  int
+	Wait            bool
+}
+
+// Presets are the nine CodeDeploy deployment configurations for Lambda,
+// as explicit schedules (the final shift to 100% is the promotion).
+var Presets = map[string][]Step{
+	"AllAtOnce":                     nil,
+	"Canary10Percent5Minutes":       {{10, 5 * time.Minute}},
+	"Canary10Percent10Minutes":      {{10, 10 * time.Minute}},
+	"Canary10Percent15Minutes":      {{10, 15 * time.Minute}},
+	"Canary10Percent30Minutes":      {{10, 30 * time.Minute}},
+	"Linear10PercentEvery1Minute":   linear(time.Minute),
+	"Linear10PercentEvery2Minutes":  linear(2 * time.Minute),
+	"Linear10PercentEvery3Minutes":  linear(3 * time.Minute),
+	"Linear10PercentEvery10Minutes": linear(10 * time.Minute),
+}
+
+func linear(every time.Duration) []Step {
+	steps := make([]Step, 0, 9)
+	for w := 10; w <= 90; w += 10 {
+		steps = append(steps, Step{float64(w), every})
+	}
+	return steps
+}
+
+// PresetNames lists the presets in a stable order.
+func PresetNames() []string {
+	names := make([]string, 0, len(Presets))
+	for n := range Presets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ValidateSteps reports the first problem of a custom schedule.
+func ValidateSteps(steps []Step, interval time.Duration) error {
+	prev := 0.0
+	for i, s := range steps {
+		switch {
+		case s.WeightPercent <= 0 || s.WeightPercent >= 100:
+			return fmt.Errorf("steps[%d].weight_percent = %v: each step sends more than 0%% and less than 100%% of the traffic to the new version (100%% is the promotion after the last step)", i, s.WeightPercent)
+		case s.WeightPercent <= prev:
+			return fmt.Errorf("steps[%d].weight_percent = %v: weights must increase from step to step (the previous step sends %v%%)", i, s.WeightPercent, prev)
+		case s.Hold < interval:
+			return fmt.Errorf("steps[%d].hold = %s: a step must hold at least one interval (%s) so that its gates are evaluated", i, s.Hold, interval)
+		}
+		prev = s.WeightPercent
+	}
+	return nil
+}
+
+// Describe renders a schedule for humans: "10% for 5m0s, then 100%".
+func Describe(steps []Step) string {
+	var parts []string
+	for _, s := range steps {
+		parts = append(parts, fmt.Sprintf("%g%% for %s", s.WeightPercent, s.Hold))
+	}
+	parts = append(parts, "100%")
+	return strings.Join(parts, ", then ")
+}
