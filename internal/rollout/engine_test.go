@@ -178,8 +178,8 @@ func TestDrive(t *testing.T) {
 				}
 				return ""
 			},
-			// Paused for 10 ticks, the 2s hold then counts from 10s: promotion at 12s.
-			wantCalls: []string{"canary 10", "promote"}, wantStatus: StatusPromoted, wantStep: 0, wantWeight: 10, wantAt: 12 * time.Second,
+			// Paused at the ticks of 1s to 9s, the 2s hold counts from 9s: promotion at 11s.
+			wantCalls: []string{"canary 10", "promote"}, wantStatus: StatusPromoted, wantStep: 0, wantWeight: 10, wantAt: 11 * time.Second,
 		},
 		"failed pre-traffic hook moves no traffic": {
 			steps: twoSteps, sample: good, pre: "smoke", hooks: hookMap{"pre_traffic": errors.New(`{"status":"Failed"}`)},
