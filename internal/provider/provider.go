@@ -245,6 +245,7 @@ func (p *rolloutProvider) Resources(context.Context) []func() resource.Resource 
 	return []func() resource.Resource{
 		newFunctionResource,
 		newAliasResource,
+		newCanaryPolicyResource,
 	}
 }
 

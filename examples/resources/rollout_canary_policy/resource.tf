@@ -1,0 +1,31 @@
+# A CodeDeploy-style preset with health gates on the new version alone.
+resource "rollout_canary_policy" "standard" {
+  preset = "Canary10Percent5Minutes"
+  health = {
+    max_error_rate      = 0.02
+    max_p99_duration_ms = 800
+    min_invocations     = 50
+    alarms              = ["orders-api-5xx"]
+    preexisting_alarms  = "ignore"
+  }
+}
+
+# A custom schedule; the plan of an alias using it shows every step.
+resource "rollout_canary_policy" "careful" {
+  steps = [
+    { weight_percent = 5, hold = "10m" },
+    { weight_percent = 25, hold = "10m" },
+    { weight_percent = 50, hold = "10m" },
+  ]
+  interval = "30s"
+  health = {
+    max_error_rate       = 0.01
+    min_invocations      = 100
+    on_insufficient_data = "hold"
+  }
+  hooks = {
+    pre_traffic = "orders-api-smoke-test"
+    timeout     = "2m"
+  }
+  rollback_window = 3
+}

@@ -1,0 +1,81 @@
+package provider_test
+
+import (
+	"testing"
+
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+)
+
+func policyConfig(body string) string {
+	return acctest.ConfigCompose(acctest.ProviderConfig("us-east-1", nil, "skip_credentials_validation = true"),
+		"resource \"rollout_canary_policy\" \"p\" {\n"+body+"\n}\n")
+}
+
+func TestAccCanaryPolicy_specAtPlanTime(t *testing.T) {
+	const addr = "rollout_canary_policy.p"
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: policyConfig(`  preset = "Canary10Percent5Minutes"
+  health = { max_error_rate = 0.05, max_p99_duration_ms = 800, min_invocations = 20, alarms = ["orders-errors"] }`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					// The whole schedule is in the plan, not "known after apply".
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("schedule"), knownvalue.StringExact("10% for 5m0s, then 100%")),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("steps"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectExact(map[string]knownvalue.Check{"weight_percent": knownvalue.Float64Exact(10), "hold": knownvalue.StringExact("5m0s")}),
+					})),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("on_insufficient_data"), knownvalue.StringExact("hold")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("preexisting_alarms"), knownvalue.StringExact("fail")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("wait"), knownvalue.Bool(true)),
+				},
+			},
+			{
+				Config: policyConfig(`  steps    = [{ weight_percent = 10, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
+  interval = "1s"
+  wait     = false`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("schedule"), knownvalue.StringExact("10% for 3s, then 50% for 3s, then 100%")),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
+	tests := map[string]struct {
+		body string
+		want string
+	}{
+		"unknown preset":      {`preset = "Canary50Percent"`, `preset = "Canary50Percent" is not valid: it must be one of AllAtOnce, Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes, Canary10Percent5Minutes, Linear10PercentEvery10Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes. A valid example: preset = "Canary10Percent5Minutes"`},
+		"neither":             {`interval = "1m"`, `preset / steps = (neither set) is not valid: give exactly one of preset or steps.`},
+		"both":                {`preset = "AllAtOnce"` + "\n" + `steps = [{ weight_percent = 10, hold = "5m" }]`, `preset / steps = (both set) is not valid: give exactly one of preset or steps.`},
+		"weights not rising":  {`steps = [{ weight_percent = 20, hold = "5m" }, { weight_percent = 10, hold = "5m" }]`, `steps[1].weight_percent = 10: weights must increase from step to step (the previous step sends 20%).`},
+		"weight of 100":       {`steps = [{ weight_percent = 100, hold = "5m" }]`, `steps[0].weight_percent = 100: each step sends more than 0% and less than 100% of the traffic to the new version`},
+		"hold below interval": {`steps = [{ weight_percent = 10, hold = "10s" }]`, `steps[0].hold = 10s: a step must hold at least one interval (1m0s) so that its gates are evaluated.`},
+		"bad hold":            {`steps = [{ weight_percent = 10, hold = "five minutes" }]`, `steps[0].hold = "five minutes" is not valid: it must be a Go duration.`},
+		"bad interval":        {`preset = "AllAtOnce"` + "\n" + `interval = "100ms"`, `interval = "100ms" is not valid: it must be a Go duration of at least 1s. A valid example: interval = "1m"`},
+		"error rate above 1":  {`preset = "AllAtOnce"` + "\n" + `health = { max_error_rate = 5 }`, `health.max_error_rate = 5 is not valid: it is a fraction from 0 to 1. A valid example: max_error_rate = 0.05`},
+		"bad insufficient":    {`preset = "AllAtOnce"` + "\n" + `health = { on_insufficient_data = "wait" }`, `health.on_insufficient_data = "wait" is not valid: it must be "hold", "proceed" or "rollback".`},
+		"bad preexisting":     {`preset = "AllAtOnce"` + "\n" + `health = { preexisting_alarms = "skip" }`, `health.preexisting_alarms = "skip" is not valid: it must be "fail" or "ignore".`},
+		"negative window":     {`preset = "AllAtOnce"` + "\n" + `rollback_window = -1`, `rollback_window = -1 is not valid: it must be at least 0.`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			tfresource.ParallelTest(t, tfresource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps:                    []tfresource.TestStep{{Config: policyConfig(tc.body), PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
+			})
+		})
+	}
+}
