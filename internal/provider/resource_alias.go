@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/validate"
 )
 
@@ -131,6 +132,15 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Optional:   true,
 				Validators: []validator.Int64{validate.Int64AtLeast("Invalid Data Schema Version", 0, "data_schema_version = 7")},
 			},
+			"canary_policy": schema.SingleNestedAttribute{
+				MarkdownDescription: "A canary policy, usually `rollout_canary_policy.<name>.spec`. With it, a change of `function_version` " +
+					"from A to B is a rollout: B's share grows step by step while its error rate, p99 and alarms are watched; a breach " +
+					"moves all traffic back to A at once and the apply fails saying why, with the state recording A and `deployment`.",
+				Optional:   true,
+				Attributes: canaryPolicyAttributes(),
+			},
+			"deployment": deploymentSchema(),
+			"promotions": promotionsSchema(),
 			"arn": schema.StringAttribute{
 				MarkdownDescription: "ARN of the alias.",
 				Computed:            true,
@@ -161,7 +171,26 @@ func (r *aliasResource) Configure(_ context.Context, req resource.ConfigureReque
 func (r *aliasResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m aliasModelV0
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || m.Routing.IsNull() || m.Routing.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !m.CanaryPolicy.IsNull() && !m.CanaryPolicy.IsUnknown() {
+		if !m.Routing.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("routing"), "Routing With A Canary Policy",
+				validate.Detail("routing", "(set)", "a canary policy moves the weights itself; a static split and a policy cannot both drive the alias",
+					"canary_policy = rollout_canary_policy.standard.spec   (and no routing)"))
+		}
+		p, err := policyFromSpec(ctx, m.CanaryPolicy)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("canary_policy"), "Invalid Canary Policy", err.Error()+
+				"\n\nA valid example: canary_policy = rollout_canary_policy.standard.spec")
+		} else if p != nil && !p.Wait {
+			resp.Diagnostics.AddAttributeError(path.Root("canary_policy").AtName("wait"), "Plan-Driven Rollouts Not Available Yet",
+				"canary_policy.wait = false (a rollout driven by successive plans) is not implemented in this version of the provider; "+
+					"the apply would not do what the plan says. Use wait = true: the apply runs the whole rollout and rolls back on a breach.")
+		}
+	}
+	if m.Routing.IsNull() || m.Routing.IsUnknown() {
 		return
 	}
 	var rt routingModelV0
@@ -206,8 +235,16 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		}
 		if plan.FunctionVersion.Equal(state.FunctionVersion) && plan.Routing.Equal(state.Routing) && plan.Description.Equal(state.Description) {
 			plan.RevisionID = state.RevisionID
+			plan.Deployment, plan.Promotions = state.Deployment, state.Promotions
 		} else {
 			plan.RevisionID = types.StringUnknown()
+			plan.Deployment, plan.Promotions = state.Deployment, state.Promotions
+			if !plan.FunctionVersion.Equal(state.FunctionVersion) {
+				plan.Promotions = types.ListUnknown(types.ObjectType{AttrTypes: promotionAttrTypes})
+				if !plan.CanaryPolicy.IsNull() {
+					plan.Deployment = types.ObjectUnknown(deploymentAttrTypes)
+				}
+			}
 		}
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
@@ -335,6 +372,8 @@ func (r *aliasResource) Create(ctx context.Context, req resource.CreateRequest, 
 		resp.Diagnostics.AddError("Alias Create Error", apiErrorDetail(fmt.Sprintf("CreateAlias %s:%s failed.", fn, name), "Check the versions, then apply again.", err))
 		return
 	}
+	plan.Deployment = types.ObjectNull(deploymentAttrTypes)
+	plan.Promotions = promotionsWith(types.ListNull(types.ObjectType{AttrTypes: promotionAttrTypes}), plan.FunctionVersion.ValueString(), time.Now())
 	r.settleAndSave(ctx, c, &plan, resp.State.Set, &resp.Diagnostics)
 }
 
@@ -383,6 +422,26 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	r.guard(ctx, c, plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	plan.Deployment, plan.Promotions = state.Deployment, state.Promotions
+	moving := !plan.FunctionVersion.Equal(state.FunctionVersion)
+	if moving {
+		plan.Promotions = promotionsWith(state.Promotions, plan.FunctionVersion.ValueString(), time.Now())
+	}
+	if moving && !plan.CanaryPolicy.IsNull() && plan.Routing.IsNull() && !state.FunctionVersion.IsNull() {
+		policy, err := policyFromSpec(ctx, plan.CanaryPolicy)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("canary_policy"), "Invalid Canary Policy", err.Error())
+			return
+		}
+		if !inWindow(state.Promotions, plan.FunctionVersion.ValueString(), policy.RollbackWindow) {
+			r.runRollout(ctx, c, *policy, plan, state, resp)
+			return
+		}
+		now := time.Now()
+		plan.Deployment = deploymentValue(state.FunctionVersion.ValueString(), plan.FunctionVersion.ValueString(), now, now, rollout.Outcome{
+			Status: rollout.StatusPromoted, Final: rollout.Decision{Action: rollout.Promote, Step: -1, Weight: 100,
+				Reason: fmt.Sprintf("version %s is among the last %d promotions (rollback_window): a known-good version, steps skipped", plan.FunctionVersion.ValueString(), policy.RollbackWindow)}})
 	}
 	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
 	extra, weight := plan.routing(ctx)
@@ -442,6 +501,76 @@ func (r *aliasResource) ImportState(ctx context.Context, req resource.ImportStat
 }
 
 // ---- helpers ----
+
+// runRollout drives a canary from the current primary A to the planned B
+// and saves what is true afterwards: B promoted, or A with the reason.
+func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p rollout.Policy, plan, state aliasModelV0, resp *resource.UpdateResponse) {
+	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
+	from, to := state.FunctionVersion.ValueString(), plan.FunctionVersion.ValueString()
+	cw, err := r.data.client.CloudWatch(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("AWS Configuration Error", apiErrorDetail("The CloudWatch client could not be built.", "Check the provider configuration.", err))
+		return
+	}
+	fnOut, err := lambdaops.FindFunction(ctx, c, fn)
+	if err != nil {
+		resp.Diagnostics.AddError("Rollout Error", apiErrorDetail(fmt.Sprintf("GetFunction %s failed; no traffic was moved.", fn), "Apply again.", err))
+		return
+	}
+	traffic := &aliasTraffic{c: c, function: fn, name: name, from: from, to: to, revision: state.RevisionID.ValueString()}
+	src := &awsSources{cw: cw, c: c, function: fn, alias: name, to: to, functionARN: aws.ToString(fnOut.Configuration.FunctionArn), clock: time.Now}
+	hooks := &lambdaHooks{c: c, function: fn, alias: name, from: from, to: to}
+	started := time.Now()
+	tflog.Info(ctx, "canary rollout starting", map[string]any{"tf_rollout.alias": name, "tf_rollout.from": from, "tf_rollout.to": to, "tf_rollout.schedule": rollout.Describe(p.Steps)})
+	out := rollout.Drive(ctx, p, src, traffic, hooks, realClock{})
+	finished := time.Now()
+	primary := from
+	if out.Status == rollout.StatusPromoted {
+		primary = to
+	} else {
+		plan.Promotions = state.Promotions
+	}
+	plan.FunctionVersion = types.StringValue(primary)
+	plan.Deployment = deploymentValue(from, to, started, finished, out)
+	settleCtx := context.WithoutCancel(ctx)
+	alias, serr := lambdaops.WaitAliasSettled(settleCtx, c, fn, name, primary, "", 0, aliasSettleTimeout)
+	if alias != nil {
+		// Record what AWS says, even when it is not what was intended.
+		plan.fill(alias)
+	}
+	plan.ID = types.StringValue(fn + "/" + name)
+	resp.Diagnostics.Append(resp.State.Set(settleCtx, &plan)...)
+	f := out.Final
+	where := fmt.Sprintf("at step %d with %g%% of the traffic on version %s", f.Step+1, f.Weight, to)
+	if f.Step < 0 {
+		where = "before any traffic moved"
+	}
+	measured := ""
+	if f.Gate == "error_rate" || f.Gate == "p99" || f.Gate == "insufficient_data" {
+		measured = fmt.Sprintf(" (gate %s: measured %g, threshold %g)", f.Gate, f.Value, f.Threshold)
+	} else if f.Gate != "" {
+		measured = fmt.Sprintf(" (gate %s)", f.Gate)
+	}
+	switch {
+	case out.Err != nil || serr != nil:
+		err := out.Err
+		if err == nil {
+			err = serr
+		}
+		resp.Diagnostics.AddError("Rollout Traffic Error", apiErrorDetail(
+			fmt.Sprintf("The rollout of %s:%s from version %s to %s ended %s, but the alias could not be set as decided. The state records what the alias reports.", fn, name, from, to, out.Status),
+			"Run terraform plan to see the alias as it is, then apply again.", err))
+	case out.Status == rollout.StatusRolledBack:
+		resp.Diagnostics.AddError("Canary Rolled Back",
+			fmt.Sprintf("The rollout of %s:%s from version %s to version %s was rolled back %s: %s%s.\n\n"+
+				"All traffic is back on version %s (one UpdateAlias). The state records version %s and deployment.status = \"rolled_back\"; "+
+				"the next plan shows %s -> %s again: fix forward, or revert the configuration.", fn, name, from, to, where, f.Reason, measured, from, from, from, to))
+	case out.Status == rollout.StatusAborted:
+		resp.Diagnostics.AddError("Rollout Aborted",
+			fmt.Sprintf("The rollout of %s:%s from version %s to version %s was aborted %s: %s. All traffic is back on version %s; the state says deployment.status = \"aborted\".",
+				fn, name, from, to, where, f.Reason, from))
+	}
+}
 
 func (r *aliasResource) lambda(ctx context.Context, diags *diag.Diagnostics) (*lambda.Client, bool) {
 	return (&functionResource{data: r.data}).lambda(ctx, diags)
@@ -506,6 +635,9 @@ func (m *aliasModelV0) fill(out *lambda.GetAliasOutput) {
 }
 
 type aliasModelV0 struct {
+	CanaryPolicy      types.Object `tfsdk:"canary_policy"`
+	Deployment        types.Object `tfsdk:"deployment"`
+	Promotions        types.List   `tfsdk:"promotions"`
 	ID                types.String `tfsdk:"id"`
 	FunctionName      types.String `tfsdk:"function_name"`
 	Name              types.String `tfsdk:"name"`

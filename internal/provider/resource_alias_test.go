@@ -109,8 +109,8 @@ func TestAccAlias_routingDriftAndGuard(t *testing.T) {
 					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
 				},
 			},
-			{ResourceName: aliasAddr, ImportState: true, ImportStateId: "aliased/live", ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data_schema_version"}},
-			{ResourceName: aliasAddr, ImportState: true, ImportStateId: "arn:aws:lambda:us-east-1:123456789012:function:aliased:live", ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data_schema_version"}},
+			{ResourceName: aliasAddr, ImportState: true, ImportStateId: "aliased/live", ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data_schema_version", "promotions", "deployment"}},
+			{ResourceName: aliasAddr, ImportState: true, ImportStateId: "arn:aws:lambda:us-east-1:123456789012:function:aliased:live", ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data_schema_version", "promotions", "deployment"}},
 		},
 	})
 }

@@ -1,0 +1,163 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
+)
+
+func canaryStack(url, zip, release, failRate string) string {
+	return acctest.ConfigCompose(acctest.SandboxConfig(url), fmt.Sprintf(`
+resource "rollout_function" "test" {
+  function_name = "canaried"
+  role          = %q
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+  filename      = %q
+  release       = %q
+  environment   = { RELEASE = %q, FAIL_RATE = %q }
+}
+
+resource "rollout_canary_policy" "p" {
+  steps    = [{ weight_percent = 20, hold = "3s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }
+}
+
+resource "rollout_alias" "live" {
+  function_name    = rollout_function.test.function_name
+  name             = "live"
+  function_version = rollout_function.test.version
+  canary_policy    = rollout_canary_policy.p.spec
+}
+`, testRole, zip, release, release, failRate))
+}
+
+// TestAccAliasCanary_rollbackPromoteAndWindow runs real traffic through the
+// sandbox while the alias rolls out a bad release (rolled back on its
+// error rate), a good one (promoted step by step), and a return to a
+// known-good version (the rollback window: one UpdateAlias).
+func TestAccAliasCanary_rollbackPromoteAndWindow(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zipBytes, err := testfn.Zip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip := filepath.Join(t.TempDir(), "fn.zip")
+	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := sdkLambda(be.URL)
+	ctx, stopLoad := context.WithCancel(context.Background())
+	defer stopLoad()
+	startLoad := func() {
+		go func() { _, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 100, Payload: []byte(`{}`)}) }()
+	}
+	mark := 0
+	updatesSince := func(want int) func(*terraform.State) error {
+		return func(*terraform.State) error {
+			n := 0
+			for _, call := range be.Sandbox.Journal.Since(mark) {
+				if call.Operation == "UpdateAlias" && call.AccessKey == "AKIDROLLOUTTEST" && call.Status == 200 {
+					n++
+				}
+			}
+			if n != want {
+				return fmt.Errorf("UpdateAlias calls = %d, want %d", n, want)
+			}
+			return nil
+		}
+	}
+	const aliasAddr = "rollout_alias.live"
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: canaryStack(be.URL, zip, "v1.0.0", "0"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
+				},
+			},
+			{
+				// A defective release: every call fails. 20% of the traffic
+				// reaches it, the error rate gate trips, traffic returns to 1.
+				PreConfig: func() {
+					startLoad()
+					time.Sleep(500 * time.Millisecond)
+					mark = be.Sandbox.Journal.Mark()
+				},
+				Config:      canaryStack(be.URL, zip, "v1.1.0", "1"),
+				ExpectError: acctest.ExpectErrorText(`from version 1 to version 2 was rolled back at step 1 with 20% of the traffic on version 2: error rate`),
+			},
+			{
+				// The state says what is true, and the next plan offers 1 -> 2 again.
+				PreConfig: func() {
+					a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
+					if err != nil || aws.ToString(a.FunctionVersion) != "1" || a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+						t.Errorf("alias after the rollback = %v %v; want all traffic on 1", a, err)
+					}
+					if err := updatesSince(2)(nil); err != nil {
+						t.Errorf("the rollout set the canary and rolled back: %v", err)
+					}
+				},
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check: func(s *terraform.State) error {
+					a := s.RootModule().Resources[aliasAddr].Primary.Attributes
+					want := map[string]string{"function_version": "1", "deployment.status": "rolled_back", "deployment.gate": "error_rate",
+						"deployment.to_version": "2", "deployment.from_version": "1", "deployment.step": "1", "deployment.weight_percent": "20"}
+					for k, v := range want {
+						if a[k] != v {
+							return fmt.Errorf("state %s = %q, want %q (reason: %s)", k, a[k], v, a["deployment.reason"])
+						}
+					}
+					return nil
+				},
+			},
+			{
+				// The fix: promoted through the step.
+				Config: canaryStack(be.URL, zip, "v1.1.1", "0"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("canary_policy").AtMapKey("schedule"), knownvalue.StringExact("20% for 3s, then 100%")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("3")),
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+				},
+			},
+			{
+				// Back to 1.0.0, a version promoted before: no steps, one UpdateAlias.
+				PreConfig: func() { mark = be.Sandbox.Journal.Mark() },
+				Config:    canaryStack(be.URL, zip, "v1.0.0", "0"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue("rollout_function.test", tfjsonpath.New("version"), knownvalue.StringExact("1")),
+					plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
+				}},
+				Check: updatesSince(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
+				},
+			},
+		},
+	})
+}
