@@ -68,7 +68,9 @@ func TestAccAliasCanary_rollbackPromoteAndWindow(t *testing.T) {
 	ctx, stopLoad := context.WithCancel(context.Background())
 	defer stopLoad()
 	startLoad := func() {
-		go func() { _, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 100, Payload: []byte(`{}`)}) }()
+		go func() {
+			_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 100, Payload: []byte(`{}`)})
+		}()
 	}
 	mark := 0
 	updatesSince := func(want int) func(*terraform.State) error {
