@@ -1,0 +1,225 @@
+package provider_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
+)
+
+var (
+	providerBinOnce sync.Once
+	providerBinDir  string
+	providerBinErr  error
+)
+
+// providerBinary builds the provider once, for tests that run terraform
+// as a user does (a subprocess that can be interrupted).
+func providerBinary(t *testing.T) string {
+	t.Helper()
+	providerBinOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		providerBinDir, providerBinErr = os.MkdirTemp("", "rollout-provider-bin-")
+		if providerBinErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(providerBinDir, "terraform-provider-rollout"), ".")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			providerBinErr = fmt.Errorf("building the provider: %v\n%s", err, out)
+		}
+	})
+	if providerBinErr != nil {
+		t.Fatal(providerBinErr)
+	}
+	return providerBinDir
+}
+
+// tfRun is a terraform working directory using the built provider through
+// dev_overrides.
+type tfRun struct {
+	t   *testing.T
+	tf  string
+	dir string
+	env []string
+}
+
+func newTFRun(t *testing.T) *tfRun {
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		t.Fatal("TF_ACC_TERRAFORM_PATH is not set: run through make test")
+	}
+	dir := t.TempDir()
+	rc := filepath.Join(dir, "dev.tfrc")
+	body := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"rollout-tf/rollout\" = %q\n  }\n  direct {}\n}\n", providerBinary(t))
+	if err := os.WriteFile(rc, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &tfRun{t: t, tf: tf, dir: dir, env: append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")}
+}
+
+func (r *tfRun) write(config string) {
+	r.t.Helper()
+	full := "terraform {\n  required_providers {\n    rollout = { source = \"rollout-tf/rollout\" }\n  }\n}\n\n" + config
+	if err := os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(full), 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *tfRun) command(args ...string) *exec.Cmd {
+	cmd := exec.Command(r.tf, append(args, "-no-color", "-input=false")...)
+	cmd.Dir, cmd.Env = r.dir, r.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+func (r *tfRun) run(args ...string) (string, error) {
+	out, err := r.command(args...).CombinedOutput()
+	return string(out), err
+}
+
+// aliasState reads rollout_alias.live from the local state file.
+func (r *tfRun) aliasState() map[string]any {
+	r.t.Helper()
+	b, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var st struct {
+		Resources []struct {
+			Type      string
+			Instances []struct {
+				Attributes map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		r.t.Fatal(err)
+	}
+	for _, res := range st.Resources {
+		if res.Type == "rollout_alias" && len(res.Instances) == 1 {
+			return res.Instances[0].Attributes
+		}
+	}
+	r.t.Fatal("no rollout_alias in state")
+	return nil
+}
+
+// TestAccAliasCanary_interrupts sends SIGINT to terraform in the middle of
+// a rollout (traffic must be back on the old version and the state must say
+// aborted), then kills terraform and the provider outright mid-rollout (the
+// next plan must show the split, and the next apply must converge).
+func TestAccAliasCanary_interrupts(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zipBytes, err := testfn.Zip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip := filepath.Join(t.TempDir(), "fn.zip")
+	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := sdkLambda(be.URL)
+	ctx, stopLoad := context.WithCancel(context.Background())
+	defer stopLoad()
+	go func() { _, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 50, Payload: []byte(`{}`)}) }()
+
+	cfg := func(release string) string {
+		s := canaryStack(be.URL, zip, release, "0")
+		return strings.Replace(s, `hold = "3s"`, `hold = "4s"`, 1)
+	}
+	r := newTFRun(t)
+	r.write(cfg("v1.0.0"))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("first apply: %v\n%s", err, out)
+	}
+	waitSplit := func() {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
+			if err == nil && a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatal("the rollout never split the alias")
+	}
+	start := func() (*exec.Cmd, *bytes.Buffer) {
+		cmd := r.command("apply", "-auto-approve")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd, &out
+	}
+
+	// SIGINT: Terraform asks the provider to stop; the rollout rolls back.
+	r.write(cfg("v1.1.0"))
+	cmd, out := start()
+	waitSplit()
+	_ = cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err == nil {
+		t.Errorf("an interrupted apply exited 0:\n%s", out)
+	}
+	a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
+	if err != nil || aws.ToString(a.FunctionVersion) != "1" || (a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0) {
+		t.Fatalf("alias after SIGINT = %+v (%v); want all traffic on version 1\n%s", a, err, out)
+	}
+	st := r.aliasState()
+	dep, _ := st["deployment"].(map[string]any)
+	if st["function_version"] != "1" || dep == nil || dep["status"] != "aborted" {
+		t.Errorf("state after SIGINT: function_version %v, deployment %v; want 1 and aborted\n%s", st["function_version"], dep, out)
+	}
+
+	// SIGKILL of terraform and the provider: the alias stays split.
+	cmd, _ = start()
+	waitSplit()
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	time.Sleep(200 * time.Millisecond)
+	a, err = lambdaops.FindAlias(context.Background(), c, "canaried", "live")
+	if err != nil || a.RoutingConfig == nil || len(a.RoutingConfig.AdditionalVersionWeights) == 0 {
+		t.Fatalf("after SIGKILL the alias should still be split, got %+v %v", a, err)
+	}
+	_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
+	plan, err := r.run("plan")
+	if err != nil {
+		t.Fatalf("plan after the kill: %v\n%s", err, plan)
+	}
+	if !strings.Contains(plan, "routing") || !strings.Contains(plan, `function_version = "1" -> "2"`) {
+		t.Errorf("the plan after the kill does not show the split and the move to version 2:\n%s", plan)
+	}
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("recovery apply: %v\n%s", err, out)
+	}
+	a, err = lambdaops.FindAlias(context.Background(), c, "canaried", "live")
+	if err != nil || aws.ToString(a.FunctionVersion) != "2" || (a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0) {
+		t.Errorf("alias after the recovery apply = %+v %v; want all traffic on version 2", a, err)
+	}
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("the configuration did not converge: %v\n%s", err, out)
+	}
+	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
