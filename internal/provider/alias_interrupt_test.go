@@ -140,7 +140,9 @@ func TestAccAliasCanary_interrupts(t *testing.T) {
 	c := sdkLambda(be.URL)
 	ctx, stopLoad := context.WithCancel(context.Background())
 	defer stopLoad()
-	go func() { _, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 50, Payload: []byte(`{}`)}) }()
+	go func() {
+		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 50, Payload: []byte(`{}`)})
+	}()
 
 	cfg := func(release string) string {
 		s := canaryStack(be.URL, zip, release, "0")
