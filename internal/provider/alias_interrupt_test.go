@@ -36,7 +36,7 @@ func providerBinary(t *testing.T) string {
 	providerBinOnce.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
-		providerBinDir, providerBinErr = os.MkdirTemp("", "rollout-provider-bin-")
+		providerBinDir, providerBinErr = os.MkdirTemp("", "rollout-provider-bin-") //nolint:usetesting // shared by every test of the process, so not one test's TempDir
 		if providerBinErr != nil {
 			return
 		}
