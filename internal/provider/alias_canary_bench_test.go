@@ -1,0 +1,115 @@
+package provider
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
+)
+
+// BenchmarkCanaryDetectionToRestore measures, with real traffic in the
+// sandbox and interval = 1s, the time from the first failing invocation of
+// a bad canary to the alias holding 100% on the old version, and the API
+// writes of the rollback. CodeDeploy's alarm-driven rollback, for
+// comparison, waits at least one 60-second alarm period.
+func BenchmarkCanaryDetectionToRestore(b *testing.B) {
+	ctx := context.Background()
+	zip, err := testfn.Zip()
+	if err != nil {
+		b.Fatal(err)
+	}
+	inst := sandbox.Start(b, sandbox.Options{})
+	client := awsclient.New(awsclient.Options{Region: "us-east-1", AccessKey: "AKIDBENCH", SecretKey: "s", Getenv: func(string) string { return "" },
+		Endpoints: map[awsclient.Service]string{awsclient.Lambda: inst.URL, awsclient.CloudWatch: inst.URL}})
+	c, _ := client.Lambda(ctx)
+	cw, _ := client.CloudWatch(ctx)
+	fn := aws.String("bench")
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: fn, Role: aws.String("arn:aws:iam::123456789012:role/r"),
+		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zip}, Publish: true}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn,
+		Environment: &lambdatypes.Environment{Variables: map[string]string{"FAIL_RATE": "1"}}}); err != nil {
+		b.Fatal(err)
+	}
+	if err := lambdaops.WaitUpdated(ctx, c, "bench", time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: fn}); err != nil {
+		b.Fatal(err)
+	}
+	alias, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn, Name: aws.String("live"), FunctionVersion: aws.String("1")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fnARN := "arn:aws:lambda:us-east-1:123456789012:function:bench"
+	maxErr := 0.1
+	policy := rollout.Policy{Steps: []rollout.Step{{WeightPercent: 20, Hold: time.Minute}}, Interval: time.Second,
+		Health: rollout.Health{MaxErrorRate: &maxErr, MinInvocations: 1, OnInsufficientData: rollout.InsufficientHold, PreexistingAlarms: "fail"}}
+
+	var latencies []time.Duration
+	writes := 0
+	revision := aws.ToString(alias.RevisionId)
+	for i := 0; i < b.N; i++ {
+		// Steady traffic that notes the first failure of version 2.
+		loadCtx, stop := context.WithCancel(ctx)
+		var mu sync.Mutex
+		var firstFailure time.Time
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for loadCtx.Err() == nil {
+					out, err := c.Invoke(loadCtx, &lambda.InvokeInput{FunctionName: fn, Qualifier: aws.String("live")})
+					if err == nil && out.FunctionError != nil && aws.ToString(out.ExecutedVersion) == "2" {
+						mu.Lock()
+						if firstFailure.IsZero() {
+							firstFailure = time.Now()
+						}
+						mu.Unlock()
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}()
+		}
+		traffic := &aliasTraffic{c: c, function: "bench", name: "live", from: "1", to: "2", revision: revision}
+		src := &awsSources{cw: cw, c: c, function: "bench", alias: "live", to: "2", functionARN: fnARN, clock: time.Now}
+		mark := inst.Journal.Mark()
+		out := rollout.Drive(ctx, policy, src, traffic, nil, realClock{})
+		stop()
+		wg.Wait()
+		if out.Status != rollout.StatusRolledBack || out.Final.Gate != "error_rate" {
+			b.Fatalf("rollout ended %s (%s), want rolled_back on error_rate", out.Status, out.Final.Reason)
+		}
+		var updates []sandbox.Call
+		for _, call := range inst.Journal.Since(mark) {
+			if call.Operation == "UpdateAlias" && call.Status == 200 {
+				updates = append(updates, call)
+			}
+		}
+		if len(updates) != 2 {
+			b.Fatalf("UpdateAlias calls = %d, want 2 (the canary shift and the rollback)", len(updates))
+		}
+		writes += len(updates) - 1
+		latencies = append(latencies, updates[1].Time.Sub(firstFailure))
+		revision = traffic.revision
+	}
+	b.StopTimer()
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	b.ReportMetric(latencies[len(latencies)/2].Seconds(), "detection-to-restore-p50-s")
+	b.ReportMetric(latencies[len(latencies)-1].Seconds(), "detection-to-restore-max-s")
+	b.ReportMetric(float64(writes)/float64(b.N), "rollback-UpdateAlias/op")
+	b.ReportMetric(60, "codedeploy-min-alarm-period-s")
+}
