@@ -5,10 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -159,6 +165,122 @@ func TestAccAliasCanary_rollbackPromoteAndWindow(t *testing.T) {
 					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
 					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
 				},
+			},
+		},
+	})
+}
+
+// canaryStackWith is canaryStack with a custom policy body.
+func canaryStackWith(url, zip, release, policy string) string {
+	s := canaryStack(url, zip, release, "0")
+	start := strings.Index(s, `resource "rollout_canary_policy" "p" {`)
+	end := strings.Index(s[start:], "}\n\n") + start
+	return s[:start] + "resource \"rollout_canary_policy\" \"p\" {\n" + policy + "\n" + s[end:]
+}
+
+// TestAccAliasCanary_alarmsOverrideAndHooks covers the gates other than the
+// metrics: an alarm already firing (both policies), the override tag during
+// a blocking apply, and a failing pre-traffic hook.
+func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zipBytes, err := testfn.Zip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip := filepath.Join(t.TempDir(), "fn.zip")
+	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := sdkLambda(be.URL)
+	cw := cloudwatch.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
+		func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(be.URL) })
+	bg := context.Background()
+	// An old alarm that is firing before any rollout starts.
+	if _, err := cw.PutMetricAlarm(bg, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("orders-old-alarm"), Namespace: aws.String("App"),
+		MetricName: aws.String("Legacy"), Statistic: cwtypes.StatisticSum, Period: aws.Int32(3600), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cw.SetAlarmState(bg, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("orders-old-alarm"), StateValue: cwtypes.StateValueAlarm, StateReason: aws.String("old incident")}); err != nil {
+		t.Fatal(err)
+	}
+	// A pre-traffic hook that fails (every call is a function error).
+	if _, err := c.CreateFunction(bg, &lambda.CreateFunctionInput{FunctionName: aws.String("smoke-test"), Role: aws.String(testRole),
+		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zipBytes},
+		Environment: &lambdatypes.Environment{Variables: map[string]string{"FAIL_RATE": "1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stopLoad := context.WithCancel(bg)
+	defer stopLoad()
+	go func() {
+		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 50, Payload: []byte(`{}`)})
+	}()
+	mark := 0
+	alarmPolicy := func(preexisting string) string {
+		return fmt.Sprintf(`  steps    = [{ weight_percent = 20, hold = "2s" }]
+  interval = "1s"
+  health   = { alarms = ["orders-old-alarm"], preexisting_alarms = %q }`, preexisting)
+	}
+	const aliasAddr = "rollout_alias.live"
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: canaryStackWith(be.URL, zip, "v1", alarmPolicy("fail"))},
+			{
+				PreConfig:   func() { mark = be.Sandbox.Journal.Mark() },
+				Config:      canaryStackWith(be.URL, zip, "v2", alarmPolicy("fail")),
+				ExpectError: acctest.ExpectErrorText(`before any traffic moved: alarm orders-old-alarm was already in ALARM before the rollout (preexisting_alarms = "fail"); no traffic was moved`),
+			},
+			{
+				// Nothing moved; with "ignore" the fix ships despite the old alarm.
+				PreConfig: func() {
+					for _, call := range be.Sandbox.Journal.Since(mark) {
+						if call.Operation == "UpdateAlias" {
+							t.Errorf("the refused rollout called UpdateAlias")
+						}
+					}
+				},
+				Config: canaryStackWith(be.URL, zip, "v2", alarmPolicy("ignore")),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
+				},
+			},
+			{
+				// A long step; the operator promotes by tagging the function.
+				PreConfig: func() {
+					go func() {
+						deadline := time.Now().Add(60 * time.Second)
+						for time.Now().Before(deadline) {
+							a, err := lambdaops.FindAlias(bg, c, "canaried", "live")
+							if err == nil && a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+								_, _ = c.TagResource(bg, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:canaried"),
+									Tags: map[string]string{"rollout:override": "promote"}})
+								return
+							}
+							time.Sleep(50 * time.Millisecond)
+						}
+					}()
+				},
+				Config: canaryStackWith(be.URL, zip, "v3", `  steps    = [{ weight_percent = 20, hold = "10m" }]
+  interval = "1s"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("3")),
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("reason"), knownvalue.StringExact("the rollout:override tag asks to promote now")),
+				},
+			},
+			{
+				// A failing pre-traffic hook: no traffic moves.
+				PreConfig: func() {
+					_, _ = c.UntagResource(bg, &lambda.UntagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:canaried"), TagKeys: []string{"rollout:override"}})
+					mark = be.Sandbox.Journal.Mark()
+				},
+				Config: canaryStackWith(be.URL, zip, "v4", `  steps    = [{ weight_percent = 20, hold = "2s" }]
+  interval = "1s"
+  hooks    = { pre_traffic = "smoke-test", timeout = "30s" }`),
+				ExpectError: acctest.ExpectErrorText(`before any traffic moved: pre-traffic hook smoke-test failed`),
 			},
 		},
 	})

@@ -141,7 +141,8 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Default:             stringdefault.StaticString(""),
 			},
 			"tags": schema.MapAttribute{
-				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing.",
+				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing. The operational tag " +
+					"`rollout:override` (set by an operator to steer a running canary) is ignored: never shown as drift, never removed.",
 				Optional:            true,
 				ElementType:         types.StringType,
 			},
@@ -533,7 +534,7 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	st.set(ctx, "id", types.StringValue(name))
 	st.set(ctx, "arn", types.StringValue(aws.ToString(fn.Configuration.FunctionArn)))
-	st.set(ctx, "tags", mapOrNull(fn.Tags, prior.Tags))
+	st.set(ctx, "tags", mapOrNull(withoutOperationalTags(fn.Tags), prior.Tags))
 	if v := prior.Version.ValueString(); v != "" {
 		cfg, err := lambdaops.FindVersion(ctx, c, name, v)
 		switch {
@@ -776,6 +777,22 @@ var versionEntryType = types.ObjectType{AttrTypes: versionEntryAttrTypes}
 var dataSchemasAttrTypes = map[string]attr.Type{"min": types.Int64Type, "max": types.Int64Type}
 
 // ---- helpers ----
+
+// withoutOperationalTags drops the tags an operator sets on a running
+// function (the rollout:override tag): they are not configuration, and
+// Terraform must neither show them as drift nor remove them.
+func withoutOperationalTags(tags map[string]string) map[string]string {
+	if _, ok := tags[OverrideTag]; !ok {
+		return tags
+	}
+	out := make(map[string]string, len(tags))
+	for k, v := range tags {
+		if k != OverrideTag {
+			out[k] = v
+		}
+	}
+	return out
+}
 
 // rawState edits the top-level attributes of a state object without
 // converting the others (the versions list can be long).
@@ -1247,7 +1264,7 @@ func (r *functionResource) prune(ctx context.Context, c *lambda.Client, name, cu
 func (r *functionResource) updateTags(ctx context.Context, c *lambda.Client, arn string, old, want map[string]string) error {
 	var remove []string
 	for k := range old {
-		if _, ok := want[k]; !ok {
+		if _, ok := want[k]; !ok && k != OverrideTag {
 			remove = append(remove, k)
 		}
 	}
