@@ -143,8 +143,8 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"tags": schema.MapAttribute{
 				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing. The operational tag " +
 					"`rollout:override` (set by an operator to steer a running canary) is ignored: never shown as drift, never removed.",
-				Optional:            true,
-				ElementType:         types.StringType,
+				Optional:    true,
+				ElementType: types.StringType,
 			},
 			"filename": schema.StringAttribute{
 				MarkdownDescription: "Path of a local zip file with the code. The provider hashes the file at plan time, so a changed file " +
