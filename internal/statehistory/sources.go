@@ -1,0 +1,231 @@
+package statehistory
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Source yields the stored revisions of one state.
+type Source interface {
+	Revisions(ctx context.Context) ([]Revision, error)
+	String() string
+}
+
+// maxStateBytes bounds what one revision may be (a 100 MB state is read;
+// a stray multi-gigabyte file is refused rather than exhausting memory).
+const maxStateBytes = 512 << 20
+
+func readLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxStateBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxStateBytes {
+		return nil, fmt.Errorf("larger than %d MB", maxStateBytes>>20)
+	}
+	return b, nil
+}
+
+// LocalSource is a local state file with its backups:
+// terraform.tfstate, terraform.tfstate.backup and timestamped backups
+// (terraform.tfstate.<unix time>.backup, written by state commands).
+type LocalSource struct{ Path string }
+
+func (s LocalSource) String() string { return s.Path }
+
+var timestampedBackup = regexp.MustCompile(`\.(\d{9,})\.backup$`)
+
+func (s LocalSource) Revisions(context.Context) ([]Revision, error) {
+	dir, base := filepath.Dir(s.Path), filepath.Base(s.Path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var revs []Revision
+	found := false
+	for _, e := range entries {
+		name := e.Name()
+		isBackup := strings.HasPrefix(name, base+".") && strings.HasSuffix(name, ".backup")
+		if e.IsDir() || (name != base && !isBackup) {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		info, err := e.Info()
+		if err != nil {
+			return nil, err
+		}
+		t := info.ModTime()
+		if m := timestampedBackup.FindStringSubmatch(name); m != nil {
+			if sec, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+				t = time.Unix(sec, 0)
+			}
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		if name == base {
+			found = true
+		}
+		revs = append(revs, newRevision(name, p, t, b))
+	}
+	if !found {
+		return nil, fmt.Errorf("%s: no such state file", s.Path)
+	}
+	return order(revs), nil
+}
+
+// DirSource is a folder of state snapshots (*.tfstate, *.json).
+type DirSource struct{ Dir string }
+
+func (s DirSource) String() string { return s.Dir }
+
+func (s DirSource) Revisions(context.Context) ([]Revision, error) {
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var revs []Revision
+	for _, e := range entries {
+		n := e.Name()
+		snapshot := strings.HasSuffix(n, ".tfstate") || strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".backup")
+		if e.IsDir() || !snapshot {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.Open(filepath.Join(s.Dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		b, err := readLimited(f)
+		_ = f.Close()
+		if err != nil {
+			revs = append(revs, Revision{ID: e.Name(), Source: s.Dir, Time: info.ModTime().UTC(), Error: err.Error()})
+			continue
+		}
+		revs = append(revs, newRevision(e.Name(), filepath.Join(s.Dir, e.Name()), info.ModTime(), b))
+	}
+	if len(revs) == 0 {
+		return nil, fmt.Errorf("%s holds no state snapshots (*.tfstate, *.json, *.backup)", s.Dir)
+	}
+	return order(revs), nil
+}
+
+// ReaderSource is one state read from a stream (terraform state pull | rolloutctl ...).
+type ReaderSource struct {
+	R    io.Reader
+	Name string
+}
+
+func (s ReaderSource) String() string { return s.Name }
+
+func (s ReaderSource) Revisions(context.Context) ([]Revision, error) {
+	b, err := readLimited(s.R)
+	if err != nil {
+		return nil, err
+	}
+	return []Revision{newRevision(s.Name, s.Name, time.Now(), b)}, nil
+}
+
+// S3Source is every object version of an S3 state key; Workspace adds the
+// workspace prefix (env:/<workspace>/<key>).
+type S3Source struct {
+	Client    *s3.Client
+	Bucket    string
+	Key       string
+	Workspace string
+	// Parallel fetches (default 8).
+	Parallel int
+	// Progress, when set, is told how many versions were fetched.
+	Progress func(done, total int)
+}
+
+func (s S3Source) key() string {
+	if s.Workspace != "" && s.Workspace != "default" {
+		return "env:/" + s.Workspace + "/" + s.Key
+	}
+	return s.Key
+}
+
+func (s S3Source) String() string { return "s3://" + s.Bucket + "/" + s.key() }
+
+func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
+	type ref struct {
+		id string
+		t  time.Time
+	}
+	var refs []ref
+	p := s3.NewListObjectVersionsPaginator(s.Client, &s3.ListObjectVersionsInput{Bucket: aws.String(s.Bucket), Prefix: aws.String(s.key())})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing versions of %s: %w", s, err)
+		}
+		for _, v := range page.Versions {
+			if aws.ToString(v.Key) == s.key() {
+				refs = append(refs, ref{aws.ToString(v.VersionId), aws.ToTime(v.LastModified)})
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return nil, fmt.Errorf("%s has no object versions (is bucket versioning enabled?)", s)
+	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i].t.Before(refs[j].t) })
+	revs := make([]Revision, len(refs))
+	par := s.Parallel
+	if par <= 0 {
+		par = 8
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	jobs := make(chan int)
+	for w := 0; w < par; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				r := refs[i]
+				out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(s.key()), VersionId: aws.String(r.id)})
+				if err != nil {
+					revs[i] = Revision{ID: r.id, Source: s.String(), Time: r.t.UTC(), Error: err.Error()}
+				} else {
+					b, rerr := readLimited(out.Body)
+					_ = out.Body.Close()
+					if rerr != nil {
+						revs[i] = Revision{ID: r.id, Source: s.String(), Time: r.t.UTC(), Error: rerr.Error()}
+					} else {
+						revs[i] = newRevision(r.id, s.String(), r.t, b)
+					}
+				}
+				mu.Lock()
+				done++
+				if s.Progress != nil {
+					s.Progress(done, len(refs))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range refs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return order(revs), nil
+}

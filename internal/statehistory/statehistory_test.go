@@ -1,0 +1,224 @@
+package statehistory
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// stateJSON builds a state with one function and one alias.
+func stateJSON(t testing.TB, lineage string, serial int, fnVersion, release, aliasVersion, deployment, secret string, routing map[string]any) []byte {
+	t.Helper()
+	alias := map[string]any{"function_name": "orders", "name": "live", "function_version": aliasVersion, "routing": nil, "deployment": nil}
+	if routing != nil {
+		alias["routing"] = routing
+	}
+	if deployment != "" {
+		alias["deployment"] = map[string]any{"status": deployment, "reason": "error rate 30% is above the maximum 5%"}
+	}
+	doc := map[string]any{
+		"version": 4, "terraform_version": "1.5.7", "serial": serial, "lineage": lineage,
+		"resources": []any{
+			map[string]any{"mode": "managed", "type": "rollout_function", "name": "orders", "provider": "provider[\"registry.terraform.io/rollout-tf/rollout\"]",
+				"instances": []any{map[string]any{"attributes": map[string]any{"function_name": "orders", "version": fnVersion, "release": release,
+					"environment": map[string]any{"DB_PASSWORD": secret},
+					"versions":    []any{map[string]any{"number": fnVersion, "release": release}, map[string]any{"number": "1", "release": "v1.0.0"}}},
+					"sensitive_attributes": []any{[]any{map[string]any{"type": "get_attr", "value": "environment"}}}}}},
+			map[string]any{"mode": "managed", "type": "rollout_alias", "name": "live", "provider": "provider[\"registry.terraform.io/rollout-tf/rollout\"]",
+				"instances": []any{map[string]any{"attributes": alias}}},
+		},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func writeAt(t *testing.T, dir, name string, b []byte, at time.Time) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, at, at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var base = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+// history is a realistic sequence: v1 live, v2 promoted, v3 rolled back.
+func history(t *testing.T) string {
+	dir := t.TempDir()
+	writeAt(t, dir, "01.tfstate", stateJSON(t, "lin-a", 1, "1", "v1.0.0", "1", "", "s3cr3t-one", nil), base)
+	writeAt(t, dir, "02.tfstate", stateJSON(t, "lin-a", 4, "2", "v1.1.0", "2", "promoted", "s3cr3t-two", nil), base.Add(time.Hour))
+	writeAt(t, dir, "03.tfstate", stateJSON(t, "lin-a", 7, "3", "v1.2.0", "2", "rolled_back", "s3cr3t-three", nil), base.Add(2*time.Hour))
+	return dir
+}
+
+func TestPickKnownGood(t *testing.T) {
+	t.Parallel()
+	revs, err := DirSource{Dir: history(t)}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := PickKnownGood(revs, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Chosen == nil || p.Chosen.ID != "02.tfstate" {
+		t.Fatalf("picked %+v, want 02.tfstate", p.Chosen)
+	}
+	if diff := cmp.Diff([]string{"v1.1.0"}, p.Releases); diff != "" {
+		t.Errorf("releases (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Move{{Address: "rollout_function.orders", From: "3", To: "2", Release: "v1.1.0"}}, p.Functions); diff != "" {
+		t.Errorf("function moves (-want +got):\n%s", diff)
+	}
+	// From the promoted revision, the only older one is the first.
+	p, err = PickKnownGood(revs, "02")
+	if err != nil || p.Chosen == nil || p.Chosen.ID != "01.tfstate" {
+		t.Fatalf("pick before 02 = %+v, %v", p.Chosen, err)
+	}
+}
+
+func TestPickRejections(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeAt(t, dir, "a.tfstate", stateJSON(t, "lin-x", 1, "1", "v1", "1", "", "x", nil), base)
+	writeAt(t, dir, "b.tfstate", stateJSON(t, "lin-a", 2, "2", "v2", "1", "in_progress", "x", map[string]any{"version": "2", "weight": 0.1}), base.Add(time.Minute))
+	writeAt(t, dir, "c.tfstate", stateJSON(t, "lin-a", 3, "3", "v3", "3", "aborted", "x", nil), base.Add(2*time.Minute))
+	writeAt(t, dir, "d.tfstate", []byte(`{"version": 4, "lineage": "lin-a", "serial": 4, "resources": [`), base.Add(3*time.Minute))
+	writeAt(t, dir, "e.tfstate", stateJSON(t, "lin-a", 5, "3", "v3", "3", "", "x", nil), base.Add(4*time.Minute))
+	revs, err := DirSource{Dir: dir}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := PickKnownGood(revs, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Chosen != nil {
+		t.Fatalf("picked %s; every older revision is unusable", p.Chosen.ID)
+	}
+	got := map[string]string{}
+	for _, r := range p.Rejected {
+		got[r.Revision.ID] = strings.Join(r.Reasons, "; ")
+	}
+	want := map[string]string{
+		"d.tfstate": "unreadable: not a Terraform state file: the JSON is truncated or corrupt (unexpected end of JSON input)",
+		"c.tfstate": "alias live: deployment aborted (error rate 30% is above the maximum 5%); runs the same function versions as the reference: nothing to return to",
+		"b.tfstate": "alias live: deployment in_progress (error rate 30% is above the maximum 5%)",
+		"a.tfstate": "different lineage lin-x (another state; restoring it would replace, not roll back)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rejections (-want +got):\n%s", diff)
+	}
+	// The lineage change is flagged in history, never hidden.
+	if len(revs[1].Flags) == 0 || !strings.HasPrefix(revs[1].Flags[0], "lineage break") {
+		t.Errorf("flags of b = %v, want a lineage break", revs[1].Flags)
+	}
+}
+
+func TestDuplicateSerialFlagged(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeAt(t, dir, "a.tfstate", stateJSON(t, "lin-a", 3, "1", "v1", "1", "", "x", nil), base)
+	writeAt(t, dir, "b.tfstate", stateJSON(t, "lin-a", 3, "2", "v2", "2", "", "x", nil), base.Add(time.Minute))
+	revs, err := DirSource{Dir: dir}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"duplicate serial 3 with different content"}, revs[1].Flags); diff != "" {
+		t.Errorf("flags (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteState(t *testing.T) {
+	t.Parallel()
+	revs, err := DirSource{Dir: history(t)}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := PickKnownGood(revs, "")
+	b, err := WriteState(*p.Chosen, p.Reference, revs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Lineage != "lin-a" || s.Serial != 8 || Functions(s)[0].Version != "2" {
+		t.Errorf("written state: lineage %s serial %d version %s; want lin-a, 8, 2", s.Lineage, s.Serial, Functions(s)[0].Version)
+	}
+}
+
+func TestDiffRedactsSecrets(t *testing.T) {
+	t.Parallel()
+	revs, err := DirSource{Dir: history(t)}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := Diff(revs[0].State, revs[2].State, false)
+	out, _ := json.Marshal(changes)
+	for _, secret := range []string{"s3cr3t-one", "s3cr3t-three"} {
+		if strings.Contains(string(out), secret) {
+			t.Fatalf("diff output contains the secret %q: %s", secret, out)
+		}
+	}
+	found := map[string]Change{}
+	for _, c := range changes {
+		found[c.Address+" "+c.Path] = c
+	}
+	if c := found["rollout_function.orders environment.DB_PASSWORD"]; c.Old != Redacted || c.New != Redacted {
+		t.Errorf("environment change = %+v, want redacted", c)
+	}
+	if c := found["rollout_alias.live function_version"]; c.Old != `"1"` || c.New != `"2"` {
+		t.Errorf("function_version change = %+v", c)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		in   string
+		want string
+	}{
+		"empty":     {"", "not a Terraform state file: the input is empty"},
+		"truncated": {`{"version": 4, "lin`, "not a Terraform state file: the JSON is truncated or corrupt (unexpected end of JSON input)"},
+		"foreign":   {`{"name": "package.json"}`, "not a Terraform state file: it has no version and lineage fields"},
+		"old":       {`{"version": 3, "lineage": "x"}`, "state format version 3 is not supported (only 4, written by Terraform 0.12 and later)"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tc.in))
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("Parse = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(stateJSON(f, "l", 1, "1", "v1", "1", "", "x", nil))
+	f.Add([]byte(`{"version":4,"lineage":"l","resources":[{"instances":[{"attributes":{"versions":[1]}}]}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := Parse(b)
+		if err != nil {
+			return
+		}
+		// Whatever decodes must be summarised without panicking.
+		_ = Aliases(s)
+		_ = Functions(s)
+		_ = Diff(s, s, true)
+	})
+}

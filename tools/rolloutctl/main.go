@@ -1,0 +1,567 @@
+// Command rolloutctl reads the stored history of a Terraform state, diffs
+// revisions, picks the known-good one to return to, and steers running
+// canaries. Exit codes: 0 success, 1 error, 2 usage, 3 no known-good
+// revision found by pick.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
+)
+
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK        = 0
+	exitError     = 1
+	exitUsage     = 2
+	exitNoneFound = 3
+)
+
+// env is what a command runs with: its IO and how to build AWS clients.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
+}
+
+const usage = `rolloutctl: the state history of rollout_* resources, and live canary helpers.
+
+  rolloutctl history  SOURCE [--alias NAME] [--json]
+  rolloutctl diff     SOURCE REV_A REV_B [--all] [--json]
+  rolloutctl pick     SOURCE [--before REV] [--write-state FILE] [--json]
+  rolloutctl status   --function NAME --alias NAME [--json]
+  rolloutctl override --function NAME --alias NAME promote|pause|abort|clear
+  rolloutctl version
+
+SOURCE is a state file (its backups are read too), a folder of snapshots,
+s3://bucket/key (every object version; --workspace, --endpoint, --region),
+or - for stdin (terraform state pull | rolloutctl history -).
+REV is a revision id, an unambiguous prefix of one, or a content hash.
+Exit codes: 0 success, 1 error, 2 usage, 3 pick found no known-good revision.
+`
+
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	}
+	var err error
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(e.stdout, "rolloutctl", version)
+		return exitOK
+	case "history":
+		var o historyOptions
+		if err = o.parse(args[1:], e); err == nil {
+			err = runHistory(ctx, o, e)
+		}
+	case "diff":
+		var o diffOptions
+		if err = o.parse(args[1:], e); err == nil {
+			err = runDiff(ctx, o, e)
+		}
+	case "pick":
+		var o pickOptions
+		if err = o.parse(args[1:], e); err == nil {
+			err = runPick(ctx, o, e)
+		}
+	case "status":
+		var o liveOptions
+		if err = o.parse("status", args[1:], e, false); err == nil {
+			err = runStatus(ctx, o, e)
+		}
+	case "override":
+		var o liveOptions
+		if err = o.parse("override", args[1:], e, true); err == nil {
+			err = runOverride(ctx, o, e)
+		}
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q", args[0])}
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(e.stderr, "rolloutctl: %s\n\n%s", ue.msg, usage)
+		return exitUsage
+	case errors.Is(err, errNoneFound):
+		return exitNoneFound
+	default:
+		fmt.Fprintln(e.stderr, "rolloutctl:", err)
+		return exitError
+	}
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+var errNoneFound = errors.New("no known-good revision")
+
+// sourceOptions are the flags that locate a state's history.
+type sourceOptions struct {
+	source    string
+	workspace string
+	endpoint  string
+	region    string
+	json      bool
+}
+
+func (s *sourceOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&s.workspace, "workspace", "", "workspace of an S3 state (reads env:/<workspace>/<key>)")
+	fs.StringVar(&s.endpoint, "endpoint", "", "S3 endpoint, e.g. http://127.0.0.1:4599 for the sandbox (default: AWS_ENDPOINT_URL_S3, AWS)")
+	fs.StringVar(&s.region, "region", "", "AWS region (default: the SDK's resolution)")
+	fs.BoolVar(&s.json, "json", false, "print JSON")
+}
+
+// parseInterleaved lets flags follow positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func (s sourceOptions) open(ctx context.Context, e env) (statehistory.Source, error) {
+	switch {
+	case s.source == "-":
+		return statehistory.ReaderSource{R: e.stdin, Name: "stdin"}, nil
+	case strings.HasPrefix(s.source, "s3://"):
+		bucket, key, ok := strings.Cut(strings.TrimPrefix(s.source, "s3://"), "/")
+		if !ok || bucket == "" || key == "" {
+			return nil, usageError{fmt.Sprintf("%q is not s3://bucket/key", s.source)}
+		}
+		opts := awsclient.Options{Region: s.region, Getenv: e.getenv, Endpoints: map[awsclient.Service]string{}}
+		if s.endpoint != "" {
+			opts.Endpoints[awsclient.S3] = s.endpoint
+		}
+		c, err := awsclient.New(opts).S3(ctx)
+		if err != nil {
+			return nil, err
+		}
+		src := statehistory.S3Source{Client: c, Bucket: bucket, Key: key, Workspace: s.workspace}
+		if f, ok := e.stderr.(*os.File); ok && isTerminal(f) {
+			src.Progress = func(done, total int) { fmt.Fprintf(e.stderr, "\rfetching %d/%d versions", done, total) }
+		}
+		return src, nil
+	}
+	info, err := os.Stat(s.source)
+	if err != nil {
+		return nil, err
+	}
+	if info.IsDir() {
+		return statehistory.DirSource{Dir: s.source}, nil
+	}
+	return statehistory.LocalSource{Path: s.source}, nil
+}
+
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func shortID(id string) string {
+	if len(id) > 14 {
+		return id[:14]
+	}
+	return id
+}
+
+// ---- history ----
+
+type historyOptions struct {
+	sourceOptions
+	alias string
+}
+
+func (o *historyOptions) parse(args []string, e env) error {
+	fs := flag.NewFlagSet("history", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	o.flags(fs)
+	fs.StringVar(&o.alias, "alias", "", "follow one alias (by name) as a timeline of what served traffic")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"history takes one SOURCE"}
+	}
+	o.source = pos[0]
+	return nil
+}
+
+type historyLine struct {
+	statehistory.Revision
+	Aliases   []statehistory.AliasView    `json:"aliases"`
+	Functions []statehistory.FunctionView `json:"functions"`
+}
+
+func runHistory(ctx context.Context, o historyOptions, e env) error {
+	src, err := o.open(ctx, e)
+	if err != nil {
+		return err
+	}
+	revs, err := src.Revisions(ctx)
+	if err != nil {
+		return err
+	}
+	var lines []historyLine
+	for _, r := range revs {
+		l := historyLine{Revision: r}
+		if r.State != nil {
+			l.Functions = statehistory.Functions(r.State)
+			for _, a := range statehistory.Aliases(r.State) {
+				if o.alias == "" || a.Name == o.alias {
+					l.Aliases = append(l.Aliases, a)
+				}
+			}
+		}
+		lines = append(lines, l)
+	}
+	if o.json {
+		return writeJSON(e.stdout, lines)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tREVISION\tLINEAGE\tSERIAL\tALIASES")
+	prev := ""
+	for _, l := range lines {
+		if l.Error != "" {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\tunreadable: %s\n", l.Time.Format(time.RFC3339), shortID(l.ID), l.Error)
+			continue
+		}
+		var parts []string
+		for _, a := range l.Aliases {
+			parts = append(parts, a.Describe())
+		}
+		summary := strings.Join(parts, "; ")
+		if o.alias != "" && summary == prev && len(l.Flags) == 0 {
+			continue // a timeline shows changes only
+		}
+		prev = summary
+		for _, f := range l.Flags {
+			summary += "  !! " + f
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.8s\t%d\t%s\n", l.Time.Format(time.RFC3339), shortID(l.ID), l.Lineage, l.Serial, summary)
+	}
+	return tw.Flush()
+}
+
+// ---- diff ----
+
+type diffOptions struct {
+	sourceOptions
+	a, b string
+	all  bool
+}
+
+func (o *diffOptions) parse(args []string, e env) error {
+	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	o.flags(fs)
+	fs.BoolVar(&o.all, "all", false, "every resource, not only rollout_*")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 3 {
+		return usageError{"diff takes SOURCE REV_A REV_B"}
+	}
+	o.source, o.a, o.b = pos[0], pos[1], pos[2]
+	return nil
+}
+
+func find(revs []statehistory.Revision, id string) (statehistory.Revision, error) {
+	var match []statehistory.Revision
+	for _, r := range revs {
+		if r.ID == id || r.Hash == id {
+			return r, nil
+		}
+		if strings.HasPrefix(r.ID, id) {
+			match = append(match, r)
+		}
+	}
+	switch len(match) {
+	case 1:
+		return match[0], nil
+	case 0:
+		return statehistory.Revision{}, fmt.Errorf("no revision %q (see rolloutctl history)", id)
+	}
+	return statehistory.Revision{}, fmt.Errorf("revision %q is ambiguous (%d match)", id, len(match))
+}
+
+func runDiff(ctx context.Context, o diffOptions, e env) error {
+	src, err := o.open(ctx, e)
+	if err != nil {
+		return err
+	}
+	revs, err := src.Revisions(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := find(revs, o.a)
+	if err != nil {
+		return err
+	}
+	b, err := find(revs, o.b)
+	if err != nil {
+		return err
+	}
+	for _, r := range []statehistory.Revision{a, b} {
+		if r.State == nil {
+			return fmt.Errorf("revision %s is unreadable: %s", r.ID, r.Error)
+		}
+	}
+	changes := statehistory.Diff(a.State, b.State, o.all)
+	if o.json {
+		return writeJSON(e.stdout, changes)
+	}
+	if len(changes) == 0 {
+		fmt.Fprintln(e.stdout, "no differences")
+		return nil
+	}
+	last := ""
+	for _, c := range changes {
+		if c.Kind != "~" {
+			fmt.Fprintf(e.stdout, "%s %s\n", c.Kind, c.Address)
+			continue
+		}
+		if c.Address != last {
+			fmt.Fprintf(e.stdout, "~ %s\n", c.Address)
+			last = c.Address
+		}
+		fmt.Fprintf(e.stdout, "    %s: %s -> %s\n", c.Path, c.Old, c.New)
+	}
+	return nil
+}
+
+// ---- pick ----
+
+type pickOptions struct {
+	sourceOptions
+	before     string
+	writeState string
+}
+
+func (o *pickOptions) parse(args []string, e env) error {
+	fs := flag.NewFlagSet("pick", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	o.flags(fs)
+	fs.StringVar(&o.before, "before", "", "pick before this revision (default: the newest)")
+	fs.StringVar(&o.writeState, "write-state", "", "write the picked revision, with the current lineage and the next serial, for terraform state push")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"pick takes one SOURCE"}
+	}
+	o.source = pos[0]
+	return nil
+}
+
+func runPick(ctx context.Context, o pickOptions, e env) error {
+	src, err := o.open(ctx, e)
+	if err != nil {
+		return err
+	}
+	revs, err := src.Revisions(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := statehistory.PickKnownGood(revs, o.before)
+	if err != nil {
+		return err
+	}
+	if p.Chosen != nil && o.writeState != "" {
+		b, err := statehistory.WriteState(*p.Chosen, p.Reference, revs)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.writeState, b, 0o600); err != nil {
+			return err
+		}
+	}
+	if o.json {
+		if err := writeJSON(e.stdout, p); err != nil {
+			return err
+		}
+	} else {
+		printPick(e.stdout, p, o.writeState)
+	}
+	if p.Chosen == nil {
+		return errNoneFound
+	}
+	return nil
+}
+
+func printPick(w io.Writer, p statehistory.Pick, written string) {
+	fmt.Fprintf(w, "Reference: revision %s (serial %d, %s)\n", shortID(p.Reference.ID), p.Reference.Serial, p.Reference.Time.Format(time.RFC3339))
+	for _, r := range p.Rejected {
+		fmt.Fprintf(w, "  rejected %s (serial %d): %s\n", shortID(r.Revision.ID), r.Revision.Serial, strings.Join(r.Reasons, "; "))
+	}
+	if p.Chosen == nil {
+		fmt.Fprintln(w, "No known-good revision before the reference.")
+		return
+	}
+	fmt.Fprintf(w, "Known-good: revision %s (serial %d, %s)\n\n", shortID(p.Chosen.ID), p.Chosen.Serial, p.Chosen.Time.Format(time.RFC3339))
+	if len(p.Releases) > 0 {
+		fmt.Fprintf(w, "Check out release %s of the configuration and apply it.\n", strings.Join(p.Releases, ", "))
+	}
+	for _, a := range p.Aliases {
+		fmt.Fprintf(w, "  alias %s returns to version %s", a.Address, a.To)
+		if a.Release != "" {
+			fmt.Fprintf(w, " (%s)", a.Release)
+		}
+		fmt.Fprintf(w, ", from %s\n", a.From)
+	}
+	if len(p.ExpectPlan) > 0 {
+		fmt.Fprintln(w, "\nThe plan to expect:")
+		for _, l := range p.ExpectPlan {
+			fmt.Fprintln(w, "  "+l)
+		}
+	}
+	if written != "" {
+		fmt.Fprintf(w, "\nWrote %s (lineage kept, serial bumped): terraform state push %s\n", written, written)
+	}
+}
+
+// ---- live helpers ----
+
+type liveOptions struct {
+	function, alias, endpoint, region, action string
+	json                                      bool
+}
+
+func (o *liveOptions) parse(cmd string, args []string, e env, needAction bool) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&o.function, "function", "", "function name")
+	fs.StringVar(&o.alias, "alias", "", "alias name")
+	fs.StringVar(&o.endpoint, "endpoint", "", "Lambda and CloudWatch endpoint (the sandbox: http://127.0.0.1:4599)")
+	fs.StringVar(&o.region, "region", "", "AWS region")
+	fs.BoolVar(&o.json, "json", false, "print JSON")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if o.function == "" || o.alias == "" {
+		return usageError{cmd + " needs --function and --alias"}
+	}
+	if needAction {
+		if len(pos) != 1 {
+			return usageError{"override takes one of promote, pause, abort, clear"}
+		}
+		switch pos[0] {
+		case "promote", "pause", "abort", "clear":
+			o.action = pos[0]
+		default:
+			return usageError{fmt.Sprintf("override %q: want promote, pause, abort or clear", pos[0])}
+		}
+	}
+	return nil
+}
+
+func (o liveOptions) lambda(ctx context.Context, e env) (*lambda.Client, error) {
+	opts := awsclient.Options{Region: o.region, Getenv: e.getenv, Endpoints: map[awsclient.Service]string{}}
+	if o.endpoint != "" {
+		opts.Endpoints[awsclient.Lambda] = o.endpoint
+		opts.Endpoints[awsclient.CloudWatch] = o.endpoint
+	}
+	return awsclient.New(opts).Lambda(ctx)
+}
+
+func runStatus(ctx context.Context, o liveOptions, e env) error {
+	c, err := o.lambda(ctx, e)
+	if err != nil {
+		return err
+	}
+	a, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(o.function), Name: aws.String(o.alias)})
+	if err != nil {
+		return err
+	}
+	fn, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(o.function)})
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"alias": o.alias, "function_version": aws.ToString(a.FunctionVersion), "revision_id": aws.ToString(a.RevisionId),
+		"override": fn.Tags["rollout:override"]}
+	if a.RoutingConfig != nil {
+		out["routing"] = a.RoutingConfig.AdditionalVersionWeights
+	}
+	if o.json {
+		return writeJSON(e.stdout, out)
+	}
+	fmt.Fprintf(e.stdout, "%s:%s -> version %s", o.function, o.alias, aws.ToString(a.FunctionVersion))
+	if a.RoutingConfig != nil {
+		for v, w := range a.RoutingConfig.AdditionalVersionWeights {
+			fmt.Fprintf(e.stdout, " (%g%% on version %s)", w*100, v)
+		}
+	}
+	if ov := fn.Tags["rollout:override"]; ov != "" {
+		fmt.Fprintf(e.stdout, "  override: %s", ov)
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+func runOverride(ctx context.Context, o liveOptions, e env) error {
+	c, err := o.lambda(ctx, e)
+	if err != nil {
+		return err
+	}
+	fn, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(o.function)})
+	if err != nil {
+		return err
+	}
+	arn := fn.Configuration.FunctionArn
+	if o.action == "clear" {
+		_, err = c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{"rollout:override"}})
+	} else {
+		_, err = c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{"rollout:override": o.action}})
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "override of %s set to %s; a running rollout reads it at its next interval\n", o.function, o.action)
+	return nil
+}
