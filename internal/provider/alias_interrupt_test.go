@@ -61,7 +61,12 @@ type tfRun struct {
 	env []string
 }
 
-func newTFRun(t *testing.T) *tfRun {
+func newTFRun(t *testing.T) *tfRun { return newTFRunWith(t, false) }
+
+// newTFRunWith uses dev_overrides (no terraform init needed), or, with
+// mirror, a filesystem mirror holding the built provider, for
+// configurations that need terraform init (a backend).
+func newTFRunWith(t *testing.T, mirror bool) *tfRun {
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tf == "" {
 		t.Fatal("TF_ACC_TERRAFORM_PATH is not set: run through make test")
@@ -69,6 +74,20 @@ func newTFRun(t *testing.T) *tfRun {
 	dir := t.TempDir()
 	rc := filepath.Join(dir, "dev.tfrc")
 	body := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"rollout-tf/rollout\" = %q\n  }\n  direct {}\n}\n", providerBinary(t))
+	if mirror {
+		plat := filepath.Join(dir, "mirror", "registry.terraform.io", "rollout-tf", "rollout", "0.0.1", runtime.GOOS+"_"+runtime.GOARCH)
+		if err := os.MkdirAll(plat, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		bin, err := os.ReadFile(filepath.Join(providerBinary(t), "terraform-provider-rollout"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(plat, "terraform-provider-rollout_v0.0.1"), bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body = fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"rollout-tf/rollout\"]\n  }\n}\n", filepath.Join(dir, "mirror"))
+	}
 	if err := os.WriteFile(rc, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +111,14 @@ func (r *tfRun) command(args ...string) *exec.Cmd {
 
 func (r *tfRun) run(args ...string) (string, error) {
 	out, err := r.command(args...).CombinedOutput()
+	return string(out), err
+}
+
+// runExact runs terraform with exactly args (for commands that take no -input).
+func (r *tfRun) runExact(args ...string) (string, error) {
+	cmd := exec.Command(r.tf, args...)
+	cmd.Dir, cmd.Env = r.dir, r.env
+	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 

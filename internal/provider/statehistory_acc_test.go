@@ -1,0 +1,126 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
+)
+
+// TestAccStateHistory_s3BackendPick runs terraform with an S3 backend on
+// the sandbox through a release, a promotion and a rollout that rolls
+// back, then reads the object versions terraform wrote: the history shows
+// each step, pick chooses the promoted release, and the state it writes is
+// accepted by terraform state push.
+func TestAccStateHistory_s3BackendPick(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zipBytes, err := testfn.Zip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip := filepath.Join(t.TempDir(), "fn.zip")
+	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bg := context.Background()
+	sc := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
+		func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(be.URL), true })
+	if _, err := sc.CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String("tfstate")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.PutBucketVersioning(bg, &s3.PutBucketVersioningInput{Bucket: aws.String("tfstate"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stopLoad := context.WithCancel(bg)
+	defer stopLoad()
+	go func() {
+		_, _ = loadgen.Run(ctx, loadgen.Options{Client: sdkLambda(be.URL), Function: "canaried", Qualifier: "live", RPS: 100, Payload: []byte(`{}`)})
+	}()
+
+	backend := fmt.Sprintf(`terraform {
+  backend "s3" {
+    bucket                      = "tfstate"
+    key                         = "orders/terraform.tfstate"
+    region                      = "us-east-1"
+    endpoint                    = %[1]q
+    sts_endpoint                = %[1]q
+    force_path_style            = true
+    skip_credentials_validation = true
+    skip_metadata_api_check     = true
+    skip_region_validation      = true
+    access_key                  = "sandbox"
+    secret_key                  = "sandbox"
+  }
+}
+`, be.URL)
+	r := newTFRunWith(t, true)
+	write := func(release, failRate string) {
+		r.write(backend + canaryStack(be.URL, zip, release, failRate))
+	}
+	write("v1.0.0", "0")
+	if out, err := r.run("init"); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
+	for _, step := range []struct{ release, failRate string }{{"v1.0.0", "0"}, {"v1.1.0", "0"}, {"v1.2.0", "1"}} {
+		write(step.release, step.failRate)
+		out, err := r.run("apply", "-auto-approve")
+		if step.failRate == "1" {
+			if err == nil || !strings.Contains(out, "Canary Rolled Back") {
+				t.Fatalf("the bad release was not rolled back: %v\n%s", err, out)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("apply %s: %v\n%s", step.release, err, out)
+		}
+	}
+
+	revs, err := statehistory.S3Source{Client: sc, Bucket: "tfstate", Key: "orders/terraform.tfstate"}.Revisions(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := revs[len(revs)-1]
+	aliases := statehistory.Aliases(last.State)
+	if len(aliases) != 1 || aliases[0].Primary != "2" || aliases[0].Deployment != "rolled_back" {
+		t.Fatalf("newest revision's alias = %+v; want version 2 after the rolled-back rollout", aliases)
+	}
+	p, err := statehistory.PickKnownGood(revs, "")
+	if err != nil || p.Chosen == nil {
+		t.Fatalf("pick = %+v, %v", p, err)
+	}
+	if strings.Join(p.Releases, ",") != "v1.1.0" || p.Aliases[0].To != "2" {
+		t.Errorf("pick chose releases %v, alias -> %s; want v1.1.0 and version 2 (rejected: %+v)", p.Releases, p.Aliases[0].To, p.Rejected)
+	}
+	// The written state is accepted by terraform state push, without -force.
+	b, err := statehistory.WriteState(*p.Chosen, p.Reference, revs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore := filepath.Join(r.dir, "restore.tfstate")
+	if err := os.WriteFile(restore, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := r.runExact("state", "push", restore); err != nil {
+		t.Fatalf("terraform state push of the picked revision: %v\n%s", err, out)
+	}
+	t.Logf("%d state versions in S3; picked serial %d (releases %v), %d newer rejected", len(revs), p.Chosen.Serial, p.Releases, len(p.Rejected))
+	stopLoad()
+	write("v1.1.0", "0")
+	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
