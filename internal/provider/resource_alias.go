@@ -547,7 +547,7 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	}
 	measured := ""
 	if f.Gate == "error_rate" || f.Gate == "p99" || f.Gate == "insufficient_data" {
-		measured = fmt.Sprintf(" (gate %s: measured %g, threshold %g)", f.Gate, f.Value, f.Threshold)
+		measured = fmt.Sprintf(" (gate %s: measured %.4g, threshold %.4g)", f.Gate, f.Value, f.Threshold)
 	} else if f.Gate != "" {
 		measured = fmt.Sprintf(" (gate %s)", f.Gate)
 	}

@@ -200,11 +200,13 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func shortID(id string) string {
-	if len(id) > 14 {
-		return id[:14]
+// label names a revision for humans: its file name, or for an S3 object
+// version (long ids with a common prefix) its content hash.
+func label(r statehistory.Revision) string {
+	if len(r.ID) > 20 {
+		return r.Hash
 	}
-	return id
+	return r.ID
 }
 
 // ---- history ----
@@ -263,10 +265,13 @@ func runHistory(ctx context.Context, o historyOptions, e env) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tREVISION\tLINEAGE\tSERIAL\tALIASES")
+	// REVISION is the content hash: short, unique per content, and accepted
+	// wherever a revision is named (diff, pick --before); --json has the
+	// source's own version ids.
 	prev := ""
 	for _, l := range lines {
 		if l.Error != "" {
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\tunreadable: %s\n", l.Time.Format(time.RFC3339), shortID(l.ID), l.Error)
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\tunreadable: %s\n", l.Time.Format(time.RFC3339), l.Hash, l.Error)
 			continue
 		}
 		var parts []string
@@ -281,7 +286,7 @@ func runHistory(ctx context.Context, o historyOptions, e env) error {
 		for _, f := range l.Flags {
 			summary += "  !! " + f
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.8s\t%d\t%s\n", l.Time.Format(time.RFC3339), shortID(l.ID), l.Lineage, l.Serial, summary)
+		fmt.Fprintf(tw, "%s\t%s\t%.8s\t%d\t%s\n", l.Time.Format(time.RFC3339), l.Hash, l.Lineage, l.Serial, summary)
 	}
 	return tw.Flush()
 }
@@ -435,15 +440,15 @@ func runPick(ctx context.Context, o pickOptions, e env) error {
 }
 
 func printPick(w io.Writer, p statehistory.Pick, written string) {
-	fmt.Fprintf(w, "Reference: revision %s (serial %d, %s)\n", shortID(p.Reference.ID), p.Reference.Serial, p.Reference.Time.Format(time.RFC3339))
+	fmt.Fprintf(w, "Reference: revision %s (serial %d, %s)\n", label(p.Reference), p.Reference.Serial, p.Reference.Time.Format(time.RFC3339))
 	for _, r := range p.Rejected {
-		fmt.Fprintf(w, "  rejected %s (serial %d): %s\n", shortID(r.Revision.ID), r.Revision.Serial, strings.Join(r.Reasons, "; "))
+		fmt.Fprintf(w, "  rejected %s (serial %d): %s\n", label(r.Revision), r.Revision.Serial, strings.Join(r.Reasons, "; "))
 	}
 	if p.Chosen == nil {
 		fmt.Fprintln(w, "No known-good revision before the reference.")
 		return
 	}
-	fmt.Fprintf(w, "Known-good: revision %s (serial %d, %s)\n\n", shortID(p.Chosen.ID), p.Chosen.Serial, p.Chosen.Time.Format(time.RFC3339))
+	fmt.Fprintf(w, "Known-good: revision %s (serial %d, %s)\n\n", label(*p.Chosen), p.Chosen.Serial, p.Chosen.Time.Format(time.RFC3339))
 	if len(p.Releases) > 0 {
 		fmt.Fprintf(w, "Check out release %s of the configuration and apply it.\n", strings.Join(p.Releases, ", "))
 	}
