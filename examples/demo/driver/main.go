@@ -78,7 +78,7 @@ func run(ctx context.Context, tf string) error {
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	defer func() { _ = logFile.Close() }()
 	d.log, d.logFile = io.MultiWriter(os.Stdout, logFile), logFile
 	started := time.Now()
 
@@ -299,13 +299,13 @@ func (d *demo) buildRelease(ctx context.Context, release, defect string) error {
 	return os.WriteFile(filepath.Join(d.run, "build", release+".zip"), buf.Bytes(), 0o644)
 }
 
-func (d *demo) clients(ctx context.Context) *awsclient.Client {
+func (d *demo) clients() *awsclient.Client {
 	return awsclient.New(awsclient.Options{Region: "us-east-1", AccessKey: "sandbox", SecretKey: "sandbox", Getenv: func(string) string { return "" },
 		Endpoints: map[awsclient.Service]string{awsclient.Lambda: endpoint, awsclient.S3: endpoint, awsclient.CloudWatch: endpoint, awsclient.STS: endpoint}})
 }
 
 func (d *demo) stateBucket(ctx context.Context) error {
-	c, err := d.clients(ctx).S3(ctx)
+	c, err := d.clients().S3(ctx)
 	if err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func (d *demo) echoInteresting(out string) {
 // traffic sends steady requests to orders-api:live and records, each
 // second, which versions served them.
 func (d *demo) traffic(ctx context.Context) func() {
-	c, err := d.clients(ctx).Lambda(ctx)
+	c, err := d.clients().Lambda(ctx)
 	if err != nil {
 		d.say("traffic: %v", err)
 		return func() {}
