@@ -1,7 +1,9 @@
 package statehistory
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -221,4 +223,53 @@ func FuzzParse(f *testing.F) {
 		_ = Functions(s)
 		_ = Diff(s, s, true)
 	})
+}
+
+func TestLocalSourceReadsBackups(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "terraform.tfstate")
+	writeAt(t, dir, "terraform.tfstate", stateJSON(t, "lin-a", 9, "3", "v3", "3", "", "x", nil), base.Add(2*time.Hour))
+	writeAt(t, dir, "terraform.tfstate.backup", stateJSON(t, "lin-a", 8, "2", "v2", "2", "promoted", "x", nil), base.Add(time.Hour))
+	writeAt(t, dir, "terraform.tfstate.1763629200.backup", stateJSON(t, "lin-a", 3, "1", "v1", "1", "", "x", nil), base.Add(3*time.Hour))
+	writeAt(t, dir, "other.tfstate", stateJSON(t, "lin-z", 1, "9", "v9", "9", "", "x", nil), base)
+	revs, err := LocalSource{Path: p}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range revs {
+		got = append(got, fmt.Sprintf("%s@%d", r.ID, r.Serial))
+	}
+	// The timestamped backup is dated by its name (2025-11-20 09:00 UTC), not its mtime.
+	want := []string{"terraform.tfstate.1763629200.backup@3", "terraform.tfstate.backup@8", "terraform.tfstate@9"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("revisions (-want +got):\n%s", diff)
+	}
+	if _, err := (LocalSource{Path: filepath.Join(dir, "missing.tfstate")}).Revisions(context.Background()); err == nil {
+		t.Error("a missing state file gave no error")
+	}
+}
+
+// TestLargeState reads a 100 MB state (many instances with big attributes)
+// and summarises it.
+func TestLargeState(t *testing.T) {
+	t.Parallel()
+	blob := strings.Repeat("x", 10_000)
+	var res []any
+	for i := 0; i < 10_500; i++ {
+		res = append(res, map[string]any{"mode": "managed", "type": "aws_s3_object", "name": fmt.Sprintf("o%d", i),
+			"instances": []any{map[string]any{"attributes": map[string]any{"content": blob}}}})
+	}
+	b, err := json.Marshal(map[string]any{"version": 4, "serial": 1, "lineage": "big", "resources": res})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 100<<20 {
+		t.Fatalf("built %d bytes, want at least 100 MB", len(b))
+	}
+	revs, err := ReaderSource{R: bytes.NewReader(b), Name: "stdin"}.Revisions(context.Background())
+	if err != nil || revs[0].State == nil || len(revs[0].State.Resources) != 10_500 {
+		t.Fatalf("large state: %v %v", err, revs[0].Error)
+	}
 }

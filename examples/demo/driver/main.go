@@ -174,14 +174,21 @@ func run(ctx context.Context, tf string) error {
 		}
 	}
 	d.say("-> PublishVersion/UpdateFunctionCode calls during the rollback: %d", publishes)
+	if publishes != 0 {
+		return fmt.Errorf("the rollback published or uploaded code %d times; it must adopt the retained version", publishes)
+	}
 	facts = append(facts, fmt.Sprintf("configuration rollback to v1.0.0: terraform apply in %.1fs, %d publishes or code uploads", applyTook.Seconds(), publishes))
 
 	d.heading(6, "Release v1.1.1 (the fix): promoted through every step")
 	if err := d.checkout("v1.1.1"); err != nil {
 		return err
 	}
-	if _, err := d.terraformRun(ctx, true, "apply", "-auto-approve", "-input=false"); err != nil {
+	fixOut, err := d.terraformRun(ctx, true, "apply", "-auto-approve", "-input=false")
+	if err != nil {
 		return err
+	}
+	if !strings.Contains(fixOut, "(v1.1.1)") {
+		return fmt.Errorf("the fix was not promoted")
 	}
 
 	time.Sleep(2 * time.Second) // let the timeline show the promoted version alone
