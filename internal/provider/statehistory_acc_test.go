@@ -94,7 +94,7 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := revs[len(revs)-1]
-	aliases := statehistory.Aliases(last.State)
+	aliases := last.Aliases
 	if len(aliases) != 1 || aliases[0].Primary != "2" || aliases[0].Deployment != "rolled_back" {
 		t.Fatalf("newest revision's alias = %+v; want version 2 after the rolled-back rollout", aliases)
 	}
@@ -106,7 +106,7 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 		t.Errorf("pick chose releases %v, alias -> %s; want v1.1.0 and version 2 (rejected: %+v)", p.Releases, p.Aliases[0].To, p.Rejected)
 	}
 	// The written state is accepted by terraform state push, without -force.
-	b, err := statehistory.WriteState(*p.Chosen, p.Reference, revs)
+	b, err := statehistory.WriteState(bg, *p.Chosen, p.Reference, revs)
 	if err != nil {
 		t.Fatal(err)
 	}

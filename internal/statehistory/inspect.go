@@ -1,6 +1,7 @@
 package statehistory
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -152,20 +153,16 @@ type Pick struct {
 // Reasons returns why rev is not known-good relative to ref (none: it is).
 func Reasons(rev, ref Revision) []string {
 	var why []string
-	if rev.State == nil {
+	if !rev.Readable() {
 		return []string{"unreadable: " + rev.Error}
 	}
 	if rev.Lineage != ref.Lineage {
 		why = append(why, "different lineage "+short(rev.Lineage)+" (another state; restoring it would replace, not roll back)")
 	}
-	for _, r := range rev.State.Resources {
-		for _, i := range r.Instances {
-			if i.Status == "tainted" {
-				why = append(why, r.Address(i)+" is tainted")
-			}
-		}
+	for _, a := range rev.Tainted {
+		why = append(why, a+" is tainted")
 	}
-	for _, a := range Aliases(rev.State) {
+	for _, a := range rev.Aliases {
 		switch a.Deployment {
 		case "in_progress", "rolled_back", "aborted":
 			why = append(why, fmt.Sprintf("alias %s: deployment %s (%s)", a.Name, a.Deployment, a.Reason))
@@ -175,14 +172,13 @@ func Reasons(rev, ref Revision) []string {
 			why = append(why, fmt.Sprintf("alias %s is split mid-rollout", a.Name))
 		}
 	}
-	if ref.State != nil && sameFunctions(rev.State, ref.State) {
+	if ref.Readable() && sameFunctions(rev.Functions, ref.Functions) {
 		why = append(why, "runs the same function versions as the reference: nothing to return to")
 	}
 	return why
 }
 
-func sameFunctions(a, b *State) bool {
-	fa, fb := Functions(a), Functions(b)
+func sameFunctions(fa, fb []FunctionView) bool {
 	if len(fa) == 0 || len(fa) != len(fb) {
 		return false
 	}
@@ -217,7 +213,7 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 		}
 	}
 	ref := revs[refIdx]
-	if ref.State == nil {
+	if !ref.Readable() {
 		return Pick{}, fmt.Errorf("the reference revision %s is unreadable: %s", ref.ID, ref.Error)
 	}
 	p := Pick{Reference: ref}
@@ -235,11 +231,11 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 		return p, nil
 	}
 	refFns := map[string]FunctionView{}
-	for _, f := range Functions(ref.State) {
+	for _, f := range ref.Functions {
 		refFns[f.Address] = f
 	}
 	releases := map[string]bool{}
-	for _, f := range Functions(p.Chosen.State) {
+	for _, f := range p.Chosen.Functions {
 		from := refFns[f.Address].Version
 		p.Functions = append(p.Functions, Move{Address: f.Address, From: from, To: f.Version, Release: f.Release})
 		if f.Release != "" {
@@ -250,10 +246,10 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 		}
 	}
 	refAliases := map[string]AliasView{}
-	for _, a := range Aliases(ref.State) {
+	for _, a := range ref.Aliases {
 		refAliases[a.Address] = a
 	}
-	for _, a := range Aliases(p.Chosen.State) {
+	for _, a := range p.Chosen.Aliases {
 		from := refAliases[a.Address].Primary
 		p.Aliases = append(p.Aliases, Move{Address: a.Address, From: from, To: a.Primary, Release: a.Release})
 		if from != a.Primary {
@@ -272,12 +268,16 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 // it without -force: a new state version with the old content, never a
 // raw copy that Terraform would refuse (older serial) or that would fork
 // the lineage.
-func WriteState(chosen, reference Revision, revs []Revision) ([]byte, error) {
+func WriteState(ctx context.Context, chosen, reference Revision, revs []Revision) ([]byte, error) {
 	if chosen.Lineage != reference.Lineage {
 		return nil, fmt.Errorf("revision %s has lineage %s, not the current %s: refusing to write it", chosen.ID, short(chosen.Lineage), short(reference.Lineage))
 	}
+	_, raw, err := chosen.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var doc map[string]any
-	if err := json.Unmarshal(chosen.Raw, &doc); err != nil {
+	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, err
 	}
 	maxSerial := reference.Serial

@@ -2,6 +2,8 @@ package statehistory
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -79,7 +81,7 @@ func (s LocalSource) Revisions(context.Context) ([]Revision, error) {
 		if name == base {
 			found = true
 		}
-		revs = append(revs, newRevision(name, p, t, b))
+		revs = append(revs, newRevision(name, p, t, b, fileLoader(p)))
 	}
 	if !found {
 		return nil, fmt.Errorf("%s: no such state file", s.Path)
@@ -118,7 +120,8 @@ func (s DirSource) Revisions(context.Context) ([]Revision, error) {
 			revs = append(revs, Revision{ID: e.Name(), Source: s.Dir, Time: info.ModTime().UTC(), Error: err.Error()})
 			continue
 		}
-		revs = append(revs, newRevision(e.Name(), filepath.Join(s.Dir, e.Name()), info.ModTime(), b))
+		path := filepath.Join(s.Dir, e.Name())
+		revs = append(revs, newRevision(e.Name(), path, info.ModTime(), b, fileLoader(path)))
 	}
 	if len(revs) == 0 {
 		return nil, fmt.Errorf("%s holds no state snapshots (*.tfstate, *.json, *.backup)", s.Dir)
@@ -139,7 +142,7 @@ func (s ReaderSource) Revisions(context.Context) ([]Revision, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Revision{newRevision(s.Name, s.Name, time.Now(), b)}, nil
+	return []Revision{newRevision(s.Name, s.Name, time.Now(), b, nil)}, nil
 }
 
 // S3Source is every object version of an S3 state key; Workspace adds the
@@ -153,6 +156,39 @@ type S3Source struct {
 	Parallel int
 	// Progress, when set, is told how many versions were fetched.
 	Progress func(done, total int)
+	// CacheDir, when set, keeps each fetched object version on disk: an
+	// object version never changes, so a warm history reads no S3 object.
+	CacheDir string
+}
+
+func (s S3Source) cachePath(version string) string {
+	sum := sha256.Sum256([]byte(s.Bucket + "\x00" + s.key() + "\x00" + version))
+	return filepath.Join(s.CacheDir, hex.EncodeToString(sum[:16])+".tfstate")
+}
+
+// fetch reads one object version, from the cache when it is there.
+func (s S3Source) fetch(ctx context.Context, version string) ([]byte, error) {
+	if s.CacheDir != "" {
+		if b, err := os.ReadFile(s.cachePath(version)); err == nil {
+			return b, nil
+		}
+	}
+	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(s.key()), VersionId: aws.String(version)})
+	if err != nil {
+		return nil, err
+	}
+	b, err := readLimited(out.Body)
+	_ = out.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if s.CacheDir != "" && os.MkdirAll(s.CacheDir, 0o700) == nil {
+		tmp := s.cachePath(version) + ".tmp"
+		if os.WriteFile(tmp, b, 0o600) == nil {
+			_ = os.Rename(tmp, s.cachePath(version))
+		}
+	}
+	return b, nil
 }
 
 func (s S3Source) key() string {
@@ -201,17 +237,11 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 			defer wg.Done()
 			for i := range jobs {
 				r := refs[i]
-				out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(s.key()), VersionId: aws.String(r.id)})
-				if err != nil {
+				if b, err := s.fetch(ctx, r.id); err != nil {
 					revs[i] = Revision{ID: r.id, Source: s.String(), Time: r.t.UTC(), Error: err.Error()}
 				} else {
-					b, rerr := readLimited(out.Body)
-					_ = out.Body.Close()
-					if rerr != nil {
-						revs[i] = Revision{ID: r.id, Source: s.String(), Time: r.t.UTC(), Error: rerr.Error()}
-					} else {
-						revs[i] = newRevision(r.id, s.String(), r.t, b)
-					}
+					id := r.id
+					revs[i] = newRevision(r.id, s.String(), r.t, b, func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, id) })
 				}
 				mu.Lock()
 				done++
@@ -228,4 +258,15 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 	close(jobs)
 	wg.Wait()
 	return order(revs), nil
+}
+
+func fileLoader(path string) func(context.Context) ([]byte, error) {
+	return func(context.Context) ([]byte, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = f.Close() }()
+		return readLimited(f)
+	}
 }

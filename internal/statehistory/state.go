@@ -5,6 +5,7 @@
 package statehistory
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -98,22 +99,69 @@ type Revision struct {
 	Flags   []string  `json:"flags,omitempty"`
 	Error   string    `json:"error,omitempty"` // why the content could not be read
 
-	State *State `json:"-"`
-	Raw   []byte `json:"-"`
+	// The summary every command works from, kept for every revision.
+	Aliases   []AliasView    `json:"aliases,omitempty"`
+	Functions []FunctionView `json:"functions,omitempty"`
+	Tainted   []string       `json:"tainted,omitempty"`
+
+	// The decoded content, kept only for small states; large ones are
+	// loaded again on demand (Load), so memory stays bounded whatever the
+	// number of revisions.
+	state *State
+	raw   []byte
+	load  func(context.Context) ([]byte, error)
 }
+
+// keepBytes is the largest content kept in memory with its revision.
+const keepBytes = 256 << 10
 
 // newRevision decodes content into a revision; unreadable content gives a
 // revision with Error set, so that it shows in history instead of vanishing.
-func newRevision(id, source string, t time.Time, raw []byte) Revision {
+// load, when not nil, reads the content again (a file, an object version).
+func newRevision(id, source string, t time.Time, raw []byte, load func(context.Context) ([]byte, error)) Revision {
 	sum := sha256.Sum256(raw)
-	r := Revision{ID: id, Source: source, Time: t.UTC(), Hash: hex.EncodeToString(sum[:])[:12], Raw: raw}
+	r := Revision{ID: id, Source: source, Time: t.UTC(), Hash: hex.EncodeToString(sum[:])[:12], load: load}
 	s, err := Parse(raw)
 	if err != nil {
 		r.Error = err.Error()
 		return r
 	}
-	r.State, r.Lineage, r.Serial = s, s.Lineage, s.Serial
+	r.Lineage, r.Serial = s.Lineage, s.Serial
+	r.Aliases, r.Functions = Aliases(s), Functions(s)
+	for _, res := range s.Resources {
+		for _, i := range res.Instances {
+			if i.Status == "tainted" {
+				r.Tainted = append(r.Tainted, res.Address(i))
+			}
+		}
+	}
+	if len(raw) <= keepBytes || load == nil {
+		r.state, r.raw = s, raw
+	}
 	return r
+}
+
+// Readable reports whether the revision's content decoded.
+func (r Revision) Readable() bool { return r.Error == "" }
+
+// Load returns the decoded state and the raw content, reading them again
+// when they were not kept.
+func (r Revision) Load(ctx context.Context) (*State, []byte, error) {
+	if r.Error != "" {
+		return nil, nil, errors.New(r.Error)
+	}
+	if r.state != nil {
+		return r.state, r.raw, nil
+	}
+	if r.load == nil {
+		return nil, nil, fmt.Errorf("revision %s cannot be read again", r.ID)
+	}
+	raw, err := r.load(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := Parse(raw)
+	return s, raw, err
 }
 
 // order sorts revisions by source time (then serial) and flags lineage
@@ -129,7 +177,7 @@ func order(revs []Revision) []Revision {
 	prevLineage := ""
 	for i := range revs {
 		r := &revs[i]
-		if r.State == nil {
+		if !r.Readable() {
 			continue
 		}
 		if prevLineage != "" && r.Lineage != prevLineage {

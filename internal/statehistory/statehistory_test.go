@@ -150,7 +150,7 @@ func TestWriteState(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := PickKnownGood(revs, "")
-	b, err := WriteState(*p.Chosen, p.Reference, revs)
+	b, err := WriteState(context.Background(), *p.Chosen, p.Reference, revs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,15 @@ func TestDiffRedactsSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes := Diff(revs[0].State, revs[2].State, false)
+	a, _, err := revs[0].Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := revs[2].Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := Diff(a, b, false)
 	out, _ := json.Marshal(changes)
 	for _, secret := range []string{"s3cr3t-one", "s3cr3t-three"} {
 		if strings.Contains(string(out), secret) {
@@ -269,7 +277,11 @@ func TestLargeState(t *testing.T) {
 		t.Fatalf("built %d bytes, want at least 100 MB", len(b))
 	}
 	revs, err := ReaderSource{R: bytes.NewReader(b), Name: "stdin"}.Revisions(context.Background())
-	if err != nil || revs[0].State == nil || len(revs[0].State.Resources) != 10_500 {
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := revs[0].Load(context.Background())
+	if err != nil || len(st.Resources) != 10_500 {
 		t.Fatalf("large state: %v %v", err, revs[0].Error)
 	}
 }

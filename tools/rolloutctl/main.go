@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -174,6 +175,10 @@ func (s sourceOptions) open(ctx context.Context, e env) (statehistory.Source, er
 			return nil, err
 		}
 		src := statehistory.S3Source{Client: c, Bucket: bucket, Key: key, Workspace: s.workspace}
+		if dir, err := os.UserCacheDir(); err == nil && e.getenv("ROLLOUTCTL_NO_CACHE") == "" {
+			// Object versions never change: cache them (ROLLOUTCTL_NO_CACHE=1 disables).
+			src.CacheDir = filepath.Join(dir, "rolloutctl")
+		}
 		if f, ok := e.stderr.(*os.File); ok && isTerminal(f) {
 			src.Progress = func(done, total int) { fmt.Fprintf(e.stderr, "\rfetching %d/%d versions", done, total) }
 		}
@@ -249,13 +254,10 @@ func runHistory(ctx context.Context, o historyOptions, e env) error {
 	}
 	var lines []historyLine
 	for _, r := range revs {
-		l := historyLine{Revision: r}
-		if r.State != nil {
-			l.Functions = statehistory.Functions(r.State)
-			for _, a := range statehistory.Aliases(r.State) {
-				if o.alias == "" || a.Name == o.alias {
-					l.Aliases = append(l.Aliases, a)
-				}
+		l := historyLine{Revision: r, Functions: r.Functions}
+		for _, a := range r.Aliases {
+			if o.alias == "" || a.Name == o.alias {
+				l.Aliases = append(l.Aliases, a)
 			}
 		}
 		lines = append(lines, l)
@@ -351,12 +353,15 @@ func runDiff(ctx context.Context, o diffOptions, e env) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range []statehistory.Revision{a, b} {
-		if r.State == nil {
-			return fmt.Errorf("revision %s is unreadable: %s", r.ID, r.Error)
-		}
+	sa, _, err := a.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("revision %s: %w", a.ID, err)
 	}
-	changes := statehistory.Diff(a.State, b.State, o.all)
+	sb, _, err := b.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("revision %s: %w", b.ID, err)
+	}
+	changes := statehistory.Diff(sa, sb, o.all)
 	if o.json {
 		return writeJSON(e.stdout, changes)
 	}
@@ -418,7 +423,7 @@ func runPick(ctx context.Context, o pickOptions, e env) error {
 		return err
 	}
 	if p.Chosen != nil && o.writeState != "" {
-		b, err := statehistory.WriteState(*p.Chosen, p.Reference, revs)
+		b, err := statehistory.WriteState(ctx, *p.Chosen, p.Reference, revs)
 		if err != nil {
 			return err
 		}
