@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -166,6 +167,39 @@ func (s S3Source) cachePath(version string) string {
 	return filepath.Join(s.CacheDir, hex.EncodeToString(sum[:16])+".tfstate")
 }
 
+// cachedSummary returns the summary of an object version computed by an
+// earlier run: a warm history decodes nothing.
+func (s S3Source) cachedSummary(version string) (Revision, bool) {
+	if s.CacheDir == "" {
+		return Revision{}, false
+	}
+	b, err := os.ReadFile(s.cachePath(version) + ".summary")
+	if err != nil {
+		return Revision{}, false
+	}
+	var r Revision
+	if json.Unmarshal(b, &r) != nil || r.ID != version {
+		return Revision{}, false
+	}
+	r.Flags = nil
+	return r, true
+}
+
+func (s S3Source) saveSummary(version string, r Revision) {
+	if s.CacheDir == "" || r.Error != "" {
+		return
+	}
+	r.Flags = nil
+	b, err := json.Marshal(r)
+	if err != nil {
+		return
+	}
+	tmp := s.cachePath(version) + ".summary.tmp"
+	if os.WriteFile(tmp, b, 0o600) == nil {
+		_ = os.Rename(tmp, s.cachePath(version)+".summary")
+	}
+}
+
 // fetch reads one object version, from the cache when it is there.
 func (s S3Source) fetch(ctx context.Context, version string) ([]byte, error) {
 	if s.CacheDir != "" {
@@ -237,11 +271,16 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 			defer wg.Done()
 			for i := range jobs {
 				r := refs[i]
-				if b, err := s.fetch(ctx, r.id); err != nil {
+				id := r.id
+				loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, id) }
+				if rev, ok := s.cachedSummary(id); ok {
+					rev.load = loader
+					revs[i] = rev
+				} else if b, err := s.fetch(ctx, r.id); err != nil {
 					revs[i] = Revision{ID: r.id, Source: s.String(), Time: r.t.UTC(), Error: err.Error()}
 				} else {
-					id := r.id
-					revs[i] = newRevision(r.id, s.String(), r.t, b, func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, id) })
+					revs[i] = newRevision(r.id, s.String(), r.t, b, loader)
+					s.saveSummary(id, revs[i])
 				}
 				mu.Lock()
 				done++

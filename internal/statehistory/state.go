@@ -121,7 +121,16 @@ const keepBytes = 256 << 10
 func newRevision(id, source string, t time.Time, raw []byte, load func(context.Context) ([]byte, error)) Revision {
 	sum := sha256.Sum256(raw)
 	r := Revision{ID: id, Source: source, Time: t.UTC(), Hash: hex.EncodeToString(sum[:])[:12], load: load}
-	s, err := Parse(raw)
+	keep := len(raw) <= keepBytes || load == nil
+	var s *State
+	var err error
+	if keep {
+		s, err = Parse(raw)
+	} else {
+		// Large: decode only what the summary needs; the other resources'
+		// attributes are skipped, not built.
+		s, err = parseSummary(raw)
+	}
 	if err != nil {
 		r.Error = err.Error()
 		return r
@@ -135,10 +144,56 @@ func newRevision(id, source string, t time.Time, raw []byte, load func(context.C
 			}
 		}
 	}
-	if len(raw) <= keepBytes || load == nil {
+	if keep {
 		r.state, r.raw = s, raw
 	}
 	return r
+}
+
+// parseSummary decodes a state with attributes only for rollout_*
+// resources: enough for the summary, far cheaper on large states.
+func parseSummary(b []byte) (*State, error) {
+	var light struct {
+		Version   int    `json:"version"`
+		Serial    uint64 `json:"serial"`
+		Lineage   string `json:"lineage"`
+		Resources []struct {
+			Module    string `json:"module"`
+			Mode      string `json:"mode"`
+			Type      string `json:"type"`
+			Name      string `json:"name"`
+			Instances []struct {
+				IndexKey   any             `json:"index_key"`
+				Status     string          `json:"status"`
+				Deposed    string          `json:"deposed"`
+				Attributes json.RawMessage `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(b, &light); err != nil {
+		return nil, fmt.Errorf("%w: the JSON is truncated or corrupt (%v)", ErrNotState, err)
+	}
+	if light.Version == 0 || light.Lineage == "" {
+		return nil, fmt.Errorf("%w: it has no version and lineage fields", ErrNotState)
+	}
+	if light.Version != 4 {
+		return nil, fmt.Errorf("state format version %d is not supported (only 4, written by Terraform 0.12 and later)", light.Version)
+	}
+	s := &State{Version: light.Version, Serial: light.Serial, Lineage: light.Lineage}
+	for _, lr := range light.Resources {
+		r := Resource{Module: lr.Module, Mode: lr.Mode, Type: lr.Type, Name: lr.Name}
+		for _, li := range lr.Instances {
+			i := Instance{IndexKey: li.IndexKey, Status: li.Status, Deposed: li.Deposed}
+			if strings.HasPrefix(lr.Type, "rollout_") && len(li.Attributes) > 0 {
+				if err := json.Unmarshal(li.Attributes, &i.Attributes); err != nil {
+					return nil, fmt.Errorf("%w: %v", ErrNotState, err)
+				}
+			}
+			r.Instances = append(r.Instances, i)
+		}
+		s.Resources = append(s.Resources, r)
+	}
+	return s, nil
 }
 
 // Readable reports whether the revision's content decoded.
