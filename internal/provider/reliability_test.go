@@ -1,12 +1,18 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -45,7 +51,9 @@ func TestAccReliability_apiFaults(t *testing.T) {
 	c := sdkLambda(inst.URL)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	go func() { _, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 60, Payload: []byte(`{}`)}) }()
+	go func() {
+		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 60, Payload: []byte(`{}`)})
+	}()
 	cfg := func(release, failRate string) string {
 		s := canaryStack(inst.URL, zip, release, failRate)
 		return strings.Replace(s, "max_retries = 3", "max_retries = 12", 1)
@@ -90,4 +98,84 @@ func TestAccReliability_apiFaults(t *testing.T) {
 		t.Errorf("alias survived destroy: %s", aws.ToString(a.FunctionVersion))
 	}
 	fmt.Printf("reliability/api-faults: %d provider calls, %d faults injected (20%% throttling, 5%% errors), failures found: 0\n", calls, injected)
+}
+
+// TestAccReliability_interruptLoop interrupts rollouts at seeded random
+// points, 20 times, alternating SIGINT (Terraform stops the provider) and
+// SIGKILL of Terraform and the provider. After each: the alias is never
+// split without the plan showing it, and one apply converges.
+func TestAccReliability_interruptLoop(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zipBytes, err := testfn.Zip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip := filepath.Join(t.TempDir(), "fn.zip")
+	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := sdkLambda(be.URL)
+	ctx, stopLoad := context.WithCancel(context.Background())
+	defer stopLoad()
+	go func() {
+		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 50, Payload: []byte(`{}`)})
+	}()
+	cfg := func(release string) string {
+		return strings.Replace(canaryStack(be.URL, zip, release, "0"), `hold = "3s"`, `hold = "2s"`, 1)
+	}
+	r := newTFRun(t)
+	r.write(cfg("r0"))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("first apply: %v\n%s", err, out)
+	}
+	rng := rand.New(rand.NewSource(20261125))
+	const runs = 20
+	kills, interrupts, splits := 0, 0, 0
+	for i := 1; i <= runs; i++ {
+		r.write(cfg(fmt.Sprintf("r%d", i)))
+		cmd := r.command("apply", "-auto-approve")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Intn(3000)) * time.Millisecond)
+		if i%2 == 0 {
+			kills++
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		} else {
+			interrupts++
+			_ = cmd.Process.Signal(os.Interrupt)
+		}
+		_ = cmd.Wait()
+		_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
+
+		a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
+		if err != nil {
+			t.Fatalf("run %d: reading the alias: %v", i, err)
+		}
+		if a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+			splits++
+			plan := r.command("plan", "-detailed-exitcode")
+			var pout bytes.Buffer
+			plan.Stdout, plan.Stderr = &pout, &pout
+			err := plan.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(pout.String(), "routing") {
+				t.Fatalf("run %d: the alias is split but the plan does not show it (exit %v):\n%s", i, err, pout.String())
+			}
+		}
+		if out, err := r.run("apply", "-auto-approve"); err != nil {
+			t.Fatalf("run %d: the recovery apply failed: %v\n%s", i, err, out)
+		}
+		if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+			t.Fatalf("run %d: not converged after one apply: %v\n%s", i, err, out)
+		}
+	}
+	stopLoad()
+	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+	fmt.Printf("reliability/interrupts: %d runs (%d SIGINT, %d SIGKILL), %d left the alias split and the plan showed it, failures found: 0\n", runs, interrupts, kills, splits)
 }
