@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -178,4 +179,118 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 	fmt.Printf("reliability/interrupts: %d runs (%d SIGINT, %d SIGKILL), %d left the alias split and the plan showed it, failures found: 0\n", runs, interrupts, kills, splits)
+}
+
+// TestAccReliability_concurrentApplies runs two terraform applies, from two
+// separate states, that change the same function and alias at the same
+// moment: one wins, the other fails clearly, and nothing of the loser is
+// published or routed.
+func TestAccReliability_concurrentApplies(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "holding two writers at the same point")
+	dir := t.TempDir()
+	zips := map[string]string{}
+	for _, n := range []string{"a1", "a2", "b1"} {
+		zips[n] = acctest.WriteZip(t, dir, n+".zip", "code "+n)
+	}
+	stack := func(zip, release string) string {
+		return acctest.ConfigCompose(acctest.SandboxConfig(be.URL), fmt.Sprintf(`
+resource "rollout_function" "test" {
+  function_name = "shared"
+  role          = %q
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+  filename      = %q
+  release       = %q
+}
+
+resource "rollout_alias" "live" {
+  function_name    = rollout_function.test.function_name
+  name             = "live"
+  function_version = rollout_function.test.version
+}
+`, testRole, zip, release))
+	}
+	a, b := newTFRun(t), newTFRun(t)
+	a.write(stack(zips["a1"], "a1"))
+	if out, err := a.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply a1: %v\n%s", err, out)
+	}
+	b.write(stack(zips["b1"], "b1"))
+	for _, imp := range [][]string{{"rollout_function.test", "shared"}, {"rollout_alias.live", "shared/live"}} {
+		if out, err := b.runExact("import", "-input=false", "-no-color", imp[0], imp[1]); err != nil {
+			t.Fatalf("import %v: %v\n%s", imp, err, out)
+		}
+	}
+	a.write(stack(zips["a2"], "a2"))
+
+	// Hold each UpdateFunctionCode until both writers have read the same
+	// RevisionId: the race is then certain, not a matter of luck.
+	var mu sync.Mutex
+	arrived := 0
+	both := make(chan struct{})
+	be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
+		if call.Operation != "UpdateFunctionCode" || call.AccessKey != "AKIDROLLOUTTEST" {
+			return
+		}
+		mu.Lock()
+		arrived++
+		if arrived == 2 {
+			close(both)
+		}
+		mu.Unlock()
+		select {
+		case <-both:
+		case <-time.After(20 * time.Second):
+		}
+	})
+	type result struct {
+		who string
+		out string
+		err error
+	}
+	results := make(chan result, 2)
+	for who, r := range map[string]*tfRun{"a": a, "b": b} {
+		go func(who string, r *tfRun) {
+			out, err := r.run("apply", "-auto-approve")
+			results <- result{who, out, err}
+		}(who, r)
+	}
+	var winner, loser result
+	for i := 0; i < 2; i++ {
+		res := <-results
+		if res.err == nil {
+			winner = res
+		} else {
+			loser = res
+		}
+	}
+	be.Sandbox.Server.BeforeRequest(nil)
+	if winner.who == "" || loser.who == "" {
+		t.Fatalf("want one winner and one loser; a and b:\n%s\n%s", winner.out, loser.out)
+	}
+	if !strings.Contains(loser.out, "Concurrent Change Of $LATEST") || !strings.Contains(loser.out, "Nothing was published and no alias moved") {
+		t.Errorf("the loser (%s) did not fail clearly:\n%s", loser.who, loser.out)
+	}
+	winZip := map[string]string{"a": zips["a2"], "b": zips["b1"]}[winner.who]
+	loseZip := map[string]string{"a": zips["a2"], "b": zips["b1"]}[loser.who]
+	c := sdkLambda(be.URL)
+	versions, err := lambdaops.ListVersions(context.Background(), c, "shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range versions {
+		if aws.ToString(v.CodeSha256) == fileSha(t, loseZip) {
+			t.Errorf("version %s holds the loser's code", aws.ToString(v.Version))
+		}
+	}
+	al, err := lambdaops.FindAlias(context.Background(), c, "shared", "live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := lambdaops.FindVersion(context.Background(), c, "shared", aws.ToString(al.FunctionVersion))
+	if err != nil || aws.ToString(live.CodeSha256) != fileSha(t, winZip) {
+		t.Errorf("the alias routes to version %s, not the winner's code", aws.ToString(al.FunctionVersion))
+	}
+	fmt.Printf("reliability/concurrency: 2 simultaneous applies, winner %s, loser %s failed with a concurrent-change error, loser's code published: 0, failures found: 0\n", winner.who, loser.who)
 }

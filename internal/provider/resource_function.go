@@ -624,7 +624,7 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	if code.differsFrom(fn) {
 		out, err := c.UpdateFunctionCode(ctx, code.update(name, latest.RevisionId, toArchitectures(stringList(ctx, plan.Architectures))))
 		if err != nil {
-			resp.Diagnostics.AddError("Function Code Update Error", apiErrorDetail(fmt.Sprintf("UpdateFunctionCode %s failed.", name), "Apply again.", err))
+			concurrentOr(&resp.Diagnostics, err, name, "UpdateFunctionCode")
 			return
 		}
 		tflog.Info(ctx, "uploaded new code", map[string]any{"tf_rollout.function": name, "tf_rollout.code_sha256": aws.ToString(out.CodeSha256)})
@@ -642,7 +642,7 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	if configDiffers(want, specFromConfig(*latest, "")) {
 		in := plan.configurationInput(ctx, name, latest.RevisionId, code.image != "")
 		if _, err := c.UpdateFunctionConfiguration(ctx, in); err != nil {
-			resp.Diagnostics.AddError("Function Configuration Update Error", apiErrorDetail(fmt.Sprintf("UpdateFunctionConfiguration %s failed.", name), "Apply again.", err))
+			concurrentOr(&resp.Diagnostics, err, name, "UpdateFunctionConfiguration")
 			return
 		}
 		if err := lambdaops.WaitUpdated(ctx, c, name, waitTimeout); err != nil {
@@ -777,6 +777,21 @@ var versionEntryType = types.ObjectType{AttrTypes: versionEntryAttrTypes}
 var dataSchemasAttrTypes = map[string]attr.Type{"min": types.Int64Type, "max": types.Int64Type}
 
 // ---- helpers ----
+
+// concurrentOr reports a failed update of $LATEST: as a concurrent change
+// when AWS refused it on the RevisionId (another writer got there first),
+// otherwise as the API error it is.
+func concurrentOr(diags *diag.Diagnostics, err error, name, op string) {
+	var pre *lambdatypes.PreconditionFailedException
+	var conflict *lambdatypes.ResourceConflictException
+	if errors.As(err, &pre) || errors.As(err, &conflict) {
+		diags.AddError("Concurrent Change Of $LATEST", apiErrorDetail(
+			fmt.Sprintf("%s of %s was refused: another writer changed the function since this apply read it. Nothing was published and no alias moved.", op, name),
+			"Run terraform plan again to see the function as it is now, then apply.", err))
+		return
+	}
+	diags.AddError("Function Update Error", apiErrorDetail(fmt.Sprintf("%s %s failed.", op, name), "Apply again.", err))
+}
 
 // withoutOperationalTags drops the tags an operator sets on a running
 // function (the rollout:override tag): they are not configuration, and
