@@ -31,7 +31,7 @@ var (
 
 // providerBinary builds the provider once, for tests that run terraform
 // as a user does (a subprocess that can be interrupted).
-func providerBinary(t *testing.T) string {
+func providerBinary(t testing.TB) string {
 	t.Helper()
 	providerBinOnce.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
@@ -55,18 +55,18 @@ func providerBinary(t *testing.T) string {
 // tfRun is a terraform working directory using the built provider through
 // dev_overrides.
 type tfRun struct {
-	t   *testing.T
+	t   testing.TB
 	tf  string
 	dir string
 	env []string
 }
 
-func newTFRun(t *testing.T) *tfRun { return newTFRunWith(t, false) }
+func newTFRun(t testing.TB) *tfRun { return newTFRunWith(t, false) }
 
 // newTFRunWith uses dev_overrides (no terraform init needed), or, with
 // mirror, a filesystem mirror holding the built provider, for
 // configurations that need terraform init (a backend).
-func newTFRunWith(t *testing.T, mirror bool) *tfRun {
+func newTFRunWith(t testing.TB, mirror bool) *tfRun {
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tf == "" {
 		t.Fatal("TF_ACC_TERRAFORM_PATH is not set: run through make test")

@@ -285,3 +285,57 @@ func TestLargeState(t *testing.T) {
 		t.Fatalf("large state: %v %v", err, revs[0].Error)
 	}
 }
+
+// TestHostileInputs feeds the inspector what a broken or hostile history
+// holds: corrupt and truncated JSON, foreign files, binary junk, a state of
+// another lineage, and planted secrets. Nothing may crash, hide a revision
+// or print a secret.
+func TestHostileInputs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := stateJSON(t, "lin-a", 5, "2", "v2", "2", "promoted", "planted-secret-xyz", nil)
+	inputs := map[string][]byte{
+		"01-corrupt.tfstate":   []byte(`{"version": 4, "lineage": "lin-a", "serial": }`),
+		"02-truncated.tfstate": good[:len(good)/2],
+		"03-foreign.json":      []byte(`{"name": "left-pad", "version": "1.3.0"}`),
+		"04-binary.tfstate":    {0x00, 0xff, 0x13, 0x37, '{', 0x00},
+		"05-empty.tfstate":     {},
+		"06-other.tfstate":     stateJSON(t, "lin-other", 9, "9", "v9", "9", "", "planted-secret-xyz", nil),
+		"07-good.tfstate":      good,
+		"08-latest.tfstate":    stateJSON(t, "lin-a", 6, "3", "v3", "3", "rolled_back", "planted-secret-xyz", nil),
+	}
+	i := 0
+	for name, b := range inputs {
+		writeAt(t, dir, name, b, base.Add(time.Duration(name[1]-'0')*time.Minute))
+		i++
+	}
+	revs, err := DirSource{Dir: dir}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(revs) != len(inputs) {
+		t.Fatalf("%d revisions for %d files: a revision was hidden", len(revs), len(inputs))
+	}
+	unreadable := 0
+	for _, r := range revs {
+		if !r.Readable() {
+			unreadable++
+		}
+	}
+	p, err := PickKnownGood(revs, "")
+	if err != nil || p.Chosen == nil || p.Chosen.ID != "07-good.tfstate" {
+		t.Fatalf("pick = %+v %v; want 07-good.tfstate", p.Chosen, err)
+	}
+	latest, _, _ := revs[len(revs)-1].Load(context.Background())
+	other, _, _ := revs[5].Load(context.Background())
+	dump, _ := json.Marshal([]any{revs, p, Diff(other, latest, true)})
+	if strings.Contains(string(dump), "planted-secret-xyz") {
+		t.Fatal("a planted secret reached the output")
+	}
+	if unreadable != 5 {
+		t.Errorf("%d unreadable revisions, want 5", unreadable)
+	}
+	if !t.Failed() {
+		fmt.Printf("reliability/rolloutctl-hostile: %d inputs (%d unreadable, 1 foreign lineage, planted secrets), all listed, secrets printed: 0, failures found: 0\n", len(inputs), unreadable)
+	}
+}

@@ -55,6 +55,7 @@ var about = map[string]string{
 	"BenchmarkInvokeVsDirect":               "Warm invocations of the real aws-lambda-go test function through an alias, against the floor: the same JSON answer from a plain loopback HTTP handler. Targets: at least 1,000 invocations/s, p50 overhead at most 2 ms.",
 	"BenchmarkFunctionRefresh":              "A refresh (Read) of rollout_function with 1 and with 300 retained versions, side by side. Target: equal API calls, time ratio at most 1.2.",
 	"BenchmarkHistoryPickVsNaive":           "rolloutctl's history + pick over 1,000 revisions of a 1 MB state in the sandbox's S3, cold (empty cache) and warm (object versions and their summaries cached on disk), with the heap held; side by side with the loop a user writes today (aws s3api get-object per version, then terraform show -json), timed on a sample of versions. Targets: at most 10 s cold, under 1 s warm, bounded memory.",
+	"BenchmarkRollbackCriticalPath":         "The on-call rollback (apply of the previous release's configuration, adopting a retained version) side by side with a no-op apply of the same configuration, through the real terraform: API calls, writes and time.",
 	"BenchmarkCanaryDetectionToRestore":     "With real traffic and interval = 1s, the time from the first failing invocation of a bad canary to 100% of the traffic back on the old version, and the API writes of the rollback. Target: at most interval + 1 s, one UpdateAlias; CodeDeploy's alarm-driven rollback needs at least one 60 s alarm period.",
 }
 
