@@ -62,14 +62,7 @@ resource "rollout_alias" "live" {
 func TestAccAliasCanary_rollbackPromoteAndWindow(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
-	zipBytes, err := testfn.Zip()
-	if err != nil {
-		t.Fatal(err)
-	}
-	zip := filepath.Join(t.TempDir(), "fn.zip")
-	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	zip, _ := testFunctionZip(t)
 	c := sdkLambda(be.URL)
 	ctx, stopLoad := context.WithCancel(context.Background())
 	defer stopLoad()
@@ -109,7 +102,10 @@ func TestAccAliasCanary_rollbackPromoteAndWindow(t *testing.T) {
 				// reaches it, the error rate gate trips, traffic returns to 1.
 				PreConfig: func() {
 					startLoad()
-					time.Sleep(500 * time.Millisecond)
+					// Wait until traffic flows on version 1 before the rollout starts.
+					for deadline := time.Now().Add(10 * time.Second); be.Sandbox.Journal.Count("Invoke", "canaried") < 10 && time.Now().Before(deadline); {
+						time.Sleep(20 * time.Millisecond)
+					}
 					mark = be.Sandbox.Journal.Mark()
 				},
 				Config:      canaryStack(be.URL, zip, "v1.1.0", "1"),
@@ -184,14 +180,7 @@ func canaryStackWith(url, zip, release, policy string) string {
 func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
-	zipBytes, err := testfn.Zip()
-	if err != nil {
-		t.Fatal(err)
-	}
-	zip := filepath.Join(t.TempDir(), "fn.zip")
-	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	zip, zipBytes := testFunctionZip(t)
 	c := sdkLambda(be.URL)
 	cw := cloudwatch.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
 		func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(be.URL) })
@@ -284,4 +273,19 @@ func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 			},
 		},
 	})
+}
+
+// testFunctionZip writes the real aws-lambda-go test function's package to
+// a temporary file and returns its path and content.
+func testFunctionZip(t *testing.T) (string, []byte) {
+	t.Helper()
+	b, err := testfn.Zip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "fn.zip")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p, b
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
 )
 
 var (
@@ -156,14 +155,7 @@ func (r *tfRun) aliasState() map[string]any {
 func TestAccAliasCanary_interrupts(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
-	zipBytes, err := testfn.Zip()
-	if err != nil {
-		t.Fatal(err)
-	}
-	zip := filepath.Join(t.TempDir(), "fn.zip")
-	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	zip, _ := testFunctionZip(t)
 	c := sdkLambda(be.URL)
 	ctx, stopLoad := context.WithCancel(context.Background())
 	defer stopLoad()
@@ -225,7 +217,6 @@ func TestAccAliasCanary_interrupts(t *testing.T) {
 	waitSplit()
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	_ = cmd.Wait()
-	time.Sleep(200 * time.Millisecond)
 	a, err = lambdaops.FindAlias(context.Background(), c, "canaried", "live")
 	if err != nil || a.RoutingConfig == nil || len(a.RoutingConfig.AdditionalVersionWeights) == 0 {
 		t.Fatalf("after SIGKILL the alias should still be split, got %+v %v", a, err)

@@ -108,14 +108,7 @@ func TestAccReliability_apiFaults(t *testing.T) {
 func TestAccReliability_interruptLoop(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
-	zipBytes, err := testfn.Zip()
-	if err != nil {
-		t.Fatal(err)
-	}
-	zip := filepath.Join(t.TempDir(), "fn.zip")
-	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	zip, _ := testFunctionZip(t)
 	c := sdkLambda(be.URL)
 	ctx, stopLoad := context.WithCancel(context.Background())
 	defer stopLoad()

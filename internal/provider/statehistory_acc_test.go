@@ -16,7 +16,6 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
 )
 
 // TestAccStateHistory_s3BackendPick runs terraform with an S3 backend on
@@ -27,14 +26,7 @@ import (
 func TestAccStateHistory_s3BackendPick(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
-	zipBytes, err := testfn.Zip()
-	if err != nil {
-		t.Fatal(err)
-	}
-	zip := filepath.Join(t.TempDir(), "fn.zip")
-	if err := os.WriteFile(zip, zipBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	zip, _ := testFunctionZip(t)
 	bg := context.Background()
 	sc := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
 		func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(be.URL), true })
