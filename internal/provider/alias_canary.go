@@ -273,6 +273,7 @@ var deploymentAttrTypes = map[string]attr.Type{
 	"status": types.StringType, "from_version": types.StringType, "to_version": types.StringType,
 	"step": types.Int64Type, "weight_percent": types.Float64Type, "gate": types.StringType, "value": types.Float64Type,
 	"threshold": types.Float64Type, "reason": types.StringType, "started_at": types.StringType, "finished_at": types.StringType,
+	"step_started_at": types.StringType, "next_action": types.StringType, "next_gate": types.StringType, "next_reason": types.StringType,
 	"gates": types.ListType{ElemType: types.ObjectType{AttrTypes: deploymentGateAttrTypes}},
 }
 
@@ -298,6 +299,7 @@ func deploymentValue(from, to string, started, finished time.Time, out rollout.O
 		"step": types.Int64Value(int64(f.Step + 1)), "weight_percent": types.Float64Value(f.Weight), "gate": nullIfEmpty(f.Gate),
 		"value": opt(f.Value, isGate), "threshold": opt(f.Threshold, isGate), "reason": types.StringValue(f.Reason),
 		"started_at": types.StringValue(started.UTC().Format(time.RFC3339)), "finished_at": types.StringValue(finished.UTC().Format(time.RFC3339)),
+		"step_started_at": types.StringNull(), "next_action": types.StringNull(), "next_gate": types.StringNull(), "next_reason": types.StringNull(),
 		"gates": types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
 	})
 }
@@ -367,17 +369,21 @@ func deploymentSchema() schema.SingleNestedAttribute {
 		MarkdownDescription: "The last rollout: how it ended, where, and why.",
 		Computed:            true,
 		Attributes: map[string]schema.Attribute{
-			"status":         schema.StringAttribute{MarkdownDescription: "`promoted`, `rolled_back`, `aborted` or `in_progress`.", Computed: true},
-			"from_version":   schema.StringAttribute{MarkdownDescription: "The version traffic moved from.", Computed: true},
-			"to_version":     schema.StringAttribute{MarkdownDescription: "The version traffic moved to.", Computed: true},
-			"step":           schema.Int64Attribute{MarkdownDescription: "The step (1-based) of the final decision; 0 before the first shift.", Computed: true},
-			"weight_percent": schema.Float64Attribute{MarkdownDescription: "The new version's weight at the final decision.", Computed: true},
-			"gate":           schema.StringAttribute{MarkdownDescription: "The gate that ended the rollout, if one did.", Computed: true},
-			"value":          schema.Float64Attribute{MarkdownDescription: "The measured value of that gate.", Computed: true},
-			"threshold":      schema.Float64Attribute{MarkdownDescription: "Its threshold.", Computed: true},
-			"reason":         schema.StringAttribute{MarkdownDescription: "Why the rollout ended as it did.", Computed: true},
-			"started_at":     schema.StringAttribute{MarkdownDescription: "When it started (RFC 3339).", Computed: true},
-			"finished_at":    schema.StringAttribute{MarkdownDescription: "When it ended (RFC 3339).", Computed: true},
+			"status":          schema.StringAttribute{MarkdownDescription: "`promoted`, `rolled_back`, `aborted` or `in_progress`.", Computed: true},
+			"from_version":    schema.StringAttribute{MarkdownDescription: "The version traffic moved from.", Computed: true},
+			"to_version":      schema.StringAttribute{MarkdownDescription: "The version traffic moved to.", Computed: true},
+			"step":            schema.Int64Attribute{MarkdownDescription: "The step (1-based) of the final decision; 0 before the first shift.", Computed: true},
+			"weight_percent":  schema.Float64Attribute{MarkdownDescription: "The new version's weight at the final decision.", Computed: true},
+			"gate":            schema.StringAttribute{MarkdownDescription: "The gate that ended the rollout, if one did.", Computed: true},
+			"value":           schema.Float64Attribute{MarkdownDescription: "The measured value of that gate.", Computed: true},
+			"threshold":       schema.Float64Attribute{MarkdownDescription: "Its threshold.", Computed: true},
+			"reason":          schema.StringAttribute{MarkdownDescription: "Why the rollout ended as it did.", Computed: true},
+			"started_at":      schema.StringAttribute{MarkdownDescription: "When it started (RFC 3339).", Computed: true},
+			"finished_at":     schema.StringAttribute{MarkdownDescription: "When it ended (RFC 3339).", Computed: true},
+			"step_started_at": schema.StringAttribute{MarkdownDescription: "With `wait = false`, while the rollout is in progress: when the current step's weight was set (RFC 3339).", Computed: true},
+			"next_action":     schema.StringAttribute{MarkdownDescription: "With `wait = false`: what the gates, read at the last refresh, call for next (`hold`, `advance`, `promote`, `roll_back`, `abort`); the plan shows it as a change.", Computed: true},
+			"next_gate":       schema.StringAttribute{MarkdownDescription: "With `wait = false`: the gate behind a pending roll back, if any.", Computed: true},
+			"next_reason":     schema.StringAttribute{MarkdownDescription: "With `wait = false`: why, with the measured values.", Computed: true},
 			"gates": schema.ListNestedAttribute{
 				MarkdownDescription: "Per step: the decision that moved traffic or ended the rollout, with its reason and measurements.",
 				Computed:            true,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -184,11 +185,8 @@ func (r *aliasResource) ValidateConfig(ctx context.Context, req resource.Validat
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("canary_policy"), "Invalid Canary Policy", err.Error()+
 				"\n\nA valid example: canary_policy = rollout_canary_policy.standard.spec")
-		} else if p != nil && !p.Wait {
-			resp.Diagnostics.AddAttributeError(path.Root("canary_policy").AtName("wait"), "Plan-Driven Rollouts Not Available Yet",
-				"canary_policy.wait = false (a rollout driven by successive plans) is not implemented in this version of the provider; "+
-					"the apply would not do what the plan says. Use wait = true: the apply runs the whole rollout and rolls back on a breach.")
 		}
+		_ = p
 	}
 	if m.Routing.IsNull() || m.Routing.IsUnknown() {
 		return
@@ -245,6 +243,9 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 					plan.Deployment = types.ObjectUnknown(deploymentAttrTypes)
 				}
 			}
+		}
+		if p, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && p != nil && !p.Wait && plan.Routing.IsNull() && !plan.FunctionVersion.IsUnknown() {
+			r.planStepwise(*p, &plan, state)
 		}
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
@@ -398,6 +399,23 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		resp.Diagnostics.AddError("Alias Read Error", apiErrorDetail(fmt.Sprintf("GetAlias %s:%s failed.", fn, name), "Check credentials and connectivity, then run again.", err))
 		return
 	}
+	if cur, ok := parseDeployment(state.Deployment); ok && cur.Status == rollout.StatusInProgress && state.FunctionVersion.ValueString() == cur.To {
+		// A plan-driven rollout in progress: the alias serves from_version
+		// with the canary's weight on to_version; function_version keeps
+		// the target and deployment says where traffic is.
+		v, w, split := lambdaops.Routing(out.RoutingConfig)
+		if aws.ToString(out.FunctionVersion) == cur.From && (!split || v == cur.To) {
+			cur.Weight = math.Round(w*100000) / 1000
+			if p, err := policyFromSpec(ctx, state.CanaryPolicy); err == nil && p != nil && !p.Wait {
+				state.Deployment = r.evaluateForRefresh(ctx, c, *p, state, cur)
+			} else {
+				state.Deployment = cur.value(nullIfEmpty(cur.StepStartedRaw), types.StringNull(), nil)
+			}
+			state.RevisionID, state.ARN = types.StringValue(aws.ToString(out.RevisionId)), types.StringValue(aws.ToString(out.AliasArn))
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			return
+		}
+	}
 	state.fill(out)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -423,10 +441,31 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	plannedDeployment := plan.Deployment
 	plan.Deployment, plan.Promotions = state.Deployment, state.Promotions
 	moving := !plan.FunctionVersion.Equal(state.FunctionVersion)
 	if moving {
 		plan.Promotions = promotionsWith(state.Promotions, plan.FunctionVersion.ValueString(), time.Now())
+	}
+	if !plan.CanaryPolicy.IsNull() && plan.Routing.IsNull() {
+		if policy, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && policy != nil && !policy.Wait {
+			cur, _ := parseDeployment(state.Deployment)
+			plan.Deployment = plannedDeployment
+			next, planned := parseDeployment(plan.Deployment)
+			inWin := moving && inWindow(state.Promotions, plan.FunctionVersion.ValueString(), policy.RollbackWindow)
+			if !planned && moving && !inWin && len(policy.Steps) > 0 && !state.FunctionVersion.IsNull() {
+				// The target was not known at plan time (published by this
+				// apply): the rollout starts now, at its first step.
+				start := deploymentView{Status: rollout.StatusInProgress, From: state.FunctionVersion.ValueString(), To: plan.FunctionVersion.ValueString(),
+					Step: 1, Weight: policy.Steps[0].WeightPercent, Reason: "rollout started: " + rollout.Describe(policy.Steps), NextAction: string(rollout.Hold)}
+				plan.Deployment, next, planned = start.value(types.StringUnknown(), types.StringNull(), nil), start, true
+			}
+			if planned && (next.Status != cur.Status || next.Step != cur.Step || next.To != cur.To) && !inWin {
+				r.applyStepwise(ctx, c, *policy, plan, state, resp)
+				return
+			}
+			plan.Deployment = state.Deployment
+		}
 	}
 	if moving && !plan.CanaryPolicy.IsNull() && plan.Routing.IsNull() && !state.FunctionVersion.IsNull() {
 		policy, err := policyFromSpec(ctx, plan.CanaryPolicy)

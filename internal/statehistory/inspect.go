@@ -101,6 +101,13 @@ func Aliases(s *State) []AliasView {
 			}
 			if d, ok := i.Attributes["deployment"].(map[string]any); ok {
 				a.Deployment, a.Reason = str(d, "status"), str(d, "reason")
+				if a.Deployment == "in_progress" && str(d, "to_version") == a.Primary {
+					// A plan-driven rollout: function_version is its target;
+					// traffic is on from_version with the canary's weight.
+					w, _ := d["weight_percent"].(float64)
+					a.Primary, a.RoutingVersion, a.RoutingWeight = str(d, "from_version"), str(d, "to_version"), w/100
+					a.Release = releaseOf(s, a.Function, a.Primary)
+				}
 			}
 			out = append(out, a)
 		}

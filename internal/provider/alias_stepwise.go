@@ -1,0 +1,274 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
+)
+
+// Plan-driven rollouts (canary_policy.wait = false). Each plan evaluates
+// the gates and plans the next transition as a change of `deployment`;
+// each apply performs exactly that transition and returns. While a rollout
+// is in progress, function_version holds its target (B) and `deployment`
+// says where traffic is (from_version with weight_percent on to_version);
+// a rollback ends the apply with an error and the state on A, as a
+// blocking rollout does.
+
+// deploymentView is the deployment attribute, decoded.
+type deploymentView struct {
+	Status, From, To, Reason, Gate, StartedAt string
+	NextAction, NextGate, NextReason          string
+	StepStartedRaw                            string
+	Step                                      int64
+	Weight                                    float64
+	StepStarted                               time.Time
+	Gates                                     []attr.Value
+}
+
+func parseDeployment(o types.Object) (deploymentView, bool) {
+	if o.IsNull() || o.IsUnknown() {
+		return deploymentView{}, false
+	}
+	a := o.Attributes()
+	str := func(k string) string {
+		v, _ := a[k].(types.String)
+		return v.ValueString()
+	}
+	v := deploymentView{Status: str("status"), From: str("from_version"), To: str("to_version"), Reason: str("reason"),
+		Gate: str("gate"), StartedAt: str("started_at")}
+	if n, ok := a["step"].(types.Int64); ok {
+		v.Step = n.ValueInt64()
+	}
+	if w, ok := a["weight_percent"].(types.Float64); ok {
+		v.Weight = w.ValueFloat64()
+	}
+	v.NextAction, v.NextGate, v.NextReason, v.StepStartedRaw = str("next_action"), str("next_gate"), str("next_reason"), str("step_started_at")
+	if t, err := time.Parse(time.RFC3339Nano, str("step_started_at")); err == nil {
+		v.StepStarted = t
+	}
+	if l, ok := a["gates"].(types.List); ok && !l.IsNull() && !l.IsUnknown() {
+		v.Gates = l.Elements()
+	}
+	return v, true
+}
+
+// value renders a view; stepStarted and finished may be unknown in a plan.
+func (v deploymentView) value(stepStarted, finished types.String, d *rollout.Decision) types.Object {
+	gates := append([]attr.Value(nil), v.Gates...)
+	gate, value, threshold := types.StringNull(), types.Float64Null(), types.Float64Null()
+	if d != nil {
+		gates = append(gates, types.ObjectValueMust(deploymentGateAttrTypes, map[string]attr.Value{
+			"step": types.Int64Value(int64(d.Step + 1)), "weight_percent": types.Float64Value(d.Weight),
+			"action": types.StringValue(string(d.Action)), "reason": types.StringValue(d.Reason)}))
+		if d.Gate != "" {
+			gate = types.StringValue(d.Gate)
+		}
+		if d.Gate == "error_rate" || d.Gate == "p99" || d.Gate == "insufficient_data" {
+			value, threshold = types.Float64Value(d.Value), types.Float64Value(d.Threshold)
+		}
+	}
+	return types.ObjectValueMust(deploymentAttrTypes, map[string]attr.Value{
+		"status": types.StringValue(v.Status), "from_version": types.StringValue(v.From), "to_version": types.StringValue(v.To),
+		"step": types.Int64Value(v.Step), "weight_percent": types.Float64Value(v.Weight), "gate": gate, "value": value,
+		"threshold": threshold, "reason": types.StringValue(v.Reason), "started_at": types.StringValue(v.StartedAt),
+		"finished_at": finished, "step_started_at": stepStarted,
+		"next_action": nullIfEmpty(v.NextAction), "next_gate": nullIfEmpty(v.NextGate), "next_reason": nullIfEmpty(v.NextReason),
+		"gates": types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
+	})
+}
+
+// planStepwise plans the next transition of a plan-driven rollout.
+func (r *aliasResource) planStepwise(p rollout.Policy, plan *aliasModelV0, state aliasModelV0) {
+	to := plan.FunctionVersion.ValueString()
+	cur, ok := parseDeployment(state.Deployment)
+	inProgress := ok && cur.Status == rollout.StatusInProgress && cur.To == to
+	if !inProgress {
+		if plan.FunctionVersion.Equal(state.FunctionVersion) || len(p.Steps) == 0 || inWindow(state.Promotions, to, p.RollbackWindow) {
+			return
+		}
+		// A new rollout: the apply will set the first step.
+		next := deploymentView{Status: rollout.StatusInProgress, From: state.FunctionVersion.ValueString(), To: to, Step: 1,
+			Weight: p.Steps[0].WeightPercent, StartedAt: "", Reason: fmt.Sprintf("rollout started: %s", rollout.Describe(p.Steps)), NextAction: string(rollout.Hold)}
+		plan.Deployment = next.withStartedUnknown(types.StringUnknown(), types.StringNull(), nil)
+		return
+	}
+	// The decision was taken at the refresh (Read), so that the plan made
+	// again during apply finds exactly the same transition.
+	d := rollout.Decision{Action: rollout.Action(cur.NextAction), Step: int(cur.Step - 1), Weight: cur.Weight, Gate: cur.NextGate, Reason: cur.NextReason}
+	next := cur
+	next.Reason, next.NextAction, next.NextGate, next.NextReason = d.Reason, "", "", ""
+	switch d.Action {
+	case rollout.Advance, rollout.Promote, rollout.RollBack, rollout.Abort:
+	default:
+		return // hold or pause: no change, the plan stays empty
+	}
+	switch d.Action {
+	case rollout.Advance:
+		next.Step, next.Weight, next.NextAction = cur.Step+1, p.Steps[cur.Step].WeightPercent, string(rollout.Hold)
+		plan.Deployment = next.value(types.StringUnknown(), types.StringNull(), &d)
+	case rollout.Promote:
+		next.Status, next.Weight = rollout.StatusPromoted, 100
+		plan.Deployment = next.value(types.StringNull(), types.StringUnknown(), &d)
+		plan.Promotions = types.ListUnknown(types.ObjectType{AttrTypes: promotionAttrTypes})
+	case rollout.RollBack, rollout.Abort:
+		next.Status = rollout.StatusRolledBack
+		if d.Action == rollout.Abort {
+			next.Status = rollout.StatusAborted
+		}
+		plan.Deployment = next.value(types.StringNull(), types.StringUnknown(), &d)
+	}
+	plan.RevisionID = types.StringUnknown()
+}
+
+func (v deploymentView) withStartedUnknown(stepStarted, finished types.String, d *rollout.Decision) types.Object {
+	o := v.value(stepStarted, finished, d)
+	attrs := o.Attributes()
+	attrs["started_at"] = types.StringUnknown()
+	return types.ObjectValueMust(deploymentAttrTypes, attrs)
+}
+
+// applyStepwise performs the transition the plan showed.
+func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p rollout.Policy, plan, state aliasModelV0, resp *resource.UpdateResponse) {
+	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
+	next, _ := parseDeployment(plan.Deployment)
+	cur, _ := parseDeployment(state.Deployment)
+	now := time.Now()
+	plan.Promotions = state.Promotions // only a promotion adds to them
+	traffic := &aliasTraffic{c: c, function: fn, name: name, from: next.From, to: next.To, revision: state.RevisionID.ValueString()}
+	save := func(primary string, deployment types.Object) {
+		plan.Deployment = deployment
+		if out, err := lambdaops.FindAlias(ctx, c, fn, name); err == nil {
+			rev := aws.ToString(out.RevisionId)
+			plan.RevisionID, plan.ARN = types.StringValue(rev), types.StringValue(aws.ToString(out.AliasArn))
+		}
+		plan.FunctionVersion = types.StringValue(primary)
+		plan.ID = types.StringValue(fn + "/" + name)
+		resp.Diagnostics.Append(resp.State.Set(context.WithoutCancel(ctx), &plan)...)
+	}
+	switch {
+	case next.Status == rollout.StatusInProgress && (cur.Status != rollout.StatusInProgress || cur.To != next.To):
+		// Start: pre-existing alarms and the pre-traffic hook, then step 1.
+		cw, err := r.data.client.CloudWatch(ctx)
+		if err != nil {
+			resp.Diagnostics.AddError("AWS Configuration Error", err.Error())
+			return
+		}
+		src := &awsSources{cw: cw, c: c, function: fn, alias: name, to: next.To, clock: time.Now}
+		if p.PreTrafficHook != "" {
+			if err := (&lambdaHooks{c: c, function: fn, alias: name, from: next.From, to: next.To}).Run(ctx, p.PreTrafficHook, "pre_traffic"); err != nil {
+				r.failStepwise(next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
+				return
+			}
+		}
+		if _, stop, err := rollout.Start(ctx, p, src, now); err != nil || stop != nil {
+			reason := "the alarms could not be read"
+			if stop != nil {
+				reason = stop.Reason
+			}
+			r.failStepwise(next, "alarms", reason, save, resp)
+			return
+		}
+		if err := traffic.SetCanary(ctx, next.Weight); err != nil {
+			concurrentAlias(resp, fn, name, err)
+			return
+		}
+		next.StartedAt = now.UTC().Format(time.RFC3339)
+		save(next.To, next.value(types.StringValue(now.UTC().Format(time.RFC3339Nano)), types.StringNull(), nil))
+	case next.Status == rollout.StatusInProgress:
+		if err := traffic.SetCanary(ctx, next.Weight); err != nil {
+			concurrentAlias(resp, fn, name, err)
+			return
+		}
+		save(next.To, withTimes(plan.Deployment, now, false))
+	case next.Status == rollout.StatusPromoted:
+		if err := traffic.Promote(ctx); err != nil {
+			concurrentAlias(resp, fn, name, err)
+			return
+		}
+		if p.PostTrafficHook != "" {
+			if err := (&lambdaHooks{c: c, function: fn, alias: name, from: next.From, to: next.To}).Run(ctx, p.PostTrafficHook, "post_traffic"); err != nil {
+				_ = traffic.RollBack(context.WithoutCancel(ctx))
+				r.failStepwise(next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
+				return
+			}
+		}
+		plan.Promotions = promotionsWith(state.Promotions, next.To, now)
+		save(next.To, withTimes(plan.Deployment, now, true))
+	default: // rolled_back or aborted, as planned
+		if err := traffic.RollBack(context.WithoutCancel(ctx)); err != nil {
+			concurrentAlias(resp, fn, name, err)
+			return
+		}
+		save(next.From, withTimes(plan.Deployment, now, true))
+		resp.Diagnostics.AddError("Canary Rolled Back",
+			fmt.Sprintf("The rollout of %s:%s from version %s to version %s was %s at step %d with %g%% of the traffic on version %s: %s.\n\n"+
+				"All traffic is back on version %s (one UpdateAlias). The state records version %s; the next plan shows %s -> %s again.",
+				fn, name, next.From, next.To, next.Status, next.Step, next.Weight, next.To, next.Reason, next.From, next.From, next.From, next.To))
+	}
+}
+
+// failStepwise records a rollout that could not start: traffic stays on A.
+func (r *aliasResource) failStepwise(next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
+	next.Status, next.Reason, next.Step, next.Weight = rollout.StatusRolledBack, reason, 0, 0
+	now := time.Now().UTC().Format(time.RFC3339)
+	next.StartedAt = now
+	d := &rollout.Decision{Action: rollout.RollBack, Step: -1, Gate: gate, Reason: reason}
+	save(next.From, next.value(types.StringNull(), types.StringValue(now), d))
+	resp.Diagnostics.AddError("Canary Rolled Back", fmt.Sprintf("The rollout from version %s to version %s did not start: %s. All traffic stays on version %s.", next.From, next.To, reason, next.From))
+}
+
+// withTimes fills the times a plan left unknown.
+func withTimes(o types.Object, now time.Time, finished bool) types.Object {
+	attrs := o.Attributes()
+	if finished {
+		attrs["finished_at"], attrs["step_started_at"] = types.StringValue(now.UTC().Format(time.RFC3339)), types.StringNull()
+	} else {
+		attrs["step_started_at"] = types.StringValue(now.UTC().Format(time.RFC3339Nano))
+	}
+	return types.ObjectValueMust(deploymentAttrTypes, attrs)
+}
+
+func concurrentAlias(resp *resource.UpdateResponse, fn, name string, err error) {
+	resp.Diagnostics.AddError("Alias Update Error", apiErrorDetail(
+		fmt.Sprintf("Moving the traffic of %s:%s failed; the state is unchanged.", fn, name),
+		"Run terraform plan to see the alias as it is, then apply again.", err))
+}
+
+// evaluateForRefresh reads the gates of a plan-driven rollout in progress
+// and records the decision in the deployment, for the plan to show.
+func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client, p rollout.Policy, m aliasModelV0, cur deploymentView) types.Object {
+	keep := func(v deploymentView) types.Object {
+		return v.value(nullIfEmpty(v.StepStartedRaw), types.StringNull(), nil)
+	}
+	cw, err := r.data.client.CloudWatch(ctx)
+	if err != nil {
+		return keep(cur)
+	}
+	fn, err := lambdaops.FindFunction(ctx, c, m.FunctionName.ValueString())
+	if err != nil {
+		return keep(cur)
+	}
+	src := &awsSources{cw: cw, c: c, function: m.FunctionName.ValueString(), alias: m.Name.ValueString(), to: cur.To,
+		functionARN: aws.ToString(fn.Configuration.FunctionArn), clock: time.Now}
+	d, err := rollout.Evaluate(ctx, p, src, rollout.Progress{Step: int(cur.Step - 1), StepStarted: cur.StepStarted}, time.Now())
+	if err != nil {
+		cur.NextAction, cur.NextGate, cur.NextReason = string(rollout.Hold), "", ""
+		return keep(cur)
+	}
+	cur.NextAction, cur.NextGate, cur.NextReason = string(d.Action), d.Gate, d.Reason
+	if d.Action == rollout.Hold || d.Action == rollout.Pause {
+		// Holding changes nothing, and records nothing that would change
+		// from one refresh to the next.
+		cur.NextAction, cur.NextGate, cur.NextReason = string(rollout.Hold), "", ""
+	}
+	return keep(cur)
+}

@@ -1,0 +1,131 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
+)
+
+// TestAccAliasCanary_planDriven drives rollouts with wait = false: each
+// apply makes one transition and each plan shows the next one (advance,
+// hold as an empty plan, promote, roll back) before it happens.
+func TestAccAliasCanary_planDriven(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zip, _ := testFunctionZip(t)
+	c := sdkLambda(be.URL)
+	ctx, stopLoad := context.WithCancel(context.Background())
+	defer stopLoad()
+	go func() {
+		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 60, Payload: []byte(`{}`)})
+	}()
+	policy := `  steps    = [{ weight_percent = 10, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.2, min_invocations = 10 }
+  wait     = false`
+	cfg := func(release, failRate string) string {
+		return strings.Replace(canaryStackWith(be.URL, zip, release, policy), `FAIL_RATE = "0"`, fmt.Sprintf(`FAIL_RATE = %q`, failRate), 1)
+	}
+	routing := func(wantPrimary, wantExtra string, wantWeight float64) func() {
+		return func() {
+			a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, w, _ := lambdaops.Routing(a.RoutingConfig)
+			if aws.ToString(a.FunctionVersion) != wantPrimary || v != wantExtra || w != wantWeight {
+				t.Errorf("alias = %s + %s@%g, want %s + %s@%g", aws.ToString(a.FunctionVersion), v, w, wantPrimary, wantExtra, wantWeight)
+			}
+		}
+	}
+	wait := func(d time.Duration, check func()) func() {
+		return func() {
+			if check != nil {
+				check()
+			}
+			time.Sleep(d) // the step's hold is wall-clock time with real traffic behind it
+		}
+	}
+	const aliasAddr = "rollout_alias.live"
+	dep := func(k string) tfjsonpath.Path { return tfjsonpath.New("deployment").AtMapKey(k) }
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: cfg("v1", "0")},
+			{
+				// The apply publishes version 2, sets the first step and returns.
+				Config: cfg("v2", "0"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("in_progress")),
+					statecheck.ExpectKnownValue(aliasAddr, dep("weight_percent"), knownvalue.Float64Exact(10)),
+				},
+			},
+			{
+				// Within the hold, the plan is empty: hold is no change.
+				PreConfig: routing("1", "2", 0.1),
+				Config:    cfg("v2", "0"),
+				PlanOnly:  true,
+			},
+			{
+				// After the hold, the plan shows the advance to 50%.
+				PreConfig: wait(3500*time.Millisecond, nil),
+				Config:    cfg("v2", "0"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(aliasAddr, dep("step"), knownvalue.Int64Exact(2)),
+					plancheck.ExpectKnownValue(aliasAddr, dep("weight_percent"), knownvalue.Float64Exact(50)),
+				}},
+			},
+			{
+				// Then the promotion.
+				PreConfig: wait(3500*time.Millisecond, routing("1", "2", 0.5)),
+				Config:    cfg("v2", "0"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("promoted")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+				},
+			},
+			{
+				// A bad release starts at 10%...
+				PreConfig: routing("2", "", 0),
+				Config:    cfg("v3", "1"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, dep("weight_percent"), knownvalue.Float64Exact(10)),
+				},
+			},
+			{
+				// ...and the next plan shows the rollback before it happens.
+				PreConfig: wait(2500*time.Millisecond, nil),
+				Config:    cfg("v3", "1"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("rolled_back")),
+					plancheck.ExpectKnownValue(aliasAddr, dep("gate"), knownvalue.StringExact("error_rate")),
+				}},
+				ExpectError: acctest.ExpectErrorText("Canary Rolled Back"),
+			},
+			{
+				PreConfig:          routing("2", "", 0),
+				Config:             cfg("v3", "1"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}
