@@ -17,3 +17,22 @@ resource "rollout_alias" "beta" {
     weight  = 0.1
   }
 }
+
+# A canary: each change of the function's version is a rollout that moves
+# 10% of the traffic, watches the new version alone, and rolls back on a
+# breach. The plan shows the whole schedule in canary_policy.
+resource "rollout_canary_policy" "standard" {
+  preset = "Canary10Percent5Minutes"
+  health = {
+    max_error_rate      = 0.02
+    max_p99_duration_ms = 800
+    min_invocations     = 50
+  }
+}
+
+resource "rollout_alias" "prod" {
+  function_name    = rollout_function.orders.function_name
+  name             = "prod"
+  function_version = rollout_function.orders.version
+  canary_policy    = rollout_canary_policy.standard.spec
+}
