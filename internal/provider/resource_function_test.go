@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
@@ -369,8 +368,6 @@ func (c sensitiveCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequ
 	}
 	resp.Error = fmt.Errorf("%s not in the plan", c.addr)
 }
-
-var _ = lambdatypes.RuntimeProvidedal2023
 
 func TestAccFunction_s3CodeAndVersionsDataSource(t *testing.T) {
 	be := acctest.NewBackend(t)

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
@@ -160,8 +159,6 @@ func asResourceNotFound(err error, target **cwtypes.ResourceNotFound) bool {
 	}
 	return false
 }
-
-var _ = types.RuntimeProvidedal2023
 
 // TestCloudWatchJSONProtocol speaks AWS JSON 1.0, as current botocore does.
 func TestCloudWatchJSONProtocol(t *testing.T) {

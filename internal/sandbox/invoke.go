@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"math/rand"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -246,5 +245,3 @@ func (s *Server) rand() float64 {
 	defer s.rngMu.Unlock()
 	return s.rng.Float64()
 }
-
-var _ = rand.Float64
