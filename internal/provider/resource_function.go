@@ -498,7 +498,7 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 		resp.Diagnostics.AddError("Function Create Error", apiErrorDetail(fmt.Sprintf("Function %s did not become Active.", name), "Check the function's StateReason in AWS, then apply again.", err))
 		return
 	}
-	r.publishAndSave(ctx, c, &plan, nil, resp.State.Set, &resp.Diagnostics)
+	r.publishAndSave(ctx, c, code, &plan, nil, resp.State.Set, &resp.Diagnostics)
 }
 
 // Read makes two API calls whatever the number of versions (GetFunction for
@@ -650,7 +650,7 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 			return
 		}
 	}
-	r.publishAndSave(ctx, c, &plan, &state, resp.State.Set, &resp.Diagnostics)
+	r.publishAndSave(ctx, c, code, &plan, &state, resp.State.Set, &resp.Diagnostics)
 }
 
 func (r *functionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -1137,17 +1137,12 @@ func (c codeSource) identity(latest *lambda.GetFunctionOutput) string {
 // the planned code and configuration, with the CodeSha256 and RevisionId
 // just read, so that a concurrent writer makes the publish fail instead of
 // releasing someone else's code. Then it prunes and saves the state.
-func (r *functionResource) publishAndSave(ctx context.Context, c *lambda.Client, plan *functionModelV0, prior *functionModelV0,
+func (r *functionResource) publishAndSave(ctx context.Context, c *lambda.Client, code codeSource, plan *functionModelV0, prior *functionModelV0,
 	set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
 	name := plan.FunctionName.ValueString()
 	fn, err := lambdaops.FindFunction(ctx, c, name)
 	if err != nil {
 		diags.AddError("Function Publish Error", apiErrorDetail(fmt.Sprintf("GetFunction %s failed.", name), "Apply again.", err))
-		return
-	}
-	code, cdiags := r.codeInput(ctx, *plan)
-	diags.Append(cdiags...)
-	if diags.HasError() {
 		return
 	}
 	want, _ := plan.spec(ctx, code.identity(fn))

@@ -604,6 +604,23 @@ func (api *lambdaAPI) checkWritable(f *functionRecord, revisionID string) *apiEr
 	return nil
 }
 
+// latestForUpdate finds the function whose $LATEST an update changes and
+// applies the qualifier, RevisionId and state rules; the caller holds the
+// store lock.
+func (api *lambdaAPI) latestForUpdate(c *lambdaCall, op, revisionID string) (*functionRecord, *apiError) {
+	f, q, err := api.lookup(c, c.route.Function, "")
+	if err != nil {
+		return nil, err
+	}
+	if q != "" && q != "$LATEST" {
+		return nil, errInvalidParameter("Unsupported qualifier %s for %s: only the unqualified function or $LATEST can be updated.", q, op)
+	}
+	if err := api.checkWritable(f, revisionID); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 func (api *lambdaAPI) markUpdating(v *versionRecord) {
 	now := api.srv.now()
 	v.LastModified = now
@@ -628,14 +645,8 @@ func (api *lambdaAPI) updateFunctionCode(c *lambdaCall) *apiError {
 	}
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
-	f, q, err := api.lookup(c, c.route.Function, "")
+	f, err := api.latestForUpdate(c, "UpdateFunctionCode", in.RevisionID)
 	if err != nil {
-		return err
-	}
-	if q != "" && q != "$LATEST" {
-		return errInvalidParameter("Unsupported qualifier %s for UpdateFunctionCode: only the unqualified function or $LATEST can be updated.", q)
-	}
-	if err := api.checkWritable(f, in.RevisionID); err != nil {
 		return err
 	}
 	next := f.Latest.clone()
@@ -675,14 +686,8 @@ func (api *lambdaAPI) updateFunctionConfiguration(c *lambdaCall) *apiError {
 	}
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
-	f, q, err := api.lookup(c, c.route.Function, "")
+	f, err := api.latestForUpdate(c, "UpdateFunctionConfiguration", in.RevisionID)
 	if err != nil {
-		return err
-	}
-	if q != "" && q != "$LATEST" {
-		return errInvalidParameter("Unsupported qualifier %s for UpdateFunctionConfiguration: only the unqualified function or $LATEST can be updated.", q)
-	}
-	if err := api.checkWritable(f, in.RevisionID); err != nil {
 		return err
 	}
 	next := f.Latest.clone()
