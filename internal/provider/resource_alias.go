@@ -504,6 +504,9 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		return
 	}
 	r.settleAndSave(ctx, c, &plan, resp.State.Set, &resp.Diagnostics)
+	if moving && extra == "" && !resp.Diagnostics.HasError() {
+		r.restoreLatest(ctx, c, fn, state.FunctionVersion.ValueString(), plan.FunctionVersion.ValueString(), &resp.Diagnostics)
+	}
 }
 
 func (r *aliasResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -416,16 +416,22 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 			plan.Versions = types.ListUnknown(versionEntryType)
 		}
 	default:
-		match := findDigest(entries, digest)
+		match, versions := findDigest(entries, digest), state.Versions
 		if match == nil || !r.versionStillMatches(ctx, plan.FunctionName.ValueString(), match.Number, digest) {
-			unknownVersion(codeSha)
-			break
+			// A publish would be planned: first look for the digest among
+			// the versions AWS retains (the state may be older than AWS).
+			listed, all := r.adoptFromAWS(ctx, plan.FunctionName.ValueString(), digest, entries)
+			if listed == nil {
+				unknownVersion(codeSha)
+				break
+			}
+			match, versions = listed, entriesValue(all)
 		}
 		tflog.Info(ctx, "plan adopts a retained version", map[string]any{"tf_rollout.function": plan.FunctionName.ValueString(), "tf_rollout.version": match.Number})
 		plan.Version = types.StringValue(match.Number)
 		plan.QualifiedARN = types.StringValue(state.ARN.ValueString() + ":" + match.Number)
 		plan.CodeSha256 = types.StringValue(match.CodeSha256)
-		plan.Versions = state.Versions
+		plan.Versions = versions
 		if plan.RetainVersions.ValueInt64() != state.RetainVersions.ValueInt64() {
 			plan.Versions = types.ListUnknown(versionEntryType)
 		}
@@ -559,6 +565,7 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 			} {
 				st.set(ctx, attr, val)
 			}
+			r.refreshStaleVersions(ctx, c, name, fn, versionConfig(cfg), req.State, st, &resp.Diagnostics)
 		}
 	}
 	if st.err != nil {
@@ -587,8 +594,7 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	if !plan.Version.IsUnknown() {
 		// Unchanged, or a rollback to a retained version: nothing is published or uploaded.
 		if plan.Version.ValueString() != state.Version.ValueString() {
-			entries := entriesFromList(ctx, state.Versions)
-			want := findEntry(entries, plan.Version.ValueString())
+			want := adoptedEntry(ctx, plan, state)
 			if want == nil || !r.versionStillMatches(ctx, name, want.Number, want.Digest) {
 				resp.Diagnostics.AddError("Retained Version Changed",
 					fmt.Sprintf("The plan adopted version %s of %s, but that version no longer exists with the planned code and configuration. "+

@@ -1,0 +1,305 @@
+package provider_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
+)
+
+// adoptStack is a function running the real test function (its response
+// carries RELEASE) behind an alias without a policy.
+func adoptStack(url, zip, release string) string {
+	return acctest.ConfigCompose(acctest.SandboxConfig(url), fmt.Sprintf(`
+resource "rollout_function" "test" {
+  function_name = "adopter"
+  role          = %q
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+  filename      = %q
+  release       = %q
+  environment   = { RELEASE = %q }
+}
+
+resource "rollout_alias" "live" {
+  function_name    = rollout_function.test.function_name
+  name             = "live"
+  function_version = rollout_function.test.version
+}
+`, testRole, zip, release, release))
+}
+
+// twoPackages returns two deployment packages of the real test function
+// with different code hashes (the second carries one more file).
+func twoPackages(t *testing.T) (string, string) {
+	t.Helper()
+	p1, b := testFunctionZip(t)
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := zw.Create("RELEASE_NOTES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write([]byte("release two"))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p2 := filepath.Join(t.TempDir(), "fn2.zip")
+	if err := os.WriteFile(p2, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p1, p2
+}
+
+// functionState reads rollout_function.test from the local state file.
+func (r *tfRun) functionState() map[string]any {
+	r.t.Helper()
+	b, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var st struct {
+		Resources []struct {
+			Type      string
+			Instances []struct{ Attributes map[string]any }
+		}
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		r.t.Fatal(err)
+	}
+	for _, res := range st.Resources {
+		if res.Type == "rollout_function" && len(res.Instances) == 1 {
+			return res.Instances[0].Attributes
+		}
+	}
+	r.t.Fatal("no rollout_function in the state")
+	return nil
+}
+
+func versionNumbers(attrs map[string]any) []string {
+	var out []string
+	vs, _ := attrs["versions"].([]any)
+	for _, v := range vs {
+		if m, ok := v.(map[string]any); ok {
+			out = append(out, fmt.Sprint(m["number"]))
+		}
+	}
+	return out
+}
+
+// snapshot copies the current local state into dir as serial-named file.
+func (r *tfRun) snapshot(dir, name string) {
+	r.t.Helper()
+	b, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// pushPicked writes the older snapshot with the newest one's lineage and the
+// next serial (what rolloutctl pick --write-state does) and pushes it.
+func (r *tfRun) pushPicked(dir string) {
+	r.t.Helper()
+	ctx := context.Background()
+	revs, err := statehistory.DirSource{Dir: dir}.Revisions(ctx)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	b, err := statehistory.WriteState(ctx, revs[0], revs[len(revs)-1], revs)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	p := filepath.Join(r.dir, "picked.tfstate")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+	if out, err := r.runExact("state", "push", p); err != nil {
+		r.t.Fatalf("terraform state push: %v\n%s", err, out)
+	}
+}
+
+func countOps(calls []sandbox.Call, function string, ops ...string) map[string]int {
+	out := map[string]int{}
+	for _, c := range calls {
+		for _, op := range ops {
+			if c.Operation == op && c.Function == function && c.Status/100 == 2 {
+				out[op]++
+			}
+		}
+	}
+	return out
+}
+
+// TestAccFunction_adoptAfterStatePush pushes back an older state (the one
+// before release v2 was published) and applies release v2 again: the plan
+// lists AWS's retained versions because it would otherwise publish, finds
+// version 2 with the same digest and shows it exactly; the apply publishes
+// and uploads nothing. A refresh-only apply corrects versions from AWS,
+// and a no-op plan makes no listing.
+func TestAccFunction_adoptAfterStatePush(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "counting API calls in the journal")
+	z1, z2 := twoPackages(t)
+	snaps := t.TempDir()
+	r := newTFRun(t)
+	r.write(adoptStack(be.URL, z1, "v1"))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply v1: %v\n%s", err, out)
+	}
+	r.snapshot(snaps, "1.tfstate")
+	r.write(adoptStack(be.URL, z2, "v2"))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply v2: %v\n%s", err, out)
+	}
+	r.snapshot(snaps, "2.tfstate")
+	r.pushPicked(snaps)
+	if got := r.functionState()["version"]; got != "1" {
+		t.Fatalf("pushed state has version %v; want 1", got)
+	}
+
+	// Without a refresh, the plan still finds version 2 in AWS.
+	out, err := r.run("plan", "-refresh=false")
+	if err != nil {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, `version                 = "1" -> "2"`) && !strings.Contains(out, `"1" -> "2"`) {
+		t.Errorf("the plan does not adopt version 2 exactly:\n%s", out)
+	}
+	if strings.Contains(out, "version                 = \"1\" -> (known after apply)") {
+		t.Errorf("the plan would publish a new version:\n%s", out)
+	}
+
+	// A refresh-only apply makes versions tell what AWS holds.
+	if out, err := r.run("apply", "-refresh-only", "-auto-approve"); err != nil {
+		t.Fatalf("refresh-only: %v\n%s", err, out)
+	}
+	if got, want := strings.Join(versionNumbers(r.functionState()), ","), "2,1"; got != want {
+		t.Errorf("after -refresh-only, versions = %s; want %s", got, want)
+	}
+
+	mark := be.Sandbox.Journal.Mark()
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply v2 again: %v\n%s", err, out)
+	}
+	if n := countOps(be.Sandbox.Journal.Since(mark), "adopter", "PublishVersion", "UpdateFunctionCode"); len(n) != 0 {
+		t.Errorf("applying the retained release wrote %v; want no publish and no upload", n)
+	}
+	vs, err := lambdaops.ListVersions(context.Background(), sdkLambda(be.URL), "adopter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 {
+		t.Errorf("AWS holds %d versions; want 2 (no duplicate of version 2)", len(vs))
+	}
+	if got := r.functionState()["version"]; got != "2" {
+		t.Errorf("state version = %v; want 2", got)
+	}
+
+	// The no-op refresh and plan list nothing: their cost does not grow with history.
+	mark = be.Sandbox.Journal.Mark()
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Fatalf("no-op plan: %v\n%s", err, out)
+	}
+	if n := countOps(be.Sandbox.Journal.Since(mark), "adopter", "ListVersionsByFunction"); len(n) != 0 {
+		t.Errorf("a no-op plan listed versions %v; want none", n)
+	}
+	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccFunction_rollbackRestoresLatest rolls back by applying release
+// v1's configuration again: traffic moves with one write, and afterwards
+// $LATEST holds v1's code and configuration again, so an unqualified
+// invocation no longer runs the rolled-back release.
+func TestAccFunction_rollbackRestoresLatest(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "counting API calls in the journal")
+	z1, z2 := twoPackages(t)
+	r := newTFRun(t)
+	for _, step := range []struct{ zip, release string }{{z1, "v1"}, {z2, "v2"}} {
+		r.write(adoptStack(be.URL, step.zip, step.release))
+		if out, err := r.run("apply", "-auto-approve"); err != nil {
+			t.Fatalf("apply %s: %v\n%s", step.release, err, out)
+		}
+	}
+	r.write(adoptStack(be.URL, z1, "v1"))
+	mark := be.Sandbox.Journal.Mark()
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("rollback apply: %v\n%s", err, out)
+	}
+	untilSafe, total := rollbackWrites(be.Sandbox.Journal.Since(mark), "adopter")
+	if untilSafe != 1 {
+		t.Errorf("writes until traffic is safe = %d; want 1 (the UpdateAlias)", untilSafe)
+	}
+	t.Logf("rollback: %d write(s) until traffic is safe, %d in total", untilSafe, total)
+	c := sdkLambda(be.URL)
+	fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("adopter")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := aws.ToString(fn.Configuration.CodeSha256), fileSha(t, z1); got != want {
+		t.Errorf("$LATEST code = %s; want v1's %s", got, want)
+	}
+	inv, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("adopter"), Payload: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(inv.Payload), `"release":"v1"`) {
+		t.Errorf("an unqualified invocation answered %s; want release v1", inv.Payload)
+	}
+	// The next plan is empty, and lists nothing.
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("plan after the rollback is not empty: %v\n%s", err, out)
+	}
+	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// rollbackWrites counts the writes of a rollback apply: until the alias
+// moved (traffic safe) and in total.
+func rollbackWrites(calls []sandbox.Call, function string) (untilSafe, total int) {
+	safe := false
+	for _, c := range calls {
+		if c.Function != function || c.Status/100 != 2 {
+			continue
+		}
+		switch c.Operation {
+		case "PublishVersion", "UpdateFunctionCode", "UpdateFunctionConfiguration", "CreateFunction", "UpdateAlias", "CreateAlias", "TagResource", "UntagResource", "DeleteFunction":
+			total++
+			if !safe {
+				untilSafe++
+			}
+			if c.Operation == "UpdateAlias" {
+				safe = true
+			}
+		}
+	}
+	return untilSafe, total
+}
