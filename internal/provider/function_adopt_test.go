@@ -303,3 +303,99 @@ func rollbackWrites(calls []sandbox.Call, function string) (untilSafe, total int
 	}
 	return untilSafe, total
 }
+
+// schemaStack is a function with a schema range and an alias at a data
+// schema; wired passes the planned version's range to the alias.
+func schemaStack(url, zip, release, schemas, aliasExtra string) string {
+	return acctest.ConfigCompose(acctest.SandboxConfig(url), fmt.Sprintf(`
+resource "rollout_function" "test" {
+  function_name           = "guarded"
+  role                    = %q
+  runtime                 = "provided.al2023"
+  handler                 = "bootstrap"
+  filename                = %q
+  release                 = %q
+  compatible_data_schemas = %s
+}
+
+resource "rollout_alias" "live" {
+  function_name    = rollout_function.test.function_name
+  name             = "live"
+  function_version = rollout_function.test.version
+%s}
+`, testRole, zip, release, schemas, aliasExtra))
+}
+
+// TestAccAlias_dataSchemaGuardBeforePublish plans a release whose
+// compatible_data_schemas exclude the alias's data_schema_version while
+// its version number is not known yet: the plan refuses it, before any
+// publish, both when the alias is not told the planned range (it asks for
+// it) and when it is (it names the range); a compatible release applies.
+func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "reading $LATEST after a refused plan")
+	dir := t.TempDir()
+	z1 := acctest.WriteZip(t, dir, "v1.zip", "one")
+	z2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	c := sdkLambda(be.URL)
+	count := func() int {
+		vs, err := lambdaops.ListVersions(context.Background(), c, "guarded")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(vs)
+	}
+	latest := func() string {
+		fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("guarded")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(fn.Configuration.CodeSha256)
+	}
+	r := newTFRun(t)
+	r.write(schemaStack(be.URL, z1, "v1", "{ min = 1, max = 2 }", ""))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply v1: %v\n%s", err, out)
+	}
+	before := latest()
+
+	// Not told the planned range: the plan cannot check the unknown version, and says how to let it.
+	r.write(schemaStack(be.URL, z2, "v2", "{ min = 3, max = 4 }", "  data_schema_version = 2\n"))
+	out, err := r.run("apply", "-auto-approve")
+	if err == nil {
+		t.Fatalf("apply of an unchecked release succeeded:\n%s", out)
+	}
+	if !acctest.ExpectErrorText("version_data_schemas = rollout_function.test.version_data_schemas").MatchString(out) &&
+		!acctest.ExpectErrorText("version_data_schemas").MatchString(out) {
+		t.Errorf("the error does not say how to let the plan check the version:\n%s", out)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d versions after the refused apply; want 1 (nothing published)", n)
+	}
+	if got := latest(); got != before {
+		t.Errorf("$LATEST changed from %s to %s: the refused apply uploaded code", before, got)
+	}
+
+	// Told the planned range: the plan names it and refuses.
+	wired := "  data_schema_version  = 2\n  version_data_schemas = rollout_function.test.version_data_schemas\n"
+	r.write(schemaStack(be.URL, z2, "v2", "{ min = 3, max = 4 }", wired))
+	out, err = r.run("plan")
+	if err == nil || !acctest.ExpectErrorText("which records compatible_data_schemas 3..4; the data stores are at schema 2").MatchString(out) {
+		t.Errorf("the plan did not refuse the incompatible release: %v\n%s", err, out)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d versions after the refused plan; want 1", n)
+	}
+
+	// A release that can read schema 2 goes through.
+	r.write(schemaStack(be.URL, z2, "v2", "{ min = 2, max = 4 }", wired))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply of a compatible release: %v\n%s", err, out)
+	}
+	if got := r.aliasState()["function_version"]; got != "2" {
+		t.Errorf("alias on %v; want 2", got)
+	}
+	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}

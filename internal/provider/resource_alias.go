@@ -582,6 +582,9 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	}
 	plan.ID = types.StringValue(fn + "/" + name)
 	resp.Diagnostics.Append(resp.State.Set(settleCtx, &plan)...)
+	if out.Err == nil && serr == nil && out.Status != rollout.StatusPromoted {
+		r.restoreLatest(settleCtx, c, fn, to, from, &resp.Diagnostics) // the rolled-back code leaves $LATEST too
+	}
 	f := out.Final
 	where := fmt.Sprintf("at step %d with %g%% of the traffic on version %s", f.Step+1, f.Weight, to)
 	if f.Step < 0 {
