@@ -129,10 +129,12 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			},
 			"data_schema_version": schema.Int64Attribute{
 				MarkdownDescription: "The data-schema version your data stores are at. When set, the plan fails if any version that would " +
-					"receive traffic records a `compatible_data_schemas` range that excludes it. Versions without a recorded range pass with a warning.",
+					"receive traffic records a `compatible_data_schemas` range that excludes it. Versions without a recorded range pass with a warning. " +
+					"A version the same apply publishes is checked from `version_data_schemas`, which the plan then requires.",
 				Optional:   true,
 				Validators: []validator.Int64{validate.Int64AtLeast("Invalid Data Schema Version", 0, "data_schema_version = 7")},
 			},
+			"version_data_schemas": versionDataSchemasAttribute(),
 			"canary_policy": schema.SingleNestedAttribute{
 				MarkdownDescription: "A canary policy, usually `rollout_canary_policy.<name>.spec`. With it, a change of `function_version` " +
 					"from A to B is a rollout: B's share grows step by step while its error rate, p99 and alarms are watched; a breach " +
@@ -222,6 +224,10 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 	var plan aliasModelV0
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.checkPlannedVersion(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -692,6 +698,8 @@ type aliasModelV0 struct {
 	DataSchemaVersion types.Int64  `tfsdk:"data_schema_version"`
 	ARN               types.String `tfsdk:"arn"`
 	RevisionID        types.String `tfsdk:"revision_id"`
+	// VersionDataSchemas: see alias_schema_guard.go.
+	VersionDataSchemas types.Object `tfsdk:"version_data_schemas"`
 }
 
 type routingModelV0 struct {

@@ -221,6 +221,17 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Base64 SHA-256 of the code of the published version.",
 				Computed:            true,
 			},
+			"version_data_schemas": schema.SingleNestedAttribute{
+				MarkdownDescription: "The `compatible_data_schemas` that `version` records, known at plan time: for a version this apply " +
+					"publishes, the configured range; for an adopted or unchanged version, the range it recorded when it was published. " +
+					"`min` and `max` are null when none is recorded. Pass it to `rollout_alias.version_data_schemas` so that the alias's " +
+					"data-schema guard checks a version whose number is not known yet, at plan time, before anything is published.",
+				Computed: true,
+				Attributes: map[string]schema.Attribute{
+					"min": schema.Int64Attribute{MarkdownDescription: "Lowest compatible schema version recorded (inclusive), if any.", Computed: true},
+					"max": schema.Int64Attribute{MarkdownDescription: "Highest compatible schema version recorded (inclusive), if any.", Computed: true},
+				},
+			},
 			"versions": schema.ListNestedAttribute{
 				MarkdownDescription: "The retained published versions, newest first.",
 				Computed:            true,
@@ -381,6 +392,7 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		}
 	}
 	unknownVersion := func(codeSha string) {
+		plan.VersionDataSchemas = plannedDataSchemas(ctx, plan)
 		plan.Version = types.StringUnknown()
 		plan.QualifiedARN = types.StringUnknown()
 		plan.Versions = types.ListUnknown(versionEntryType)
@@ -411,6 +423,7 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	switch {
 	case current != nil && current.Digest == digest:
 		plan.Version, plan.QualifiedARN, plan.CodeSha256 = state.Version, state.QualifiedARN, state.CodeSha256
+		plan.VersionDataSchemas = dataSchemasValue(current.SchemaMin, current.SchemaMax)
 		plan.Versions = state.Versions
 		if plan.RetainVersions.ValueInt64() != state.RetainVersions.ValueInt64() {
 			plan.Versions = types.ListUnknown(versionEntryType)
@@ -431,6 +444,7 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		plan.Version = types.StringValue(match.Number)
 		plan.QualifiedARN = types.StringValue(state.ARN.ValueString() + ":" + match.Number)
 		plan.CodeSha256 = types.StringValue(match.CodeSha256)
+		plan.VersionDataSchemas = dataSchemasValue(match.SchemaMin, match.SchemaMax)
 		plan.Versions = versions
 		if plan.RetainVersions.ValueInt64() != state.RetainVersions.ValueInt64() {
 			plan.Versions = types.ListUnknown(versionEntryType)
@@ -562,6 +576,7 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 				"role": live.Role, "runtime": live.Runtime, "handler": live.Handler, "memory_size": live.MemorySize,
 				"timeout": live.Timeout, "architectures": live.Architectures, "layers": live.Layers, "environment": live.Environment,
 				"description": live.Description, "code_sha256": live.CodeSha256, "qualified_arn": live.QualifiedARN,
+				"version_data_schemas": recordedDataSchemas(versionConfig(cfg)),
 			} {
 				st.set(ctx, attr, val)
 			}
@@ -725,6 +740,7 @@ func (r *functionResource) ImportState(ctx context.Context, req resource.ImportS
 	if current != nil {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version"), current.Number)...)
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("release"), nullIfEmpty(current.Release))...)
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version_data_schemas"), dataSchemasValue(current.SchemaMin, current.SchemaMax))...)
 	}
 }
 
@@ -754,6 +770,7 @@ type functionModelV0 struct {
 	Version               types.String `tfsdk:"version"`
 	QualifiedARN          types.String `tfsdk:"qualified_arn"`
 	CodeSha256            types.String `tfsdk:"code_sha256"`
+	VersionDataSchemas    types.Object `tfsdk:"version_data_schemas"`
 	Versions              types.List   `tfsdk:"versions"`
 }
 
