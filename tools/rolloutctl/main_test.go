@@ -138,3 +138,41 @@ func TestStdinAndErrors(t *testing.T) {
 		t.Errorf("bad override = %d %s", code, errOut)
 	}
 }
+
+func TestPickNoOpAndDroppedResources(t *testing.T) {
+	t.Parallel()
+	dir := snapshots(t)
+	// The alias stays on version 2 (the rolled-back rollout left it there): not a return.
+	code, out, errOut := runCLI(t, "", "pick", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "returns to version 2 (v1.1.0), from 2") || !strings.Contains(out, "alias rollout_alias.live stays on version 2 (v1.1.0)") {
+		t.Errorf("pick describes a no-op as a return:\n%s", out)
+	}
+	// A resource created after the picked revision: --write-state lists it and refuses.
+	var doc map[string]any
+	b, _ := os.ReadFile(filepath.Join(dir, "s3.tfstate"))
+	_ = json.Unmarshal(b, &doc)
+	doc["resources"] = append(doc["resources"].([]any), map[string]any{"mode": "managed", "type": "rollout_alias", "name": "beta",
+		"instances": []any{map[string]any{"attributes": map[string]any{"name": "beta"}}}})
+	b, _ = json.Marshal(doc)
+	if err := os.WriteFile(filepath.Join(dir, "s3.tfstate"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	written := filepath.Join(t.TempDir(), "restore.tfstate")
+	code, out, errOut = runCLI(t, "", "pick", dir, "--write-state", written)
+	if code != exitError || !strings.Contains(errOut, "rollout_alias.beta") || !strings.Contains(errOut, "--drop-new-resources") {
+		t.Errorf("pick --write-state dropping a resource = exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(written); err == nil {
+		t.Errorf("the refused pick wrote %s", written)
+	}
+	code, out, errOut = runCLI(t, "", "pick", dir, "--write-state", written, "--drop-new-resources")
+	if code != exitOK || !strings.Contains(out, "rollout_alias.beta") {
+		t.Errorf("pick --write-state --drop-new-resources = exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(written); err != nil {
+		t.Errorf("--drop-new-resources did not write the state: %v", err)
+	}
+}
