@@ -399,3 +399,63 @@ func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
+
+// TestAccStateHistory_pickAfterRevert runs terraform through v1, v2, a
+// deliberate revert to v1, then v3 with a new alias: pick from the revert
+// offers nothing (v2 was deliberately left, v1 is where it already is);
+// pick from v3 returns to the revert, and lists the alias created since as
+// what a written state would drop.
+func TestAccStateHistory_pickAfterRevert(t *testing.T) {
+	be := acctest.NewBackend(t)
+	z1, z2 := twoPackages(t)
+	z3 := acctest.WriteZip(t, t.TempDir(), "v3.zip", "three")
+	snaps := t.TempDir()
+	r := newTFRun(t)
+	beta := `
+resource "rollout_alias" "beta" {
+  function_name    = rollout_function.test.function_name
+  name             = "beta"
+  function_version = rollout_function.test.version
+}
+`
+	for i, step := range []struct{ zip, release, extra string }{{z1, "v1", ""}, {z2, "v2", ""}, {z1, "v1", ""}, {z3, "v3", beta}} {
+		r.write(adoptStack(be.URL, step.zip, step.release) + step.extra)
+		if out, err := r.run("apply", "-auto-approve"); err != nil {
+			t.Fatalf("apply %s: %v\n%s", step.release, err, out)
+		}
+		r.snapshot(snaps, fmt.Sprintf("%02d.tfstate", i+1))
+	}
+	ctx := context.Background()
+	revs, err := statehistory.DirSource{Dir: snaps}.Revisions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := statehistory.PickKnownGood(revs, "03.tfstate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Chosen != nil {
+		t.Errorf("pick from the revert chose %s (releases %v); want none: v2 was deliberately left", p.Chosen.ID, p.Releases)
+	}
+	reasons := ""
+	for _, rj := range p.Rejected {
+		reasons += rj.Revision.ID + ": " + strings.Join(rj.Reasons, "; ") + "\n"
+	}
+	if !strings.Contains(reasons, "02.tfstate: release v2 (rollout_function.test version 2) was deliberately left: revision 03.tfstate reverted the configuration to version 1") {
+		t.Errorf("rejections do not say v2 was deliberately left:\n%s", reasons)
+	}
+	p, err = statehistory.PickKnownGood(revs, "")
+	if err != nil || p.Chosen == nil || p.Chosen.ID != "03.tfstate" {
+		t.Fatalf("pick from v3 = %+v, %v; want 03.tfstate", p.Chosen, err)
+	}
+	dropped, err := statehistory.DroppedBy(ctx, *p.Chosen, p.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(dropped, ",") != "rollout_alias.beta" {
+		t.Errorf("a state written from 03 would drop %v; want [rollout_alias.beta]", dropped)
+	}
+	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
