@@ -61,10 +61,14 @@ func listedEntries(ctx context.Context, c *lambda.Client, name string, known []v
 	entries := make([]versionEntry, 0, len(versions))
 	for i := len(versions) - 1; i >= 0; i-- {
 		e := entryFromConfig(versions[i])
-		if k := findEntry(known, e.Number); k != nil && k.Digest != "" && e.Digest != k.Digest {
+		k := findEntry(known, e.Number)
+		if k != nil && k.Digest != "" && e.Digest != k.Digest {
 			if _, _, ok := lambdaops.ParseDescription(aws.ToString(versions[i].Description)); !ok {
 				e.Digest = k.Digest
 			}
+		}
+		if k != nil && k.Release != "" {
+			e.Release = k.Release // a relabel (see function_release.go)
 		}
 		entries = append(entries, e)
 	}
@@ -113,5 +117,5 @@ func (r *functionResource) refreshStaleVersions(ctx context.Context, c *lambda.C
 	}
 	tflog.Info(ctx, "$LATEST differs from the current version: versions refreshed from AWS",
 		map[string]any{"tf_rollout.function": name, "tf_rollout.versions": len(entries)})
-	st.set(ctx, "versions", entriesValue(entries))
+	st.set(ctx, "versions", entriesValue(applyReleaseTags(entries, fn.Tags)))
 }

@@ -459,3 +459,55 @@ resource "rollout_alias" "beta" {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
+
+// TestAccFunction_releaseRelabel changes only release: nothing is
+// published, the label moves in AWS (the function tag rollout:release:<N>,
+// since a version's description cannot change) and in the state's
+// versions, where rolloutctl reads it; the next plan is empty.
+func TestAccFunction_releaseRelabel(t *testing.T) {
+	be := acctest.NewBackend(t)
+	z1, _ := twoPackages(t)
+	r := newTFRun(t)
+	r.write(adoptStack(be.URL, z1, "v1.0.0"))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	// Only the label changes (RELEASE in the environment stays): a relabel of the same build.
+	r.write(strings.Replace(adoptStack(be.URL, z1, "v1.0.0"), `release       = "v1.0.0"`, `release       = "v1.0.1"`, 1))
+	out, err := r.run("apply", "-auto-approve")
+	if err != nil {
+		t.Fatalf("relabel apply: %v\n%s", err, out)
+	}
+	c := sdkLambda(be.URL)
+	vs, err := lambdaops.ListVersions(context.Background(), c, "adopter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 1 {
+		t.Errorf("%d versions after a relabel; want 1 (nothing published)", len(vs))
+	}
+	fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("adopter")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fn.Tags["rollout:release:1"]; got != "v1.0.1" {
+		t.Errorf("tag rollout:release:1 = %q; want v1.0.1 (tags %v)", got, fn.Tags)
+	}
+	b, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := statehistory.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := statehistory.Aliases(st); len(a) != 1 || a[0].Release != "v1.0.1" {
+		t.Errorf("rolloutctl reads the alias's release as %+v; want v1.0.1", a)
+	}
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("plan after the relabel is not empty: %v\n%s", err, out)
+	}
+	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}

@@ -141,8 +141,9 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Default:             stringdefault.StaticString(""),
 			},
 			"tags": schema.MapAttribute{
-				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing. The operational tag " +
-					"`rollout:override` (set by an operator to steer a running canary) is ignored: never shown as drift, never removed.",
+				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing. The operational tags " +
+					"`rollout:override` (set by an operator to steer a running canary) and `rollout:release:<version>` (a label changed after " +
+					"publish, see `release`) are ignored: never shown as drift, never removed.",
 				Optional:    true,
 				ElementType: types.StringType,
 			},
@@ -174,7 +175,10 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			},
 			"release": schema.StringAttribute{
 				MarkdownDescription: "Free label of what this code is: a semver (`v1.2.0`), a git ref, a module version. Recorded in state and in " +
-					"each version published from now on; `rolloutctl` uses it to say what to check out. Up to 64 characters without spaces or brackets.",
+					"each version published from now on; `rolloutctl` uses it to say what to check out. Up to 64 characters without spaces or brackets. " +
+					"A version's description cannot change, so changing only `release` publishes nothing and records the new label of the same " +
+					"version in the function tag `rollout:release:<version>`, which overrides the description's label in `versions`, in the " +
+					"`rollout_function_versions` data source and in `rolloutctl` (history, pick, status).",
 				Optional: true,
 				Validators: []validator.String{validate.String("Invalid Release Label", "a release label",
 					`release = "v1.2.0"`, validate.Matches(lambdaops.ReleaseRE, "1 to 64 letters, digits or ._/+@:=- (no spaces or brackets)"))},
@@ -424,7 +428,7 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	case current != nil && current.Digest == digest:
 		plan.Version, plan.QualifiedARN, plan.CodeSha256 = state.Version, state.QualifiedARN, state.CodeSha256
 		plan.VersionDataSchemas = dataSchemasValue(current.SchemaMin, current.SchemaMax)
-		plan.Versions = state.Versions
+		plan.Versions, _ = relabelled(ctx, state.Versions, current.Number, plan.Release.ValueString())
 		if plan.RetainVersions.ValueInt64() != state.RetainVersions.ValueInt64() {
 			plan.Versions = types.ListUnknown(versionEntryType)
 		}
@@ -445,7 +449,7 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		plan.QualifiedARN = types.StringValue(state.ARN.ValueString() + ":" + match.Number)
 		plan.CodeSha256 = types.StringValue(match.CodeSha256)
 		plan.VersionDataSchemas = dataSchemasValue(match.SchemaMin, match.SchemaMax)
-		plan.Versions = versions
+		plan.Versions, _ = relabelled(ctx, versions, match.Number, plan.Release.ValueString())
 		if plan.RetainVersions.ValueInt64() != state.RetainVersions.ValueInt64() {
 			plan.Versions = types.ListUnknown(versionEntryType)
 		}
@@ -618,8 +622,24 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 			}
 			tflog.Info(ctx, "adopted a retained version; nothing published", map[string]any{"tf_rollout.function": name, "tf_rollout.version": want.Number})
 		}
+		if prev := adoptedEntry(ctx, plan, state); prev != nil {
+			if e := findEntry(entriesFromList(ctx, state.Versions), prev.Number); e == nil || e.Release != plan.Release.ValueString() {
+				retained := plan.Versions
+				if retained.IsUnknown() {
+					retained = state.Versions
+				}
+				r.relabel(ctx, c, state.ARN.ValueString(), prev.Number, plan.Release.ValueString(), entriesFromList(ctx, retained), &resp.Diagnostics)
+				if resp.Diagnostics.HasError() {
+					return
+				}
+			}
+		}
 		if plan.Versions.IsUnknown() {
-			entries, err := r.prune(ctx, c, name, plan.Version.ValueString(), plan.RetainVersions.ValueInt64(), entriesFromList(ctx, state.Versions))
+			known := entriesFromList(ctx, state.Versions)
+			if e := findEntry(known, plan.Version.ValueString()); e != nil {
+				e.Release = plan.Release.ValueString()
+			}
+			entries, err := r.prune(ctx, c, name, plan.Version.ValueString(), plan.RetainVersions.ValueInt64(), known)
 			if err != nil {
 				resp.Diagnostics.AddError("Version Retention Error", apiErrorDetail(fmt.Sprintf("Pruning versions of %s failed.", name), "Apply again.", err))
 				plan.Versions = state.Versions
@@ -820,14 +840,14 @@ func concurrentOr(diags *diag.Diagnostics, err error, name, op string) {
 // function (the rollout:override tag): they are not configuration, and
 // Terraform must neither show them as drift nor remove them.
 func withoutOperationalTags(tags map[string]string) map[string]string {
-	if _, ok := tags[OverrideTag]; !ok {
-		return tags
-	}
 	out := make(map[string]string, len(tags))
 	for k, v := range tags {
-		if k != OverrideTag {
+		if !isOperationalTag(k) {
 			out[k] = v
 		}
+	}
+	if len(out) == len(tags) {
+		return tags
 	}
 	return out
 }
@@ -1289,6 +1309,9 @@ func (r *functionResource) prune(ctx context.Context, c *lambda.Client, name, cu
 		if k := findEntry(known, e.Number); k != nil && k.Digest != "" {
 			e.Digest = k.Digest
 		}
+		if k := findEntry(known, e.Number); k != nil && k.Release != "" {
+			e.Release = k.Release // a relabel (see function_release.go)
+		}
 		entries = append(entries, e)
 	}
 	return entries, nil
@@ -1297,7 +1320,7 @@ func (r *functionResource) prune(ctx context.Context, c *lambda.Client, name, cu
 func (r *functionResource) updateTags(ctx context.Context, c *lambda.Client, arn string, old, want map[string]string) error {
 	var remove []string
 	for k := range old {
-		if _, ok := want[k]; !ok && k != OverrideTag {
+		if _, ok := want[k]; !ok && !isOperationalTag(k) {
 			remove = append(remove, k)
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -560,6 +561,10 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 	}
 	out := map[string]any{"alias": o.alias, "function_version": aws.ToString(a.FunctionVersion), "revision_id": aws.ToString(a.RevisionId),
 		"override": fn.Tags["rollout:override"]}
+	release := releaseLabel(ctx, c, o.function, aws.ToString(a.FunctionVersion), fn.Tags)
+	if release != "" {
+		out["release"] = release
+	}
 	if a.RoutingConfig != nil {
 		out["routing"] = a.RoutingConfig.AdditionalVersionWeights
 	}
@@ -567,6 +572,9 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 		return writeJSON(e.stdout, out)
 	}
 	fmt.Fprintf(e.stdout, "%s:%s -> version %s", o.function, o.alias, aws.ToString(a.FunctionVersion))
+	if release != "" {
+		fmt.Fprintf(e.stdout, " (%s)", release)
+	}
 	if a.RoutingConfig != nil {
 		for v, w := range a.RoutingConfig.AdditionalVersionWeights {
 			fmt.Fprintf(e.stdout, " (%g%% on version %s)", w*100, v)
@@ -577,6 +585,21 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 	}
 	fmt.Fprintln(e.stdout)
 	return nil
+}
+
+// releaseLabel is a version's release label: the rollout:release:<N> tag
+// when the label was changed after publish, else the one its description
+// recorded at publish.
+func releaseLabel(ctx context.Context, c *lambda.Client, function, version string, tags map[string]string) string {
+	if l, ok := tags["rollout:release:"+version]; ok {
+		return l
+	}
+	cfg, err := c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(function), Qualifier: aws.String(version)})
+	if err != nil {
+		return ""
+	}
+	_, meta, _ := lambdaops.ParseDescription(aws.ToString(cfg.Description))
+	return meta.Release
 }
 
 func runOverride(ctx context.Context, o liveOptions, e env) error {

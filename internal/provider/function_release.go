@@ -1,0 +1,95 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Where the release label lives.
+//
+// A version's label is written into its description at publish, and a
+// description cannot change. A change of release alone publishes nothing
+// (it is metadata, not identity), so the new label of the same version is
+// recorded in a function tag, rollout:release:<version> = <label>, which
+// overrides the description's label wherever the provider and rolloutctl
+// read a version's label: rollout_function's versions (so rolloutctl's
+// history and pick, which read the state), the rollout_function_versions
+// data source and rolloutctl status. The tag is operational: never shown
+// as drift in tags, never removed by them. Tags of versions no longer
+// retained are removed with the next relabel.
+
+// ReleaseTagPrefix starts the tag that relabels one version.
+const ReleaseTagPrefix = "rollout:release:"
+
+// isOperationalTag reports whether a tag is set by the provider or an
+// operator rather than by the tags attribute.
+func isOperationalTag(k string) bool {
+	return k == OverrideTag || strings.HasPrefix(k, ReleaseTagPrefix)
+}
+
+// relabelled returns versions with the label of number set to release,
+// and whether it changed.
+func relabelled(ctx context.Context, versions types.List, number, release string) (types.List, bool) {
+	if versions.IsUnknown() || versions.IsNull() {
+		return versions, false
+	}
+	entries := entriesFromList(ctx, versions)
+	e := findEntry(entries, number)
+	if e == nil || e.Release == release {
+		return versions, false
+	}
+	e.Release = release
+	return entriesValue(entries), true
+}
+
+// applyReleaseTags overrides the labels of entries with the function's
+// rollout:release:<N> tags.
+func applyReleaseTags(entries []versionEntry, tags map[string]string) []versionEntry {
+	for i := range entries {
+		if l, ok := tags[ReleaseTagPrefix+entries[i].Number]; ok {
+			entries[i].Release = l
+		}
+	}
+	return entries
+}
+
+// relabel records, in the function's tags, a label that differs from the
+// one the version was published with, and removes the label tags of
+// versions no longer retained. It runs only when the planned label of the
+// version differs from the recorded one.
+func (r *functionResource) relabel(ctx context.Context, c *lambda.Client, arn, number, release string, retained []versionEntry, diags *diag.Diagnostics) {
+	tags, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(arn)})
+	if err != nil {
+		diags.AddError("Release Label Error", apiErrorDetail(fmt.Sprintf("Reading the tags of %s failed; the label of version %s was not changed.", arn, number), "Apply again.", err))
+		return
+	}
+	keep := map[string]bool{}
+	for _, e := range retained {
+		keep[ReleaseTagPrefix+e.Number] = true
+	}
+	var stale []string
+	for k := range tags.Tags {
+		if strings.HasPrefix(k, ReleaseTagPrefix) && !keep[k] {
+			stale = append(stale, k)
+		}
+	}
+	sort.Strings(stale)
+	if len(stale) > 0 {
+		if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(arn), TagKeys: stale}); err != nil {
+			diags.AddWarning("Release Label Cleanup Incomplete", apiErrorDetail("Removing the label tags of deleted versions failed.", "The next relabel retries.", err))
+		}
+	}
+	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: map[string]string{ReleaseTagPrefix + number: release}}); err != nil {
+		diags.AddError("Release Label Error", apiErrorDetail(fmt.Sprintf("Tagging %s with the label %q of version %s failed.", arn, release, number), "Apply again.", err))
+		return
+	}
+	tflog.Info(ctx, "relabelled a version", map[string]any{"tf_rollout.version": number, "tf_rollout.release": release})
+}
