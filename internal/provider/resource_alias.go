@@ -65,7 +65,12 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"carries the alias's last-read RevisionId, so a change made outside Terraform since the last refresh fails the " +
 			"apply instead of being overwritten; the next plan shows it as drift.\n\n" +
 			"With `data_schema_version` set, a plan that would send any traffic to a version whose recorded " +
-			"`compatible_data_schemas` (see `rollout_function`) excludes that schema fails at plan time.",
+			"`compatible_data_schemas` (see `rollout_function`) excludes that schema fails at plan time; for a version the same " +
+			"apply publishes, set `version_data_schemas = rollout_function.<name>.version_data_schemas`.\n\n" +
+			"`$LATEST` follows the traffic: when an update moves all traffic off the code `$LATEST` holds (a rollback that adopts a " +
+			"retained version, or a canary that rolls back), the alias then copies the version now serving into `$LATEST`, so " +
+			"unqualified invocations stop running the rolled-back code. This happens after the traffic moved (the rollback's " +
+			"critical path stays one UpdateAlias); any other `$LATEST` is left alone, and a failed copy is a warning.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`<function_name>/<name>`.",

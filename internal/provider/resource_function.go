@@ -237,7 +237,11 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				},
 			},
 			"versions": schema.ListNestedAttribute{
-				MarkdownDescription: "The retained published versions, newest first.",
+				MarkdownDescription: "The retained published versions, newest first. Kept as the last apply recorded them, so a refresh " +
+					"costs the same whatever their number, except when AWS shows the state does not know the history: when `$LATEST` " +
+					"differs from the current version (after an older state was pushed back, say), the refresh lists them from AWS " +
+					"(`terraform apply -refresh-only` corrects them). A plan that would publish lists them first in any case and adopts a " +
+					"retained version with the same code and configuration instead of publishing a duplicate.",
 				Computed:            true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"number":          schema.StringAttribute{MarkdownDescription: "Version number.", Computed: true},
