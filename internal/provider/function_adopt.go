@@ -98,19 +98,24 @@ func latestDigest(fn *lambda.GetFunctionOutput) string {
 // refreshStaleVersions corrects versions during Read when AWS shows,
 // for free, that the state does not know its history: $LATEST (read by
 // GetFunction anyway) holds other code or configuration than the current
-// version (read by GetFunctionConfiguration anyway). That happens after a
-// publish the state does not record (an older state pushed back, a lost
-// apply) or an edit of $LATEST outside Terraform. Only then is the history
-// listed; a refresh of an unchanged function makes no listing.
+// version (read by GetFunctionConfiguration anyway) and than every version
+// the state lists. That happens after a publish the state does not record
+// (an older state pushed back, a lost apply) or an edit of $LATEST outside
+// Terraform. Only then is the history listed; a refresh of an unchanged
+// function makes no listing and decodes no history.
 func (r *functionResource) refreshStaleVersions(ctx context.Context, c *lambda.Client, name string, fn *lambda.GetFunctionOutput,
 	current lambdatypes.FunctionConfiguration, prior tfsdk.State, st *rawState, diags *diag.Diagnostics) {
-	cur := entryFromConfig(current)
-	if cur.Digest == "" || latestDigest(fn) == cur.Digest {
+	cur, latest := entryFromConfig(current), latestDigest(fn)
+	if cur.Digest == "" || latest == cur.Digest {
 		return
 	}
 	var versions types.List
 	diags.Append(prior.GetAttribute(ctx, path.Root("versions"), &versions)...)
-	entries, err := listedEntries(ctx, c, name, entriesFromList(ctx, versions))
+	known := entriesFromList(ctx, versions)
+	if findDigest(known, latest) != nil {
+		return // $LATEST holds a version the state knows (after a canary rolled back, say)
+	}
+	entries, err := listedEntries(ctx, c, name, known)
 	if err != nil {
 		tflog.Warn(ctx, "could not list versions to refresh them", map[string]any{"tf_rollout.function": name, "tf_rollout.error": err.Error()})
 		return

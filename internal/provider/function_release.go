@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 )
 
 // Where the release label lives.
@@ -62,13 +64,27 @@ func applyReleaseTags(entries []versionEntry, tags map[string]string) []versionE
 }
 
 // relabel records, in the function's tags, a label that differs from the
-// one the version was published with, and removes the label tags of
-// versions no longer retained. It runs only when the planned label of the
-// version differs from the recorded one.
-func (r *functionResource) relabel(ctx context.Context, c *lambda.Client, arn, number, release string, retained []versionEntry, diags *diag.Diagnostics) {
+// one the version carries in AWS (its tag, else its description), and
+// removes the label tags of versions no longer retained. It is called only
+// when the state does not already record the planned label, and writes
+// nothing when AWS already carries it.
+func (r *functionResource) relabel(ctx context.Context, c *lambda.Client, arn, name, number, release string, retained []versionEntry, diags *diag.Diagnostics) {
 	tags, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(arn)})
 	if err != nil {
 		diags.AddError("Release Label Error", apiErrorDetail(fmt.Sprintf("Reading the tags of %s failed; the label of version %s was not changed.", arn, number), "Apply again.", err))
+		return
+	}
+	current, tagged := tags.Tags[ReleaseTagPrefix+number]
+	if !tagged {
+		v, err := lambdaops.FindVersion(ctx, c, name, number)
+		if err != nil {
+			diags.AddError("Release Label Error", apiErrorDetail(fmt.Sprintf("Reading version %s of %s failed; its label was not changed.", number, name), "Apply again.", err))
+			return
+		}
+		_, meta, _ := lambdaops.ParseDescription(aws.ToString(v.Description))
+		current = meta.Release
+	}
+	if current == release {
 		return
 	}
 	keep := map[string]bool{}
