@@ -242,7 +242,7 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 					"differs from the current version (after an older state was pushed back, say), the refresh lists them from AWS " +
 					"(`terraform apply -refresh-only` corrects them). A plan that would publish lists them first in any case and adopts a " +
 					"retained version with the same code and configuration instead of publishing a duplicate.",
-				Computed:            true,
+				Computed: true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"number":          schema.StringAttribute{MarkdownDescription: "Version number.", Computed: true},
 					"code_sha256":     schema.StringAttribute{MarkdownDescription: "Base64 SHA-256 of the version's code.", Computed: true},
