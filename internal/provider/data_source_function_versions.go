@@ -88,7 +88,7 @@ func (d *functionVersionsDataSource) Read(ctx context.Context, req datasource.Re
 	}
 	if len(versions) > 0 {
 		// Labels changed after publish live in rollout:release:<N> tags (function_release.go).
-		if tags, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: versions[0].FunctionArn}); err == nil {
+		if tags, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: unqualifiedARN(versions[0])}); err == nil {
 			entries = applyReleaseTags(entries, tags.Tags)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -37,19 +38,28 @@ func isOperationalTag(k string) bool {
 	return k == OverrideTag || strings.HasPrefix(k, ReleaseTagPrefix)
 }
 
-// relabelled returns versions with the label of number set to release,
-// and whether it changed.
-func relabelled(ctx context.Context, versions types.List, number, release string) (types.List, bool) {
+// relabelled returns versions with the label of number set to release
+// (unknown while release is).
+func relabelled(ctx context.Context, versions types.List, number string, release types.String) types.List {
 	if versions.IsUnknown() || versions.IsNull() {
-		return versions, false
+		return versions
+	}
+	if release.IsUnknown() {
+		return types.ListUnknown(versionEntryType)
 	}
 	entries := entriesFromList(ctx, versions)
 	e := findEntry(entries, number)
-	if e == nil || e.Release == release {
-		return versions, false
+	if e == nil || e.Release == release.ValueString() {
+		return versions
 	}
-	e.Release = release
-	return entriesValue(entries), true
+	e.Release = release.ValueString()
+	return entriesValue(entries)
+}
+
+// unqualifiedARN is the function's ARN from a version's configuration
+// (tags belong to the function, not to its versions).
+func unqualifiedARN(v lambdatypes.FunctionConfiguration) *string {
+	return aws.String(strings.TrimSuffix(aws.ToString(v.FunctionArn), ":"+aws.ToString(v.Version)))
 }
 
 // applyReleaseTags overrides the labels of entries with the function's

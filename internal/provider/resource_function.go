@@ -432,7 +432,7 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	case current != nil && current.Digest == digest:
 		plan.Version, plan.QualifiedARN, plan.CodeSha256 = state.Version, state.QualifiedARN, state.CodeSha256
 		plan.VersionDataSchemas = dataSchemasValue(current.SchemaMin, current.SchemaMax)
-		plan.Versions, _ = relabelled(ctx, state.Versions, current.Number, plan.Release.ValueString())
+		plan.Versions = relabelled(ctx, state.Versions, current.Number, plan.Release)
 		if plan.RetainVersions.ValueInt64() != state.RetainVersions.ValueInt64() {
 			plan.Versions = types.ListUnknown(versionEntryType)
 		}
@@ -453,7 +453,7 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		plan.QualifiedARN = types.StringValue(state.ARN.ValueString() + ":" + match.Number)
 		plan.CodeSha256 = types.StringValue(match.CodeSha256)
 		plan.VersionDataSchemas = dataSchemasValue(match.SchemaMin, match.SchemaMax)
-		plan.Versions, _ = relabelled(ctx, versions, match.Number, plan.Release.ValueString())
+		plan.Versions = relabelled(ctx, versions, match.Number, plan.Release)
 		if plan.RetainVersions.ValueInt64() != state.RetainVersions.ValueInt64() {
 			plan.Versions = types.ListUnknown(versionEntryType)
 		}
@@ -747,6 +747,11 @@ func (r *functionResource) ImportState(ctx context.Context, req resource.ImportS
 	entries := make([]versionEntry, 0, len(versions))
 	for i := len(versions) - 1; i >= 0; i-- {
 		entries = append(entries, entryFromConfig(versions[i]))
+	}
+	if len(versions) > 0 {
+		if tags, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: unqualifiedARN(versions[0])}); err == nil {
+			entries = applyReleaseTags(entries, tags.Tags) // labels changed after publish
+		}
 	}
 	current := (*versionEntry)(nil)
 	if version != "" {
