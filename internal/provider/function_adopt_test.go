@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
@@ -524,5 +526,73 @@ func TestAccFunction_releaseRelabel(t *testing.T) {
 	}
 	if out, err := r.run("destroy", "-auto-approve"); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccAliasCanary_rollbackRestoresLatest rolls a bad release back in
+// both wait modes with real traffic: after the rollback, $LATEST holds the
+// stable version's configuration again, so an unqualified invocation runs
+// the stable release, not the rolled-back one.
+func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
+	requireAcc(t)
+	for name, policy := range map[string]string{
+		"blocking": `  steps    = [{ weight_percent = 20, hold = "3s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }`,
+		"plan-driven": `  steps    = [{ weight_percent = 20, hold = "3s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }
+  wait     = false`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			be := acctest.NewBackend(t)
+			be.SandboxOnly(t, "running function code with real metrics")
+			zip, _ := testFunctionZip(t)
+			c := sdkLambda(be.URL)
+			ctx, stopLoad := context.WithCancel(context.Background())
+			defer stopLoad()
+			cfg := func(release, failRate string) string {
+				return strings.Replace(canaryStackWith(be.URL, zip, release, policy), `FAIL_RATE = "0"`, fmt.Sprintf(`FAIL_RATE = %q`, failRate), 1)
+			}
+			r := newTFRun(t)
+			r.write(cfg("v1", "0"))
+			if out, err := r.run("apply", "-auto-approve"); err != nil {
+				t.Fatalf("apply v1: %v\n%s", err, out)
+			}
+			go func() {
+				_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 60, Payload: []byte(`{}`)})
+			}()
+			r.write(cfg("v2", "1"))
+			out, err := r.run("apply", "-auto-approve")
+			if name == "plan-driven" {
+				if err != nil {
+					t.Fatalf("apply v2 (first step): %v\n%s", err, out)
+				}
+				time.Sleep(2500 * time.Millisecond) // real traffic on the canary: the next plan reads its error rate
+				out, err = r.run("apply", "-auto-approve")
+			}
+			if err == nil || !strings.Contains(out, "Canary Rolled Back") {
+				t.Fatalf("the bad release was not rolled back: %v\n%s", err, out)
+			}
+			stopLoad()
+			fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("canaried")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if env := fn.Configuration.Environment.Variables; env["RELEASE"] != "v1" || env["FAIL_RATE"] != "0" {
+				t.Errorf("$LATEST environment after the rollback = %v; want v1's (RELEASE=v1, FAIL_RATE=0)", env)
+			}
+			inv, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("canaried"), Payload: []byte(`{}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.FunctionError != nil || !strings.Contains(string(inv.Payload), `"release":"v1"`) {
+				t.Errorf("an unqualified invocation answered %s (error %v); want release v1", inv.Payload, aws.ToString(inv.FunctionError))
+			}
+			r.write(cfg("v1", "0"))
+			if out, err := r.run("destroy", "-auto-approve"); err != nil {
+				t.Errorf("destroy: %v\n%s", err, out)
+			}
+		})
 	}
 }
