@@ -209,6 +209,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			return
 		}
 		save(next.From, withTimes(plan.Deployment, now, true))
+		r.restoreLatest(context.WithoutCancel(ctx), c, fn, next.To, next.From, &resp.Diagnostics)
 		resp.Diagnostics.AddError("Canary Rolled Back",
 			fmt.Sprintf("The rollout of %s:%s from version %s to version %s was %s at step %d with %g%% of the traffic on version %s: %s.\n\n"+
 				"All traffic is back on version %s (one UpdateAlias). The state records version %s; the next plan shows %s -> %s again.",

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -84,6 +85,12 @@ func (d *functionVersionsDataSource) Read(ctx context.Context, req datasource.Re
 	entries := make([]versionEntry, 0, len(versions))
 	for i := len(versions) - 1; i >= 0; i-- {
 		entries = append(entries, entryFromConfig(versions[i]))
+	}
+	if len(versions) > 0 {
+		// Labels changed after publish live in rollout:release:<N> tags (function_release.go).
+		if tags, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: unqualifiedARN(versions[0])}); err == nil {
+			entries = applyReleaseTags(entries, tags.Tags)
+		}
 	}
 	m.ID = types.StringValue(name)
 	m.Versions = entriesValue(entries)

@@ -65,7 +65,12 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"carries the alias's last-read RevisionId, so a change made outside Terraform since the last refresh fails the " +
 			"apply instead of being overwritten; the next plan shows it as drift.\n\n" +
 			"With `data_schema_version` set, a plan that would send any traffic to a version whose recorded " +
-			"`compatible_data_schemas` (see `rollout_function`) excludes that schema fails at plan time.",
+			"`compatible_data_schemas` (see `rollout_function`) excludes that schema fails at plan time; for a version the same " +
+			"apply publishes, set `version_data_schemas = rollout_function.<name>.version_data_schemas`.\n\n" +
+			"`$LATEST` follows the traffic: when an update moves all traffic off the code `$LATEST` holds (a rollback that adopts a " +
+			"retained version, or a canary that rolls back), the alias then copies the version now serving into `$LATEST`, so " +
+			"unqualified invocations stop running the rolled-back code. This happens after the traffic moved (the rollback's " +
+			"critical path stays one UpdateAlias); any other `$LATEST` is left alone, and a failed copy is a warning.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`<function_name>/<name>`.",
@@ -129,10 +134,12 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			},
 			"data_schema_version": schema.Int64Attribute{
 				MarkdownDescription: "The data-schema version your data stores are at. When set, the plan fails if any version that would " +
-					"receive traffic records a `compatible_data_schemas` range that excludes it. Versions without a recorded range pass with a warning.",
+					"receive traffic records a `compatible_data_schemas` range that excludes it. Versions without a recorded range pass with a warning. " +
+					"A version the same apply publishes is checked from `version_data_schemas`, which the plan then requires.",
 				Optional:   true,
 				Validators: []validator.Int64{validate.Int64AtLeast("Invalid Data Schema Version", 0, "data_schema_version = 7")},
 			},
+			"version_data_schemas": versionDataSchemasAttribute(),
 			"canary_policy": schema.SingleNestedAttribute{
 				MarkdownDescription: "A canary policy, usually `rollout_canary_policy.<name>.spec`. With it, a change of `function_version` " +
 					"from A to B is a rollout: B's share grows step by step while its error rate, p99 and alarms are watched; a breach " +
@@ -222,6 +229,10 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 	var plan aliasModelV0
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.checkPlannedVersion(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -504,6 +515,9 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		return
 	}
 	r.settleAndSave(ctx, c, &plan, resp.State.Set, &resp.Diagnostics)
+	if moving && extra == "" && !resp.Diagnostics.HasError() {
+		r.restoreLatest(ctx, c, fn, state.FunctionVersion.ValueString(), plan.FunctionVersion.ValueString(), &resp.Diagnostics)
+	}
 }
 
 func (r *aliasResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -579,6 +593,9 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	}
 	plan.ID = types.StringValue(fn + "/" + name)
 	resp.Diagnostics.Append(resp.State.Set(settleCtx, &plan)...)
+	if out.Err == nil && serr == nil && out.Status != rollout.StatusPromoted {
+		r.restoreLatest(settleCtx, c, fn, to, from, &resp.Diagnostics) // the rolled-back code leaves $LATEST too
+	}
 	f := out.Final
 	where := fmt.Sprintf("at step %d with %g%% of the traffic on version %s", f.Step+1, f.Weight, to)
 	if f.Step < 0 {
@@ -686,6 +703,8 @@ type aliasModelV0 struct {
 	DataSchemaVersion types.Int64  `tfsdk:"data_schema_version"`
 	ARN               types.String `tfsdk:"arn"`
 	RevisionID        types.String `tfsdk:"revision_id"`
+	// VersionDataSchemas: see alias_schema_guard.go.
+	VersionDataSchemas types.Object `tfsdk:"version_data_schemas"`
 }
 
 type routingModelV0 struct {

@@ -141,8 +141,9 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Default:             stringdefault.StaticString(""),
 			},
 			"tags": schema.MapAttribute{
-				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing. The operational tag " +
-					"`rollout:override` (set by an operator to steer a running canary) is ignored: never shown as drift, never removed.",
+				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing. The operational tags " +
+					"`rollout:override` (set by an operator to steer a running canary) and `rollout:release:<version>` (a label changed after " +
+					"publish, see `release`) are ignored: never shown as drift, never removed.",
 				Optional:    true,
 				ElementType: types.StringType,
 			},
@@ -174,7 +175,10 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			},
 			"release": schema.StringAttribute{
 				MarkdownDescription: "Free label of what this code is: a semver (`v1.2.0`), a git ref, a module version. Recorded in state and in " +
-					"each version published from now on; `rolloutctl` uses it to say what to check out. Up to 64 characters without spaces or brackets.",
+					"each version published from now on; `rolloutctl` uses it to say what to check out. Up to 64 characters without spaces or brackets. " +
+					"A version's description cannot change, so changing only `release` publishes nothing and records the new label of the same " +
+					"version in the function tag `rollout:release:<version>`, which overrides the description's label in `versions`, in the " +
+					"`rollout_function_versions` data source and in `rolloutctl` (history, pick, status).",
 				Optional: true,
 				Validators: []validator.String{validate.String("Invalid Release Label", "a release label",
 					`release = "v1.2.0"`, validate.Matches(lambdaops.ReleaseRE, "1 to 64 letters, digits or ._/+@:=- (no spaces or brackets)"))},
@@ -221,9 +225,24 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Base64 SHA-256 of the code of the published version.",
 				Computed:            true,
 			},
+			"version_data_schemas": schema.SingleNestedAttribute{
+				MarkdownDescription: "The `compatible_data_schemas` that `version` records, known at plan time: for a version this apply " +
+					"publishes, the configured range; for an adopted or unchanged version, the range it recorded when it was published. " +
+					"`min` and `max` are null when none is recorded. Pass it to `rollout_alias.version_data_schemas` so that the alias's " +
+					"data-schema guard checks a version whose number is not known yet, at plan time, before anything is published.",
+				Computed: true,
+				Attributes: map[string]schema.Attribute{
+					"min": schema.Int64Attribute{MarkdownDescription: "Lowest compatible schema version recorded (inclusive), if any.", Computed: true},
+					"max": schema.Int64Attribute{MarkdownDescription: "Highest compatible schema version recorded (inclusive), if any.", Computed: true},
+				},
+			},
 			"versions": schema.ListNestedAttribute{
-				MarkdownDescription: "The retained published versions, newest first.",
-				Computed:            true,
+				MarkdownDescription: "The retained published versions, newest first. Kept as the last apply recorded them, so a refresh " +
+					"costs the same whatever their number, except when AWS shows the state does not know the history: when `$LATEST` " +
+					"differs from the current version (after an older state was pushed back, say), the refresh lists them from AWS " +
+					"(`terraform apply -refresh-only` corrects them). A plan that would publish lists them first in any case and adopts a " +
+					"retained version with the same code and configuration instead of publishing a duplicate.",
+				Computed: true,
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"number":          schema.StringAttribute{MarkdownDescription: "Version number.", Computed: true},
 					"code_sha256":     schema.StringAttribute{MarkdownDescription: "Base64 SHA-256 of the version's code.", Computed: true},
@@ -381,6 +400,7 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		}
 	}
 	unknownVersion := func(codeSha string) {
+		plan.VersionDataSchemas = plannedDataSchemas(ctx, plan)
 		plan.Version = types.StringUnknown()
 		plan.QualifiedARN = types.StringUnknown()
 		plan.Versions = types.ListUnknown(versionEntryType)
@@ -411,21 +431,29 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	switch {
 	case current != nil && current.Digest == digest:
 		plan.Version, plan.QualifiedARN, plan.CodeSha256 = state.Version, state.QualifiedARN, state.CodeSha256
-		plan.Versions = state.Versions
+		plan.VersionDataSchemas = dataSchemasValue(current.SchemaMin, current.SchemaMax)
+		plan.Versions = relabelled(ctx, state.Versions, current.Number, plan.Release)
 		if plan.RetainVersions.ValueInt64() != state.RetainVersions.ValueInt64() {
 			plan.Versions = types.ListUnknown(versionEntryType)
 		}
 	default:
-		match := findDigest(entries, digest)
+		match, versions := findDigest(entries, digest), state.Versions
 		if match == nil || !r.versionStillMatches(ctx, plan.FunctionName.ValueString(), match.Number, digest) {
-			unknownVersion(codeSha)
-			break
+			// A publish would be planned: first look for the digest among
+			// the versions AWS retains (the state may be older than AWS).
+			listed, all := r.adoptFromAWS(ctx, plan.FunctionName.ValueString(), digest, entries)
+			if listed == nil {
+				unknownVersion(codeSha)
+				break
+			}
+			match, versions = listed, entriesValue(all)
 		}
 		tflog.Info(ctx, "plan adopts a retained version", map[string]any{"tf_rollout.function": plan.FunctionName.ValueString(), "tf_rollout.version": match.Number})
 		plan.Version = types.StringValue(match.Number)
 		plan.QualifiedARN = types.StringValue(state.ARN.ValueString() + ":" + match.Number)
 		plan.CodeSha256 = types.StringValue(match.CodeSha256)
-		plan.Versions = state.Versions
+		plan.VersionDataSchemas = dataSchemasValue(match.SchemaMin, match.SchemaMax)
+		plan.Versions = relabelled(ctx, versions, match.Number, plan.Release)
 		if plan.RetainVersions.ValueInt64() != state.RetainVersions.ValueInt64() {
 			plan.Versions = types.ListUnknown(versionEntryType)
 		}
@@ -556,9 +584,11 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 				"role": live.Role, "runtime": live.Runtime, "handler": live.Handler, "memory_size": live.MemorySize,
 				"timeout": live.Timeout, "architectures": live.Architectures, "layers": live.Layers, "environment": live.Environment,
 				"description": live.Description, "code_sha256": live.CodeSha256, "qualified_arn": live.QualifiedARN,
+				"version_data_schemas": recordedDataSchemas(versionConfig(cfg)),
 			} {
 				st.set(ctx, attr, val)
 			}
+			r.refreshStaleVersions(ctx, c, name, fn, versionConfig(cfg), req.State, st, &resp.Diagnostics)
 		}
 	}
 	if st.err != nil {
@@ -587,8 +617,7 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	if !plan.Version.IsUnknown() {
 		// Unchanged, or a rollback to a retained version: nothing is published or uploaded.
 		if plan.Version.ValueString() != state.Version.ValueString() {
-			entries := entriesFromList(ctx, state.Versions)
-			want := findEntry(entries, plan.Version.ValueString())
+			want := adoptedEntry(ctx, plan, state)
 			if want == nil || !r.versionStillMatches(ctx, name, want.Number, want.Digest) {
 				resp.Diagnostics.AddError("Retained Version Changed",
 					fmt.Sprintf("The plan adopted version %s of %s, but that version no longer exists with the planned code and configuration. "+
@@ -597,8 +626,24 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 			}
 			tflog.Info(ctx, "adopted a retained version; nothing published", map[string]any{"tf_rollout.function": name, "tf_rollout.version": want.Number})
 		}
+		if prev := adoptedEntry(ctx, plan, state); prev != nil {
+			if e := findEntry(entriesFromList(ctx, state.Versions), prev.Number); e == nil || e.Release != plan.Release.ValueString() {
+				retained := plan.Versions
+				if retained.IsUnknown() {
+					retained = state.Versions
+				}
+				r.relabel(ctx, c, state.ARN.ValueString(), name, prev.Number, plan.Release.ValueString(), entriesFromList(ctx, retained), &resp.Diagnostics)
+				if resp.Diagnostics.HasError() {
+					return
+				}
+			}
+		}
 		if plan.Versions.IsUnknown() {
-			entries, err := r.prune(ctx, c, name, plan.Version.ValueString(), plan.RetainVersions.ValueInt64(), entriesFromList(ctx, state.Versions))
+			known := entriesFromList(ctx, state.Versions)
+			if e := findEntry(known, plan.Version.ValueString()); e != nil {
+				e.Release = plan.Release.ValueString()
+			}
+			entries, err := r.prune(ctx, c, name, plan.Version.ValueString(), plan.RetainVersions.ValueInt64(), known)
 			if err != nil {
 				resp.Diagnostics.AddError("Version Retention Error", apiErrorDetail(fmt.Sprintf("Pruning versions of %s failed.", name), "Apply again.", err))
 				plan.Versions = state.Versions
@@ -703,6 +748,11 @@ func (r *functionResource) ImportState(ctx context.Context, req resource.ImportS
 	for i := len(versions) - 1; i >= 0; i-- {
 		entries = append(entries, entryFromConfig(versions[i]))
 	}
+	if len(versions) > 0 {
+		if tags, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: unqualifiedARN(versions[0])}); err == nil {
+			entries = applyReleaseTags(entries, tags.Tags) // labels changed after publish
+		}
+	}
 	current := (*versionEntry)(nil)
 	if version != "" {
 		if current = findEntry(entries, version); current == nil {
@@ -719,6 +769,7 @@ func (r *functionResource) ImportState(ctx context.Context, req resource.ImportS
 	if current != nil {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version"), current.Number)...)
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("release"), nullIfEmpty(current.Release))...)
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version_data_schemas"), dataSchemasValue(current.SchemaMin, current.SchemaMax))...)
 	}
 }
 
@@ -748,6 +799,7 @@ type functionModelV0 struct {
 	Version               types.String `tfsdk:"version"`
 	QualifiedARN          types.String `tfsdk:"qualified_arn"`
 	CodeSha256            types.String `tfsdk:"code_sha256"`
+	VersionDataSchemas    types.Object `tfsdk:"version_data_schemas"`
 	Versions              types.List   `tfsdk:"versions"`
 }
 
@@ -797,14 +849,14 @@ func concurrentOr(diags *diag.Diagnostics, err error, name, op string) {
 // function (the rollout:override tag): they are not configuration, and
 // Terraform must neither show them as drift nor remove them.
 func withoutOperationalTags(tags map[string]string) map[string]string {
-	if _, ok := tags[OverrideTag]; !ok {
-		return tags
-	}
 	out := make(map[string]string, len(tags))
 	for k, v := range tags {
-		if k != OverrideTag {
+		if !isOperationalTag(k) {
 			out[k] = v
 		}
+	}
+	if len(out) == len(tags) {
+		return tags
 	}
 	return out
 }
@@ -1266,6 +1318,9 @@ func (r *functionResource) prune(ctx context.Context, c *lambda.Client, name, cu
 		if k := findEntry(known, e.Number); k != nil && k.Digest != "" {
 			e.Digest = k.Digest
 		}
+		if k := findEntry(known, e.Number); k != nil && k.Release != "" {
+			e.Release = k.Release // a relabel (see function_release.go)
+		}
 		entries = append(entries, e)
 	}
 	return entries, nil
@@ -1274,7 +1329,7 @@ func (r *functionResource) prune(ctx context.Context, c *lambda.Client, name, cu
 func (r *functionResource) updateTags(ctx context.Context, c *lambda.Client, arn string, old, want map[string]string) error {
 	var remove []string
 	for k := range old {
-		if _, ok := want[k]; !ok && k != OverrideTag {
+		if _, ok := want[k]; !ok && !isOperationalTag(k) {
 			remove = append(remove, k)
 		}
 	}

@@ -53,8 +53,14 @@ func BenchmarkFunctionRefresh(b *testing.B) {
 			if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(name), Description: aws.String(strconv.Itoa(i))}); err != nil {
 				b.Fatal(err)
 			}
+			latest, err := lambdaops.FindFunction(ctx, c, name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// The digest rollout_function records: $LATEST equals the current version, as after an apply.
+			digest := latestDigest(latest)
 			if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(name),
-				Description: aws.String(lambdaops.FormatDescription(strconv.Itoa(i), lambdaops.VersionMeta{Release: "v" + strconv.Itoa(i), Digest: "d"}))}); err != nil {
+				Description: aws.String(lambdaops.FormatDescription(strconv.Itoa(i), lambdaops.VersionMeta{Release: "v" + strconv.Itoa(i), Digest: digest}))}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -74,7 +80,7 @@ func BenchmarkFunctionRefresh(b *testing.B) {
 			S3Bucket: types.StringNull(), S3Key: types.StringNull(), S3ObjectVersion: types.StringNull(), ImageURI: types.StringNull(), SourceCodeHash: types.StringNull(),
 			Release: types.StringNull(), CompatibleDataSchemas: types.ObjectNull(dataSchemasAttrTypes), RetainVersions: types.Int64Value(0),
 			ARN: types.StringValue("arn"), Version: types.StringValue(strconv.Itoa(n)), QualifiedARN: types.StringValue("arn"),
-			CodeSha256: types.StringValue(entries[0].CodeSha256), Versions: entriesValue(entries),
+			CodeSha256: types.StringValue(entries[0].CodeSha256), Versions: entriesValue(entries), VersionDataSchemas: dataSchemasValue(nil, nil),
 		}
 		st := tfsdk.State{Schema: sresp.Schema, Raw: tftypes.NewValue(sresp.Schema.Type().TerraformType(ctx), nil)}
 		if diags := st.Set(ctx, &m); diags.HasError() {

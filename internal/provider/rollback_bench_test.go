@@ -15,7 +15,9 @@ import (
 // BenchmarkRollbackCriticalPath measures the rollback an on-call engineer
 // runs (apply of the previous release's configuration, adopting a retained
 // version) side by side with a no-op apply of the same configuration: the
-// API calls of each, the writes of the rollback, and the time ratio.
+// API calls of each, the writes of the rollback until traffic is safe (the
+// UpdateAlias: must stay 1) and in total (with the copy of the adopted
+// version into $LATEST afterwards), and the time ratio.
 func BenchmarkRollbackCriticalPath(b *testing.B) {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		b.Skip("needs TF_ACC_TERRAFORM_PATH (make bench sets it)")
@@ -43,27 +45,21 @@ resource "rollout_alias" "live" {
 `)
 	}
 	r := newTFRun(b)
-	apply := func() (time.Duration, int, int) {
+	apply := func() (time.Duration, int, int, int) {
 		mark := inst.Journal.Mark()
 		start := time.Now()
 		if out, err := r.run("apply", "-auto-approve"); err != nil {
 			b.Fatalf("apply: %v\n%s", err, out)
 		}
 		d := time.Since(start)
-		calls, writes := 0, 0
-		for _, c := range inst.Journal.Since(mark) {
-			calls++
-			switch c.Operation {
-			case "PublishVersion", "UpdateFunctionCode", "UpdateFunctionConfiguration", "CreateFunction", "UpdateAlias", "CreateAlias":
-				writes++
-			}
-		}
-		return d, calls, writes
+		calls := inst.Journal.Since(mark)
+		untilSafe, writes := rollbackWrites(calls, "critical")
+		return d, len(calls), untilSafe, writes
 	}
 	r.write(cfg(v1, "v1"))
 	apply()
 	var rbT, noopT time.Duration
-	var rbCalls, rbWrites, noopCalls int
+	var rbCalls, rbSafeWrites, rbWrites, noopCalls int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r.write(cfg(v2, "v2"))
@@ -71,9 +67,9 @@ resource "rollout_alias" "live" {
 		apply() // release v2 (not measured)
 		b.StartTimer()
 		r.write(cfg(v1, "v1"))
-		d, calls, writes := apply() // the rollback: adopts version 1
-		rbT, rbCalls, rbWrites = rbT+d, rbCalls+calls, rbWrites+writes
-		d, calls, _ = apply() // the same configuration again: a no-op
+		d, calls, untilSafe, writes := apply() // the rollback: adopts version 1
+		rbT, rbCalls, rbSafeWrites, rbWrites = rbT+d, rbCalls+calls, rbSafeWrites+untilSafe, rbWrites+writes
+		d, calls, _, _ = apply() // the same configuration again: a no-op
 		noopT, noopCalls = noopT+d, noopCalls+calls
 	}
 	b.StopTimer()
@@ -83,6 +79,7 @@ resource "rollout_alias" "live" {
 	b.ReportMetric(rbT.Seconds()/noopT.Seconds(), "rollback/noop-time-ratio")
 	b.ReportMetric(float64(rbCalls)/n, "rollback-API-calls")
 	b.ReportMetric(float64(noopCalls)/n, "noop-API-calls")
+	b.ReportMetric(float64(rbSafeWrites)/n, "rollback-writes-until-safe")
 	b.ReportMetric(float64(rbWrites)/n, "rollback-API-writes")
 }
 

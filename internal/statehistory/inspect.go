@@ -155,6 +155,9 @@ type Pick struct {
 	Functions  []Move      `json:"functions,omitempty"`
 	Aliases    []Move      `json:"aliases,omitempty"`
 	ExpectPlan []string    `json:"expected_plan,omitempty"`
+	// Dropped lists the resources a state written from Chosen would drop
+	// (created after it); filled by the caller that writes the state.
+	Dropped []string `json:"dropped_resources,omitempty"`
 }
 
 // Reasons returns why rev is not known-good relative to ref (none: it is).
@@ -226,6 +229,9 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 	p := Pick{Reference: ref}
 	for i := refIdx - 1; i >= 0; i-- {
 		why := Reasons(revs[i], ref)
+		if revs[i].Readable() {
+			why = append(why, leftReasons(revs, i, refIdx)...)
+		}
 		if len(why) > 0 {
 			p.Rejected = append(p.Rejected, Rejection{Revision: revs[i], Reasons: why})
 			continue

@@ -339,3 +339,100 @@ func TestHostileInputs(t *testing.T) {
 		fmt.Printf("reliability/rolloutctl-hostile: %d inputs (%d unreadable, 1 foreign lineage, planted secrets), all listed, secrets printed: 0, failures found: 0\n", len(inputs), unreadable)
 	}
 }
+
+func TestPickDeliberateRevert(t *testing.T) {
+	t.Parallel()
+	type rev struct {
+		fn, release, alias, deployment string
+	}
+	tests := map[string]struct {
+		revs         []rev
+		wantChosen   string // "" for none
+		wantRejected map[string]string
+	}{
+		"a revert away from v2 rejects v2": {
+			revs: []rev{{"1", "v1", "1", ""}, {"2", "v2", "2", "promoted"}, {"1", "v1", "1", "promoted"}},
+			wantRejected: map[string]string{
+				"01.tfstate": "release v2 (rollout_function.orders version 2) was deliberately left: revision 02.tfstate reverted the configuration to version 1; promote it again to make it a target",
+				"00.tfstate": "runs the same function versions as the reference: nothing to return to",
+			},
+		},
+		"promoted again after the revert: a target again": {
+			revs:       []rev{{"1", "v1", "1", ""}, {"2", "v2", "2", "promoted"}, {"1", "v1", "1", "promoted"}, {"2", "v2", "2", "promoted"}, {"3", "v3", "2", "rolled_back"}},
+			wantChosen: "03.tfstate",
+		},
+		"moving forward to a new release leaves the old one a target": {
+			revs:       []rev{{"1", "v1", "1", ""}, {"2", "v2", "2", "promoted"}, {"3", "v3", "3", "promoted"}},
+			wantChosen: "01.tfstate",
+		},
+		"a revert after a bad release rejects the bad one only": {
+			revs:       []rev{{"1", "v1", "1", ""}, {"2", "v2", "2", "promoted"}, {"3", "v3", "3", "promoted"}, {"2", "v2", "2", "promoted"}, {"4", "v4", "2", "rolled_back"}},
+			wantChosen: "03.tfstate",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for i, r := range tc.revs {
+				writeAt(t, dir, fmt.Sprintf("%02d.tfstate", i), stateJSON(t, "lin-a", i+1, r.fn, r.release, r.alias, r.deployment, "x", nil), base.Add(time.Duration(i)*time.Minute))
+			}
+			revs, err := DirSource{Dir: dir}.Revisions(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := PickKnownGood(revs, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if p.Chosen != nil {
+				got = p.Chosen.ID
+			}
+			if got != tc.wantChosen {
+				t.Errorf("chose %q; want %q (rejected %+v)", got, tc.wantChosen, p.Rejected)
+			}
+			if tc.wantRejected != nil {
+				rej := map[string]string{}
+				for _, r := range p.Rejected {
+					rej[r.Revision.ID] = strings.Join(r.Reasons, "; ")
+				}
+				if diff := cmp.Diff(tc.wantRejected, rej); diff != "" {
+					t.Errorf("rejections (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestDroppedByWriteState(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	older := stateJSON(t, "lin-a", 1, "1", "v1", "1", "", "x", nil)
+	newer := stateJSON(t, "lin-a", 2, "2", "v2", "2", "promoted", "x", nil)
+	var doc map[string]any
+	if err := json.Unmarshal(newer, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["resources"] = append(doc["resources"].([]any),
+		map[string]any{"mode": "managed", "type": "rollout_alias", "name": "beta", "instances": []any{map[string]any{"attributes": map[string]any{"name": "beta"}}}},
+		map[string]any{"mode": "data", "type": "rollout_alias", "name": "read", "instances": []any{map[string]any{"attributes": map[string]any{}}}},
+		map[string]any{"module": "module.api", "mode": "managed", "type": "aws_sqs_queue", "name": "q", "instances": []any{
+			map[string]any{"index_key": 0, "attributes": map[string]any{}}, map[string]any{"index_key": 1, "attributes": map[string]any{}}}},
+	)
+	newer, _ = json.Marshal(doc)
+	writeAt(t, dir, "01.tfstate", older, base)
+	writeAt(t, dir, "02.tfstate", newer, base.Add(time.Minute))
+	revs, err := DirSource{Dir: dir}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DroppedBy(context.Background(), revs[0], revs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"module.api.aws_sqs_queue.q[0]", "module.api.aws_sqs_queue.q[1]", "rollout_alias.beta"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("dropped (-want +got):\n%s", diff)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -53,7 +54,7 @@ const usage = `rolloutctl: the state history of rollout_* resources, and live ca
 
   rolloutctl history  SOURCE [--alias NAME] [--json]
   rolloutctl diff     SOURCE REV_A REV_B [--all] [--json]
-  rolloutctl pick     SOURCE [--before REV] [--write-state FILE] [--json]
+  rolloutctl pick     SOURCE [--before REV] [--write-state FILE [--drop-new-resources]] [--json]
   rolloutctl status   --function NAME --alias NAME [--json]
   rolloutctl override --function NAME --alias NAME promote|pause|abort|clear
   rolloutctl version
@@ -390,6 +391,7 @@ type pickOptions struct {
 	sourceOptions
 	before     string
 	writeState string
+	dropNew    bool
 }
 
 func (o *pickOptions) parse(args []string, e env) error {
@@ -398,6 +400,7 @@ func (o *pickOptions) parse(args []string, e env) error {
 	o.flags(fs)
 	fs.StringVar(&o.before, "before", "", "pick before this revision (default: the newest)")
 	fs.StringVar(&o.writeState, "write-state", "", "write the picked revision, with the current lineage and the next serial, for terraform state push")
+	fs.BoolVar(&o.dropNew, "drop-new-resources", false, "with --write-state: write it even though it drops resources created after the picked revision (they are listed)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -422,13 +425,25 @@ func runPick(ctx context.Context, o pickOptions, e env) error {
 	if err != nil {
 		return err
 	}
+	written := o.writeState
 	if p.Chosen != nil && o.writeState != "" {
-		b, err := statehistory.WriteState(ctx, *p.Chosen, p.Reference, revs)
-		if err != nil {
+		if p.Dropped, err = statehistory.DroppedBy(ctx, *p.Chosen, p.Reference); err != nil {
 			return err
 		}
-		if err := os.WriteFile(o.writeState, b, 0o600); err != nil {
-			return err
+		if len(p.Dropped) > 0 && !o.dropNew {
+			written = ""
+			err = fmt.Errorf("not writing %s: the picked revision %s does not hold %d resource(s) the current state holds (created after it):\n  %s\n"+
+				"Pushed, that state would drop them: Terraform would forget resources that still exist and the next plan would not show them. "+
+				"Destroy or move them first, or pass --drop-new-resources to write it anyway (then import them again if they are to stay)",
+				o.writeState, label(*p.Chosen), len(p.Dropped), strings.Join(p.Dropped, "\n  "))
+		} else {
+			b, werr := statehistory.WriteState(ctx, *p.Chosen, p.Reference, revs)
+			if werr != nil {
+				return werr
+			}
+			if werr := os.WriteFile(o.writeState, b, 0o600); werr != nil {
+				return werr
+			}
 		}
 	}
 	if o.json {
@@ -436,7 +451,10 @@ func runPick(ctx context.Context, o pickOptions, e env) error {
 			return err
 		}
 	} else {
-		printPick(e.stdout, p, o.writeState)
+		printPick(e.stdout, p, written)
+	}
+	if err != nil {
+		return err
 	}
 	if p.Chosen == nil {
 		return errNoneFound
@@ -458,11 +476,15 @@ func printPick(w io.Writer, p statehistory.Pick, written string) {
 		fmt.Fprintf(w, "Check out release %s of the configuration and apply it.\n", strings.Join(p.Releases, ", "))
 	}
 	for _, a := range p.Aliases {
-		fmt.Fprintf(w, "  alias %s returns to version %s", a.Address, a.To)
+		release := ""
 		if a.Release != "" {
-			fmt.Fprintf(w, " (%s)", a.Release)
+			release = " (" + a.Release + ")"
 		}
-		fmt.Fprintf(w, ", from %s\n", a.From)
+		if a.From == a.To {
+			fmt.Fprintf(w, "  alias %s stays on version %s%s\n", a.Address, a.To, release)
+			continue
+		}
+		fmt.Fprintf(w, "  alias %s returns to version %s%s, from %s\n", a.Address, a.To, release, a.From)
 	}
 	if len(p.ExpectPlan) > 0 {
 		fmt.Fprintln(w, "\nThe plan to expect:")
@@ -472,6 +494,10 @@ func printPick(w io.Writer, p statehistory.Pick, written string) {
 	}
 	if written != "" {
 		fmt.Fprintf(w, "\nWrote %s (lineage kept, serial bumped): terraform state push %s\n", written, written)
+		if len(p.Dropped) > 0 {
+			fmt.Fprintf(w, "It drops %d resource(s) created after the picked revision (--drop-new-resources); Terraform will no longer manage them:\n  %s\n",
+				len(p.Dropped), strings.Join(p.Dropped, "\n  "))
+		}
 	}
 }
 
@@ -535,6 +561,10 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 	}
 	out := map[string]any{"alias": o.alias, "function_version": aws.ToString(a.FunctionVersion), "revision_id": aws.ToString(a.RevisionId),
 		"override": fn.Tags["rollout:override"]}
+	release := releaseLabel(ctx, c, o.function, aws.ToString(a.FunctionVersion), fn.Tags)
+	if release != "" {
+		out["release"] = release
+	}
 	if a.RoutingConfig != nil {
 		out["routing"] = a.RoutingConfig.AdditionalVersionWeights
 	}
@@ -542,6 +572,9 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 		return writeJSON(e.stdout, out)
 	}
 	fmt.Fprintf(e.stdout, "%s:%s -> version %s", o.function, o.alias, aws.ToString(a.FunctionVersion))
+	if release != "" {
+		fmt.Fprintf(e.stdout, " (%s)", release)
+	}
 	if a.RoutingConfig != nil {
 		for v, w := range a.RoutingConfig.AdditionalVersionWeights {
 			fmt.Fprintf(e.stdout, " (%g%% on version %s)", w*100, v)
@@ -552,6 +585,21 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 	}
 	fmt.Fprintln(e.stdout)
 	return nil
+}
+
+// releaseLabel is a version's release label: the rollout:release:<N> tag
+// when the label was changed after publish, else the one its description
+// recorded at publish.
+func releaseLabel(ctx context.Context, c *lambda.Client, function, version string, tags map[string]string) string {
+	if l, ok := tags["rollout:release:"+version]; ok {
+		return l
+	}
+	cfg, err := c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(function), Qualifier: aws.String(version)})
+	if err != nil {
+		return ""
+	}
+	_, meta, _ := lambdaops.ParseDescription(aws.ToString(cfg.Description))
+	return meta.Release
 }
 
 func runOverride(ctx context.Context, o liveOptions, e env) error {

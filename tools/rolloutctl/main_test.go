@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,6 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
 func state(serial int, fnVersion, release, aliasVersion, deployment, secret string) []byte {
@@ -136,5 +145,90 @@ func TestStdinAndErrors(t *testing.T) {
 	code, _, errOut = runCLI(t, "", "override", "--function", "f", "--alias", "live", "explode")
 	if code != exitUsage || !strings.Contains(errOut, `override "explode": want promote, pause, abort or clear`) {
 		t.Errorf("bad override = %d %s", code, errOut)
+	}
+}
+
+func TestPickNoOpAndDroppedResources(t *testing.T) {
+	t.Parallel()
+	dir := snapshots(t)
+	// The alias stays on version 2 (the rolled-back rollout left it there): not a return.
+	code, out, errOut := runCLI(t, "", "pick", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "returns to version 2 (v1.1.0), from 2") || !strings.Contains(out, "alias rollout_alias.live stays on version 2 (v1.1.0)") {
+		t.Errorf("pick describes a no-op as a return:\n%s", out)
+	}
+	// A resource created after the picked revision: --write-state lists it and refuses.
+	var doc map[string]any
+	b, _ := os.ReadFile(filepath.Join(dir, "s3.tfstate"))
+	_ = json.Unmarshal(b, &doc)
+	doc["resources"] = append(doc["resources"].([]any), map[string]any{"mode": "managed", "type": "rollout_alias", "name": "beta",
+		"instances": []any{map[string]any{"attributes": map[string]any{"name": "beta"}}}})
+	b, _ = json.Marshal(doc)
+	if err := os.WriteFile(filepath.Join(dir, "s3.tfstate"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	written := filepath.Join(t.TempDir(), "restore.tfstate")
+	code, out, errOut = runCLI(t, "", "pick", dir, "--write-state", written)
+	if code != exitError || !strings.Contains(errOut, "rollout_alias.beta") || !strings.Contains(errOut, "--drop-new-resources") {
+		t.Errorf("pick --write-state dropping a resource = exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(written); err == nil {
+		t.Errorf("the refused pick wrote %s", written)
+	}
+	code, out, errOut = runCLI(t, "", "pick", dir, "--write-state", written, "--drop-new-resources")
+	if code != exitOK || !strings.Contains(out, "rollout_alias.beta") {
+		t.Errorf("pick --write-state --drop-new-resources = exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(written); err != nil {
+		t.Errorf("--drop-new-resources did not write the state: %v", err)
+	}
+}
+
+func TestStatusShowsRelabelledRelease(t *testing.T) {
+	// The SDK reads credentials from the process environment (not t.Parallel).
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	inst := sandbox.Start(t, sandbox.Options{})
+	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
+		func(o *lambda.Options) { o.BaseEndpoint = aws.String(inst.URL) })
+	ctx := context.Background()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("bootstrap")
+	_, _ = w.Write([]byte("code"))
+	_ = zw.Close()
+	fn, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("orders"), Role: aws.String("arn:aws:iam::123456789012:role/x"),
+		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: buf.Bytes()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders"),
+		Description: aws.String(lambdaops.FormatDescription("", lambdaops.VersionMeta{Release: "v1.0.0"}))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"status", "--function", "orders", "--alias", "live", "--endpoint", inst.URL, "--region", "us-east-1"}
+	getenv := func(k string) string {
+		return map[string]string{"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "s"}[k]
+	}
+	status := func() string {
+		var out, errOut bytes.Buffer
+		if code := run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: getenv}); code != exitOK {
+			t.Fatalf("status exit %d: %s", code, errOut.String())
+		}
+		return out.String()
+	}
+	if got := status(); !strings.Contains(got, "orders:live -> version 1 (v1.0.0)") {
+		t.Errorf("status = %q; want the label recorded at publish", got)
+	}
+	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: fn.FunctionArn, Tags: map[string]string{"rollout:release:1": "v1.0.1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(); !strings.Contains(got, "orders:live -> version 1 (v1.0.1)") {
+		t.Errorf("status = %q; want the relabelled release", got)
 	}
 }

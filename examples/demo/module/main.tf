@@ -47,6 +47,9 @@ resource "rollout_alias" "live" {
   function_version    = rollout_function.orders.version
   canary_policy       = rollout_canary_policy.standard.spec
   data_schema_version = 2
+  # The range the planned version records: the plan checks a release
+  # against the data schema before anything is published.
+  version_data_schemas = rollout_function.orders.version_data_schemas
 }
 
 output "serving" {

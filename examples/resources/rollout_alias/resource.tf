@@ -1,10 +1,13 @@
 # All traffic on the function's current version; refuse to route to any
-# version that cannot run against data schema 8.
+# version that cannot run against data schema 8. version_data_schemas lets
+# the plan check a version the same apply publishes (its number is not
+# known yet) before anything is published.
 resource "rollout_alias" "live" {
-  function_name       = rollout_function.orders.function_name
-  name                = "live"
-  function_version    = rollout_function.orders.version
-  data_schema_version = 8
+  function_name        = rollout_function.orders.function_name
+  name                 = "live"
+  function_version     = rollout_function.orders.version
+  data_schema_version  = 8
+  version_data_schemas = rollout_function.orders.version_data_schemas
 }
 
 # A static split: 10% of the traffic to version 8, the rest to version 7.
