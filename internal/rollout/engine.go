@@ -61,6 +61,17 @@ type Progress struct {
 	Step        int       // current step index
 	StepStarted time.Time // when its weight was set
 	Ignored     map[string]bool
+	// Started is when the first step's weight was set; the policy's
+	// deadline counts from it. Zero: unknown, no deadline.
+	Started time.Time
+}
+
+// deadlineAt is when the rollout must have ended, or zero.
+func (pr Progress) deadlineAt(p Policy) time.Time {
+	if p.Deadline <= 0 || pr.Started.IsZero() {
+		return time.Time{}
+	}
+	return pr.Started.Add(p.Deadline)
 }
 
 // Evaluate decides the next move of a rollout at now. It never changes
@@ -69,6 +80,9 @@ func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 	d := Decision{Step: pr.Step, At: now}
 	if pr.Step >= 0 && pr.Step < len(p.Steps) {
 		d.Weight = p.Steps[pr.Step].WeightPercent
+	}
+	if at := pr.deadlineAt(p); !at.IsZero() && !now.Before(at) {
+		return pastDeadline(ctx, p, src, pr, d), nil
 	}
 	switch ov, err := src.Override(ctx); {
 	case err != nil:
@@ -131,6 +145,9 @@ func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 		default:
 			d.Action = Hold
 			d.Reason = fmt.Sprintf("waiting for data: %g of min_invocations %d reached the new version", sample.Invocations, h.MinInvocations)
+			if at := pr.deadlineAt(p); !at.IsZero() {
+				d.Reason += fmt.Sprintf("; rolls back at the deadline in %s unless enough data arrives", at.Sub(now).Round(time.Second))
+			}
 			return d, nil
 		}
 	}
@@ -140,6 +157,60 @@ func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 	}
 	d.Action, d.Reason = Advance, fmt.Sprintf("step %d passed; %s", pr.Step+1, healthy(sample))
 	return d, nil
+}
+
+// pastDeadline ends a rollout that reached its deadline without being
+// promoted: all traffic goes back to A. The reason says what held it,
+// from one last best-effort read of the canary.
+func pastDeadline(ctx context.Context, p Policy, src Sources, pr Progress, d Decision) Decision {
+	elapsed := d.At.Sub(pr.Started)
+	d.Action, d.Gate = RollBack, "deadline"
+	d.Value, d.Threshold = elapsed.Seconds(), p.Deadline.Seconds()
+	why := ""
+	switch sample, err := src.Canary(ctx, pr.StepStarted); {
+	case err != nil:
+		why = fmt.Sprintf("health could not be read: %v", err)
+	case p.Health.MinInvocations > 0 && sample.Invocations < float64(p.Health.MinInvocations):
+		d.Sample = sample
+		why = fmt.Sprintf("it was waiting for data: %g of min_invocations %d reached the new version (on_insufficient_data = %q waits at most until the deadline, then rolls back)",
+			sample.Invocations, p.Health.MinInvocations, p.Health.OnInsufficientData)
+	default:
+		d.Sample = sample
+		why = "it was held past its schedule (" + healthy(sample) + ")"
+	}
+	d.Reason = fmt.Sprintf("the rollout reached its deadline of %s (counted from the first shift) at step %d without being promoted: %s",
+		p.Deadline, pr.Step+1, why)
+	return d
+}
+
+// UnreadableAfter is how long the health of a rollout may stay unreadable
+// before it rolls back: two intervals after the first failed read, that
+// is at the third evaluation in a row that cannot read it. A blocking
+// rollout's evaluations are one interval apart and each one's reads are
+// bounded by the interval, so its traffic is back on A within three
+// intervals of the first failed read.
+func UnreadableAfter(interval time.Duration) time.Duration {
+	return (maxSourceErrors - 1) * interval
+}
+
+// HealthUnreadable decides for a plan-driven rollout whose health could
+// not be read at now, unreadable since since: hold (the gate says why)
+// until UnreadableAfter has passed, then roll back.
+func HealthUnreadable(p Policy, pr Progress, since, now time.Time, err error) Decision {
+	d := Decision{Action: Hold, Step: pr.Step, Gate: "health_unreadable", At: now}
+	if pr.Step >= 0 && pr.Step < len(p.Steps) {
+		d.Weight = p.Steps[pr.Step].WeightPercent
+	}
+	limit := UnreadableAfter(p.Interval)
+	if elapsed := now.Sub(since); elapsed >= limit {
+		d.Action, d.Value, d.Threshold = RollBack, elapsed.Seconds(), limit.Seconds()
+		d.Reason = fmt.Sprintf("health could not be read for %s (since %s, limit %d intervals of %s): %v",
+			elapsed.Round(time.Second), since.UTC().Format(time.RFC3339), maxSourceErrors-1, p.Interval, err)
+		return d
+	}
+	d.Reason = fmt.Sprintf("health could not be read since %s (%s): %v; unless a read succeeds, the rollout rolls back at %s",
+		since.UTC().Format(time.RFC3339), now.Sub(since).Round(time.Second), err, since.Add(limit).UTC().Format(time.RFC3339))
+	return d
 }
 
 func healthy(s Sample) string {

@@ -51,6 +51,12 @@ type Policy struct {
 	HookTimeout     time.Duration
 	RollbackWindow  int
 	Wait            bool
+	// Deadline is the longest a rollout may run, counted from the first
+	// shift of traffic: at the deadline a rollout that is not promoted
+	// rolls back, whatever holds it (waiting for data under
+	// on_insufficient_data = "hold", a pause, unreadable health). Zero
+	// means no deadline (a policy built before deadlines existed).
+	Deadline time.Duration
 }
 
 // Presets are the nine CodeDeploy deployment configurations for Lambda,
@@ -98,6 +104,45 @@ func ValidateSteps(steps []Step, interval time.Duration) error {
 			return fmt.Errorf("steps[%d].hold = %s: a step must hold at least one interval (%s) so that its gates are evaluated", i, s.Hold, interval)
 		}
 		prev = s.WeightPercent
+	}
+	return nil
+}
+
+// ScheduleTotal is the sum of the steps' holds.
+func ScheduleTotal(steps []Step) time.Duration {
+	var total time.Duration
+	for _, s := range steps {
+		total += s.Hold
+	}
+	return total
+}
+
+// defaultDeadlineSlack is, in intervals, the least slack the default
+// deadline gives a short schedule.
+const defaultDeadlineSlack = 5
+
+// DefaultDeadline is the deadline of a policy that sets none: twice the
+// schedule's total hold, and at least the total hold plus five intervals.
+func DefaultDeadline(steps []Step, interval time.Duration) time.Duration {
+	total := ScheduleTotal(steps)
+	return total + max(total, defaultDeadlineSlack*interval)
+}
+
+// MinDeadline is the shortest deadline a healthy rollout can always meet:
+// the total hold plus one interval per step (a step ends at the first
+// evaluation after its hold).
+func MinDeadline(steps []Step, interval time.Duration) time.Duration {
+	return ScheduleTotal(steps) + time.Duration(len(steps))*interval
+}
+
+// ValidateDeadline reports a deadline that a healthy rollout could miss.
+func ValidateDeadline(deadline time.Duration, steps []Step, interval time.Duration) error {
+	if deadline <= 0 {
+		return fmt.Errorf("deadline = %s: it must be a positive duration", deadline)
+	}
+	if minimum := MinDeadline(steps, interval); deadline < minimum {
+		return fmt.Errorf("deadline = %s: it must be at least the schedule's total hold plus one interval per step (%s + %d × %s = %s), so that a healthy rollout can finish",
+			deadline, ScheduleTotal(steps), len(steps), interval, minimum)
 	}
 	return nil
 }
