@@ -208,8 +208,8 @@ func HealthUnreadable(p Policy, pr Progress, since, now time.Time, err error) De
 			elapsed.Round(time.Second), since.UTC().Format(time.RFC3339), maxSourceErrors-1, p.Interval, err)
 		return d
 	}
-	d.Reason = fmt.Sprintf("health could not be read since %s (%s): %v; unless a read succeeds, the rollout rolls back at %s",
-		since.UTC().Format(time.RFC3339), now.Sub(since).Round(time.Second), err, since.Add(limit).UTC().Format(time.RFC3339))
+	d.Reason = fmt.Sprintf("health could not be read since %s: %v; unless a read succeeds, the rollout rolls back at %s",
+		since.UTC().Format(time.RFC3339), err, since.Add(limit).UTC().Format(time.RFC3339))
 	return d
 }
 

@@ -399,9 +399,9 @@ func TestHealthUnreadable(t *testing.T) {
 		want       Decision
 	}{
 		"the first failed read holds": {since: 5 * time.Second, now: 5 * time.Second, want: Decision{Action: Hold, Step: 0, Weight: 10, Gate: "health_unreadable",
-			Reason: "health could not be read since 2026-11-25T12:00:05Z (0s): reading the canary's metrics: GetMetricData: InternalFailure; unless a read succeeds, the rollout rolls back at 2026-11-25T12:00:25Z"}},
+			Reason: "health could not be read since 2026-11-25T12:00:05Z: reading the canary's metrics: GetMetricData: InternalFailure; unless a read succeeds, the rollout rolls back at 2026-11-25T12:00:25Z"}},
 		"within the bound it still holds": {since: 5 * time.Second, now: 24 * time.Second, want: Decision{Action: Hold, Step: 0, Weight: 10, Gate: "health_unreadable",
-			Reason: "health could not be read since 2026-11-25T12:00:05Z (19s): reading the canary's metrics: GetMetricData: InternalFailure; unless a read succeeds, the rollout rolls back at 2026-11-25T12:00:25Z"}},
+			Reason: "health could not be read since 2026-11-25T12:00:05Z: reading the canary's metrics: GetMetricData: InternalFailure; unless a read succeeds, the rollout rolls back at 2026-11-25T12:00:25Z"}},
 		"at the bound it rolls back": {since: 5 * time.Second, now: 25 * time.Second, want: Decision{Action: RollBack, Step: 0, Weight: 10, Gate: "health_unreadable", Value: 20, Threshold: 20,
 			Reason: "health could not be read for 20s (since 2026-11-25T12:00:05Z, limit 2 intervals of 10s): reading the canary's metrics: GetMetricData: InternalFailure"}},
 	}
@@ -425,15 +425,16 @@ func TestDeadlineDefaultAndValidation(t *testing.T) {
 		interval    time.Duration
 		deadline    time.Duration
 		wantDefault time.Duration
+		wantShort   string
 		wantErr     string
 	}{
-		"short schedule: five intervals of slack": {steps: []Step{{20, 3 * time.Second}}, interval: time.Second, deadline: 4 * time.Second, wantDefault: 8 * time.Second},
-		"long schedule: twice the hold":           {steps: Presets["Linear10PercentEvery10Minutes"], interval: time.Minute, deadline: 99 * time.Minute, wantDefault: 180 * time.Minute},
-		"canary preset":                           {steps: Presets["Canary10Percent5Minutes"], interval: time.Minute, deadline: 6 * time.Minute, wantDefault: 10 * time.Minute},
-		"all at once":                             {steps: nil, interval: time.Minute, deadline: time.Second, wantDefault: 5 * time.Minute},
-		"too short for the schedule": {steps: []Step{{10, 5 * time.Minute}, {50, 5 * time.Minute}}, interval: time.Minute, deadline: 11 * time.Minute, wantDefault: 20 * time.Minute,
+		"short schedule: five intervals of slack": {steps: []Step{{20, 3 * time.Second}}, interval: time.Second, deadline: 4 * time.Second, wantDefault: 8 * time.Second, wantShort: "8s"},
+		"long schedule: twice the hold":           {steps: Presets["Linear10PercentEvery10Minutes"], interval: time.Minute, deadline: 99 * time.Minute, wantDefault: 180 * time.Minute, wantShort: "3h"},
+		"canary preset":                           {steps: Presets["Canary10Percent5Minutes"], interval: time.Minute, deadline: 6 * time.Minute, wantDefault: 10 * time.Minute, wantShort: "10m"},
+		"all at once":                             {steps: nil, interval: time.Minute, deadline: time.Second, wantDefault: 5 * time.Minute, wantShort: "5m"},
+		"too short for the schedule": {steps: []Step{{10, 5 * time.Minute}, {50, 5 * time.Minute}}, interval: time.Minute, deadline: 11 * time.Minute, wantDefault: 20 * time.Minute, wantShort: "20m",
 			wantErr: "deadline = 11m0s: it must be at least the schedule's total hold plus one interval per step (10m0s + 2 × 1m0s = 12m0s), so that a healthy rollout can finish"},
-		"zero": {steps: nil, interval: time.Minute, deadline: 0, wantDefault: 5 * time.Minute, wantErr: "deadline = 0s: it must be a positive duration"},
+		"zero": {steps: nil, interval: time.Minute, deadline: 0, wantDefault: 5 * time.Minute, wantShort: "5m", wantErr: "deadline = 0s: it must be a positive duration"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -450,6 +451,9 @@ func TestDeadlineDefaultAndValidation(t *testing.T) {
 			}
 			if got != tc.wantErr {
 				t.Errorf("ValidateDeadline = %q, want %q", got, tc.wantErr)
+			}
+			if got, want := ShortDuration(DefaultDeadline(tc.steps, tc.interval)), tc.wantShort; got != want {
+				t.Errorf("ShortDuration(default) = %q, want %q", got, want)
 			}
 		})
 	}

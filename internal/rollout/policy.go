@@ -137,14 +137,34 @@ func MinDeadline(steps []Step, interval time.Duration) time.Duration {
 
 // ValidateDeadline reports a deadline that a healthy rollout could miss.
 func ValidateDeadline(deadline time.Duration, steps []Step, interval time.Duration) error {
-	if deadline <= 0 {
-		return fmt.Errorf("deadline = %s: it must be a positive duration", deadline)
-	}
-	if minimum := MinDeadline(steps, interval); deadline < minimum {
-		return fmt.Errorf("deadline = %s: it must be at least the schedule's total hold plus one interval per step (%s + %d × %s = %s), so that a healthy rollout can finish",
-			deadline, ScheduleTotal(steps), len(steps), interval, minimum)
+	if problem := DeadlineProblem(deadline, steps, interval); problem != "" {
+		return fmt.Errorf("deadline = %s: %s", deadline, problem)
 	}
 	return nil
+}
+
+// DeadlineProblem says what is wrong with a deadline, or "".
+func DeadlineProblem(deadline time.Duration, steps []Step, interval time.Duration) string {
+	if deadline <= 0 {
+		return "it must be a positive duration"
+	}
+	if minimum := MinDeadline(steps, interval); deadline < minimum {
+		return fmt.Sprintf("it must be at least the schedule's total hold plus one interval per step (%s + %d × %s = %s), so that a healthy rollout can finish",
+			ScheduleTotal(steps), len(steps), interval, minimum)
+	}
+	return ""
+}
+
+// ShortDuration renders d as a user would write it: "20m", not "20m0s".
+func ShortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Describe renders a schedule for humans: "10% for 5m0s, then 100%".
