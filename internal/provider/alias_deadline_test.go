@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -167,20 +168,32 @@ func TestAccCanaryPolicy_deadlineValidation(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
 			{
-				Config: `resource "rollout_canary_policy" "p" {
-  steps    = [{ weight_percent = 10, hold = "5m" }, { weight_percent = 50, hold = "5m" }]
-  deadline = "11m"
-}`,
+				Config: policyConfig(`  steps    = [{ weight_percent = 10, hold = "5m" }, { weight_percent = 50, hold = "5m" }]
+  deadline = "11m"`),
 				PlanOnly:    true,
 				ExpectError: acctest.ExpectErrorText(`deadline = "11m" is not valid: it must be at least the schedule's total hold plus one interval per step (10m0s + 2 × 1m0s = 12m0s), so that a healthy rollout can finish. A valid example: deadline = "20m"`),
 			},
 			{
-				Config: `resource "rollout_canary_policy" "p" {
-  preset = "Canary10Percent5Minutes"
-}`,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("rollout_canary_policy.p", tfjsonpath.New("spec").AtMapKey("deadline"), knownvalue.StringExact("10m0s")),
-				},
+				Config:      policyConfig(`  preset   = "Canary10Percent5Minutes"` + "\n" + `  deadline = "soon"`),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectErrorText(`deadline = "soon" is not valid: it must be a Go duration such as "30m" or "1h30m". A valid example: deadline = "10m"`),
+			},
+			{
+				// The same rule for a policy written inline on the alias.
+				Config: acctest.ConfigCompose(acctest.ProviderConfig("us-east-1", nil, "skip_credentials_validation = true"), `resource "rollout_alias" "a" {
+  function_name    = "orders"
+  name             = "live"
+  function_version = "1"
+  canary_policy    = { steps = [{ weight_percent = 10, hold = "5m" }], interval = "1m", deadline = "5m" }
+}`),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectErrorText(`canary_policy.deadline = "5m": it must be at least the schedule's total hold plus one interval per step (5m0s + 1 × 1m0s = 6m0s), so that a healthy rollout can finish; for example deadline = "10m"`),
+			},
+			{
+				Config: policyConfig(`  preset = "Canary10Percent5Minutes"`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue("rollout_canary_policy.p", tfjsonpath.New("spec").AtMapKey("deadline"), knownvalue.StringExact("10m0s")),
+				}},
 			},
 		},
 	})
