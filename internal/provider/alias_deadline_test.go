@@ -208,8 +208,15 @@ func unreadableStack(url, zip, release, policy string) string {
 // TestAccAliasCanary_unreadableHealthRollsBackInBoundedTime: with every
 // CloudWatch read failing, a blocking canary moves all traffic back to
 // the stable version within 3 intervals (+ 2 s) of the first failed read,
-// with the provider's default max_retries. It prints the measured time.
+// with the provider's default max_retries. It prints the measured time
+// for two intervals.
 func TestAccAliasCanary_unreadableHealthRollsBackInBoundedTime(t *testing.T) {
+	for _, interval := range []time.Duration{time.Second, 2 * time.Second} {
+		t.Run(interval.String(), func(t *testing.T) { unreadableHealthBlocking(t, interval) })
+	}
+}
+
+func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
@@ -219,7 +226,6 @@ func TestAccAliasCanary_unreadableHealthRollsBackInBoundedTime(t *testing.T) {
 	go func() {
 		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 30, Payload: []byte(`{}`)})
 	}()
-	const interval = time.Second
 	policy := fmt.Sprintf(`  steps    = [{ weight_percent = 20, hold = "1m" }]
   interval = %q
   health   = { max_error_rate = 0.1 }`, interval)
