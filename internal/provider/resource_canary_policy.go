@@ -71,7 +71,7 @@ func (r *canaryPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 					"max_p99_duration_ms": schema.Float64Attribute{MarkdownDescription: "Highest tolerated p99 duration in milliseconds.", Optional: true},
 					"min_invocations":     schema.Int64Attribute{MarkdownDescription: "Invocations of the new version needed in a step before the metric gates count. Defaults to 0.", Optional: true},
 					"on_insufficient_data": schema.StringAttribute{
-						MarkdownDescription: "When a step's hold ends with fewer than `min_invocations`: `hold` (wait for data, the default), `proceed` or `rollback`.",
+						MarkdownDescription: "When a step's hold ends with fewer than `min_invocations`: `hold` (the default: wait for data until `deadline`, then roll back), `proceed` or `rollback`.",
 						Optional:            true,
 					},
 					"alarms": schema.ListAttribute{MarkdownDescription: "CloudWatch alarms; any in ALARM rolls the rollout back.", Optional: true, ElementType: types.StringType},
