@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
@@ -348,4 +349,56 @@ func TestAccAliasCanary_unreadableHealthPlanDriven(t *testing.T) {
 	if st["function_version"] != "1" || dep == nil || dep["status"] != "rolled_back" || dep["gate"] != "health_unreadable" {
 		t.Errorf("state: function_version %v, deployment %v; want 1, rolled_back by gate health_unreadable", st["function_version"], dep)
 	}
+}
+
+// TestAccAliasCanary_deadlinePlanDriven: with wait = false, a canary that no
+// traffic reaches holds (empty plans) until its default deadline (2s of
+// hold + 5 intervals of 1s = 7s); then the plan shows the roll back by gate
+// deadline and the apply performs it.
+func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "a rollout observed through the sandbox")
+	zip, _ := testFunctionZip(t)
+	policy := `  steps    = [{ weight_percent = 20, hold = "2s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }
+  wait     = false`
+	var started time.Time
+	const aliasAddr = "rollout_alias.live"
+	dep := func(k string) tfjsonpath.Path { return tfjsonpath.New("deployment").AtMapKey(k) }
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: canaryStackWith(be.URL, zip, "v1", policy)},
+			{
+				Config: canaryStackWith(be.URL, zip, "v2", policy),
+				Check: func(*terraform.State) error {
+					started = time.Now()
+					return nil
+				},
+			},
+			{
+				// After the hold, still no data: hold, an empty plan.
+				PreConfig: func() { time.Sleep(time.Until(started.Add(3 * time.Second))) },
+				Config:    canaryStackWith(be.URL, zip, "v2", policy),
+				PlanOnly:  true,
+			},
+			{
+				PreConfig: func() { time.Sleep(time.Until(started.Add(7500 * time.Millisecond))) },
+				Config:    canaryStackWith(be.URL, zip, "v2", policy),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("rolled_back")),
+					plancheck.ExpectKnownValue(aliasAddr, dep("gate"), knownvalue.StringExact("deadline")),
+				}},
+				ExpectError: acctest.ExpectErrorText("reached its deadline of 7s"),
+			},
+			{
+				PreConfig:          func() { aliasOn(t, be.URL, "1") },
+				Config:             canaryStackWith(be.URL, zip, "v2", policy),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
 }
