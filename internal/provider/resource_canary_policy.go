@@ -94,7 +94,8 @@ func (r *canaryPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 			"deadline": schema.StringAttribute{
 				MarkdownDescription: "The longest a rollout may run, counted from the first shift of traffic, a Go duration such as `30m`. " +
 					"At the deadline a rollout that is not promoted rolls back, whatever holds it: waiting for data under " +
-					"`on_insufficient_data = \"hold\"`, a `pause` override, or unreadable health. It must be at least the total hold " +
+					"`on_insufficient_data = \"hold\"`, a `pause` override, or unreadable health (gates that call for an advance or the promotion " +
+					"still act, so a healthy plan-driven rollout that a pipeline applies late is not cut short). It must be at least the total hold " +
 					"plus one `interval` per step. Defaults to twice the schedule's total hold, and at least the total hold plus 5 intervals " +
 					"(`Canary10Percent5Minutes` with a 1m interval: `10m`); `spec.deadline` shows the value in force.",
 				Optional: true,

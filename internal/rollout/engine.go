@@ -76,13 +76,28 @@ func (pr Progress) deadlineAt(p Policy) time.Time {
 
 // Evaluate decides the next move of a rollout at now. It never changes
 // traffic itself.
+//
+// From the policy's deadline on, whatever would keep the rollout waiting
+// ends it with a roll back (gate "deadline"): waiting for data under
+// on_insufficient_data = "hold", a pause, or health that cannot be read.
+// Decisions the gates and the schedule take (advance, promote, roll back,
+// abort, the finite hold of a step) stand, so a healthy rollout that a
+// pipeline applies late is not cut short.
 func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.Time) (Decision, error) {
+	d, err := evaluate(ctx, p, src, pr, now)
+	if at := pr.deadlineAt(p); at.IsZero() || now.Before(at) {
+		return d, err
+	}
+	if err == nil && d.Action != Pause && !(d.Action == Hold && d.Gate == "insufficient_data") {
+		return d, nil
+	}
+	return pastDeadline(p, pr, d, err), nil
+}
+
+func evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.Time) (Decision, error) {
 	d := Decision{Step: pr.Step, At: now}
 	if pr.Step >= 0 && pr.Step < len(p.Steps) {
 		d.Weight = p.Steps[pr.Step].WeightPercent
-	}
-	if at := pr.deadlineAt(p); !at.IsZero() && !now.Before(at) {
-		return pastDeadline(ctx, p, src, pr, d), nil
 	}
 	switch ov, err := src.Override(ctx); {
 	case err != nil:
@@ -143,9 +158,9 @@ func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 			return d, nil
 		case InsufficientProceed:
 		default:
-			d.Action = Hold
+			d.Action, d.Gate = Hold, "insufficient_data"
 			d.Reason = fmt.Sprintf("waiting for data: %g of min_invocations %d reached the new version", sample.Invocations, h.MinInvocations)
-			if at := pr.deadlineAt(p); !at.IsZero() {
+			if at := pr.deadlineAt(p); !at.IsZero() && now.Before(at) {
 				d.Reason += fmt.Sprintf("; rolls back at the deadline in %s unless enough data arrives", at.Sub(now).Round(time.Second))
 			}
 			return d, nil
@@ -159,25 +174,19 @@ func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 	return d, nil
 }
 
-// pastDeadline ends a rollout that reached its deadline without being
-// promoted: all traffic goes back to A. The reason says what held it,
-// from one last best-effort read of the canary.
-func pastDeadline(ctx context.Context, p Policy, src Sources, pr Progress, d Decision) Decision {
-	elapsed := d.At.Sub(pr.Started)
-	d.Action, d.Gate = RollBack, "deadline"
-	d.Value, d.Threshold = elapsed.Seconds(), p.Deadline.Seconds()
-	why := ""
-	switch sample, err := src.Canary(ctx, pr.StepStarted); {
+// pastDeadline turns what would keep a rollout waiting past its deadline
+// (d, or the error of an evaluation that could not read the health) into
+// a roll back: all traffic goes back to A.
+func pastDeadline(p Policy, pr Progress, d Decision, err error) Decision {
+	why := d.Reason
+	switch {
 	case err != nil:
 		why = fmt.Sprintf("health could not be read: %v", err)
-	case p.Health.MinInvocations > 0 && sample.Invocations < float64(p.Health.MinInvocations):
-		d.Sample = sample
-		why = fmt.Sprintf("it was waiting for data: %g of min_invocations %d reached the new version (on_insufficient_data = %q waits at most until the deadline, then rolls back)",
-			sample.Invocations, p.Health.MinInvocations, p.Health.OnInsufficientData)
-	default:
-		d.Sample = sample
-		why = "it was held past its schedule (" + healthy(sample) + ")"
+	case d.Action == Hold:
+		why = fmt.Sprintf("it was %s (on_insufficient_data = %q waits at most until the deadline, then rolls back)", d.Reason, p.Health.OnInsufficientData)
 	}
+	d.Action, d.Gate = RollBack, "deadline"
+	d.Value, d.Threshold = d.At.Sub(pr.Started).Seconds(), p.Deadline.Seconds()
 	d.Reason = fmt.Sprintf("the rollout reached its deadline of %s (counted from the first shift) at step %d without being promoted: %s",
 		p.Deadline, pr.Step+1, why)
 	return d

@@ -357,25 +357,30 @@ func TestEvaluateDeadline(t *testing.T) {
 	p := Policy{Steps: steps, Interval: time.Second, Deadline: 8 * time.Second,
 		Health: Health{MinInvocations: 10, OnInsufficientData: InsufficientHold}}
 	tests := map[string]struct {
-		started   time.Time
-		at        time.Duration
-		sample    Sample
-		wantGate  string
-		wantAct   Action
-		wantValue float64
-		wantWords string
+		started     time.Time
+		stepStarted time.Duration
+		at          time.Duration
+		sample      Sample
+		wantGate    string
+		wantAct     Action
+		wantValue   float64
+		wantWords   string
 	}{
-		"before the deadline the wait for data holds": {started: t0, at: 7 * time.Second, wantAct: Hold, wantWords: "rolls back at the deadline in 1s"},
+		"before the deadline the wait for data holds": {started: t0, at: 7 * time.Second, wantAct: Hold, wantGate: "insufficient_data", wantWords: "rolls back at the deadline in 1s"},
 		"at the deadline the wait for data rolls back": {started: t0, at: 8 * time.Second, sample: Sample{Invocations: 3}, wantAct: RollBack, wantGate: "deadline", wantValue: 8,
 			wantWords: "3 of min_invocations 10"},
-		"a rollout of unknown start has no deadline": {at: 8 * time.Second, wantAct: Hold},
+		"a rollout of unknown start has no deadline": {at: 8 * time.Second, wantAct: Hold, wantGate: "insufficient_data"},
+		"past the deadline healthy gates still advance": {started: t0, at: 9 * time.Second, sample: good(0), wantAct: Advance,
+			wantWords: "step 1 passed"},
+		"past the deadline a step applied late keeps its hold": {started: t0, stepStarted: 8 * time.Second, at: 9 * time.Second, sample: good(0), wantAct: Hold,
+			wantWords: "step 1 holds 2s at 10% (1s left)"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			clk := &fakeClock{now: t0.Add(tc.at)}
 			src := &script{clock: clk, sample: func(time.Duration) Sample { return tc.sample }}
-			d, err := Evaluate(context.Background(), p, src, Progress{Step: 0, StepStarted: t0, Started: tc.started}, clk.now)
+			d, err := Evaluate(context.Background(), p, src, Progress{Step: 0, StepStarted: t0.Add(tc.stepStarted), Started: tc.started}, clk.now)
 			if err != nil {
 				t.Fatal(err)
 			}
