@@ -49,6 +49,15 @@ func (r *tfRun) runWithin(limit time.Duration, args ...string) (out string, took
 	return buf.String(), took, err
 }
 
+// accOnly skips a test that runs terraform itself unless TF_ACC is set,
+// as resource.Test does for the others.
+func accOnly(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: runs with TF_ACC=1 (make test sets it)")
+	}
+}
+
 // aliasOn fails unless all traffic of canaried:live is on version.
 func aliasOn(t *testing.T, url, version string) {
 	t.Helper()
@@ -80,6 +89,7 @@ func waitForSplit(t *testing.T, url string) {
 // ends at its default deadline (3s of hold + 5 intervals of 1s = 8s) with
 // all traffic back on the stable version, instead of waiting forever.
 func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
+	accOnly(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "a rollout observed through the sandbox")
 	zip, _ := testFunctionZip(t)
@@ -218,6 +228,7 @@ func TestAccAliasCanary_unreadableHealthRollsBackInBoundedTime(t *testing.T) {
 }
 
 func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
+	accOnly(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
@@ -287,6 +298,7 @@ func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
 // have passed since the first failed read the plan shows the roll back
 // (exit code 2), which the next apply performs.
 func TestAccAliasCanary_unreadableHealthPlanDriven(t *testing.T) {
+	accOnly(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
@@ -401,4 +413,31 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccAlias_timeoutsShorterThanTheDeadlineWarns: a timeouts.update that
+// would abort a blocking rollout before its deadline is pointed out when
+// the configuration is validated.
+func TestAccAlias_timeoutsShorterThanTheDeadlineWarns(t *testing.T) {
+	accOnly(t)
+	r := newTFRun(t)
+	r.write(acctest.ConfigCompose(acctest.ProviderConfig("us-east-1", nil, "skip_credentials_validation = true"), `resource "rollout_alias" "a" {
+  function_name    = "orders"
+  name             = "live"
+  function_version = "1"
+  canary_policy    = { steps = [{ weight_percent = 10, hold = "10m" }], interval = "1m" }
+
+  timeouts {
+    update = "5m"
+  }
+}`))
+	out, err := r.runExact("validate", "-no-color")
+	if err != nil {
+		t.Fatalf("validate: %v\n%s", err, out)
+	}
+	want := `Warning: Update Time Limit Shorter Than The Deadline`
+	detail := `timeouts.update = "5m0s" ends the apply before the canary policy's deadline (20m0s)`
+	if flat := strings.Join(strings.Fields(out), " "); !strings.Contains(flat, want) || !strings.Contains(flat, detail) {
+		t.Errorf("validate does not warn %q / %q:\n%s", want, detail, out)
+	}
 }

@@ -176,3 +176,24 @@ func withUpdateTimeout(ctx context.Context, plan aliasModelV0, diags *diag.Diagn
 		cancel()
 	}
 }
+
+// warnShortUpdateLimit warns at plan time when timeouts.update would end
+// a blocking rollout before the policy's deadline can.
+func warnShortUpdateLimit(ctx context.Context, m aliasModelV0, diags *diag.Diagnostics) {
+	if m.Timeouts.IsNull() || m.Timeouts.IsUnknown() {
+		return
+	}
+	p, err := policyFromSpec(ctx, m.CanaryPolicy)
+	if err != nil || p == nil || !p.Wait {
+		return
+	}
+	limit, d := m.Timeouts.Update(ctx, 0)
+	if d.HasError() || limit <= 0 || limit >= p.Deadline {
+		return
+	}
+	diags.AddAttributeWarning(path.Root("timeouts").AtName("update"), "Update Time Limit Shorter Than The Deadline",
+		fmt.Sprintf("timeouts.update = %q ends the apply before the canary policy's deadline (%s): a rollout still running then is aborted, "+
+			"with all traffic back on the previous version. To let every rollout reach its deadline, for example: timeouts { update = %q }",
+			limit, p.Deadline, rollout.ShortDuration(p.Deadline+updateTimeoutMargin)))
+}
+

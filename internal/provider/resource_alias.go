@@ -176,6 +176,7 @@ func (r *aliasResource) ValidateConfig(ctx context.Context, req resource.Validat
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	warnShortUpdateLimit(ctx, m, &resp.Diagnostics)
 	if !m.CanaryPolicy.IsNull() && !m.CanaryPolicy.IsUnknown() {
 		if !m.Routing.IsNull() {
 			resp.Diagnostics.AddAttributeError(path.Root("routing"), "Routing With A Canary Policy",
