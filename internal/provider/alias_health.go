@@ -196,4 +196,3 @@ func warnShortUpdateLimit(ctx context.Context, m aliasModelV0, diags *diag.Diagn
 			"with all traffic back on the previous version. To let every rollout reach its deadline, for example: timeouts { update = %q }",
 			limit, p.Deadline, rollout.ShortDuration(p.Deadline+updateTimeoutMargin)))
 }
-
