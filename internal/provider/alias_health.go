@@ -149,6 +149,13 @@ func aliasTimeoutsBlock() schema.Block {
 			"plus 10m (10m without a policy).",
 	}).(schema.SingleNestedBlock)
 	b.MarkdownDescription = "Time limits (terraform-plugin-framework-timeouts). Only `update` applies: creating an alias starts no rollout."
+	// The library writes plain descriptions; ours are Markdown, as the docs and the language server expect.
+	for name, a := range b.Attributes {
+		if sa, ok := a.(schema.StringAttribute); ok {
+			sa.MarkdownDescription, sa.Description = sa.Description, ""
+			b.Attributes[name] = sa
+		}
+	}
 	return b
 }
 
