@@ -88,7 +88,7 @@ func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 	if at := pr.deadlineAt(p); at.IsZero() || now.Before(at) {
 		return d, err
 	}
-	if err == nil && d.Action != Pause && !(d.Action == Hold && d.Gate == "insufficient_data") {
+	if err == nil && d.Action != Pause && (d.Action != Hold || d.Gate != "insufficient_data") {
 		return d, nil
 	}
 	return pastDeadline(p, pr, d, err), nil
