@@ -102,6 +102,9 @@ func policyFromSpec(ctx context.Context, spec types.Object) (*rollout.Policy, er
 	if v, ok := a["wait"].(types.Bool); ok && !v.IsNull() {
 		p.Wait = v.ValueBool()
 	}
+	if err := specDeadline(p, str("deadline")); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -160,7 +163,7 @@ func (s *awsSources) Canary(ctx context.Context, since time.Time) (rollout.Sampl
 			Metric: &cwtypes.Metric{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String(metric), Dimensions: dims}}}
 	}
 	out, err := s.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(since), EndTime: aws.Time(now.Add(time.Second)),
-		MetricDataQueries: []cwtypes.MetricDataQuery{q("inv", "Invocations", "Sum"), q("err", "Errors", "Sum"), q("p99", "Duration", "p99")}})
+		MetricDataQueries: []cwtypes.MetricDataQuery{q("inv", "Invocations", "Sum"), q("err", "Errors", "Sum"), q("p99", "Duration", "p99")}}, healthReadOptions(ctx))
 	if err != nil {
 		return rollout.Sample{}, err
 	}
@@ -188,7 +191,7 @@ func (s *awsSources) Canary(ctx context.Context, since time.Time) (rollout.Sampl
 }
 
 func (s *awsSources) AlarmStates(ctx context.Context, names []string) (map[string]string, error) {
-	out, err := s.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: names})
+	out, err := s.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: names}, healthReadOptions(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +277,8 @@ var deploymentAttrTypes = map[string]attr.Type{
 	"step": types.Int64Type, "weight_percent": types.Float64Type, "gate": types.StringType, "value": types.Float64Type,
 	"threshold": types.Float64Type, "reason": types.StringType, "started_at": types.StringType, "finished_at": types.StringType,
 	"step_started_at": types.StringType, "next_action": types.StringType, "next_gate": types.StringType, "next_reason": types.StringType,
-	"gates": types.ListType{ElemType: types.ObjectType{AttrTypes: deploymentGateAttrTypes}},
+	"gates":                   types.ListType{ElemType: types.ObjectType{AttrTypes: deploymentGateAttrTypes}},
+	"health_unreadable_since": types.StringType,
 }
 
 var promotionAttrTypes = map[string]attr.Type{"version": types.StringType, "promoted_at": types.StringType}
@@ -300,7 +304,8 @@ func deploymentValue(from, to string, started, finished time.Time, out rollout.O
 		"value": opt(f.Value, isGate), "threshold": opt(f.Threshold, isGate), "reason": types.StringValue(f.Reason),
 		"started_at": types.StringValue(started.UTC().Format(time.RFC3339)), "finished_at": types.StringValue(finished.UTC().Format(time.RFC3339)),
 		"step_started_at": types.StringNull(), "next_action": types.StringNull(), "next_gate": types.StringNull(), "next_reason": types.StringNull(),
-		"gates": types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
+		"gates":                   types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
+		"health_unreadable_since": types.StringNull(),
 	})
 }
 
@@ -361,6 +366,7 @@ func canaryPolicyAttributes() map[string]schema.Attribute {
 		"hook_timeout":         schema.StringAttribute{MarkdownDescription: "Hook timeout, a Go duration.", Optional: true},
 		"rollback_window":      schema.Int64Attribute{MarkdownDescription: "Promotions that count as known-good.", Optional: true},
 		"wait":                 schema.BoolAttribute{MarkdownDescription: "Whether the apply runs the whole rollout.", Optional: true},
+		"deadline":             schema.StringAttribute{MarkdownDescription: "The longest a rollout may run from its first shift, a Go duration; see `rollout_canary_policy.deadline`.", Optional: true},
 	}
 }
 
@@ -384,6 +390,11 @@ func deploymentSchema() schema.SingleNestedAttribute {
 			"next_action":     schema.StringAttribute{MarkdownDescription: "With `wait = false`: what the gates, read at the last refresh, call for next (`hold`, `advance`, `promote`, `roll_back`, `abort`); the plan shows it as a change.", Computed: true},
 			"next_gate":       schema.StringAttribute{MarkdownDescription: "With `wait = false`: the gate behind a pending roll back, if any.", Computed: true},
 			"next_reason":     schema.StringAttribute{MarkdownDescription: "With `wait = false`: why, with the measured values.", Computed: true},
+			"health_unreadable_since": schema.StringAttribute{
+				MarkdownDescription: "With `wait = false`: when the refresh first failed to read the health (RFC 3339), while it keeps failing; " +
+					"two `interval`s later the plan shows the roll back.",
+				Computed: true,
+			},
 			"gates": schema.ListNestedAttribute{
 				MarkdownDescription: "Per step: the decision that moved traffic or ended the rollout, with its reason and measurements.",
 				Computed:            true,

@@ -28,6 +28,7 @@ type deploymentView struct {
 	Status, From, To, Reason, Gate, StartedAt string
 	NextAction, NextGate, NextReason          string
 	StepStartedRaw                            string
+	UnreadableSince                           string // RFC 3339, while the refresh cannot read the health
 	Step                                      int64
 	Weight                                    float64
 	StepStarted                               time.Time
@@ -52,6 +53,7 @@ func parseDeployment(o types.Object) (deploymentView, bool) {
 		v.Weight = w.ValueFloat64()
 	}
 	v.NextAction, v.NextGate, v.NextReason, v.StepStartedRaw = str("next_action"), str("next_gate"), str("next_reason"), str("step_started_at")
+	v.UnreadableSince = str("health_unreadable_since")
 	if t, err := time.Parse(time.RFC3339Nano, str("step_started_at")); err == nil {
 		v.StepStarted = t
 	}
@@ -82,7 +84,8 @@ func (v deploymentView) value(stepStarted, finished types.String, d *rollout.Dec
 		"threshold": threshold, "reason": types.StringValue(v.Reason), "started_at": types.StringValue(v.StartedAt),
 		"finished_at": finished, "step_started_at": stepStarted,
 		"next_action": nullIfEmpty(v.NextAction), "next_gate": nullIfEmpty(v.NextGate), "next_reason": nullIfEmpty(v.NextReason),
-		"gates": types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
+		"gates":                   types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
+		"health_unreadable_since": nullIfEmpty(v.UnreadableSince),
 	})
 }
 
@@ -169,7 +172,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 				return
 			}
 		}
-		if _, stop, err := rollout.Start(ctx, p, src, now); err != nil || stop != nil {
+		if _, stop, err := rollout.Start(ctx, p, boundReads(src, p.Interval), now); err != nil || stop != nil {
 			reason := "the alarms could not be read"
 			if stop != nil {
 				reason = stop.Reason
@@ -260,11 +263,12 @@ func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client
 	}
 	src := &awsSources{cw: cw, c: c, function: m.FunctionName.ValueString(), alias: m.Name.ValueString(), to: cur.To,
 		functionARN: aws.ToString(fn.Configuration.FunctionArn), clock: time.Now}
-	d, err := rollout.Evaluate(ctx, p, src, rollout.Progress{Step: int(cur.Step - 1), StepStarted: cur.StepStarted}, time.Now())
+	now := time.Now()
+	d, err := rollout.Evaluate(ctx, p, boundReads(src, p.Interval), rollout.Progress{Step: int(cur.Step - 1), StepStarted: cur.StepStarted, Started: cur.started()}, now)
 	if err != nil {
-		cur.NextAction, cur.NextGate, cur.NextReason = string(rollout.Hold), "", ""
-		return keep(cur)
+		return keep(unreadableAtRefresh(p, cur, now, err))
 	}
+	cur.UnreadableSince = ""
 	cur.NextAction, cur.NextGate, cur.NextReason = string(d.Action), d.Gate, d.Reason
 	if d.Action == rollout.Hold || d.Action == rollout.Pause {
 		// Holding changes nothing, and records nothing that would change

@@ -105,7 +105,8 @@ func (p *rolloutProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Maximum number of retries of a throttled or failed API call, with the SDK's "+
-					"exponential backoff. `0` disables retries. Defaults to %d.", awsclient.DefaultMaxRetries),
+					"exponential backoff. `0` disables retries. Defaults to %d. A canary's health reads are not retried this way: "+
+					"each makes at most 3 attempts within a third of the policy's `interval`, so unreadable health rolls back in bounded time.", awsclient.DefaultMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{validate.Int64AtLeast("Invalid Retry Count", 0, "max_retries = 5")},
 			},

@@ -159,6 +159,7 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Computed:            true,
 			},
 		},
+		Blocks: map[string]schema.Block{"timeouts": aliasTimeoutsBlock()},
 	}
 }
 
@@ -182,6 +183,7 @@ func (r *aliasResource) ValidateConfig(ctx context.Context, req resource.Validat
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	warnShortUpdateLimit(ctx, m, &resp.Diagnostics)
 	if !m.CanaryPolicy.IsNull() && !m.CanaryPolicy.IsUnknown() {
 		if !m.Routing.IsNull() {
 			resp.Diagnostics.AddAttributeError(path.Root("routing"), "Routing With A Canary Policy",
@@ -419,6 +421,7 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 			cur.Weight = math.Round(w*100000) / 1000
 			if p, err := policyFromSpec(ctx, state.CanaryPolicy); err == nil && p != nil && !p.Wait {
 				state.Deployment = r.evaluateForRefresh(ctx, c, *p, state, cur)
+				warnUnreadable(state, &resp.Diagnostics)
 			} else {
 				state.Deployment = cur.value(nullIfEmpty(cur.StepStartedRaw), types.StringNull(), nil)
 			}
@@ -438,6 +441,8 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, done := withUpdateTimeout(ctx, plan, &resp.Diagnostics)
+	defer done()
 	c, ok := r.lambda(ctx, &resp.Diagnostics)
 	if !ok {
 		return
@@ -575,7 +580,7 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	hooks := &lambdaHooks{c: c, function: fn, alias: name, from: from, to: to}
 	started := time.Now()
 	tflog.Info(ctx, "canary rollout starting", map[string]any{"tf_rollout.alias": name, "tf_rollout.from": from, "tf_rollout.to": to, "tf_rollout.schedule": rollout.Describe(p.Steps)})
-	out := rollout.Drive(ctx, p, src, traffic, hooks, realClock{})
+	out := rollout.Drive(ctx, p, boundReads(src, p.Interval), traffic, hooks, realClock{})
 	finished := time.Now()
 	primary := from
 	if out.Status == rollout.StatusPromoted {
@@ -703,6 +708,7 @@ type aliasModelV0 struct {
 	DataSchemaVersion types.Int64  `tfsdk:"data_schema_version"`
 	ARN               types.String `tfsdk:"arn"`
 	RevisionID        types.String `tfsdk:"revision_id"`
+	Timeouts          updateLimit  `tfsdk:"timeouts"`
 	// VersionDataSchemas: see alias_schema_guard.go.
 	VersionDataSchemas types.Object `tfsdk:"version_data_schemas"`
 }

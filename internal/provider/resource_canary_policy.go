@@ -71,7 +71,7 @@ func (r *canaryPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 					"max_p99_duration_ms": schema.Float64Attribute{MarkdownDescription: "Highest tolerated p99 duration in milliseconds.", Optional: true},
 					"min_invocations":     schema.Int64Attribute{MarkdownDescription: "Invocations of the new version needed in a step before the metric gates count. Defaults to 0.", Optional: true},
 					"on_insufficient_data": schema.StringAttribute{
-						MarkdownDescription: "When a step's hold ends with fewer than `min_invocations`: `hold` (wait for data, the default), `proceed` or `rollback`.",
+						MarkdownDescription: "When a step's hold ends with fewer than `min_invocations`: `hold` (the default: wait for data until `deadline`, then roll back), `proceed` or `rollback`.",
 						Optional:            true,
 					},
 					"alarms": schema.ListAttribute{MarkdownDescription: "CloudWatch alarms; any in ALARM rolls the rollout back.", Optional: true, ElementType: types.StringType},
@@ -90,6 +90,15 @@ func (r *canaryPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 					"post_traffic": schema.StringAttribute{MarkdownDescription: "Function name or ARN of the post-traffic hook.", Optional: true},
 					"timeout":      schema.StringAttribute{MarkdownDescription: "How long a hook may run, a Go duration. Defaults to `5m`.", Optional: true},
 				},
+			},
+			"deadline": schema.StringAttribute{
+				MarkdownDescription: "The longest a rollout may run, counted from the first shift of traffic, a Go duration such as `30m`. " +
+					"At the deadline a rollout that is not promoted rolls back, whatever holds it: waiting for data under " +
+					"`on_insufficient_data = \"hold\"`, a `pause` override, or unreadable health (gates that call for an advance or the promotion " +
+					"still act, so a healthy plan-driven rollout that a pipeline applies late is not cut short). It must be at least the total hold " +
+					"plus one `interval` per step. Defaults to twice the schedule's total hold, and at least the total hold plus 5 intervals " +
+					"(`Canary10Percent5Minutes` with a 1m interval: `10m`); `spec.deadline` shows the value in force.",
+				Optional: true,
 			},
 			"rollback_window": schema.Int64Attribute{
 				MarkdownDescription: "Moving to a version that was among the last `rollback_window` promotions (a known-good version) skips the steps: one UpdateAlias. Defaults to 3.",
@@ -135,6 +144,7 @@ func specSchemaAttributes() map[string]schema.Attribute {
 		"hook_timeout":         schema.StringAttribute{MarkdownDescription: "Hook timeout.", Computed: true},
 		"rollback_window":      schema.Int64Attribute{MarkdownDescription: "Promotions that count as known-good.", Computed: true},
 		"wait":                 schema.BoolAttribute{MarkdownDescription: "Whether the apply runs the whole rollout.", Computed: true},
+		"deadline":             schema.StringAttribute{MarkdownDescription: "The longest a rollout may run from its first shift (the default applied).", Computed: true},
 	}
 }
 
@@ -146,6 +156,7 @@ var specAttrTypes = map[string]attr.Type{
 	"min_invocations": types.Int64Type, "on_insufficient_data": types.StringType, "alarms": types.ListType{ElemType: types.StringType},
 	"preexisting_alarms": types.StringType, "pre_traffic_hook": types.StringType, "post_traffic_hook": types.StringType,
 	"hook_timeout": types.StringType, "rollback_window": types.Int64Type, "wait": types.BoolType,
+	"deadline": types.StringType,
 }
 
 func (r *canaryPolicyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -211,7 +222,7 @@ func (r *canaryPolicyResource) save(ctx context.Context, get func(context.Contex
 // value is not known yet.
 func (m canaryPolicyModelV0) policy(ctx context.Context) (*rollout.Policy, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	if m.Preset.IsUnknown() || m.Steps.IsUnknown() || m.Interval.IsUnknown() || m.Health.IsUnknown() || m.Hooks.IsUnknown() {
+	if m.Preset.IsUnknown() || m.Steps.IsUnknown() || m.Interval.IsUnknown() || m.Health.IsUnknown() || m.Hooks.IsUnknown() || m.Deadline.IsUnknown() {
 		return nil, diags
 	}
 	p := &rollout.Policy{RollbackWindow: int(m.RollbackWindow.ValueInt64()), Wait: m.Wait.IsNull() || m.Wait.ValueBool(), HookTimeout: 5 * time.Minute}
@@ -320,6 +331,7 @@ func (m canaryPolicyModelV0) policy(ctx context.Context) (*rollout.Policy, diag.
 			p.HookTimeout = d
 		}
 	}
+	diags.Append(m.deadline(p)...)
 	if m.RollbackWindow.ValueInt64() < 0 {
 		diags.AddAttributeError(path.Root("rollback_window"), "Invalid Rollback Window",
 			validate.Detail("rollback_window", fmt.Sprint(m.RollbackWindow.ValueInt64()), "it must be at least 0", "rollback_window = 3"))
@@ -328,6 +340,30 @@ func (m canaryPolicyModelV0) policy(ctx context.Context) (*rollout.Policy, diag.
 		return nil, diags
 	}
 	return p, diags
+}
+
+// deadline sets the policy's deadline: the configured one, validated
+// against the schedule, or the default derived from it.
+func (m canaryPolicyModelV0) deadline(p *rollout.Policy) diag.Diagnostics {
+	var diags diag.Diagnostics
+	p.Deadline = rollout.DefaultDeadline(p.Steps, p.Interval)
+	if m.Deadline.IsNull() || m.Deadline.IsUnknown() {
+		return diags
+	}
+	example := fmt.Sprintf("deadline = %q", rollout.ShortDuration(p.Deadline))
+	d, err := time.ParseDuration(m.Deadline.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("deadline"), "Invalid Deadline",
+			validate.Detail("deadline", fmt.Sprintf("%q", m.Deadline.ValueString()), "it must be a Go duration such as \"30m\" or \"1h30m\"", example))
+		return diags
+	}
+	if problem := rollout.DeadlineProblem(d, p.Steps, p.Interval); problem != "" {
+		diags.AddAttributeError(path.Root("deadline"), "Invalid Deadline",
+			validate.Detail("deadline", fmt.Sprintf("%q", m.Deadline.ValueString()), problem, example))
+		return diags
+	}
+	p.Deadline = d
+	return diags
 }
 
 // specValue renders a policy as the spec object.
@@ -350,6 +386,7 @@ func specValue(p rollout.Policy) types.Object {
 		"preexisting_alarms": types.StringValue(p.Health.PreexistingAlarms), "pre_traffic_hook": nullIfEmpty(p.PreTrafficHook),
 		"post_traffic_hook": nullIfEmpty(p.PostTrafficHook), "hook_timeout": types.StringValue(p.HookTimeout.String()),
 		"rollback_window": types.Int64Value(int64(p.RollbackWindow)), "wait": types.BoolValue(p.Wait),
+		"deadline": types.StringValue(p.Deadline.String()),
 	})
 }
 
@@ -361,6 +398,7 @@ type canaryPolicyModelV0 struct {
 	Hooks          types.Object `tfsdk:"hooks"`
 	RollbackWindow types.Int64  `tfsdk:"rollback_window"`
 	Wait           types.Bool   `tfsdk:"wait"`
+	Deadline       types.String `tfsdk:"deadline"`
 	Spec           types.Object `tfsdk:"spec"`
 }
 

@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -106,16 +107,20 @@ func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, 
 		return rollBack(StatusRolledBack, Decision{Action: RollBack, Step: 0, At: clk.Now(), Reason: out.Err.Error()})
 	}
 	pr.StepStarted = clk.Now()
-	failures := 0
+	pr.Started = pr.StepStarted
+	tick, failures := pr.StepStarted, 0
 	for {
-		if err := clk.Sleep(ctx, p.Interval); err != nil {
-			return rollBack(StatusAborted, Decision{Action: Abort, Step: pr.Step, Weight: p.Steps[pr.Step].WeightPercent, Gate: "cancelled", At: clk.Now(),
-				Reason: "the apply was cancelled; traffic went back to the previous version"})
+		// Evaluations keep to their ticks, one interval apart however long
+		// the reads took, and one falls on the deadline.
+		tick = nextTick(tick, p.Interval, clk.Now(), pr.deadlineAt(p))
+		if err := clk.Sleep(ctx, max(0, tick.Sub(clk.Now()))); err != nil {
+			return rollBack(StatusAborted, interrupted(err, p, pr, clk.Now()))
 		}
 		d, err := Evaluate(ctx, p, src, pr, clk.Now())
 		if err != nil {
 			failures++
 			if failures >= maxSourceErrors {
+				d.At = clk.Now()
 				d.Action, d.Gate, d.Reason = RollBack, "health_unreadable", fmt.Sprintf("health could not be read %d times in a row: %v", failures, err)
 				return rollBack(StatusRolledBack, d)
 			}
@@ -143,6 +148,32 @@ func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, 
 			return rollBack(StatusAborted, d)
 		}
 	}
+}
+
+// nextTick is when the evaluation after the one due at prev runs: one
+// interval later, at once when the reads overran that, and never after
+// the deadline (zero: none).
+func nextTick(prev time.Time, interval time.Duration, now, deadline time.Time) time.Time {
+	next := prev.Add(interval)
+	if !deadline.IsZero() && next.After(deadline) {
+		next = deadline
+	}
+	if next.Before(now) {
+		next = now
+	}
+	return next
+}
+
+// interrupted is the decision when the apply's context ends: a time limit
+// (the caller's deadline) or a cancellation (Ctrl-C, a stopped pipeline).
+func interrupted(err error, p Policy, pr Progress, now time.Time) Decision {
+	d := Decision{Action: Abort, Step: pr.Step, Weight: p.Steps[pr.Step].WeightPercent, Gate: "cancelled", At: now,
+		Reason: "the apply was cancelled; traffic went back to the previous version"}
+	if errors.Is(err, context.DeadlineExceeded) {
+		d.Gate = "timeout"
+		d.Reason = fmt.Sprintf("the apply's time limit ran out %s after the first shift; traffic went back to the previous version", now.Sub(pr.Started).Round(time.Second))
+	}
+	return d
 }
 
 func runHook(ctx context.Context, hooks Hooks, p Policy, hook, phase string) error {

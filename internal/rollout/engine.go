@@ -61,11 +61,40 @@ type Progress struct {
 	Step        int       // current step index
 	StepStarted time.Time // when its weight was set
 	Ignored     map[string]bool
+	// Started is when the first step's weight was set; the policy's
+	// deadline counts from it. Zero: unknown, no deadline.
+	Started time.Time
+}
+
+// deadlineAt is when the rollout must have ended, or zero.
+func (pr Progress) deadlineAt(p Policy) time.Time {
+	if p.Deadline <= 0 || pr.Started.IsZero() {
+		return time.Time{}
+	}
+	return pr.Started.Add(p.Deadline)
 }
 
 // Evaluate decides the next move of a rollout at now. It never changes
 // traffic itself.
+//
+// From the policy's deadline on, whatever would keep the rollout waiting
+// ends it with a roll back (gate "deadline"): waiting for data under
+// on_insufficient_data = "hold", a pause, or health that cannot be read.
+// Decisions the gates and the schedule take (advance, promote, roll back,
+// abort, the finite hold of a step) stand, so a healthy rollout that a
+// pipeline applies late is not cut short.
 func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.Time) (Decision, error) {
+	d, err := evaluate(ctx, p, src, pr, now)
+	if at := pr.deadlineAt(p); at.IsZero() || now.Before(at) {
+		return d, err
+	}
+	if err == nil && d.Action != Pause && (d.Action != Hold || d.Gate != "insufficient_data") {
+		return d, nil
+	}
+	return pastDeadline(p, pr, d, err), nil
+}
+
+func evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.Time) (Decision, error) {
 	d := Decision{Step: pr.Step, At: now}
 	if pr.Step >= 0 && pr.Step < len(p.Steps) {
 		d.Weight = p.Steps[pr.Step].WeightPercent
@@ -129,8 +158,11 @@ func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 			return d, nil
 		case InsufficientProceed:
 		default:
-			d.Action = Hold
+			d.Action, d.Gate = Hold, "insufficient_data"
 			d.Reason = fmt.Sprintf("waiting for data: %g of min_invocations %d reached the new version", sample.Invocations, h.MinInvocations)
+			if at := pr.deadlineAt(p); !at.IsZero() && now.Before(at) {
+				d.Reason += fmt.Sprintf("; rolls back at the deadline in %s unless enough data arrives", at.Sub(now).Round(time.Second))
+			}
 			return d, nil
 		}
 	}
@@ -140,6 +172,54 @@ func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 	}
 	d.Action, d.Reason = Advance, fmt.Sprintf("step %d passed; %s", pr.Step+1, healthy(sample))
 	return d, nil
+}
+
+// pastDeadline turns what would keep a rollout waiting past its deadline
+// (d, or the error of an evaluation that could not read the health) into
+// a roll back: all traffic goes back to A.
+func pastDeadline(p Policy, pr Progress, d Decision, err error) Decision {
+	why := d.Reason
+	switch {
+	case err != nil:
+		why = fmt.Sprintf("health could not be read: %v", err)
+	case d.Action == Hold:
+		why = fmt.Sprintf("it was %s (on_insufficient_data = %q waits at most until the deadline, then rolls back)", d.Reason, p.Health.OnInsufficientData)
+	}
+	d.Action, d.Gate = RollBack, "deadline"
+	d.Value, d.Threshold = d.At.Sub(pr.Started).Seconds(), p.Deadline.Seconds()
+	d.Reason = fmt.Sprintf("the rollout reached its deadline of %s (counted from the first shift) at step %d without being promoted: %s",
+		p.Deadline, pr.Step+1, why)
+	return d
+}
+
+// UnreadableAfter is how long the health of a rollout may stay unreadable
+// before it rolls back: two intervals after the first failed read, that
+// is at the third evaluation in a row that cannot read it. A blocking
+// rollout's evaluations are one interval apart and each one's reads are
+// bounded by the interval, so its traffic is back on A within three
+// intervals of the first failed read.
+func UnreadableAfter(interval time.Duration) time.Duration {
+	return (maxSourceErrors - 1) * interval
+}
+
+// HealthUnreadable decides for a plan-driven rollout whose health could
+// not be read at now, unreadable since since: hold (the gate says why)
+// until UnreadableAfter has passed, then roll back.
+func HealthUnreadable(p Policy, pr Progress, since, now time.Time, err error) Decision {
+	d := Decision{Action: Hold, Step: pr.Step, Gate: "health_unreadable", At: now}
+	if pr.Step >= 0 && pr.Step < len(p.Steps) {
+		d.Weight = p.Steps[pr.Step].WeightPercent
+	}
+	limit := UnreadableAfter(p.Interval)
+	if elapsed := now.Sub(since); elapsed >= limit {
+		d.Action, d.Value, d.Threshold = RollBack, elapsed.Seconds(), limit.Seconds()
+		d.Reason = fmt.Sprintf("health could not be read for %s (since %s, limit %d intervals of %s): %v",
+			elapsed.Round(time.Second), since.UTC().Format(time.RFC3339), maxSourceErrors-1, p.Interval, err)
+		return d
+	}
+	d.Reason = fmt.Sprintf("health could not be read since %s: %v; unless a read succeeds, the rollout rolls back at %s",
+		since.UTC().Format(time.RFC3339), err, since.Add(limit).UTC().Format(time.RFC3339))
+	return d
 }
 
 func healthy(s Sample) string {

@@ -51,6 +51,12 @@ type Policy struct {
 	HookTimeout     time.Duration
 	RollbackWindow  int
 	Wait            bool
+	// Deadline is the longest a rollout may run, counted from the first
+	// shift of traffic: at the deadline a rollout that is not promoted
+	// rolls back, whatever holds it (waiting for data under
+	// on_insufficient_data = "hold", a pause, unreadable health). Zero
+	// means no deadline (a policy built before deadlines existed).
+	Deadline time.Duration
 }
 
 // Presets are the nine CodeDeploy deployment configurations for Lambda,
@@ -100,6 +106,65 @@ func ValidateSteps(steps []Step, interval time.Duration) error {
 		prev = s.WeightPercent
 	}
 	return nil
+}
+
+// ScheduleTotal is the sum of the steps' holds.
+func ScheduleTotal(steps []Step) time.Duration {
+	var total time.Duration
+	for _, s := range steps {
+		total += s.Hold
+	}
+	return total
+}
+
+// defaultDeadlineSlack is, in intervals, the least slack the default
+// deadline gives a short schedule.
+const defaultDeadlineSlack = 5
+
+// DefaultDeadline is the deadline of a policy that sets none: twice the
+// schedule's total hold, and at least the total hold plus five intervals.
+func DefaultDeadline(steps []Step, interval time.Duration) time.Duration {
+	total := ScheduleTotal(steps)
+	return total + max(total, defaultDeadlineSlack*interval)
+}
+
+// MinDeadline is the shortest deadline a healthy rollout can always meet:
+// the total hold plus one interval per step (a step ends at the first
+// evaluation after its hold).
+func MinDeadline(steps []Step, interval time.Duration) time.Duration {
+	return ScheduleTotal(steps) + time.Duration(len(steps))*interval
+}
+
+// ValidateDeadline reports a deadline that a healthy rollout could miss.
+func ValidateDeadline(deadline time.Duration, steps []Step, interval time.Duration) error {
+	if problem := DeadlineProblem(deadline, steps, interval); problem != "" {
+		return fmt.Errorf("deadline = %s: %s", deadline, problem)
+	}
+	return nil
+}
+
+// DeadlineProblem says what is wrong with a deadline, or "".
+func DeadlineProblem(deadline time.Duration, steps []Step, interval time.Duration) string {
+	if deadline <= 0 {
+		return "it must be a positive duration"
+	}
+	if minimum := MinDeadline(steps, interval); deadline < minimum {
+		return fmt.Sprintf("it must be at least the schedule's total hold plus one interval per step (%s + %d × %s = %s), so that a healthy rollout can finish",
+			ScheduleTotal(steps), len(steps), interval, minimum)
+	}
+	return ""
+}
+
+// ShortDuration renders d as a user would write it: "20m", not "20m0s".
+func ShortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Describe renders a schedule for humans: "10% for 5m0s, then 100%".

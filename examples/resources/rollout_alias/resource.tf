@@ -38,4 +38,10 @@ resource "rollout_alias" "prod" {
   name             = "prod"
   function_version = rollout_function.orders.version
   canary_policy    = rollout_canary_policy.standard.spec
+
+  # The longest an apply may run the rollout: when it runs out, all traffic
+  # goes back to the previous version and the state says "aborted".
+  timeouts {
+    update = "30m"
+  }
 }

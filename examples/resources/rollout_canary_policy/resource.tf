@@ -27,5 +27,9 @@ resource "rollout_canary_policy" "careful" {
     pre_traffic = "orders-api-smoke-test"
     timeout     = "2m"
   }
+  # With on_insufficient_data = "hold", a rollout that never gets enough
+  # traffic rolls back at the deadline (counted from the first shift).
+  # Defaults to twice the total hold.
+  deadline        = "1h"
   rollback_window = 3
 }
