@@ -181,6 +181,7 @@ func (r *aliasResource) ValidateConfig(ctx context.Context, req resource.Validat
 				validate.Detail("routing", "(set)", "a canary policy moves the weights itself; a static split and a policy cannot both drive the alias",
 					"canary_policy = rollout_canary_policy.standard.spec   (and no routing)"))
 		}
+		checkInlineSteps(m.CanaryPolicy, &resp.Diagnostics)
 		p, err := policyFromSpec(ctx, m.CanaryPolicy)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("canary_policy"), "Invalid Canary Policy", err.Error()+
