@@ -28,6 +28,8 @@ type deploymentView struct {
 	Status, From, To, Reason, Gate, StartedAt string
 	NextAction, NextGate, NextReason          string
 	StepStartedRaw                            string
+	Value, Threshold                          *float64
+	NextValue, NextThreshold                  *float64
 	Step                                      int64
 	Weight                                    float64
 	StepStarted                               time.Time
@@ -55,6 +57,8 @@ func parseDeployment(o types.Object) (deploymentView, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, str("step_started_at")); err == nil {
 		v.StepStarted = t
 	}
+	v.Value, v.Threshold = floatPtr(a["value"]), floatPtr(a["threshold"])
+	v.NextValue, v.NextThreshold = floatPtr(a["next_value"]), floatPtr(a["next_threshold"])
 	if l, ok := a["gates"].(types.List); ok && !l.IsNull() && !l.IsUnknown() {
 		v.Gates = l.Elements()
 	}
@@ -82,7 +86,8 @@ func (v deploymentView) value(stepStarted, finished types.String, d *rollout.Dec
 		"threshold": threshold, "reason": types.StringValue(v.Reason), "started_at": types.StringValue(v.StartedAt),
 		"finished_at": finished, "step_started_at": stepStarted,
 		"next_action": nullIfEmpty(v.NextAction), "next_gate": nullIfEmpty(v.NextGate), "next_reason": nullIfEmpty(v.NextReason),
-		"gates": types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
+		"gates":      types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
+		"next_value": types.Float64PointerValue(v.NextValue), "next_threshold": types.Float64PointerValue(v.NextThreshold),
 	})
 }
 
@@ -97,15 +102,19 @@ func (r *aliasResource) planStepwise(p rollout.Policy, plan *aliasModelV0, state
 		}
 		// A new rollout: the apply will set the first step.
 		next := deploymentView{Status: rollout.StatusInProgress, From: state.FunctionVersion.ValueString(), To: to, Step: 1,
-			Weight: p.Steps[0].WeightPercent, StartedAt: "", Reason: fmt.Sprintf("rollout started: %s", rollout.Describe(p.Steps)), NextAction: string(rollout.Hold)}
+			Weight: p.Steps[0].WeightPercent, StartedAt: "", Reason: fmt.Sprintf("rollout started: %s", rollout.Describe(p.Steps))}
 		plan.Deployment = next.withStartedUnknown(types.StringUnknown(), types.StringNull(), nil)
 		return
 	}
 	// The decision was taken at the refresh (Read), so that the plan made
 	// again during apply finds exactly the same transition.
 	d := rollout.Decision{Action: rollout.Action(cur.NextAction), Step: int(cur.Step - 1), Weight: cur.Weight, Gate: cur.NextGate, Reason: cur.NextReason}
+	if cur.NextValue != nil && cur.NextThreshold != nil {
+		d.Value, d.Threshold = *cur.NextValue, *cur.NextThreshold
+	}
 	next := cur
 	next.Reason, next.NextAction, next.NextGate, next.NextReason = d.Reason, "", "", ""
+	next.NextValue, next.NextThreshold = nil, nil
 	switch d.Action {
 	case rollout.Advance, rollout.Promote, rollout.RollBack, rollout.Abort:
 	default:
@@ -113,7 +122,7 @@ func (r *aliasResource) planStepwise(p rollout.Policy, plan *aliasModelV0, state
 	}
 	switch d.Action {
 	case rollout.Advance:
-		next.Step, next.Weight, next.NextAction = cur.Step+1, p.Steps[cur.Step].WeightPercent, string(rollout.Hold)
+		next.Step, next.Weight = cur.Step+1, p.Steps[cur.Step].WeightPercent
 		plan.Deployment = next.value(types.StringUnknown(), types.StringNull(), &d)
 	case rollout.Promote:
 		next.Status, next.Weight = rollout.StatusPromoted, 100
@@ -127,6 +136,15 @@ func (r *aliasResource) planStepwise(p rollout.Policy, plan *aliasModelV0, state
 		plan.Deployment = next.value(types.StringNull(), types.StringUnknown(), &d)
 	}
 	plan.RevisionID = types.StringUnknown()
+}
+
+func floatPtr(v attr.Value) *float64 {
+	f, ok := v.(types.Float64)
+	if !ok || f.IsNull() || f.IsUnknown() {
+		return nil
+	}
+	x := f.ValueFloat64()
+	return &x
 }
 
 func (v deploymentView) withStartedUnknown(stepStarted, finished types.String, d *rollout.Decision) types.Object {
@@ -165,7 +183,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		src := &awsSources{cw: cw, c: c, function: fn, alias: name, to: next.To, clock: time.Now}
 		if p.PreTrafficHook != "" {
 			if err := (&lambdaHooks{c: c, function: fn, alias: name, from: next.From, to: next.To}).Run(ctx, p.PreTrafficHook, "pre_traffic"); err != nil {
-				r.failStepwise(next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
+				r.failStepwise(ctx, c, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
 				return
 			}
 		}
@@ -174,7 +192,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			if stop != nil {
 				reason = stop.Reason
 			}
-			r.failStepwise(next, "alarms", reason, save, resp)
+			r.failStepwise(ctx, c, fn, name, next, "alarms", reason, save, resp)
 			return
 		}
 		if err := traffic.SetCanary(ctx, next.Weight); err != nil {
@@ -197,33 +215,55 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		if p.PostTrafficHook != "" {
 			if err := (&lambdaHooks{c: c, function: fn, alias: name, from: next.From, to: next.To}).Run(ctx, p.PostTrafficHook, "post_traffic"); err != nil {
 				_ = traffic.RollBack(context.WithoutCancel(ctx))
-				r.failStepwise(next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
+				r.failStepwise(ctx, c, fn, name, next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
 				return
 			}
 		}
 		plan.Promotions = promotionsWith(state.Promotions, next.To, now)
 		save(next.To, withTimes(plan.Deployment, now, true))
+		if plan.RetryRolledBack.ValueString() != "" {
+			forgetRollback(ctx, c, fn, next.To)
+		}
 	default: // rolled_back or aborted, as planned
 		if err := traffic.RollBack(context.WithoutCancel(ctx)); err != nil {
 			concurrentAlias(resp, fn, name, err)
 			return
 		}
 		save(next.From, withTimes(plan.Deployment, now, true))
-		resp.Diagnostics.AddError("Canary Rolled Back",
-			fmt.Sprintf("The rollout of %s:%s from version %s to version %s was %s at step %d with %g%% of the traffic on version %s: %s.\n\n"+
-				"All traffic is back on version %s (one UpdateAlias). The state records version %s; the next plan shows %s -> %s again.",
-				fn, name, next.From, next.To, next.Status, next.Step, next.Weight, next.To, next.Reason, next.From, next.From, next.From, next.To))
+		applied, _ := parseDeployment(plan.Deployment)
+		end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight,
+			reason: next.Reason, gate: applied.Gate, value: applied.Value, threshold: applied.Threshold}
+		d := rollout.Decision{Step: int(next.Step - 1), Gate: applied.Gate}
+		if applied.Value != nil && applied.Threshold != nil {
+			d.Value, d.Threshold = *applied.Value, *applied.Threshold
+		}
+		if remembersRollback(next.Status, d) {
+			end.remembered = rememberRollback(ctx, c, fn, name, next.To, d, now, &resp.Diagnostics)
+		}
+		end.addError(&resp.Diagnostics)
 	}
 }
 
 // failStepwise records a rollout that could not start: traffic stays on A.
-func (r *aliasResource) failStepwise(next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
-	next.Status, next.Reason, next.Step, next.Weight = rollout.StatusRolledBack, reason, 0, 0
-	now := time.Now().UTC().Format(time.RFC3339)
-	next.StartedAt = now
+// A failed post-traffic hook comes after the promotion: it keeps its step,
+// at 100%.
+func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
+	at := time.Now()
+	now := at.UTC().Format(time.RFC3339)
 	d := &rollout.Decision{Action: rollout.RollBack, Step: -1, Gate: gate, Reason: reason}
+	if gate == "hook:post_traffic" {
+		next.Weight, d.Step, d.Weight = 100, int(next.Step-1), 100
+	} else {
+		next.Step, next.Weight = 0, 0
+		next.StartedAt = now
+	}
+	next.Status, next.Reason = rollout.StatusRolledBack, reason
 	save(next.From, next.value(types.StringNull(), types.StringValue(now), d))
-	resp.Diagnostics.AddError("Canary Rolled Back", fmt.Sprintf("The rollout from version %s to version %s did not start: %s. All traffic stays on version %s.", next.From, next.To, reason, next.From))
+	end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight, reason: reason, gate: gate}
+	if remembersRollback(next.Status, *d) {
+		end.remembered = rememberRollback(ctx, c, fn, name, next.To, *d, at, &resp.Diagnostics)
+	}
+	end.addError(&resp.Diagnostics)
 }
 
 // withTimes fills the times a plan left unknown.
@@ -265,10 +305,16 @@ func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client
 		return keep(cur)
 	}
 	cur.NextAction, cur.NextGate, cur.NextReason = string(d.Action), d.Gate, d.Reason
+	cur.NextValue, cur.NextThreshold = nil, nil
+	if hasMeasure(d.Gate) {
+		v, th := d.Value, d.Threshold
+		cur.NextValue, cur.NextThreshold = &v, &th
+	}
 	if d.Action == rollout.Hold || d.Action == rollout.Pause {
 		// Holding changes nothing, and records nothing that would change
 		// from one refresh to the next.
 		cur.NextAction, cur.NextGate, cur.NextReason = string(rollout.Hold), "", ""
+		cur.NextValue, cur.NextThreshold = nil, nil
 	}
 	return keep(cur)
 }
