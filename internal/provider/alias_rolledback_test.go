@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
@@ -68,8 +69,18 @@ func testNeverRelaunched(t *testing.T, wait bool) {
 	if !strings.Contains(flat(out), "Canary Rolled Back") {
 		t.Fatalf("release v2 was not rolled back:\n%s", out)
 	}
-	if st := r.aliasState(); st["function_version"] != "1" {
-		t.Fatalf("after the rollback the state says function_version %v, want 1", st["function_version"])
+	st := r.aliasState()
+	dep, _ := st["deployment"].(map[string]any)
+	got := map[string]any{"function_version": st["function_version"]}
+	for _, k := range []string{"status", "gate", "from_version", "to_version", "threshold"} {
+		got[k] = dep[k]
+	}
+	want := map[string]any{"function_version": "1", "status": "rolled_back", "gate": "error_rate", "from_version": "1", "to_version": "2", "threshold": 0.1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("state after the rollback (-want +got):\n%s", diff)
+	}
+	if v, _ := dep["value"].(float64); v <= 0.1 {
+		t.Errorf("deployment.value = %v, want the measured error rate above the threshold", dep["value"])
 	}
 	during := load.stop()
 	if during.ByVersion["2"].Invocations == 0 {

@@ -121,10 +121,12 @@ func TestAccAliasCanary_planDriven(t *testing.T) {
 				ExpectError: acctest.ExpectErrorText("Canary Rolled Back"),
 			},
 			{
-				PreConfig:          routing("2", "", 0),
-				Config:             cfg("v3", "1"),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
+				// Traffic is back on 2, and the rolled-back release is not
+				// offered again.
+				PreConfig:   routing("2", "", 0),
+				Config:      cfg("v3", "1"),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectErrorText("Release Rolled Back"),
 			},
 		},
 	})
