@@ -15,6 +15,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -137,6 +138,9 @@ func TestAccAliasCanary_rollbackPromoteAndWindow(t *testing.T) {
 					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("3")),
 					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
 					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+					// promoted_at means the promotion (the end of the canary), as with wait = false.
+					statecheck.CompareValuePairs(aliasAddr, tfjsonpath.New("promotions").AtSliceIndex(0).AtMapKey("promoted_at"),
+						aliasAddr, tfjsonpath.New("deployment").AtMapKey("finished_at"), compare.ValuesSame()),
 				},
 			},
 			{
