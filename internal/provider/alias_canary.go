@@ -389,8 +389,8 @@ func deploymentSchema() schema.SingleNestedAttribute {
 				"reads the gates), so a plan reads `\"advance\" -> null`, never backwards. For a pipeline, `rolloutctl status --exit-code` tells hold from done from rolled back.", Computed: true},
 			"next_value":     schema.Float64Attribute{MarkdownDescription: "With `wait = false`: the measured value of the gate behind a pending roll back (`next_gate`), as `value` records it once applied.", Computed: true},
 			"next_threshold": schema.Float64Attribute{MarkdownDescription: "With `wait = false`: the threshold of that gate.", Computed: true},
-			"next_gate":       schema.StringAttribute{MarkdownDescription: "With `wait = false`: the gate behind a pending roll back, if any.", Computed: true},
-			"next_reason":     schema.StringAttribute{MarkdownDescription: "With `wait = false`: why, with the measured values.", Computed: true},
+			"next_gate":      schema.StringAttribute{MarkdownDescription: "With `wait = false`: the gate behind a pending roll back, if any.", Computed: true},
+			"next_reason":    schema.StringAttribute{MarkdownDescription: "With `wait = false`: why, with the measured values.", Computed: true},
 			"gates": schema.ListNestedAttribute{
 				MarkdownDescription: "Per step: the decision that moved traffic or ended the rollout, with its reason and measurements.",
 				Computed:            true,

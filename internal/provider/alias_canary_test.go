@@ -233,7 +233,8 @@ func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 				},
 			},
 			{
-				// A long step; the operator promotes by tagging the function.
+				// A long step; the operator promotes by tagging the function
+				// with an override that names this rollout.
 				PreConfig: func() {
 					go func() {
 						deadline := time.Now().Add(60 * time.Second)
@@ -241,7 +242,7 @@ func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 							a, err := lambdaops.FindAlias(bg, c, "canaried", "live")
 							if err == nil && a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
 								_, _ = c.TagResource(bg, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:canaried"),
-									Tags: map[string]string{"rollout:override": "promote"}})
+									Tags: map[string]string{"rollout:override": "promote alias=live from=2 to=3"}})
 								return
 							}
 							time.Sleep(50 * time.Millisecond)

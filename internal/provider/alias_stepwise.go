@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -181,6 +182,11 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			return
 		}
 		src := &awsSources{cw: cw, c: c, function: fn, alias: name, to: next.To, clock: time.Now}
+		if fnOut, err := lambdaops.FindFunction(ctx, c, fn); err == nil {
+			ov := newScopedOverride(src, c, aws.ToString(fnOut.Configuration.FunctionArn), name, next.From, next.To, true)
+			ov.start(ctx, fnOut.Tags)
+			resp.Diagnostics.Append(ov.diagnostics()...)
+		}
 		if p.PreTrafficHook != "" {
 			if err := (&lambdaHooks{c: c, function: fn, alias: name, from: next.From, to: next.To}).Run(ctx, p.PreTrafficHook, "pre_traffic"); err != nil {
 				r.failStepwise(ctx, c, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
@@ -221,6 +227,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		}
 		plan.Promotions = promotionsWith(state.Promotions, next.To, now)
 		save(next.To, withTimes(plan.Deployment, now, true))
+		finishOverride(ctx, c, fn, name, next)
 		if plan.RetryRolledBack.ValueString() != "" {
 			forgetRollback(ctx, c, fn, next.To)
 		}
@@ -230,6 +237,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			return
 		}
 		save(next.From, withTimes(plan.Deployment, now, true))
+		finishOverride(ctx, c, fn, name, next)
 		applied, _ := parseDeployment(plan.Deployment)
 		end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight,
 			reason: next.Reason, gate: applied.Gate, value: applied.Value, threshold: applied.Threshold}
@@ -266,6 +274,16 @@ func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, 
 	end.addError(&resp.Diagnostics)
 }
 
+// finishOverride clears the override that steered a plan-driven rollout
+// once it ended.
+func finishOverride(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView) {
+	if fnOut, err := lambdaops.FindFunction(ctx, c, fn); err == nil {
+		if _, ok := fnOut.Tags[OverrideTag]; ok {
+			newScopedOverride(nil, c, aws.ToString(fnOut.Configuration.FunctionArn), name, next.From, next.To, true).finish(ctx)
+		}
+	}
+}
+
 // withTimes fills the times a plan left unknown.
 func withTimes(o types.Object, now time.Time, finished bool) types.Object {
 	attrs := o.Attributes()
@@ -285,7 +303,7 @@ func concurrentAlias(resp *resource.UpdateResponse, fn, name string, err error) 
 
 // evaluateForRefresh reads the gates of a plan-driven rollout in progress
 // and records the decision in the deployment, for the plan to show.
-func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client, p rollout.Policy, m aliasModelV0, cur deploymentView) types.Object {
+func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client, p rollout.Policy, m aliasModelV0, cur deploymentView, diags *diag.Diagnostics) types.Object {
 	keep := func(v deploymentView) types.Object {
 		return v.value(nullIfEmpty(v.StepStartedRaw), types.StringNull(), nil)
 	}
@@ -299,7 +317,9 @@ func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client
 	}
 	src := &awsSources{cw: cw, c: c, function: m.FunctionName.ValueString(), alias: m.Name.ValueString(), to: cur.To,
 		functionARN: aws.ToString(fn.Configuration.FunctionArn), clock: time.Now}
-	d, err := rollout.Evaluate(ctx, p, src, rollout.Progress{Step: int(cur.Step - 1), StepStarted: cur.StepStarted}, time.Now())
+	ov := newScopedOverride(src, c, src.functionARN, m.Name.ValueString(), cur.From, cur.To, false)
+	d, err := rollout.Evaluate(ctx, p, ov, rollout.Progress{Step: int(cur.Step - 1), StepStarted: cur.StepStarted}, time.Now())
+	diags.Append(ov.diagnostics()...)
 	if err != nil {
 		cur.NextAction, cur.NextGate, cur.NextReason = string(rollout.Hold), "", ""
 		return keep(cur)

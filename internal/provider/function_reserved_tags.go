@@ -23,7 +23,9 @@ func (reservedTagsValidator) Description(context.Context) string {
 	return "tag keys must not start with " + lambdaops.ReservedTagPrefix
 }
 
-func (v reservedTagsValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v reservedTagsValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (reservedTagsValidator) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

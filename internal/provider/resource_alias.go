@@ -428,7 +428,7 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		if aws.ToString(out.FunctionVersion) == cur.From && (!split || v == cur.To) {
 			cur.Weight = math.Round(w*100000) / 1000
 			if p, err := policyFromSpec(ctx, state.CanaryPolicy); err == nil && p != nil && !p.Wait {
-				state.Deployment = r.evaluateForRefresh(ctx, c, *p, state, cur)
+				state.Deployment = r.evaluateForRefresh(ctx, c, *p, state, cur, &resp.Diagnostics)
 			} else {
 				state.Deployment = cur.value(nullIfEmpty(cur.StepStartedRaw), types.StringNull(), nil)
 			}
@@ -583,8 +583,12 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	hooks := &lambdaHooks{c: c, function: fn, alias: name, from: from, to: to}
 	started := time.Now()
 	tflog.Info(ctx, "canary rollout starting", map[string]any{"tf_rollout.alias": name, "tf_rollout.from": from, "tf_rollout.to": to, "tf_rollout.schedule": rollout.Describe(p.Steps)})
-	out := rollout.Drive(ctx, p, src, traffic, hooks, realClock{})
+	ov := newScopedOverride(src, c, src.functionARN, name, from, to, true)
+	ov.start(ctx, fnOut.Tags)
+	out := rollout.Drive(ctx, p, ov, traffic, hooks, realClock{})
 	finished := time.Now()
+	ov.finish(ctx)
+	resp.Diagnostics.Append(ov.diagnostics()...)
 	primary := from
 	if out.Status == rollout.StatusPromoted {
 		primary = to

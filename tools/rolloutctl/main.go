@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -534,7 +535,7 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 		return err
 	}
 	out := map[string]any{"alias": o.alias, "function_version": aws.ToString(a.FunctionVersion), "revision_id": aws.ToString(a.RevisionId),
-		"override": fn.Tags["rollout:override"]}
+		"override": fn.Tags[lambdaops.OverrideTag]}
 	if a.RoutingConfig != nil {
 		out["routing"] = a.RoutingConfig.AdditionalVersionWeights
 	}
@@ -547,13 +548,17 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 			fmt.Fprintf(e.stdout, " (%g%% on version %s)", w*100, v)
 		}
 	}
-	if ov := fn.Tags["rollout:override"]; ov != "" {
+	if ov := fn.Tags[lambdaops.OverrideTag]; ov != "" {
 		fmt.Fprintf(e.stdout, "  override: %s", ov)
 	}
 	fmt.Fprintln(e.stdout)
 	return nil
 }
 
+// runOverride writes the scoped override: the action and the rollout it
+// is for (the alias, the version it moves from and the one it moves to,
+// read from the alias's split). The provider obeys it only during that
+// rollout and clears it when the rollout ends.
 func runOverride(ctx context.Context, o liveOptions, e env) error {
 	c, err := o.lambda(ctx, e)
 	if err != nil {
@@ -565,13 +570,26 @@ func runOverride(ctx context.Context, o liveOptions, e env) error {
 	}
 	arn := fn.Configuration.FunctionArn
 	if o.action == "clear" {
-		_, err = c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{"rollout:override"}})
-	} else {
-		_, err = c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{"rollout:override": o.action}})
+		if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{lambdaops.OverrideTag}}); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "override of %s cleared\n", o.function)
+		return nil
 	}
+	a, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(o.function), Name: aws.String(o.alias)})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "override of %s set to %s; a running rollout reads it at its next interval\n", o.function, o.action)
+	to, _, split := lambdaops.Routing(a.RoutingConfig)
+	if !split {
+		return fmt.Errorf("no rollout is running on %s:%s (all traffic is on version %s): an override steers exactly one running rollout, so there is nothing to %s",
+			o.function, o.alias, aws.ToString(a.FunctionVersion), o.action)
+	}
+	value := lambdaops.FormatOverride(lambdaops.Override{Action: o.action, Alias: o.alias, From: aws.ToString(a.FunctionVersion), To: to})
+	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{lambdaops.OverrideTag: value}}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "override %s = %q set on %s: the rollout of %s from version %s to version %s reads it at its next interval; it ends with that rollout\n",
+		lambdaops.OverrideTag, value, o.function, o.alias, aws.ToString(a.FunctionVersion), to)
 	return nil
 }
