@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func state(serial int, fnVersion, release, aliasVersion, deployment, secret string) []byte {
@@ -136,5 +138,42 @@ func TestStdinAndErrors(t *testing.T) {
 	code, _, errOut = runCLI(t, "", "override", "--function", "f", "--alias", "live", "explode")
 	if code != exitUsage || !strings.Contains(errOut, `override "explode": want promote, pause, abort or clear`) {
 		t.Errorf("bad override = %d %s", code, errOut)
+	}
+}
+
+// TestStatusExitCode: a pipeline tells done from in progress from rolled
+// back by the exit code alone, in both wait modes (the state says it).
+func TestStatusExitCode(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		deployment string
+		want       int
+		say        string
+	}{
+		"no rollout":  {"", exitOK, "live: done: version 2 serves all traffic"},
+		"promoted":    {"promoted", exitOK, "live: done: version 2 serves all traffic"},
+		"in progress": {"in_progress", exitInProgress, "live: in progress"},
+		"rolled back": {"rolled_back", exitRolledBack, "live: rolled back"},
+		"aborted":     {"aborted", exitAborted, "live: aborted"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, string(state(4, "2", "v2", "2", tc.deployment, "x")), "status", "--state", "-", "--alias", "live", "--exit-code")
+			if diff := cmp.Diff(tc.want, code); diff != "" {
+				t.Errorf("exit code (-want +got):\n%s\n%s%s", diff, out, errOut)
+			}
+			if !strings.Contains(out, tc.say) {
+				t.Errorf("status says %q, want %q", out, tc.say)
+			}
+		})
+	}
+	code, _, errOut := runCLI(t, string(state(4, "2", "v2", "2", "", "x")), "status", "--state", "-", "--alias", "staging", "--exit-code")
+	if code != exitError || !strings.Contains(errOut, `no rollout_alias named "staging"`) {
+		t.Errorf("unknown alias = %d %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "status", "--function", "f", "--alias", "live", "--exit-code")
+	if code != exitUsage || !strings.Contains(errOut, "--exit-code reads the rollout's outcome from the state: give --state") {
+		t.Errorf("--exit-code without --state = %d %s", code, errOut)
 	}
 }
