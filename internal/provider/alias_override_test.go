@@ -149,3 +149,76 @@ func TestAccAliasCanary_overrideSteersOneRollout(t *testing.T) {
 		}
 	}
 }
+
+// TestAccAliasCanary_overrideSteersOneRollout_planDriven is the same rule
+// with wait = false: an override set before the rollout began is ignored,
+// reported and cleared by the apply that starts it (the next plans hold);
+// the one rolloutctl writes for the running rollout shows as a promotion
+// in the next plan, and ends with it.
+func TestAccAliasCanary_overrideSteersOneRollout_planDriven(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zip, _ := testFunctionZip(t)
+	c := sdkLambda(be.URL)
+	bg := context.Background()
+	const arn = "arn:aws:lambda:us-east-1:123456789012:function:canaried"
+	cfg := func(release string) string {
+		return canaryStackWith(be.URL, zip, release, `  steps    = [{ weight_percent = 20, hold = "10m" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }
+  wait     = false`)
+	}
+	overrideTag := func() (string, bool) {
+		out, err := c.ListTags(bg, &lambda.ListTagsInput{Resource: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok := out.Tags["rollout:override"]
+		return v, ok
+	}
+	load := startLoad(c)
+	defer load.stop()
+	r := newTFRun(t)
+	r.write(cfg("v1"))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("release v1: %v\n%s", err, out)
+	}
+	if _, err := c.TagResource(bg, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: map[string]string{"rollout:override": "promote"}}); err != nil {
+		t.Fatal(err)
+	}
+	r.write(cfg("v2"))
+	out, err := r.run("apply", "-auto-approve")
+	if err != nil {
+		t.Fatalf("starting release v2: %v\n%s", err, out)
+	}
+	if f := flat(out); !strings.Contains(f, "Override Ignored") || !strings.Contains(f, "it was set before this rollout began") {
+		t.Errorf("the start of the rollout does not report the stale override:\n%s", out)
+	}
+	if v, ok := overrideTag(); ok {
+		t.Errorf("the stale override %q is still there", v)
+	}
+	// Within the 10m hold the plans hold: nothing promotes the canary.
+	for i := 0; i < 2; i++ {
+		time.Sleep(1500 * time.Millisecond)
+		if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+			t.Fatalf("plan %d during the hold is not empty (%v): the stale override steered it\n%s", i+1, err, out)
+		}
+	}
+	ctl := exec.Command(rolloutctlBinary(t), "override", "--function", "canaried", "--alias", "live", "--endpoint", be.URL, "--region", "us-east-1", "promote")
+	ctl.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDOPERATOR", "AWS_SECRET_ACCESS_KEY=s")
+	if out, err := ctl.CombinedOutput(); err != nil {
+		t.Fatalf("rolloutctl override: %v\n%s", err, out)
+	}
+	out, err = r.run("apply", "-auto-approve")
+	if err != nil {
+		t.Fatalf("the apply after the override: %v\n%s", err, out)
+	}
+	st := r.aliasState()
+	dep, _ := st["deployment"].(map[string]any)
+	if st["function_version"] != "2" || dep["status"] != "promoted" || dep["reason"] != "the rollout:override tag asks to promote now" {
+		t.Fatalf("after the override: function_version %v, deployment %v", st["function_version"], dep)
+	}
+	if v, ok := overrideTag(); ok {
+		t.Errorf("the override outlived the rollout it steered: %q", v)
+	}
+}
