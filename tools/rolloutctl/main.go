@@ -567,6 +567,30 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 	if a.RoutingConfig != nil {
 		out["routing"] = a.RoutingConfig.AdditionalVersionWeights
 	}
+	var rolledBack []map[string]any
+	var lines []string
+	for _, rec := range lambdaops.RollbackRecords(fn.Tags) {
+		if rec.Alias != o.alias {
+			continue
+		}
+		rolledBack = append(rolledBack, map[string]any{"version": rec.Version, "release": rec.Release, "digest": rec.Identity, "at": rec.At,
+			"gate": rec.Gate, "value": rec.Value, "threshold": rec.Threshold, "retry_rolled_back": rec.Token()})
+		line := fmt.Sprintf("  rolled back: version %s", rec.Version)
+		if rec.Release != "" {
+			line += " (" + rec.Release + ")"
+		}
+		line += " at " + rec.At.UTC().Format(time.RFC3339)
+		if rec.Gate != "" {
+			line += " by gate " + rec.Gate
+			if rec.Value != nil && rec.Threshold != nil {
+				line += fmt.Sprintf(" (measured %g, threshold %g)", *rec.Value, *rec.Threshold)
+			}
+		}
+		lines = append(lines, line+fmt.Sprintf("; never relaunched unless the alias sets retry_rolled_back = %q", rec.Token()))
+	}
+	if rolledBack != nil {
+		out["rolled_back"] = rolledBack
+	}
 	if o.json {
 		return writeJSON(e.stdout, out)
 	}
@@ -580,6 +604,9 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 		fmt.Fprintf(e.stdout, "  override: %s", ov)
 	}
 	fmt.Fprintln(e.stdout)
+	for _, l := range lines {
+		fmt.Fprintln(e.stdout, l)
+	}
 	return nil
 }
 
