@@ -36,8 +36,8 @@ type scopedOverride struct {
 	warned          map[string]bool
 }
 
-func newScopedOverride(src rollout.Sources, c *lambda.Client, arn, alias, from, to string, clear bool) *scopedOverride {
-	return &scopedOverride{Sources: src, c: c, arn: arn, alias: alias, from: from, to: to, clear: clear, warned: map[string]bool{}}
+func newScopedOverride(src rollout.Sources, c *lambda.Client, arn, alias, from, to string, clearIgnored bool) *scopedOverride {
+	return &scopedOverride{Sources: src, c: c, arn: arn, alias: alias, from: from, to: to, clear: clearIgnored, warned: map[string]bool{}}
 }
 
 // Override returns the action of an override set for this rollout.

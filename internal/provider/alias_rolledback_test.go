@@ -257,7 +257,11 @@ func pushOlderState(t *testing.T, r *tfRun, older []byte) {
 	if err := json.Unmarshal(older, &old); err != nil {
 		t.Fatal(err)
 	}
-	old["serial"] = cur["serial"].(float64) + 1
+	serial, ok := cur["serial"].(float64)
+	if !ok {
+		t.Fatalf("the current state has no serial: %v", cur["serial"])
+	}
+	old["serial"] = serial + 1
 	b, _ := json.Marshal(old)
 	p := filepath.Join(r.dir, "older.tfstate")
 	if err := os.WriteFile(p, b, 0o600); err != nil {
