@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 )
 
@@ -27,8 +28,8 @@ import (
 // traffic with UpdateAlias.
 
 // OverrideTag is the function tag an operator sets to steer a running
-// rollout: promote, pause or abort.
-const OverrideTag = "rollout:override"
+// rollout: promote, pause or abort (defined once, in lambdaops).
+const OverrideTag = lambdaops.OverrideTag
 
 // policyFromSpec turns the alias's canary_policy object back into a policy.
 func policyFromSpec(ctx context.Context, spec types.Object) (*rollout.Policy, error) {
@@ -279,6 +280,7 @@ var deploymentAttrTypes = map[string]attr.Type{
 	"step_started_at": types.StringType, "next_action": types.StringType, "next_gate": types.StringType, "next_reason": types.StringType,
 	"gates":                   types.ListType{ElemType: types.ObjectType{AttrTypes: deploymentGateAttrTypes}},
 	"health_unreadable_since": types.StringType,
+	"next_value":              types.Float64Type, "next_threshold": types.Float64Type,
 }
 
 var promotionAttrTypes = map[string]attr.Type{"version": types.StringType, "promoted_at": types.StringType}
@@ -306,6 +308,7 @@ func deploymentValue(from, to string, started, finished time.Time, out rollout.O
 		"step_started_at": types.StringNull(), "next_action": types.StringNull(), "next_gate": types.StringNull(), "next_reason": types.StringNull(),
 		"gates":                   types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
 		"health_unreadable_since": types.StringNull(),
+		"next_value":              types.Float64Null(), "next_threshold": types.Float64Null(),
 	})
 }
 
@@ -387,9 +390,13 @@ func deploymentSchema() schema.SingleNestedAttribute {
 			"started_at":      schema.StringAttribute{MarkdownDescription: "When it started (RFC 3339).", Computed: true},
 			"finished_at":     schema.StringAttribute{MarkdownDescription: "When it ended (RFC 3339).", Computed: true},
 			"step_started_at": schema.StringAttribute{MarkdownDescription: "With `wait = false`, while the rollout is in progress: when the current step's weight was set (RFC 3339).", Computed: true},
-			"next_action":     schema.StringAttribute{MarkdownDescription: "With `wait = false`: what the gates, read at the last refresh, call for next (`hold`, `advance`, `promote`, `roll_back`, `abort`); the plan shows it as a change.", Computed: true},
-			"next_gate":       schema.StringAttribute{MarkdownDescription: "With `wait = false`: the gate behind a pending roll back, if any.", Computed: true},
-			"next_reason":     schema.StringAttribute{MarkdownDescription: "With `wait = false`: why, with the measured values.", Computed: true},
+			"next_action": schema.StringAttribute{MarkdownDescription: "With `wait = false`: what the gates, read at the last refresh, call for next (`hold`, `advance`, `promote`, " +
+				"`roll_back`, `abort`); the plan shows that transition as a change. Null right after a transition (nothing is pending until the next refresh " +
+				"reads the gates), so a plan reads `\"advance\" -> null`, never backwards. For a pipeline, `rolloutctl status --exit-code` tells hold from done from rolled back.", Computed: true},
+			"next_value":     schema.Float64Attribute{MarkdownDescription: "With `wait = false`: the measured value of the gate behind a pending roll back (`next_gate`), as `value` records it once applied.", Computed: true},
+			"next_threshold": schema.Float64Attribute{MarkdownDescription: "With `wait = false`: the threshold of that gate.", Computed: true},
+			"next_gate":      schema.StringAttribute{MarkdownDescription: "With `wait = false`: the gate behind a pending roll back, if any.", Computed: true},
+			"next_reason":    schema.StringAttribute{MarkdownDescription: "With `wait = false`: why, with the measured values.", Computed: true},
 			"health_unreadable_since": schema.StringAttribute{
 				MarkdownDescription: "With `wait = false`: when the refresh first failed to read the health (RFC 3339), while it keeps failing; " +
 					"two `interval`s later the plan shows the roll back.",
@@ -415,7 +422,7 @@ func promotionsSchema() schema.ListNestedAttribute {
 		Computed:            true,
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 			"version":     schema.StringAttribute{MarkdownDescription: "The promoted version.", Computed: true},
-			"promoted_at": schema.StringAttribute{MarkdownDescription: "When (RFC 3339).", Computed: true},
+			"promoted_at": schema.StringAttribute{MarkdownDescription: "When all traffic moved to the version (RFC 3339), in both wait modes: for a canary, its `deployment.finished_at`; without one, the UpdateAlias.", Computed: true},
 		}},
 	}
 }

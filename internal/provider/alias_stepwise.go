@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -29,6 +30,8 @@ type deploymentView struct {
 	NextAction, NextGate, NextReason          string
 	StepStartedRaw                            string
 	UnreadableSince                           string // RFC 3339, while the refresh cannot read the health
+	Value, Threshold                          *float64
+	NextValue, NextThreshold                  *float64
 	Step                                      int64
 	Weight                                    float64
 	StepStarted                               time.Time
@@ -57,6 +60,8 @@ func parseDeployment(o types.Object) (deploymentView, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, str("step_started_at")); err == nil {
 		v.StepStarted = t
 	}
+	v.Value, v.Threshold = floatPtr(a["value"]), floatPtr(a["threshold"])
+	v.NextValue, v.NextThreshold = floatPtr(a["next_value"]), floatPtr(a["next_threshold"])
 	if l, ok := a["gates"].(types.List); ok && !l.IsNull() && !l.IsUnknown() {
 		v.Gates = l.Elements()
 	}
@@ -86,6 +91,7 @@ func (v deploymentView) value(stepStarted, finished types.String, d *rollout.Dec
 		"next_action": nullIfEmpty(v.NextAction), "next_gate": nullIfEmpty(v.NextGate), "next_reason": nullIfEmpty(v.NextReason),
 		"gates":                   types.ListValueMust(types.ObjectType{AttrTypes: deploymentGateAttrTypes}, gates),
 		"health_unreadable_since": nullIfEmpty(v.UnreadableSince),
+		"next_value":              types.Float64PointerValue(v.NextValue), "next_threshold": types.Float64PointerValue(v.NextThreshold),
 	})
 }
 
@@ -100,15 +106,19 @@ func (r *aliasResource) planStepwise(p rollout.Policy, plan *aliasModelV0, state
 		}
 		// A new rollout: the apply will set the first step.
 		next := deploymentView{Status: rollout.StatusInProgress, From: state.FunctionVersion.ValueString(), To: to, Step: 1,
-			Weight: p.Steps[0].WeightPercent, StartedAt: "", Reason: fmt.Sprintf("rollout started: %s", rollout.Describe(p.Steps)), NextAction: string(rollout.Hold)}
+			Weight: p.Steps[0].WeightPercent, StartedAt: "", Reason: fmt.Sprintf("rollout started: %s", rollout.Describe(p.Steps))}
 		plan.Deployment = next.withStartedUnknown(types.StringUnknown(), types.StringNull(), nil)
 		return
 	}
 	// The decision was taken at the refresh (Read), so that the plan made
 	// again during apply finds exactly the same transition.
 	d := rollout.Decision{Action: rollout.Action(cur.NextAction), Step: int(cur.Step - 1), Weight: cur.Weight, Gate: cur.NextGate, Reason: cur.NextReason}
+	if cur.NextValue != nil && cur.NextThreshold != nil {
+		d.Value, d.Threshold = *cur.NextValue, *cur.NextThreshold
+	}
 	next := cur
 	next.Reason, next.NextAction, next.NextGate, next.NextReason = d.Reason, "", "", ""
+	next.NextValue, next.NextThreshold = nil, nil
 	switch d.Action {
 	case rollout.Advance, rollout.Promote, rollout.RollBack, rollout.Abort:
 	default:
@@ -116,7 +126,7 @@ func (r *aliasResource) planStepwise(p rollout.Policy, plan *aliasModelV0, state
 	}
 	switch d.Action {
 	case rollout.Advance:
-		next.Step, next.Weight, next.NextAction = cur.Step+1, p.Steps[cur.Step].WeightPercent, string(rollout.Hold)
+		next.Step, next.Weight = cur.Step+1, p.Steps[cur.Step].WeightPercent
 		plan.Deployment = next.value(types.StringUnknown(), types.StringNull(), &d)
 	case rollout.Promote:
 		next.Status, next.Weight = rollout.StatusPromoted, 100
@@ -130,6 +140,15 @@ func (r *aliasResource) planStepwise(p rollout.Policy, plan *aliasModelV0, state
 		plan.Deployment = next.value(types.StringNull(), types.StringUnknown(), &d)
 	}
 	plan.RevisionID = types.StringUnknown()
+}
+
+func floatPtr(v attr.Value) *float64 {
+	f, ok := v.(types.Float64)
+	if !ok || f.IsNull() || f.IsUnknown() {
+		return nil
+	}
+	x := f.ValueFloat64()
+	return &x
 }
 
 func (v deploymentView) withStartedUnknown(stepStarted, finished types.String, d *rollout.Decision) types.Object {
@@ -166,9 +185,14 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			return
 		}
 		src := &awsSources{cw: cw, c: c, function: fn, alias: name, to: next.To, clock: time.Now}
+		if fnOut, err := lambdaops.FindFunction(ctx, c, fn); err == nil {
+			ov := newScopedOverride(src, c, aws.ToString(fnOut.Configuration.FunctionArn), name, next.From, next.To, true)
+			ov.start(ctx, fnOut.Tags)
+			resp.Diagnostics.Append(ov.diagnostics()...)
+		}
 		if p.PreTrafficHook != "" {
 			if err := (&lambdaHooks{c: c, function: fn, alias: name, from: next.From, to: next.To}).Run(ctx, p.PreTrafficHook, "pre_traffic"); err != nil {
-				r.failStepwise(next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
+				r.failStepwise(ctx, c, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
 				return
 			}
 		}
@@ -177,7 +201,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			if stop != nil {
 				reason = stop.Reason
 			}
-			r.failStepwise(next, "alarms", reason, save, resp)
+			r.failStepwise(ctx, c, fn, name, next, "alarms", reason, save, resp)
 			return
 		}
 		if err := traffic.SetCanary(ctx, next.Weight); err != nil {
@@ -200,12 +224,16 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		if p.PostTrafficHook != "" {
 			if err := (&lambdaHooks{c: c, function: fn, alias: name, from: next.From, to: next.To}).Run(ctx, p.PostTrafficHook, "post_traffic"); err != nil {
 				_ = traffic.RollBack(context.WithoutCancel(ctx))
-				r.failStepwise(next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
+				r.failStepwise(ctx, c, fn, name, next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
 				return
 			}
 		}
 		plan.Promotions = promotionsWith(state.Promotions, next.To, now)
 		save(next.To, withTimes(plan.Deployment, now, true))
+		finishOverride(ctx, c, fn, name, next)
+		if plan.RetryRolledBack.ValueString() != "" {
+			forgetRollback(ctx, c, fn, next.To)
+		}
 	default: // rolled_back or aborted, as planned
 		if err := traffic.RollBack(context.WithoutCancel(ctx)); err != nil {
 			concurrentAlias(resp, fn, name, err)
@@ -213,21 +241,51 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		}
 		save(next.From, withTimes(plan.Deployment, now, true))
 		r.restoreLatest(context.WithoutCancel(ctx), c, fn, next.To, next.From, &resp.Diagnostics)
-		resp.Diagnostics.AddError("Canary Rolled Back",
-			fmt.Sprintf("The rollout of %s:%s from version %s to version %s was %s at step %d with %g%% of the traffic on version %s: %s.\n\n"+
-				"All traffic is back on version %s (one UpdateAlias). The state records version %s; the next plan shows %s -> %s again.",
-				fn, name, next.From, next.To, next.Status, next.Step, next.Weight, next.To, next.Reason, next.From, next.From, next.From, next.To))
+		finishOverride(ctx, c, fn, name, next)
+		applied, _ := parseDeployment(plan.Deployment)
+		end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight,
+			reason: next.Reason, gate: applied.Gate, value: applied.Value, threshold: applied.Threshold}
+		d := rollout.Decision{Step: int(next.Step - 1), Gate: applied.Gate}
+		if applied.Value != nil && applied.Threshold != nil {
+			d.Value, d.Threshold = *applied.Value, *applied.Threshold
+		}
+		if remembersRollback(next.Status, d) {
+			end.remembered = rememberRollback(ctx, c, fn, name, next.To, d, now, &resp.Diagnostics)
+		}
+		end.addError(&resp.Diagnostics)
 	}
 }
 
 // failStepwise records a rollout that could not start: traffic stays on A.
-func (r *aliasResource) failStepwise(next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
-	next.Status, next.Reason, next.Step, next.Weight = rollout.StatusRolledBack, reason, 0, 0
-	now := time.Now().UTC().Format(time.RFC3339)
-	next.StartedAt = now
+// A failed post-traffic hook comes after the promotion: it keeps its step,
+// at 100%.
+func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
+	at := time.Now()
+	now := at.UTC().Format(time.RFC3339)
 	d := &rollout.Decision{Action: rollout.RollBack, Step: -1, Gate: gate, Reason: reason}
+	if gate == "hook:post_traffic" {
+		next.Weight, d.Step, d.Weight = 100, int(next.Step-1), 100
+	} else {
+		next.Step, next.Weight = 0, 0
+		next.StartedAt = now
+	}
+	next.Status, next.Reason = rollout.StatusRolledBack, reason
 	save(next.From, next.value(types.StringNull(), types.StringValue(now), d))
-	resp.Diagnostics.AddError("Canary Rolled Back", fmt.Sprintf("The rollout from version %s to version %s did not start: %s. All traffic stays on version %s.", next.From, next.To, reason, next.From))
+	end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight, reason: reason, gate: gate}
+	if remembersRollback(next.Status, *d) {
+		end.remembered = rememberRollback(ctx, c, fn, name, next.To, *d, at, &resp.Diagnostics)
+	}
+	end.addError(&resp.Diagnostics)
+}
+
+// finishOverride clears the override that steered a plan-driven rollout
+// once it ended.
+func finishOverride(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView) {
+	if fnOut, err := lambdaops.FindFunction(ctx, c, fn); err == nil {
+		if _, ok := fnOut.Tags[OverrideTag]; ok {
+			newScopedOverride(nil, c, aws.ToString(fnOut.Configuration.FunctionArn), name, next.From, next.To, true).finish(ctx)
+		}
+	}
 }
 
 // withTimes fills the times a plan left unknown.
@@ -249,7 +307,7 @@ func concurrentAlias(resp *resource.UpdateResponse, fn, name string, err error) 
 
 // evaluateForRefresh reads the gates of a plan-driven rollout in progress
 // and records the decision in the deployment, for the plan to show.
-func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client, p rollout.Policy, m aliasModelV0, cur deploymentView) types.Object {
+func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client, p rollout.Policy, m aliasModelV0, cur deploymentView, diags *diag.Diagnostics) types.Object {
 	keep := func(v deploymentView) types.Object {
 		return v.value(nullIfEmpty(v.StepStartedRaw), types.StringNull(), nil)
 	}
@@ -264,16 +322,24 @@ func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client
 	src := &awsSources{cw: cw, c: c, function: m.FunctionName.ValueString(), alias: m.Name.ValueString(), to: cur.To,
 		functionARN: aws.ToString(fn.Configuration.FunctionArn), clock: time.Now}
 	now := time.Now()
-	d, err := rollout.Evaluate(ctx, p, boundReads(src, p.Interval), rollout.Progress{Step: int(cur.Step - 1), StepStarted: cur.StepStarted, Started: cur.started()}, now)
+	ov := newScopedOverride(src, c, src.functionARN, m.Name.ValueString(), cur.From, cur.To, false)
+	d, err := rollout.Evaluate(ctx, p, boundReads(ov, p.Interval), rollout.Progress{Step: int(cur.Step - 1), StepStarted: cur.StepStarted, Started: cur.started()}, now)
+	diags.Append(ov.diagnostics()...)
 	if err != nil {
 		return keep(unreadableAtRefresh(p, cur, now, err))
 	}
 	cur.UnreadableSince = ""
 	cur.NextAction, cur.NextGate, cur.NextReason = string(d.Action), d.Gate, d.Reason
+	cur.NextValue, cur.NextThreshold = nil, nil
+	if hasMeasure(d.Gate) {
+		v, th := d.Value, d.Threshold
+		cur.NextValue, cur.NextThreshold = &v, &th
+	}
 	if d.Action == rollout.Hold || d.Action == rollout.Pause {
 		// Holding changes nothing, and records nothing that would change
 		// from one refresh to the next.
 		cur.NextAction, cur.NextGate, cur.NextReason = string(rollout.Hold), "", ""
+		cur.NextValue, cur.NextThreshold = nil, nil
 	}
 	return keep(cur)
 }

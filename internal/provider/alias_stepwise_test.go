@@ -3,11 +3,13 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -88,6 +90,8 @@ func TestAccAliasCanary_planDriven(t *testing.T) {
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue(aliasAddr, dep("step"), knownvalue.Int64Exact(2)),
 					plancheck.ExpectKnownValue(aliasAddr, dep("weight_percent"), knownvalue.Float64Exact(50)),
+					// The pending "advance" is consumed, not turned into "hold".
+					plancheck.ExpectKnownValue(aliasAddr, dep("next_action"), knownvalue.Null()),
 				}},
 			},
 			{
@@ -100,6 +104,9 @@ func TestAccAliasCanary_planDriven(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
 					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+					// promoted_at means the promotion, as with wait = true.
+					statecheck.CompareValuePairs(aliasAddr, tfjsonpath.New("promotions").AtSliceIndex(0).AtMapKey("promoted_at"),
+						aliasAddr, dep("finished_at"), compare.ValuesSame()),
 				},
 			},
 			{
@@ -117,14 +124,27 @@ func TestAccAliasCanary_planDriven(t *testing.T) {
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("rolled_back")),
 					plancheck.ExpectKnownValue(aliasAddr, dep("gate"), knownvalue.StringExact("error_rate")),
+					// The real gate record, as blocking mode keeps it (not 0/0).
+					plancheck.ExpectKnownValue(aliasAddr, dep("threshold"), knownvalue.Float64Exact(0.2)),
+					plancheck.ExpectKnownValue(aliasAddr, dep("value"), knownvalue.Float64Func(func(v float64) error {
+						if v <= 0.2 {
+							return fmt.Errorf("value %v is not the measured error rate above the 0.2 threshold", v)
+						}
+						return nil
+					})),
 				}},
-				ExpectError: acctest.ExpectErrorText("Canary Rolled Back"),
+				// The same gate text as blocking mode.
+				ExpectError: regexp.MustCompile(acctest.ExpectErrorText(`Canary Rolled Back`).String() + `[\s\S]*` +
+					acctest.ExpectErrorText(`from version 2 to version 3 was rolled back at step 1 with 10% of the traffic on version 3: error rate`).String() + `[\s\S]*` +
+					acctest.ExpectErrorText(`(gate error_rate: measured`).String()),
 			},
 			{
-				PreConfig:          routing("2", "", 0),
-				Config:             cfg("v3", "1"),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
+				// Traffic is back on 2, and the rolled-back release is not
+				// offered again.
+				PreConfig:   routing("2", "", 0),
+				Config:      cfg("v3", "1"),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectErrorText("Release Rolled Back"),
 			},
 		},
 	})

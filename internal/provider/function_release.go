@@ -30,13 +30,7 @@ import (
 // retained are removed with the next relabel.
 
 // ReleaseTagPrefix starts the tag that relabels one version.
-const ReleaseTagPrefix = "rollout:release:"
-
-// isOperationalTag reports whether a tag is set by the provider or an
-// operator rather than by the tags attribute.
-func isOperationalTag(k string) bool {
-	return k == OverrideTag || strings.HasPrefix(k, ReleaseTagPrefix)
-}
+const ReleaseTagPrefix = lambdaops.ReleaseTagPrefix
 
 // relabelled returns versions with the label of number set to release
 // (unknown while release is).

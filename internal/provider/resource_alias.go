@@ -147,6 +147,22 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Optional:   true,
 				Attributes: canaryPolicyAttributes(),
 			},
+			"retry_rolled_back": schema.StringAttribute{
+				MarkdownDescription: "Retries, on purpose, a release that was rolled back. A plan that would send traffic to a rolled-back release " +
+					"(the same code and configuration digest, whatever its version number) stops before anything moves, saying when, on which alias and by " +
+					"which gate it was rolled back, with the measured value, and prints the value to set here: `<digest>@<time of the rollback>`, for example " +
+					"`\"9f2c4e1a7b3d5c60@20261126T131502Z\"`. With it the plan shows the retry and the canary runs once more with its gates. It names one " +
+					"rollback: if the retry is rolled back too, the next plan stops again with a new value; once the release is promoted the value has no " +
+					"effect (a warning says it can be removed). The memory of rollbacks lives in AWS, in the function's tags `rollout:rolled-back:<digest>`, " +
+					"so re-runs, retried jobs, a `terraform state push` of an older state and fresh working directories all see it.",
+				Optional: true,
+				Validators: []validator.String{validate.String("Invalid Retry Value", "a rollback to retry", `retry_rolled_back = "9f2c4e1a7b3d5c60@20261126T131502Z"`, func(v string) error {
+					if !lambdaops.TokenRE.MatchString(v) {
+						return errors.New("it must be <16-hex digest>@<time of the rollback>, exactly as the plan that stopped on the rolled-back release prints it")
+					}
+					return nil
+				})},
+			},
 			"deployment": deploymentSchema(),
 			"promotions": promotionsSchema(),
 			"arn": schema.StringAttribute{
@@ -190,6 +206,7 @@ func (r *aliasResource) ValidateConfig(ctx context.Context, req resource.Validat
 				validate.Detail("routing", "(set)", "a canary policy moves the weights itself; a static split and a policy cannot both drive the alias",
 					"canary_policy = rollout_canary_policy.standard.spec   (and no routing)"))
 		}
+		checkInlineSteps(m.CanaryPolicy, &resp.Diagnostics)
 		p, err := policyFromSpec(ctx, m.CanaryPolicy)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("canary_policy"), "Invalid Canary Policy", err.Error()+
@@ -238,12 +255,14 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	var prior *aliasModelV0
 	if !req.State.Raw.IsNull() {
 		var state aliasModelV0
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
+		prior = &state
 		if plan.FunctionVersion.Equal(state.FunctionVersion) && plan.Routing.Equal(state.Routing) && plan.Description.Equal(state.Description) {
 			plan.RevisionID = state.RevisionID
 			plan.Deployment, plan.Promotions = state.Deployment, state.Promotions
@@ -275,6 +294,7 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		}
 		r.checkVersion(ctx, c, plan, t, &resp.Diagnostics, true)
 	}
+	r.refuseRolledBack(ctx, c, plan, prior, &resp.Diagnostics, true)
 }
 
 // target is one version that would receive traffic.
@@ -367,6 +387,7 @@ func (r *aliasResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	r.guard(ctx, c, plan, &resp.Diagnostics)
+	r.refuseRolledBack(ctx, c, plan, nil, &resp.Diagnostics, false)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -420,7 +441,7 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		if aws.ToString(out.FunctionVersion) == cur.From && (!split || v == cur.To) {
 			cur.Weight = math.Round(w*100000) / 1000
 			if p, err := policyFromSpec(ctx, state.CanaryPolicy); err == nil && p != nil && !p.Wait {
-				state.Deployment = r.evaluateForRefresh(ctx, c, *p, state, cur)
+				state.Deployment = r.evaluateForRefresh(ctx, c, *p, state, cur, &resp.Diagnostics)
 				warnUnreadable(state, &resp.Diagnostics)
 			} else {
 				state.Deployment = cur.value(nullIfEmpty(cur.StepStartedRaw), types.StringNull(), nil)
@@ -454,6 +475,7 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		return
 	}
 	r.guard(ctx, c, plan, &resp.Diagnostics)
+	r.refuseRolledBack(ctx, c, plan, &state, &resp.Diagnostics, false)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -473,7 +495,7 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 				// The target was not known at plan time (published by this
 				// apply): the rollout starts now, at its first step.
 				start := deploymentView{Status: rollout.StatusInProgress, From: state.FunctionVersion.ValueString(), To: plan.FunctionVersion.ValueString(),
-					Step: 1, Weight: policy.Steps[0].WeightPercent, Reason: "rollout started: " + rollout.Describe(policy.Steps), NextAction: string(rollout.Hold)}
+					Step: 1, Weight: policy.Steps[0].WeightPercent, Reason: "rollout started: " + rollout.Describe(policy.Steps)}
 				plan.Deployment, next, planned = start.value(types.StringUnknown(), types.StringNull(), nil), start, true
 			}
 			if planned && (next.Status != cur.Status || next.Step != cur.Step || next.To != cur.To) && !inWin {
@@ -580,11 +602,17 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	hooks := &lambdaHooks{c: c, function: fn, alias: name, from: from, to: to}
 	started := time.Now()
 	tflog.Info(ctx, "canary rollout starting", map[string]any{"tf_rollout.alias": name, "tf_rollout.from": from, "tf_rollout.to": to, "tf_rollout.schedule": rollout.Describe(p.Steps)})
-	out := rollout.Drive(ctx, p, boundReads(src, p.Interval), traffic, hooks, realClock{})
+	ov := newScopedOverride(src, c, src.functionARN, name, from, to, true)
+	ov.start(ctx, fnOut.Tags)
+	out := rollout.Drive(ctx, p, boundReads(ov, p.Interval), traffic, hooks, realClock{})
 	finished := time.Now()
+	ov.finish(ctx)
+	resp.Diagnostics.Append(ov.diagnostics()...)
 	primary := from
 	if out.Status == rollout.StatusPromoted {
 		primary = to
+		// promoted_at is when all traffic moved, as with wait = false.
+		plan.Promotions = promotionsWith(state.Promotions, to, finished)
 	} else {
 		plan.Promotions = state.Promotions
 	}
@@ -602,15 +630,10 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 		r.restoreLatest(settleCtx, c, fn, to, from, &resp.Diagnostics) // the rolled-back code leaves $LATEST too
 	}
 	f := out.Final
-	where := fmt.Sprintf("at step %d with %g%% of the traffic on version %s", f.Step+1, f.Weight, to)
-	if f.Step < 0 {
-		where = "before any traffic moved"
-	}
-	measured := ""
-	if f.Gate == "error_rate" || f.Gate == "p99" || f.Gate == "insufficient_data" {
-		measured = fmt.Sprintf(" (gate %s: measured %.4g, threshold %.4g)", f.Gate, f.Value, f.Threshold)
-	} else if f.Gate != "" {
-		measured = fmt.Sprintf(" (gate %s)", f.Gate)
+	end := rolloutEnd{function: fn, alias: name, from: from, to: to, status: out.Status, step: int64(f.Step + 1), weight: f.Weight, reason: f.Reason, gate: f.Gate}
+	if hasMeasure(f.Gate) {
+		v, th := f.Value, f.Threshold
+		end.value, end.threshold = &v, &th
 	}
 	switch {
 	case out.Err != nil || serr != nil:
@@ -621,15 +644,13 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 		resp.Diagnostics.AddError("Rollout Traffic Error", apiErrorDetail(
 			fmt.Sprintf("The rollout of %s:%s from version %s to %s ended %s, but the alias could not be set as decided. The state records what the alias reports.", fn, name, from, to, out.Status),
 			"Run terraform plan to see the alias as it is, then apply again.", err))
-	case out.Status == rollout.StatusRolledBack:
-		resp.Diagnostics.AddError("Canary Rolled Back",
-			fmt.Sprintf("The rollout of %s:%s from version %s to version %s was rolled back %s: %s%s.\n\n"+
-				"All traffic is back on version %s (one UpdateAlias). The state records version %s and deployment.status = \"rolled_back\"; "+
-				"the next plan shows %s -> %s again: fix forward, or revert the configuration.", fn, name, from, to, where, f.Reason, measured, from, from, from, to))
-	case out.Status == rollout.StatusAborted:
-		resp.Diagnostics.AddError("Rollout Aborted",
-			fmt.Sprintf("The rollout of %s:%s from version %s to version %s was aborted %s: %s. All traffic is back on version %s; the state says deployment.status = \"aborted\".",
-				fn, name, from, to, where, f.Reason, from))
+	case out.Status == rollout.StatusRolledBack || out.Status == rollout.StatusAborted:
+		if remembersRollback(out.Status, f) {
+			end.remembered = rememberRollback(ctx, c, fn, name, to, f, finished, &resp.Diagnostics)
+		}
+		end.addError(&resp.Diagnostics)
+	case out.Status == rollout.StatusPromoted && plan.RetryRolledBack.ValueString() != "":
+		forgetRollback(ctx, c, fn, to)
 	}
 }
 
@@ -706,6 +727,7 @@ type aliasModelV0 struct {
 	FunctionVersion   types.String `tfsdk:"function_version"`
 	Routing           types.Object `tfsdk:"routing"`
 	DataSchemaVersion types.Int64  `tfsdk:"data_schema_version"`
+	RetryRolledBack   types.String `tfsdk:"retry_rolled_back"`
 	ARN               types.String `tfsdk:"arn"`
 	RevisionID        types.String `tfsdk:"revision_id"`
 	Timeouts          updateLimit  `tfsdk:"timeouts"`

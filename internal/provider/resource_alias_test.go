@@ -195,6 +195,8 @@ func TestAccAlias_invalidConfig(t *testing.T) {
 		"long description":     {alias(fn, name, primary, `description = "`+strings.Repeat("d", 257)+`"`), `is not valid: it must be at most 256 characters, not 257. A valid example: description = "production traffic"`},
 		"missing primary":      {alias(fn, name, `function_version = "9"`), `function_version = "9" is not valid: function existing has no published version 9. A valid example: function_version = rollout_function.<name>.version`},
 		"missing extra":        {alias(fn, name, primary, `routing = { version = "42", weight = 0.1 }`), `routing.version = "42" is not valid: function existing has no published version 42.`},
+		"inline empty steps":   {alias(fn, name, primary, `canary_policy = { steps = [], interval = "1s" }`), `canary_policy.steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: canary_policy = { steps = [{ weight_percent = 10, hold = "5m" }] }`},
+		"inline without steps": {alias(fn, name, primary, `canary_policy = { interval = "1s" }`), `canary_policy.steps = null is not valid: a canary needs at least one step below 100%`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

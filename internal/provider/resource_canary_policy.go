@@ -270,6 +270,11 @@ func (m canaryPolicyModelV0) policy(ctx context.Context) (*rollout.Policy, diag.
 			}
 			p.Steps = append(p.Steps, rollout.Step{WeightPercent: s.WeightPercent.ValueFloat64(), Hold: hold})
 		}
+		if len(steps) == 0 && !m.Steps.IsUnknown() {
+			diags.AddAttributeError(path.Root("steps"), "Empty Canary Steps",
+				validate.Detail("steps", "[]", emptyStepsProblem, `steps = [{ weight_percent = 10, hold = "5m" }]`))
+			return nil, diags
+		}
 		if err := rollout.ValidateSteps(p.Steps, p.Interval); err != nil {
 			diags.AddAttributeError(path.Root("steps"), "Invalid Canary Steps", err.Error()+".\n\nA valid example: steps = [{ weight_percent = 10, hold = \"5m\" }, { weight_percent = 50, hold = \"5m\" }]")
 			return nil, diags
@@ -365,6 +370,11 @@ func (m canaryPolicyModelV0) deadline(p *rollout.Policy) diag.Diagnostics {
 	p.Deadline = d
 	return diags
 }
+
+// emptyStepsProblem is why a schedule without steps is refused: it would
+// mean all traffic at once with no gate, which only preset = "AllAtOnce"
+// may say.
+const emptyStepsProblem = `a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose)`
 
 // specValue renders a policy as the spec object.
 func specValue(p rollout.Policy) types.Object {

@@ -69,6 +69,7 @@ func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
 		"bad insufficient":    {`preset = "AllAtOnce"` + "\n" + `health = { on_insufficient_data = "wait" }`, `health.on_insufficient_data = "wait" is not valid: it must be "hold", "proceed" or "rollback".`},
 		"bad preexisting":     {`preset = "AllAtOnce"` + "\n" + `health = { preexisting_alarms = "skip" }`, `health.preexisting_alarms = "skip" is not valid: it must be "fail" or "ignore".`},
 		"negative window":     {`preset = "AllAtOnce"` + "\n" + `rollback_window = -1`, `rollback_window = -1 is not valid: it must be at least 0.`},
+		"empty steps":         {`steps = []`, `steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: steps = [{ weight_percent = 10, hold = "5m" }]`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -141,11 +141,13 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Default:             stringdefault.StaticString(""),
 			},
 			"tags": schema.MapAttribute{
-				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing. The operational tags " +
-					"`rollout:override` (set by an operator to steer a running canary) and `rollout:release:<version>` (a label changed after " +
-					"publish, see `release`) are ignored: never shown as drift, never removed.",
+				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing. Keys starting with " +
+					"`rollout:` are reserved for the provider's operational tags (`rollout:override`, set by `rolloutctl override` to steer " +
+					"one running canary, `rollout:rolled-back:<digest>`, the memory of rolled-back releases, and `rollout:release:<version>`, a label changed after publish, see `release`): they cannot be set here " +
+					"(a plan-time error), and are never shown as drift or removed.",
 				Optional:    true,
 				ElementType: types.StringType,
+				Validators:  []validator.Map{reservedTagsValidator{}},
 			},
 			"filename": schema.StringAttribute{
 				MarkdownDescription: "Path of a local zip file with the code. The provider hashes the file at plan time, so a changed file " +
@@ -845,13 +847,14 @@ func concurrentOr(diags *diag.Diagnostics, err error, name, op string) {
 	diags.AddError("Function Update Error", apiErrorDetail(fmt.Sprintf("%s %s failed.", op, name), "Apply again.", err))
 }
 
-// withoutOperationalTags drops the tags an operator sets on a running
-// function (the rollout:override tag): they are not configuration, and
+// withoutOperationalTags drops the provider's operational tags (keys
+// starting with rollout:, such as the override an operator sets and the
+// memory of rolled-back releases): they are not configuration, and
 // Terraform must neither show them as drift nor remove them.
 func withoutOperationalTags(tags map[string]string) map[string]string {
 	out := make(map[string]string, len(tags))
 	for k, v := range tags {
-		if !isOperationalTag(k) {
+		if !lambdaops.IsReservedTag(k) {
 			out[k] = v
 		}
 	}
@@ -1329,7 +1332,7 @@ func (r *functionResource) prune(ctx context.Context, c *lambda.Client, name, cu
 func (r *functionResource) updateTags(ctx context.Context, c *lambda.Client, arn string, old, want map[string]string) error {
 	var remove []string
 	for k := range old {
-		if _, ok := want[k]; !ok && !isOperationalTag(k) {
+		if _, ok := want[k]; !ok && !lambdaops.IsReservedTag(k) {
 			remove = append(remove, k)
 		}
 	}

@@ -35,7 +35,16 @@ const (
 	exitError     = 1
 	exitUsage     = 2
 	exitNoneFound = 3
+	// status --exit-code: how the alias's last rollout stands.
+	exitInProgress = 4 // a plan-driven rollout is running: apply again after its interval
+	exitRolledBack = 5 // the last rollout was rolled back
+	exitAborted    = 6 // the last rollout was aborted
 )
+
+// statusCode ends a command with an exit code that is a result, not an error.
+type statusCode int
+
+func (c statusCode) Error() string { return fmt.Sprintf("exit %d", int(c)) }
 
 // env is what a command runs with: its IO and how to build AWS clients.
 type env struct {
@@ -56,6 +65,7 @@ const usage = `rolloutctl: the state history of rollout_* resources, and live ca
   rolloutctl diff     SOURCE REV_A REV_B [--all] [--json]
   rolloutctl pick     SOURCE [--before REV] [--write-state FILE [--drop-new-resources]] [--json]
   rolloutctl status   --function NAME --alias NAME [--json]
+  rolloutctl status   --state SOURCE --alias NAME [--exit-code] [--json]
   rolloutctl override --function NAME --alias NAME promote|pause|abort|clear
   rolloutctl version
 
@@ -64,6 +74,10 @@ s3://bucket/key (every object version; --workspace, --endpoint, --region),
 or - for stdin (terraform state pull | rolloutctl history -).
 REV is a revision id, an unambiguous prefix of one, or a content hash.
 Exit codes: 0 success, 1 error, 2 usage, 3 pick found no known-good revision.
+status --exit-code (from the state's rollout_alias.deployment): 0 done (the
+alias serves its target: promoted, or no rollout), 4 in progress (a
+plan-driven rollout: apply again after its interval), 5 rolled back,
+6 aborted.
 `
 
 func run(ctx context.Context, args []string, e env) int {
@@ -105,9 +119,12 @@ func run(ctx context.Context, args []string, e env) int {
 		err = usageError{fmt.Sprintf("unknown command %q", args[0])}
 	}
 	var ue usageError
+	var sc statusCode
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &sc):
+		return int(sc)
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
@@ -505,7 +522,8 @@ func printPick(w io.Writer, p statehistory.Pick, written string) {
 
 type liveOptions struct {
 	function, alias, endpoint, region, action string
-	json                                      bool
+	state                                     string
+	json, exitCode                            bool
 }
 
 func (o *liveOptions) parse(cmd string, args []string, e env, needAction bool) error {
@@ -516,11 +534,18 @@ func (o *liveOptions) parse(cmd string, args []string, e env, needAction bool) e
 	fs.StringVar(&o.endpoint, "endpoint", "", "Lambda and CloudWatch endpoint (the sandbox: http://127.0.0.1:4599)")
 	fs.StringVar(&o.region, "region", "", "AWS region")
 	fs.BoolVar(&o.json, "json", false, "print JSON")
+	if cmd == "status" {
+		fs.StringVar(&o.state, "state", "", "read the alias's last rollout from a state (a file, or - for terraform state pull) instead of AWS")
+		fs.BoolVar(&o.exitCode, "exit-code", false, "exit 0 done, 4 in progress, 5 rolled back, 6 aborted (needs --state)")
+	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
-	if o.function == "" || o.alias == "" {
+	if o.exitCode && o.state == "" {
+		return usageError{"--exit-code reads the rollout's outcome from the state: give --state FILE, or --state - with terraform state pull"}
+	}
+	if o.alias == "" || (o.function == "" && o.state == "") {
 		return usageError{cmd + " needs --function and --alias"}
 	}
 	if needAction {
@@ -547,6 +572,9 @@ func (o liveOptions) lambda(ctx context.Context, e env) (*lambda.Client, error) 
 }
 
 func runStatus(ctx context.Context, o liveOptions, e env) error {
+	if o.state != "" {
+		return runStateStatus(ctx, o, e)
+	}
 	c, err := o.lambda(ctx, e)
 	if err != nil {
 		return err
@@ -560,13 +588,37 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 		return err
 	}
 	out := map[string]any{"alias": o.alias, "function_version": aws.ToString(a.FunctionVersion), "revision_id": aws.ToString(a.RevisionId),
-		"override": fn.Tags["rollout:override"]}
+		"override": fn.Tags[lambdaops.OverrideTag]}
 	release := releaseLabel(ctx, c, o.function, aws.ToString(a.FunctionVersion), fn.Tags)
 	if release != "" {
 		out["release"] = release
 	}
 	if a.RoutingConfig != nil {
 		out["routing"] = a.RoutingConfig.AdditionalVersionWeights
+	}
+	var rolledBack []map[string]any
+	var lines []string
+	for _, rec := range lambdaops.RollbackRecords(fn.Tags) {
+		if rec.Alias != o.alias {
+			continue
+		}
+		rolledBack = append(rolledBack, map[string]any{"version": rec.Version, "release": rec.Release, "digest": rec.Identity, "at": rec.At,
+			"gate": rec.Gate, "value": rec.Value, "threshold": rec.Threshold, "retry_rolled_back": rec.Token()})
+		line := fmt.Sprintf("  rolled back: version %s", rec.Version)
+		if rec.Release != "" {
+			line += " (" + rec.Release + ")"
+		}
+		line += " at " + rec.At.UTC().Format(time.RFC3339)
+		if rec.Gate != "" {
+			line += " by gate " + rec.Gate
+			if rec.Value != nil && rec.Threshold != nil {
+				line += fmt.Sprintf(" (measured %g, threshold %g)", *rec.Value, *rec.Threshold)
+			}
+		}
+		lines = append(lines, line+fmt.Sprintf("; never relaunched unless the alias sets retry_rolled_back = %q", rec.Token()))
+	}
+	if rolledBack != nil {
+		out["rolled_back"] = rolledBack
 	}
 	if o.json {
 		return writeJSON(e.stdout, out)
@@ -580,10 +632,13 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 			fmt.Fprintf(e.stdout, " (%g%% on version %s)", w*100, v)
 		}
 	}
-	if ov := fn.Tags["rollout:override"]; ov != "" {
+	if ov := fn.Tags[lambdaops.OverrideTag]; ov != "" {
 		fmt.Fprintf(e.stdout, "  override: %s", ov)
 	}
 	fmt.Fprintln(e.stdout)
+	for _, l := range lines {
+		fmt.Fprintln(e.stdout, l)
+	}
 	return nil
 }
 
@@ -591,7 +646,7 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 // when the label was changed after publish, else the one its description
 // recorded at publish.
 func releaseLabel(ctx context.Context, c *lambda.Client, function, version string, tags map[string]string) string {
-	if l, ok := tags["rollout:release:"+version]; ok {
+	if l, ok := tags[lambdaops.ReleaseTagPrefix+version]; ok {
 		return l
 	}
 	cfg, err := c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(function), Qualifier: aws.String(version)})
@@ -602,6 +657,75 @@ func releaseLabel(ctx context.Context, c *lambda.Client, function, version strin
 	return meta.Release
 }
 
+// runStateStatus reports the last rollout of an alias as the newest
+// readable revision of a state records it; with --exit-code the outcome
+// is also the exit code, so a pipeline needs no text parsing.
+func runStateStatus(ctx context.Context, o liveOptions, e env) error {
+	src, err := sourceOptions{source: o.state}.open(ctx, e)
+	if err != nil {
+		return err
+	}
+	revs, err := src.Revisions(ctx)
+	if err != nil {
+		return err
+	}
+	var rev *statehistory.Revision
+	for i := len(revs) - 1; i >= 0 && rev == nil; i-- {
+		if revs[i].Error == "" {
+			rev = &revs[i]
+		}
+	}
+	if rev == nil {
+		return fmt.Errorf("%s holds no readable state", o.state)
+	}
+	var view *statehistory.AliasView
+	for i, a := range rev.Aliases {
+		if a.Name == o.alias && (o.function == "" || a.Function == o.function) {
+			view = &rev.Aliases[i]
+		}
+	}
+	if view == nil {
+		return fmt.Errorf("no rollout_alias named %q in %s", o.alias, o.state)
+	}
+	outcome, code := "done", exitOK
+	switch view.Deployment {
+	case "in_progress":
+		outcome, code = "in progress", exitInProgress
+	case "rolled_back":
+		outcome, code = "rolled back", exitRolledBack
+	case "aborted":
+		outcome, code = "aborted", exitAborted
+	}
+	if o.json {
+		if err := writeJSON(e.stdout, map[string]any{"alias": view.Name, "function": view.Function, "outcome": outcome, "exit_code": code,
+			"deployment": view.Deployment, "primary": view.Primary, "routing_version": view.RoutingVersion, "routing_weight": view.RoutingWeight, "reason": view.Reason}); err != nil {
+			return err
+		}
+	} else {
+		line := fmt.Sprintf("%s: %s", view.Name, outcome)
+		switch {
+		case code == exitOK:
+			line += fmt.Sprintf(": version %s serves all traffic", view.Primary)
+		case view.RoutingVersion != "":
+			line += fmt.Sprintf(": version %s with %g%% on version %s", view.Primary, view.RoutingWeight*100, view.RoutingVersion)
+		default:
+			line += fmt.Sprintf(": version %s serves all traffic", view.Primary)
+		}
+		if view.Reason != "" {
+			line += " (" + view.Reason + ")"
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+	if o.exitCode && code != exitOK {
+		return statusCode(code)
+	}
+	return nil
+}
+
+// runOverride writes the scoped override: the action and the rollout it
+// is for (the alias, the version it moves from and the one it moves to,
+// read from the alias's split). The provider obeys it only during that
+// rollout and clears it when the rollout ends.
 func runOverride(ctx context.Context, o liveOptions, e env) error {
 	c, err := o.lambda(ctx, e)
 	if err != nil {
@@ -613,13 +737,26 @@ func runOverride(ctx context.Context, o liveOptions, e env) error {
 	}
 	arn := fn.Configuration.FunctionArn
 	if o.action == "clear" {
-		_, err = c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{"rollout:override"}})
-	} else {
-		_, err = c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{"rollout:override": o.action}})
+		if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{lambdaops.OverrideTag}}); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "override of %s cleared\n", o.function)
+		return nil
 	}
+	a, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(o.function), Name: aws.String(o.alias)})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "override of %s set to %s; a running rollout reads it at its next interval\n", o.function, o.action)
+	to, _, split := lambdaops.Routing(a.RoutingConfig)
+	if !split {
+		return fmt.Errorf("no rollout is running on %s:%s (all traffic is on version %s): an override steers exactly one running rollout, so there is nothing to %s",
+			o.function, o.alias, aws.ToString(a.FunctionVersion), o.action)
+	}
+	value := lambdaops.FormatOverride(lambdaops.Override{Action: o.action, Alias: o.alias, From: aws.ToString(a.FunctionVersion), To: to})
+	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{lambdaops.OverrideTag: value}}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "override %s = %q set on %s: the rollout of %s from version %s to version %s reads it at its next interval; it ends with that rollout\n",
+		lambdaops.OverrideTag, value, o.function, o.alias, aws.ToString(a.FunctionVersion), to)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
@@ -230,5 +231,131 @@ func TestStatusShowsRelabelledRelease(t *testing.T) {
 	}
 	if got := status(); !strings.Contains(got, "orders:live -> version 1 (v1.0.1)") {
 		t.Errorf("status = %q; want the relabelled release", got)
+	}
+}
+
+// TestStatusExitCode: a pipeline tells done from in progress from rolled
+// back by the exit code alone, in both wait modes (the state says it).
+func TestStatusExitCode(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		deployment string
+		want       int
+		say        string
+	}{
+		"no rollout":  {"", exitOK, "live: done: version 2 serves all traffic"},
+		"promoted":    {"promoted", exitOK, "live: done: version 2 serves all traffic"},
+		"in progress": {"in_progress", exitInProgress, "live: in progress"},
+		"rolled back": {"rolled_back", exitRolledBack, "live: rolled back"},
+		"aborted":     {"aborted", exitAborted, "live: aborted"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, string(state(4, "2", "v2", "2", tc.deployment, "x")), "status", "--state", "-", "--alias", "live", "--exit-code")
+			if diff := cmp.Diff(tc.want, code); diff != "" {
+				t.Errorf("exit code (-want +got):\n%s\n%s%s", diff, out, errOut)
+			}
+			if !strings.Contains(out, tc.say) {
+				t.Errorf("status says %q, want %q", out, tc.say)
+			}
+		})
+	}
+	code, _, errOut := runCLI(t, string(state(4, "2", "v2", "2", "", "x")), "status", "--state", "-", "--alias", "staging", "--exit-code")
+	if code != exitError || !strings.Contains(errOut, `no rollout_alias named "staging"`) {
+		t.Errorf("unknown alias = %d %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "status", "--function", "f", "--alias", "live", "--exit-code")
+	if code != exitUsage || !strings.Contains(errOut, "--exit-code reads the rollout's outcome from the state: give --state") {
+		t.Errorf("--exit-code without --state = %d %s", code, errOut)
+	}
+}
+
+// TestLiveStatusAndOverride runs status and override against an
+// in-process sandbox: override writes the scoped form for the running
+// rollout and refuses when none runs; status lists the alias's
+// rolled-back releases with the value that retries each.
+func TestLiveStatusAndOverride(t *testing.T) {
+	// The SDK reads static credentials from the process environment.
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDOPERATOR")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	inst := sandbox.Start(t, sandbox.Options{})
+	ctx := context.Background()
+	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
+		func(o *lambda.Options) { o.BaseEndpoint = aws.String(inst.URL) })
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	w, _ := zw.Create("bootstrap")
+	_, _ = w.Write([]byte("code"))
+	_ = zw.Close()
+	fn, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("orders"), Role: aws.String("arn:aws:iam::123456789012:role/x"),
+		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zipped.Bytes()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lambdaops.WaitActive(ctx, c, "orders", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("orders"), Description: aws.String(strings.Repeat("d", i+1))}); err != nil {
+			t.Fatal(err)
+		}
+		if err := lambdaops.WaitUpdated(ctx, c, "orders", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	live := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		env := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string {
+			return map[string]string{"AWS_ACCESS_KEY_ID": "AKIDOPERATOR", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1"}[k]
+		}}
+		code := run(ctx, append(args, "--function", "orders", "--alias", "live", "--endpoint", inst.URL, "--region", "us-east-1"), env)
+		return code, out.String(), errOut.String()
+	}
+	tags := func() map[string]string {
+		out, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: fn.FunctionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Tags
+	}
+	if code, _, errOut := live("override", "promote"); code != exitError || !strings.Contains(errOut, "no rollout is running on orders:live") {
+		t.Errorf("override without a running rollout = %d %s", code, errOut)
+	}
+	if _, ok := tags()[lambdaops.OverrideTag]; ok {
+		t.Error("override wrote a tag with no rollout running")
+	}
+	if _, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"),
+		RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := live("override", "pause"); code != exitOK {
+		t.Fatalf("override = %d %s %s", code, out, errOut)
+	}
+	if diff := cmp.Diff("pause alias=live from=1 to=2", tags()[lambdaops.OverrideTag]); diff != "" {
+		t.Errorf("override tag (-want +got):\n%s", diff)
+	}
+	v, th := 0.5, 0.05
+	rec := lambdaops.RollbackRecord{Identity: "0123456789abcdef", Alias: "live", Version: "2", Release: "v2", At: time.Date(2026, 11, 26, 13, 15, 2, 0, time.UTC),
+		Gate: "error_rate", Value: &v, Threshold: &th}
+	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: fn.FunctionArn, Tags: map[string]string{rec.TagKey(): rec.TagValue()}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := live("status")
+	want := `rolled back: version 2 (v2) at 2026-11-26T13:15:02Z by gate error_rate (measured 0.5, threshold 0.05); never relaunched unless the alias sets retry_rolled_back = "0123456789abcdef@20261126T131502Z"`
+	if code != exitOK || !strings.Contains(out, want) || !strings.Contains(out, "override: pause alias=live from=1 to=2") {
+		t.Errorf("status = %d\n%s%s\nwant %s", code, out, errOut, want)
+	}
+	if code, _, errOut := live("override", "clear"); code != exitOK {
+		t.Errorf("clear = %d %s", code, errOut)
+	}
+	if _, ok := tags()[lambdaops.OverrideTag]; ok {
+		t.Error("clear left the override")
 	}
 }

@@ -45,3 +45,15 @@ resource "rollout_alias" "prod" {
     update = "30m"
   }
 }
+
+# A release the canary rolled back is never relaunched by re-applying it:
+# its plan stops with "Release Rolled Back". To retry it on purpose, set the
+# value that error prints; the plan shows the retry and the canary runs once
+# more with its gates.
+resource "rollout_alias" "prod_retry" {
+  function_name     = rollout_function.orders.function_name
+  name              = "prod"
+  function_version  = rollout_function.orders.version
+  canary_policy     = rollout_canary_policy.standard.spec
+  retry_rolled_back = "9f2c4e1a7b3d5c60@20261126T131502Z"
+}
