@@ -118,8 +118,14 @@ func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
 	if st["function_version"] != "1" || dep == nil || dep["status"] != "rolled_back" || dep["gate"] != "deadline" {
 		t.Errorf("state: function_version %v, deployment %v; want 1, rolled_back by gate deadline", st["function_version"], dep)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
-		t.Errorf("destroy: %v\n%s", err, out)
+	// The rolled-back release is refused by every later plan, the one
+	// terraform destroy runs to refresh included; the refusal names the
+	// way to destroy.
+	if out, err := r.run("destroy", "-auto-approve"); err == nil || !strings.Contains(out, "terraform destroy -refresh=false") {
+		t.Errorf("destroy with the rolled-back release configured: %v\n%s", err, out)
+	}
+	if out, err := r.run("destroy", "-auto-approve", "-refresh=false"); err != nil {
+		t.Errorf("destroy -refresh=false: %v\n%s", err, out)
 	}
 }
 
@@ -406,10 +412,16 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 				ExpectError: acctest.ExpectErrorText("reached its deadline of 7s"),
 			},
 			{
-				PreConfig:          func() { aliasOn(t, be.URL, "1") },
-				Config:             canaryStackWith(be.URL, zip, "v2", policy),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
+				// The release rolled back at its deadline is not relaunched.
+				PreConfig:   func() { aliasOn(t, be.URL, "1") },
+				Config:      canaryStackWith(be.URL, zip, "v2", policy),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectErrorText("Release Rolled Back"),
+			},
+			{
+				// Back to the known-good release: nothing moves, so the
+				// test's destroy plans cleanly.
+				Config: canaryStackWith(be.URL, zip, "v1", policy),
 			},
 		},
 	})

@@ -130,7 +130,9 @@ func rolledBackDetail(fn, alias string, t target, release string, rec lambdaops.
 		"  - Return the configuration to a known-good release (rolloutctl pick names it) and apply.\n"+
 		"  - Retry this release on purpose: set on the rollout_alias of %s\n"+
 		"      retry_rolled_back = %q\n"+
-		"    The plan then shows the retry and the canary runs once with its gates; another rollback needs a new value.",
+		"    The plan then shows the retry and the canary runs once with its gates; another rollback needs a new value.\n"+
+		"To destroy the stack instead, run terraform destroy -refresh=false: terraform destroy first plans the configuration "+
+		"to refresh the state, and that plan stops here too.",
 		alias, rec.Token())
 	return b.String()
 }
