@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -31,7 +32,7 @@ type diffStep struct {
 
 // flatten renders an SDK answer (or error) as path -> JSON leaf, leaving
 // out what differs between any two servers by nature: revision ids,
-// timestamps, request metadata.
+// timestamps, request metadata, presigned code locations.
 func flatten(out any, err error) map[string]string {
 	flat := map[string]string{}
 	if err != nil {
@@ -53,7 +54,7 @@ func flatten(out any, err error) map[string]string {
 		case map[string]any:
 			for k, val := range x {
 				switch k {
-				case "RevisionId", "LastModified", "ResultMetadata":
+				case "RevisionId", "LastModified", "ResultMetadata", "Location":
 					continue
 				}
 				p := k
@@ -104,6 +105,7 @@ func TestDifferentialMoto(t *testing.T) {
 	inst := sandbox.Start(t, sandbox.Options{})
 	zip := zipOf(t, "v1")
 	fn := aws.String("diff")
+	const diffARN = "arn:aws:lambda:us-east-1:123456789012:function:diff"
 	weights := func(w map[string]float64) *types.AliasRoutingConfiguration {
 		return &types.AliasRoutingConfiguration{AdditionalVersionWeights: w}
 	}
@@ -196,6 +198,48 @@ func TestDifferentialMoto(t *testing.T) {
 		}},
 		{"DeleteFunction version used by alias", func(c *lambda.Client) (any, error) {
 			return c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: fn, Qualifier: aws.String("2")})
+		}},
+		{"GetFunction ARN of another region", func(c *lambda.Client) (any, error) {
+			return c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(strings.Replace(diffARN, "us-east-1", "eu-west-1", 1))})
+		}},
+		{"PublishVersion unchanged with a new Description", func(c *lambda.Client) (any, error) {
+			if err := lambda.NewFunctionUpdatedV2Waiter(c).Wait(ctx, &lambda.GetFunctionInput{FunctionName: fn}, time.Minute); err != nil {
+				return nil, err
+			}
+			if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: fn}); err != nil {
+				return nil, err
+			}
+			return c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: fn, Description: aws.String("a new description")})
+		}},
+		{"TagResource on a version ARN", func(c *lambda.Client) (any, error) {
+			return c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(diffARN + ":1"), Tags: map[string]string{"a": "b"}})
+		}},
+		{"TagResource 51 tags", func(c *lambda.Client) (any, error) {
+			tags := map[string]string{}
+			for i := 0; i < 51; i++ {
+				tags[fmt.Sprintf("k%d", i)] = "v"
+			}
+			return c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(diffARN), Tags: tags})
+		}},
+		{"TagResource no tags", func(c *lambda.Client) (any, error) {
+			return c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(diffARN), Tags: map[string]string{}})
+		}},
+		{"GetFunction invalid qualifier", func(c *lambda.Client) (any, error) {
+			return c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: fn, Qualifier: aws.String("bad!")})
+		}},
+		{"GetFunction missing version", func(c *lambda.Client) (any, error) {
+			return c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: fn, Qualifier: aws.String("1221")})
+		}},
+		{"DeleteFunction $LATEST of a missing function", func(c *lambda.Client) (any, error) {
+			return c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("missing"), Qualifier: aws.String("$LATEST")})
+		}},
+		{"CreateFunction unknown runtime", func(c *lambda.Client) (any, error) {
+			return c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("runtime"), Role: aws.String(testRole), Runtime: "non-existent-runtime",
+				Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zip}})
+		}},
+		{"CreateFunction empty Environment", func(c *lambda.Client) (any, error) {
+			return c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("env"), Role: aws.String(testRole), Runtime: types.RuntimeProvidedal2023,
+				Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zip}, Environment: &types.Environment{Variables: map[string]string{}}})
 		}},
 		{"DeleteAlias", func(c *lambda.Client) (any, error) {
 			return c.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: fn, Name: aws.String("live")})
