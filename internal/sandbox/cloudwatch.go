@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -73,6 +75,10 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 		s.writeCWError(w, proto, &cwError{Status: 400, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue", Message: err.Error()}, op)
 		return
 	}
+	if body, err = decodeContentEncoding(r.Header.Get("Content-Encoding"), body); err != nil {
+		s.writeCWError(w, proto, cwInvalid("Could not decompress the request body: %v", err), op)
+		return
+	}
 	var in map[string]any
 	switch proto {
 	case cwCBOR:
@@ -115,6 +121,30 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 		return
 	}
 	s.writeCWResult(w, proto, op, out)
+}
+
+// maxInflatedBody bounds a decompressed CloudWatch request body.
+const maxInflatedBody = 2 << 20
+
+// decodeContentEncoding undoes the gzip request compression that
+// PutMetricData allows (its model carries requestcompression: gzip) and
+// that aws-sdk-go-v2's CloudWatch client applies to every PutMetricData.
+func decodeContentEncoding(encoding string, body []byte) ([]byte, error) {
+	if !strings.EqualFold(strings.TrimSpace(encoding), "gzip") {
+		return body, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, maxInflatedBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > maxInflatedBody {
+		return nil, fmt.Errorf("more than %d bytes once decompressed", maxInflatedBody)
+	}
+	return out, nil
 }
 
 func (s *Server) cloudwatchOp(op string, in map[string]any) (map[string]any, *cwError) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/fxamacker/cbor/v2"
 	"github.com/google/go-cmp/cmp"
 
@@ -423,5 +427,62 @@ func TestCloudWatchAlarmFidelity(t *testing.T) {
 				t.Errorf("unknown alarm (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCloudWatchFidelitySDK checks the same rules through aws-sdk-go-v2's
+// CloudWatch client (RPCv2 CBOR, typed errors).
+func TestCloudWatchFidelitySDK(t *testing.T) {
+	t.Parallel()
+	inst := sandbox.Start(t, sandbox.Options{})
+	c := cwClient(inst)
+	now := time.Now().UTC().Truncate(time.Minute).Add(-2 * time.Minute)
+	_, err := c.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("fid"), MetricData: []cwtypes.MetricDatum{
+		{MetricName: aws.String("m"), Value: aws.Float64(1.5), StatisticValues: &cwtypes.StatisticSet{SampleCount: aws.Float64(2), Sum: aws.Float64(3), Minimum: aws.Float64(1), Maximum: aws.Float64(2)}}}})
+	var combination *cwtypes.InvalidParameterCombinationException
+	if !errors.As(err, &combination) || aws.ToString(combination.Message) != "The parameters MetricData.member.1.Value and MetricData.member.1.StatisticValues are mutually exclusive and you have specified both." {
+		t.Errorf("Value with StatisticValues = %v, want InvalidParameterCombinationException", err)
+	}
+	if _, err := c.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("fid"), MetricData: []cwtypes.MetricDatum{
+		{MetricName: aws.String("sets"), Timestamp: aws.Time(now), StatisticValues: &cwtypes.StatisticSet{SampleCount: aws.Float64(4), Sum: aws.Float64(10), Minimum: aws.Float64(1), Maximum: aws.Float64(4)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	stat := func(id, s string) cwtypes.MetricDataQuery {
+		return cwtypes.MetricDataQuery{Id: aws.String(id), MetricStat: &cwtypes.MetricStat{Metric: &cwtypes.Metric{Namespace: aws.String("fid"), MetricName: aws.String("sets")},
+			Period: aws.Int32(60), Stat: aws.String(s)}}
+	}
+	out, err := c.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(now.Add(-time.Minute)), EndTime: aws.Time(now.Add(2 * time.Minute)),
+		MetricDataQueries: []cwtypes.MetricDataQuery{stat("avg", "Average"), stat("min", "Minimum")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []cwResult
+	for _, r := range out.MetricDataResults {
+		got = append(got, cwResult{ID: aws.ToString(r.Id), Label: aws.ToString(r.Label), StatusCode: string(r.StatusCode), Values: r.Values})
+	}
+	want := []cwResult{{"avg", "sets Average", "Complete", []float64{2.5}}, {"min", "sets Minimum", "Complete", []float64{1}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GetMetricData (-want +got):\n%s", diff)
+	}
+	if _, err := c.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("a"), MetricName: aws.String("Errors"), Namespace: aws.String("AWS/Lambda"),
+		Statistic: cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold}); err != nil {
+		t.Fatal(err)
+	}
+	alarms, err := c.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"a"}})
+	if err != nil || len(alarms.MetricAlarms) != 1 {
+		t.Fatalf("DescribeAlarms = %v, %v", alarms, err)
+	}
+	if a := alarms.MetricAlarms[0]; aws.ToString(a.StateReason) != "Unchecked: Initial alarm creation" || a.AlarmDescription != nil {
+		t.Errorf("new alarm: StateReason %q, AlarmDescription %v", aws.ToString(a.StateReason), a.AlarmDescription)
+	}
+	_, err = c.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("a"), StateValue: "INVALID", StateReason: aws.String("x")})
+	if code, msg := apiError(t, err); code != "ValidationError" || !strings.HasPrefix(msg, "1 validation error detected: Value 'INVALID' at 'stateValue'") {
+		t.Errorf("SetAlarmState INVALID = %s: %s", code, msg)
+	}
+	_, err = c.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("nope"), StateValue: cwtypes.StateValueOk, StateReason: aws.String("x")})
+	var notFound *cwtypes.ResourceNotFound
+	if !errors.As(err, &notFound) {
+		t.Errorf("SetAlarmState on an unknown alarm = %v, want ResourceNotFound", err)
 	}
 }
