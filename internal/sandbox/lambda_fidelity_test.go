@@ -154,6 +154,13 @@ func TestLambdaErrorFidelity(t *testing.T) {
 		"51 tags": {call: tag(arn, many), code: "InvalidParameterValueException", message: "Number of tags exceeds resource tag limit."},
 		// LS TestLambdaTags::test_tag_exceptions tag_empty_tags.
 		"empty tags": {call: tag(arn, map[string]string{}), code: "InvalidParameterValueException", message: "An error occurred and the request cannot be processed."},
+		// The same limit on the tags a function is created with (developer
+		// guide, tagging.html; localstack checks both paths alike).
+		"create with 51 tags": {call: func() error {
+			_, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("tagged"), Role: aws.String(testRole), Runtime: types.RuntimeProvidedal2023,
+				Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zipOf(t, "x")}, Tags: many})
+			return err
+		}, code: "InvalidParameterValueException", message: "Number of tags exceeds resource tag limit."},
 		// LS TestLambdaTags::test_tag_versions (version and $LATEST).
 		"tag a version ARN":  {call: tag(arn+":1", map[string]string{"a": "b"}), code: "InvalidParameterValueException", message: qualifiedTags},
 		"tag a $LATEST ARN":  {call: tag(arn+":$LATEST", map[string]string{"a": "b"}), code: "InvalidParameterValueException", message: qualifiedTags},
