@@ -786,7 +786,8 @@ func concurrentOr(diags *diag.Diagnostics, err error, name, op string) {
 	var conflict *lambdatypes.ResourceConflictException
 	if errors.As(err, &pre) || errors.As(err, &conflict) {
 		diags.AddError("Concurrent Change Of $LATEST", apiErrorDetail(
-			fmt.Sprintf("%s of %s was refused: another writer changed the function since this apply read it. Nothing was published and no alias moved.", op, name),
+			fmt.Sprintf("%s of %s was refused: another writer changed the function since this apply read it (its RevisionId moved: a change of code or "+
+				"configuration, or a tag write, which changes it too). Nothing was published and no alias moved.", op, name),
 			"Run terraform plan again to see the function as it is now, then apply.", err))
 		return
 	}

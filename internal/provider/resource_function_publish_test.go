@@ -211,3 +211,46 @@ func TestAccFunction_tagBetweenReadAndPublish(t *testing.T) {
 		},
 	})
 }
+
+// TestAccFunction_tagBetweenReadAndCodeUpload: an operator's tag between the
+// apply's read of $LATEST and its guarded UpdateFunctionCode makes AWS
+// refuse the upload with 412. The provider does not guess: it stops with
+// an error that names the cause, nothing is published, and the next apply
+// goes through.
+func TestAccFunction_tagBetweenReadAndCodeUpload(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an operator's tag at an exact point of the apply")
+	dir := t.TempDir()
+	v1 := acctest.WriteZip(t, dir, "v1.zip", "one")
+	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	c := sdkLambda(be.URL)
+	var arn string
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: functionConfig(be.URL, "uploaded", v1), Check: tfresource.TestCheckResourceAttrWith(fnAddr, "arn", func(v string) error { arn = v; return nil })},
+			{
+				PreConfig: func() {
+					be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
+						if call.Operation == "UpdateFunctionCode" && call.AccessKey == "AKIDROLLOUTTEST" {
+							be.Sandbox.Server.BeforeRequest(nil)
+							if _, err := c.TagResource(context.Background(), &lambda.TagResourceInput{Resource: aws.String(arn),
+								Tags: map[string]string{provider.OverrideTag: "pause"}}); err != nil {
+								t.Errorf("operator tag: %v", err)
+							}
+						}
+					})
+				},
+				Config:      functionConfig(be.URL, "uploaded", v2),
+				ExpectError: regexp.MustCompile(`Concurrent Change Of \$LATEST(.|\n)*or a tag write, which changes it too`),
+			},
+			{
+				Config: functionConfig(be.URL, "uploaded", v2),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
+				},
+			},
+		},
+	})
+}
