@@ -786,9 +786,8 @@ func concurrentOr(diags *diag.Diagnostics, err error, name, op string) {
 	var conflict *lambdatypes.ResourceConflictException
 	if errors.As(err, &pre) || errors.As(err, &conflict) {
 		diags.AddError("Concurrent Change Of $LATEST", apiErrorDetail(
-			fmt.Sprintf("%s of %s was refused: another writer changed the function since this apply read it (its RevisionId moved: a change of code or "+
-				"configuration, or a tag write, which changes it too). Nothing was published and no alias moved.", op, name),
-			"Run terraform plan again to see the function as it is now, then apply.", err))
+			fmt.Sprintf("%s of %s was refused: another writer changed the function since this apply read it. Nothing was published and no alias moved.", op, name),
+			"Run terraform plan again to see the function as it is now, then apply. (A tag write also changes the RevisionId, so an operator's tag can cause this too.)", err))
 		return
 	}
 	diags.AddError("Function Update Error", apiErrorDetail(fmt.Sprintf("%s %s failed.", op, name), "Apply again.", err))

@@ -135,7 +135,7 @@ func TestAccFunction_publishReturnsForeignVersion(t *testing.T) {
 					}
 				},
 				Config:      functionConfig(be.URL, "foreign", v2),
-				ExpectError: regexp.MustCompile(`Existing Version Differs(.|\n)*version 2`),
+				ExpectError: regexp.MustCompile(`Existing Version Differs(.|\n)*version\s+2`),
 			},
 			{
 				// The advice of the error: delete that version, and apply again.
@@ -243,7 +243,7 @@ func TestAccFunction_tagBetweenReadAndCodeUpload(t *testing.T) {
 					})
 				},
 				Config:      functionConfig(be.URL, "uploaded", v2),
-				ExpectError: regexp.MustCompile(`Concurrent Change Of \$LATEST(.|\n)*or a tag write, which changes it too`),
+				ExpectError: regexp.MustCompile(`Concurrent Change Of \$LATEST(.|\n)*tag\s+write\s+also\s+changes`),
 			},
 			{
 				Config: functionConfig(be.URL, "uploaded", v2),
