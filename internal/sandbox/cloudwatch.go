@@ -213,11 +213,11 @@ func (m *metricStore) putMetricData(in map[string]any, now time.Time) *cwError {
 		if v, ok := num(d["Value"]); ok {
 			points = append(points, point{v, 1})
 		}
-		for i, raw := range values {
+		for j, raw := range values {
 			v, _ := num(raw)
 			n := 1.0
-			if i < len(counts) {
-				n, _ = num(counts[i])
+			if j < len(counts) {
+				n, _ = num(counts[j])
 			}
 			if n > 0 {
 				points = append(points, point{v, n})

@@ -75,7 +75,7 @@ func cwDo(t *testing.T, inst *sandbox.Instance, proto, op string, input map[stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, _ := io.ReadAll(resp.Body)
 	a := cwAnswer{Status: resp.StatusCode, Out: map[string]any{}}
 	switch proto {

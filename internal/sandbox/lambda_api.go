@@ -901,13 +901,12 @@ func (api *lambdaAPI) deleteFunction(c *lambdaCall) *apiError {
 	if f == nil {
 		return errNotFound(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.caller.Region, api.srv.accountID, name))
 	}
-	switch {
-	case q == "":
+	if q == "" {
 		if err := api.store.remove(name); err != nil {
 			return errService(err)
 		}
 		delete(api.store.functions, name)
-	default:
+	} else {
 		if users := f.aliasesUsing(q); len(users) > 0 {
 			return errConflict("Unable to delete version because the following aliases reference it: [%s]", strings.Join(users, ", "))
 		}

@@ -331,7 +331,7 @@ func rawLambda(t *testing.T, inst *sandbox.Instance, method, path, body string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != status {
 		t.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, b, status)

@@ -78,14 +78,6 @@ func sortDims(d []dimension) []dimension {
 	return out
 }
 
-func (m *metricStore) put(ns, name, unit string, dims []dimension, t time.Time, values ...float64) {
-	points := make([]point, len(values))
-	for i, v := range values {
-		points[i] = point{v, 1}
-	}
-	m.putPoints(ns, name, unit, dims, t, points)
-}
-
 // putPoints stores weighted samples.
 func (m *metricStore) putPoints(ns, name, unit string, dims []dimension, t time.Time, points []point) {
 	if unit == "" {
@@ -118,16 +110,16 @@ func (m *metricStore) recordInvocation(t invokeTarget, at time.Time, durationMS 
 	}
 	for _, dims := range sets {
 		if throttled {
-			m.put("AWS/Lambda", "Throttles", "Count", dims, at, 1)
+			m.putPoints("AWS/Lambda", "Throttles", "Count", dims, at, []point{{1, 1}})
 			continue
 		}
 		errs := 0.0
 		if failed {
 			errs = 1
 		}
-		m.put("AWS/Lambda", "Invocations", "Count", dims, at, 1)
-		m.put("AWS/Lambda", "Errors", "Count", dims, at, errs)
-		m.put("AWS/Lambda", "Duration", "Milliseconds", dims, at, durationMS)
+		m.putPoints("AWS/Lambda", "Invocations", "Count", dims, at, []point{{1, 1}})
+		m.putPoints("AWS/Lambda", "Errors", "Count", dims, at, []point{{errs, 1}})
+		m.putPoints("AWS/Lambda", "Duration", "Milliseconds", dims, at, []point{{durationMS, 1}})
 	}
 }
 
