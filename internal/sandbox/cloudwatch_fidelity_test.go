@@ -45,16 +45,22 @@ type cwAnswer struct {
 // float64, lists as []any).
 func cwDo(t *testing.T, inst *sandbox.Instance, proto, op string, input map[string]any) cwAnswer {
 	t.Helper()
+	return cwDoURL(t, inst.URL, proto, op, input)
+}
+
+// cwDoURL is cwDo against any CloudWatch endpoint (moto server too).
+func cwDoURL(t *testing.T, endpoint, proto, op string, input map[string]any) cwAnswer {
+	t.Helper()
 	var req *http.Request
 	switch proto {
 	case "query":
 		form := url.Values{"Action": {op}, "Version": {"2010-08-01"}}
 		flattenQuery(form, "", input)
-		req, _ = http.NewRequest(http.MethodPost, inst.URL+"/", strings.NewReader(form.Encode()))
+		req, _ = http.NewRequest(http.MethodPost, endpoint+"/", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	case "json":
 		b, _ := json.Marshal(epochs(input))
-		req, _ = http.NewRequest(http.MethodPost, inst.URL+"/", bytes.NewReader(b))
+		req, _ = http.NewRequest(http.MethodPost, endpoint+"/", bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 		req.Header.Set("X-Amz-Target", "GraniteServiceVersion20100801."+op)
 		req.Header.Set("x-amzn-query-mode", "true")
@@ -64,7 +70,7 @@ func cwDo(t *testing.T, inst *sandbox.Instance, proto, op string, input map[stri
 		if err != nil {
 			t.Fatal(err)
 		}
-		req, _ = http.NewRequest(http.MethodPost, inst.URL+"/service/GraniteServiceVersion20100801/operation/"+op, bytes.NewReader(b))
+		req, _ = http.NewRequest(http.MethodPost, endpoint+"/service/GraniteServiceVersion20100801/operation/"+op, bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/cbor")
 		req.Header.Set("Smithy-Protocol", "rpc-v2-cbor")
 		req.Header.Set("X-Amzn-Query-Mode", "true")
