@@ -301,6 +301,19 @@ func TestLambdaErrorBodies(t *testing.T) {
 			}
 		})
 	}
+	// The service's own failures carry Type Service; throttling is the
+	// caller's (Type User, with Reason).
+	faulty := sandbox.Start(t, sandbox.Options{})
+	faulty.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "GetFunction", Kind: sandbox.FaultError, Rate: 1},
+		{Service: "lambda", Operation: "ListFunctions", Kind: sandbox.FaultThrottle, Rate: 1}})
+	if diff := cmp.Diff(map[string]any{"Type": "Service", "Message": "An internal error occurred (injected by the sandbox)."},
+		rawLambda(t, faulty, "GET", "/2015-03-31/functions/fn", "", 500)); diff != "" {
+		t.Errorf("ServiceException body (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"Type": "User", "message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"},
+		rawLambda(t, faulty, "GET", "/2015-03-31/functions/", "", 429)); diff != "" {
+		t.Errorf("TooManyRequestsException body (-want +got):\n%s", diff)
+	}
 }
 
 func waitActive(t *testing.T, c *lambda.Client, name string) {
