@@ -353,8 +353,8 @@ func cloudWatchDiffSteps() []cwDiffStep {
 	status := func(a cwAnswer) map[string]any {
 		return map[string]any{"Status": a.Status, "error.code": a.Code, "error.message": a.Message}
 	}
-	put := func(d map[string]any) map[string]any {
-		d["MetricName"], d["Timestamp"] = "m", now
+	put := func(name string, d map[string]any) map[string]any {
+		d["MetricName"], d["Timestamp"] = name, now
 		return map[string]any{"Namespace": "diff", "MetricData": []any{d}}
 	}
 	results := func(a cwAnswer) map[string]any {
@@ -364,8 +364,8 @@ func cloudWatchDiffSteps() []cwDiffStep {
 		}
 		return out
 	}
-	query := func(id, name, stat string, period float64, unit string) map[string]any {
-		ms := map[string]any{"Metric": map[string]any{"Namespace": "diff", "MetricName": name}, "Period": period, "Stat": stat}
+	query := func(id, stat string, period float64, unit string) map[string]any {
+		ms := map[string]any{"Metric": map[string]any{"Namespace": "diff", "MetricName": "sets"}, "Period": period, "Stat": stat}
 		if unit != "" {
 			ms["Unit"] = unit
 		}
@@ -374,27 +374,26 @@ func cloudWatchDiffSteps() []cwDiffStep {
 	stats := map[string]any{"SampleCount": 10.0, "Sum": 55.0, "Minimum": 1.0, "Maximum": 10.0}
 	return []cwDiffStep{
 		{"CloudWatch PutMetricData Value with Values", func(t *testing.T, url string) map[string]any {
-			return status(cwDoURL(t, url, "query", "PutMetricData", put(map[string]any{"Value": 1.5, "Values": []any{1.0, 10.0}})))
+			return status(cwDoURL(t, url, "query", "PutMetricData", put("m", map[string]any{"Value": 1.5, "Values": []any{1.0, 10.0}})))
 		}},
 		{"CloudWatch PutMetricData Values and Counts of different sizes", func(t *testing.T, url string) map[string]any {
-			return status(cwDoURL(t, url, "query", "PutMetricData", put(map[string]any{"Values": []any{1.0, 10.0}, "Counts": []any{1.0, 2.0, 3.0}})))
+			return status(cwDoURL(t, url, "query", "PutMetricData", put("m", map[string]any{"Values": []any{1.0, 10.0}, "Counts": []any{1.0, 2.0, 3.0}})))
 		}},
 		{"CloudWatch PutMetricData Value with StatisticValues", func(t *testing.T, url string) map[string]any {
-			return status(cwDoURL(t, url, "query", "PutMetricData", put(map[string]any{"Value": 1.5, "StatisticValues": stats})))
+			return status(cwDoURL(t, url, "query", "PutMetricData", put("m", map[string]any{"Value": 1.5, "StatisticValues": stats})))
 		}},
 		{"CloudWatch GetMetricData of a statistic set", func(t *testing.T, url string) map[string]any {
-			d := put(map[string]any{"StatisticValues": stats, "Unit": "Milliseconds"})
-			d["MetricData"].([]any)[0].(map[string]any)["MetricName"] = "sets"
+			d := put("sets", map[string]any{"StatisticValues": stats, "Unit": "Milliseconds"})
 			if a := cwDoURL(t, url, "query", "PutMetricData", d); a.Status != 200 {
 				return status(a)
 			}
 			return results(cwDoURL(t, url, "query", "GetMetricData", window(map[string]any{"MetricDataQueries": []any{
-				query("sum", "sets", "Sum", 60, ""), query("count", "sets", "SampleCount", 60, ""), query("min", "sets", "Minimum", 60, ""),
-				query("max", "sets", "Maximum", 60, ""), query("avg", "sets", "Average", 60, ""), query("seconds", "sets", "Sum", 60, "Seconds")}})))
+				query("sum", "Sum", 60, ""), query("count", "SampleCount", 60, ""), query("min", "Minimum", 60, ""),
+				query("max", "Maximum", 60, ""), query("avg", "Average", 60, ""), query("seconds", "Sum", 60, "Seconds")}})))
 		}},
 		{"CloudWatch GetMetricData labels", func(t *testing.T, url string) map[string]any {
 			return results(cwDoURL(t, url, "query", "GetMetricData", window(map[string]any{"MetricDataQueries": []any{
-				query("sum60", "sets", "Sum", 60, ""), query("min30", "sets", "Minimum", 30, "")}})))
+				query("sum60", "Sum", 60, ""), query("min30", "Minimum", 30, "")}})))
 		}},
 		{"CloudWatch DescribeAlarms of a new alarm", func(t *testing.T, url string) map[string]any {
 			if a := cwDoURL(t, url, "query", "PutMetricAlarm", map[string]any{"AlarmName": "new", "MetricName": "Errors", "Namespace": "AWS/Lambda",
