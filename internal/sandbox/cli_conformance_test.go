@@ -25,6 +25,9 @@ type cliStep struct {
 	message string
 	// fields maps a path in the JSON answer (a.b, list[].c) to its value.
 	fields map[string]any
+	// save keeps the value at a path of the answer under a name; later
+	// steps use it as {{name}} in their args.
+	save map[string]string
 }
 
 var cliErrorRE = regexp.MustCompile(`An error occurred \(([A-Za-z]+)\) when calling the \w+ operation(?: \(reached max retries: \d+\))?: (.*)`)
@@ -122,8 +125,24 @@ func TestConformanceAWSCLI(t *testing.T) {
 		{args: []string{"lambda", "get-function", "--function-name", "fn1"}, code: "ResourceNotFoundException", message: "Function not found: " + arn},
 		{args: []string{"sts", "get-caller-identity"}, fields: map[string]any{"Account": "123456789012"}},
 	}
+	runCLISteps(t, awsCLI, inst, dir, steps)
+	t.Logf("AWS CLI conformance: %d calls", len(steps))
+}
+
+// runCLISteps runs steps with the AWS CLI against inst, in dir (where
+// fileb:// paths resolve), and checks each answer.
+func runCLISteps(t *testing.T, awsCLI string, inst *sandbox.Instance, dir string, steps []cliStep) {
+	t.Helper()
+	saved := map[string]string{}
 	for i, step := range steps {
-		cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", inst.URL, "--output", "json"}, step.args...)...)
+		args := make([]string, len(step.args))
+		for j, a := range step.args {
+			for name, v := range saved {
+				a = strings.ReplaceAll(a, "{{"+name+"}}", v)
+			}
+			args[j] = a
+		}
+		cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", inst.URL, "--output", "json"}, args...)...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDCLI", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1",
 			"AWS_CONFIG_FILE="+filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "config"),
@@ -147,7 +166,7 @@ func TestConformanceAWSCLI(t *testing.T) {
 			t.Errorf("%s: %v\n%s", label, err, stderr.String())
 			continue
 		}
-		if len(step.fields) == 0 {
+		if len(step.fields) == 0 && len(step.save) == 0 {
 			continue
 		}
 		var doc any
@@ -155,13 +174,21 @@ func TestConformanceAWSCLI(t *testing.T) {
 			t.Errorf("%s: answer is not JSON: %v\n%s", label, err, stdout.String())
 			continue
 		}
+		for path, name := range step.save {
+			saved[name] = fmt.Sprint(lookupJSON(doc, path))
+		}
 		for path, want := range step.fields {
+			if w, ok := want.(string); ok {
+				for name, v := range saved {
+					w = strings.ReplaceAll(w, "{{"+name+"}}", v)
+				}
+				want = w
+			}
 			if diff := cmp.Diff(want, lookupJSON(doc, path)); diff != "" {
 				t.Errorf("%s: %s (-want +got):\n%s", label, path, diff)
 			}
 		}
 	}
-	t.Logf("AWS CLI conformance: %d calls", len(steps))
 }
 
 // lookupJSON follows a dotted path; "name[]" maps the rest of the path over

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -73,6 +75,10 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 		s.writeCWError(w, proto, &cwError{Status: 400, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue", Message: err.Error()}, op)
 		return
 	}
+	if body, err = decodeContentEncoding(r.Header.Get("Content-Encoding"), body); err != nil {
+		s.writeCWError(w, proto, cwInvalid("Could not decompress the request body: %v", err), op)
+		return
+	}
 	var in map[string]any
 	switch proto {
 	case cwCBOR:
@@ -117,6 +123,30 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 	s.writeCWResult(w, proto, op, out)
 }
 
+// maxInflatedBody bounds a decompressed CloudWatch request body.
+const maxInflatedBody = 2 << 20
+
+// decodeContentEncoding undoes the gzip request compression that
+// PutMetricData allows (its model carries requestcompression: gzip) and
+// that aws-sdk-go-v2's CloudWatch client applies to every PutMetricData.
+func decodeContentEncoding(encoding string, body []byte) ([]byte, error) {
+	if !strings.EqualFold(strings.TrimSpace(encoding), "gzip") {
+		return body, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, maxInflatedBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > maxInflatedBody {
+		return nil, fmt.Errorf("more than %d bytes once decompressed", maxInflatedBody)
+	}
+	return out, nil
+}
+
 func (s *Server) cloudwatchOp(op string, in map[string]any) (map[string]any, *cwError) {
 	m := s.metrics
 	switch op {
@@ -147,34 +177,115 @@ func (m *metricStore) putMetricData(in map[string]any, now time.Time) *cwError {
 	if ns == "" {
 		return cwMissing("Namespace")
 	}
-	for _, item := range list(in, "MetricData") {
+	type datum struct {
+		name, unit string
+		dims       []dimension
+		t          time.Time
+		points     []point
+	}
+	var data []datum
+	for i, item := range list(in, "MetricData") {
 		d, _ := item.(map[string]any)
+		member := fmt.Sprintf("MetricData.member.%d", i+1)
 		name := str(d, "MetricName")
 		if name == "" {
-			return cwMissing("MetricData.member.N.MetricName")
+			return cwMissing(member + ".MetricName")
+		}
+		_, hasValue := d["Value"]
+		values, counts := list(d, "Values"), list(d, "Counts")
+		stats, hasStats := d["StatisticValues"].(map[string]any)
+		// The checks and texts of AWS (localstack's AWS recordings
+		// test_put_metric_data_validation, 2025-09-19, in all three protocols).
+		// Values together with StatisticValues is accepted, as AWS does.
+		switch {
+		case hasValue && len(values) > 0:
+			return cwCombination("The parameters %[1]s.Value and %[1]s.Values are mutually exclusive and you have specified both.", member)
+		case len(counts) > 0 && len(counts) != len(values):
+			return cwInvalid("The parameters %[1]s.Values and %[1]s.Counts must be of the same size.", member)
+		case hasValue && hasStats:
+			return cwCombination("The parameters %[1]s.Value and %[1]s.StatisticValues are mutually exclusive and you have specified both.", member)
 		}
 		t := now
 		if ts, ok := timeOf(d["Timestamp"]); ok {
 			t = ts
 		}
-		var values []float64
+		var points []point
 		if v, ok := num(d["Value"]); ok {
-			values = append(values, v)
+			points = append(points, point{v, 1})
 		}
-		counts := list(d, "Counts")
-		for i, raw := range list(d, "Values") {
+		for j, raw := range values {
 			v, _ := num(raw)
 			n := 1.0
-			if i < len(counts) {
-				n, _ = num(counts[i])
+			if j < len(counts) {
+				n, _ = num(counts[j])
 			}
-			for k := 0; k < int(n); k++ {
-				values = append(values, v)
+			if n > 0 {
+				points = append(points, point{v, n})
 			}
 		}
-		m.put(ns, name, str(d, "Unit"), dims(d), t, values...)
+		if hasStats {
+			count, _ := num(stats["SampleCount"])
+			sum, _ := num(stats["Sum"])
+			lo, _ := num(stats["Minimum"])
+			hi, _ := num(stats["Maximum"])
+			points = append(points, statisticSetPoints(count, sum, lo, hi)...)
+		}
+		data = append(data, datum{name: name, unit: str(d, "Unit"), dims: dims(d), t: t, points: points})
+	}
+	// All or nothing: the request is refused before anything is stored.
+	for _, d := range data {
+		m.putPoints(ns, d.name, d.unit, d.dims, d.t, d.points)
 	}
 	return nil
+}
+
+func cwCombination(format string, a ...any) *cwError {
+	return &cwError{Status: 400, Shape: "InvalidParameterCombinationException", Code: "InvalidParameterCombination", Message: fmt.Sprintf(format, a...)}
+}
+
+// defaultLabels gives each query without a Label AWS's default: the metric
+// name, followed by the statistic when queries of the same metric ask
+// different statistics, and by the period when they ask different periods
+// (localstack's AWS recordings test_label_generation, 2025-09-19, in all
+// three protocols). The unit does not appear.
+func defaultLabels(queries []any) map[int]string {
+	type ask struct{ stat, period string }
+	byMetric := map[string][]ask{}
+	keyOf := func(ms map[string]any) string {
+		metric, _ := ms["Metric"].(map[string]any)
+		return seriesKey(str(metric, "Namespace"), str(metric, "MetricName"), sortDims(dims(metric)))
+	}
+	for _, raw := range queries {
+		q, _ := raw.(map[string]any)
+		ms, _ := q["MetricStat"].(map[string]any)
+		p, _ := num(ms["Period"])
+		byMetric[keyOf(ms)] = append(byMetric[keyOf(ms)], ask{str(ms, "Stat"), strconv.FormatFloat(p, 'f', -1, 64)})
+	}
+	differ := func(asks []ask, f func(ask) string) bool {
+		for _, a := range asks[1:] {
+			if f(a) != f(asks[0]) {
+				return true
+			}
+		}
+		return false
+	}
+	labels := map[int]string{}
+	for i, raw := range queries {
+		q, _ := raw.(map[string]any)
+		ms, _ := q["MetricStat"].(map[string]any)
+		metric, _ := ms["Metric"].(map[string]any)
+		asks := byMetric[keyOf(ms)]
+		label := str(metric, "MetricName")
+		if differ(asks, func(a ask) string { return a.stat }) {
+			label += " " + str(ms, "Stat")
+		}
+		if differ(asks, func(a ask) string { return a.period }) {
+			p, _ := num(ms["Period"])
+			label += " " + strconv.FormatFloat(p, 'f', -1, 64)
+		}
+		labels[i] = label
+	}
+	return labels
 }
 
 var queryIDRE = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
@@ -193,8 +304,9 @@ func (m *metricStore) getMetricData(in map[string]any) (map[string]any, *cwError
 		return nil, cwMissing("MetricDataQueries")
 	}
 	ascending := str(in, "ScanBy") == "TimestampAscending"
+	labels := defaultLabels(queries)
 	results := []any{}
-	for _, raw := range queries {
+	for qi, raw := range queries {
 		q, _ := raw.(map[string]any)
 		id := str(q, "Id")
 		if !queryIDRE.MatchString(id) {
@@ -221,7 +333,7 @@ func (m *metricStore) getMetricData(in map[string]any) (map[string]any, *cwError
 		if int64(p)%60 == 0 {
 			qStart = start.Truncate(time.Minute)
 		}
-		buckets := m.query(str(metric, "Namespace"), str(metric, "MetricName"), dims(metric), qStart, end, period)
+		buckets := m.query(str(metric, "Namespace"), str(metric, "MetricName"), dims(metric), str(ms, "Unit"), qStart, end, period)
 		if !ascending {
 			sort.Slice(buckets, func(i, j int) bool { return buckets[i].start.After(buckets[j].start) })
 		}
@@ -239,7 +351,7 @@ func (m *metricStore) getMetricData(in map[string]any) (map[string]any, *cwError
 		}
 		label := str(q, "Label")
 		if label == "" {
-			label = str(metric, "MetricName")
+			label = labels[qi]
 		}
 		results = append(results, map[string]any{"Id": id, "Label": label, "Timestamps": stamps, "Values": values, "StatusCode": "Complete"})
 	}
@@ -304,7 +416,7 @@ func (m *metricStore) putMetricAlarm(in map[string]any, now time.Time) *cwError 
 		// An update overwrites the configuration and keeps the state.
 		a.State, a.StateReason, a.StateReasonData, a.StateUpdated, a.StateTransitioned = old.State, old.StateReason, old.StateReasonData, old.StateUpdated, old.StateTransitioned
 	} else {
-		a.State, a.StateReason, a.StateUpdated, a.StateTransitioned = "INSUFFICIENT_DATA", "Unchecked: Initial alarm creation", now, now
+		a.State, a.StateReason, a.StateUpdated, a.StateTransitioned = "INSUFFICIENT_DATA", initialAlarmReason, now, now
 	}
 	m.alarms[name] = a
 	return nil
@@ -348,11 +460,16 @@ func (m *metricStore) describeAlarms(in map[string]any, now time.Time, region, a
 func alarmOut(a *alarm, region, account string) map[string]any {
 	item := map[string]any{
 		"AlarmName": a.Name, "AlarmArn": fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", region, account, a.Name),
-		"AlarmDescription": a.Description, "AlarmConfigurationUpdatedTimestamp": a.ConfigUpdated, "ActionsEnabled": a.ActionsEnabled,
+		"AlarmConfigurationUpdatedTimestamp": a.ConfigUpdated, "ActionsEnabled": a.ActionsEnabled,
 		"OKActions": anyList(a.OKActions), "AlarmActions": anyList(a.AlarmActions), "InsufficientDataActions": anyList(a.InsuffActions),
 		"StateValue": a.State, "StateReason": a.StateReason, "StateUpdatedTimestamp": a.StateUpdated, "StateTransitionedTimestamp": a.StateTransitioned,
 		"MetricName": a.MetricName, "Namespace": a.Namespace, "Dimensions": dimsOut(a.Dimensions), "Period": a.Period,
 		"EvaluationPeriods": a.EvaluationPeriods, "Threshold": a.Threshold, "ComparisonOperator": a.ComparisonOperator,
+	}
+	if a.Description != "" {
+		// AWS leaves the member out when the alarm has no description
+		// (localstack's AWS recording test_describe_alarms_converts_date_format_correctly, 2025-09-19).
+		item["AlarmDescription"] = a.Description
 	}
 	if a.StateReasonData != "" {
 		item["StateReasonData"] = a.StateReasonData
@@ -399,10 +516,15 @@ func (m *metricStore) setAlarmState(in map[string]any, now time.Time) *cwError {
 			return cwMissing(k)
 		}
 	}
+	// The validator checks the enum first; an unknown alarm is a 404 with no
+	// message (localstack's AWS recordings test_set_alarm_invalid_input and
+	// test_exception_serializing_with_no_shape_in_spec, 2025-09-22, in all
+	// three protocols).
 	switch state {
 	case "OK", "ALARM", "INSUFFICIENT_DATA":
 	default:
-		return cwInvalid("The value %s for parameter StateValue is not valid.", state)
+		return &cwError{Status: 400, Shape: "ValidationException", Code: "ValidationError",
+			Message: fmt.Sprintf("1 validation error detected: Value '%s' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]", state)}
 	}
 	data := str(in, "StateReasonData")
 	if data != "" && !json.Valid([]byte(data)) {
@@ -412,7 +534,7 @@ func (m *metricStore) setAlarmState(in map[string]any, now time.Time) *cwError {
 	defer m.amu.Unlock()
 	a := m.alarms[name]
 	if a == nil {
-		return &cwError{Status: 404, Shape: "ResourceNotFound", Code: "ResourceNotFound", Message: fmt.Sprintf("Alarm %s not found", name)}
+		return &cwError{Status: 404, Shape: "ResourceNotFound", Code: "ResourceNotFound"}
 	}
 	if a.State != state {
 		a.StateTransitioned = now

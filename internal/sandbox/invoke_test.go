@@ -121,8 +121,22 @@ func TestInvokeInitFailureAndUnsupported(t *testing.T) {
 	c := lambdaClient(inst, 1)
 	deployTestFunction(t, c, "broken", 3, map[string]string{"INIT_EXIT": "1"})
 	out := invoke(t, c, "broken", "", `{}`)
-	if aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), `"errorType":"Runtime.ExitError"`) {
+	if aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), `"errorType":"Runtime.ExitError"`) ||
+		!strings.Contains(string(out.Payload), "Error: Runtime exited with error: exit status 1") {
 		t.Errorf("init failure = %v %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+	// A process that exits cleanly without answering: AWS says "Runtime exited
+	// without providing a reason" (localstack's AWS recording
+	// test_lambda_runtime_exit, sys.exit(0), 2025-11-24).
+	deployTestFunction(t, c, "quits", 3, map[string]string{"INIT_EXIT": "0"})
+	out = invoke(t, c, "quits", "", `{}`)
+	var payload struct{ ErrorType, ErrorMessage string }
+	if err := json.Unmarshal(out.Payload, &payload); err != nil {
+		t.Fatalf("clean exit payload %s: %v", out.Payload, err)
+	}
+	if aws.ToString(out.FunctionError) != "Unhandled" || payload.ErrorType != "Runtime.ExitError" ||
+		!strings.HasSuffix(payload.ErrorMessage, " Error: Runtime exited without providing a reason") {
+		t.Errorf("clean exit without an answer = %v %s", aws.ToString(out.FunctionError), out.Payload)
 	}
 	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("img"), Role: aws.String(testRole),
 		PackageType: types.PackageTypeImage, Code: &types.FunctionCode{ImageUri: aws.String("repo/img:v1")}}); err != nil {

@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -32,6 +34,29 @@ const (
 	maxZipBytes         = 50 << 20 // direct upload limit
 	maxUnzippedBytes    = 262144000
 )
+
+// runtimes is the enum value set AWS quotes, in its order, when it refuses
+// an unknown runtime; deprecatedRuntimes are refused with their own text
+// (localstack's AWS recordings test_create_lambda_exceptions
+// invalid_runtime_exc and
+// test_create_deprecated_function_runtime_with_validation_enabled,
+// 2026-01-12).
+var (
+	runtimes           = []string{"nodejs20.x", "python3.14", "provided.al2023", "python3.12", "python3.13", "nodejs24.x", "nodejs22.x", "java25", "python3.10", "python3.11", "java21", "ruby3.3", "ruby3.4", "ruby3.2", "python3.8", "python3.9", "java17", "nodejs16.x", "dotnet10", "dotnet8", "java11", "dotnet6", "nodejs18.x", "provided.al2", "java8.al2"}
+	deprecatedRuntimes = []string{"java8", "go1.x", "provided", "ruby2.7", "nodejs14.x", "python3.7", "dotnetcore3.1", "nodejs12.x"}
+)
+
+// validateRuntime refuses a runtime AWS does not offer; nil and "" (not
+// given) pass.
+func validateRuntime(r *string) *apiError {
+	if r == nil || *r == "" || slices.Contains(runtimes, *r) || strings.HasPrefix(*r, "arn:") {
+		return nil
+	}
+	if slices.Contains(deprecatedRuntimes, *r) {
+		return errInvalidParameter("The runtime parameter of %s is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.", *r)
+	}
+	return errInvalidParameter("Value %s at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [%s] or be a valid ARN", *r, strings.Join(runtimes, ", "))
+}
 
 // lambdaRoute is one parsed Lambda request.
 type lambdaRoute struct {
@@ -183,13 +208,18 @@ func (api *lambdaAPI) functionARN(f *functionRecord) string {
 }
 
 // resolveRef splits a FunctionName parameter (name, partial ARN or ARN,
-// each with an optional :qualifier) and reconciles it with ?Qualifier=.
-func resolveRef(raw, queryQualifier string) (name, qualifier string, err *apiError) {
+// each with an optional :qualifier) and reconciles it with ?Qualifier=;
+// region is the caller's.
+func resolveRef(raw, queryQualifier, region string) (name, qualifier string, err *apiError) {
+	if err := validateQualifier(queryQualifier); err != nil {
+		return "", "", err
+	}
 	name = raw
 	parts := strings.Split(raw, ":")
+	arnRegion := ""
 	switch {
 	case strings.HasPrefix(raw, "arn:") && len(parts) >= 7 && len(parts) <= 8 && parts[2] == "lambda" && parts[5] == "function":
-		name = parts[6]
+		name, arnRegion = parts[6], parts[3]
 		if len(parts) == 8 {
 			qualifier = parts[7]
 		}
@@ -213,20 +243,51 @@ func resolveRef(raw, queryQualifier string) (name, qualifier string, err *apiErr
 		}
 		qualifier = queryQualifier
 	}
+	if arnRegion != "" && region != "" && arnRegion != region {
+		return "", "", errOtherRegion(arnRegion, region)
+	}
 	return name, qualifier, nil
+}
+
+// qualifierRE is the model's pattern for Qualifier as AWS's validator
+// quotes it (localstack's AWS recordings of
+// test_function_name_and_qualifier_validation, 2025-11-25).
+var qualifierRE = regexp.MustCompile(`^(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_$]+)$`)
+
+const qualifierPattern = `\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`
+
+// validateQualifier applies the model's constraints on ?Qualifier=: AWS's
+// validator answers a bad or over-long one with a ValidationException,
+// before looking anything up.
+func validateQualifier(q string) *apiError {
+	switch {
+	case q == "":
+		return nil
+	case len(q) > 128:
+		return errValidation(fmt.Sprintf("Value '%s' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128", q))
+	case !qualifierRE.MatchString(q):
+		return errValidation(fmt.Sprintf("Value '%s' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", q, qualifierPattern))
+	}
+	return nil
 }
 
 // lookup finds the function of a request, settling pending work first.
 // The caller holds the store lock.
 func (api *lambdaAPI) lookup(c *lambdaCall, raw, queryQualifier string) (*functionRecord, string, *apiError) {
-	name, q, err := resolveRef(raw, queryQualifier)
+	name, q, err := resolveRef(raw, queryQualifier, c.caller.Region)
 	if err != nil {
 		return nil, "", err
 	}
 	c.call.Function, c.call.Qualifier = name, q
 	f := api.store.functions[name]
 	if f == nil {
-		return nil, "", errNotFound(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.caller.Region, api.srv.accountID, name))
+		// The message keeps the qualifier asked for (localstack's AWS recording
+		// test_ops_with_arn_qualifier_mismatch[get_function], 2025-11-25).
+		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.caller.Region, api.srv.accountID, name)
+		if q != "" {
+			arn += ":" + q
+		}
+		return nil, "", errNotFound(arn)
 	}
 	if f.settle(api.srv.now()) {
 		if err := api.store.save(f); err != nil {
@@ -279,7 +340,7 @@ type functionConfigurationOut struct {
 	TracingConfig              map[string]string `json:"TracingConfig"`
 	RevisionID                 string            `json:"RevisionId"`
 	Layers                     []layerOut        `json:"Layers,omitempty"`
-	State                      string            `json:"State"`
+	State                      string            `json:"State,omitempty"` // absent from ListVersionsByFunction items
 	StateReason                string            `json:"StateReason,omitempty"`
 	StateReasonCode            string            `json:"StateReasonCode,omitempty"`
 	LastUpdateStatus           string            `json:"LastUpdateStatus,omitempty"`
@@ -320,8 +381,12 @@ func (api *lambdaAPI) configOut(f *functionRecord, v *versionRecord, arnQualifie
 		SnapStart:        map[string]string{"ApplyOn": "None", "OptimizationStatus": "Off"},
 		LoggingConfig:    map[string]string{"LogFormat": "Text", "LogGroup": "/aws/lambda/" + f.Name},
 	}
-	if len(v.Environment) > 0 {
-		out.Environment = &environmentOut{Variables: v.Environment}
+	if len(v.Environment) > 0 || v.EnvironmentSet {
+		vars := v.Environment
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		out.Environment = &environmentOut{Variables: vars}
 	}
 	for _, l := range v.Layers {
 		out.Layers = append(out.Layers, layerOut{Arn: l})
@@ -412,7 +477,7 @@ func applyConfig(v *versionRecord, in configIn) {
 		v.MemorySize = *in.MemorySize
 	}
 	if in.Environment != nil {
-		v.Environment = nil
+		v.Environment, v.EnvironmentSet = nil, true
 		if len(in.Environment.Variables) > 0 {
 			v.Environment = in.Environment.Variables
 		}
@@ -526,6 +591,12 @@ func (api *lambdaAPI) createFunction(c *lambdaCall) *apiError {
 	if !isImage && (in.Runtime == nil || *in.Runtime == "" || in.Handler == nil || *in.Handler == "") {
 		return errInvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
 	}
+	if err := validateRuntime(in.Runtime); err != nil {
+		return err
+	}
+	if err := validateTags(nil, in.Tags); err != nil {
+		return err
+	}
 
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
@@ -534,7 +605,7 @@ func (api *lambdaAPI) createFunction(c *lambdaCall) *apiError {
 	}
 	now := api.srv.now()
 	v := &versionRecord{
-		Version: "$LATEST", Timeout: 3, MemorySize: 128, Architectures: []string{"x86_64"},
+		Version: "$LATEST", ChangeID: newChangeID(), Timeout: 3, MemorySize: 128, Architectures: []string{"x86_64"},
 		TracingMode: "PassThrough", EphemeralSize: 512,
 		RevisionID: newRevisionID(), LastModified: now,
 		State: "Pending", StateReason: "The function is being created.", StateReasonCode: "Creating",
@@ -624,7 +695,7 @@ func (api *lambdaAPI) latestForUpdate(c *lambdaCall, op, revisionID string) (*fu
 func (api *lambdaAPI) markUpdating(v *versionRecord) {
 	now := api.srv.now()
 	v.LastModified = now
-	v.RevisionID = newRevisionID()
+	v.RevisionID, v.ChangeID = newRevisionID(), newChangeID()
 	v.LastUpdateStatus, v.LastUpdateStatusReason, v.LastUpdateStatusReasonCode = "InProgress", "The function is being created.", "Creating"
 	v.SettleAt = now.Add(api.srv.settleDelay)
 }
@@ -684,6 +755,9 @@ func (api *lambdaAPI) updateFunctionConfiguration(c *lambdaCall) *apiError {
 	if p := validateConfig(in, nil); len(p) > 0 {
 		return errValidation(p...)
 	}
+	if err := validateRuntime(in.Runtime); err != nil {
+		return err
+	}
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
 	f, err := api.latestForUpdate(c, "UpdateFunctionConfiguration", in.RevisionID)
@@ -728,13 +802,12 @@ func (api *lambdaAPI) publishVersion(c *lambdaCall) *apiError {
 	if f.Latest.LastUpdateStatus == "InProgress" {
 		return errUpdateInProgress(api.functionARN(f))
 	}
-	if n := len(f.Versions); n > 0 {
-		newest := f.Versions[n-1]
-		if newest.digest() == f.Latest.digest() && (in.Description == "" || in.Description == newest.Description) {
-			c.call.Qualifier = newest.Version
-			writeJSON(c.w, http.StatusCreated, api.configOut(f, newest, newest.Version))
-			return nil
-		}
+	if newest := f.unchangedSincePublish(); newest != nil {
+		// The existing version as it is: its own Description and RevisionId,
+		// whatever Description the request carries.
+		c.call.Qualifier = newest.Version
+		writeJSON(c.w, http.StatusCreated, api.configOut(f, newest, newest.Version))
+		return nil
 	}
 	pv := api.newVersion(f, in.Description)
 	c.call.Qualifier = pv.Version
@@ -809,26 +882,31 @@ func (api *lambdaAPI) listFunctions(c *lambdaCall) *apiError {
 func (api *lambdaAPI) deleteFunction(c *lambdaCall) *apiError {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
-	name, q, err := resolveRef(c.route.Function, c.r.URL.Query().Get("Qualifier"))
+	name, q, err := resolveRef(c.route.Function, c.r.URL.Query().Get("Qualifier"), c.caller.Region)
 	if err != nil {
 		return err
 	}
 	c.call.Function, c.call.Qualifier = name, q
+	// An alias or $LATEST is refused before the function is looked up, and a
+	// missing function is named without its qualifier (localstack's AWS
+	// recordings test_ops_with_arn_qualifier_mismatch[delete_function] and
+	// test_delete_on_nonexisting_version, 2025-11-25).
+	switch {
+	case q == "$LATEST":
+		return errInvalidParameter("$LATEST version cannot be deleted without deleting the function.")
+	case q != "" && !isVersionNumber(q):
+		return errInvalidParameter("Deletion of aliases is not currently supported.")
+	}
 	f := api.store.functions[name]
 	if f == nil {
 		return errNotFound(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.caller.Region, api.srv.accountID, name))
 	}
-	switch {
-	case q == "":
+	if q == "" {
 		if err := api.store.remove(name); err != nil {
 			return errService(err)
 		}
 		delete(api.store.functions, name)
-	case q == "$LATEST":
-		return errInvalidParameter("$LATEST version cannot be deleted without deleting the function.")
-	case !isVersionNumber(q):
-		return errInvalidParameter("Deletion of aliases is not currently supported.")
-	default:
+	} else {
 		if users := f.aliasesUsing(q); len(users) > 0 {
 			return errConflict("Unable to delete version because the following aliases reference it: [%s]", strings.Join(users, ", "))
 		}
@@ -854,9 +932,9 @@ func (api *lambdaAPI) listVersions(c *lambdaCall) *apiError {
 	if err != nil {
 		return err
 	}
-	all := []functionConfigurationOut{api.configOut(f, f.Latest, "$LATEST")}
+	all := []functionConfigurationOut{listItem(api.configOut(f, f.Latest, "$LATEST"))}
 	for _, v := range f.Versions {
-		all = append(all, api.configOut(f, v, v.Version))
+		all = append(all, listItem(api.configOut(f, v, v.Version)))
 	}
 	page, next, perr := paginate(len(all), c.r.URL.Query(), func(i int) string { return all[i].Version })
 	if perr != nil {
@@ -868,6 +946,15 @@ func (api *lambdaAPI) listVersions(c *lambdaCall) *apiError {
 	}
 	writeJSON(c.w, http.StatusOK, out)
 	return nil
+}
+
+// listItem drops the members AWS leaves out of ListVersionsByFunction
+// items: State and LastUpdateStatus with their reasons (localstack's AWS
+// recording test_publish_version_on_create list_versions_result, 2025-11-25).
+func listItem(o functionConfigurationOut) functionConfigurationOut {
+	o.State, o.StateReason, o.StateReasonCode = "", "", ""
+	o.LastUpdateStatus, o.LastUpdateStatusReason, o.LastUpdateStatusReasonCode = "", "", ""
+	return o
 }
 
 // paginate applies Marker and MaxItems (at most 50 per page, as AWS) to n
@@ -918,11 +1005,85 @@ func (api *lambdaAPI) getCodeSigningConfig(c *lambdaCall) *apiError {
 
 // ---- tags ----
 
+// taggablePattern is the model's pattern for a taggable resource ARN as
+// AWS's validator quotes it (localstack's AWS recording
+// TestLambdaTag::test_tag_exceptions invalid_arn_exception, 2025-11-25).
+const taggablePattern = `arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)`
+
+var taggableRE = regexp.MustCompile("^" + taggablePattern + "$")
+
+// maxTags is Lambda's limit of tags per function (developer guide, tagging.html).
+const maxTags = 50
+
+// validateTags applies the tag restrictions of the Lambda developer guide
+// (tagging.html: at most 50 tags, keys of 1 to 128 characters without the
+// reserved aws: prefix, values up to 256) to tags added to existing ones.
+// The limit's text is AWS's (localstack's AWS recording test_tag_limits,
+// 2025-11-25); the texts for keys and values are the sandbox's own.
+func validateTags(existing, add map[string]string) *apiError {
+	keys := make([]string, 0, len(add))
+	for k := range add {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch {
+		case strings.HasPrefix(k, "aws:"):
+			return errInvalidParameter("The tag key %s begins with aws:, a prefix reserved for AWS use.", k)
+		case k == "" || utf8.RuneCountInString(k) > 128:
+			return errInvalidParameter("The tag key %s is longer than 128 characters.", k)
+		case utf8.RuneCountInString(add[k]) > 256:
+			return errInvalidParameter("The tag value for key %s is longer than 256 characters.", k)
+		}
+	}
+	n := len(existing)
+	for k := range add {
+		if _, ok := existing[k]; !ok {
+			n++
+		}
+	}
+	if n > maxTags {
+		return errInvalidParameter("Number of tags exceeds resource tag limit.")
+	}
+	return nil
+}
+
+// tags serves ListTags, TagResource and UntagResource. A tag write gives
+// $LATEST a new RevisionId, as AWS does, so a write guarded by a RevisionId
+// read before it fails with 412.
 func (api *lambdaAPI) tags(c *lambdaCall) *apiError {
 	arn := c.route.Resource
+	if !taggableRE.MatchString(arn) {
+		return errValidation(fmt.Sprintf("Value '%s' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", arn, taggablePattern))
+	}
 	parts := strings.Split(arn, ":")
-	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function" {
-		return errInvalidParameter("Invalid ARN: %s. Tagging is supported on the unqualified function ARN, for example arn:aws:lambda:us-east-1:123456789012:function:my-function", arn)
+	if parts[5] != "function" {
+		return errNotFound(arn)
+	}
+	if len(parts) > 7 {
+		// localstack's AWS recordings TestLambdaTags::test_tag_versions and
+		// test_tag_exceptions tag_lambda_qualifier_doesnotexist, 2025-11-25:
+		// refused before the function is looked up.
+		return errInvalidParameter("Tags on function aliases and versions are not supported. Please specify a function ARN.")
+	}
+	var in struct {
+		Tags map[string]string `json:"Tags"`
+	}
+	keys, keysGiven := c.r.URL.Query()["tagKeys"]
+	switch c.route.Operation {
+	case "TagResource":
+		if err := decodeBody(c.r, &in); err != nil {
+			return err
+		}
+		if len(in.Tags) == 0 {
+			// localstack's AWS recording test_tag_exceptions tag_empty_tags.
+			return errInvalidParameter("An error occurred and the request cannot be processed.")
+		}
+	case "UntagResource":
+		if !keysGiven {
+			// localstack's AWS recording test_tag_exceptions untag_empty_keys.
+			return errValidation("Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
+		}
 	}
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
@@ -935,20 +1096,18 @@ func (api *lambdaAPI) tags(c *lambdaCall) *apiError {
 		writeJSON(c.w, http.StatusOK, map[string]any{"Tags": f.Tags})
 		return nil
 	case "TagResource":
-		var in struct {
-			Tags map[string]string `json:"Tags"`
-		}
-		if err := decodeBody(c.r, &in); err != nil {
+		if err := validateTags(f.Tags, in.Tags); err != nil {
 			return err
 		}
 		for k, v := range in.Tags {
 			f.Tags[k] = v
 		}
 	case "UntagResource":
-		for _, k := range c.r.URL.Query()["tagKeys"] {
+		for _, k := range keys {
 			delete(f.Tags, k)
 		}
 	}
+	f.Latest.RevisionID = newRevisionID()
 	if err := api.store.save(f); err != nil {
 		return errService(err)
 	}

@@ -39,6 +39,13 @@ func errNotFound(arn string) *apiError {
 	return &apiError{Status: 404, Code: "ResourceNotFoundException", Message: "Function not found: " + arn}
 }
 
+// errOtherRegion answers a function ARN of another region (localstack's AWS
+// recording test_get_function_wrong_region, 2025-11-25).
+func errOtherRegion(arnRegion, region string) *apiError {
+	return &apiError{Status: 404, Code: "ResourceNotFoundException",
+		Message: fmt.Sprintf("Functions from '%s' are not reachable in this region ('%s')", arnRegion, region)}
+}
+
 func errConflict(format string, a ...any) *apiError {
 	return &apiError{Status: 409, Code: "ResourceConflictException", Message: fmt.Sprintf(format, a...)}
 }

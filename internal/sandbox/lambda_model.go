@@ -1,9 +1,6 @@
 package sandbox
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"sort"
 	"strconv"
 	"time"
@@ -28,23 +25,26 @@ type functionRecord struct {
 
 // versionRecord is $LATEST or one published version.
 type versionRecord struct {
-	Version       string            `json:"version"`
-	Runtime       string            `json:"runtime,omitempty"`
-	Role          string            `json:"role"`
-	Handler       string            `json:"handler,omitempty"`
-	Description   string            `json:"description"`
-	Timeout       int32             `json:"timeout"`
-	MemorySize    int32             `json:"memory_size"`
-	Environment   map[string]string `json:"environment,omitempty"`
-	Architectures []string          `json:"architectures"`
-	Layers        []string          `json:"layers,omitempty"`
-	PackageType   string            `json:"package_type"`
-	ImageURI      string            `json:"image_uri,omitempty"`
-	CodeSha256    string            `json:"code_sha256"`
-	CodeSize      int64             `json:"code_size"`
-	CodeBlob      string            `json:"code_blob,omitempty"` // hex sha256 of the zip in code/
-	TracingMode   string            `json:"tracing_mode"`
-	EphemeralSize int32             `json:"ephemeral_size"`
+	Version     string            `json:"version"`
+	Runtime     string            `json:"runtime,omitempty"`
+	Role        string            `json:"role"`
+	Handler     string            `json:"handler,omitempty"`
+	Description string            `json:"description"`
+	Timeout     int32             `json:"timeout"`
+	MemorySize  int32             `json:"memory_size"`
+	Environment map[string]string `json:"environment,omitempty"`
+	// EnvironmentSet records that the function was given an Environment,
+	// even an empty one: AWS then echoes {"Variables":{}}.
+	EnvironmentSet bool     `json:"environment_set,omitempty"`
+	Architectures  []string `json:"architectures"`
+	Layers         []string `json:"layers,omitempty"`
+	PackageType    string   `json:"package_type"`
+	ImageURI       string   `json:"image_uri,omitempty"`
+	CodeSha256     string   `json:"code_sha256"`
+	CodeSize       int64    `json:"code_size"`
+	CodeBlob       string   `json:"code_blob,omitempty"` // hex sha256 of the zip in code/
+	TracingMode    string   `json:"tracing_mode"`
+	EphemeralSize  int32    `json:"ephemeral_size"`
 
 	RevisionID                 string    `json:"revision_id"`
 	LastModified               time.Time `json:"last_modified"`
@@ -55,6 +55,10 @@ type versionRecord struct {
 	LastUpdateStatusReason     string    `json:"last_update_status_reason,omitempty"`
 	LastUpdateStatusReasonCode string    `json:"last_update_status_reason_code,omitempty"`
 	SettleAt                   time.Time `json:"settle_at,omitzero"`
+	// ChangeID identifies the last create or update of $LATEST; a published
+	// version keeps the ChangeID of the $LATEST it was cut from. PublishVersion
+	// returns the newest version instead of a new one while they are equal.
+	ChangeID string `json:"change_id,omitempty"`
 }
 
 type aliasRecord struct {
@@ -67,20 +71,21 @@ type aliasRecord struct {
 
 func newRevisionID() string { return uuid.NewString() }
 
-// digest identifies the code and configuration of a version: PublishVersion
-// returns the newest version instead of a new one when $LATEST still has the
-// same digest.
-func (v *versionRecord) digest() string {
-	type d struct {
-		Runtime, Role, Handler, Description, PackageType, ImageURI, CodeSha256, TracingMode string
-		Timeout, MemorySize, EphemeralSize                                                  int32
-		Environment                                                                         map[string]string
-		Architectures, Layers                                                               []string
+func newChangeID() string { return uuid.NewString() }
+
+// unchangedSincePublish returns the version PublishVersion answers with
+// when $LATEST has not been created or updated since it was published: the
+// highest-numbered version, if it still exists and was cut from the current
+// $LATEST. AWS does not compare contents: an update that changes nothing
+// still counts (moto PR #8379, checked against AWS), and a new Description
+// in the request does not make a new version (localstack's AWS recording
+// test_version_lifecycle, third_publish_response, 2025-11-25).
+func (f *functionRecord) unchangedSincePublish() *versionRecord {
+	newest := f.findVersion(strconv.Itoa(f.LastVersion))
+	if newest == nil || newest.ChangeID == "" || newest.ChangeID != f.Latest.ChangeID {
+		return nil
 	}
-	b, _ := json.Marshal(d{v.Runtime, v.Role, v.Handler, v.Description, v.PackageType, v.ImageURI, v.CodeSha256, v.TracingMode,
-		v.Timeout, v.MemorySize, v.EphemeralSize, v.Environment, v.Architectures, v.Layers})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return newest
 }
 
 func (v *versionRecord) clone() *versionRecord {

@@ -25,8 +25,31 @@ type metricStore struct {
 type dimension struct{ Name, Value string }
 
 type sample struct {
-	t time.Time
-	v float64
+	t    time.Time
+	v    float64
+	n    float64 // how many samples v stands for (Counts, statistic sets); 0 means 1
+	unit string  // "None" when the client gave none
+}
+
+// point is a value and the number of samples it stands for.
+type point struct{ v, n float64 }
+
+// statisticSetPoints represents a statistic set (SampleCount, Sum, Minimum,
+// Maximum) as weighted points that give back exactly its SampleCount, Sum,
+// Minimum, Maximum and Average: the minimum once, the maximum once, and
+// the rest of the sum spread over the other samples. Percentiles of such
+// points are an approximation (AWS computes none for statistic sets unless
+// all their samples are equal, and then these points are exact).
+func statisticSetPoints(count, sum, minimum, maximum float64) []point {
+	switch {
+	case count <= 0:
+		return nil
+	case count < 2:
+		return []point{{sum / count, count}}
+	case count == 2:
+		return []point{{minimum, 1}, {maximum, 1}}
+	}
+	return []point{{minimum, 1}, {maximum, 1}, {(sum - minimum - maximum) / (count - 2), count - 2}}
 }
 
 type series struct {
@@ -55,7 +78,11 @@ func sortDims(d []dimension) []dimension {
 	return out
 }
 
-func (m *metricStore) put(ns, name, unit string, dims []dimension, t time.Time, values ...float64) {
+// putPoints stores weighted samples.
+func (m *metricStore) putPoints(ns, name, unit string, dims []dimension, t time.Time, points []point) {
+	if unit == "" {
+		unit = "None"
+	}
 	dims = sortDims(dims)
 	key := seriesKey(ns, name, dims)
 	m.mu.Lock()
@@ -65,8 +92,8 @@ func (m *metricStore) put(ns, name, unit string, dims []dimension, t time.Time, 
 		s = &series{namespace: ns, name: name, dims: dims, unit: unit}
 		m.series[key] = s
 	}
-	for _, v := range values {
-		s.samples = append(s.samples, sample{t: t, v: v})
+	for _, p := range points {
+		s.samples = append(s.samples, sample{t: t, v: p.v, n: p.n, unit: unit})
 	}
 }
 
@@ -83,28 +110,31 @@ func (m *metricStore) recordInvocation(t invokeTarget, at time.Time, durationMS 
 	}
 	for _, dims := range sets {
 		if throttled {
-			m.put("AWS/Lambda", "Throttles", "Count", dims, at, 1)
+			m.putPoints("AWS/Lambda", "Throttles", "Count", dims, at, []point{{1, 1}})
 			continue
 		}
 		errs := 0.0
 		if failed {
 			errs = 1
 		}
-		m.put("AWS/Lambda", "Invocations", "Count", dims, at, 1)
-		m.put("AWS/Lambda", "Errors", "Count", dims, at, errs)
-		m.put("AWS/Lambda", "Duration", "Milliseconds", dims, at, durationMS)
+		m.putPoints("AWS/Lambda", "Invocations", "Count", dims, at, []point{{1, 1}})
+		m.putPoints("AWS/Lambda", "Errors", "Count", dims, at, []point{{errs, 1}})
+		m.putPoints("AWS/Lambda", "Duration", "Milliseconds", dims, at, []point{{durationMS, 1}})
 	}
 }
 
 // bucket is the samples of one period.
 type bucket struct {
 	start  time.Time
-	values []float64
+	values []point
 }
 
 // query returns the non-empty buckets of a series between start
-// (inclusive) and end (exclusive), aligned to start, oldest first.
-func (m *metricStore) query(ns, name string, dims []dimension, start, end time.Time, period time.Duration) []bucket {
+// (inclusive) and end (exclusive), aligned to start, oldest first. A unit
+// keeps only the samples sent with it ("If you specify a unit that does not
+// match the data collected, the results of the operation are null",
+// CloudWatch API reference, MetricStat.Unit).
+func (m *metricStore) query(ns, name string, dims []dimension, unit string, start, end time.Time, period time.Duration) []bucket {
 	key := seriesKey(ns, name, sortDims(dims))
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -114,7 +144,7 @@ func (m *metricStore) query(ns, name string, dims []dimension, start, end time.T
 	}
 	byIndex := map[int64]*bucket{}
 	for _, smp := range s.samples {
-		if smp.t.Before(start) || !smp.t.Before(end) {
+		if smp.t.Before(start) || !smp.t.Before(end) || (unit != "" && smp.unit != unit) {
 			continue
 		}
 		i := int64(smp.t.Sub(start) / period)
@@ -123,7 +153,11 @@ func (m *metricStore) query(ns, name string, dims []dimension, start, end time.T
 			b = &bucket{start: start.Add(time.Duration(i) * period)}
 			byIndex[i] = b
 		}
-		b.values = append(b.values, smp.v)
+		n := smp.n
+		if n == 0 {
+			n = 1
+		}
+		b.values = append(b.values, point{smp.v, n})
 	}
 	out := make([]bucket, 0, len(byIndex))
 	for _, b := range byIndex {
@@ -133,42 +167,46 @@ func (m *metricStore) query(ns, name string, dims []dimension, start, end time.T
 	return out
 }
 
-// statistic computes a CloudWatch statistic over values; ok is false for an
-// unknown statistic name.
-func statistic(stat string, values []float64) (float64, bool) {
+// statistic computes a CloudWatch statistic over weighted points; ok is
+// false for an unknown statistic name.
+func statistic(stat string, values []point) (float64, bool) {
 	if len(values) == 0 {
 		return 0, true
 	}
+	count, sum := 0.0, 0.0
+	for _, p := range values {
+		count += p.n
+		sum += p.v * p.n
+	}
 	switch stat {
 	case "SampleCount":
-		return float64(len(values)), true
-	case "Sum", "Average":
-		sum := 0.0
-		for _, v := range values {
-			sum += v
-		}
-		if stat == "Average" {
-			return sum / float64(len(values)), true
-		}
+		return count, true
+	case "Sum":
 		return sum, true
+	case "Average":
+		return sum / count, true
 	case "Minimum", "Maximum":
-		best := values[0]
-		for _, v := range values[1:] {
-			if (stat == "Minimum" && v < best) || (stat == "Maximum" && v > best) {
-				best = v
+		best := values[0].v
+		for _, p := range values[1:] {
+			if (stat == "Minimum" && p.v < best) || (stat == "Maximum" && p.v > best) {
+				best = p.v
 			}
 		}
 		return best, true
 	}
-	if p, ok := percentile(stat); ok {
-		s := append([]float64(nil), values...)
-		sort.Float64s(s)
+	if pc, ok := percentile(stat); ok {
+		s := append([]point(nil), values...)
+		sort.Slice(s, func(i, j int) bool { return s[i].v < s[j].v })
 		// Nearest rank: the smallest value with at least p% of the samples at or below it.
-		rank := int(math.Ceil(p / 100 * float64(len(s))))
-		if rank < 1 {
-			rank = 1
+		rank := math.Max(1, math.Ceil(pc/100*count))
+		seen := 0.0
+		for _, p := range s {
+			seen += p.n
+			if seen >= rank {
+				return p.v, true
+			}
 		}
-		return s[rank-1], true
+		return s[len(s)-1].v, true
 	}
 	return 0, false
 }
@@ -185,7 +223,7 @@ func percentile(stat string) (float64, bool) {
 }
 
 func validStatistic(stat string) bool {
-	_, ok := statistic(stat, []float64{1})
+	_, ok := statistic(stat, []point{{1, 1}})
 	return ok
 }
 
@@ -263,8 +301,8 @@ func (m *metricStore) evaluate(a *alarm, now time.Time) {
 	}
 	end := now
 	start := end.Add(-time.Duration(a.EvaluationPeriods) * period)
-	buckets := m.query(a.Namespace, a.MetricName, a.Dimensions, start, end, period)
-	byStart := map[int64][]float64{}
+	buckets := m.query(a.Namespace, a.MetricName, a.Dimensions, a.Unit, start, end, period)
+	byStart := map[int64][]point{}
 	for _, b := range buckets {
 		byStart[b.start.UnixNano()] = b.values
 	}
@@ -305,11 +343,21 @@ func (m *metricStore) evaluate(a *alarm, now time.Time) {
 	case present == 0 && a.TreatMissingData == "ignore":
 		return
 	}
+	if next == a.State && next == "INSUFFICIENT_DATA" && a.StateReason == initialAlarmReason && now.Before(a.ConfigUpdated.Add(period)) {
+		// A new alarm without data keeps its creation reason until its first
+		// evaluation, a period later (AWS answers DescribeAlarms right after
+		// PutMetricAlarm with "Unchecked: Initial alarm creation").
+		return
+	}
 	if next != a.State {
 		a.StateTransitioned = now
 	}
 	a.State, a.StateReason, a.StateUpdated = next, reason, now
 }
+
+// initialAlarmReason is a new alarm's StateReason (localstack's AWS
+// recording test_describe_alarms_converts_date_format_correctly, 2025-09-19).
+const initialAlarmReason = "Unchecked: Initial alarm creation"
 
 func operatorWords(op string) string {
 	switch op {

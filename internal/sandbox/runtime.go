@@ -275,7 +275,7 @@ func (p *runtimePool) start(key envKey, codeDir string, env []string) (*execEnv,
 		e.mu.Lock()
 		e.exitErr = err
 		if e.exitErr == nil {
-			e.exitErr = errors.New("exit status 0")
+			e.exitErr = errCleanExit
 		}
 		cur := e.current
 		e.current = nil
@@ -283,13 +283,29 @@ func (p *runtimePool) start(key envKey, codeDir string, env []string) (*execEnv,
 		close(e.dead)
 		_ = e.server.Close()
 		if cur != nil {
-			cur.done <- e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", cur.id, err))
+			cur.done <- e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", cur.id, exitReason(err)))
 		}
 	}()
 	p.mu.Lock()
 	p.all[e] = true
 	p.mu.Unlock()
 	return e, nil
+}
+
+// errCleanExit marks a runtime process that exited with status 0.
+var errCleanExit = errors.New("exit status 0")
+
+// exitReason is how Lambda reports a runtime process that ended before it
+// answered: "Runtime exited without providing a reason" for a clean exit
+// (localstack's AWS recordings test_lambda_runtime_exit and
+// test_lambda_handler_exit, sys.exit(0), 2025-11-24), otherwise "Runtime
+// exited with error: exit status N" (test_lambda_runtime_exit_segfault
+// and friends).
+func exitReason(err error) string {
+	if err == nil || errors.Is(err, errCleanExit) {
+		return "Runtime exited without providing a reason"
+	}
+	return "Runtime exited with error: " + err.Error()
 }
 
 // platformError builds the payload Lambda returns for a platform failure,
@@ -403,7 +419,7 @@ func (e *execEnv) run(ctx context.Context, inv *invocation) invokeResult {
 		default:
 		}
 	case <-e.dead:
-		return e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", inv.id, e.exitErr))
+		return e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", inv.id, exitReason(e.exitErr)))
 	case <-timer.C:
 		e.stop()
 		return e.timedOut(inv, start)

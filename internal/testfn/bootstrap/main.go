@@ -59,8 +59,13 @@ func handle(ctx context.Context, req request) (response, error) {
 }
 
 func main() {
-	if os.Getenv("INIT_EXIT") != "" {
-		os.Exit(3)
+	if v := os.Getenv("INIT_EXIT"); v != "" {
+		// The exit status is INIT_EXIT (0 for a clean exit without an answer).
+		code, err := strconv.Atoi(v)
+		if err != nil {
+			code = 3
+		}
+		os.Exit(code)
 	}
 	lambda.Start(handle)
 }
