@@ -7,7 +7,6 @@ package sandbox
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,14 +52,23 @@ type Options struct {
 	RuntimeDir string
 	// RoutingSeed seeds the weighted alias routing draws.
 	RoutingSeed int64
+	// AllowRemote answers requests addressed to any Host, not only to
+	// loopback names (rollout-sandbox serve --allow-remote).
+	AllowRemote bool
+	// AllowUnsigned answers requests that carry no SigV4 signature, for
+	// clients that cannot sign (rollout-sandbox serve --allow-unsigned).
+	// The Host and Origin rules still hold; see guard.go.
+	AllowUnsigned bool
 }
 
 // Server is one sandbox; it is an http.Handler.
 type Server struct {
-	accountID   string
-	region      string
-	settleDelay time.Duration
-	clock       func() time.Time
+	accountID     string
+	region        string
+	allowRemote   bool
+	allowUnsigned bool
+	settleDelay   time.Duration
+	clock         func() time.Time
 
 	lambda     *lambdaAPI
 	s3         *s3Store
@@ -111,6 +119,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		accountID: opts.AccountID, region: opts.Region, settleDelay: opts.SettleDelay,
 		clock: opts.Clock, faults: newFaultSet(opts.FaultSeed), Journal: &Journal{},
+		allowRemote: opts.AllowRemote, allowUnsigned: opts.AllowUnsigned,
 	}
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID
@@ -186,6 +195,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", uuid.NewString())
 	if strings.HasPrefix(r.URL.Path, "/_sandbox/") {
 		s.serveInternal(w, r)
+		return
+	}
+	if why := s.checkRequest(r); why != "" {
+		s.refuse(w, r, why)
 		return
 	}
 	who := parseCaller(r, s.region)
@@ -275,18 +288,6 @@ func (s *Server) inject(w http.ResponseWriter, call *Call) bool {
 		}
 	}
 	return true
-}
-
-func (s *Server) serveInternal(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == "/_sandbox/health":
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok", "account_id": s.accountID})
-	case strings.HasPrefix(r.URL.Path, "/_sandbox/code/") && r.Method == http.MethodGet:
-		s.lambda.serveCode(w, strings.TrimPrefix(r.URL.Path, "/_sandbox/code/"))
-	default:
-		http.NotFound(w, r)
-	}
 }
 
 // s3Operation names an S3 request for the journal and fault rules.

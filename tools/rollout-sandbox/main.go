@@ -30,14 +30,15 @@ func main() {
 
 // serveOptions are the flags of `rollout-sandbox serve`.
 type serveOptions struct {
-	Addr        string
-	DataDir     string
-	AllowRemote bool
-	AccountID   string
-	Region      string
-	SettleDelay time.Duration
-	Faults      []sandbox.Fault
-	FaultSeed   int64
+	Addr          string
+	DataDir       string
+	AllowRemote   bool
+	AllowUnsigned bool
+	AccountID     string
+	Region        string
+	SettleDelay   time.Duration
+	Faults        []sandbox.Fault
+	FaultSeed     int64
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -104,7 +105,8 @@ func parseServe(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.Addr, "addr", "127.0.0.1:4599", "listen address (loopback only unless --allow-remote)")
 	fs.StringVar(&o.DataDir, "data-dir", "", "folder that keeps functions, code and S3 objects across restarts (required)")
-	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback listen address (the sandbox accepts any credentials)")
+	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback listen address and Host headers other than loopback names (the sandbox accepts any credentials)")
+	fs.BoolVar(&o.AllowUnsigned, "allow-unsigned", false, "answer requests without a SigV4 signature, for clients that cannot sign (browser requests from other sites stay refused)")
 	fs.StringVar(&o.AccountID, "account-id", sandbox.DefaultAccountID, "account id in ARNs and STS answers")
 	fs.StringVar(&o.Region, "region", "us-east-1", "region for requests without a SigV4 scope")
 	fs.DurationVar(&o.SettleDelay, "settle-delay", 300*time.Millisecond, "how long functions stay Pending / InProgress after a change")
@@ -129,6 +131,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	srv, err := sandbox.New(sandbox.Options{
 		DataDir: o.DataDir, AccountID: o.AccountID, Region: o.Region,
 		SettleDelay: o.SettleDelay, Faults: o.Faults, FaultSeed: o.FaultSeed,
+		AllowRemote: o.AllowRemote, AllowUnsigned: o.AllowUnsigned,
 	})
 	if err != nil {
 		return err
