@@ -59,6 +59,15 @@ type Options struct {
 	// clients that cannot sign (rollout-sandbox serve --allow-unsigned).
 	// The Host and Origin rules still hold; see guard.go.
 	AllowUnsigned bool
+	// MaxConnections caps the open connections (default 512): beyond it an
+	// idle keep-alive connection is closed to make room, or the newcomer
+	// is answered 503.
+	MaxConnections int
+	// BodyReadTimeout is how long a request body (or an answer) may make
+	// no progress before the connection is cut (default 30s).
+	BodyReadTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle this long (default 60s).
+	IdleTimeout time.Duration
 }
 
 // Server is one sandbox; it is an http.Handler.
@@ -67,6 +76,9 @@ type Server struct {
 	region        string
 	allowRemote   bool
 	allowUnsigned bool
+	maxConns      int
+	bodyTimeout   time.Duration
+	idleTimeout   time.Duration
 	settleDelay   time.Duration
 	clock         func() time.Time
 
@@ -120,6 +132,16 @@ func New(opts Options) (*Server, error) {
 		accountID: opts.AccountID, region: opts.Region, settleDelay: opts.SettleDelay,
 		clock: opts.Clock, faults: newFaultSet(opts.FaultSeed), Journal: &Journal{},
 		allowRemote: opts.AllowRemote, allowUnsigned: opts.AllowUnsigned,
+		maxConns: opts.MaxConnections, bodyTimeout: opts.BodyReadTimeout, idleTimeout: opts.IdleTimeout,
+	}
+	if s.maxConns <= 0 {
+		s.maxConns = defaultMaxConnections
+	}
+	if s.bodyTimeout <= 0 {
+		s.bodyTimeout = defaultBodyReadTimeout
+	}
+	if s.idleTimeout <= 0 {
+		s.idleTimeout = defaultIdleTimeout
 	}
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID
@@ -201,9 +223,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, why)
 		return
 	}
+	progress := s.guardBody(w, r)
 	who := parseCaller(r, s.region)
 	call := Call{Time: s.now(), AccessKey: who.AccessKey, Region: who.Region}
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &statusRecorder{ResponseWriter: w, progress: progress}
 	defer func() {
 		call.Status = rec.status
 		s.Journal.add(call)
@@ -217,6 +240,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if route, ok := routeLambda(r); ok {
 		call.Service, call.Operation = "lambda", route.Operation
+		limit := int64(maxLambdaBody)
+		if route.Operation == "Invoke" {
+			limit = maxSyncPayload
+		}
+		if err := bufferBody(r, limit); err != nil {
+			writeLambdaError(rec, lambdaBodyError(route.Operation, err))
+			return
+		}
 		s.before(call)
 		if !s.inject(rec, &call) {
 			s.lambda.serve(&lambdaCall{w: rec, r: r, caller: who, route: route, call: &call})
@@ -225,11 +256,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if proto, op, ok := cwRoute(r, who); ok && proto != cwQuery {
 		call.Service, call.Operation = "cloudwatch", op
+		if err := bufferBody(r, maxQueryBody); err != nil {
+			s.writeCWError(rec, proto, cwBodyError(err), op)
+			return
+		}
 		s.serveCloudWatch(rec, r, proto, op, &call)
 		return
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 2<<20))
+		if err := bufferBody(r, maxQueryBody); err != nil {
+			e := cwBodyError(err)
+			writeQueryError(rec, e.Status, e.Code, e.Message)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		switch form.Get("Version") {
@@ -315,7 +355,8 @@ func s3Operation(r *http.Request) string {
 
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status   int
+	progress progressWriter
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -329,6 +370,7 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
+	r.progress.extend()
 	return r.ResponseWriter.Write(b)
 }
 
@@ -362,7 +404,8 @@ func CheckListenAddr(addr string, allowRemote bool) error {
 // Serve runs the sandbox on l until ctx is cancelled, then shuts down
 // gracefully (in-flight requests finish) and closes the data files.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	hs := &http.Server{}
+	l = s.httpServer(hs, l)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
 	select {
@@ -403,7 +446,9 @@ func Start(t testing.TB, opts Options) *Instance {
 	if err != nil {
 		t.Fatalf("starting sandbox: %v", err)
 	}
-	ts := httptest.NewServer(srv) // 127.0.0.1, random port
+	ts := httptest.NewUnstartedServer(srv) // 127.0.0.1, random port
+	ts.Listener = srv.httpServer(ts.Config, ts.Listener)
+	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
 		_ = srv.Close()

@@ -34,6 +34,8 @@ type serveOptions struct {
 	DataDir       string
 	AllowRemote   bool
 	AllowUnsigned bool
+	MaxConns      int
+	BodyTimeout   time.Duration
 	AccountID     string
 	Region        string
 	SettleDelay   time.Duration
@@ -107,6 +109,8 @@ func parseServe(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.DataDir, "data-dir", "", "folder that keeps functions, code and S3 objects across restarts (required)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback listen address and Host headers other than loopback names (the sandbox accepts any credentials)")
 	fs.BoolVar(&o.AllowUnsigned, "allow-unsigned", false, "answer requests without a SigV4 signature, for clients that cannot sign (browser requests from other sites stay refused)")
+	fs.IntVar(&o.MaxConns, "max-connections", 512, "most connections open at once; beyond it idle keep-alive connections are closed to make room")
+	fs.DurationVar(&o.BodyTimeout, "body-timeout", 30*time.Second, "how long a request body or an answer may make no progress before its connection is cut")
 	fs.StringVar(&o.AccountID, "account-id", sandbox.DefaultAccountID, "account id in ARNs and STS answers")
 	fs.StringVar(&o.Region, "region", "us-east-1", "region for requests without a SigV4 scope")
 	fs.DurationVar(&o.SettleDelay, "settle-delay", 300*time.Millisecond, "how long functions stay Pending / InProgress after a change")
@@ -121,6 +125,9 @@ func parseServe(args []string, stderr io.Writer) (serveOptions, error) {
 	if o.DataDir == "" {
 		return o, errors.New("--data-dir is required, for example --data-dir .sandbox")
 	}
+	if o.MaxConns < 1 {
+		return o, fmt.Errorf("--max-connections %d must be at least 1, for example --max-connections 512", o.MaxConns)
+	}
 	if o.AccountID == "" || len(o.AccountID) != 12 {
 		return o, fmt.Errorf("--account-id %q must be 12 digits, for example 123456789012", o.AccountID)
 	}
@@ -132,6 +139,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		DataDir: o.DataDir, AccountID: o.AccountID, Region: o.Region,
 		SettleDelay: o.SettleDelay, Faults: o.Faults, FaultSeed: o.FaultSeed,
 		AllowRemote: o.AllowRemote, AllowUnsigned: o.AllowUnsigned,
+		MaxConnections: o.MaxConns, BodyReadTimeout: o.BodyTimeout,
 	})
 	if err != nil {
 		return err
