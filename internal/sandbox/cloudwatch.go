@@ -79,7 +79,7 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 		if len(body) > 0 {
 			var v any
 			if err := cborDec.Unmarshal(body, &v); err != nil {
-				s.writeCWError(w, proto, cwInvalid("Could not decode the CBOR body: %v", err), op)
+				s.writeCWError(w, proto, cwInvalid("Could not decode the CBOR body: malformed or unexpected CBOR"), op)
 				return
 			}
 			in, _ = normalize(v).(map[string]any)
@@ -88,7 +88,7 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 		if len(body) > 0 {
 			var v any
 			if err := json.Unmarshal(body, &v); err != nil {
-				s.writeCWError(w, proto, cwInvalid("Could not decode the JSON body: %v", err), op)
+				s.writeCWError(w, proto, cwInvalid("Could not decode the JSON body: %s", jsonProblem(err)), op)
 				return
 			}
 			in, _ = v.(map[string]any)
@@ -96,7 +96,7 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 	case cwQuery:
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			s.writeCWError(w, proto, cwInvalid("Could not decode the form body: %v", err), op)
+			s.writeCWError(w, proto, cwInvalid("Could not decode the form body: malformed URL encoding"), op)
 			return
 		}
 		op = form.Get("Action")
@@ -106,7 +106,7 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 		in = map[string]any{}
 	}
 	call.Operation = op
-	if s.inject(w, call) {
+	if s.injectCloudWatch(w, call, proto, op) {
 		return
 	}
 	out, cerr := s.cloudwatchOp(op, in)
@@ -667,6 +667,7 @@ func (s *Server) writeCWError(w http.ResponseWriter, proto cwProtocol, e *cwErro
 	if e.Status >= 500 {
 		kind = "Receiver"
 	}
+	e.Message = clip(e.Message, maxErrorMessage)
 	switch proto {
 	case cwCBOR:
 		w.Header().Set("Content-Type", "application/cbor")

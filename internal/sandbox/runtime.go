@@ -186,6 +186,7 @@ func (p *runtimePool) unpack(blob string, zipBytes []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	budget := &unzipBudget{left: maxUnzippedBytes}
 	for _, f := range zr.File {
 		target := filepath.Join(dir, f.Name)
 		if !strings.HasPrefix(target, dir+string(os.PathSeparator)) {
@@ -216,7 +217,7 @@ func (p *runtimePool) unpack(blob string, zipBytes []byte) (string, error) {
 			_ = rc.Close()
 			return "", err
 		}
-		_, err = io.Copy(out, rc)
+		err = budget.copy(out, rc)
 		_ = rc.Close()
 		if cerr := out.Close(); err == nil {
 			err = cerr

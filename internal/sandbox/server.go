@@ -292,6 +292,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// injectCloudWatch applies the fault rules to a CloudWatch request and
+// answers an injected fault in the protocol the client spoke.
+func (s *Server) injectCloudWatch(w http.ResponseWriter, call *Call, proto cwProtocol, op string) bool {
+	delay, f := s.faults.pick(call.Service, call.Operation)
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	if f == nil {
+		return false
+	}
+	call.Fault = f.String()
+	if f.Kind == FaultThrottle {
+		s.writeCWError(w, proto, &cwError{Status: 400, Shape: "Throttling", Code: "Throttling", Message: "Rate exceeded"}, op)
+	} else {
+		s.writeCWError(w, proto, &cwError{Status: 500, Shape: "InternalServiceFault", Code: "InternalServiceError",
+			Message: "An internal error occurred (injected by the sandbox)."}, op)
+	}
+	return true
+}
+
 // inject applies the fault rules to a request; it reports whether it
 // answered the request itself.
 func (s *Server) inject(w http.ResponseWriter, call *Call) bool {
@@ -476,6 +496,7 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeQueryError(w http.ResponseWriter, status int, code, message string) {
+	message = xmlEscape(clip(message, maxErrorMessage))
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(status)
 	typ := "Sender"
