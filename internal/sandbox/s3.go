@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -212,11 +213,74 @@ func (s *s3Store) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*
 	return s.mem.HeadObjectVersion(bucket, key, v)
 }
 
+// ListBucketVersions pages as S3 does: versions in key order, at most
+// MaxKeys (default 1000) per page, the key-marker / version-id-marker pair
+// exclusive, and a truncated page names where the next one starts
+// (NextKeyMarker, NextVersionIdMarker). s3mem lists everything; the page
+// is cut here.
 func (s *s3Store) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
 	defer s.settled()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mem.ListBucketVersions(bucket, prefix, page)
+	all, err := s.mem.ListBucketVersions(bucket, prefix, &gofakes3.ListBucketVersionsPage{})
+	s.mu.Unlock()
+	if err != nil {
+		return all, err
+	}
+	if page == nil {
+		page = &gofakes3.ListBucketVersionsPage{}
+	}
+	res := gofakes3.NewListBucketVersionsResult(bucket, prefix, page)
+	items := all.Versions
+	start := 0
+	if page.KeyMarker != "" {
+		start = sort.Search(len(items), func(i int) bool { return versionKey(items[i]) >= page.KeyMarker })
+		if page.VersionIDMarker == "" {
+			for start < len(items) && versionKey(items[start]) == page.KeyMarker {
+				start++
+			}
+		} else {
+			at := start
+			for at < len(items) && versionKey(items[at]) == page.KeyMarker {
+				id := string(items[at].GetVersionID())
+				at++
+				if id == string(page.VersionIDMarker) || (id == "" && page.VersionIDMarker == "null") {
+					start = at
+					break
+				}
+			}
+		}
+	} else {
+		res.CommonPrefixes = all.CommonPrefixes
+	}
+	limit := page.MaxKeys
+	if limit <= 0 {
+		limit = gofakes3.DefaultMaxBucketVersionKeys
+	}
+	end := len(items)
+	if int64(end-start) > limit {
+		end = start + int(limit)
+	}
+	res.Versions = items[start:end]
+	if end < len(items) {
+		last := items[end-1]
+		res.IsTruncated = true
+		res.NextKeyMarker = versionKey(last)
+		res.NextVersionIDMarker = last.GetVersionID()
+		if res.NextVersionIDMarker == "" {
+			res.NextVersionIDMarker = "null"
+		}
+	}
+	return res, nil
+}
+
+func versionKey(v gofakes3.VersionItem) string {
+	switch x := v.(type) {
+	case *gofakes3.Version:
+		return x.Key
+	case *gofakes3.DeleteMarker:
+		return x.Key
+	}
+	return ""
 }
 
 // writes
