@@ -68,6 +68,11 @@ type Options struct {
 	BodyReadTimeout time.Duration
 	// IdleTimeout closes keep-alive connections idle this long (default 60s).
 	IdleTimeout time.Duration
+	// RecoverCorruptLog starts over a write-ahead log damaged in the middle
+	// (rollout-sandbox serve --recover-corrupt-log): the records before the
+	// damage load, the rest of the file is moved to <log>.corrupt-<offset>.
+	// Without it such a log stops the start with an error naming the offset.
+	RecoverCorruptLog bool
 }
 
 // Server is one sandbox; it is an http.Handler.
@@ -171,12 +176,12 @@ func New(opts Options) (*Server, error) {
 	if opts.DataDir != "" {
 		lambdaDir, s3Dir = filepath.Join(opts.DataDir, "lambda"), filepath.Join(opts.DataDir, "s3")
 	}
-	store, err := openLambdaStore(lambdaDir)
+	store, err := openLambdaStore(lambdaDir, opts.RecoverCorruptLog)
 	if err != nil {
 		return nil, fmt.Errorf("opening Lambda data: %w", err)
 	}
 	s.lambda = &lambdaAPI{srv: s, store: store}
-	s.s3, err = openS3Store(s3Dir, s.now)
+	s.s3, err = openS3Store(s3Dir, s.now, opts.RecoverCorruptLog)
 	if err != nil {
 		return nil, fmt.Errorf("opening S3 data: %w", err)
 	}

@@ -35,6 +35,7 @@ type serveOptions struct {
 	AllowRemote   bool
 	AllowUnsigned bool
 	MaxConns      int
+	RecoverLog    bool
 	BodyTimeout   time.Duration
 	AccountID     string
 	Region        string
@@ -111,6 +112,7 @@ func parseServe(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.BoolVar(&o.AllowUnsigned, "allow-unsigned", false, "answer requests without a SigV4 signature, for clients that cannot sign (browser requests from other sites stay refused)")
 	fs.IntVar(&o.MaxConns, "max-connections", 512, "most connections open at once; beyond it idle keep-alive connections are closed to make room")
 	fs.DurationVar(&o.BodyTimeout, "body-timeout", 30*time.Second, "how long a request body or an answer may make no progress before its connection is cut")
+	fs.BoolVar(&o.RecoverLog, "recover-corrupt-log", false, "start over a write-ahead log damaged in the middle: keep the records before the damage, move the rest to <log>.corrupt-<offset>")
 	fs.StringVar(&o.AccountID, "account-id", sandbox.DefaultAccountID, "account id in ARNs and STS answers")
 	fs.StringVar(&o.Region, "region", "us-east-1", "region for requests without a SigV4 scope")
 	fs.DurationVar(&o.SettleDelay, "settle-delay", 300*time.Millisecond, "how long functions stay Pending / InProgress after a change")
@@ -139,7 +141,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		DataDir: o.DataDir, AccountID: o.AccountID, Region: o.Region,
 		SettleDelay: o.SettleDelay, Faults: o.Faults, FaultSeed: o.FaultSeed,
 		AllowRemote: o.AllowRemote, AllowUnsigned: o.AllowUnsigned,
-		MaxConnections: o.MaxConns, BodyReadTimeout: o.BodyTimeout,
+		MaxConnections: o.MaxConns, BodyReadTimeout: o.BodyTimeout, RecoverCorruptLog: o.RecoverLog,
 	})
 	if err != nil {
 		return err
