@@ -109,7 +109,7 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 	if s.injectCloudWatch(w, call, proto, op) {
 		return
 	}
-	out, cerr := s.cloudwatchOp(op, in)
+	out, cerr := s.durableCloudWatchOp(op, in)
 	if cerr != nil {
 		s.writeCWError(w, proto, cerr, op)
 		return

@@ -2,11 +2,13 @@ package sandbox
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -180,6 +182,36 @@ func bufferBody(r *http.Request, limit int64) error {
 	return nil
 }
 
+// bufferCompressedBody is bufferBody for the services whose clients
+// compress requests (CloudWatch's PutMetricData: aws-sdk-go-v2 gzips every
+// one, botocore the large ones): a gzip body is inflated, with the limit
+// applied to the inflated bytes.
+func bufferCompressedBody(r *http.Request, limit int64) error {
+	if err := bufferBody(r, limit); err != nil {
+		return err
+	}
+	if !strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") || r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	zr, err := gzip.NewReader(r.Body)
+	if err != nil {
+		return errBadEncoding
+	}
+	b, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return errBadEncoding
+	}
+	if int64(len(b)) > limit {
+		return errBodyTooLarge
+	}
+	r.Header.Del("Content-Encoding")
+	r.ContentLength = int64(len(b))
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return nil
+}
+
+var errBadEncoding = errors.New("the body is not valid gzip")
+
 // lambdaBodyError is the Lambda answer for a body that could not be read.
 func lambdaBodyError(op string, err error) *apiError {
 	if errors.Is(err, errBodyTooLarge) {
@@ -200,6 +232,10 @@ func cwBodyError(err error) *cwError {
 	if errors.Is(err, errBodyTooLarge) {
 		return &cwError{Status: http.StatusRequestEntityTooLarge, Shape: "RequestEntityTooLargeException", Code: "RequestEntityTooLarge",
 			Message: fmt.Sprintf("Request size exceeded: the request body must be smaller than %d bytes", maxQueryBody)}
+	}
+	if errors.Is(err, errBadEncoding) {
+		return &cwError{Status: http.StatusBadRequest, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue",
+			Message: "Could not read the request body: it says Content-Encoding: gzip but is not valid gzip"}
 	}
 	return &cwError{Status: http.StatusBadRequest, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue",
 		Message: "Could not read the request body: the client stopped sending it"}

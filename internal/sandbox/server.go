@@ -73,6 +73,10 @@ type Options struct {
 	// damage load, the rest of the file is moved to <log>.corrupt-<offset>.
 	// Without it such a log stops the start with an error naming the offset.
 	RecoverCorruptLog bool
+	// AlarmEvaluationInterval is how often the background evaluator looks
+	// for alarms whose period has passed (default 1s; alarms are evaluated
+	// on their own period, by the sandbox clock).
+	AlarmEvaluationInterval time.Duration
 }
 
 // Server is one sandbox; it is an http.Handler.
@@ -90,6 +94,7 @@ type Server struct {
 	lambda     *lambdaAPI
 	s3         *s3Store
 	metrics    *metricStore
+	stopEval   chan struct{}
 	runtime    *runtimePool
 	runtimeTmp string
 	rngMu      sync.Mutex
@@ -98,6 +103,7 @@ type Server struct {
 	faults     *faultSet
 	Journal    *Journal
 
+	closeOnce sync.Once
 	hookMu    sync.Mutex
 	hook      func(Call)
 	beforeOne func(Call)
@@ -176,6 +182,14 @@ func New(opts Options) (*Server, error) {
 	if opts.DataDir != "" {
 		lambdaDir, s3Dir = filepath.Join(opts.DataDir, "lambda"), filepath.Join(opts.DataDir, "s3")
 	}
+	if opts.DataDir != "" {
+		if err := s.metrics.openPersistence(filepath.Join(opts.DataDir, "cloudwatch"), opts.RecoverCorruptLog); err != nil {
+			return nil, fmt.Errorf("opening CloudWatch data: %w", err)
+		}
+	}
+	if opts.AlarmEvaluationInterval <= 0 {
+		opts.AlarmEvaluationInterval = time.Second
+	}
 	store, err := openLambdaStore(lambdaDir, opts.RecoverCorruptLog)
 	if err != nil {
 		return nil, fmt.Errorf("opening Lambda data: %w", err)
@@ -190,6 +204,8 @@ func New(opts Options) (*Server, error) {
 		gofakes3.WithLogger(gofakes3.DiscardLog()),
 		gofakes3.WithTimeSkewLimit(0),
 	).Server()
+	s.stopEval = make(chan struct{})
+	go s.metrics.evaluateLoop(opts.AlarmEvaluationInterval, s.stopEval)
 	return s, nil
 }
 
@@ -205,6 +221,11 @@ func (s *Server) SetFaults(faults []Fault) { s.faults.set(faults) }
 
 // Close releases the data files.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		if s.stopEval != nil {
+			close(s.stopEval)
+		}
+	})
 	s.runtime.closeAll()
 	if s.runtimeTmp != "" {
 		_ = os.RemoveAll(s.runtimeTmp)
@@ -212,6 +233,9 @@ func (s *Server) Close() error {
 	err := s.s3.close()
 	if lerr := s.lambda.store.close(); err == nil {
 		err = lerr
+	}
+	if merr := s.metrics.closePersistence(); err == nil {
+		err = merr
 	}
 	return err
 }
@@ -261,7 +285,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if proto, op, ok := cwRoute(r, who); ok && proto != cwQuery {
 		call.Service, call.Operation = "cloudwatch", op
-		if err := bufferBody(r, maxQueryBody); err != nil {
+		if err := bufferCompressedBody(r, maxQueryBody); err != nil {
 			s.writeCWError(rec, proto, cwBodyError(err), op)
 			return
 		}
@@ -269,7 +293,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		if err := bufferBody(r, maxQueryBody); err != nil {
+		if err := bufferCompressedBody(r, maxQueryBody); err != nil {
 			e := cwBodyError(err)
 			writeQueryError(rec, e.Status, e.Code, e.Message)
 			return
