@@ -88,23 +88,24 @@ func isLoopbackPeer(r *http.Request) bool {
 }
 
 // refuse answers a refused request with 403 in the protocol of the service
-// it targets, saying why.
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why guardVerdict) {
+// it targets, saying why, and returns that service.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why guardVerdict) string {
 	msg := "rollout-sandbox refused this request: " + string(why) + "."
 	who := parseCaller(r, s.region)
 	if _, ok := routeLambda(r); ok {
 		writeLambdaError(w, &apiError{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: msg})
-		return
+		return "lambda"
 	}
 	if proto, op, ok := cwRoute(r, who); ok && proto != cwQuery {
 		s.writeCWError(w, proto, &cwError{Status: http.StatusForbidden, Shape: "AccessDenied", Code: "AccessDenied", Message: msg}, op)
-		return
+		return "cloudwatch"
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		writeQueryError(w, http.StatusForbidden, "AccessDenied", msg)
-		return
+		return "sts/cloudwatch"
 	}
 	writeS3Error(w, http.StatusForbidden, "AccessDenied", msg)
+	return "s3"
 }
 
 // writeS3Error answers in S3's REST-XML error shape.

@@ -47,9 +47,10 @@ func TestBrowserCannotReachSandbox(t *testing.T) {
 	t.Parallel()
 	inst := sandbox.Start(t, sandbox.Options{})
 	u, _ := url.Parse(inst.URL)
+	marker := filepath.Join(t.TempDir(), "code-ran")
 	create, _ := json.Marshal(map[string]any{
 		"FunctionName": "pwned", "Role": testRole, "Runtime": "provided.al2023", "Handler": "bootstrap",
-		"Code": map[string]any{"ZipFile": base64.StdEncoding.EncodeToString(zipOf(t, "#!/bin/sh\ntouch /tmp/pwned\n"))},
+		"Code": map[string]any{"ZipFile": base64.StdEncoding.EncodeToString(zipOf(t, "#!/bin/sh\ntouch "+marker+"\n"))},
 	})
 	alarm := "Action=PutMetricAlarm&Version=2010-08-01&AlarmName=pwned&MetricName=Errors&Namespace=AWS%2FLambda&Statistic=Sum&Period=60&EvaluationPeriods=1&Threshold=1&ComparisonOperator=GreaterThanThreshold"
 	presign := "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Flambda%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
@@ -105,6 +106,9 @@ func TestBrowserCannotReachSandbox(t *testing.T) {
 				t.Errorf("Access-Control-Allow-Origin = %q, want none", v)
 			}
 		})
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the page's code ran on this machine (%s exists)", marker)
 	}
 	// Nothing was created: the signed clients see an empty sandbox.
 	fns, err := lambdaClient(inst, 1).ListFunctions(ctx, &lambda.ListFunctionsInput{})

@@ -249,7 +249,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if why := s.checkRequest(r); why != "" {
-		s.refuse(w, r, why)
+		service := s.refuse(w, r, why)
+		s.Journal.add(Call{Time: s.now(), Service: service, Status: http.StatusForbidden, Refused: string(why)})
 		return
 	}
 	progress := s.guardBody(w, r)
