@@ -244,7 +244,7 @@ func (s *s3Store) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*
 // MaxKeys (default 1000) per page, the key-marker / version-id-marker pair
 // exclusive, and a truncated page names where the next one starts
 // (NextKeyMarker, NextVersionIdMarker). s3mem lists everything; the page
-// is cut here.
+// is cut here. With a delimiter, CommonPrefixes come on the first page.
 func (s *s3Store) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
 	defer s.settled()
 	s.mu.Lock()
