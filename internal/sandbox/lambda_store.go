@@ -37,7 +37,7 @@ type lambdaLogRecord struct {
 	Zip      []byte          `json:"zip,omitempty"`
 }
 
-func openLambdaStore(dir string, recover bool) (*lambdaStore, error) {
+func openLambdaStore(dir string, recoverLog bool) (*lambdaStore, error) {
 	s := &lambdaStore{dir: dir, functions: map[string]*functionRecord{}, blobs: map[string][]byte{}}
 	if dir == "" {
 		return s, nil
@@ -71,7 +71,7 @@ func openLambdaStore(dir string, recover bool) (*lambdaStore, error) {
 			s.blobs[rec.Blob] = rec.Zip
 		}
 		return nil
-	}, recover)
+	}, recoverLog)
 	if err != nil {
 		return nil, fmt.Errorf("replaying lambda.wal: %w", err)
 	}

@@ -55,7 +55,7 @@ type metricSnapshot struct {
 }
 
 // openPersistence loads dir's snapshot and log into m and compacts them.
-func (m *metricStore) openPersistence(dir string, recover bool) error {
+func (m *metricStore) openPersistence(dir string, recoverLog bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (m *metricStore) openPersistence(dir string, recover bool) error {
 		}
 		m.load(rec)
 		return nil
-	}, recover)
+	}, recoverLog)
 	if err != nil {
 		return fmt.Errorf("replaying metrics.wal: %w", err)
 	}

@@ -69,7 +69,7 @@ type s3TimeSource struct{ s *s3Store }
 func (t s3TimeSource) Now() time.Time                  { return t.s.opTime }
 func (t s3TimeSource) Since(v time.Time) time.Duration { return t.s.opTime.Sub(v) }
 
-func openS3Store(dir string, clock func() time.Time, recover bool) (*s3Store, error) {
+func openS3Store(dir string, clock func() time.Time, recoverLog bool) (*s3Store, error) {
 	s := &s3Store{clock: clock, refs: map[string]blobRef{}}
 	s.mem = s3mem.New(s3mem.WithTimeSource(s3TimeSource{s}), s3mem.WithVersionSeed(s3VersionSeed))
 	if dir == "" {
@@ -92,7 +92,7 @@ func openS3Store(dir string, clock func() time.Time, recover bool) (*s3Store, er
 			return fmt.Errorf("%s %s/%s: %w", rec.Op, rec.Bucket, rec.Key, err)
 		}
 		return nil
-	}, recover)
+	}, recoverLog)
 	if err != nil {
 		return nil, fmt.Errorf("replaying s3.wal: %w", err)
 	}

@@ -32,16 +32,16 @@ type wal struct {
 // off a torn tail (a record a crash left half-written, never
 // acknowledged). A bad record followed by intact ones is not a torn tail
 // but corruption: openWAL refuses it with a *walCorruptError, unless
-// recover is set, in which case it keeps the records before it and moves
+// recoverLog is set, in which case it keeps the records before it and moves
 // the rest of the file aside to path.corrupt-<offset>.
-func openWAL(path string, apply func([]byte) error, recover bool) (*wal, error) {
+func openWAL(path string, apply func([]byte) error, recoverLog bool) (*wal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	good, err := readRecords(f, apply)
 	if err == nil {
-		err = checkTail(f, path, good, recover)
+		err = checkTail(f, path, good, recoverLog)
 	}
 	if err == nil {
 		err = f.Truncate(good)
@@ -79,7 +79,7 @@ func (e *walCorruptError) Error() string {
 
 // checkTail decides what the bytes after the last intact record are: a
 // torn tail (no intact record follows: cut it) or corruption.
-func checkTail(f *os.File, path string, good int64, recover bool) error {
+func checkTail(f *os.File, path string, good int64, recoverLog bool) error {
 	st, err := f.Stat()
 	if err != nil {
 		return err
@@ -93,7 +93,7 @@ func checkTail(f *os.File, path string, good int64, recover bool) error {
 		return err
 	}
 	cerr := &walCorruptError{Path: path, Offset: good, Next: next, TailBytes: size - good}
-	if !recover {
+	if !recoverLog {
 		return cerr
 	}
 	// Keep the damaged rest beside the log, durable, before cutting it.
@@ -125,12 +125,12 @@ func findRecord(f *os.File, from, size int64) (int64, bool, error) {
 			n, err := io.ReadFull(r, window[filled:])
 			filled += n
 			if err != nil {
-				return 0, false, nil
+				return 0, false, endOfScan(err)
 			}
 		} else {
 			b, err := r.ReadByte()
 			if err != nil {
-				return 0, false, nil
+				return 0, false, endOfScan(err)
 			}
 			copy(window[:], window[1:])
 			window[7] = b
@@ -148,6 +148,14 @@ func findRecord(f *os.File, from, size int64) (int64, bool, error) {
 		}
 	}
 	return 0, false, nil
+}
+
+// endOfScan is nil when err only says the file ended.
+func endOfScan(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil
+	}
+	return err
 }
 
 func readRecords(f *os.File, apply func([]byte) error) (int64, error) {
