@@ -142,7 +142,8 @@ func BenchmarkLargeObjectMemory(b *testing.B) {
 // sandbox and again while 100 connections hold a TagResource whose body
 // never finishes, side by side.
 func BenchmarkLambdaLatencyStalledConns(b *testing.B) {
-	inst := sandbox.Start(b, sandbox.Options{})
+	// The stalled bodies must outlast the run: a long body timeout.
+	inst := sandbox.Start(b, sandbox.Options{BodyReadTimeout: 10 * time.Minute})
 	c := lambdaClient(inst, 1)
 	fn, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("steady"), Role: aws.String(testRole),
 		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zipOf(b, "x")}})
@@ -169,9 +170,12 @@ func BenchmarkLambdaLatencyStalledConns(b *testing.B) {
 	var idle, stalled []time.Duration
 	for i := 0; i < b.N; i++ {
 		idle = append(idle, measure()...)
-		for range 100 {
-			stallRequest(b, inst.URL, http.MethodPost, "/2017-03-31/tags/"+url.PathEscape(aws.ToString(fn.FunctionArn)))
-		}
+	}
+	// Exactly 100 stalled connections, held for the whole second half.
+	for range 100 {
+		stallRequest(b, inst.URL, http.MethodPost, "/2017-03-31/tags/"+url.PathEscape(aws.ToString(fn.FunctionArn)))
+	}
+	for i := 0; i < b.N; i++ {
 		stalled = append(stalled, measure()...)
 	}
 	b.ReportMetric(p99(idle), "idle-p99-ms")
