@@ -1,8 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -75,17 +73,15 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 		s.writeCWError(w, proto, &cwError{Status: 400, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue", Message: err.Error()}, op)
 		return
 	}
-	if body, err = decodeContentEncoding(r.Header.Get("Content-Encoding"), body); err != nil {
-		s.writeCWError(w, proto, cwInvalid("Could not decompress the request body: %v", err), op)
-		return
-	}
+	// A gzip body (PutMetricData's request compression) was inflated, with
+	// the size cap applied to the inflated bytes, by bufferCompressedBody.
 	var in map[string]any
 	switch proto {
 	case cwCBOR:
 		if len(body) > 0 {
 			var v any
 			if err := cborDec.Unmarshal(body, &v); err != nil {
-				s.writeCWError(w, proto, cwInvalid("Could not decode the CBOR body: %v", err), op)
+				s.writeCWError(w, proto, cwInvalid("Could not decode the CBOR body: malformed or unexpected CBOR"), op)
 				return
 			}
 			in, _ = normalize(v).(map[string]any)
@@ -94,7 +90,7 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 		if len(body) > 0 {
 			var v any
 			if err := json.Unmarshal(body, &v); err != nil {
-				s.writeCWError(w, proto, cwInvalid("Could not decode the JSON body: %v", err), op)
+				s.writeCWError(w, proto, cwInvalid("Could not decode the JSON body: %s", jsonProblem(err)), op)
 				return
 			}
 			in, _ = v.(map[string]any)
@@ -102,7 +98,7 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 	case cwQuery:
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			s.writeCWError(w, proto, cwInvalid("Could not decode the form body: %v", err), op)
+			s.writeCWError(w, proto, cwInvalid("Could not decode the form body: malformed URL encoding"), op)
 			return
 		}
 		op = form.Get("Action")
@@ -112,39 +108,15 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 		in = map[string]any{}
 	}
 	call.Operation = op
-	if s.inject(w, call) {
+	if s.injectCloudWatch(w, call, proto, op) {
 		return
 	}
-	out, cerr := s.cloudwatchOp(op, in)
+	out, cerr := s.durableCloudWatchOp(op, in)
 	if cerr != nil {
 		s.writeCWError(w, proto, cerr, op)
 		return
 	}
 	s.writeCWResult(w, proto, op, out)
-}
-
-// maxInflatedBody bounds a decompressed CloudWatch request body.
-const maxInflatedBody = 2 << 20
-
-// decodeContentEncoding undoes the gzip request compression that
-// PutMetricData allows (its model carries requestcompression: gzip) and
-// that aws-sdk-go-v2's CloudWatch client applies to every PutMetricData.
-func decodeContentEncoding(encoding string, body []byte) ([]byte, error) {
-	if !strings.EqualFold(strings.TrimSpace(encoding), "gzip") {
-		return body, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	out, err := io.ReadAll(io.LimitReader(zr, maxInflatedBody+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(out) > maxInflatedBody {
-		return nil, fmt.Errorf("more than %d bytes once decompressed", maxInflatedBody)
-	}
-	return out, nil
 }
 
 func (s *Server) cloudwatchOp(op string, in map[string]any) (map[string]any, *cwError) {
@@ -789,6 +761,7 @@ func (s *Server) writeCWError(w http.ResponseWriter, proto cwProtocol, e *cwErro
 	if e.Status >= 500 {
 		kind = "Receiver"
 	}
+	e.Message = clip(e.Message, maxErrorMessage)
 	switch proto {
 	case cwCBOR:
 		w.Header().Set("Content-Type", "application/cbor")

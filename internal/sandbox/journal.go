@@ -17,6 +17,7 @@ type Call struct {
 	Fault     string // the injected fault, if any
 	AccessKey string // from the SigV4 scope
 	Region    string // from the SigV4 scope
+	Refused   string // why the request was refused before reaching the service (guard.go)
 }
 
 // Journal records calls in the order they were answered.

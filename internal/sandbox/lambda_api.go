@@ -310,7 +310,7 @@ func decodeBody(r *http.Request, into any) *apiError {
 		return nil
 	}
 	if err := json.Unmarshal(b, into); err != nil {
-		return &apiError{Status: 400, Code: "InvalidRequestContentException", Message: "Could not parse request body into json: " + err.Error()}
+		return &apiError{Status: 400, Code: "InvalidRequestContentException", Message: "Could not parse request body into json: " + jsonProblem(err)}
 	}
 	return nil
 }
@@ -539,12 +539,8 @@ func (api *lambdaAPI) loadCode(v *versionRecord, code codeIn) *apiError {
 	if err != nil {
 		return errInvalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
 	}
-	var unzipped uint64
-	for _, f := range zr.File {
-		unzipped += f.UncompressedSize64
-	}
-	if unzipped >= maxUnzippedBytes {
-		return errInvalidParameter("Unzipped size must be smaller than %d bytes", maxUnzippedBytes)
+	if aerr := checkUnzipped(zr); aerr != nil {
+		return aerr
 	}
 	blob, err := api.store.putCode(zipBytes)
 	if err != nil {

@@ -73,6 +73,7 @@ func writeLambdaError(w http.ResponseWriter, e *apiError) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Amzn-ErrorType", e.Code)
+	e.Message = clip(e.Message, maxErrorMessage)
 	body := map[string]any{}
 	switch {
 	case e.Code == "ValidationException":

@@ -37,7 +37,7 @@ type lambdaLogRecord struct {
 	Zip      []byte          `json:"zip,omitempty"`
 }
 
-func openLambdaStore(dir string) (*lambdaStore, error) {
+func openLambdaStore(dir string, recoverLog bool) (*lambdaStore, error) {
 	s := &lambdaStore{dir: dir, functions: map[string]*functionRecord{}, blobs: map[string][]byte{}}
 	if dir == "" {
 		return s, nil
@@ -71,7 +71,7 @@ func openLambdaStore(dir string) (*lambdaStore, error) {
 			s.blobs[rec.Blob] = rec.Zip
 		}
 		return nil
-	})
+	}, recoverLog)
 	if err != nil {
 		return nil, fmt.Errorf("replaying lambda.wal: %w", err)
 	}
@@ -163,6 +163,9 @@ func (s *lambdaStore) putCode(zip []byte) (string, error) {
 
 // code returns the zip stored under blob.
 func (s *lambdaStore) code(blob string) ([]byte, error) {
+	if !blobNameRE.MatchString(blob) {
+		return nil, os.ErrNotExist // never a path: only a content address
+	}
 	s.blobMu.Lock()
 	b, ok := s.blobs[blob]
 	s.blobMu.Unlock()

@@ -10,16 +10,20 @@ import (
 	"time"
 )
 
-// metricStore keeps CloudWatch datapoints in memory: every invocation's
-// metrics and whatever PutMetricData sends. (Metrics are not persisted: a
-// restarted sandbox starts with an empty history, like a fresh account.)
+// metricStore keeps CloudWatch datapoints: every invocation's metrics and
+// whatever PutMetricData sends, persisted (with the alarms) as
+// metrics_persist.go describes when the sandbox has a data dir.
 type metricStore struct {
 	mu     sync.Mutex
 	series map[string]*series
 	clock  func() time.Time
 
-	amu    sync.Mutex // guards alarms; never held while mu is wanted by another path first
-	alarms map[string]*alarm
+	amu      sync.Mutex // guards alarms; never held while mu is wanted by another path first
+	alarms   map[string]*alarm
+	lastEval map[string]time.Time // background evaluation, by alarm name
+	onChange func(name, state string)
+
+	log *wal // nil when in memory only
 }
 
 type dimension struct{ Name, Value string }
@@ -60,7 +64,7 @@ type series struct {
 }
 
 func newMetricStore(clock func() time.Time) *metricStore {
-	return &metricStore{series: map[string]*series{}, alarms: map[string]*alarm{}, clock: clock}
+	return &metricStore{series: map[string]*series{}, alarms: map[string]*alarm{}, lastEval: map[string]time.Time{}, clock: clock}
 }
 
 func seriesKey(ns, name string, dims []dimension) string {
@@ -95,6 +99,7 @@ func (m *metricStore) putPoints(ns, name, unit string, dims []dimension, t time.
 	for _, p := range points {
 		s.samples = append(s.samples, sample{t: t, v: p.v, n: p.n, unit: unit})
 	}
+	m.logSamples(ns, name, unit, dims, t, points)
 }
 
 // recordInvocation emits Invocations, Errors, Duration (or Throttles) under

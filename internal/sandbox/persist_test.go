@@ -184,6 +184,7 @@ func TestCrashDuringWrites(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewSource(7))
 	acked := map[string]int{} // S3 key -> size acknowledged
+	large := 0                // acknowledged objects stored out of line
 	fnVersions := map[string]int{}
 	const kills = 5
 	for round := 0; round < kills; round++ {
@@ -233,11 +234,17 @@ func TestCrashDuringWrites(t *testing.T) {
 					}
 					key := fmt.Sprintf("k-%d-%d-%d", round, w, i)
 					size := 1 + (i*7919)%20000
+					if i%4 == 3 { // large objects, stored out of line, mixed in
+						size = 300<<10 + (i*7919)%(2<<20)
+					}
 					if _, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("crash-bucket"), Key: aws.String(key), Body: bytes.NewReader(bytes.Repeat([]byte{byte(i)}, size))}); err != nil {
 						return
 					}
 					mu.Lock()
 					acked[key] = size
+					if size > 256<<10 {
+						large++
+					}
 					mu.Unlock()
 				}
 			}(w)
@@ -253,7 +260,7 @@ func TestCrashDuringWrites(t *testing.T) {
 	// Everything acknowledged is there, and the data loads cleanly.
 	inst := sandbox.Start(t, sandbox.Options{DataDir: dir})
 	sc, lc := s3Client(inst), lambdaClient(inst, 1)
-	if len(acked) == 0 || len(fnVersions) == 0 {
+	if len(acked) == 0 || len(fnVersions) == 0 || large == 0 {
 		t.Fatalf("no write was acknowledged before the kills (%d objects, %d functions): the test proved nothing", len(acked), len(fnVersions))
 	}
 	for key, size := range acked {
@@ -264,8 +271,8 @@ func TestCrashDuringWrites(t *testing.T) {
 		}
 		b, _ := io.ReadAll(out.Body)
 		_ = out.Body.Close()
-		if len(b) != size {
-			t.Errorf("object %s has %d bytes, want %d", key, len(b), size)
+		if len(b) != size || !bytes.Equal(b, bytes.Repeat(b[:1], size)) {
+			t.Errorf("object %s has %d bytes, want %d of one value", key, len(b), size)
 		}
 	}
 	for name := range fnVersions {
@@ -284,6 +291,6 @@ func TestCrashDuringWrites(t *testing.T) {
 		t.Errorf("temporary files left after restart: %v", leftovers)
 	}
 	if !t.Failed() {
-		fmt.Printf("reliability/sandbox-crash: %d SIGKILLs under write load, %d objects and %d functions acknowledged, lost or corrupt: 0\n", kills, len(acked), len(fnVersions))
+		fmt.Printf("reliability/sandbox-crash: %d SIGKILLs under write load, %d objects (%d large, out of line) and %d functions acknowledged, lost or corrupt: 0\n", kills, len(acked), large, len(fnVersions))
 	}
 }

@@ -186,6 +186,7 @@ func (p *runtimePool) unpack(blob string, zipBytes []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	budget := &unzipBudget{left: maxUnzippedBytes}
 	for _, f := range zr.File {
 		target := filepath.Join(dir, f.Name)
 		if !strings.HasPrefix(target, dir+string(os.PathSeparator)) {
@@ -216,7 +217,7 @@ func (p *runtimePool) unpack(blob string, zipBytes []byte) (string, error) {
 			_ = rc.Close()
 			return "", err
 		}
-		_, err = io.Copy(out, rc)
+		err = budget.copy(out, rc)
 		_ = rc.Close()
 		if cerr := out.Close(); err == nil {
 			err = cerr
@@ -241,7 +242,7 @@ func (p *runtimePool) start(key envKey, codeDir string, env []string) (*execEnv,
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", e.handleResult(false))
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", e.handleResult(true))
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", e.handleInitError)
-	e.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	e.server = &http.Server{Handler: runtimeGuard(l.Addr().String(), mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = e.server.Serve(l) }()
 
 	cmd := exec.Command(filepath.Join(codeDir, "bootstrap"))
@@ -355,6 +356,21 @@ func (e *execEnv) handleNext(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 	case <-e.dead:
 	}
+}
+
+// runtimeGuard keeps the Runtime API for the function's own process: it
+// listens on loopback only, on a port of its own, and answers only requests
+// addressed to that exact address that no web page sent (the runtime client
+// never sends Origin or Sec-Fetch-* headers; a browser always does on a
+// cross-site POST, and DNS rebinding shows in the Host).
+func runtimeGuard(addr string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != addr || r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "" || !isLoopbackPeer(r) {
+			runtimeError(w, http.StatusForbidden, "AccessDenied", "the Runtime API answers only the function's own runtime")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func runtimeError(w http.ResponseWriter, status int, errType, msg string) {

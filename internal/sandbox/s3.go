@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -29,6 +30,11 @@ type s3Store struct {
 	clock  func() time.Time
 	opTime time.Time
 	log    *wal // nil when in memory only
+
+	// Large objects live out of line: s3mem holds a short stub naming the
+	// content file, and refs maps the stub's MD5 (hex) to the real object.
+	blobDir string
+	refs    map[string]blobRef
 }
 
 var (
@@ -49,6 +55,11 @@ type s3Record struct {
 	Keys       []string            `json:"keys,omitempty"`
 	Objects    []gofakes3.ObjectID `json:"objs,omitempty"`
 	Versioning string              `json:"vs,omitempty"`
+	// A large object's content is a file beside the log (blobs/<sha256>),
+	// written and fsync'd before the record: the record names it.
+	Blob string `json:"blob,omitempty"`
+	Size int64  `json:"size,omitempty"`
+	MD5  string `json:"md5,omitempty"`
 }
 
 // s3TimeSource hands s3mem the clock reading of the operation in progress,
@@ -58,13 +69,17 @@ type s3TimeSource struct{ s *s3Store }
 func (t s3TimeSource) Now() time.Time                  { return t.s.opTime }
 func (t s3TimeSource) Since(v time.Time) time.Duration { return t.s.opTime.Sub(v) }
 
-func openS3Store(dir string, clock func() time.Time) (*s3Store, error) {
-	s := &s3Store{clock: clock}
+func openS3Store(dir string, clock func() time.Time, recoverLog bool) (*s3Store, error) {
+	s := &s3Store{clock: clock, refs: map[string]blobRef{}}
 	s.mem = s3mem.New(s3mem.WithTimeSource(s3TimeSource{s}), s3mem.WithVersionSeed(s3VersionSeed))
 	if dir == "" {
 		return s, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	s.blobDir = filepath.Join(dir, "blobs")
+	if err := os.MkdirAll(s.blobDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := removeStaleTemps(s.blobDir); err != nil {
 		return nil, err
 	}
 	log, err := openWAL(filepath.Join(dir, "s3.wal"), func(b []byte) error {
@@ -77,7 +92,7 @@ func openS3Store(dir string, clock func() time.Time) (*s3Store, error) {
 			return fmt.Errorf("%s %s/%s: %w", rec.Op, rec.Bucket, rec.Key, err)
 		}
 		return nil
-	})
+	}, recoverLog)
 	if err != nil {
 		return nil, fmt.Errorf("replaying s3.wal: %w", err)
 	}
@@ -95,7 +110,14 @@ func (s *s3Store) apply(rec s3Record) error {
 	case "ForceDeleteBucket":
 		err = s.mem.ForceDeleteBucket(rec.Bucket)
 	case "PutObject":
-		_, err = s.mem.PutObject(rec.Bucket, rec.Key, rec.Meta, bytes.NewReader(rec.Body), int64(len(rec.Body)), nil)
+		body := rec.Body
+		if rec.Blob != "" {
+			if _, serr := os.Stat(s.blobPath(rec.Blob)); serr != nil {
+				return fmt.Errorf("the object's content file %s is missing: %w", s.blobPath(rec.Blob), serr)
+			}
+			body = s.register(blobRef{SHA256: rec.Blob, Size: rec.Size, MD5: rec.MD5})
+		}
+		_, err = s.mem.PutObject(rec.Bucket, rec.Key, rec.Meta, bytes.NewReader(body), int64(len(body)), nil)
 	case "DeleteObject":
 		_, err = s.mem.DeleteObject(rec.Bucket, rec.Key)
 	case "DeleteMulti":
@@ -167,7 +189,9 @@ func (s *s3Store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mem.ListBucket(name, prefix, page)
+	list, err := s.mem.ListBucket(name, prefix, page)
+	s.fixList(list)
+	return list, err
 }
 
 func (s *s3Store) BucketExists(name string) (bool, error) {
@@ -181,14 +205,14 @@ func (s *s3Store) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mem.GetObject(bucket, key, rng)
+	return s.resolve(func(r *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) { return s.mem.GetObject(bucket, key, r) }, rng, true)
 }
 
 func (s *s3Store) HeadObject(bucket, key string) (*gofakes3.Object, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mem.HeadObject(bucket, key)
+	return s.resolve(func(*gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) { return s.mem.HeadObject(bucket, key) }, nil, false)
 }
 
 func (s *s3Store) VersioningConfiguration(bucket string) (gofakes3.VersioningConfiguration, error) {
@@ -202,21 +226,91 @@ func (s *s3Store) GetObjectVersion(bucket, key string, v gofakes3.VersionID, rng
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mem.GetObjectVersion(bucket, key, v, rng)
+	return s.resolve(func(r *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+		return s.mem.GetObjectVersion(bucket, key, v, r)
+	}, rng, true)
 }
 
 func (s *s3Store) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*gofakes3.Object, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mem.HeadObjectVersion(bucket, key, v)
+	return s.resolve(func(*gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+		return s.mem.HeadObjectVersion(bucket, key, v)
+	}, nil, false)
 }
 
+// ListBucketVersions pages as S3 does: versions in key order, at most
+// MaxKeys (default 1000) per page, the key-marker / version-id-marker pair
+// exclusive, and a truncated page names where the next one starts
+// (NextKeyMarker, NextVersionIdMarker). s3mem lists everything; the page
+// is cut here. With a delimiter, CommonPrefixes come on the first page.
 func (s *s3Store) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
 	defer s.settled()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mem.ListBucketVersions(bucket, prefix, page)
+	all, err := s.mem.ListBucketVersions(bucket, prefix, &gofakes3.ListBucketVersionsPage{})
+	if all != nil {
+		s.fixVersions(all.Versions)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return all, err
+	}
+	if page == nil {
+		page = &gofakes3.ListBucketVersionsPage{}
+	}
+	res := gofakes3.NewListBucketVersionsResult(bucket, prefix, page)
+	items := all.Versions
+	start := 0
+	if page.KeyMarker != "" {
+		start = sort.Search(len(items), func(i int) bool { return versionKey(items[i]) >= page.KeyMarker })
+		if page.VersionIDMarker == "" {
+			for start < len(items) && versionKey(items[start]) == page.KeyMarker {
+				start++
+			}
+		} else {
+			at := start
+			for at < len(items) && versionKey(items[at]) == page.KeyMarker {
+				id := string(items[at].GetVersionID())
+				at++
+				if id == string(page.VersionIDMarker) || (id == "" && page.VersionIDMarker == "null") {
+					start = at
+					break
+				}
+			}
+		}
+	} else {
+		res.CommonPrefixes = all.CommonPrefixes
+	}
+	limit := page.MaxKeys
+	if limit <= 0 {
+		limit = gofakes3.DefaultMaxBucketVersionKeys
+	}
+	end := len(items)
+	if int64(end-start) > limit {
+		end = start + int(limit)
+	}
+	res.Versions = items[start:end]
+	if end < len(items) {
+		last := items[end-1]
+		res.IsTruncated = true
+		res.NextKeyMarker = versionKey(last)
+		res.NextVersionIDMarker = last.GetVersionID()
+		if res.NextVersionIDMarker == "" {
+			res.NextVersionIDMarker = "null"
+		}
+	}
+	return res, nil
+}
+
+func versionKey(v gofakes3.VersionItem) string {
+	switch x := v.(type) {
+	case *gofakes3.Version:
+		return x.Key
+	case *gofakes3.DeleteMarker:
+		return x.Key
+	}
+	return ""
 }
 
 // writes
@@ -234,12 +328,31 @@ func (s *s3Store) ForceDeleteBucket(name string) error {
 }
 
 func (s *s3Store) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
-	body, err := io.ReadAll(input)
+	// Read up to the inline limit; beyond it the body streams to a file.
+	body, err := io.ReadAll(io.LimitReader(input, inlineObjectMax+1))
 	if err != nil {
 		return gofakes3.PutObjectResult{}, err
 	}
+	rec := s3Record{Op: "PutObject", Bucket: bucket, Key: key, Meta: meta, Body: body}
+	if len(body) > inlineObjectMax && s.blobDir != "" {
+		ref, err := s.writeBlob(io.MultiReader(bytes.NewReader(body), input))
+		if err != nil {
+			return gofakes3.PutObjectResult{}, err
+		}
+		rec.Body, rec.Blob, rec.Size, rec.MD5 = nil, ref.SHA256, ref.Size, ref.MD5
+		s.mu.Lock()
+		body = s.register(ref)
+		s.mu.Unlock()
+	} else if len(body) > inlineObjectMax {
+		rest, err := io.ReadAll(input) // in memory only: all of it is in memory anyway
+		if err != nil {
+			return gofakes3.PutObjectResult{}, err
+		}
+		body = append(body, rest...)
+		rec.Body = body
+	}
 	var res gofakes3.PutObjectResult
-	err = s.mutate(s3Record{Op: "PutObject", Bucket: bucket, Key: key, Meta: meta, Body: body}, func() error {
+	err = s.mutate(rec, func() error {
 		var err error
 		res, err = s.mem.PutObject(bucket, key, meta, bytes.NewReader(body), int64(len(body)), cond)
 		return err

@@ -7,7 +7,6 @@ package sandbox
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,18 +52,49 @@ type Options struct {
 	RuntimeDir string
 	// RoutingSeed seeds the weighted alias routing draws.
 	RoutingSeed int64
+	// AllowRemote answers requests addressed to any Host, not only to
+	// loopback names (rollout-sandbox serve --allow-remote).
+	AllowRemote bool
+	// AllowUnsigned answers requests that carry no SigV4 signature, for
+	// clients that cannot sign (rollout-sandbox serve --allow-unsigned).
+	// The Host and Origin rules still hold; see guard.go.
+	AllowUnsigned bool
+	// MaxConnections caps the open connections (default 512): beyond it an
+	// idle keep-alive connection is closed to make room, or the newcomer
+	// is answered 503.
+	MaxConnections int
+	// BodyReadTimeout is how long a request body (or an answer) may make
+	// no progress before the connection is cut (default 30s).
+	BodyReadTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle this long (default 60s).
+	IdleTimeout time.Duration
+	// RecoverCorruptLog starts over a write-ahead log damaged in the middle
+	// (rollout-sandbox serve --recover-corrupt-log): the records before the
+	// damage load, the rest of the file is moved to <log>.corrupt-<offset>.
+	// Without it such a log stops the start with an error naming the offset.
+	RecoverCorruptLog bool
+	// AlarmEvaluationInterval is how often the background evaluator looks
+	// for alarms whose period has passed (default 1s; alarms are evaluated
+	// on their own period, by the sandbox clock).
+	AlarmEvaluationInterval time.Duration
 }
 
 // Server is one sandbox; it is an http.Handler.
 type Server struct {
-	accountID   string
-	region      string
-	settleDelay time.Duration
-	clock       func() time.Time
+	accountID     string
+	region        string
+	allowRemote   bool
+	allowUnsigned bool
+	maxConns      int
+	bodyTimeout   time.Duration
+	idleTimeout   time.Duration
+	settleDelay   time.Duration
+	clock         func() time.Time
 
 	lambda     *lambdaAPI
 	s3         *s3Store
 	metrics    *metricStore
+	stopEval   chan struct{}
 	runtime    *runtimePool
 	runtimeTmp string
 	rngMu      sync.Mutex
@@ -73,6 +103,7 @@ type Server struct {
 	faults     *faultSet
 	Journal    *Journal
 
+	closeOnce sync.Once
 	hookMu    sync.Mutex
 	hook      func(Call)
 	beforeOne func(Call)
@@ -111,6 +142,17 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		accountID: opts.AccountID, region: opts.Region, settleDelay: opts.SettleDelay,
 		clock: opts.Clock, faults: newFaultSet(opts.FaultSeed), Journal: &Journal{},
+		allowRemote: opts.AllowRemote, allowUnsigned: opts.AllowUnsigned,
+		maxConns: opts.MaxConnections, bodyTimeout: opts.BodyReadTimeout, idleTimeout: opts.IdleTimeout,
+	}
+	if s.maxConns <= 0 {
+		s.maxConns = defaultMaxConnections
+	}
+	if s.bodyTimeout <= 0 {
+		s.bodyTimeout = defaultBodyReadTimeout
+	}
+	if s.idleTimeout <= 0 {
+		s.idleTimeout = defaultIdleTimeout
 	}
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID
@@ -140,12 +182,20 @@ func New(opts Options) (*Server, error) {
 	if opts.DataDir != "" {
 		lambdaDir, s3Dir = filepath.Join(opts.DataDir, "lambda"), filepath.Join(opts.DataDir, "s3")
 	}
-	store, err := openLambdaStore(lambdaDir)
+	if opts.DataDir != "" {
+		if err := s.metrics.openPersistence(filepath.Join(opts.DataDir, "cloudwatch"), opts.RecoverCorruptLog); err != nil {
+			return nil, fmt.Errorf("opening CloudWatch data: %w", err)
+		}
+	}
+	if opts.AlarmEvaluationInterval <= 0 {
+		opts.AlarmEvaluationInterval = time.Second
+	}
+	store, err := openLambdaStore(lambdaDir, opts.RecoverCorruptLog)
 	if err != nil {
 		return nil, fmt.Errorf("opening Lambda data: %w", err)
 	}
 	s.lambda = &lambdaAPI{srv: s, store: store}
-	s.s3, err = openS3Store(s3Dir, s.now)
+	s.s3, err = openS3Store(s3Dir, s.now, opts.RecoverCorruptLog)
 	if err != nil {
 		return nil, fmt.Errorf("opening S3 data: %w", err)
 	}
@@ -154,6 +204,8 @@ func New(opts Options) (*Server, error) {
 		gofakes3.WithLogger(gofakes3.DiscardLog()),
 		gofakes3.WithTimeSkewLimit(0),
 	).Server()
+	s.stopEval = make(chan struct{})
+	go s.metrics.evaluateLoop(opts.AlarmEvaluationInterval, s.stopEval)
 	return s, nil
 }
 
@@ -169,6 +221,11 @@ func (s *Server) SetFaults(faults []Fault) { s.faults.set(faults) }
 
 // Close releases the data files.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		if s.stopEval != nil {
+			close(s.stopEval)
+		}
+	})
 	s.runtime.closeAll()
 	if s.runtimeTmp != "" {
 		_ = os.RemoveAll(s.runtimeTmp)
@@ -176,6 +233,9 @@ func (s *Server) Close() error {
 	err := s.s3.close()
 	if lerr := s.lambda.store.close(); err == nil {
 		err = lerr
+	}
+	if merr := s.metrics.closePersistence(); err == nil {
+		err = merr
 	}
 	return err
 }
@@ -188,9 +248,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveInternal(w, r)
 		return
 	}
+	if why := s.checkRequest(r); why != "" {
+		service := s.refuse(w, r, why)
+		s.Journal.add(Call{Time: s.now(), Service: service, Status: http.StatusForbidden, Refused: string(why)})
+		return
+	}
+	progress := s.guardBody(w, r)
 	who := parseCaller(r, s.region)
 	call := Call{Time: s.now(), AccessKey: who.AccessKey, Region: who.Region}
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &statusRecorder{ResponseWriter: w, progress: progress}
 	defer func() {
 		call.Status = rec.status
 		s.Journal.add(call)
@@ -204,6 +270,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if route, ok := routeLambda(r); ok {
 		call.Service, call.Operation = "lambda", route.Operation
+		limit := int64(maxLambdaBody)
+		if route.Operation == "Invoke" {
+			limit = maxSyncPayload
+		}
+		if err := bufferBody(r, limit); err != nil {
+			writeLambdaError(rec, lambdaBodyError(route.Operation, err))
+			return
+		}
 		s.before(call)
 		if !s.inject(rec, &call) {
 			s.lambda.serve(&lambdaCall{w: rec, r: r, caller: who, route: route, call: &call})
@@ -212,11 +286,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if proto, op, ok := cwRoute(r, who); ok && proto != cwQuery {
 		call.Service, call.Operation = "cloudwatch", op
+		if err := bufferCompressedBody(r, maxQueryBody); err != nil {
+			s.writeCWError(rec, proto, cwBodyError(err), op)
+			return
+		}
 		s.serveCloudWatch(rec, r, proto, op, &call)
 		return
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 2<<20))
+		if err := bufferCompressedBody(r, maxQueryBody); err != nil {
+			e := cwBodyError(err)
+			writeQueryError(rec, e.Status, e.Code, e.Message)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		switch form.Get("Version") {
@@ -237,6 +320,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.inject(rec, &call) {
 		s.s3http.ServeHTTP(rec, r)
 	}
+}
+
+// injectCloudWatch applies the fault rules to a CloudWatch request and
+// answers an injected fault in the protocol the client spoke.
+func (s *Server) injectCloudWatch(w http.ResponseWriter, call *Call, proto cwProtocol, op string) bool {
+	delay, f := s.faults.pick(call.Service, call.Operation)
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	if f == nil {
+		return false
+	}
+	call.Fault = f.String()
+	if f.Kind == FaultThrottle {
+		s.writeCWError(w, proto, &cwError{Status: 400, Shape: "Throttling", Code: "Throttling", Message: "Rate exceeded"}, op)
+	} else {
+		s.writeCWError(w, proto, &cwError{Status: 500, Shape: "InternalServiceFault", Code: "InternalServiceError",
+			Message: "An internal error occurred (injected by the sandbox)."}, op)
+	}
+	return true
 }
 
 // inject applies the fault rules to a request; it reports whether it
@@ -277,18 +380,6 @@ func (s *Server) inject(w http.ResponseWriter, call *Call) bool {
 	return true
 }
 
-func (s *Server) serveInternal(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == "/_sandbox/health":
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok", "account_id": s.accountID})
-	case strings.HasPrefix(r.URL.Path, "/_sandbox/code/") && r.Method == http.MethodGet:
-		s.lambda.serveCode(w, strings.TrimPrefix(r.URL.Path, "/_sandbox/code/"))
-	default:
-		http.NotFound(w, r)
-	}
-}
-
 // s3Operation names an S3 request for the journal and fault rules.
 func s3Operation(r *http.Request) string {
 	segs := splitPath(r.URL.EscapedPath())
@@ -314,7 +405,8 @@ func s3Operation(r *http.Request) string {
 
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status   int
+	progress progressWriter
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -328,6 +420,7 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
+	r.progress.extend()
 	return r.ResponseWriter.Write(b)
 }
 
@@ -361,7 +454,8 @@ func CheckListenAddr(addr string, allowRemote bool) error {
 // Serve runs the sandbox on l until ctx is cancelled, then shuts down
 // gracefully (in-flight requests finish) and closes the data files.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	hs := &http.Server{}
+	l = s.httpServer(hs, l)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
 	select {
@@ -402,7 +496,9 @@ func Start(t testing.TB, opts Options) *Instance {
 	if err != nil {
 		t.Fatalf("starting sandbox: %v", err)
 	}
-	ts := httptest.NewServer(srv) // 127.0.0.1, random port
+	ts := httptest.NewUnstartedServer(srv) // 127.0.0.1, random port
+	ts.Listener = srv.httpServer(ts.Config, ts.Listener)
+	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
 		_ = srv.Close()
@@ -430,6 +526,7 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeQueryError(w http.ResponseWriter, status int, code, message string) {
+	message = xmlEscape(clip(message, maxErrorMessage))
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(status)
 	typ := "Sender"

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 )
 
@@ -27,13 +29,20 @@ type wal struct {
 }
 
 // openWAL opens path, hands every intact record to apply in order, and cuts
-// off a torn or corrupt tail (a record that was never acknowledged).
-func openWAL(path string, apply func([]byte) error) (*wal, error) {
+// off a torn tail (a record a crash left half-written, never
+// acknowledged). A bad record followed by intact ones is not a torn tail
+// but corruption: openWAL refuses it with a *walCorruptError, unless
+// recoverLog is set, in which case it keeps the records before it and moves
+// the rest of the file aside to path.corrupt-<offset>.
+func openWAL(path string, apply func([]byte) error, recoverLog bool) (*wal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	good, err := readRecords(f, apply)
+	if err == nil {
+		err = checkTail(f, path, good, recoverLog)
+	}
 	if err == nil {
 		err = f.Truncate(good)
 	}
@@ -50,6 +59,103 @@ func openWAL(path string, apply func([]byte) error) (*wal, error) {
 	w := &wal{f: f}
 	w.cond = sync.NewCond(&w.mu)
 	return w, nil
+}
+
+// walCorruptError is a log that is damaged in the middle.
+type walCorruptError struct {
+	Path      string
+	Offset    int64 // the bad record
+	Next      int64 // the first intact record after it
+	TailBytes int64 // bytes from Offset to the end of the file
+}
+
+func (e *walCorruptError) Error() string {
+	return fmt.Sprintf("%s is corrupt at byte offset %d: the record there fails its checksum, yet intact records follow it "+
+		"(the next at byte offset %d; %d bytes from the bad record to the end), so this is damage, not the torn tail a crash leaves. "+
+		"The sandbox refuses to start rather than drop acknowledged writes silently. To start anyway, keeping every record before "+
+		"byte %d and moving the rest of the file to %s.corrupt-%d for inspection, run rollout-sandbox serve --recover-corrupt-log",
+		e.Path, e.Offset, e.Next, e.TailBytes, e.Offset, e.Path, e.Offset)
+}
+
+// checkTail decides what the bytes after the last intact record are: a
+// torn tail (no intact record follows: cut it) or corruption.
+func checkTail(f *os.File, path string, good int64, recoverLog bool) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
+	if good >= size {
+		return nil
+	}
+	next, found, err := findRecord(f, good+1, size)
+	if err != nil || !found {
+		return err
+	}
+	cerr := &walCorruptError{Path: path, Offset: good, Next: next, TailBytes: size - good}
+	if !recoverLog {
+		return cerr
+	}
+	// Keep the damaged rest beside the log, durable, before cutting it.
+	aside := fmt.Sprintf("%s.corrupt-%d", path, good)
+	out, err := os.OpenFile(aside, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, io.NewSectionReader(f, good, size-good))
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(path))
+	}
+	return err
+}
+
+// findRecord looks for an intact record starting anywhere in [from, size).
+func findRecord(f *os.File, from, size int64) (int64, bool, error) {
+	r := bufio.NewReaderSize(io.NewSectionReader(f, from, size-from), 1<<20)
+	var window [8]byte
+	filled := 0
+	for off := from; off+8 <= size; off++ {
+		if filled < 8 {
+			n, err := io.ReadFull(r, window[filled:])
+			filled += n
+			if err != nil {
+				return 0, false, endOfScan(err)
+			}
+		} else {
+			b, err := r.ReadByte()
+			if err != nil {
+				return 0, false, endOfScan(err)
+			}
+			copy(window[:], window[1:])
+			window[7] = b
+		}
+		n := int64(binary.BigEndian.Uint32(window[:4]))
+		if n == 0 || off+8+n > size {
+			continue
+		}
+		body := make([]byte, n)
+		if _, err := f.ReadAt(body, off+8); err != nil {
+			return 0, false, err
+		}
+		if crc32.ChecksumIEEE(body) == binary.BigEndian.Uint32(window[4:]) {
+			return off, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// endOfScan is nil when err only says the file ended.
+func endOfScan(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil
+	}
+	return err
 }
 
 func readRecords(f *os.File, apply func([]byte) error) (int64, error) {

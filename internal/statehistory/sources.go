@@ -240,9 +240,11 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 		t  time.Time
 	}
 	var refs []ref
-	p := s3.NewListObjectVersionsPaginator(s.Client, &s3.ListObjectVersionsInput{Bucket: aws.String(s.Bucket), Prefix: aws.String(s.key())})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	// Paged by hand: a server that answers "truncated" without moving the
+	// markers on would otherwise be asked for the same page forever.
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.Bucket), Prefix: aws.String(s.key())}
+	for {
+		page, err := s.Client.ListObjectVersions(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("listing versions of %s: %w", s, err)
 		}
@@ -251,6 +253,14 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 				refs = append(refs, ref{aws.ToString(v.VersionId), aws.ToTime(v.LastModified)})
 			}
 		}
+		if !aws.ToBool(page.IsTruncated) {
+			break
+		}
+		next, nextVersion := aws.ToString(page.NextKeyMarker), aws.ToString(page.NextVersionIdMarker)
+		if next == "" || (next == aws.ToString(in.KeyMarker) && nextVersion == aws.ToString(in.VersionIdMarker)) {
+			return nil, fmt.Errorf("listing versions of %s: the server answered a truncated page whose NextKeyMarker %q / NextVersionIdMarker %q does not advance past the previous page; stopping instead of asking for the same page again (is the S3 endpoint a faithful implementation?)", s, next, nextVersion)
+		}
+		in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
 	}
 	if len(refs) == 0 {
 		return nil, fmt.Errorf("%s has no object versions (is bucket versioning enabled?)", s)

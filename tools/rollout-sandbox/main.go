@@ -30,14 +30,18 @@ func main() {
 
 // serveOptions are the flags of `rollout-sandbox serve`.
 type serveOptions struct {
-	Addr        string
-	DataDir     string
-	AllowRemote bool
-	AccountID   string
-	Region      string
-	SettleDelay time.Duration
-	Faults      []sandbox.Fault
-	FaultSeed   int64
+	Addr          string
+	DataDir       string
+	AllowRemote   bool
+	AllowUnsigned bool
+	MaxConns      int
+	RecoverLog    bool
+	BodyTimeout   time.Duration
+	AccountID     string
+	Region        string
+	SettleDelay   time.Duration
+	Faults        []sandbox.Fault
+	FaultSeed     int64
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -104,7 +108,11 @@ func parseServe(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.Addr, "addr", "127.0.0.1:4599", "listen address (loopback only unless --allow-remote)")
 	fs.StringVar(&o.DataDir, "data-dir", "", "folder that keeps functions, code and S3 objects across restarts (required)")
-	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback listen address (the sandbox accepts any credentials)")
+	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback listen address and Host headers other than loopback names (the sandbox accepts any credentials)")
+	fs.BoolVar(&o.AllowUnsigned, "allow-unsigned", false, "answer requests without a SigV4 signature, for clients that cannot sign (browser requests from other sites stay refused)")
+	fs.IntVar(&o.MaxConns, "max-connections", 512, "most connections open at once; beyond it idle keep-alive connections are closed to make room")
+	fs.DurationVar(&o.BodyTimeout, "body-timeout", 30*time.Second, "how long a request body or an answer may make no progress before its connection is cut")
+	fs.BoolVar(&o.RecoverLog, "recover-corrupt-log", false, "start over a write-ahead log damaged in the middle: keep the records before the damage, move the rest to <log>.corrupt-<offset>")
 	fs.StringVar(&o.AccountID, "account-id", sandbox.DefaultAccountID, "account id in ARNs and STS answers")
 	fs.StringVar(&o.Region, "region", "us-east-1", "region for requests without a SigV4 scope")
 	fs.DurationVar(&o.SettleDelay, "settle-delay", 300*time.Millisecond, "how long functions stay Pending / InProgress after a change")
@@ -119,6 +127,9 @@ func parseServe(args []string, stderr io.Writer) (serveOptions, error) {
 	if o.DataDir == "" {
 		return o, errors.New("--data-dir is required, for example --data-dir .sandbox")
 	}
+	if o.MaxConns < 1 {
+		return o, fmt.Errorf("--max-connections %d must be at least 1, for example --max-connections 512", o.MaxConns)
+	}
 	if o.AccountID == "" || len(o.AccountID) != 12 {
 		return o, fmt.Errorf("--account-id %q must be 12 digits, for example 123456789012", o.AccountID)
 	}
@@ -129,6 +140,8 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	srv, err := sandbox.New(sandbox.Options{
 		DataDir: o.DataDir, AccountID: o.AccountID, Region: o.Region,
 		SettleDelay: o.SettleDelay, Faults: o.Faults, FaultSeed: o.FaultSeed,
+		AllowRemote: o.AllowRemote, AllowUnsigned: o.AllowUnsigned,
+		MaxConnections: o.MaxConns, BodyReadTimeout: o.BodyTimeout, RecoverCorruptLog: o.RecoverLog,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,85 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+)
+
+// TestListObjectVersionsPages: 10,000 versions come back in pages of
+// 1,000 with NextKeyMarker / NextVersionIdMarker, each version once
+// (issue 14, case 6).
+func TestListObjectVersionsPages(t *testing.T) {
+	t.Parallel()
+	inst := sandbox.Start(t, sandbox.Options{})
+	c := s3Client(inst)
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hist")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("hist"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	const keys, perKey = 40, 250 // 10,000 versions
+	var wg sync.WaitGroup
+	errs := make(chan error, keys)
+	for k := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for v := range perKey {
+				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("hist"), Key: aws.String(fmt.Sprintf("k%02d", k)),
+					Body: bytes.NewReader([]byte(fmt.Sprint(v)))}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String("hist")}
+	pages := 0
+	for {
+		pages++
+		if pages > 20 {
+			t.Fatalf("more than 20 pages for %d versions: the listing does not advance", keys*perKey)
+		}
+		out, err := c.ListObjectVersions(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Versions) > 1000 {
+			t.Fatalf("page of %d versions, want at most 1000", len(out.Versions))
+		}
+		for _, v := range out.Versions {
+			id := aws.ToString(v.Key) + "@" + aws.ToString(v.VersionId)
+			if seen[id] {
+				t.Fatalf("page %d repeats %s", pages, id)
+			}
+			seen[id] = true
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		if aws.ToString(out.NextKeyMarker) == "" || aws.ToString(out.NextVersionIdMarker) == "" {
+			t.Fatalf("page %d is truncated without NextKeyMarker/NextVersionIdMarker (%q, %q)", pages,
+				aws.ToString(out.NextKeyMarker), aws.ToString(out.NextVersionIdMarker))
+		}
+		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
+	}
+	if len(seen) != keys*perKey || pages != 10 {
+		t.Errorf("listed %d versions in %d pages, want %d in 10", len(seen), pages, keys*perKey)
+	}
+}
