@@ -81,14 +81,16 @@ func TestAccFunction_crashAfterPublish(t *testing.T) {
 						t.Fatalf("the crashed apply published version %s, want 2", got)
 					}
 				},
-				// The label changed between the crash and the re-apply: the version
-				// keeps the label it was published with.
+				// The label changed between the crash and the re-apply: the plan
+				// adopts version 2 by its digest and relabels it, as a change of
+				// release alone does (the rollout:release:2 tag; its description
+				// cannot change).
 				Config: functionConfig(be.URL, "crashed", v2, `release = "v2-final"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
 					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("release"), knownvalue.StringExact("v2-final")),
 					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("number"), knownvalue.StringExact("2")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("release"), knownvalue.StringExact("v2")),
+					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("release"), knownvalue.StringExact("v2-final")),
 				},
 				Check: func(*terraform.State) error {
 					if n := publishedVersions(t, be, "crashed"); n != 2 {
