@@ -162,14 +162,33 @@ type S3Source struct {
 	CacheDir string
 }
 
-func (s S3Source) cachePath(version string) string {
-	sum := sha256.Sum256([]byte(s.Bucket + "\x00" + s.key() + "\x00" + version))
+// objectVersion is one version of the state object, as the listing
+// describes it.
+type objectVersion struct {
+	id           string
+	lastModified time.Time
+	etag         string
+	size         int64
+}
+
+// cachePath names the cached copy of an object version. A version id is
+// unique only within one bucket of one S3 service (a local server can hand
+// out the same ids again after a restart), so the name also covers the
+// endpoint and what the listing says of the version: its ETag, size and
+// time. A cached copy is used only for the very object it was made from.
+func (s S3Source) cachePath(v objectVersion) string {
+	endpoint := ""
+	if s.Client != nil {
+		endpoint = aws.ToString(s.Client.Options().BaseEndpoint) + "\x00" + s.Client.Options().Region
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d",
+		endpoint, s.Bucket, s.key(), v.id, v.etag, v.size, v.lastModified.UnixNano()))
 	return filepath.Join(s.CacheDir, hex.EncodeToString(sum[:16])+".tfstate")
 }
 
 // cachedSummary returns the summary of an object version computed by an
 // earlier run: a warm history decodes nothing.
-func (s S3Source) cachedSummary(version string) (Revision, bool) {
+func (s S3Source) cachedSummary(version objectVersion) (Revision, bool) {
 	if s.CacheDir == "" {
 		return Revision{}, false
 	}
@@ -178,14 +197,14 @@ func (s S3Source) cachedSummary(version string) (Revision, bool) {
 		return Revision{}, false
 	}
 	var r Revision
-	if json.Unmarshal(b, &r) != nil || r.ID != version {
+	if json.Unmarshal(b, &r) != nil || r.ID != version.id {
 		return Revision{}, false
 	}
 	r.Flags = nil
 	return r, true
 }
 
-func (s S3Source) saveSummary(version string, r Revision) {
+func (s S3Source) saveSummary(version objectVersion, r Revision) {
 	if s.CacheDir == "" || r.Error != "" {
 		return
 	}
@@ -201,13 +220,13 @@ func (s S3Source) saveSummary(version string, r Revision) {
 }
 
 // fetch reads one object version, from the cache when it is there.
-func (s S3Source) fetch(ctx context.Context, version string) ([]byte, error) {
+func (s S3Source) fetch(ctx context.Context, version objectVersion) ([]byte, error) {
 	if s.CacheDir != "" {
 		if b, err := os.ReadFile(s.cachePath(version)); err == nil {
 			return b, nil
 		}
 	}
-	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(s.key()), VersionId: aws.String(version)})
+	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(s.key()), VersionId: aws.String(version.id)})
 	if err != nil {
 		return nil, err
 	}
@@ -235,11 +254,7 @@ func (s S3Source) key() string {
 func (s S3Source) String() string { return "s3://" + s.Bucket + "/" + s.key() }
 
 func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
-	type ref struct {
-		id string
-		t  time.Time
-	}
-	var refs []ref
+	var refs []objectVersion
 	// Paged by hand: a server that answers "truncated" without moving the
 	// markers on would otherwise be asked for the same page forever.
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.Bucket), Prefix: aws.String(s.key())}
@@ -250,7 +265,8 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 		}
 		for _, v := range page.Versions {
 			if aws.ToString(v.Key) == s.key() {
-				refs = append(refs, ref{aws.ToString(v.VersionId), aws.ToTime(v.LastModified)})
+				refs = append(refs, objectVersion{id: aws.ToString(v.VersionId), lastModified: aws.ToTime(v.LastModified),
+					etag: aws.ToString(v.ETag), size: aws.ToInt64(v.Size)})
 			}
 		}
 		if !aws.ToBool(page.IsTruncated) {
@@ -265,7 +281,7 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 	if len(refs) == 0 {
 		return nil, fmt.Errorf("%s has no object versions (is bucket versioning enabled?)", s)
 	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].t.Before(refs[j].t) })
+	sort.Slice(refs, func(i, j int) bool { return refs[i].lastModified.Before(refs[j].lastModified) })
 	revs := make([]Revision, len(refs))
 	par := s.Parallel
 	if par <= 0 {
@@ -281,16 +297,15 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 			defer wg.Done()
 			for i := range jobs {
 				r := refs[i]
-				id := r.id
-				loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, id) }
-				if rev, ok := s.cachedSummary(id); ok {
+				loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r) }
+				if rev, ok := s.cachedSummary(r); ok {
 					rev.load = loader
 					revs[i] = rev
-				} else if b, err := s.fetch(ctx, r.id); err != nil {
-					revs[i] = Revision{ID: r.id, Source: s.String(), Time: r.t.UTC(), Error: err.Error()}
+				} else if b, err := s.fetch(ctx, r); err != nil {
+					revs[i] = Revision{ID: r.id, Source: s.String(), Time: r.lastModified.UTC(), Error: err.Error()}
 				} else {
-					revs[i] = newRevision(r.id, s.String(), r.t, b, loader)
-					s.saveSummary(id, revs[i])
+					revs[i] = newRevision(r.id, s.String(), r.lastModified, b, loader)
+					s.saveSummary(r, revs[i])
 				}
 				mu.Lock()
 				done++

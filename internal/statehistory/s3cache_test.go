@@ -1,0 +1,60 @@
+package statehistory_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
+)
+
+// TestS3CacheIsNotFooledByReusedVersionIDs: two S3 endpoints (here two
+// fresh sandboxes, whose version ids repeat from one to the next; a MinIO
+// or a test server can do the same) hold different states under the same
+// bucket, key and version id. One cache folder serves both: each history
+// must show its own endpoint's states, never the other's cached copy.
+func TestS3CacheIsNotFooledByReusedVersionIDs(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	ctx := context.Background()
+	cache := t.TempDir()
+	history := func(serials ...int) []statehistory.Revision {
+		inst := sandbox.Start(t, sandbox.Options{})
+		c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
+			func(o *s3.Options) { o.BaseEndpoint = aws.String(inst.URL); o.UsePathStyle = true })
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tfstate")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("tfstate"),
+			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, serial := range serials {
+			if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tfstate"), Key: aws.String("app.tfstate"),
+				Body: bytes.NewReader(bigState(serial, "1"))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		revs, err := statehistory.S3Source{Client: c, Bucket: "tfstate", Key: "app.tfstate", CacheDir: cache}.Revisions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return revs
+	}
+	first := history(1, 2)
+	second := history(7, 8)
+	if len(first) != 2 || len(second) != 2 {
+		t.Fatalf("revisions: %d then %d, want 2 and 2", len(first), len(second))
+	}
+	for i, want := range []uint64{7, 8} {
+		if got := second[i].Serial; got != want {
+			t.Errorf("second endpoint, revision %d (id %s): serial %d, want %d (the first endpoint's cached copy was served)", i, second[i].ID, got, want)
+		}
+	}
+}
