@@ -58,8 +58,10 @@ func accOnly(t *testing.T) {
 	}
 }
 
-// aliasOn fails unless all traffic of canaried:live is on version.
-func aliasOn(t *testing.T, url, version string) {
+// aliasOnStable fails unless all traffic of canaried:live is on version 1,
+// the stable version of these tests.
+func aliasOnStable(t *testing.T, url string) {
+	const version = "1"
 	t.Helper()
 	a, err := lambdaops.FindAlias(context.Background(), sdkLambda(url), "canaried", "live")
 	if err != nil {
@@ -112,7 +114,7 @@ func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
 			t.Errorf("the apply's output does not say %q:\n%s", want, out)
 		}
 	}
-	aliasOn(t, be.URL, "1")
+	aliasOnStable(t, be.URL)
 	st := r.aliasState()
 	dep, _ := st["deployment"].(map[string]any)
 	if st["function_version"] != "1" || dep == nil || dep["status"] != "rolled_back" || dep["gate"] != "deadline" {
@@ -162,7 +164,7 @@ func TestAccAliasCanary_timeoutsUpdateEndsTheRolloutSafely(t *testing.T) {
 				ExpectError: acctest.ExpectErrorText(`was aborted at step 1 with 20% of the traffic on version 2: the apply's time limit ran out`),
 			},
 			{
-				PreConfig:          func() { aliasOn(t, be.URL, "1") },
+				PreConfig:          func() { aliasOnStable(t, be.URL) },
 				Config:             cfg("v2"),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
@@ -291,7 +293,7 @@ func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
 	if !strings.Contains(res.out, "health_unreadable") {
 		t.Errorf("the apply's error does not name the gate health_unreadable:\n%s", res.out)
 	}
-	aliasOn(t, be.URL, "1")
+	aliasOnStable(t, be.URL)
 	st := r.aliasState()
 	dep, _ := st["deployment"].(map[string]any)
 	if st["function_version"] != "1" || dep == nil || dep["status"] != "rolled_back" || dep["gate"] != "health_unreadable" {
@@ -361,7 +363,7 @@ func TestAccAliasCanary_unreadableHealthPlanDriven(t *testing.T) {
 	if err == nil || !strings.Contains(out, "Canary Rolled Back") {
 		t.Errorf("the apply after the bound should roll back and fail: %v\n%s", err, out)
 	}
-	aliasOn(t, be.URL, "1")
+	aliasOnStable(t, be.URL)
 	st := r.aliasState()
 	dep, _ := st["deployment"].(map[string]any)
 	if st["function_version"] != "1" || dep == nil || dep["status"] != "rolled_back" || dep["gate"] != "health_unreadable" {
@@ -413,7 +415,7 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 			},
 			{
 				// The release rolled back at its deadline is not relaunched.
-				PreConfig:   func() { aliasOn(t, be.URL, "1") },
+				PreConfig:   func() { aliasOnStable(t, be.URL) },
 				Config:      canaryStackWith(be.URL, zip, "v2", policy),
 				PlanOnly:    true,
 				ExpectError: acctest.ExpectErrorText("Release Rolled Back"),

@@ -414,7 +414,8 @@ func TestDroppedByWriteState(t *testing.T) {
 	if err := json.Unmarshal(newer, &doc); err != nil {
 		t.Fatal(err)
 	}
-	doc["resources"] = append(doc["resources"].([]any),
+	resources, _ := doc["resources"].([]any)
+	doc["resources"] = append(resources,
 		map[string]any{"mode": "managed", "type": "rollout_alias", "name": "beta", "instances": []any{map[string]any{"attributes": map[string]any{"name": "beta"}}}},
 		map[string]any{"mode": "data", "type": "rollout_alias", "name": "read", "instances": []any{map[string]any{"attributes": map[string]any{}}}},
 		map[string]any{"module": "module.api", "mode": "managed", "type": "aws_sqs_queue", "name": "q", "instances": []any{
