@@ -2,40 +2,37 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 )
 
-// The AWS side of a canary rollout on an alias: the engine decides, these
-// adapters read CloudWatch, alarms, the override tag and hooks, and move
-// traffic with UpdateAlias.
+// The Terraform side of a canary rollout on an alias: the canary_policy
+// object and the deployment and promotions attributes. The engine
+// (internal/rollout) decides; the AWS adapters it reads and moves traffic
+// through are in internal/health.
 
-// OverrideTag is the function tag an operator sets to steer a running
-// rollout: promote, pause or abort (defined once, in lambdaops).
-const OverrideTag = lambdaops.OverrideTag
-
-// policyFromSpec turns the alias's canary_policy object back into a policy.
+// policyFromSpec turns the alias's canary_policy object back into a policy:
+// the typed rollout.Spec, with the engine's defaults.
 func policyFromSpec(ctx context.Context, spec types.Object) (*rollout.Policy, error) {
 	if spec.IsNull() || spec.IsUnknown() {
 		return nil, nil
 	}
+	p, err := specFromObject(ctx, spec).Policy()
+	if err != nil {
+		return nil, fmt.Errorf("canary_policy.%w", err)
+	}
+	return p, nil
+}
+
+// specFromObject reads a spec object (rollout_canary_policy.spec, or the
+// same object written inline) into a rollout.Spec; null is unset.
+func specFromObject(ctx context.Context, spec types.Object) rollout.Spec {
 	a := spec.Attributes()
 	str := func(k string) string {
 		if v, ok := a[k].(types.String); ok {
@@ -43,230 +40,38 @@ func policyFromSpec(ctx context.Context, spec types.Object) (*rollout.Policy, er
 		}
 		return ""
 	}
-	dur := func(k, def string) (time.Duration, error) {
-		s := str(k)
-		if s == "" {
-			s = def
-		}
-		return time.ParseDuration(s)
-	}
-	p := &rollout.Policy{Wait: true, RollbackWindow: 3}
-	var err error
-	if p.Interval, err = dur("interval", "1m"); err != nil {
-		return nil, fmt.Errorf("canary_policy.interval: %w", err)
-	}
-	if p.HookTimeout, err = dur("hook_timeout", "5m"); err != nil {
-		return nil, fmt.Errorf("canary_policy.hook_timeout: %w", err)
-	}
+	var s rollout.Spec
+	s.Schedule, s.Interval, s.HookTimeout, s.Deadline = str("schedule"), str("interval"), str("hook_timeout"), str("deadline")
 	if l, ok := a["steps"].(types.List); ok && !l.IsNull() {
-		for i, el := range l.Elements() {
+		for _, el := range l.Elements() {
 			o, _ := el.(types.Object)
 			sa := o.Attributes()
 			w, _ := sa["weight_percent"].(types.Float64)
 			h, _ := sa["hold"].(types.String)
-			hold, err := time.ParseDuration(h.ValueString())
-			if err != nil {
-				return nil, fmt.Errorf("canary_policy.steps[%d].hold: %w", i, err)
-			}
-			p.Steps = append(p.Steps, rollout.Step{WeightPercent: w.ValueFloat64(), Hold: hold})
+			s.Steps = append(s.Steps, rollout.SpecStep{WeightPercent: w.ValueFloat64(), Hold: h.ValueString()})
 		}
 	}
-	if err := rollout.ValidateSteps(p.Steps, p.Interval); err != nil {
-		return nil, fmt.Errorf("canary_policy: %w", err)
+	if v, ok := a["max_error_rate"].(types.Float64); ok {
+		s.MaxErrorRate = v.ValueFloat64Pointer()
 	}
-	if v, ok := a["max_error_rate"].(types.Float64); ok && !v.IsNull() {
-		f := v.ValueFloat64()
-		p.Health.MaxErrorRate = &f
-	}
-	if v, ok := a["max_p99_duration_ms"].(types.Float64); ok && !v.IsNull() {
-		f := v.ValueFloat64()
-		p.Health.MaxP99DurationMS = &f
+	if v, ok := a["max_p99_duration_ms"].(types.Float64); ok {
+		s.MaxP99DurationMS = v.ValueFloat64Pointer()
 	}
 	if v, ok := a["min_invocations"].(types.Int64); ok {
-		p.Health.MinInvocations = int(v.ValueInt64())
+		s.MinInvocations = v.ValueInt64Pointer()
 	}
-	p.Health.OnInsufficientData = str("on_insufficient_data")
-	if p.Health.OnInsufficientData == "" {
-		p.Health.OnInsufficientData = rollout.InsufficientHold
-	}
-	p.Health.PreexistingAlarms = str("preexisting_alarms")
-	if p.Health.PreexistingAlarms == "" {
-		p.Health.PreexistingAlarms = "fail"
-	}
+	s.OnInsufficientData, s.PreexistingAlarms = str("on_insufficient_data"), str("preexisting_alarms")
 	if v, ok := a["alarms"].(types.List); ok {
-		p.Health.Alarms = stringList(ctx, v)
+		s.Alarms = stringList(ctx, v)
 	}
-	p.PreTrafficHook, p.PostTrafficHook = str("pre_traffic_hook"), str("post_traffic_hook")
-	if v, ok := a["rollback_window"].(types.Int64); ok && !v.IsNull() {
-		p.RollbackWindow = int(v.ValueInt64())
+	s.PreTrafficHook, s.PostTrafficHook = str("pre_traffic_hook"), str("post_traffic_hook")
+	if v, ok := a["rollback_window"].(types.Int64); ok {
+		s.RollbackWindow = v.ValueInt64Pointer()
 	}
-	if v, ok := a["wait"].(types.Bool); ok && !v.IsNull() {
-		p.Wait = v.ValueBool()
+	if v, ok := a["wait"].(types.Bool); ok {
+		s.Wait = v.ValueBoolPointer()
 	}
-	if err := specDeadline(p, str("deadline")); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// aliasTraffic moves an alias's traffic between from (A) and to (B),
-// each update conditional on the RevisionId the previous one returned.
-type aliasTraffic struct {
-	c                  *lambda.Client
-	function, name     string
-	from, to, revision string
-}
-
-func (t *aliasTraffic) update(ctx context.Context, primary, extra string, weight float64) error {
-	rc := &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{}}
-	if extra != "" {
-		rc.AdditionalVersionWeights[extra] = weight
-	}
-	out, err := t.c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String(t.function), Name: aws.String(t.name),
-		FunctionVersion: aws.String(primary), RoutingConfig: rc, RevisionId: aws.String(t.revision)})
-	if err != nil {
-		return err
-	}
-	t.revision = aws.ToString(out.RevisionId)
-	tflog.Info(ctx, "canary traffic moved", map[string]any{"tf_rollout.alias": t.name, "tf_rollout.primary": primary, "tf_rollout.extra": extra, "tf_rollout.weight": weight})
-	return nil
-}
-
-func (t *aliasTraffic) SetCanary(ctx context.Context, w float64) error {
-	return t.update(ctx, t.from, t.to, math.Round(w*1000)/100000)
-}
-func (t *aliasTraffic) RollBack(ctx context.Context) error { return t.update(ctx, t.from, "", 0) }
-func (t *aliasTraffic) Promote(ctx context.Context) error  { return t.update(ctx, t.to, "", 0) }
-
-// awsSources feed the engine from CloudWatch, the alarms and the function's tags.
-type awsSources struct {
-	cw                  *cloudwatch.Client
-	c                   *lambda.Client
-	function, alias, to string
-	functionARN         string
-	clock               func() time.Time
-}
-
-func (s *awsSources) Canary(ctx context.Context, since time.Time) (rollout.Sample, error) {
-	now := s.clock()
-	window := now.Sub(since) + time.Second
-	secs := int32(math.Ceil(window.Seconds()))
-	if secs >= 60 {
-		secs = (secs + 59) / 60 * 60
-	}
-	dims := []cwtypes.Dimension{
-		{Name: aws.String("FunctionName"), Value: aws.String(s.function)},
-		{Name: aws.String("Resource"), Value: aws.String(s.function + ":" + s.alias)},
-		{Name: aws.String("ExecutedVersion"), Value: aws.String(s.to)},
-	}
-	q := func(id, metric, stat string) cwtypes.MetricDataQuery {
-		return cwtypes.MetricDataQuery{Id: aws.String(id), MetricStat: &cwtypes.MetricStat{Period: aws.Int32(secs), Stat: aws.String(stat),
-			Metric: &cwtypes.Metric{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String(metric), Dimensions: dims}}}
-	}
-	out, err := s.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(since), EndTime: aws.Time(now.Add(time.Second)),
-		MetricDataQueries: []cwtypes.MetricDataQuery{q("inv", "Invocations", "Sum"), q("err", "Errors", "Sum"), q("p99", "Duration", "p99")}}, healthReadOptions(ctx))
-	if err != nil {
-		return rollout.Sample{}, err
-	}
-	var sample rollout.Sample
-	for _, r := range out.MetricDataResults {
-		total, maxV := 0.0, -1.0
-		for _, v := range r.Values {
-			total += v
-			if v > maxV {
-				maxV = v
-			}
-		}
-		switch aws.ToString(r.Id) {
-		case "inv":
-			sample.Invocations = total
-		case "err":
-			sample.Errors = total
-		case "p99":
-			if len(r.Values) > 0 {
-				sample.P99MS = &maxV
-			}
-		}
-	}
-	return sample, nil
-}
-
-func (s *awsSources) AlarmStates(ctx context.Context, names []string) (map[string]string, error) {
-	out, err := s.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: names}, healthReadOptions(ctx))
-	if err != nil {
-		return nil, err
-	}
-	states := map[string]string{}
-	for _, a := range out.MetricAlarms {
-		states[aws.ToString(a.AlarmName)] = string(a.StateValue)
-	}
-	return states, nil
-}
-
-func (s *awsSources) Override(ctx context.Context) (string, error) {
-	out, err := s.c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(s.functionARN)})
-	if err != nil {
-		return "", err
-	}
-	switch v := out.Tags[OverrideTag]; v {
-	case "", "promote", "pause", "abort":
-		return v, nil
-	default:
-		return "", nil
-	}
-}
-
-// lambdaHooks invokes hook functions with a documented payload.
-type lambdaHooks struct {
-	c                         *lambda.Client
-	function, alias, from, to string
-}
-
-// HookPayload is the event a hook function receives.
-type HookPayload struct {
-	Phase      string `json:"phase"` // pre_traffic or post_traffic
-	Deployment struct {
-		Function    string `json:"function"`
-		Alias       string `json:"alias"`
-		FromVersion string `json:"from_version"`
-		ToVersion   string `json:"to_version"`
-	} `json:"deployment"`
-}
-
-func (h *lambdaHooks) Run(ctx context.Context, hook, phase string) error {
-	var p HookPayload
-	p.Phase = phase
-	p.Deployment.Function, p.Deployment.Alias, p.Deployment.FromVersion, p.Deployment.ToVersion = h.function, h.alias, h.from, h.to
-	b, _ := json.Marshal(p)
-	out, err := h.c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(hook), Payload: b})
-	if err != nil {
-		return err
-	}
-	if out.FunctionError != nil {
-		return fmt.Errorf("function error: %s", strings.TrimSpace(string(out.Payload)))
-	}
-	var res struct {
-		Status string `json:"status"`
-	}
-	if json.Unmarshal(out.Payload, &res) == nil && strings.EqualFold(res.Status, "Failed") {
-		return errors.New(`the hook answered "status": "Failed"`)
-	}
-	return nil
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return s
 }
 
 // ---- deployment state ----
@@ -342,35 +147,6 @@ func inWindow(promotions types.List, version string, n int) bool {
 		}
 	}
 	return false
-}
-
-// canaryPolicyAttributes is spec's shape with settable attributes, so that
-// rollout_alias.canary_policy takes rollout_canary_policy.<name>.spec or
-// the same object written inline.
-func canaryPolicyAttributes() map[string]schema.Attribute {
-	return map[string]schema.Attribute{
-		"schedule": schema.StringAttribute{MarkdownDescription: "The schedule in words (informational).", Optional: true},
-		"steps": schema.ListNestedAttribute{
-			MarkdownDescription: "Every step: `weight_percent` of the traffic to the new version for `hold`.", Optional: true,
-			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-				"weight_percent": schema.Float64Attribute{MarkdownDescription: "Share of the traffic for the new version, in percent.", Required: true},
-				"hold":           schema.StringAttribute{MarkdownDescription: "How long the step lasts, a Go duration.", Required: true},
-			}},
-		},
-		"interval":             schema.StringAttribute{MarkdownDescription: "Gate evaluation interval, a Go duration.", Optional: true},
-		"max_error_rate":       schema.Float64Attribute{MarkdownDescription: "Error-rate gate (0 to 1).", Optional: true},
-		"max_p99_duration_ms":  schema.Float64Attribute{MarkdownDescription: "p99 gate in milliseconds.", Optional: true},
-		"min_invocations":      schema.Int64Attribute{MarkdownDescription: "Invocations needed per step.", Optional: true},
-		"on_insufficient_data": schema.StringAttribute{MarkdownDescription: "`hold`, `proceed` or `rollback`.", Optional: true},
-		"alarms":               schema.ListAttribute{MarkdownDescription: "Alarm gates.", Optional: true, ElementType: types.StringType},
-		"preexisting_alarms":   schema.StringAttribute{MarkdownDescription: "`fail` or `ignore`.", Optional: true},
-		"pre_traffic_hook":     schema.StringAttribute{MarkdownDescription: "Pre-traffic hook function.", Optional: true},
-		"post_traffic_hook":    schema.StringAttribute{MarkdownDescription: "Post-traffic hook function.", Optional: true},
-		"hook_timeout":         schema.StringAttribute{MarkdownDescription: "Hook timeout, a Go duration.", Optional: true},
-		"rollback_window":      schema.Int64Attribute{MarkdownDescription: "Promotions that count as known-good.", Optional: true},
-		"wait":                 schema.BoolAttribute{MarkdownDescription: "Whether the apply runs the whole rollout.", Optional: true},
-		"deadline":             schema.StringAttribute{MarkdownDescription: "The longest a rollout may run from its first shift, a Go duration; see `rollout_canary_policy.deadline`.", Optional: true},
-	}
 }
 
 func deploymentSchema() schema.SingleNestedAttribute {

@@ -12,6 +12,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/health"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
@@ -84,10 +85,10 @@ func BenchmarkCanaryDetectionToRestore(b *testing.B) {
 				}
 			}()
 		}
-		traffic := &aliasTraffic{c: c, function: "bench", name: "live", from: "1", to: "2", revision: revision}
-		src := &awsSources{cw: cw, c: c, function: "bench", alias: "live", to: "2", functionARN: fnARN, clock: time.Now}
+		traffic := &health.Traffic{Lambda: c, Function: "bench", Name: "live", From: "1", To: "2", Revision: revision}
+		src := &health.Sources{CloudWatch: cw, Lambda: c, Function: "bench", Alias: "live", To: "2", FunctionARN: fnARN, Clock: time.Now}
 		mark := inst.Journal.Mark()
-		out := rollout.Drive(ctx, policy, src, traffic, nil, realClock{})
+		out := rollout.Drive(ctx, policy, src, traffic, nil, rollout.SystemClock{})
 		stop()
 		wg.Wait()
 		if out.Status != rollout.StatusRolledBack || out.Final.Gate != "error_rate" {
@@ -104,7 +105,7 @@ func BenchmarkCanaryDetectionToRestore(b *testing.B) {
 		}
 		writes += len(updates) - 1
 		latencies = append(latencies, updates[1].Time.Sub(firstFailure))
-		revision = traffic.revision
+		revision = traffic.Revision
 	}
 	b.StopTimer()
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })

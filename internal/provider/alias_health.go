@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -17,81 +15,8 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 )
 
-// Every canary ends: health reads bounded by the interval, the policy's
-// deadline, and the alias's timeouts.update.
-
-// readsPerEvaluation is the most reads one evaluation of the gates makes
-// (the override tag, the alarms, the metrics); each gets an equal share of
-// the interval, so an evaluation never outlasts its interval.
-const readsPerEvaluation = 3
-
-// healthReadAttempts is how many attempts one health read makes, whatever
-// the provider's max_retries: a read that fails is an unreadable gate,
-// counted by the engine, not a reason to wait minutes inside the SDK.
-const healthReadAttempts = 3
-
-// boundedSources bounds every read of a rollout's gates by the policy's
-// interval. The engine rolls back at the third evaluation in a row that
-// cannot read the health; evaluations are one interval apart, so all
-// traffic is back on the stable version within three intervals of the
-// first failed read (rollout.UnreadableAfter).
-type boundedSources struct {
-	src    rollout.Sources
-	budget time.Duration
-}
-
-func boundReads(src rollout.Sources, interval time.Duration) rollout.Sources {
-	return boundedSources{src: src, budget: interval / readsPerEvaluation}
-}
-
-func (b boundedSources) Canary(ctx context.Context, since time.Time) (rollout.Sample, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.budget)
-	defer cancel()
-	return b.src.Canary(ctx, since)
-}
-
-func (b boundedSources) AlarmStates(ctx context.Context, names []string) (map[string]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.budget)
-	defer cancel()
-	return b.src.AlarmStates(ctx, names)
-}
-
-func (b boundedSources) Override(ctx context.Context) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.budget)
-	defer cancel()
-	return b.src.Override(ctx)
-}
-
-// healthReadOptions limits a CloudWatch health read to healthReadAttempts
-// attempts, with backoffs that fit in the time ctx leaves.
-func healthReadOptions(ctx context.Context) func(*cloudwatch.Options) {
-	return func(o *cloudwatch.Options) {
-		o.RetryMaxAttempts = healthReadAttempts
-		if dl, ok := ctx.Deadline(); ok {
-			o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, max(time.Until(dl)/healthReadAttempts, 10*time.Millisecond))
-		}
-	}
-}
-
-// specDeadline sets the deadline of a policy read from an alias's
-// canary_policy: the one given, checked against the schedule, or the
-// default derived from the schedule.
-func specDeadline(p *rollout.Policy, s string) error {
-	p.Deadline = rollout.DefaultDeadline(p.Steps, p.Interval)
-	if s == "" {
-		return nil
-	}
-	example := fmt.Sprintf("deadline = %q", rollout.ShortDuration(p.Deadline))
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("canary_policy.deadline = %q: it must be a Go duration such as \"30m\"; for example %s", s, example)
-	}
-	if problem := rollout.DeadlineProblem(d, p.Steps, p.Interval); problem != "" {
-		return fmt.Errorf("canary_policy.deadline = %q: %s; for example %s", s, problem, example)
-	}
-	p.Deadline = d
-	return nil
-}
+// Every canary ends: health reads bounded by the interval (health.Bound),
+// the policy's deadline, and the alias's timeouts.update.
 
 // started is when a plan-driven rollout set its first step (zero when
 // unknown: no deadline).

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/rollout-tf/terraform-provider-rollout/internal/health"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 )
@@ -163,9 +164,9 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
 	next, _ := parseDeployment(plan.Deployment)
 	cur, _ := parseDeployment(state.Deployment)
-	now := time.Now()
+	now := r.data.Clock().Now()
 	plan.Promotions = state.Promotions // only a promotion adds to them
-	traffic := &aliasTraffic{c: c, function: fn, name: name, from: next.From, to: next.To, revision: state.RevisionID.ValueString()}
+	traffic := &health.Traffic{Lambda: c, Function: fn, Name: name, From: next.From, To: next.To, Revision: state.RevisionID.ValueString()}
 	save := func(primary string, deployment types.Object) {
 		plan.Deployment = deployment
 		if out, err := lambdaops.FindAlias(ctx, c, fn, name); err == nil {
@@ -184,19 +185,20 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			resp.Diagnostics.AddError("AWS Configuration Error", err.Error())
 			return
 		}
-		src := &awsSources{cw: cw, c: c, function: fn, alias: name, to: next.To, clock: time.Now}
+		src := &health.Sources{CloudWatch: cw, Lambda: c, Function: fn, Alias: name, To: next.To, Clock: r.data.Clock().Now}
 		if fnOut, err := lambdaops.FindFunction(ctx, c, fn); err == nil {
-			ov := newScopedOverride(src, c, aws.ToString(fnOut.Configuration.FunctionArn), name, next.From, next.To, true)
-			ov.start(ctx, fnOut.Tags)
-			resp.Diagnostics.Append(ov.diagnostics()...)
+			ov := health.NewScopedOverride(src, c, aws.ToString(fnOut.Configuration.FunctionArn), name, next.From, next.To, true)
+			ov.Start(ctx, fnOut.Tags)
+			addOverrideWarnings(ov, &resp.Diagnostics)
 		}
+		hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
 		if p.PreTrafficHook != "" {
-			if err := (&lambdaHooks{c: c, function: fn, alias: name, from: next.From, to: next.To}).Run(ctx, p.PreTrafficHook, "pre_traffic"); err != nil {
+			if err := hooks.Run(ctx, p.PreTrafficHook, "pre_traffic"); err != nil {
 				r.failStepwise(ctx, c, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
 				return
 			}
 		}
-		if _, stop, err := rollout.Start(ctx, p, boundReads(src, p.Interval), now); err != nil || stop != nil {
+		if _, stop, err := rollout.Start(ctx, p, health.Bound(src, p.Interval), now); err != nil || stop != nil {
 			reason := "the alarms could not be read"
 			if stop != nil {
 				reason = stop.Reason
@@ -222,7 +224,8 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			return
 		}
 		if p.PostTrafficHook != "" {
-			if err := (&lambdaHooks{c: c, function: fn, alias: name, from: next.From, to: next.To}).Run(ctx, p.PostTrafficHook, "post_traffic"); err != nil {
+			hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
+			if err := hooks.Run(ctx, p.PostTrafficHook, "post_traffic"); err != nil {
 				_ = traffic.RollBack(context.WithoutCancel(ctx))
 				r.failStepwise(ctx, c, fn, name, next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
 				return
@@ -260,7 +263,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 // A failed post-traffic hook comes after the promotion: it keeps its step,
 // at 100%.
 func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
-	at := time.Now()
+	at := r.data.Clock().Now()
 	now := at.UTC().Format(time.RFC3339)
 	d := &rollout.Decision{Action: rollout.RollBack, Step: -1, Gate: gate, Reason: reason}
 	if gate == "hook:post_traffic" {
@@ -282,8 +285,8 @@ func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, 
 // once it ended.
 func finishOverride(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView) {
 	if fnOut, err := lambdaops.FindFunction(ctx, c, fn); err == nil {
-		if _, ok := fnOut.Tags[OverrideTag]; ok {
-			newScopedOverride(nil, c, aws.ToString(fnOut.Configuration.FunctionArn), name, next.From, next.To, true).finish(ctx)
+		if _, ok := fnOut.Tags[lambdaops.OverrideTag]; ok {
+			health.NewScopedOverride(nil, c, aws.ToString(fnOut.Configuration.FunctionArn), name, next.From, next.To, true).Finish(ctx)
 		}
 	}
 }
@@ -319,14 +322,22 @@ func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client
 	if err != nil {
 		return keep(cur)
 	}
-	src := &awsSources{cw: cw, c: c, function: m.FunctionName.ValueString(), alias: m.Name.ValueString(), to: cur.To,
-		functionARN: aws.ToString(fn.Configuration.FunctionArn), clock: time.Now}
-	now := time.Now()
-	ov := newScopedOverride(src, c, src.functionARN, m.Name.ValueString(), cur.From, cur.To, false)
-	d, err := rollout.Evaluate(ctx, p, boundReads(ov, p.Interval), rollout.Progress{Step: int(cur.Step - 1), StepStarted: cur.StepStarted, Started: cur.started()}, now)
-	diags.Append(ov.diagnostics()...)
+	src := &health.Sources{CloudWatch: cw, Lambda: c, Function: m.FunctionName.ValueString(), Alias: m.Name.ValueString(), To: cur.To,
+		FunctionARN: aws.ToString(fn.Configuration.FunctionArn), Clock: r.data.Clock().Now}
+	ov := health.NewScopedOverride(src, c, src.FunctionARN, m.Name.ValueString(), cur.From, cur.To, false)
+	cur = r.decideAtRefresh(ctx, p, health.Bound(ov, p.Interval), cur)
+	addOverrideWarnings(ov, diags)
+	return keep(cur)
+}
+
+// decideAtRefresh evaluates the gates of a plan-driven rollout at the
+// provider's clock and records the decision in the deployment: the next
+// transition, or since when the health is unreadable.
+func (r *aliasResource) decideAtRefresh(ctx context.Context, p rollout.Policy, src rollout.Sources, cur deploymentView) deploymentView {
+	now := r.data.Clock().Now()
+	d, err := rollout.Evaluate(ctx, p, src, rollout.Progress{Step: int(cur.Step - 1), StepStarted: cur.StepStarted, Started: cur.started()}, now)
 	if err != nil {
-		return keep(unreadableAtRefresh(p, cur, now, err))
+		return unreadableAtRefresh(p, cur, now, err)
 	}
 	cur.UnreadableSince = ""
 	cur.NextAction, cur.NextGate, cur.NextReason = string(d.Action), d.Gate, d.Reason
@@ -341,5 +352,12 @@ func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client
 		cur.NextAction, cur.NextGate, cur.NextReason = string(rollout.Hold), "", ""
 		cur.NextValue, cur.NextThreshold = nil, nil
 	}
-	return keep(cur)
+	return cur
+}
+
+// addOverrideWarnings reports the overrides a rollout ignored.
+func addOverrideWarnings(ov *health.ScopedOverride, diags *diag.Diagnostics) {
+	for _, w := range ov.Warnings() {
+		diags.AddWarning(health.OverrideIgnored, w)
+	}
 }

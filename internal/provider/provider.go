@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/validate"
 )
 
@@ -36,6 +37,18 @@ type rolloutProvider struct {
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
 	client *awsclient.Client
+	// clock is the time of resources and the canary's adapters; tests of
+	// plan logic inject a fake one.
+	clock rollout.Clock
+}
+
+// Clock is the provider's clock: the wall clock unless one was injected,
+// and also before the provider is configured (d is nil).
+func (d *providerData) Clock() rollout.Clock {
+	if d == nil || d.clock == nil {
+		return rollout.SystemClock{}
+	}
+	return d.clock
 }
 
 var (
@@ -237,7 +250,7 @@ func (p *rolloutProvider) Configure(ctx context.Context, req provider.ConfigureR
 			}
 		}
 	}
-	data := &providerData{client: client}
+	data := &providerData{client: client, clock: rollout.SystemClock{}}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

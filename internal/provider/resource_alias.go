@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/rollout-tf/terraform-provider-rollout/internal/health"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/validate"
@@ -145,7 +146,7 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					"from A to B is a rollout: B's share grows step by step while its error rate, p99 and alarms are watched; a breach " +
 					"moves all traffic back to A at once and the apply fails saying why, with the state recording A and `deployment`.",
 				Optional:   true,
-				Attributes: canaryPolicyAttributes(),
+				Attributes: specAttributes(specSettable),
 			},
 			"retry_rolled_back": schema.StringAttribute{
 				MarkdownDescription: "Retries, on purpose, a release that was rolled back. A plan that would send traffic to a rolled-back release " +
@@ -408,7 +409,7 @@ func (r *aliasResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	plan.Deployment = types.ObjectNull(deploymentAttrTypes)
-	plan.Promotions = promotionsWith(types.ListNull(types.ObjectType{AttrTypes: promotionAttrTypes}), plan.FunctionVersion.ValueString(), time.Now())
+	plan.Promotions = promotionsWith(types.ListNull(types.ObjectType{AttrTypes: promotionAttrTypes}), plan.FunctionVersion.ValueString(), r.data.Clock().Now())
 	r.settleAndSave(ctx, c, &plan, resp.State.Set, &resp.Diagnostics)
 }
 
@@ -483,7 +484,7 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	plan.Deployment, plan.Promotions = state.Deployment, state.Promotions
 	moving := !plan.FunctionVersion.Equal(state.FunctionVersion)
 	if moving {
-		plan.Promotions = promotionsWith(state.Promotions, plan.FunctionVersion.ValueString(), time.Now())
+		plan.Promotions = promotionsWith(state.Promotions, plan.FunctionVersion.ValueString(), r.data.Clock().Now())
 	}
 	if !plan.CanaryPolicy.IsNull() && plan.Routing.IsNull() {
 		if policy, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && policy != nil && !policy.Wait {
@@ -515,7 +516,7 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 			r.runRollout(ctx, c, *policy, plan, state, resp)
 			return
 		}
-		now := time.Now()
+		now := r.data.Clock().Now()
 		plan.Deployment = deploymentValue(state.FunctionVersion.ValueString(), plan.FunctionVersion.ValueString(), now, now, rollout.Outcome{
 			Status: rollout.StatusPromoted, Final: rollout.Decision{Action: rollout.Promote, Step: -1, Weight: 100,
 				Reason: fmt.Sprintf("version %s is among the last %d promotions (rollback_window): a known-good version, steps skipped", plan.FunctionVersion.ValueString(), policy.RollbackWindow)}})
@@ -597,17 +598,18 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 		resp.Diagnostics.AddError("Rollout Error", apiErrorDetail(fmt.Sprintf("GetFunction %s failed; no traffic was moved.", fn), "Apply again.", err))
 		return
 	}
-	traffic := &aliasTraffic{c: c, function: fn, name: name, from: from, to: to, revision: state.RevisionID.ValueString()}
-	src := &awsSources{cw: cw, c: c, function: fn, alias: name, to: to, functionARN: aws.ToString(fnOut.Configuration.FunctionArn), clock: time.Now}
-	hooks := &lambdaHooks{c: c, function: fn, alias: name, from: from, to: to}
-	started := time.Now()
+	clock := r.data.Clock()
+	traffic := &health.Traffic{Lambda: c, Function: fn, Name: name, From: from, To: to, Revision: state.RevisionID.ValueString()}
+	src := &health.Sources{CloudWatch: cw, Lambda: c, Function: fn, Alias: name, To: to, FunctionARN: aws.ToString(fnOut.Configuration.FunctionArn), Clock: clock.Now}
+	hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: from, To: to}
+	started := clock.Now()
 	tflog.Info(ctx, "canary rollout starting", map[string]any{"tf_rollout.alias": name, "tf_rollout.from": from, "tf_rollout.to": to, "tf_rollout.schedule": rollout.Describe(p.Steps)})
-	ov := newScopedOverride(src, c, src.functionARN, name, from, to, true)
-	ov.start(ctx, fnOut.Tags)
-	out := rollout.Drive(ctx, p, boundReads(ov, p.Interval), traffic, hooks, realClock{})
-	finished := time.Now()
-	ov.finish(ctx)
-	resp.Diagnostics.Append(ov.diagnostics()...)
+	ov := health.NewScopedOverride(src, c, src.FunctionARN, name, from, to, true)
+	ov.Start(ctx, fnOut.Tags)
+	out := rollout.Drive(ctx, p, health.Bound(ov, p.Interval), traffic, hooks, clock)
+	finished := clock.Now()
+	ov.Finish(ctx)
+	addOverrideWarnings(ov, &resp.Diagnostics)
 	primary := from
 	if out.Status == rollout.StatusPromoted {
 		primary = to

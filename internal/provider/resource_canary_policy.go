@@ -61,7 +61,7 @@ func (r *canaryPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 				MarkdownDescription: "How often the gates are evaluated, a Go duration. Defaults to `1m`.",
 				Optional:            true,
 				Computed:            true,
-				Default:             stringdefault.StaticString("1m"),
+				Default:             stringdefault.StaticString(rollout.ShortDuration(rollout.DefaultInterval)),
 			},
 			"health": schema.SingleNestedAttribute{
 				MarkdownDescription: "The gates, evaluated every interval on the new version alone (CloudWatch `AWS/Lambda` metrics with the `ExecutedVersion` dimension).",
@@ -104,7 +104,7 @@ func (r *canaryPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 				MarkdownDescription: "Moving to a version that was among the last `rollback_window` promotions (a known-good version) skips the steps: one UpdateAlias. Defaults to 3.",
 				Optional:            true,
 				Computed:            true,
-				Default:             int64default.StaticInt64(3),
+				Default:             int64default.StaticInt64(rollout.DefaultRollbackWindow),
 			},
 			"wait": schema.BoolAttribute{
 				MarkdownDescription: "`true` (the default): the apply runs the whole rollout. `false`: the apply sets the first step and returns; each later plan evaluates the gates and shows the next transition.",
@@ -115,36 +115,60 @@ func (r *canaryPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 			"spec": schema.SingleNestedAttribute{
 				MarkdownDescription: "The normalised policy with the explicit schedule, for `rollout_alias.canary_policy`.",
 				Computed:            true,
-				Attributes:          specSchemaAttributes(),
+				Attributes:          specAttributes(specComputed),
 			},
 		},
 	}
 }
 
-// specSchemaAttributes describes spec; rollout_alias accepts the same object.
-func specSchemaAttributes() map[string]schema.Attribute {
+// specMode says whose spec attributes are built: rollout_canary_policy's
+// spec (computed) or rollout_alias.canary_policy (optional).
+type specMode bool
+
+const (
+	specComputed specMode = false
+	specSettable specMode = true
+)
+
+// specAttributes is the one schema of a canary policy spec (a
+// rollout.Spec): computed in rollout_canary_policy.spec, settable in
+// rollout_alias.canary_policy, which takes rollout_canary_policy.<name>.spec
+// or the same object written inline.
+func specAttributes(mode specMode) map[string]schema.Attribute {
+	settable := bool(mode)
+	opt, comp := settable, !settable
+	str := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Optional: opt, Computed: comp}
+	}
+	f64 := func(desc string) schema.Float64Attribute {
+		return schema.Float64Attribute{MarkdownDescription: desc, Optional: opt, Computed: comp}
+	}
+	i64 := func(desc string) schema.Int64Attribute {
+		return schema.Int64Attribute{MarkdownDescription: desc, Optional: opt, Computed: comp}
+	}
+	// A step's fields are required when the policy is written inline.
+	stepF64 := schema.Float64Attribute{MarkdownDescription: "Share of the traffic for the new version, in percent.", Required: settable, Computed: comp}
+	stepStr := schema.StringAttribute{MarkdownDescription: "How long the step lasts, a Go duration.", Required: settable, Computed: comp}
 	return map[string]schema.Attribute{
-		"schedule": schema.StringAttribute{MarkdownDescription: "The schedule in words, e.g. `10% for 5m0s, then 100%`.", Computed: true},
+		"schedule": str("The schedule in words, e.g. `10% for 5m0s, then 100%` (informational)."),
 		"steps": schema.ListNestedAttribute{
-			MarkdownDescription: "Every step.", Computed: true,
-			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-				"weight_percent": schema.Float64Attribute{MarkdownDescription: "Share of the traffic for the new version, in percent.", Computed: true},
-				"hold":           schema.StringAttribute{MarkdownDescription: "How long the step lasts.", Computed: true},
-			}},
+			MarkdownDescription: "Every step: `weight_percent` of the traffic to the new version for `hold`.", Optional: opt, Computed: comp,
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{"weight_percent": stepF64, "hold": stepStr}},
 		},
-		"interval":             schema.StringAttribute{MarkdownDescription: "Gate evaluation interval.", Computed: true},
-		"max_error_rate":       schema.Float64Attribute{MarkdownDescription: "Error-rate gate, if any.", Computed: true},
-		"max_p99_duration_ms":  schema.Float64Attribute{MarkdownDescription: "p99 gate, if any.", Computed: true},
-		"min_invocations":      schema.Int64Attribute{MarkdownDescription: "Invocations needed per step.", Computed: true},
-		"on_insufficient_data": schema.StringAttribute{MarkdownDescription: "`hold`, `proceed` or `rollback`.", Computed: true},
-		"alarms":               schema.ListAttribute{MarkdownDescription: "Alarm gates.", Computed: true, ElementType: types.StringType},
-		"preexisting_alarms":   schema.StringAttribute{MarkdownDescription: "`fail` or `ignore`.", Computed: true},
-		"pre_traffic_hook":     schema.StringAttribute{MarkdownDescription: "Pre-traffic hook function, if any.", Computed: true},
-		"post_traffic_hook":    schema.StringAttribute{MarkdownDescription: "Post-traffic hook function, if any.", Computed: true},
-		"hook_timeout":         schema.StringAttribute{MarkdownDescription: "Hook timeout.", Computed: true},
-		"rollback_window":      schema.Int64Attribute{MarkdownDescription: "Promotions that count as known-good.", Computed: true},
-		"wait":                 schema.BoolAttribute{MarkdownDescription: "Whether the apply runs the whole rollout.", Computed: true},
-		"deadline":             schema.StringAttribute{MarkdownDescription: "The longest a rollout may run from its first shift (the default applied).", Computed: true},
+		"interval":             str("Gate evaluation interval, a Go duration."),
+		"max_error_rate":       f64("Error-rate gate (0 to 1), if any."),
+		"max_p99_duration_ms":  f64("p99 gate in milliseconds, if any."),
+		"min_invocations":      i64("Invocations needed per step."),
+		"on_insufficient_data": str("`hold`, `proceed` or `rollback`."),
+		"alarms":               schema.ListAttribute{MarkdownDescription: "Alarm gates.", Optional: opt, Computed: comp, ElementType: types.StringType},
+		"preexisting_alarms":   str("`fail` or `ignore`."),
+		"pre_traffic_hook":     str("Pre-traffic hook function, if any."),
+		"post_traffic_hook":    str("Post-traffic hook function, if any."),
+		"hook_timeout":         str("Hook timeout, a Go duration."),
+		"rollback_window":      i64("Promotions that count as known-good."),
+		"wait":                 schema.BoolAttribute{MarkdownDescription: "Whether the apply runs the whole rollout.", Optional: opt, Computed: comp},
+		"deadline": str("The longest a rollout may run from its first shift, a Go duration (in `spec`, the default applied); " +
+			"see `rollout_canary_policy.deadline`."),
 	}
 }
 
@@ -225,21 +249,24 @@ func (m canaryPolicyModelV0) policy(ctx context.Context) (*rollout.Policy, diag.
 	if m.Preset.IsUnknown() || m.Steps.IsUnknown() || m.Interval.IsUnknown() || m.Health.IsUnknown() || m.Hooks.IsUnknown() || m.Deadline.IsUnknown() {
 		return nil, diags
 	}
-	p := &rollout.Policy{RollbackWindow: int(m.RollbackWindow.ValueInt64()), Wait: m.Wait.IsNull() || m.Wait.ValueBool(), HookTimeout: 5 * time.Minute}
-	if m.RollbackWindow.IsNull() {
-		p.RollbackWindow = 3
+	defaults := rollout.Defaults()
+	p := &defaults
+	if !m.RollbackWindow.IsNull() {
+		p.RollbackWindow = int(m.RollbackWindow.ValueInt64())
 	}
-	interval := "1m"
+	if !m.Wait.IsNull() {
+		p.Wait = m.Wait.ValueBool()
+	}
 	if !m.Interval.IsNull() {
-		interval = m.Interval.ValueString()
+		interval := m.Interval.ValueString()
+		d, err := time.ParseDuration(interval)
+		if err != nil || d < time.Second {
+			diags.AddAttributeError(path.Root("interval"), "Invalid Interval",
+				validate.Detail("interval", fmt.Sprintf("%q", interval), "it must be a Go duration of at least 1s", `interval = "1m"`))
+			return nil, diags
+		}
+		p.Interval = d
 	}
-	d, err := time.ParseDuration(interval)
-	if err != nil || d < time.Second {
-		diags.AddAttributeError(path.Root("interval"), "Invalid Interval",
-			validate.Detail("interval", fmt.Sprintf("%q", interval), "it must be a Go duration of at least 1s", `interval = "1m"`))
-		return nil, diags
-	}
-	p.Interval = d
 	hasPreset, hasSteps := !m.Preset.IsNull(), !m.Steps.IsNull()
 	switch {
 	case hasPreset == hasSteps:
@@ -280,7 +307,6 @@ func (m canaryPolicyModelV0) policy(ctx context.Context) (*rollout.Policy, diag.
 			return nil, diags
 		}
 	}
-	p.Health = rollout.Health{OnInsufficientData: rollout.InsufficientHold, PreexistingAlarms: "fail"}
 	if !m.Health.IsNull() {
 		var h canaryHealthModelV0
 		diags.Append(m.Health.As(ctx, &h, basetypes.ObjectAsOptions{})...)
@@ -351,21 +377,17 @@ func (m canaryPolicyModelV0) policy(ctx context.Context) (*rollout.Policy, diag.
 // against the schedule, or the default derived from it.
 func (m canaryPolicyModelV0) deadline(p *rollout.Policy) diag.Diagnostics {
 	var diags diag.Diagnostics
-	p.Deadline = rollout.DefaultDeadline(p.Steps, p.Interval)
-	if m.Deadline.IsNull() || m.Deadline.IsUnknown() {
+	if m.Deadline.IsUnknown() {
+		p.Deadline = rollout.DefaultDeadline(p.Steps, p.Interval)
 		return diags
 	}
-	example := fmt.Sprintf("deadline = %q", rollout.ShortDuration(p.Deadline))
-	d, err := time.ParseDuration(m.Deadline.ValueString())
-	if err != nil {
-		diags.AddAttributeError(path.Root("deadline"), "Invalid Deadline",
-			validate.Detail("deadline", fmt.Sprintf("%q", m.Deadline.ValueString()), "it must be a Go duration such as \"30m\" or \"1h30m\"", example))
-		return diags
+	d, problem, example := rollout.ParseDeadline(m.Deadline.ValueString(), p.Steps, p.Interval)
+	if !m.Deadline.IsNull() && m.Deadline.ValueString() == "" {
+		problem = rollout.DeadlineNotDuration // set, but empty
 	}
-	if problem := rollout.DeadlineProblem(d, p.Steps, p.Interval); problem != "" {
+	if problem != "" {
 		diags.AddAttributeError(path.Root("deadline"), "Invalid Deadline",
 			validate.Detail("deadline", fmt.Sprintf("%q", m.Deadline.ValueString()), problem, example))
-		return diags
 	}
 	p.Deadline = d
 	return diags
@@ -378,25 +400,26 @@ const emptyStepsProblem = `a canary needs at least one step below 100% (an empty
 
 // specValue renders a policy as the spec object.
 func specValue(p rollout.Policy) types.Object {
-	steps := make([]attr.Value, 0, len(p.Steps))
-	for _, s := range p.Steps {
+	s := p.Spec()
+	steps := make([]attr.Value, 0, len(s.Steps))
+	for _, st := range s.Steps {
 		steps = append(steps, types.ObjectValueMust(specStepAttrTypes, map[string]attr.Value{
-			"weight_percent": types.Float64Value(s.WeightPercent), "hold": types.StringValue(s.Hold.String())}))
+			"weight_percent": types.Float64Value(st.WeightPercent), "hold": types.StringValue(st.Hold)}))
 	}
-	alarms := make([]attr.Value, 0, len(p.Health.Alarms))
-	for _, a := range p.Health.Alarms {
+	alarms := make([]attr.Value, 0, len(s.Alarms))
+	for _, a := range s.Alarms {
 		alarms = append(alarms, types.StringValue(a))
 	}
 	return types.ObjectValueMust(specAttrTypes, map[string]attr.Value{
-		"schedule": types.StringValue(rollout.Describe(p.Steps)),
+		"schedule": types.StringValue(s.Schedule),
 		"steps":    types.ListValueMust(types.ObjectType{AttrTypes: specStepAttrTypes}, steps),
-		"interval": types.StringValue(p.Interval.String()), "max_error_rate": types.Float64PointerValue(p.Health.MaxErrorRate),
-		"max_p99_duration_ms": types.Float64PointerValue(p.Health.MaxP99DurationMS), "min_invocations": types.Int64Value(int64(p.Health.MinInvocations)),
-		"on_insufficient_data": types.StringValue(p.Health.OnInsufficientData), "alarms": types.ListValueMust(types.StringType, alarms),
-		"preexisting_alarms": types.StringValue(p.Health.PreexistingAlarms), "pre_traffic_hook": nullIfEmpty(p.PreTrafficHook),
-		"post_traffic_hook": nullIfEmpty(p.PostTrafficHook), "hook_timeout": types.StringValue(p.HookTimeout.String()),
-		"rollback_window": types.Int64Value(int64(p.RollbackWindow)), "wait": types.BoolValue(p.Wait),
-		"deadline": types.StringValue(p.Deadline.String()),
+		"interval": types.StringValue(s.Interval), "max_error_rate": types.Float64PointerValue(s.MaxErrorRate),
+		"max_p99_duration_ms": types.Float64PointerValue(s.MaxP99DurationMS), "min_invocations": types.Int64PointerValue(s.MinInvocations),
+		"on_insufficient_data": types.StringValue(s.OnInsufficientData), "alarms": types.ListValueMust(types.StringType, alarms),
+		"preexisting_alarms": types.StringValue(s.PreexistingAlarms), "pre_traffic_hook": nullIfEmpty(s.PreTrafficHook),
+		"post_traffic_hook": nullIfEmpty(s.PostTrafficHook), "hook_timeout": types.StringValue(s.HookTimeout),
+		"rollback_window": types.Int64PointerValue(s.RollbackWindow), "wait": types.BoolPointerValue(s.Wait),
+		"deadline": types.StringValue(s.Deadline),
 	})
 }
 

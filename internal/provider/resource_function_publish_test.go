@@ -19,7 +19,6 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/provider"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
@@ -180,7 +179,7 @@ func TestAccFunction_tagBetweenReadAndPublish(t *testing.T) {
 						if call.Operation == "PublishVersion" && call.AccessKey == "AKIDROLLOUTTEST" {
 							be.Sandbox.Server.BeforeRequest(nil)
 							if _, err := c.TagResource(context.Background(), &lambda.TagResourceInput{Resource: aws.String(arn),
-								Tags: map[string]string{provider.OverrideTag: "pause"}}); err != nil {
+								Tags: map[string]string{lambdaops.OverrideTag: "pause"}}); err != nil {
 								t.Errorf("operator tag: %v", err)
 							}
 						}
@@ -204,7 +203,7 @@ func TestAccFunction_tagBetweenReadAndPublish(t *testing.T) {
 					if err != nil {
 						return err
 					}
-					if tags.Tags[provider.OverrideTag] != "pause" {
+					if tags.Tags[lambdaops.OverrideTag] != "pause" {
 						return fmt.Errorf("the operator's tag was lost: %v", tags.Tags)
 					}
 					return nil
@@ -238,7 +237,7 @@ func TestAccFunction_tagBetweenReadAndCodeUpload(t *testing.T) {
 						if call.Operation == "UpdateFunctionCode" && call.AccessKey == "AKIDROLLOUTTEST" {
 							be.Sandbox.Server.BeforeRequest(nil)
 							if _, err := c.TagResource(context.Background(), &lambda.TagResourceInput{Resource: aws.String(arn),
-								Tags: map[string]string{provider.OverrideTag: "pause"}}); err != nil {
+								Tags: map[string]string{lambdaops.OverrideTag: "pause"}}); err != nil {
 								t.Errorf("operator tag: %v", err)
 							}
 						}

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/health"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
@@ -588,7 +589,7 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 		return err
 	}
 	out := map[string]any{"alias": o.alias, "function_version": aws.ToString(a.FunctionVersion), "revision_id": aws.ToString(a.RevisionId),
-		"override": fn.Tags[lambdaops.OverrideTag]}
+		"override": health.CurrentOverride(fn.Tags)}
 	release := releaseLabel(ctx, c, o.function, aws.ToString(a.FunctionVersion), fn.Tags)
 	if release != "" {
 		out["release"] = release
@@ -632,7 +633,7 @@ func runStatus(ctx context.Context, o liveOptions, e env) error {
 			fmt.Fprintf(e.stdout, " (%g%% on version %s)", w*100, v)
 		}
 	}
-	if ov := fn.Tags[lambdaops.OverrideTag]; ov != "" {
+	if ov := health.CurrentOverride(fn.Tags); ov != "" {
 		fmt.Fprintf(e.stdout, "  override: %s", ov)
 	}
 	fmt.Fprintln(e.stdout)
@@ -735,28 +736,19 @@ func runOverride(ctx context.Context, o liveOptions, e env) error {
 	if err != nil {
 		return err
 	}
-	arn := fn.Configuration.FunctionArn
+	arn := aws.ToString(fn.Configuration.FunctionArn)
 	if o.action == "clear" {
-		if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{lambdaops.OverrideTag}}); err != nil {
+		if err := health.ClearOverride(ctx, c, arn); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "override of %s cleared\n", o.function)
 		return nil
 	}
-	a, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(o.function), Name: aws.String(o.alias)})
+	ov, value, err := health.SetOverride(ctx, c, arn, o.function, o.alias, o.action)
 	if err != nil {
 		return err
 	}
-	to, _, split := lambdaops.Routing(a.RoutingConfig)
-	if !split {
-		return fmt.Errorf("no rollout is running on %s:%s (all traffic is on version %s): an override steers exactly one running rollout, so there is nothing to %s",
-			o.function, o.alias, aws.ToString(a.FunctionVersion), o.action)
-	}
-	value := lambdaops.FormatOverride(lambdaops.Override{Action: o.action, Alias: o.alias, From: aws.ToString(a.FunctionVersion), To: to})
-	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{lambdaops.OverrideTag: value}}); err != nil {
-		return err
-	}
 	fmt.Fprintf(e.stdout, "override %s = %q set on %s: the rollout of %s from version %s to version %s reads it at its next interval; it ends with that rollout\n",
-		lambdaops.OverrideTag, value, o.function, o.alias, aws.ToString(a.FunctionVersion), to)
+		lambdaops.OverrideTag, value, o.function, o.alias, ov.From, ov.To)
 	return nil
 }
