@@ -372,15 +372,17 @@ func TestAccAliasCanary_unreadableHealthPlanDriven(t *testing.T) {
 }
 
 // TestAccAliasCanary_deadlinePlanDriven: with wait = false, a canary that no
-// traffic reaches holds (empty plans) until its default deadline (2s of
-// hold + 5 intervals of 1s = 7s); then the plan shows the roll back by gate
-// deadline and the apply performs it.
+// traffic reaches holds (empty plans) until its deadline (15s, set well
+// past the hold so that a plan on a loaded machine still lands before it);
+// then the plan shows the roll back by gate deadline and the apply
+// performs it. The default deadline is TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic's.
 func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "a rollout observed through the sandbox")
 	zip, _ := testFunctionZip(t)
 	policy := `  steps    = [{ weight_percent = 20, hold = "2s" }]
   interval = "1s"
+  deadline = "15s"
   health   = { max_error_rate = 0.1, min_invocations = 3 }
   wait     = false`
 	var started time.Time
@@ -405,13 +407,13 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 				PlanOnly:  true,
 			},
 			{
-				PreConfig: func() { time.Sleep(time.Until(started.Add(7500 * time.Millisecond))) },
+				PreConfig: func() { time.Sleep(time.Until(started.Add(15500 * time.Millisecond))) },
 				Config:    canaryStackWith(be.URL, zip, "v2", policy),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("rolled_back")),
 					plancheck.ExpectKnownValue(aliasAddr, dep("gate"), knownvalue.StringExact("deadline")),
 				}},
-				ExpectError: acctest.ExpectErrorText("reached its deadline of 7s"),
+				ExpectError: acctest.ExpectErrorText("reached its deadline of 15s"),
 			},
 			{
 				// The release rolled back at its deadline is not relaunched.
