@@ -566,8 +566,8 @@ func (r *aliasResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 // ImportState accepts function_name/alias or an alias ARN.
 func (r *aliasResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	fn, name, ok := strings.Cut(req.ID, "/")
-	if parts := strings.Split(req.ID, ":"); strings.HasPrefix(req.ID, "arn:") && len(parts) == 8 && parts[5] == "function" {
-		fn, name, ok = parts[6], parts[7], true
+	if f, qualifier, isARN := lambdaops.ParseFunctionARN(req.ID); isARN {
+		fn, name, ok = f, qualifier, true
 	}
 	if !ok || !functionNamePattern.MatchString(fn) || checkAliasName(name) != nil {
 		resp.Diagnostics.AddError("Invalid Import ID",
