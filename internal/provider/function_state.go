@@ -25,32 +25,26 @@ func openRawState(v tftypes.Value) (*rawState, error) {
 }
 
 func (s *rawState) str(ctx context.Context, name string) types.String {
-	v, err := types.StringType.ValueFromTerraform(ctx, s.attrs[name])
-	if err != nil {
-		s.err = err
-		return types.StringNull()
-	}
-	out, _ := v.(types.String)
-	return out
+	return rawGet(ctx, s, name, types.StringType, types.StringNull())
 }
 
 func (s *rawState) strMap(ctx context.Context, name string) types.Map {
-	v, err := types.MapType{ElemType: types.StringType}.ValueFromTerraform(ctx, s.attrs[name])
-	if err != nil {
-		s.err = err
-		return types.MapNull(types.StringType)
-	}
-	out, _ := v.(types.Map)
-	return out
+	return rawGet(ctx, s, name, types.MapType{ElemType: types.StringType}, types.MapNull(types.StringType))
 }
 
 func (s *rawState) strList(ctx context.Context, name string) types.List {
-	v, err := types.ListType{ElemType: types.StringType}.ValueFromTerraform(ctx, s.attrs[name])
+	return rawGet(ctx, s, name, types.ListType{ElemType: types.StringType}, types.ListNull(types.StringType))
+}
+
+// rawGet decodes one top-level attribute as typ; on error it records the
+// error and returns null.
+func rawGet[V attr.Value](ctx context.Context, s *rawState, name string, typ attr.Type, null V) V {
+	v, err := typ.ValueFromTerraform(ctx, s.attrs[name])
 	if err != nil {
 		s.err = err
-		return types.ListNull(types.StringType)
+		return null
 	}
-	out, _ := v.(types.List)
+	out, _ := v.(V)
 	return out
 }
 

@@ -73,91 +73,93 @@ func Show(v attr.Value) string {
 	return v.String()
 }
 
-func describe[V interface{ Description(context.Context) string }](ctx context.Context, inner []V) string {
-	parts := make([]string, 0, len(inner))
-	for _, v := range inner {
+// wrapped holds the inner validators and our message; the typed wrappers
+// below add the one method each validator kind needs.
+type wrapped[V interface{ Description(context.Context) string }] struct {
+	msg   Msg
+	inner []V
+}
+
+func (w wrapped[V]) Description(ctx context.Context) string {
+	parts := make([]string, 0, len(w.inner))
+	for _, v := range w.inner {
 		parts = append(parts, v.Description(ctx))
 	}
 	return strings.Join(parts, "; ")
 }
 
+func (w wrapped[V]) MarkdownDescription(ctx context.Context) string { return w.Description(ctx) }
+
+// validate runs every inner validator through run and reports their
+// verdict on (p, value) with our message.
+func (w wrapped[V]) validate(p path.Path, value attr.Value, run func(V) diag.Diagnostics, diags *diag.Diagnostics) {
+	var inner diag.Diagnostics
+	for _, v := range w.inner {
+		inner.Append(run(v)...)
+	}
+	w.msg.report(p, value, inner, diags)
+}
+
 // Int64 runs the validators and, when any refuses the value, reports one
 // error with msg.
 func Int64(msg Msg, inner ...validator.Int64) validator.Int64 {
-	return int64Wrap{msg: msg, inner: inner}
+	return int64Wrap{wrapped[validator.Int64]{msg, inner}}
 }
 
-type int64Wrap struct {
-	msg   Msg
-	inner []validator.Int64
-}
-
-func (w int64Wrap) Description(ctx context.Context) string {
-	return describe(ctx, w.inner)
-}
-
-func (w int64Wrap) MarkdownDescription(ctx context.Context) string { return w.Description(ctx) }
+type int64Wrap struct{ wrapped[validator.Int64] }
 
 func (w int64Wrap) ValidateInt64(ctx context.Context, req validator.Int64Request, resp *validator.Int64Response) {
-	var inner diag.Diagnostics
-	for _, v := range w.inner {
+	w.validate(req.Path, req.ConfigValue, func(v validator.Int64) diag.Diagnostics {
 		r := &validator.Int64Response{}
 		v.ValidateInt64(ctx, req, r)
-		inner.Append(r.Diagnostics...)
-	}
-	w.msg.report(req.Path, req.ConfigValue, inner, &resp.Diagnostics)
+		return r.Diagnostics
+	}, &resp.Diagnostics)
 }
 
 // Strings runs the validators and, when any refuses the value, reports one
 // error with msg.
 func Strings(msg Msg, inner ...validator.String) validator.String {
-	return stringWrap{msg: msg, inner: inner}
+	return stringWrap{wrapped[validator.String]{msg, inner}}
 }
 
-type stringWrap struct {
-	msg   Msg
-	inner []validator.String
-}
-
-func (w stringWrap) Description(ctx context.Context) string {
-	return describe(ctx, w.inner)
-}
-
-func (w stringWrap) MarkdownDescription(ctx context.Context) string { return w.Description(ctx) }
+type stringWrap struct{ wrapped[validator.String] }
 
 func (w stringWrap) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	var inner diag.Diagnostics
-	for _, v := range w.inner {
+	w.validate(req.Path, req.ConfigValue, func(v validator.String) diag.Diagnostics {
 		r := &validator.StringResponse{}
 		v.ValidateString(ctx, req, r)
-		inner.Append(r.Diagnostics...)
-	}
-	w.msg.report(req.Path, req.ConfigValue, inner, &resp.Diagnostics)
+		return r.Diagnostics
+	}, &resp.Diagnostics)
 }
 
 // List runs the validators and, when any refuses the value, reports one
 // error with msg.
 func List(msg Msg, inner ...validator.List) validator.List {
-	return listWrap{msg: msg, inner: inner}
+	return listWrap{wrapped[validator.List]{msg, inner}}
 }
 
-type listWrap struct {
-	msg   Msg
-	inner []validator.List
-}
-
-func (w listWrap) Description(ctx context.Context) string {
-	return describe(ctx, w.inner)
-}
-
-func (w listWrap) MarkdownDescription(ctx context.Context) string { return w.Description(ctx) }
+type listWrap struct{ wrapped[validator.List] }
 
 func (w listWrap) ValidateList(ctx context.Context, req validator.ListRequest, resp *validator.ListResponse) {
-	var inner diag.Diagnostics
-	for _, v := range w.inner {
+	w.validate(req.Path, req.ConfigValue, func(v validator.List) diag.Diagnostics {
 		r := &validator.ListResponse{}
 		v.ValidateList(ctx, req, r)
-		inner.Append(r.Diagnostics...)
-	}
-	w.msg.report(req.Path, req.ConfigValue, inner, &resp.Diagnostics)
+		return r.Diagnostics
+	}, &resp.Diagnostics)
+}
+
+// Float64 runs the validators and, when any refuses the value, reports one
+// error with msg.
+func Float64(msg Msg, inner ...validator.Float64) validator.Float64 {
+	return float64Wrap{wrapped[validator.Float64]{msg, inner}}
+}
+
+type float64Wrap struct{ wrapped[validator.Float64] }
+
+func (w float64Wrap) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	w.validate(req.Path, req.ConfigValue, func(v validator.Float64) diag.Diagnostics {
+		r := &validator.Float64Response{}
+		v.ValidateFloat64(ctx, req, r)
+		return r.Diagnostics
+	}, &resp.Diagnostics)
 }
