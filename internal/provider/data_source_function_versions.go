@@ -40,8 +40,8 @@ func (d *functionVersionsDataSource) Schema(_ context.Context, _ datasource.Sche
 			"function_name": schema.StringAttribute{
 				MarkdownDescription: "Name of the function.",
 				Required:            true,
-				Validators: []validator.String{validate.String("Invalid Function Name", "a Lambda function name",
-					`function_name = "orders-api"`, validate.Matches(functionNamePattern, "1 to 64 letters, digits, hyphens or underscores"))},
+				Validators: []validator.String{validate.Regex("Invalid Function Name", functionNamePattern,
+					"1 to 64 letters, digits, hyphens or underscores", `function_name = "orders-api"`)},
 			},
 			"id": schema.StringAttribute{MarkdownDescription: "The function name.", Computed: true},
 			"versions": schema.ListNestedAttribute{

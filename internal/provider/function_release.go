@@ -53,7 +53,7 @@ func relabelled(ctx context.Context, versions types.List, number string, release
 // unqualifiedARN is the function's ARN from a version's configuration
 // (tags belong to the function, not to its versions).
 func unqualifiedARN(v lambdatypes.FunctionConfiguration) *string {
-	return aws.String(strings.TrimSuffix(aws.ToString(v.FunctionArn), ":"+aws.ToString(v.Version)))
+	return aws.String(lambdaops.UnqualifiedFunctionARN(aws.ToString(v.FunctionArn)))
 }
 
 // applyReleaseTags overrides the labels of entries with the function's

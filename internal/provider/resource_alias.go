@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -82,8 +84,8 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				MarkdownDescription: "Name of the function. Changing it replaces the alias.",
 				Required:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators: []validator.String{validate.String("Invalid Function Name", "a Lambda function name",
-					`function_name = "orders-api"`, validate.Matches(functionNamePattern, "1 to 64 letters, digits, hyphens or underscores"))},
+				Validators: []validator.String{validate.Regex("Invalid Function Name", functionNamePattern,
+					"1 to 64 letters, digits, hyphens or underscores", `function_name = "orders-api"`)},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the alias, for example `live`: 1 to 128 letters, digits, hyphens or underscores, not only digits. Changing it replaces the alias.",
@@ -106,12 +108,9 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"function_version": schema.StringAttribute{
 				MarkdownDescription: "The primary version: a published version number (usually `rollout_function.<name>.version`), or `$LATEST` without routing.",
 				Required:            true,
-				Validators: []validator.String{validate.String("Invalid Function Version", "a version", `function_version = rollout_function.orders.version`, func(v string) error {
-					if v != "$LATEST" && !digitsPattern.MatchString(v) {
-						return errors.New(`it must be a published version number such as "7", or "$LATEST"`)
-					}
-					return nil
-				})},
+				Validators: []validator.String{validate.Strings(validate.Msg{Summary: "Invalid Function Version",
+					Problem: `it must be a published version number such as "7", or "$LATEST"`, Example: `function_version = rollout_function.orders.version`},
+					stringvalidator.Any(stringvalidator.RegexMatches(digitsPattern, ""), stringvalidator.OneOf("$LATEST")))},
 			},
 			"routing": schema.SingleNestedAttribute{
 				MarkdownDescription: "A static split: `weight` of the traffic goes to `version`, the rest to `function_version`.",
@@ -120,16 +119,15 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					"version": schema.StringAttribute{
 						MarkdownDescription: "The second published version (a number, never `$LATEST`).",
 						Required:            true,
-						Validators: []validator.String{validate.String("Invalid Routing Version", "a version", `routing = { version = "8", weight = 0.1 }`, func(v string) error {
-							if !digitsPattern.MatchString(v) {
-								return errors.New(`it must be a published version number such as "8" ($LATEST cannot take weighted traffic)`)
-							}
-							return nil
-						})},
+						Validators: []validator.String{validate.Regex("Invalid Routing Version", digitsPattern,
+							`a published version number such as "8" ($LATEST cannot take weighted traffic)`, `routing = { version = "8", weight = 0.1 }`)},
 					},
 					"weight": schema.Float64Attribute{
 						MarkdownDescription: "Share of the traffic for `version`, greater than 0 and less than 1 (`0.1` is 10%).",
 						Required:            true,
+						Validators: []validator.Float64{validate.Float64(validate.Msg{Summary: "Invalid Routing Weight",
+							Problem: "it must be greater than 0 and less than 1 (a share of the traffic; remove routing to send all traffic to function_version)",
+							Example: `routing = { version = "8", weight = 0.1 }`}, float64validator.Between(0, 1), float64validator.NoneOf(0, 1))},
 					},
 				},
 			},
@@ -224,12 +222,6 @@ func (r *aliasResource) ValidateConfig(ctx context.Context, req resource.Validat
 		return
 	}
 	example := `routing = { version = "8", weight = 0.1 }`
-	if !rt.Weight.IsNull() && !rt.Weight.IsUnknown() {
-		if w := rt.Weight.ValueFloat64(); w <= 0 || w >= 1 {
-			resp.Diagnostics.AddAttributeError(path.Root("routing").AtName("weight"), "Invalid Routing Weight",
-				validate.Detail("routing.weight", fmt.Sprint(w), "it must be greater than 0 and less than 1 (a share of the traffic; remove routing to send all traffic to function_version)", example))
-		}
-	}
 	if m.FunctionVersion.ValueString() == "$LATEST" && !m.FunctionVersion.IsUnknown() {
 		resp.Diagnostics.AddAttributeError(path.Root("function_version"), "Routing With $LATEST",
 			validate.Detail("function_version", `"$LATEST"`, "an alias that splits traffic must point at published versions, as AWS requires", `function_version = "7"`+"\n  "+example))
@@ -567,8 +559,8 @@ func (r *aliasResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 // ImportState accepts function_name/alias or an alias ARN.
 func (r *aliasResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	fn, name, ok := strings.Cut(req.ID, "/")
-	if parts := strings.Split(req.ID, ":"); strings.HasPrefix(req.ID, "arn:") && len(parts) == 8 && parts[5] == "function" {
-		fn, name, ok = parts[6], parts[7], true
+	if f, qualifier, isARN := lambdaops.ParseFunctionARN(req.ID); isARN {
+		fn, name, ok = f, qualifier, true
 	}
 	if !ok || !functionNamePattern.MatchString(fn) || checkAliasName(name) != nil {
 		resp.Diagnostics.AddError("Invalid Import ID",

@@ -175,6 +175,13 @@ func TestAccFunction_publishAndRollback(t *testing.T) {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"filename", "compatible_data_schemas"},
 			},
+			{
+				ResourceName:            fnAddr,
+				ImportState:             true,
+				ImportStateId:           "arn:aws:lambda:us-east-1:123456789012:function:orders:1",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"filename", "compatible_data_schemas"},
+			},
 		},
 	})
 	// The release label and schema range live in AWS too.

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // AliasView is what one rollout_alias says in a revision.
@@ -403,6 +401,16 @@ func instances(s *State, all bool) map[string]flatInstance {
 	return out
 }
 
+// sameLeaf compares two leaves of flatten: JSON scalars compare with ==,
+// anything else (an empty list) by its JSON.
+func sameLeaf(a, b any) bool {
+	switch a.(type) {
+	case nil, string, float64, bool, json.Number:
+		return a == b
+	}
+	return render(a) == render(b)
+}
+
 func render(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
@@ -417,8 +425,8 @@ func isSensitive(path string, sens map[string]bool) bool {
 }
 
 // Diff lists attribute-level differences from a to b: the rollout
-// resources, or every resource with all. Values compare with go-cmp on the
-// decoded JSON; sensitive values are always redacted.
+// resources, or every resource with all. Values compare as the leaves of
+// the decoded JSON (sameLeaf); sensitive values are always redacted.
 func Diff(a, b *State, all bool) []Change {
 	ia, ib := instances(a, all), instances(b, all)
 	addrs := map[string]bool{}
@@ -467,7 +475,7 @@ func Diff(a, b *State, all bool) []Change {
 		for _, p := range ps {
 			ov, okA := x.values[p]
 			nv, okB := y.values[p]
-			if okA && okB && cmp.Equal(ov, nv) {
+			if okA && okB && sameLeaf(ov, nv) {
 				continue
 			}
 			c := Change{Address: addr, Kind: "~", Path: p, Old: render(ov), New: render(nv)}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
@@ -53,29 +55,14 @@ func Matches(re *regexp.Regexp, want string) func(string) error {
 	}
 }
 
-// Int64AtLeast returns a validator that rejects values below minimum.
+// Int64AtLeast returns a validator that rejects values below minimum
+// (int64validator.AtLeast with our message).
 func Int64AtLeast(summary string, minimum int64, example string) validator.Int64 {
-	return int64AtLeast{summary: summary, minimum: minimum, example: example}
+	return Int64(Msg{Summary: summary, Problem: fmt.Sprintf("it must be at least %d", minimum), Example: example}, int64validator.AtLeast(minimum))
 }
 
-type int64AtLeast struct {
-	summary string
-	minimum int64
-	example string
-}
-
-func (v int64AtLeast) Description(context.Context) string {
-	return fmt.Sprintf("value must be at least %d", v.minimum)
-}
-
-func (v int64AtLeast) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v int64AtLeast) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if got := req.ConfigValue.ValueInt64(); got < v.minimum {
-		resp.Diagnostics.AddAttributeError(req.Path, v.summary,
-			Detail(req.Path.String(), fmt.Sprint(got), fmt.Sprintf("it must be at least %d", v.minimum), v.example))
-	}
+// Regex returns a validator that rejects strings re does not match,
+// explained as want (stringvalidator.RegexMatches with our message).
+func Regex(summary string, re *regexp.Regexp, want, example string) validator.String {
+	return Strings(Msg{Summary: summary, Problem: "it must be " + want, Example: example}, stringvalidator.RegexMatches(re, "must be "+want))
 }
