@@ -134,7 +134,10 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Validators: []validator.List{
 					validate.List(validate.Msg{Summary: "Too Many Layers", Problem: "a function can use at most 5 layers",
 						Example: `layers = ["arn:aws:lambda:us-east-1:123456789012:layer:deps:3"]`,
-						Value:   func(v attr.Value) string { return fmt.Sprintf("(%d layers)", len(v.(types.List).Elements())) }},
+						Value: func(v attr.Value) string {
+							l, _ := v.(types.List)
+							return fmt.Sprintf("(%d layers)", len(l.Elements()))
+						}},
 						listvalidator.SizeAtMost(5)),
 					listvalidator.ValueStringsAre(validate.Strings(validate.Msg{Summary: "Invalid Layer ARN", Problem: "it must be a layer version ARN",
 						Example: `layers = ["arn:aws:lambda:us-east-1:123456789012:layer:deps:3"]`}, stringvalidator.RegexMatches(layerARNPattern, ""))),
@@ -146,7 +149,10 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				Computed:            true,
 				Default:             stringdefault.StaticString(""),
 				Validators: []validator.String{validate.Strings(validate.Msg{Summary: "Invalid Description", Problem: "it must be at most 256 characters",
-					Example: `description = "Orders API"`, Value: func(v attr.Value) string { return fmt.Sprintf("(%d characters)", len(v.(types.String).ValueString())) }},
+					Example: `description = "Orders API"`, Value: func(v attr.Value) string {
+						d, _ := v.(types.String)
+						return fmt.Sprintf("(%d characters)", len(d.ValueString()))
+					}},
 					stringvalidator.LengthAtMost(256))},
 			},
 			"tags": schema.MapAttribute{

@@ -34,7 +34,10 @@ func TestWrapped(t *testing.T) {
 		listvalidator.SizeBetween(1, 1), listvalidator.ValueStringsAre(stringvalidator.OneOf("x86_64", "arm64")))
 	memory := Int64(Msg{Summary: "Invalid Memory Size", Problem: "it must be from 128 to 10240 (MB)", Example: "memory_size = 512"}, int64validator.Between(128, 10240))
 	desc := Strings(Msg{Summary: "Invalid Description", Problem: "it must be at most 3 characters", Example: `description = "abc"`,
-		Value: func(v attr.Value) string { return fmt.Sprintf("(%d characters)", len(v.(types.String).ValueString())) }}, stringvalidator.LengthAtMost(3))
+		Value: func(v attr.Value) string {
+			d, _ := v.(types.String)
+			return fmt.Sprintf("(%d characters)", len(d.ValueString()))
+		}}, stringvalidator.LengthAtMost(3))
 	name := Regex("Invalid Name", regexp.MustCompile(`^[a-z]+$`), "lower-case letters", `name = "live"`)
 	type result struct{ Summary, Detail string }
 	run := func(check func(*diag.Diagnostics)) []result {
