@@ -1,4 +1,4 @@
-package main
+package root
 
 import (
 	"archive/zip"
@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
@@ -54,17 +55,24 @@ func snapshots(t *testing.T) string {
 	return dir
 }
 
+// testFactory is the process's factory (the SDK's clients) with the
+// streams and environment of a test.
+func testFactory(stdin string, out, errOut *bytes.Buffer, getenv func(string) string) *cmdutil.Factory {
+	return &cmdutil.Factory{IO: cmdutil.IOStreams{In: strings.NewReader(stdin), Out: out, ErrOut: errOut},
+		Getenv: getenv, Clients: cmdutil.SDKClients{Getenv: getenv}, AppVersion: "test"}
+}
+
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }})
+	code := Run(context.Background(), args, testFactory(stdin, &out, &errOut, func(string) string { return "" }))
 	return code, out.String(), errOut.String()
 }
 
 func TestHistory(t *testing.T) {
 	t.Parallel()
 	code, out, errOut := runCLI(t, "", "history", snapshots(t))
-	if code != exitOK {
+	if code != cmdutil.ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{"live: 1 (v1.0.0)", "live: 2 (v1.1.0) [promoted]", "live: 2 [rolled_back]", "lin-a"} {
@@ -82,7 +90,7 @@ func TestPickAndWriteState(t *testing.T) {
 	dir := snapshots(t)
 	written := filepath.Join(t.TempDir(), "restore.tfstate")
 	code, out, errOut := runCLI(t, "", "pick", dir, "--write-state", written)
-	if code != exitOK {
+	if code != cmdutil.ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{
@@ -107,7 +115,7 @@ func TestPickAndWriteState(t *testing.T) {
 	}
 	// Nothing older than the first revision: exit code 3.
 	code, out, _ = runCLI(t, "", "pick", dir, "--before", "s1")
-	if code != exitNoneFound || !strings.Contains(out, "No known-good revision") {
+	if code != cmdutil.ExitNoneFound || !strings.Contains(out, "No known-good revision") {
 		t.Errorf("pick before the first revision = exit %d\n%s", code, out)
 	}
 }
@@ -117,7 +125,7 @@ func TestDiffNeverPrintsSecrets(t *testing.T) {
 	for _, args := range [][]string{{"diff", "s1", "s3"}, {"diff", "s1", "s3", "--all", "--json"}} {
 		full := append([]string{args[0], snapshots(t)}, args[1:]...)
 		code, out, errOut := runCLI(t, "", full...)
-		if code != exitOK {
+		if code != cmdutil.ExitOK {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 		if strings.Contains(out, "planted-secret") {
@@ -132,19 +140,19 @@ func TestDiffNeverPrintsSecrets(t *testing.T) {
 func TestStdinAndErrors(t *testing.T) {
 	t.Parallel()
 	code, out, _ := runCLI(t, string(state(3, "4", "v2.0.0", "4", "", "x")), "history", "-", "--json")
-	if code != exitOK || !strings.Contains(out, `"serial": 3`) {
+	if code != cmdutil.ExitOK || !strings.Contains(out, `"serial": 3`) {
 		t.Errorf("history from stdin = %d\n%s", code, out)
 	}
 	code, _, errOut := runCLI(t, "", "history")
-	if code != exitUsage || !strings.Contains(errOut, "history takes one SOURCE") {
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "history takes one SOURCE") {
 		t.Errorf("missing source = %d %s", code, errOut)
 	}
 	code, out, _ = runCLI(t, `{"name":"not a state"}`, "history", "-")
-	if code != exitOK || !strings.Contains(out, "unreadable: not a Terraform state file: it has no version and lineage fields") {
+	if code != cmdutil.ExitOK || !strings.Contains(out, "unreadable: not a Terraform state file: it has no version and lineage fields") {
 		t.Errorf("foreign input = %d\n%s", code, out)
 	}
 	code, _, errOut = runCLI(t, "", "override", "--function", "f", "--alias", "live", "explode")
-	if code != exitUsage || !strings.Contains(errOut, `override "explode": want promote, pause, abort or clear`) {
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, `override "explode": want promote, pause, abort or clear`) {
 		t.Errorf("bad override = %d %s", code, errOut)
 	}
 }
@@ -154,7 +162,7 @@ func TestPickNoOpAndDroppedResources(t *testing.T) {
 	dir := snapshots(t)
 	// The alias stays on version 2 (the rolled-back rollout left it there): not a return.
 	code, out, errOut := runCLI(t, "", "pick", dir)
-	if code != exitOK {
+	if code != cmdutil.ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if strings.Contains(out, "returns to version 2 (v1.1.0), from 2") || !strings.Contains(out, "alias rollout_alias.live stays on version 2 (v1.1.0)") {
@@ -172,14 +180,14 @@ func TestPickNoOpAndDroppedResources(t *testing.T) {
 	}
 	written := filepath.Join(t.TempDir(), "restore.tfstate")
 	code, out, errOut = runCLI(t, "", "pick", dir, "--write-state", written)
-	if code != exitError || !strings.Contains(errOut, "rollout_alias.beta") || !strings.Contains(errOut, "--drop-new-resources") {
+	if code != cmdutil.ExitError || !strings.Contains(errOut, "rollout_alias.beta") || !strings.Contains(errOut, "--drop-new-resources") {
 		t.Errorf("pick --write-state dropping a resource = exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	if _, err := os.Stat(written); err == nil {
 		t.Errorf("the refused pick wrote %s", written)
 	}
 	code, out, errOut = runCLI(t, "", "pick", dir, "--write-state", written, "--drop-new-resources")
-	if code != exitOK || !strings.Contains(out, "rollout_alias.beta") {
+	if code != cmdutil.ExitOK || !strings.Contains(out, "rollout_alias.beta") {
 		t.Errorf("pick --write-state --drop-new-resources = exit %d\n%s%s", code, out, errOut)
 	}
 	if _, err := os.Stat(written); err != nil {
@@ -218,7 +226,7 @@ func TestStatusShowsRelabelledRelease(t *testing.T) {
 	}
 	status := func() string {
 		var out, errOut bytes.Buffer
-		if code := run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: getenv}); code != exitOK {
+		if code := Run(ctx, args, testFactory("", &out, &errOut, getenv)); code != cmdutil.ExitOK {
 			t.Fatalf("status exit %d: %s", code, errOut.String())
 		}
 		return out.String()
@@ -243,11 +251,11 @@ func TestStatusExitCode(t *testing.T) {
 		want       int
 		say        string
 	}{
-		"no rollout":  {"", exitOK, "live: done: version 2 serves all traffic"},
-		"promoted":    {"promoted", exitOK, "live: done: version 2 serves all traffic"},
-		"in progress": {"in_progress", exitInProgress, "live: in progress"},
-		"rolled back": {"rolled_back", exitRolledBack, "live: rolled back"},
-		"aborted":     {"aborted", exitAborted, "live: aborted"},
+		"no rollout":  {"", cmdutil.ExitOK, "live: done: version 2 serves all traffic"},
+		"promoted":    {"promoted", cmdutil.ExitOK, "live: done: version 2 serves all traffic"},
+		"in progress": {"in_progress", cmdutil.ExitInProgress, "live: in progress"},
+		"rolled back": {"rolled_back", cmdutil.ExitRolledBack, "live: rolled back"},
+		"aborted":     {"aborted", cmdutil.ExitAborted, "live: aborted"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -262,11 +270,11 @@ func TestStatusExitCode(t *testing.T) {
 		})
 	}
 	code, _, errOut := runCLI(t, string(state(4, "2", "v2", "2", "", "x")), "status", "--state", "-", "--alias", "staging", "--exit-code")
-	if code != exitError || !strings.Contains(errOut, `no rollout_alias named "staging"`) {
+	if code != cmdutil.ExitError || !strings.Contains(errOut, `no rollout_alias named "staging"`) {
 		t.Errorf("unknown alias = %d %s", code, errOut)
 	}
 	code, _, errOut = runCLI(t, "", "status", "--function", "f", "--alias", "live", "--exit-code")
-	if code != exitUsage || !strings.Contains(errOut, "--exit-code reads the rollout's outcome from the state: give --state") {
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "--exit-code reads the rollout's outcome from the state: give --state") {
 		t.Errorf("--exit-code without --state = %d %s", code, errOut)
 	}
 }
@@ -312,10 +320,10 @@ func TestLiveStatusAndOverride(t *testing.T) {
 	}
 	live := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
-		env := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string {
+		f := testFactory("", &out, &errOut, func(k string) string {
 			return map[string]string{"AWS_ACCESS_KEY_ID": "AKIDOPERATOR", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1"}[k]
-		}}
-		code := run(ctx, append(args, "--function", "orders", "--alias", "live", "--endpoint", inst.URL, "--region", "us-east-1"), env)
+		})
+		code := Run(ctx, append(args, "--function", "orders", "--alias", "live", "--endpoint", inst.URL, "--region", "us-east-1"), f)
 		return code, out.String(), errOut.String()
 	}
 	tags := func() map[string]string {
@@ -325,7 +333,7 @@ func TestLiveStatusAndOverride(t *testing.T) {
 		}
 		return out.Tags
 	}
-	if code, _, errOut := live("override", "promote"); code != exitError || !strings.Contains(errOut, "no rollout is running on orders:live") {
+	if code, _, errOut := live("override", "promote"); code != cmdutil.ExitError || !strings.Contains(errOut, "no rollout is running on orders:live") {
 		t.Errorf("override without a running rollout = %d %s", code, errOut)
 	}
 	if _, ok := tags()[lambdaops.OverrideTag]; ok {
@@ -335,7 +343,7 @@ func TestLiveStatusAndOverride(t *testing.T) {
 		RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.1}}}); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := live("override", "pause"); code != exitOK {
+	if code, out, errOut := live("override", "pause"); code != cmdutil.ExitOK {
 		t.Fatalf("override = %d %s %s", code, out, errOut)
 	}
 	if diff := cmp.Diff("pause alias=live from=1 to=2", tags()[lambdaops.OverrideTag]); diff != "" {
@@ -349,10 +357,10 @@ func TestLiveStatusAndOverride(t *testing.T) {
 	}
 	code, out, errOut := live("status")
 	want := `rolled back: version 2 (v2) at 2026-11-26T13:15:02Z by gate error_rate (measured 0.5, threshold 0.05); never relaunched unless the alias sets retry_rolled_back = "0123456789abcdef@20261126T131502Z"`
-	if code != exitOK || !strings.Contains(out, want) || !strings.Contains(out, "override: pause alias=live from=1 to=2") {
+	if code != cmdutil.ExitOK || !strings.Contains(out, want) || !strings.Contains(out, "override: pause alias=live from=1 to=2") {
 		t.Errorf("status = %d\n%s%s\nwant %s", code, out, errOut, want)
 	}
-	if code, _, errOut := live("override", "clear"); code != exitOK {
+	if code, _, errOut := live("override", "clear"); code != cmdutil.ExitOK {
 		t.Errorf("clear = %d %s", code, errOut)
 	}
 	if _, ok := tags()[lambdaops.OverrideTag]; ok {
