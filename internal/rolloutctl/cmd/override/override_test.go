@@ -27,8 +27,8 @@ func TestNew(t *testing.T) {
 		want    *Options
 		wantErr string
 	}{
-		"flags first":       {args: []string{"--function", "orders", "--alias", "live", "pause"}, want: &Options{LiveOptions: live, Action: "pause"}},
-		"action first":      {args: []string{"promote", "--function", "orders", "--alias", "live"}, want: &Options{LiveOptions: live, Action: "promote"}},
+		"flags first":  {args: []string{"--function", "orders", "--alias", "live", "pause"}, want: &Options{LiveOptions: live, Action: "pause"}},
+		"action first": {args: []string{"promote", "--function", "orders", "--alias", "live"}, want: &Options{LiveOptions: live, Action: "promote"}},
 		"action in between": {args: []string{"--function", "orders", "abort", "--alias=live", "--endpoint", "http://127.0.0.1:1", "--region", "eu-west-1"},
 			want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", Endpoint: "http://127.0.0.1:1", Region: "eu-west-1"}, Action: "abort"}},
 		"clear":          {args: []string{"clear", "--function", "orders", "--alias", "live", "--json"}, want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", JSON: true}, Action: "clear"}},
