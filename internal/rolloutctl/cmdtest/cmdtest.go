@@ -152,3 +152,14 @@ func Snapshots(t testing.TB) string {
 	}
 	return dir
 }
+
+// Run parses args with a command's New and runs its Run on a Factory
+// reading stdin, with no AWS clients.
+func Run[O any](parse func(*cmdutil.Factory, []string) (O, error), run func(context.Context, O) error, stdin string, args ...string) (Streams, error) {
+	f, s := Factory(stdin, Clients{})
+	o, err := parse(f, args)
+	if err != nil {
+		return s, err
+	}
+	return s, run(context.Background(), o)
+}

@@ -1,59 +1,22 @@
 package root
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
-
-func state(serial int, fnVersion, release, aliasVersion, deployment, secret string) []byte {
-	alias := map[string]any{"function_name": "orders", "name": "live", "function_version": aliasVersion}
-	if deployment != "" {
-		alias["deployment"] = map[string]any{"status": deployment, "reason": "error rate 40% is above the maximum 5%"}
-	}
-	b, _ := json.Marshal(map[string]any{"version": 4, "serial": serial, "lineage": "lin-a", "resources": []any{
-		map[string]any{"mode": "managed", "type": "rollout_function", "name": "orders", "instances": []any{map[string]any{"attributes": map[string]any{
-			"function_name": "orders", "version": fnVersion, "release": release, "environment": map[string]any{"API_KEY": secret},
-			"versions": []any{map[string]any{"number": fnVersion, "release": release}}}}}},
-		map[string]any{"mode": "managed", "type": "rollout_alias", "name": "live", "instances": []any{map[string]any{"attributes": alias}}},
-	}})
-	return b
-}
-
-func snapshots(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
-	for i, s := range [][]byte{
-		state(1, "1", "v1.0.0", "1", "", "planted-secret-1"),
-		state(5, "2", "v1.1.0", "2", "promoted", "planted-secret-2"),
-		state(9, "3", "v1.2.0", "2", "rolled_back", "planted-secret-3"),
-	} {
-		p := filepath.Join(dir, []string{"s1.tfstate", "s2.tfstate", "s3.tfstate"}[i])
-		if err := os.WriteFile(p, s, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		tm := at.Add(time.Duration(i) * time.Hour)
-		_ = os.Chtimes(p, tm, tm)
-	}
-	return dir
-}
 
 // testFactory is the process's factory (the SDK's clients) with the
 // streams and environment of a test.
@@ -69,77 +32,49 @@ func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-func TestHistory(t *testing.T) {
+// TestExitCodes: each way a command ends maps to its exit code and message.
+func TestExitCodes(t *testing.T) {
 	t.Parallel()
-	code, out, errOut := runCLI(t, "", "history", snapshots(t))
-	if code != cmdutil.ExitOK {
-		t.Fatalf("exit %d: %s", code, errOut)
+	dir := cmdtest.Snapshots(t)
+	tests := map[string]struct {
+		args       []string
+		wantCode   int
+		wantOut    string
+		wantErrOut string // a suffix of stderr
+	}{
+		"no command":      {wantCode: cmdutil.ExitOK, wantOut: Usage},
+		"help":            {args: []string{"help"}, wantCode: cmdutil.ExitOK, wantOut: Usage},
+		"--help":          {args: []string{"--help"}, wantCode: cmdutil.ExitOK, wantOut: Usage},
+		"version":         {args: []string{"version"}, wantCode: cmdutil.ExitOK, wantOut: "rolloutctl test\n"},
+		"unknown command": {args: []string{"rollback"}, wantCode: cmdutil.ExitUsage, wantErrOut: "rolloutctl: unknown command \"rollback\"\n\n" + Usage},
+		"usage error":     {args: []string{"diff", dir}, wantCode: cmdutil.ExitUsage, wantErrOut: "rolloutctl: diff takes SOURCE REV_A REV_B\n\n" + Usage},
+		"command help":    {args: []string{"pick", dir, "-h"}, wantCode: cmdutil.ExitOK},
+		"unknown flag":    {args: []string{"pick", dir, "--bogus"}, wantCode: cmdutil.ExitError, wantErrOut: "rolloutctl: flag provided but not defined: -bogus\n"},
+		"none found":      {args: []string{"pick", dir, "--before", "s1", "--json"}, wantCode: cmdutil.ExitNoneFound},
+		"error":           {args: []string{"history", dir + "/missing"}, wantCode: cmdutil.ExitError, wantErrOut: "no such file or directory\n"},
 	}
-	for _, want := range []string{"live: 1 (v1.0.0)", "live: 2 (v1.1.0) [promoted]", "live: 2 [rolled_back]", "lin-a"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("history lacks %q:\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, "planted-secret") {
-		t.Fatalf("history printed a secret:\n%s", out)
-	}
-}
-
-func TestPickAndWriteState(t *testing.T) {
-	t.Parallel()
-	dir := snapshots(t)
-	written := filepath.Join(t.TempDir(), "restore.tfstate")
-	code, out, errOut := runCLI(t, "", "pick", dir, "--write-state", written)
-	if code != cmdutil.ExitOK {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	for _, want := range []string{
-		"Reference: revision s3.tfstate (serial 9",
-		"Known-good: revision s2.tfstate (serial 5",
-		"Check out release v1.1.0 of the configuration and apply it.",
-		`~ rollout_function.orders: version "3" -> "2" (a retained version: adopted, nothing published)`,
-		"terraform state push " + written,
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("pick output lacks %q:\n%s", want, out)
-		}
-	}
-	b, err := os.ReadFile(written)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	_ = json.Unmarshal(b, &doc)
-	if doc["serial"] != float64(10) || doc["lineage"] != "lin-a" {
-		t.Errorf("written state serial %v lineage %v; want 10 and lin-a", doc["serial"], doc["lineage"])
-	}
-	// Nothing older than the first revision: exit code 3.
-	code, out, _ = runCLI(t, "", "pick", dir, "--before", "s1")
-	if code != cmdutil.ExitNoneFound || !strings.Contains(out, "No known-good revision") {
-		t.Errorf("pick before the first revision = exit %d\n%s", code, out)
-	}
-}
-
-func TestDiffNeverPrintsSecrets(t *testing.T) {
-	t.Parallel()
-	for _, args := range [][]string{{"diff", "s1", "s3"}, {"diff", "s1", "s3", "--all", "--json"}} {
-		full := append([]string{args[0], snapshots(t)}, args[1:]...)
-		code, out, errOut := runCLI(t, "", full...)
-		if code != cmdutil.ExitOK {
-			t.Fatalf("exit %d: %s", code, errOut)
-		}
-		if strings.Contains(out, "planted-secret") {
-			t.Fatalf("diff printed a secret:\n%s", out)
-		}
-		if !strings.Contains(out, "(sensitive)") || !strings.Contains(out, "function_version") {
-			t.Errorf("diff output:\n%s", out)
-		}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, "", tc.args...)
+			if diff := cmp.Diff(tc.wantCode, code); diff != "" {
+				t.Errorf("exit code (-want +got):\n%s\n%s", diff, errOut)
+			}
+			if tc.wantOut != "" {
+				if diff := cmp.Diff(tc.wantOut, out); diff != "" {
+					t.Errorf("stdout (-want +got):\n%s", diff)
+				}
+			}
+			if !strings.HasSuffix(errOut, tc.wantErrOut) {
+				t.Errorf("stderr ends %q, want %q", errOut, tc.wantErrOut)
+			}
+		})
 	}
 }
 
 func TestStdinAndErrors(t *testing.T) {
 	t.Parallel()
-	code, out, _ := runCLI(t, string(state(3, "4", "v2.0.0", "4", "", "x")), "history", "-", "--json")
+	code, out, _ := runCLI(t, string(cmdtest.State(3, "4", "v2.0.0", "4", "", "x")), "history", "-", "--json")
 	if code != cmdutil.ExitOK || !strings.Contains(out, `"serial": 3`) {
 		t.Errorf("history from stdin = %d\n%s", code, out)
 	}
@@ -157,69 +92,14 @@ func TestStdinAndErrors(t *testing.T) {
 	}
 }
 
-func TestPickNoOpAndDroppedResources(t *testing.T) {
-	t.Parallel()
-	dir := snapshots(t)
-	// The alias stays on version 2 (the rolled-back rollout left it there): not a return.
-	code, out, errOut := runCLI(t, "", "pick", dir)
-	if code != cmdutil.ExitOK {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	if strings.Contains(out, "returns to version 2 (v1.1.0), from 2") || !strings.Contains(out, "alias rollout_alias.live stays on version 2 (v1.1.0)") {
-		t.Errorf("pick describes a no-op as a return:\n%s", out)
-	}
-	// A resource created after the picked revision: --write-state lists it and refuses.
-	var doc map[string]any
-	b, _ := os.ReadFile(filepath.Join(dir, "s3.tfstate"))
-	_ = json.Unmarshal(b, &doc)
-	doc["resources"] = append(doc["resources"].([]any), map[string]any{"mode": "managed", "type": "rollout_alias", "name": "beta",
-		"instances": []any{map[string]any{"attributes": map[string]any{"name": "beta"}}}})
-	b, _ = json.Marshal(doc)
-	if err := os.WriteFile(filepath.Join(dir, "s3.tfstate"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	written := filepath.Join(t.TempDir(), "restore.tfstate")
-	code, out, errOut = runCLI(t, "", "pick", dir, "--write-state", written)
-	if code != cmdutil.ExitError || !strings.Contains(errOut, "rollout_alias.beta") || !strings.Contains(errOut, "--drop-new-resources") {
-		t.Errorf("pick --write-state dropping a resource = exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
-	}
-	if _, err := os.Stat(written); err == nil {
-		t.Errorf("the refused pick wrote %s", written)
-	}
-	code, out, errOut = runCLI(t, "", "pick", dir, "--write-state", written, "--drop-new-resources")
-	if code != cmdutil.ExitOK || !strings.Contains(out, "rollout_alias.beta") {
-		t.Errorf("pick --write-state --drop-new-resources = exit %d\n%s%s", code, out, errOut)
-	}
-	if _, err := os.Stat(written); err != nil {
-		t.Errorf("--drop-new-resources did not write the state: %v", err)
-	}
-}
-
 func TestStatusShowsRelabelledRelease(t *testing.T) {
 	// The SDK reads credentials from the process environment (not t.Parallel).
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
 	inst := sandbox.Start(t, sandbox.Options{})
-	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
-		func(o *lambda.Options) { o.BaseEndpoint = aws.String(inst.URL) })
+	c := cmdtest.SandboxLambda(inst.URL)
 	ctx := context.Background()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, _ := zw.Create("bootstrap")
-	_, _ = w.Write([]byte("code"))
-	_ = zw.Close()
-	fn, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("orders"), Role: aws.String("arn:aws:iam::123456789012:role/x"),
-		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: buf.Bytes()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders"),
-		Description: aws.String(lambdaops.FormatDescription("", lambdaops.VersionMeta{Release: "v1.0.0"}))}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
-		t.Fatal(err)
-	}
+	arn := cmdtest.PublishFunction(t, c, "orders", "v1.0.0")
 	args := []string{"status", "--function", "orders", "--alias", "live", "--endpoint", inst.URL, "--region", "us-east-1"}
 	getenv := func(k string) string {
 		return map[string]string{"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "s"}[k]
@@ -234,7 +114,7 @@ func TestStatusShowsRelabelledRelease(t *testing.T) {
 	if got := status(); !strings.Contains(got, "orders:live -> version 1 (v1.0.0)") {
 		t.Errorf("status = %q; want the label recorded at publish", got)
 	}
-	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: fn.FunctionArn, Tags: map[string]string{"rollout:release:1": "v1.0.1"}}); err != nil {
+	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: map[string]string{"rollout:release:1": "v1.0.1"}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := status(); !strings.Contains(got, "orders:live -> version 1 (v1.0.1)") {
@@ -260,7 +140,7 @@ func TestStatusExitCode(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			code, out, errOut := runCLI(t, string(state(4, "2", "v2", "2", tc.deployment, "x")), "status", "--state", "-", "--alias", "live", "--exit-code")
+			code, out, errOut := runCLI(t, string(cmdtest.State(4, "2", "v2", "2", tc.deployment, "x")), "status", "--state", "-", "--alias", "live", "--exit-code")
 			if diff := cmp.Diff(tc.want, code); diff != "" {
 				t.Errorf("exit code (-want +got):\n%s\n%s%s", diff, out, errOut)
 			}
@@ -269,7 +149,7 @@ func TestStatusExitCode(t *testing.T) {
 			}
 		})
 	}
-	code, _, errOut := runCLI(t, string(state(4, "2", "v2", "2", "", "x")), "status", "--state", "-", "--alias", "staging", "--exit-code")
+	code, _, errOut := runCLI(t, string(cmdtest.State(4, "2", "v2", "2", "", "x")), "status", "--state", "-", "--alias", "staging", "--exit-code")
 	if code != cmdutil.ExitError || !strings.Contains(errOut, `no rollout_alias named "staging"`) {
 		t.Errorf("unknown alias = %d %s", code, errOut)
 	}
@@ -289,35 +169,8 @@ func TestLiveStatusAndOverride(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
 	inst := sandbox.Start(t, sandbox.Options{})
 	ctx := context.Background()
-	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
-		func(o *lambda.Options) { o.BaseEndpoint = aws.String(inst.URL) })
-	var zipped bytes.Buffer
-	zw := zip.NewWriter(&zipped)
-	w, _ := zw.Create("bootstrap")
-	_, _ = w.Write([]byte("code"))
-	_ = zw.Close()
-	fn, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("orders"), Role: aws.String("arn:aws:iam::123456789012:role/x"),
-		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zipped.Bytes()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lambdaops.WaitActive(ctx, c, "orders", time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 2; i++ {
-		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("orders"), Description: aws.String(strings.Repeat("d", i+1))}); err != nil {
-			t.Fatal(err)
-		}
-		if err := lambdaops.WaitUpdated(ctx, c, "orders", time.Minute); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
-		t.Fatal(err)
-	}
+	c := cmdtest.SandboxLambda(inst.URL)
+	arn := aws.String(cmdtest.PublishFunction(t, c, "orders", "", ""))
 	live := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
 		f := testFactory("", &out, &errOut, func(k string) string {
@@ -327,7 +180,7 @@ func TestLiveStatusAndOverride(t *testing.T) {
 		return code, out.String(), errOut.String()
 	}
 	tags := func() map[string]string {
-		out, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: fn.FunctionArn})
+		out, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: arn})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -352,7 +205,7 @@ func TestLiveStatusAndOverride(t *testing.T) {
 	v, th := 0.5, 0.05
 	rec := lambdaops.RollbackRecord{Identity: "0123456789abcdef", Alias: "live", Version: "2", Release: "v2", At: time.Date(2026, 11, 26, 13, 15, 2, 0, time.UTC),
 		Gate: "error_rate", Value: &v, Threshold: &th}
-	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: fn.FunctionArn, Tags: map[string]string{rec.TagKey(): rec.TagValue()}}); err != nil {
+	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{rec.TagKey(): rec.TagValue()}}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := live("status")
