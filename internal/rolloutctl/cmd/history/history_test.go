@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
@@ -17,33 +16,13 @@ import (
 
 func TestNew(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct {
-		args    []string
-		want    *Options
-		wantErr string
-	}{
-		"flags after the source": {args: []string{"s3://b/k", "--alias", "live", "--json", "--workspace", "prod", "--endpoint", "http://127.0.0.1:1", "--region", "eu-west-1"},
-			want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "s3://b/k", Workspace: "prod", Endpoint: "http://127.0.0.1:1", Region: "eu-west-1", JSON: true}, Alias: "live"}},
-		"stdin":     {args: []string{"-"}, want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "-"}}},
-		"no source": {wantErr: "history takes one SOURCE"},
-		"two":       {args: []string{"a", "b"}, wantErr: "history takes one SOURCE"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			f, _ := cmdtest.Factory("", cmdtest.Clients{})
-			got, err := New(f, tc.args)
-			if err != nil || tc.wantErr != "" {
-				if err == nil || err.Error() != tc.wantErr {
-					t.Fatalf("error %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreUnexported(Options{})); diff != "" {
-				t.Errorf("options (-want +got):\n%s", diff)
-			}
-		})
-	}
+	cmdtest.CheckNew(t, New, map[string]cmdtest.NewCase[*Options]{
+		"flags after the source": {Args: []string{"s3://b/k", "--alias", "live", "--json", "--workspace", "prod", "--endpoint", "http://127.0.0.1:1", "--region", "eu-west-1"},
+			Want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "s3://b/k", Workspace: "prod", Endpoint: "http://127.0.0.1:1", Region: "eu-west-1", JSON: true}, Alias: "live"}},
+		"stdin":     {Args: []string{"-"}, Want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "-"}}},
+		"no source": {WantErr: "history takes one SOURCE"},
+		"two":       {Args: []string{"a", "b"}, WantErr: "history takes one SOURCE"},
+	})
 }
 
 func TestHistory(t *testing.T) {

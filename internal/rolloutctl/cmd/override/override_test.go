@@ -22,43 +22,19 @@ import (
 func TestNew(t *testing.T) {
 	t.Parallel()
 	live := cmdutil.LiveOptions{Function: "orders", Alias: "live"}
-	tests := map[string]struct {
-		args    []string
-		want    *Options
-		wantErr string
-	}{
-		"flags first":  {args: []string{"--function", "orders", "--alias", "live", "pause"}, want: &Options{LiveOptions: live, Action: "pause"}},
-		"action first": {args: []string{"promote", "--function", "orders", "--alias", "live"}, want: &Options{LiveOptions: live, Action: "promote"}},
-		"action in between": {args: []string{"--function", "orders", "abort", "--alias=live", "--endpoint", "http://127.0.0.1:1", "--region", "eu-west-1"},
-			want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", Endpoint: "http://127.0.0.1:1", Region: "eu-west-1"}, Action: "abort"}},
-		"clear":          {args: []string{"clear", "--function", "orders", "--alias", "live", "--json"}, want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", JSON: true}, Action: "clear"}},
-		"no function":    {args: []string{"--alias", "live", "pause"}, wantErr: "override needs --function and --alias"},
-		"no alias":       {args: []string{"--function", "orders", "pause"}, wantErr: "override needs --function and --alias"},
-		"no action":      {args: []string{"--function", "orders", "--alias", "live"}, wantErr: "override takes one of promote, pause, abort, clear"},
-		"two actions":    {args: []string{"--function", "orders", "--alias", "live", "pause", "abort"}, wantErr: "override takes one of promote, pause, abort, clear"},
-		"unknown action": {args: []string{"--function", "orders", "--alias", "live", "explode"}, wantErr: `override "explode": want promote, pause, abort or clear`},
-		"unknown flag":   {args: []string{"--function", "orders", "--alias", "live", "--state", "-", "pause"}, wantErr: "flag provided but not defined: -state"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			f, _ := cmdtest.Factory("", cmdtest.Clients{})
-			got, err := New(f, tc.args)
-			if diff := cmp.Diff(tc.wantErr, errString(err)); diff != "" {
-				t.Fatalf("error (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreUnexported(Options{})); diff != "" {
-				t.Errorf("options (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
+	cmdtest.CheckNew(t, New, map[string]cmdtest.NewCase[*Options]{
+		"flags first":  {Args: []string{"--function", "orders", "--alias", "live", "pause"}, Want: &Options{LiveOptions: live, Action: "pause"}},
+		"action first": {Args: []string{"promote", "--function", "orders", "--alias", "live"}, Want: &Options{LiveOptions: live, Action: "promote"}},
+		"action in between": {Args: []string{"--function", "orders", "abort", "--alias=live", "--endpoint", "http://127.0.0.1:1", "--region", "eu-west-1"},
+			Want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", Endpoint: "http://127.0.0.1:1", Region: "eu-west-1"}, Action: "abort"}},
+		"clear":          {Args: []string{"clear", "--function", "orders", "--alias", "live", "--json"}, Want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", JSON: true}, Action: "clear"}},
+		"no function":    {Args: []string{"--alias", "live", "pause"}, WantErr: "override needs --function and --alias"},
+		"no alias":       {Args: []string{"--function", "orders", "pause"}, WantErr: "override needs --function and --alias"},
+		"no action":      {Args: []string{"--function", "orders", "--alias", "live"}, WantErr: "override takes one of promote, pause, abort, clear"},
+		"two actions":    {Args: []string{"--function", "orders", "--alias", "live", "pause", "abort"}, WantErr: "override takes one of promote, pause, abort, clear"},
+		"unknown action": {Args: []string{"--function", "orders", "--alias", "live", "explode"}, WantErr: `override "explode": want promote, pause, abort or clear`},
+		"unknown flag":   {Args: []string{"--function", "orders", "--alias", "live", "--state", "-", "pause"}, WantErr: "flag provided but not defined: -state"},
+	})
 }
 
 // TestRun drives override through a fake Lambda: the scoped value written
@@ -113,7 +89,7 @@ func TestRun(t *testing.T) {
 			f, io := cmdtest.Factory("", cmdtest.Clients{LambdaClient: fake, Asked: &asked})
 			o := &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", Endpoint: "http://127.0.0.1:9", Region: "eu-west-1"}, Action: tc.action, f: f}
 			err := Run(context.Background(), o)
-			if diff := cmp.Diff(tc.wantErr, errString(err)); diff != "" {
+			if diff := cmp.Diff(tc.wantErr, cmdtest.ErrString(err)); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tc.wantOut, io.Out.String()); diff != "" {

@@ -8,43 +8,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 )
 
 func TestNew(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct {
-		args    []string
-		want    *Options
-		wantErr string
-	}{
+	cmdtest.CheckNew(t, New, map[string]cmdtest.NewCase[*Options]{
 		// Users rely on flags after SOURCE: rolloutctl pick SOURCE --write-state F.
-		"flags after the source": {args: []string{"dir", "--write-state", "f", "--drop-new-resources", "--before", "s2", "--json"},
-			want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "dir", JSON: true}, Before: "s2", WriteState: "f", DropNew: true}},
-		"flags before the source": {args: []string{"--write-state=f", "dir"},
-			want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "dir"}, WriteState: "f"}},
-		"no source": {args: []string{"--json"}, wantErr: "pick takes one SOURCE"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			f, _ := cmdtest.Factory("", cmdtest.Clients{})
-			got, err := New(f, tc.args)
-			if err != nil || tc.wantErr != "" {
-				if err == nil || err.Error() != tc.wantErr {
-					t.Fatalf("error %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreUnexported(Options{})); diff != "" {
-				t.Errorf("options (-want +got):\n%s", diff)
-			}
-		})
-	}
+		"flags after the source": {Args: []string{"dir", "--write-state", "f", "--drop-new-resources", "--before", "s2", "--json"},
+			Want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "dir", JSON: true}, Before: "s2", WriteState: "f", DropNew: true}},
+		"flags before the source": {Args: []string{"--write-state=f", "dir"},
+			Want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "dir"}, WriteState: "f"}},
+		"no source": {Args: []string{"--json"}, WantErr: "pick takes one SOURCE"},
+	})
 }
 
 func TestPickAndWriteState(t *testing.T) {

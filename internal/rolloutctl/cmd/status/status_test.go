@@ -2,7 +2,6 @@ package status
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdtest"
@@ -21,43 +19,19 @@ import (
 
 func TestNew(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct {
-		args    []string
-		want    *Options
-		wantErr string
-	}{
-		"live": {args: []string{"--function", "orders", "--alias", "live", "--endpoint", "http://127.0.0.1:1", "--region", "eu-west-1", "--json"},
-			want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", Endpoint: "http://127.0.0.1:1", Region: "eu-west-1", JSON: true}}},
-		"state without function": {args: []string{"--state", "-", "--alias", "live", "--exit-code"},
-			want: &Options{LiveOptions: cmdutil.LiveOptions{Alias: "live"}, State: "-", ExitCode: true}},
-		"positionals are ignored": {args: []string{"whatever", "--function", "orders", "--alias", "live"},
-			want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live"}}},
-		"exit code without state": {args: []string{"--function", "orders", "--alias", "live", "--exit-code"},
-			wantErr: "--exit-code reads the rollout's outcome from the state: give --state FILE, or --state - with terraform state pull"},
-		"no alias":     {args: []string{"--function", "orders"}, wantErr: "status needs --function and --alias"},
-		"no function":  {args: []string{"--alias", "live"}, wantErr: "status needs --function and --alias"},
-		"unknown flag": {args: []string{"--function", "orders", "--alias", "live", "--all"}, wantErr: "flag provided but not defined: -all"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			f, _ := cmdtest.Factory("", cmdtest.Clients{})
-			got, err := New(f, tc.args)
-			if diff := cmp.Diff(tc.wantErr, errString(err)); diff != "" {
-				t.Fatalf("error (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreUnexported(Options{})); diff != "" {
-				t.Errorf("options (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
+	cmdtest.CheckNew(t, New, map[string]cmdtest.NewCase[*Options]{
+		"live": {Args: []string{"--function", "orders", "--alias", "live", "--endpoint", "http://127.0.0.1:1", "--region", "eu-west-1", "--json"},
+			Want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", Endpoint: "http://127.0.0.1:1", Region: "eu-west-1", JSON: true}}},
+		"state without function": {Args: []string{"--state", "-", "--alias", "live", "--exit-code"},
+			Want: &Options{LiveOptions: cmdutil.LiveOptions{Alias: "live"}, State: "-", ExitCode: true}},
+		"positionals are ignored": {Args: []string{"whatever", "--function", "orders", "--alias", "live"},
+			Want: &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live"}}},
+		"exit code without state": {Args: []string{"--function", "orders", "--alias", "live", "--exit-code"},
+			WantErr: "--exit-code reads the rollout's outcome from the state: give --state FILE, or --state - with terraform state pull"},
+		"no alias":     {Args: []string{"--function", "orders"}, WantErr: "status needs --function and --alias"},
+		"no function":  {Args: []string{"--alias", "live"}, WantErr: "status needs --function and --alias"},
+		"unknown flag": {Args: []string{"--function", "orders", "--alias", "live", "--all"}, WantErr: "flag provided but not defined: -all"},
+	})
 }
 
 // TestRunLive drives status through a fake Lambda: the text line and the
@@ -110,7 +84,7 @@ func TestRunLive(t *testing.T) {
 				f, io := cmdtest.Factory("", cmdtest.Clients{LambdaClient: fake})
 				o := &Options{LiveOptions: cmdutil.LiveOptions{Function: "orders", Alias: "live", JSON: asJSON}, f: f}
 				err := Run(context.Background(), o)
-				if diff := cmp.Diff(tc.wantErr, errString(err)); diff != "" {
+				if diff := cmp.Diff(tc.wantErr, cmdtest.ErrString(err)); diff != "" {
 					t.Fatalf("error (-want +got):\n%s", diff)
 				}
 				if err != nil {
@@ -122,13 +96,7 @@ func TestRunLive(t *testing.T) {
 					}
 					continue
 				}
-				var got map[string]any
-				if err := json.Unmarshal(io.Out.Bytes(), &got); err != nil {
-					t.Fatalf("%v in %s", err, io.Out)
-				}
-				if diff := cmp.Diff(tc.wantJSON, got); diff != "" {
-					t.Errorf("JSON (-want +got):\n%s", diff)
-				}
+				cmdtest.DiffJSON(t, tc.wantJSON, io.Out.Bytes())
 			}
 		})
 	}
@@ -165,7 +133,7 @@ func TestRunState(t *testing.T) {
 			f, io := cmdtest.Factory(tc.stdin, cmdtest.Clients{})
 			o := &Options{LiveOptions: cmdutil.LiveOptions{Function: tc.function, Alias: "live", JSON: true}, State: "-", ExitCode: tc.exitCode, f: f}
 			err := Run(context.Background(), o)
-			if diff := cmp.Diff(tc.wantErr, errString(err)); diff != "" {
+			if diff := cmp.Diff(tc.wantErr, cmdtest.ErrString(err)); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
 			var sc cmdutil.StatusCode
@@ -175,13 +143,7 @@ func TestRunState(t *testing.T) {
 			if tc.wantJSON == nil {
 				return
 			}
-			var got map[string]any
-			if err := json.Unmarshal(io.Out.Bytes(), &got); err != nil {
-				t.Fatalf("%v in %s", err, io.Out)
-			}
-			if diff := cmp.Diff(tc.wantJSON, got); diff != "" {
-				t.Errorf("JSON (-want +got):\n%s", diff)
-			}
+			cmdtest.DiffJSON(t, tc.wantJSON, io.Out.Bytes())
 		})
 	}
 }
