@@ -163,3 +163,13 @@ func Run[O any](parse func(*cmdutil.Factory, []string) (O, error), run func(cont
 	}
 	return s, run(context.Background(), o)
 }
+
+// SplitLive sends weight of alias live's traffic to version to, as a
+// running rollout does.
+func SplitLive(t testing.TB, c *lambda.Client, function, to string, weight float64) {
+	t.Helper()
+	if _, err := c.UpdateAlias(context.Background(), &lambda.UpdateAliasInput{FunctionName: aws.String(function), Name: aws.String("live"),
+		RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{to: weight}}}); err != nil {
+		t.Fatal(err)
+	}
+}

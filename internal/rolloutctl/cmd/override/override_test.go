@@ -117,10 +117,7 @@ func TestRunSandbox(t *testing.T) {
 	c := cmdtest.SandboxLambda(inst.URL)
 	arn := cmdtest.PublishFunction(t, c, "orders", "v1", "v2")
 	ctx := context.Background()
-	if _, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"),
-		RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.1}}}); err != nil {
-		t.Fatal(err)
-	}
+	cmdtest.SplitLive(t, c, "orders", "2", 0.1)
 	f, io := cmdtest.Factory("", cmdtest.Clients{LambdaClient: c})
 	for _, action := range []string{"abort", "clear"} {
 		o, err := New(f, []string{action, "--function", "orders", "--alias", "live"})

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
@@ -192,10 +191,7 @@ func TestLiveStatusAndOverride(t *testing.T) {
 	if _, ok := tags()[lambdaops.OverrideTag]; ok {
 		t.Error("override wrote a tag with no rollout running")
 	}
-	if _, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"),
-		RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.1}}}); err != nil {
-		t.Fatal(err)
-	}
+	cmdtest.SplitLive(t, c, "orders", "2", 0.1)
 	if code, out, errOut := live("override", "pause"); code != cmdutil.ExitOK {
 		t.Fatalf("override = %d %s %s", code, out, errOut)
 	}

@@ -156,10 +156,7 @@ func TestRunSandbox(t *testing.T) {
 	c := cmdtest.SandboxLambda(inst.URL)
 	arn := cmdtest.PublishFunction(t, c, "orders", "v1.0.0", "v1.1.0")
 	ctx := context.Background()
-	if _, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"),
-		RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.25}}}); err != nil {
-		t.Fatal(err)
-	}
+	cmdtest.SplitLive(t, c, "orders", "2", 0.25)
 	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: map[string]string{lambdaops.OverrideTag: "promote alias=live from=1 to=2"}}); err != nil {
 		t.Fatal(err)
 	}
