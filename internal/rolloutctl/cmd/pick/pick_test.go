@@ -76,7 +76,11 @@ func TestPickNoOpAndDroppedResources(t *testing.T) {
 	var doc map[string]any
 	b, _ := os.ReadFile(filepath.Join(dir, "s3.tfstate"))
 	_ = json.Unmarshal(b, &doc)
-	doc["resources"] = append(doc["resources"].([]any), map[string]any{"mode": "managed", "type": "rollout_alias", "name": "beta",
+	resources, ok := doc["resources"].([]any)
+	if !ok {
+		t.Fatalf("s3.tfstate has no resources list: %v", doc["resources"])
+	}
+	doc["resources"] = append(resources, map[string]any{"mode": "managed", "type": "rollout_alias", "name": "beta",
 		"instances": []any{map[string]any{"attributes": map[string]any{"name": "beta"}}}})
 	b, _ = json.Marshal(doc)
 	if err := os.WriteFile(filepath.Join(dir, "s3.tfstate"), b, 0o600); err != nil {
