@@ -155,8 +155,16 @@ func (s *ScopedOverride) Warnings() []string {
 // CurrentOverride is the override tag's value among a function's tags, or "".
 func CurrentOverride(tags map[string]string) string { return tags[lambdaops.OverrideTag] }
 
+// OverrideAPI is the part of the Lambda API that writes an override: a
+// *lambda.Client, or a command's narrower client.
+type OverrideAPI interface {
+	GetAlias(context.Context, *lambda.GetAliasInput, ...func(*lambda.Options)) (*lambda.GetAliasOutput, error)
+	TagResource(context.Context, *lambda.TagResourceInput, ...func(*lambda.Options)) (*lambda.TagResourceOutput, error)
+	UntagResource(context.Context, *lambda.UntagResourceInput, ...func(*lambda.Options)) (*lambda.UntagResourceOutput, error)
+}
+
 // ClearOverride removes the override tag from the function arn.
-func ClearOverride(ctx context.Context, c *lambda.Client, arn string) error {
+func ClearOverride(ctx context.Context, c OverrideAPI, arn string) error {
 	_, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(arn), TagKeys: []string{lambdaops.OverrideTag}})
 	return err
 }
@@ -175,7 +183,7 @@ func (e NoRolloutError) Error() string {
 // alias (the version it moves from and the one it moves to, read from the
 // alias's split) on the function arn, and returns what it wrote. With no
 // split on the alias it writes nothing and returns a NoRolloutError.
-func SetOverride(ctx context.Context, c *lambda.Client, arn, function, alias, action string) (lambdaops.Override, string, error) {
+func SetOverride(ctx context.Context, c OverrideAPI, arn, function, alias, action string) (lambdaops.Override, string, error) {
 	a, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(function), Name: aws.String(alias)})
 	if err != nil {
 		return lambdaops.Override{}, "", err

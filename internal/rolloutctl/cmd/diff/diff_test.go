@@ -1,0 +1,75 @@
+package diff
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdtest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
+)
+
+func TestNew(t *testing.T) {
+	t.Parallel()
+	f, _ := cmdtest.Factory("", cmdtest.Clients{})
+	o, err := New(f, []string{"dir", "a", "--all", "b", "--json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"dir", "a", "b"}, []string{o.Source, o.A, o.B}); diff != "" || !o.All || !o.JSON {
+		t.Errorf("options %+v (-want +got):\n%s", o, diff)
+	}
+	if _, err := New(f, []string{"dir", "a"}); err == nil || err.Error() != "diff takes SOURCE REV_A REV_B" {
+		t.Errorf("two arguments: %v", err)
+	}
+}
+
+func TestFind(t *testing.T) {
+	t.Parallel()
+	revs := []statehistory.Revision{{ID: "3Lg0aX.111", Hash: "aaaa"}, {ID: "3Lg0aX.222", Hash: "bbbb"}, {ID: "s1.tfstate", Hash: "cccc"}}
+	tests := map[string]struct {
+		id      string
+		want    string
+		wantErr string
+	}{
+		"id":        {id: "s1.tfstate", want: "s1.tfstate"},
+		"hash":      {id: "bbbb", want: "3Lg0aX.222"},
+		"prefix":    {id: "3Lg0aX.1", want: "3Lg0aX.111"},
+		"ambiguous": {id: "3Lg0aX", wantErr: `revision "3Lg0aX" is ambiguous (2 match)`},
+		"none":      {id: "zz", wantErr: `no revision "zz" (see rolloutctl history)`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := find(revs, tc.id)
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if diff := cmp.Diff(tc.wantErr, gotErr); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.want, got.ID); diff != "" {
+				t.Errorf("revision (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDiffNeverPrintsSecrets(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"s1", "s3"}, {"s1", "s3", "--all", "--json"}} {
+		io, err := cmdtest.Run(New, Run, "", append([]string{cmdtest.Snapshots(t)}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := io.Out.String()
+		if strings.Contains(out, "planted-secret") {
+			t.Fatalf("diff printed a secret:\n%s", out)
+		}
+		if !strings.Contains(out, "(sensitive)") || !strings.Contains(out, "function_version") {
+			t.Errorf("diff output:\n%s", out)
+		}
+	}
+}

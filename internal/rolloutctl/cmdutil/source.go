@@ -1,0 +1,84 @@
+package cmdutil
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
+)
+
+// SourceOptions are the flags that locate a state's history (history,
+// diff, pick; status --state).
+type SourceOptions struct {
+	Source    string
+	Workspace string
+	Endpoint  string
+	Region    string
+	JSON      bool
+}
+
+// Flags registers the source flags and --json.
+func (s *SourceOptions) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&s.Workspace, "workspace", "", "workspace of an S3 state (reads env:/<workspace>/<key>)")
+	fs.StringVar(&s.Endpoint, "endpoint", "", "S3 endpoint, e.g. http://127.0.0.1:4599 for the sandbox (default: AWS_ENDPOINT_URL_S3, AWS)")
+	fs.StringVar(&s.Region, "region", "", "AWS region (default: the SDK's resolution)")
+	fs.BoolVar(&s.JSON, "json", false, "print JSON")
+}
+
+// Open returns the history source: - for stdin, s3://bucket/key, a folder
+// of snapshots, or a state file with its backups.
+func (s SourceOptions) Open(ctx context.Context, f *Factory) (statehistory.Source, error) {
+	switch {
+	case s.Source == "-":
+		return statehistory.ReaderSource{R: f.IO.In, Name: "stdin"}, nil
+	case strings.HasPrefix(s.Source, "s3://"):
+		bucket, key, ok := strings.Cut(strings.TrimPrefix(s.Source, "s3://"), "/")
+		if !ok || bucket == "" || key == "" {
+			return nil, UsageError{fmt.Sprintf("%q is not s3://bucket/key", s.Source)}
+		}
+		c, err := f.Clients.S3(ctx, AWSConfig{Region: s.Region, Endpoints: map[awsclient.Service]string{awsclient.S3: s.Endpoint}})
+		if err != nil {
+			return nil, err
+		}
+		src := statehistory.S3Source{Client: c, Bucket: bucket, Key: key, Workspace: s.Workspace}
+		if dir, err := os.UserCacheDir(); err == nil && f.Getenv("ROLLOUTCTL_NO_CACHE") == "" {
+			// Object versions never change: cache them (ROLLOUTCTL_NO_CACHE=1 disables).
+			src.CacheDir = filepath.Join(dir, "rolloutctl")
+		}
+		if f.IO.ErrOutIsTerminal() {
+			src.Progress = func(done, total int) { fmt.Fprintf(f.IO.ErrOut, "\rfetching %d/%d versions", done, total) }
+		}
+		return src, nil
+	}
+	info, err := os.Stat(s.Source)
+	if err != nil {
+		return nil, err
+	}
+	if info.IsDir() {
+		return statehistory.DirSource{Dir: s.Source}, nil
+	}
+	return statehistory.LocalSource{Path: s.Source}, nil
+}
+
+// Revisions opens the source and reads its revisions, oldest first.
+func (s SourceOptions) Revisions(ctx context.Context, f *Factory) ([]statehistory.Revision, error) {
+	src, err := s.Open(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return src.Revisions(ctx)
+}
+
+// WriteJSON prints v as indented JSON (the shape of every --json).
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
