@@ -2,6 +2,7 @@ package acctest_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -104,5 +105,51 @@ func createFunction(t *testing.T, url, name string, withAlias bool) {
 		if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(name), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestTally: the counts come from what the subtests and checks did.
+func TestTally(t *testing.T) {
+	t.Parallel()
+	var subs acctest.Subtests
+	t.Run("table", func(t *testing.T) {
+		for _, name := range []string{"ran", "skipped", "ran too"} {
+			t.Run(name, func(t *testing.T) {
+				subs.Record(t)
+				if name == "skipped" {
+					t.Skip("counted as not run")
+				}
+			})
+		}
+	})
+	ran, failed := subs.Counts()
+	if diff := cmp.Diff([2]int{2, 0}, [2]int{ran, failed}); diff != "" {
+		t.Errorf("Subtests.Counts (-want +got):\n%s", diff)
+	}
+}
+
+// errorRecorder stands in for a test whose failures are recorded, not reported.
+type errorRecorder struct {
+	testing.TB
+	msgs []string
+}
+
+func (r *errorRecorder) Helper() {}
+func (r *errorRecorder) Errorf(format string, args ...any) {
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
+
+// TestFailures: Count is the number of failures reported through Errorf.
+func TestFailures(t *testing.T) {
+	t.Parallel()
+	rec := &errorRecorder{TB: t}
+	f := acctest.NewFailures(rec)
+	f.Errorf("first %d", 1)
+	f.Errorf("second")
+	if diff := cmp.Diff([]string{"first 1", "second"}, rec.msgs); diff != "" {
+		t.Errorf("reported (-want +got):\n%s", diff)
+	}
+	if got := f.Count(); got != 2 {
+		t.Errorf("Count() = %d, want 2", got)
 	}
 }

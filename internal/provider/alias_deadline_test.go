@@ -49,15 +49,6 @@ func (r *tfRun) runWithin(limit time.Duration, args ...string) (out string, took
 	return buf.String(), took, err
 }
 
-// accOnly skips a test that runs terraform itself unless TF_ACC is set,
-// as resource.Test does for the others.
-func accOnly(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: runs with TF_ACC=1 (make test sets it)")
-	}
-}
-
 // aliasOn fails unless all traffic of canaried:live is on version.
 func aliasOn(t *testing.T, url, version string) {
 	t.Helper()
@@ -89,7 +80,7 @@ func waitForSplit(t *testing.T, url string) {
 // ends at its default deadline (3s of hold + 5 intervals of 1s = 8s) with
 // all traffic back on the stable version, instead of waiting forever.
 func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
-	accOnly(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "a rollout observed through the sandbox")
 	zip, _ := testFunctionZip(t)
@@ -234,7 +225,7 @@ func TestAccAliasCanary_unreadableHealthRollsBackInBoundedTime(t *testing.T) {
 }
 
 func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
-	accOnly(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
@@ -304,7 +295,7 @@ func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
 // have passed since the first failed read the plan shows the roll back
 // (exit code 2), which the next apply performs.
 func TestAccAliasCanary_unreadableHealthPlanDriven(t *testing.T) {
-	accOnly(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
@@ -431,7 +422,7 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 // would abort a blocking rollout before its deadline is pointed out when
 // the configuration is validated.
 func TestAccAlias_timeoutsShorterThanTheDeadlineWarns(t *testing.T) {
-	accOnly(t)
+	acctest.SkipUnlessAcc(t)
 	r := newTFRun(t)
 	r.write(acctest.ConfigCompose(acctest.ProviderConfig("us-east-1", nil, "skip_credentials_validation = true"), `resource "rollout_alias" "a" {
   function_name    = "orders"

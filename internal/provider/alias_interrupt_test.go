@@ -153,6 +153,7 @@ func (r *tfRun) aliasState() map[string]any {
 // aborted), then kills terraform and the provider outright mid-rollout (the
 // next plan must show the split, and the next apply must converge).
 func TestAccAliasCanary_interrupts(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)

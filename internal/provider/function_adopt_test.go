@@ -22,16 +22,6 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
-// requireAcc gates a test that runs terraform as a subprocess the way
-// resource.Test gates the others: it needs TF_ACC.
-func requireAcc(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test and make testacc do)")
-	}
-	acctest.PreCheck(t)
-}
-
 // adoptStack is a function running the real test function (its response
 // carries RELEASE) behind an alias without a policy.
 func adoptStack(url, zip, release string) string {
@@ -174,7 +164,7 @@ func countOps(calls []sandbox.Call, function string, ops ...string) map[string]i
 // and uploads nothing. A refresh-only apply corrects versions from AWS,
 // and a no-op plan makes no listing.
 func TestAccFunction_adoptAfterStatePush(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "counting API calls in the journal")
 	z1, z2 := twoPackages(t)
@@ -251,7 +241,7 @@ func TestAccFunction_adoptAfterStatePush(t *testing.T) {
 // $LATEST holds v1's code and configuration again, so an unqualified
 // invocation no longer runs the rolled-back release.
 func TestAccFunction_rollbackRestoresLatest(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "counting API calls in the journal")
 	z1, z2 := twoPackages(t)
@@ -346,7 +336,7 @@ resource "rollout_alias" "live" {
 // publish, both when the alias is not told the planned range (it asks for
 // it) and when it is (it names the range); a compatible release applies.
 func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "reading $LATEST after a refused plan")
 	dir := t.TempDir()
@@ -421,7 +411,7 @@ func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
 // pick from v3 returns to the revert, and lists the alias created since as
 // what a written state would drop.
 func TestAccStateHistory_pickAfterRevert(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	z1, z2 := twoPackages(t)
 	z3 := acctest.WriteZip(t, t.TempDir(), "v3.zip", "three")
@@ -481,7 +471,7 @@ resource "rollout_alias" "beta" {
 // since a version's description cannot change) and in the state's
 // versions, where rolloutctl reads it; the next plan is empty.
 func TestAccFunction_releaseRelabel(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	z1, _ := twoPackages(t)
 	r := newTFRun(t)
@@ -534,7 +524,7 @@ func TestAccFunction_releaseRelabel(t *testing.T) {
 // stable version's configuration again, so an unqualified invocation runs
 // the stable release, not the rolled-back one.
 func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	for name, policy := range map[string]string{
 		"blocking": `  steps    = [{ weight_percent = 20, hold = "3s" }]
   interval = "1s"

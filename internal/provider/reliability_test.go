@@ -106,6 +106,7 @@ func TestAccReliability_apiFaults(t *testing.T) {
 // SIGKILL of Terraform and the provider. After each: the alias is never
 // split without the plan showing it, and one apply converges.
 func TestAccReliability_interruptLoop(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)
@@ -179,6 +180,7 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 // moment: one wins, the other fails clearly, and nothing of the loser is
 // published or routed.
 func TestAccReliability_concurrentApplies(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "holding two writers at the same point")
 	dir := t.TempDir()

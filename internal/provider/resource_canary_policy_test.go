@@ -71,8 +71,10 @@ func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
 		"negative window":     {`preset = "AllAtOnce"` + "\n" + `rollback_window = -1`, `rollback_window = -1 is not valid: it must be at least 0.`},
 		"empty steps":         {`steps = []`, `steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: steps = [{ weight_percent = 10, hold = "5m" }]`},
 	}
+	var refused acctest.Subtests
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
+			refused.Record(t)
 			tfresource.ParallelTest(t, tfresource.TestCase{
 				PreCheck:                 func() { acctest.PreCheck(t) },
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -81,8 +83,8 @@ func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() {
-		if !t.Failed() {
-			fmt.Printf("reliability/bad-input: rollout_canary_policy: %d invalid configurations, each refused at plan time with its expected message, failures found: 0\n", len(tests))
+		if ran, failed := refused.Counts(); ran > 0 {
+			fmt.Printf("reliability/bad-input: rollout_canary_policy: %d invalid configurations, %d refused at plan time with its expected message, failures found: %d\n", len(tests), ran-failed, failed)
 		}
 	})
 }

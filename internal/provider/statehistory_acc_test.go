@@ -24,6 +24,7 @@ import (
 // each step, pick chooses the promoted release, and the state it writes is
 // accepted by terraform state push.
 func TestAccStateHistory_s3BackendPick(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)
