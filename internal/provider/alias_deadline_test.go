@@ -97,8 +97,9 @@ func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the apply of a canary that reached its deadline exited 0:\n%s", out)
 	}
-	t.Logf("the rollout ended after %s (apply included); default deadline 8s", took.Round(100*time.Millisecond))
-	for _, want := range []string{"Canary Rolled Back", "reached its deadline of 8s", `on_insufficient_data = "hold"`, "0 of min_invocations 3"} {
+	const deadline = 3*time.Second + 5*time.Second // the hold + 5 intervals of 1s
+	t.Logf("the rollout ended after %s (apply included); default deadline %s", took.Round(100*time.Millisecond), deadline)
+	for _, want := range []string{"Canary Rolled Back", "reached its deadline of " + deadline.String(), `on_insufficient_data = "hold"`, "0 of min_invocations 3"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 			t.Errorf("the apply's output does not say %q:\n%s", want, out)
 		}
