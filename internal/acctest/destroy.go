@@ -1,6 +1,7 @@
 package acctest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,7 +29,9 @@ type StateResource struct {
 // CheckDestroy is the CheckDestroy of every resource.TestCase: it proves,
 // through the AWS SDK against the server at url (the sandbox, or moto when
 // ROLLOUT_ACC_BACKEND=moto), that destroy left nothing behind of any
-// rollout_* resource the state held before destroy.
+// rollout_* resource the state held before destroy. url is empty for a
+// test without a backend (its steps only plan): then the state must hold
+// no rollout_* resource at all.
 func CheckDestroy(url string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		return CheckDestroyed(context.Background(), url, resourcesOf(s))
@@ -55,6 +58,15 @@ func CheckDestroyedState(url string, raw []byte) error {
 // A rollout_* type without a check is an error, so a new resource type
 // cannot pass unchecked.
 func CheckDestroyed(ctx context.Context, url string, res []StateResource) error {
+	if url == "" {
+		var errs []error
+		for _, r := range res {
+			if strings.HasPrefix(r.Type, ProviderName+"_") {
+				errs = append(errs, fmt.Errorf("%s: in the state of a test without a backend, whose steps must only plan", r.Address))
+			}
+		}
+		return errors.Join(errs...)
+	}
 	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDCHECKDESTROY", "s", "")},
 		func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) })
 	var errs []error
@@ -133,6 +145,9 @@ func resourcesOf(s *terraform.State) []StateResource {
 
 // resourcesOfJSON reads the managed resources of a version 4 state file.
 func resourcesOfJSON(raw []byte) ([]StateResource, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil // no state yet
+	}
 	var st struct {
 		Resources []struct {
 			Module    string `json:"module"`

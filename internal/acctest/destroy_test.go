@@ -28,6 +28,7 @@ func TestCheckDestroy(t *testing.T) {
 		// made out of band before the check: a function "left", and its
 		// alias "live" when withAlias
 		withFunction, withAlias bool
+		noBackend               bool                         // a plan-only test: CheckDestroy("")
 		state                   map[string]map[string]string // address -> attributes
 		want                    string                       // "" when the check must pass
 	}{
@@ -42,12 +43,19 @@ func TestCheckDestroy(t *testing.T) {
 		"canary policy, empty account": {state: map[string]map[string]string{"rollout_canary_policy.p": {"id": "p"}}},
 		"unknown rollout type": {state: map[string]map[string]string{"rollout_thing.x": {"id": "x"}},
 			want: "rollout_thing.x: no destroy check for resource type rollout_thing: add one to acctest.CheckDestroyed"},
+		"no backend, state empty": {noBackend: true, state: map[string]map[string]string{"null_resource.x": {"id": "x"}}},
+		"no backend, a resource in the state": {noBackend: true, state: map[string]map[string]string{"rollout_canary_policy.p": {"id": "p"}},
+			want: "rollout_canary_policy.p: in the state of a test without a backend, whose steps must only plan"},
 		"other providers ignored": {withFunction: true, state: map[string]map[string]string{"null_resource.x": {"id": "x"}}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			be := acctest.NewBackend(t)
+			url := be.URL
+			if tc.noBackend {
+				url = ""
+			}
 			if tc.withFunction {
 				createFunction(t, be.URL, "left", tc.withAlias)
 			}
@@ -57,7 +65,7 @@ func TestCheckDestroy(t *testing.T) {
 					Primary: &terraform.InstanceState{ID: attrs["id"], Attributes: attrs}}
 			}
 			got := ""
-			if err := acctest.CheckDestroy(be.URL)(st); err != nil {
+			if err := acctest.CheckDestroy(url)(st); err != nil {
 				got = err.Error()
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
@@ -151,5 +159,14 @@ func TestFailures(t *testing.T) {
 	}
 	if got := f.Count(); got != 2 {
 		t.Errorf("Count() = %d, want 2", got)
+	}
+}
+
+// TestCheckDestroyedStateEmpty: a directory with no state yet (state pull
+// prints nothing) holds nothing to check.
+func TestCheckDestroyedStateEmpty(t *testing.T) {
+	t.Parallel()
+	if err := acctest.CheckDestroyedState("http://127.0.0.1:1", []byte("\n")); err != nil {
+		t.Errorf("CheckDestroyedState(empty) = %v, want nil", err)
 	}
 }

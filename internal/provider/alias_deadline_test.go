@@ -113,10 +113,10 @@ func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
 	// The rolled-back release is refused by every later plan, the one
 	// terraform destroy runs to refresh included; the refusal names the
 	// way to destroy.
-	if out, err := r.run("destroy", "-auto-approve"); err == nil || !strings.Contains(out, "terraform destroy -refresh=false") {
+	if out, err := r.destroy(be.URL); err == nil || !strings.Contains(out, "terraform destroy -refresh=false") {
 		t.Errorf("destroy with the rolled-back release configured: %v\n%s", err, out)
 	}
-	if out, err := r.run("destroy", "-auto-approve", "-refresh=false"); err != nil {
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
 		t.Errorf("destroy -refresh=false: %v\n%s", err, out)
 	}
 }
@@ -147,6 +147,7 @@ func TestAccAliasCanary_timeoutsUpdateEndsTheRolloutSafely(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: cfg("v1")},
 			{
@@ -175,6 +176,7 @@ func TestAccCanaryPolicy_deadlineValidation(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(""),
 		Steps: []tfresource.TestStep{
 			{
 				Config: policyConfig(`  steps    = [{ weight_percent = 10, hold = "5m" }, { weight_percent = 50, hold = "5m" }]
@@ -379,6 +381,7 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: canaryStackWith(be.URL, zip, "v1", policy)},
 			{

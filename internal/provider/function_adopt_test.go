@@ -231,7 +231,7 @@ func TestAccFunction_adoptAfterStatePush(t *testing.T) {
 	if n := countOps(be.Sandbox.Journal.Since(mark), "adopter", "ListVersionsByFunction"); len(n) != 0 {
 		t.Errorf("a no-op plan listed versions %v; want none", n)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -281,7 +281,7 @@ func TestAccFunction_rollbackRestoresLatest(t *testing.T) {
 	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
 		t.Errorf("plan after the rollback is not empty: %v\n%s", err, out)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -400,7 +400,7 @@ func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
 	if got := r.aliasState()["function_version"]; got != "2" {
 		t.Errorf("alias on %v; want 2", got)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -461,7 +461,7 @@ resource "rollout_alias" "beta" {
 	if strings.Join(dropped, ",") != "rollout_alias.beta" {
 		t.Errorf("a state written from 03 would drop %v; want [rollout_alias.beta]", dropped)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -514,7 +514,7 @@ func TestAccFunction_releaseRelabel(t *testing.T) {
 	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
 		t.Errorf("plan after the relabel is not empty: %v\n%s", err, out)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -580,7 +580,7 @@ func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
 				t.Errorf("an unqualified invocation answered %s (error %v); want release v1", inv.Payload, aws.ToString(inv.FunctionError))
 			}
 			r.write(cfg("v1", "0"))
-			if out, err := r.run("destroy", "-auto-approve"); err != nil {
+			if out, err := r.destroy(be.URL); err != nil {
 				t.Errorf("destroy: %v\n%s", err, out)
 			}
 		})

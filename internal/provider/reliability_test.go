@@ -64,6 +64,7 @@ func TestAccReliability_apiFaults(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(inst.URL),
 		Steps: []tfresource.TestStep{
 			{Config: cfg("v1.0.0", "0"), ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1"))}},
@@ -174,7 +175,7 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 		}
 	}
 	stopLoad()
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		fails.Errorf("destroy: %v\n%s", err, out)
 	}
 	fmt.Printf("reliability/interrupts: %d runs (%d SIGINT, %d SIGKILL), %d left the alias split and the plan showed it, failures found: %d\n", interrupts+kills, interrupts, kills, splits, fails.Count())

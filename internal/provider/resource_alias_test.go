@@ -45,6 +45,7 @@ func TestAccAlias_routingDriftAndGuard(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{
 				Config: aliasStack(be.URL, v1, "v1.0.0", "{ min = 1, max = 2 }", "  function_version = rollout_function.test.version\n"),
@@ -122,6 +123,7 @@ func TestAccAlias_disappears(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: cfg},
 			{
@@ -205,6 +207,7 @@ func TestAccAlias_invalidConfig(t *testing.T) {
 			tfresource.ParallelTest(t, tfresource.TestCase{
 				PreCheck:                 func() { acctest.PreCheck(t) },
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             acctest.CheckDestroy(be.URL),
 				Steps:                    []tfresource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
 			})
 		})
@@ -229,6 +232,7 @@ func TestAccAlias_concurrentChangeIsNotOverwritten(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: aliasStack(be.URL, v1, "v1", "{ min = 1 }", "  function_version = rollout_function.test.version\n")},
 			{Config: aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"1\"\n")},

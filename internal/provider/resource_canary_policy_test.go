@@ -18,14 +18,22 @@ func policyConfig(body string) string {
 		"resource \"rollout_canary_policy\" \"p\" {\n"+body+"\n}\n")
 }
 
+// policyConfigOn is policyConfig with the provider pointed at a backend,
+// for tests that apply: CheckDestroy proves the policy made nothing there.
+func policyConfigOn(url, body string) string {
+	return acctest.ConfigCompose(acctest.SandboxConfig(url), "resource \"rollout_canary_policy\" \"p\" {\n"+body+"\n}\n")
+}
+
 func TestAccCanaryPolicy_specAtPlanTime(t *testing.T) {
 	const addr = "rollout_canary_policy.p"
+	be := acctest.NewBackend(t)
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{
-				Config: policyConfig(`  preset = "Canary10Percent5Minutes"
+				Config: policyConfigOn(be.URL, `  preset = "Canary10Percent5Minutes"
   health = { max_error_rate = 0.05, max_p99_duration_ms = 800, min_invocations = 20, alarms = ["orders-errors"] }`),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					// The whole schedule is in the plan, not "known after apply".
@@ -41,7 +49,7 @@ func TestAccCanaryPolicy_specAtPlanTime(t *testing.T) {
 				},
 			},
 			{
-				Config: policyConfig(`  steps    = [{ weight_percent = 10, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
+				Config: policyConfigOn(be.URL, `  steps    = [{ weight_percent = 10, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
   interval = "1s"
   wait     = false`),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -78,6 +86,7 @@ func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
 			tfresource.ParallelTest(t, tfresource.TestCase{
 				PreCheck:                 func() { acctest.PreCheck(t) },
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             acctest.CheckDestroy(""),
 				Steps:                    []tfresource.TestStep{{Config: policyConfig(tc.body), PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
 			})
 		})

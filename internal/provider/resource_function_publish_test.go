@@ -73,6 +73,7 @@ func TestAccFunction_crashAfterPublish(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "crashed", v1, `release = "v1"`)},
 			{
@@ -116,6 +117,7 @@ func TestAccFunction_publishReturnsForeignVersion(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "foreign", v1)},
 			{
@@ -170,6 +172,7 @@ func TestAccFunction_tagBetweenReadAndPublish(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "tagged", v1), Check: tfresource.TestCheckResourceAttrWith(fnAddr, "arn", func(v string) error { arn = v; return nil })},
 			{
@@ -228,6 +231,7 @@ func TestAccFunction_tagBetweenReadAndCodeUpload(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "uploaded", v1), Check: tfresource.TestCheckResourceAttrWith(fnAddr, "arn", func(v string) error { arn = v; return nil })},
 			{

@@ -111,6 +111,7 @@ func TestAccFunction_publishAndRollback(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{
 				Config: functionConfig(be.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
@@ -233,6 +234,7 @@ func TestAccFunction_retention(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps:                    []tfresource.TestStep{step("one", []string{"1"}), s2, step("three", []string{"1", "2", "3"}), s4},
 	})
 }
@@ -249,6 +251,7 @@ func TestAccFunction_concurrentWriter(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "raced", v1)},
 			{
@@ -283,6 +286,7 @@ func TestAccFunction_disappears(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "gone", zip)},
 			{
@@ -321,6 +325,7 @@ func TestAccFunction_image(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: cfg("v1"), ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1"))}},
 			{Config: cfg("v2"), ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2"))}},
@@ -340,6 +345,7 @@ func TestAccFunction_sensitiveEnvironment(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{{
 			Config: functionConfig(be.URL, "secretive", zip, `environment = { DB_PASSWORD = "planted-secret-4417" }`),
 			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -415,6 +421,7 @@ data "rollout_function_versions" "all" {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: cfg(objectVersions[0], "v1")},
 			{Config: cfg(objectVersions[1], "v2"), ConfigStateChecks: []statecheck.StateCheck{
@@ -491,6 +498,7 @@ func TestAccFunction_invalidConfig(t *testing.T) {
 			tfresource.ParallelTest(t, tfresource.TestCase{
 				PreCheck:                 func() { acctest.PreCheck(t) },
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             acctest.CheckDestroy(""),
 				Steps:                    []tfresource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
 			})
 		})
