@@ -3,7 +3,6 @@ package acctest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -16,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
 // StateResource is one managed resource instance of a Terraform state: its
@@ -143,33 +143,20 @@ func resourcesOf(s *terraform.State) []StateResource {
 	return out
 }
 
-// resourcesOfJSON reads the managed resources of a version 4 state file.
+// resourcesOfJSON reads the managed resources of a version 4 state file
+// with the state inspector's parser.
 func resourcesOfJSON(raw []byte) ([]StateResource, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, nil // no state yet
 	}
-	var st struct {
-		Resources []struct {
-			Module    string `json:"module"`
-			Mode      string `json:"mode"`
-			Type      string `json:"type"`
-			Name      string `json:"name"`
-			Instances []struct {
-				Attributes map[string]any `json:"attributes"`
-			} `json:"instances"`
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(raw, &st); err != nil {
+	st, err := statehistory.Parse(raw)
+	if err != nil {
 		return nil, fmt.Errorf("reading the state before destroy: %w", err)
 	}
 	var out []StateResource
 	for _, r := range st.Resources {
 		if r.Mode != "managed" {
 			continue
-		}
-		addr := r.Type + "." + r.Name
-		if r.Module != "" {
-			addr = r.Module + "." + addr
 		}
 		for _, in := range r.Instances {
 			attrs := map[string]string{}
@@ -178,7 +165,7 @@ func resourcesOfJSON(raw []byte) ([]StateResource, error) {
 					attrs[k] = s
 				}
 			}
-			out = append(out, StateResource{Type: r.Type, Address: addr, Attributes: attrs})
+			out = append(out, StateResource{Type: r.Type, Address: r.Address(in), Attributes: attrs})
 		}
 	}
 	return out, nil

@@ -81,7 +81,7 @@ func TestCheckDestroyedState(t *testing.T) {
 	t.Parallel()
 	be := acctest.NewBackend(t)
 	createFunction(t, be.URL, "left", false)
-	raw := []byte(`{"version":4,"resources":[
+	raw := []byte(`{"version":4,"lineage":"l","serial":3,"resources":[
 	  {"mode":"data","type":"rollout_function_versions","name":"v","instances":[{"attributes":{"function_name":"left"}}]},
 	  {"mode":"managed","type":"rollout_function","name":"test","instances":[{"attributes":{"function_name":"left","retain_versions":10}}]},
 	  {"module":"module.m","mode":"managed","type":"rollout_function","name":"gone","instances":[{"attributes":{"function_name":"gone"}}]}]}`)
