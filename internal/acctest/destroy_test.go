@@ -28,6 +28,7 @@ func TestCheckDestroy(t *testing.T) {
 		// made out of band before the check: a function "left", and its
 		// alias "live" when withAlias
 		withFunction, withAlias bool
+		madeByTest              []string
 		noBackend               bool                         // a plan-only test: CheckDestroy("")
 		state                   map[string]map[string]string // address -> attributes
 		want                    string                       // "" when the check must pass
@@ -39,7 +40,9 @@ func TestCheckDestroy(t *testing.T) {
 			want: `rollout_alias.live: alias "live" of function "left" still exists after destroy`},
 		"alias gone, function kept": {withFunction: true, state: map[string]map[string]string{"rollout_alias.live": alias}},
 		"canary policy, account holds a function": {withFunction: true, state: map[string]map[string]string{"rollout_canary_policy.p": {"id": "p"}},
-			want: `rollout_canary_policy.p: a local-only policy was destroyed but the account still holds functions [left]`},
+			want: `rollout_canary_policy.p: a local-only policy was destroyed but the account still holds functions [left] that the test did not make`},
+		"canary policy, the account holds a function the test made": {withFunction: true, madeByTest: []string{"left"},
+			state: map[string]map[string]string{"rollout_canary_policy.p": {"id": "p"}}},
 		"canary policy, empty account": {state: map[string]map[string]string{"rollout_canary_policy.p": {"id": "p"}}},
 		"unknown rollout type": {state: map[string]map[string]string{"rollout_thing.x": {"id": "x"}},
 			want: "rollout_thing.x: no destroy check for resource type rollout_thing: add one to acctest.CheckDestroyed"},
@@ -65,7 +68,7 @@ func TestCheckDestroy(t *testing.T) {
 					Primary: &terraform.InstanceState{ID: attrs["id"], Attributes: attrs}}
 			}
 			got := ""
-			if err := acctest.CheckDestroy(url)(st); err != nil {
+			if err := acctest.CheckDestroy(url, tc.madeByTest...)(st); err != nil {
 				got = err.Error()
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {

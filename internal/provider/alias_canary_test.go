@@ -211,7 +211,7 @@ func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
+		CheckDestroy:             acctest.CheckDestroy(be.URL, "smoke-test"),
 		Steps: []tfresource.TestStep{
 			{Config: canaryStackWith(be.URL, zip, "v1", alarmPolicy("fail"))},
 			{

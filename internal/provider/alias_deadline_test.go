@@ -173,10 +173,11 @@ func TestAccAliasCanary_timeoutsUpdateEndsTheRolloutSafely(t *testing.T) {
 // could not meet is refused at plan time, naming the attribute, the value
 // and a valid example; the default is shown in spec.
 func TestAccCanaryPolicy_deadlineValidation(t *testing.T) {
+	be := acctest.NewBackend(t)
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(""),
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{
 				Config: policyConfig(`  steps    = [{ weight_percent = 10, hold = "5m" }, { weight_percent = 50, hold = "5m" }]
@@ -201,7 +202,7 @@ func TestAccCanaryPolicy_deadlineValidation(t *testing.T) {
 				ExpectError: acctest.ExpectErrorText(`canary_policy.deadline = "5m": it must be at least the schedule's total hold plus one interval per step (5m0s + 1 × 1m0s = 6m0s), so that a healthy rollout can finish; for example deadline = "10m"`),
 			},
 			{
-				Config: policyConfig(`  preset = "Canary10Percent5Minutes"`),
+				Config: policyConfigOn(be.URL, `  preset = "Canary10Percent5Minutes"`),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue("rollout_canary_policy.p", tfjsonpath.New("spec").AtMapKey("deadline"), knownvalue.StringExact("10m0s")),
 				}},
