@@ -48,6 +48,17 @@ func PreCheck(t *testing.T) {
 	}
 }
 
+// SkipUnlessAcc gates a test that runs terraform itself (as a subprocess)
+// the way resource.Test gates the others: skipped unless TF_ACC is set,
+// and then held to PreCheck.
+func SkipUnlessAcc(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: runs with TF_ACC=1 (make test and make testacc set it)")
+	}
+	PreCheck(t)
+}
+
 // ConfigCompose joins configuration fragments.
 func ConfigCompose(parts ...string) string {
 	return strings.Join(parts, "\n\n")

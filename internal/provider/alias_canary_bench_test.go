@@ -112,5 +112,4 @@ func BenchmarkCanaryDetectionToRestore(b *testing.B) {
 	b.ReportMetric(latencies[len(latencies)/2].Seconds(), "detection-to-restore-p50-s")
 	b.ReportMetric(latencies[len(latencies)-1].Seconds(), "detection-to-restore-max-s")
 	b.ReportMetric(float64(writes)/float64(b.N), "rollback-UpdateAlias/op")
-	b.ReportMetric(60, "codedeploy-min-alarm-period-s")
 }

@@ -91,6 +91,7 @@ func TestAccAliasCanary_rollbackPromoteAndWindow(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{
 				Config: canaryStack(be.URL, zip, "v1.0.0", "0"),
@@ -210,6 +211,7 @@ func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL, "smoke-test"),
 		Steps: []tfresource.TestStep{
 			{Config: canaryStackWith(be.URL, zip, "v1", alarmPolicy("fail"))},
 			{

@@ -49,15 +49,6 @@ func (r *tfRun) runWithin(limit time.Duration, args ...string) (out string, took
 	return buf.String(), took, err
 }
 
-// accOnly skips a test that runs terraform itself unless TF_ACC is set,
-// as resource.Test does for the others.
-func accOnly(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: runs with TF_ACC=1 (make test sets it)")
-	}
-}
-
 // aliasOnStable fails unless all traffic of canaried:live is on version 1,
 // the stable version of these tests.
 func aliasOnStable(t *testing.T, url string) {
@@ -91,7 +82,7 @@ func waitForSplit(t *testing.T, url string) {
 // ends at its default deadline (3s of hold + 5 intervals of 1s = 8s) with
 // all traffic back on the stable version, instead of waiting forever.
 func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
-	accOnly(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "a rollout observed through the sandbox")
 	zip, _ := testFunctionZip(t)
@@ -108,8 +99,9 @@ func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the apply of a canary that reached its deadline exited 0:\n%s", out)
 	}
-	t.Logf("the rollout ended after %s (apply included); default deadline 8s", took.Round(100*time.Millisecond))
-	for _, want := range []string{"Canary Rolled Back", "reached its deadline of 8s", `on_insufficient_data = "hold"`, "0 of min_invocations 3"} {
+	const deadline = 3*time.Second + 5*time.Second // the hold + 5 intervals of 1s
+	t.Logf("the rollout ended after %s (apply included); default deadline %s", took.Round(100*time.Millisecond), deadline)
+	for _, want := range []string{"Canary Rolled Back", "reached its deadline of " + deadline.String(), `on_insufficient_data = "hold"`, "0 of min_invocations 3"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 			t.Errorf("the apply's output does not say %q:\n%s", want, out)
 		}
@@ -123,10 +115,10 @@ func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
 	// The rolled-back release is refused by every later plan, the one
 	// terraform destroy runs to refresh included; the refusal names the
 	// way to destroy.
-	if out, err := r.run("destroy", "-auto-approve"); err == nil || !strings.Contains(out, "terraform destroy -refresh=false") {
+	if out, err := r.destroy(be.URL); err == nil || !strings.Contains(out, "terraform destroy -refresh=false") {
 		t.Errorf("destroy with the rolled-back release configured: %v\n%s", err, out)
 	}
-	if out, err := r.run("destroy", "-auto-approve", "-refresh=false"); err != nil {
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
 		t.Errorf("destroy -refresh=false: %v\n%s", err, out)
 	}
 }
@@ -157,6 +149,7 @@ func TestAccAliasCanary_timeoutsUpdateEndsTheRolloutSafely(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: cfg("v1")},
 			{
@@ -182,9 +175,11 @@ func TestAccAliasCanary_timeoutsUpdateEndsTheRolloutSafely(t *testing.T) {
 // could not meet is refused at plan time, naming the attribute, the value
 // and a valid example; the default is shown in spec.
 func TestAccCanaryPolicy_deadlineValidation(t *testing.T) {
+	be := acctest.NewBackend(t)
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{
 				Config: policyConfig(`  steps    = [{ weight_percent = 10, hold = "5m" }, { weight_percent = 50, hold = "5m" }]
@@ -209,7 +204,7 @@ func TestAccCanaryPolicy_deadlineValidation(t *testing.T) {
 				ExpectError: acctest.ExpectErrorText(`canary_policy.deadline = "5m": it must be at least the schedule's total hold plus one interval per step (5m0s + 1 × 1m0s = 6m0s), so that a healthy rollout can finish; for example deadline = "10m"`),
 			},
 			{
-				Config: policyConfig(`  preset = "Canary10Percent5Minutes"`),
+				Config: policyConfigOn(be.URL, `  preset = "Canary10Percent5Minutes"`),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue("rollout_canary_policy.p", tfjsonpath.New("spec").AtMapKey("deadline"), knownvalue.StringExact("10m0s")),
 				}},
@@ -236,7 +231,7 @@ func TestAccAliasCanary_unreadableHealthRollsBackInBoundedTime(t *testing.T) {
 }
 
 func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
-	accOnly(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
@@ -306,7 +301,7 @@ func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
 // have passed since the first failed read the plan shows the roll back
 // (exit code 2), which the next apply performs.
 func TestAccAliasCanary_unreadableHealthPlanDriven(t *testing.T) {
-	accOnly(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
@@ -391,6 +386,7 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: canaryStackWith(be.URL, zip, "v1", policy)},
 			{
@@ -435,7 +431,7 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 // would abort a blocking rollout before its deadline is pointed out when
 // the configuration is validated.
 func TestAccAlias_timeoutsShorterThanTheDeadlineWarns(t *testing.T) {
-	accOnly(t)
+	acctest.SkipUnlessAcc(t)
 	r := newTFRun(t)
 	r.write(acctest.ConfigCompose(acctest.ProviderConfig("us-east-1", nil, "skip_credentials_validation = true"), `resource "rollout_alias" "a" {
   function_name    = "orders"

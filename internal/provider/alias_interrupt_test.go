@@ -121,6 +121,28 @@ func (r *tfRun) runExact(args ...string) (string, error) {
 	return string(out), err
 }
 
+// destroy runs terraform destroy -auto-approve with args and then proves,
+// through the AWS SDK against url, that nothing the state held before
+// destroy is left (acctest.CheckDestroyedState). The error is destroy's,
+// or what destroy left behind.
+func (r *tfRun) destroy(url string, args ...string) (string, error) {
+	r.t.Helper()
+	pull := exec.Command(r.tf, "state", "pull")
+	pull.Dir, pull.Env = r.dir, r.env
+	before, err := pull.Output()
+	if err != nil {
+		r.t.Fatalf("terraform state pull before destroy: %v", err)
+	}
+	out, err := r.run(append([]string{"destroy", "-auto-approve"}, args...)...)
+	if err != nil {
+		return out, err
+	}
+	if err := acctest.CheckDestroyedState(url, before); err != nil {
+		return out, fmt.Errorf("destroy left something behind: %w", err)
+	}
+	return out, nil
+}
+
 // aliasState reads rollout_alias.live from the local state file.
 func (r *tfRun) aliasState() map[string]any {
 	r.t.Helper()
@@ -153,6 +175,7 @@ func (r *tfRun) aliasState() map[string]any {
 // aborted), then kills terraform and the provider outright mid-rollout (the
 // next plan must show the split, and the next apply must converge).
 func TestAccAliasCanary_interrupts(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)
@@ -239,7 +262,7 @@ func TestAccAliasCanary_interrupts(t *testing.T) {
 	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
 		t.Errorf("the configuration did not converge: %v\n%s", err, out)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }

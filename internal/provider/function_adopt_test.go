@@ -22,16 +22,6 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
-// requireAcc gates a test that runs terraform as a subprocess the way
-// resource.Test gates the others: it needs TF_ACC.
-func requireAcc(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (make test and make testacc do)")
-	}
-	acctest.PreCheck(t)
-}
-
 // adoptStack is a function running the real test function (its response
 // carries RELEASE) behind an alias without a policy.
 func adoptStack(url, zip, release string) string {
@@ -174,7 +164,7 @@ func countOps(calls []sandbox.Call, function string, ops ...string) map[string]i
 // and uploads nothing. A refresh-only apply corrects versions from AWS,
 // and a no-op plan makes no listing.
 func TestAccFunction_adoptAfterStatePush(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "counting API calls in the journal")
 	z1, z2 := twoPackages(t)
@@ -241,7 +231,7 @@ func TestAccFunction_adoptAfterStatePush(t *testing.T) {
 	if n := countOps(be.Sandbox.Journal.Since(mark), "adopter", "ListVersionsByFunction"); len(n) != 0 {
 		t.Errorf("a no-op plan listed versions %v; want none", n)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -251,7 +241,7 @@ func TestAccFunction_adoptAfterStatePush(t *testing.T) {
 // $LATEST holds v1's code and configuration again, so an unqualified
 // invocation no longer runs the rolled-back release.
 func TestAccFunction_rollbackRestoresLatest(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "counting API calls in the journal")
 	z1, z2 := twoPackages(t)
@@ -291,7 +281,7 @@ func TestAccFunction_rollbackRestoresLatest(t *testing.T) {
 	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
 		t.Errorf("plan after the rollback is not empty: %v\n%s", err, out)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -346,7 +336,7 @@ resource "rollout_alias" "live" {
 // publish, both when the alias is not told the planned range (it asks for
 // it) and when it is (it names the range); a compatible release applies.
 func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "reading $LATEST after a refused plan")
 	dir := t.TempDir()
@@ -410,7 +400,7 @@ func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
 	if got := r.aliasState()["function_version"]; got != "2" {
 		t.Errorf("alias on %v; want 2", got)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -421,7 +411,7 @@ func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
 // pick from v3 returns to the revert, and lists the alias created since as
 // what a written state would drop.
 func TestAccStateHistory_pickAfterRevert(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	z1, z2 := twoPackages(t)
 	z3 := acctest.WriteZip(t, t.TempDir(), "v3.zip", "three")
@@ -471,7 +461,7 @@ resource "rollout_alias" "beta" {
 	if strings.Join(dropped, ",") != "rollout_alias.beta" {
 		t.Errorf("a state written from 03 would drop %v; want [rollout_alias.beta]", dropped)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -481,7 +471,7 @@ resource "rollout_alias" "beta" {
 // since a version's description cannot change) and in the state's
 // versions, where rolloutctl reads it; the next plan is empty.
 func TestAccFunction_releaseRelabel(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	z1, _ := twoPackages(t)
 	r := newTFRun(t)
@@ -524,7 +514,7 @@ func TestAccFunction_releaseRelabel(t *testing.T) {
 	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
 		t.Errorf("plan after the relabel is not empty: %v\n%s", err, out)
 	}
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
@@ -534,7 +524,7 @@ func TestAccFunction_releaseRelabel(t *testing.T) {
 // stable version's configuration again, so an unqualified invocation runs
 // the stable release, not the rolled-back one.
 func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
-	requireAcc(t)
+	acctest.SkipUnlessAcc(t)
 	for name, policy := range map[string]string{
 		"blocking": `  steps    = [{ weight_percent = 20, hold = "3s" }]
   interval = "1s"
@@ -590,7 +580,7 @@ func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
 				t.Errorf("an unqualified invocation answered %s (error %v); want release v1", inv.Payload, aws.ToString(inv.FunctionError))
 			}
 			r.write(cfg("v1", "0"))
-			if out, err := r.run("destroy", "-auto-approve"); err != nil {
+			if out, err := r.destroy(be.URL); err != nil {
 				t.Errorf("destroy: %v\n%s", err, out)
 			}
 		})

@@ -20,6 +20,7 @@ func TestAccProvider_configuresAgainstLoopback(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(sts.URL),
 		Steps: []tfresource.TestStep{{
 			Config: acctest.ConfigCompose(
 				acctest.ProviderConfig("eu-central-1", acctest.Endpoints{"sts": sts.URL}, "max_retries = 0"),
@@ -54,6 +55,7 @@ func TestAccProvider_skipCredentialsValidation(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(sts.URL),
 		Steps: []tfresource.TestStep{{
 			Config: acctest.ProviderConfig("us-east-1", acctest.Endpoints{"sts": sts.URL}, "skip_credentials_validation = true"),
 			// A provider with no resources is still validated and configured
@@ -93,6 +95,7 @@ func TestAccProvider_invalidConfig(t *testing.T) {
 			tfresource.ParallelTest(t, tfresource.TestCase{
 				PreCheck:                 func() { acctest.PreCheck(t) },
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             acctest.CheckDestroy(""),
 				Steps: []tfresource.TestStep{{
 					Config: acctest.ConfigCompose(
 						acctest.ProviderConfig("us-east-1", nil, append([]string{"skip_credentials_validation = true"}, tc.extra...)...),
@@ -110,6 +113,7 @@ func TestAccProvider_invalidRegion(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(""),
 		Steps: []tfresource.TestStep{{
 			Config: acctest.ConfigCompose(
 				acctest.ProviderConfig("US-EAST-1", nil, "skip_credentials_validation = true"),

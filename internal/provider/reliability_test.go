@@ -60,9 +60,11 @@ func TestAccReliability_apiFaults(t *testing.T) {
 		return strings.Replace(s, "max_retries = 3", "max_retries = 12", 1)
 	}
 	const aliasAddr = "rollout_alias.live"
+	fails := acctest.NewFailures(t)
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(inst.URL),
 		Steps: []tfresource.TestStep{
 			{Config: cfg("v1.0.0", "0"), ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1"))}},
@@ -81,7 +83,7 @@ func TestAccReliability_apiFaults(t *testing.T) {
 		},
 	})
 	stop()
-	calls, injected := 0, 0
+	calls, injected, throttled := 0, 0, 0
 	for _, call := range inst.Journal.Calls() {
 		if call.AccessKey != "AKIDROLLOUTTEST" {
 			continue
@@ -90,15 +92,18 @@ func TestAccReliability_apiFaults(t *testing.T) {
 		if call.Fault != "" {
 			injected++
 		}
+		if strings.Contains(call.Fault, ":throttle=") {
+			throttled++
+		}
 	}
 	if injected == 0 {
 		t.Fatal("no fault was injected into the provider's calls: the test proved nothing")
 	}
 	a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
 	if err == nil {
-		t.Errorf("alias survived destroy: %s", aws.ToString(a.FunctionVersion))
+		fails.Errorf("alias survived destroy: %s", aws.ToString(a.FunctionVersion))
 	}
-	fmt.Printf("reliability/api-faults: %d provider calls, %d faults injected (20%% throttling, 5%% errors), failures found: 0\n", calls, injected)
+	fmt.Printf("reliability/api-faults: %d provider calls, %d faults injected (%d throttling, %d errors), failures found: %d\n", calls, injected, throttled, injected-throttled, fails.Count())
 }
 
 // TestAccReliability_interruptLoop interrupts rollouts at seeded random
@@ -106,6 +111,7 @@ func TestAccReliability_apiFaults(t *testing.T) {
 // SIGKILL of Terraform and the provider. After each: the alias is never
 // split without the plan showing it, and one apply converges.
 func TestAccReliability_interruptLoop(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)
@@ -125,6 +131,7 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 	}
 	rng := rand.New(rand.NewSource(20261125))
 	const runs = 20
+	fails := acctest.NewFailures(t)
 	kills, interrupts, splits := 0, 0, 0
 	for i := 1; i <= runs; i++ {
 		r.write(cfg(fmt.Sprintf("r%d", i)))
@@ -168,10 +175,10 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 		}
 	}
 	stopLoad()
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
-		t.Errorf("destroy: %v\n%s", err, out)
+	if out, err := r.destroy(be.URL); err != nil {
+		fails.Errorf("destroy: %v\n%s", err, out)
 	}
-	fmt.Printf("reliability/interrupts: %d runs (%d SIGINT, %d SIGKILL), %d left the alias split and the plan showed it, failures found: 0\n", runs, interrupts, kills, splits)
+	fmt.Printf("reliability/interrupts: %d runs (%d SIGINT, %d SIGKILL), %d left the alias split and the plan showed it, failures found: %d\n", interrupts+kills, interrupts, kills, splits, fails.Count())
 }
 
 // TestAccReliability_concurrentApplies runs two terraform applies, from two
@@ -179,6 +186,7 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 // moment: one wins, the other fails clearly, and nothing of the loser is
 // published or routed.
 func TestAccReliability_concurrentApplies(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "holding two writers at the same point")
 	dir := t.TempDir()
@@ -242,15 +250,16 @@ resource "rollout_alias" "live" {
 		out string
 		err error
 	}
-	results := make(chan result, 2)
-	for who, r := range map[string]*tfRun{"a": a, "b": b} {
+	runs := map[string]*tfRun{"a": a, "b": b}
+	results := make(chan result, len(runs))
+	for who, r := range runs {
 		go func(who string, r *tfRun) {
 			out, err := r.run("apply", "-auto-approve")
 			results <- result{who, out, err}
 		}(who, r)
 	}
 	var winner, loser result
-	for i := 0; i < 2; i++ {
+	for range runs {
 		res := <-results
 		if res.err == nil {
 			winner = res
@@ -262,8 +271,10 @@ resource "rollout_alias" "live" {
 	if winner.who == "" || loser.who == "" {
 		t.Fatalf("want one winner and one loser; a and b:\n%s\n%s", winner.out, loser.out)
 	}
-	if !strings.Contains(loser.out, "Concurrent Change Of $LATEST") || !strings.Contains(loser.out, "Nothing was published and no alias moved") {
-		t.Errorf("the loser (%s) did not fail clearly:\n%s", loser.who, loser.out)
+	fails := acctest.NewFailures(t)
+	clearly := strings.Contains(loser.out, "Concurrent Change Of $LATEST") && strings.Contains(loser.out, "Nothing was published and no alias moved")
+	if !clearly {
+		fails.Errorf("the loser (%s) did not fail clearly:\n%s", loser.who, loser.out)
 	}
 	winZip := map[string]string{"a": zips["a2"], "b": zips["b1"]}[winner.who]
 	loseZip := map[string]string{"a": zips["a2"], "b": zips["b1"]}[loser.who]
@@ -272,9 +283,11 @@ resource "rollout_alias" "live" {
 	if err != nil {
 		t.Fatal(err)
 	}
+	published := 0
 	for _, v := range versions {
 		if aws.ToString(v.CodeSha256) == fileSha(t, loseZip) {
-			t.Errorf("version %s holds the loser's code", aws.ToString(v.Version))
+			published++
+			fails.Errorf("version %s holds the loser's code", aws.ToString(v.Version))
 		}
 	}
 	al, err := lambdaops.FindAlias(context.Background(), c, "shared", "live")
@@ -283,7 +296,8 @@ resource "rollout_alias" "live" {
 	}
 	live, err := lambdaops.FindVersion(context.Background(), c, "shared", aws.ToString(al.FunctionVersion))
 	if err != nil || aws.ToString(live.CodeSha256) != fileSha(t, winZip) {
-		t.Errorf("the alias routes to version %s, not the winner's code", aws.ToString(al.FunctionVersion))
+		fails.Errorf("the alias routes to version %s, not the winner's code", aws.ToString(al.FunctionVersion))
 	}
-	fmt.Printf("reliability/concurrency: 2 simultaneous applies, winner %s, loser %s failed with a concurrent-change error, loser's code published: 0, failures found: 0\n", winner.who, loser.who)
+	fmt.Printf("reliability/concurrency: %d simultaneous applies, winner %s, loser %s failed with a concurrent-change error: %v, loser's code published: %d, failures found: %d\n",
+		len(runs), winner.who, loser.who, clearly, published, fails.Count())
 }

@@ -45,6 +45,7 @@ func TestAccAlias_routingDriftAndGuard(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{
 				Config: aliasStack(be.URL, v1, "v1.0.0", "{ min = 1, max = 2 }", "  function_version = rollout_function.test.version\n"),
@@ -122,6 +123,7 @@ func TestAccAlias_disappears(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: cfg},
 			{
@@ -198,18 +200,21 @@ func TestAccAlias_invalidConfig(t *testing.T) {
 		"inline empty steps":   {alias(fn, name, primary, `canary_policy = { steps = [], interval = "1s" }`), `canary_policy.steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: canary_policy = { steps = [{ weight_percent = 10, hold = "5m" }] }`},
 		"inline without steps": {alias(fn, name, primary, `canary_policy = { interval = "1s" }`), `canary_policy.steps = null is not valid: a canary needs at least one step below 100%`},
 	}
+	var refused acctest.Subtests
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
+			refused.Record(t)
 			tfresource.ParallelTest(t, tfresource.TestCase{
 				PreCheck:                 func() { acctest.PreCheck(t) },
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             acctest.CheckDestroy(be.URL),
 				Steps:                    []tfresource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
 			})
 		})
 	}
 	t.Cleanup(func() {
-		if !t.Failed() {
-			fmt.Printf("reliability/bad-input: rollout_alias: %d invalid configurations, each refused at plan time with its expected message, failures found: 0\n", len(tests))
+		if ran, failed := refused.Counts(); ran > 0 {
+			fmt.Printf("reliability/bad-input: rollout_alias: %d invalid configurations, %d refused at plan time with its expected message, failures found: %d\n", len(tests), ran-failed, failed)
 		}
 	})
 }
@@ -227,6 +232,7 @@ func TestAccAlias_concurrentChangeIsNotOverwritten(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: aliasStack(be.URL, v1, "v1", "{ min = 1 }", "  function_version = rollout_function.test.version\n")},
 			{Config: aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"1\"\n")},

@@ -18,14 +18,22 @@ func policyConfig(body string) string {
 		"resource \"rollout_canary_policy\" \"p\" {\n"+body+"\n}\n")
 }
 
+// policyConfigOn is policyConfig with the provider pointed at a backend,
+// for tests that apply: CheckDestroy proves the policy made nothing there.
+func policyConfigOn(url, body string) string {
+	return acctest.ConfigCompose(acctest.SandboxConfig(url), "resource \"rollout_canary_policy\" \"p\" {\n"+body+"\n}\n")
+}
+
 func TestAccCanaryPolicy_specAtPlanTime(t *testing.T) {
 	const addr = "rollout_canary_policy.p"
+	be := acctest.NewBackend(t)
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{
-				Config: policyConfig(`  preset = "Canary10Percent5Minutes"
+				Config: policyConfigOn(be.URL, `  preset = "Canary10Percent5Minutes"
   health = { max_error_rate = 0.05, max_p99_duration_ms = 800, min_invocations = 20, alarms = ["orders-errors"] }`),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					// The whole schedule is in the plan, not "known after apply".
@@ -41,7 +49,7 @@ func TestAccCanaryPolicy_specAtPlanTime(t *testing.T) {
 				},
 			},
 			{
-				Config: policyConfig(`  steps    = [{ weight_percent = 10, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
+				Config: policyConfigOn(be.URL, `  steps    = [{ weight_percent = 10, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
   interval = "1s"
   wait     = false`),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -71,18 +79,21 @@ func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
 		"negative window":     {`preset = "AllAtOnce"` + "\n" + `rollback_window = -1`, `rollback_window = -1 is not valid: it must be at least 0.`},
 		"empty steps":         {`steps = []`, `steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: steps = [{ weight_percent = 10, hold = "5m" }]`},
 	}
+	var refused acctest.Subtests
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
+			refused.Record(t)
 			tfresource.ParallelTest(t, tfresource.TestCase{
 				PreCheck:                 func() { acctest.PreCheck(t) },
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             acctest.CheckDestroy(""),
 				Steps:                    []tfresource.TestStep{{Config: policyConfig(tc.body), PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
 			})
 		})
 	}
 	t.Cleanup(func() {
-		if !t.Failed() {
-			fmt.Printf("reliability/bad-input: rollout_canary_policy: %d invalid configurations, each refused at plan time with its expected message, failures found: 0\n", len(tests))
+		if ran, failed := refused.Counts(); ran > 0 {
+			fmt.Printf("reliability/bad-input: rollout_canary_policy: %d invalid configurations, %d refused at plan time with its expected message, failures found: %d\n", len(tests), ran-failed, failed)
 		}
 	})
 }

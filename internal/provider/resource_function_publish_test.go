@@ -72,6 +72,7 @@ func TestAccFunction_crashAfterPublish(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "crashed", v1, `release = "v1"`)},
 			{
@@ -117,6 +118,7 @@ func TestAccFunction_publishReturnsForeignVersion(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "foreign", v1)},
 			{
@@ -171,6 +173,7 @@ func TestAccFunction_tagBetweenReadAndPublish(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "tagged", v1), Check: tfresource.TestCheckResourceAttrWith(fnAddr, "arn", func(v string) error { arn = v; return nil })},
 			{
@@ -229,6 +232,7 @@ func TestAccFunction_tagBetweenReadAndCodeUpload(t *testing.T) {
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{Config: functionConfig(be.URL, "uploaded", v1), Check: tfresource.TestCheckResourceAttrWith(fnAddr, "arn", func(v string) error { arn = v; return nil })},
 			{

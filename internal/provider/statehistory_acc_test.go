@@ -24,6 +24,7 @@ import (
 // each step, pick chooses the promoted release, and the state it writes is
 // accepted by terraform state push.
 func TestAccStateHistory_s3BackendPick(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)
@@ -112,7 +113,7 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 	t.Logf("%d state versions in S3; picked serial %d (releases %v), %d newer rejected", len(revs), p.Chosen.Serial, p.Releases, len(p.Rejected))
 	stopLoad()
 	write("v1.1.0", "0")
-	if out, err := r.run("destroy", "-auto-approve"); err != nil {
+	if out, err := r.destroy(be.URL); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }

@@ -316,10 +316,12 @@ func TestHostileInputs(t *testing.T) {
 	if len(revs) != len(inputs) {
 		t.Fatalf("%d revisions for %d files: a revision was hidden", len(revs), len(inputs))
 	}
-	unreadable := 0
+	unreadable, foreign := 0, 0
 	for _, r := range revs {
 		if !r.Readable() {
 			unreadable++
+		} else if r.Lineage != "lin-a" {
+			foreign++
 		}
 	}
 	p, err := PickKnownGood(revs, "")
@@ -329,15 +331,16 @@ func TestHostileInputs(t *testing.T) {
 	latest, _, _ := revs[len(revs)-1].Load(context.Background())
 	other, _, _ := revs[5].Load(context.Background())
 	dump, _ := json.Marshal([]any{revs, p, Diff(other, latest, true)})
-	if strings.Contains(string(dump), "planted-secret-xyz") {
+	secrets := strings.Count(string(dump), "planted-secret-xyz")
+	if secrets > 0 {
 		t.Fatal("a planted secret reached the output")
 	}
-	if unreadable != 5 {
-		t.Errorf("%d unreadable revisions, want 5", unreadable)
+	failures := 0
+	if unreadable != 5 || foreign != 1 {
+		failures++
+		t.Errorf("%d unreadable and %d foreign revisions, want 5 and 1", unreadable, foreign)
 	}
-	if !t.Failed() {
-		fmt.Printf("reliability/rolloutctl-hostile: %d inputs (%d unreadable, 1 foreign lineage, planted secrets), all listed, secrets printed: 0, failures found: 0\n", len(inputs), unreadable)
-	}
+	fmt.Printf("reliability/rolloutctl-hostile: %d inputs (%d unreadable, %d foreign lineage, planted secrets), %d listed, secrets printed: %d, failures found: %d\n", len(inputs), unreadable, foreign, len(revs), secrets, failures)
 }
 
 func TestPickDeliberateRevert(t *testing.T) {
