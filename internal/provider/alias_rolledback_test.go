@@ -129,6 +129,11 @@ func testNeverRelaunched(t *testing.T, wait bool) {
 		if call.Operation == "UpdateAlias" && call.AccessKey == "AKIDROLLOUTTEST" {
 			t.Errorf("a re-run moved traffic: %+v", call)
 		}
+		// Refused at plan time, the state push included: the plan adopts
+		// the retained version by its digest, so no re-run publishes a copy.
+		if call.Operation == "PublishVersion" || call.Operation == "UpdateFunctionCode" {
+			t.Errorf("a re-run published or uploaded code before it was refused: %+v", call)
+		}
 	}
 	after := load.stop()
 	reached := 0
