@@ -36,9 +36,10 @@ const (
 	maxQueryBody = 2 << 20
 )
 
-// httpServer returns the http.Server that serves s on l, with its
-// timeouts, and l wrapped in the connection cap.
-func (s *Server) httpServer(hs *http.Server, l net.Listener) net.Listener {
+// Attach sets hs up to serve s (handler, timeouts, header limit) and
+// returns l wrapped in the connection cap; serve hs on the returned
+// listener. Serve and sandboxtest.Start use it.
+func (s *Server) Attach(hs *http.Server, l net.Listener) net.Listener {
 	hs.Handler = s
 	hs.ReadHeaderTimeout = defaultReadHeaderTimeout
 	hs.IdleTimeout = s.idleTimeout

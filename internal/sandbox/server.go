@@ -13,13 +13,11 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/google/uuid"
@@ -455,7 +453,7 @@ func CheckListenAddr(addr string, allowRemote bool) error {
 // gracefully (in-flight requests finish) and closes the data files.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	hs := &http.Server{}
-	l = s.httpServer(hs, l)
+	l = s.Attach(hs, l)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
 	select {
@@ -474,36 +472,6 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		err = nil
 	}
 	return err
-}
-
-// Instance is a sandbox started for a test.
-type Instance struct {
-	URL     string
-	Server  *Server
-	Journal *Journal
-}
-
-// Endpoints returns the provider endpoints block for this sandbox.
-func (i *Instance) Endpoints() map[string]string {
-	return map[string]string{"lambda": i.URL, "cloudwatch": i.URL, "s3": i.URL, "sts": i.URL}
-}
-
-// Start runs a sandbox on a random loopback port for the duration of t.
-// With no DataDir it keeps everything in memory.
-func Start(t testing.TB, opts Options) *Instance {
-	t.Helper()
-	srv, err := New(opts)
-	if err != nil {
-		t.Fatalf("starting sandbox: %v", err)
-	}
-	ts := httptest.NewUnstartedServer(srv) // 127.0.0.1, random port
-	ts.Listener = srv.httpServer(ts.Config, ts.Listener)
-	ts.Start()
-	t.Cleanup(func() {
-		ts.Close()
-		_ = srv.Close()
-	})
-	return &Instance{URL: ts.URL, Server: srv, Journal: srv.Journal}
 }
 
 // ---- STS ----

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 func state(serial int, fnVersion, release, aliasVersion, deployment, secret string) []byte {
@@ -191,7 +192,7 @@ func TestStatusShowsRelabelledRelease(t *testing.T) {
 	// The SDK reads credentials from the process environment (not t.Parallel).
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
 		func(o *lambda.Options) { o.BaseEndpoint = aws.String(inst.URL) })
 	ctx := context.Background()
@@ -279,7 +280,7 @@ func TestLiveStatusAndOverride(t *testing.T) {
 	// The SDK reads static credentials from the process environment.
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDOPERATOR")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	ctx := context.Background()
 	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
 		func(o *lambda.Options) { o.BaseEndpoint = aws.String(inst.URL) })
