@@ -14,6 +14,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wal"
 )
 
 // s3Store is the sandbox's S3: gofakes3 speaks the protocol and keeps the
@@ -29,7 +31,7 @@ type s3Store struct {
 	mem    *s3mem.Backend
 	clock  func() time.Time
 	opTime time.Time
-	log    *wal // nil when in memory only
+	log    *wal.Log // nil when in memory only
 
 	// Large objects live out of line: s3mem holds a short stub naming the
 	// content file, and refs maps the stub's MD5 (hex) to the real object.
@@ -79,10 +81,10 @@ func openS3Store(dir string, clock func() time.Time, recoverLog bool) (*s3Store,
 	if err := os.MkdirAll(s.blobDir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := removeStaleTemps(s.blobDir); err != nil {
+	if err := wal.RemoveStaleTemps(s.blobDir); err != nil {
 		return nil, err
 	}
-	log, err := openWAL(filepath.Join(dir, "s3.wal"), func(b []byte) error {
+	log, err := wal.Open(filepath.Join(dir, "s3.wal"), func(b []byte) error {
 		var rec s3Record
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return err
@@ -97,7 +99,7 @@ func openS3Store(dir string, clock func() time.Time, recoverLog bool) (*s3Store,
 		return nil, fmt.Errorf("replaying s3.wal: %w", err)
 	}
 	s.log = log
-	return s, syncDir(dir)
+	return s, wal.SyncDir(dir)
 }
 
 func (s *s3Store) apply(rec s3Record) error {
@@ -148,7 +150,7 @@ func (s *s3Store) mutate(rec s3Record, do func() error) error {
 	if s.log != nil {
 		body, err := json.Marshal(rec)
 		if err == nil {
-			seq, err = s.log.write(body)
+			seq, err = s.log.Write(body)
 		}
 		if err != nil {
 			s.mu.Unlock()
@@ -156,7 +158,7 @@ func (s *s3Store) mutate(rec s3Record, do func() error) error {
 		}
 	}
 	s.mu.Unlock()
-	if s.log != nil && s.log.wait(seq) != nil {
+	if s.log != nil && s.log.Wait(seq) != nil {
 		return gofakes3.ErrInternal
 	}
 	return nil
@@ -166,14 +168,14 @@ func (s *s3Store) mutate(rec s3Record, do func() error) error {
 // read never reports what a crash could still take back.
 func (s *s3Store) settled() {
 	if s.log != nil {
-		_ = s.log.wait(s.log.position())
+		_ = s.log.Wait(s.log.Position())
 	}
 }
 
 func (s *s3Store) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.log.close()
+	return s.log.Close()
 }
 
 // reads: no log, but under the lock so they never see a half-applied change.
@@ -410,9 +412,9 @@ func (s *s3Store) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectI
 	return res, err
 }
 
-// getObject reads a whole object (a version when given) for Lambda code;
+// ReadObject reads a whole object (a version when given) for Lambda code;
 // code is the S3 error code on failure.
-func (s *s3Store) getObject(bucket, key, version string) ([]byte, string, error) {
+func (s *s3Store) ReadObject(bucket, key, version string) ([]byte, string, error) {
 	var obj *gofakes3.Object
 	var err error
 	if version != "" {

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/johannesboyne/gofakes3"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wal"
 )
 
 // Objects larger than inlineObjectMax are stored out of line: the body
@@ -86,7 +88,7 @@ func (s *s3Store) writeBlob(r io.Reader) (blobRef, error) {
 		_ = os.Remove(name)
 		return blobRef{}, err
 	}
-	return ref, syncDir(s.blobDir)
+	return ref, wal.SyncDir(s.blobDir)
 }
 
 // resolve turns a stub object into the real one, reading its content file

@@ -1,4 +1,4 @@
-package sandbox
+package lambda
 
 import (
 	"archive/zip"
@@ -17,6 +17,10 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/cloudwatch"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/runtime"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
 var (
@@ -32,7 +36,6 @@ const (
 	aliasNamePattern    = `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`
 	versionPattern      = `(\$LATEST|[0-9]+)`
 	maxZipBytes         = 50 << 20 // direct upload limit
-	maxUnzippedBytes    = 262144000
 )
 
 // runtimes is the enum value set AWS quotes, in its order, when it refuses
@@ -48,7 +51,7 @@ var (
 
 // validateRuntime refuses a runtime AWS does not offer; nil and "" (not
 // given) pass.
-func validateRuntime(r *string) *apiError {
+func validateRuntime(r *string) *Error {
 	if r == nil || *r == "" || slices.Contains(runtimes, *r) || strings.HasPrefix(*r, "arn:") {
 		return nil
 	}
@@ -58,36 +61,36 @@ func validateRuntime(r *string) *apiError {
 	return errInvalidParameter("Value %s at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [%s] or be a valid ARN", *r, strings.Join(runtimes, ", "))
 }
 
-// lambdaRoute is one parsed Lambda request.
-type lambdaRoute struct {
+// Route is one parsed Lambda request.
+type Route struct {
 	Operation string
 	Function  string // raw FunctionName path parameter (decoded)
 	Alias     string
 	Resource  string // ARN for the tagging API
 }
 
-// routeLambda maps method and path to the Lambda operation; ok is false
+// Match maps method and path to the Lambda operation; ok is false
 // when the path is not Lambda's.
-func routeLambda(r *http.Request) (lambdaRoute, bool) {
-	segs := splitPath(r.URL.EscapedPath())
+func Match(r *http.Request) (Route, bool) {
+	segs := wire.SplitPath(r.URL.EscapedPath())
 	if len(segs) < 2 {
-		return lambdaRoute{}, false
+		return Route{}, false
 	}
 	m := r.Method
 	switch {
 	case segs[0] == "2017-03-31" && segs[1] == "tags" && len(segs) == 3:
 		op := map[string]string{"GET": "ListTags", "POST": "TagResource", "DELETE": "UntagResource"}[m]
-		return lambdaRoute{Operation: op, Resource: segs[2]}, true
+		return Route{Operation: op, Resource: segs[2]}, true
 	case segs[0] == "2020-06-30" && segs[1] == "functions" && len(segs) == 4 && segs[3] == "code-signing-config":
 		op := ""
 		if m == "GET" {
 			op = "GetFunctionCodeSigningConfig"
 		}
-		return lambdaRoute{Operation: op, Function: segs[2]}, true
+		return Route{Operation: op, Function: segs[2]}, true
 	case segs[0] != "2015-03-31" || segs[1] != "functions":
-		return lambdaRoute{}, false
+		return Route{}, false
 	}
-	rt := lambdaRoute{}
+	rt := Route{}
 	if len(segs) >= 3 {
 		rt.Function = segs[2]
 	}
@@ -118,48 +121,94 @@ func routeLambda(r *http.Request) (lambdaRoute, bool) {
 	return rt, true
 }
 
-func splitPath(escaped string) []string {
-	var out []string
-	for _, s := range strings.Split(strings.Trim(escaped, "/"), "/") {
-		if s == "" {
-			continue
-		}
-		if u, err := url.PathUnescape(s); err == nil {
-			s = u
-		}
-		out = append(out, s)
+// API serves the Lambda control plane and runs the code it stores.
+type API struct {
+	store       *functionStore
+	accountID   string
+	now         func() time.Time
+	settleDelay time.Duration
+	objects     ObjectReader
+	runtime     *runtime.Pool
+	rand        func() float64
+	metrics     MetricsRecorder
+}
+
+// MetricsRecorder is all Lambda needs of CloudWatch: somewhere to put the
+// metrics of each invocation.
+type MetricsRecorder interface {
+	RecordInvocation(cloudwatch.Invocation)
+}
+
+// ObjectReader is all Lambda needs of S3: the bytes of a package given as
+// S3Bucket/S3Key/S3ObjectVersion, and the version read.
+type ObjectReader interface {
+	ReadObject(bucket, key, version string) ([]byte, string, error)
+}
+
+// Deps are the services and settings Lambda works with.
+type Deps struct {
+	AccountID string
+	// Now is the sandbox clock (UTC).
+	Now func() time.Time
+	// SettleDelay is how long a created or updated function stays Pending
+	// or InProgress.
+	SettleDelay time.Duration
+	Objects     ObjectReader
+	Runtime     *runtime.Pool
+	// Rand draws the weighted alias routing.
+	Rand    func() float64
+	Metrics MetricsRecorder
+}
+
+// Open loads the functions persisted under dir ("" keeps them in memory)
+// and returns the API; recoverLog starts over a log damaged in the middle.
+func Open(dir string, recoverLog bool, deps Deps) (*API, error) {
+	store, err := openStore(dir, recoverLog)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	return &API{store: store, accountID: deps.AccountID, now: deps.Now, settleDelay: deps.SettleDelay, objects: deps.Objects,
+		runtime: deps.Runtime, rand: deps.Rand, metrics: deps.Metrics}, nil
 }
 
-// lambdaAPI serves the Lambda control plane.
-type lambdaAPI struct {
-	srv   *Server
-	store *lambdaStore
+// Close closes the data files.
+func (api *API) Close() error { return api.store.close() }
+
+// Note is what a request turned out to address, for the call journal.
+type Note struct {
+	Function  string // function name, when the operation has one
+	Qualifier string // version or alias, when given
 }
 
-// lambdaCall carries one request through a handler.
-type lambdaCall struct {
+// call carries one request through a handler.
+type call struct {
 	w      http.ResponseWriter
 	r      *http.Request
-	caller caller
-	route  lambdaRoute
-	call   *Call
+	region string
+	route  Route
+	note   *Note
 }
 
-func (api *lambdaAPI) serve(c *lambdaCall) {
+// Serve answers one Lambda request that Match routed; region is the
+// caller's, and note is filled in with the function and qualifier the
+// request addressed.
+func (api *API) Serve(w http.ResponseWriter, r *http.Request, region string, route Route, note *Note) {
+	api.serve(&call{w: w, r: r, region: region, route: route, note: note})
+}
+
+func (api *API) serve(c *call) {
 	// The answer is held back until every change it may reflect is durable.
 	out := c.w
 	held := &heldResponse{header: http.Header{}}
 	c.w = held
 	defer func() {
 		if derr := api.store.durable(); derr != nil {
-			writeLambdaError(out, errService(derr))
+			WriteError(out, errService(derr))
 			return
 		}
 		held.flush(out)
 	}()
-	var err *apiError
+	var err *Error
 	switch c.route.Operation {
 	case "CreateFunction":
 		err = api.createFunction(c)
@@ -196,21 +245,21 @@ func (api *lambdaAPI) serve(c *lambdaCall) {
 	case "Invoke":
 		err = api.invoke(c)
 	default:
-		err = &apiError{Status: 404, Code: "UnknownOperationException", Message: "Unknown operation " + c.r.Method + " " + c.r.URL.Path}
+		err = &Error{Status: 404, Code: "UnknownOperationException", Message: "Unknown operation " + c.r.Method + " " + c.r.URL.Path}
 	}
 	if err != nil {
-		writeLambdaError(c.w, err)
+		WriteError(c.w, err)
 	}
 }
 
-func (api *lambdaAPI) functionARN(f *functionRecord) string {
-	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", f.Region, api.srv.accountID, f.Name)
+func (api *API) functionARN(f *functionRecord) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", f.Region, api.accountID, f.Name)
 }
 
 // resolveRef splits a FunctionName parameter (name, partial ARN or ARN,
 // each with an optional :qualifier) and reconciles it with ?Qualifier=;
 // region is the caller's.
-func resolveRef(raw, queryQualifier, region string) (name, qualifier string, err *apiError) {
+func resolveRef(raw, queryQualifier, region string) (name, qualifier string, err *Error) {
 	if err := validateQualifier(queryQualifier); err != nil {
 		return "", "", err
 	}
@@ -259,7 +308,7 @@ const qualifierPattern = `\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`
 // validateQualifier applies the model's constraints on ?Qualifier=: AWS's
 // validator answers a bad or over-long one with a ValidationException,
 // before looking anything up.
-func validateQualifier(q string) *apiError {
+func validateQualifier(q string) *Error {
 	switch {
 	case q == "":
 		return nil
@@ -273,23 +322,23 @@ func validateQualifier(q string) *apiError {
 
 // lookup finds the function of a request, settling pending work first.
 // The caller holds the store lock.
-func (api *lambdaAPI) lookup(c *lambdaCall, raw, queryQualifier string) (*functionRecord, string, *apiError) {
-	name, q, err := resolveRef(raw, queryQualifier, c.caller.Region)
+func (api *API) lookup(c *call, raw, queryQualifier string) (*functionRecord, string, *Error) {
+	name, q, err := resolveRef(raw, queryQualifier, c.region)
 	if err != nil {
 		return nil, "", err
 	}
-	c.call.Function, c.call.Qualifier = name, q
+	c.note.Function, c.note.Qualifier = name, q
 	f := api.store.functions[name]
 	if f == nil {
 		// The message keeps the qualifier asked for (localstack's AWS recording
 		// test_ops_with_arn_qualifier_mismatch[get_function], 2025-11-25).
-		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.caller.Region, api.srv.accountID, name)
+		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.region, api.accountID, name)
 		if q != "" {
 			arn += ":" + q
 		}
 		return nil, "", errNotFound(arn)
 	}
-	if f.settle(api.srv.now()) {
+	if f.settle(api.now()) {
 		if err := api.store.save(f); err != nil {
 			return nil, "", errService(err)
 		}
@@ -297,20 +346,20 @@ func (api *lambdaAPI) lookup(c *lambdaCall, raw, queryQualifier string) (*functi
 	return f, q, nil
 }
 
-func errService(err error) *apiError {
-	return &apiError{Status: 500, Code: "ServiceException", Message: "The sandbox could not complete the request: " + err.Error()}
+func errService(err error) *Error {
+	return &Error{Status: 500, Code: "ServiceException", Message: "The sandbox could not complete the request: " + err.Error()}
 }
 
-func decodeBody(r *http.Request, into any) *apiError {
+func decodeBody(r *http.Request, into any) *Error {
 	b, err := io.ReadAll(io.LimitReader(r.Body, 70<<20))
 	if err != nil {
-		return &apiError{Status: 400, Code: "InvalidRequestContentException", Message: "Could not read request body: " + err.Error()}
+		return &Error{Status: 400, Code: "InvalidRequestContentException", Message: "Could not read request body: " + err.Error()}
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil
 	}
 	if err := json.Unmarshal(b, into); err != nil {
-		return &apiError{Status: 400, Code: "InvalidRequestContentException", Message: "Could not parse request body into json: " + jsonProblem(err)}
+		return &Error{Status: 400, Code: "InvalidRequestContentException", Message: "Could not parse request body into json: " + wire.JSONProblem(err)}
 	}
 	return nil
 }
@@ -363,7 +412,7 @@ type layerOut struct {
 }
 
 // configOut renders v; arnQualifier is appended to the ARN when not empty.
-func (api *lambdaAPI) configOut(f *functionRecord, v *versionRecord, arnQualifier string) functionConfigurationOut {
+func (api *API) configOut(f *functionRecord, v *versionRecord, arnQualifier string) functionConfigurationOut {
 	arn := api.functionARN(f)
 	if arnQualifier != "" {
 		arn += ":" + arnQualifier
@@ -495,7 +544,7 @@ func applyConfig(v *versionRecord, in configIn) {
 
 // loadCode resolves the code of a create or update: a zip (inline or from
 // the sandbox's S3) or an image URI. It stores the zip and fills v's code fields.
-func (api *lambdaAPI) loadCode(v *versionRecord, code codeIn) *apiError {
+func (api *API) loadCode(v *versionRecord, code codeIn) *Error {
 	sources := 0
 	if len(code.ZipFile) > 0 {
 		sources++
@@ -520,7 +569,7 @@ func (api *lambdaAPI) loadCode(v *versionRecord, code codeIn) *apiError {
 		if code.S3Bucket == "" || code.S3Key == "" {
 			return errInvalidParameter("Please provide a source for function code.")
 		}
-		b, s3code, err := api.srv.s3.getObject(code.S3Bucket, code.S3Key, code.S3ObjectVersion)
+		b, s3code, err := api.objects.ReadObject(code.S3Bucket, code.S3Key, code.S3ObjectVersion)
 		if err != nil {
 			switch s3code {
 			case "NoSuchBucket":
@@ -533,7 +582,7 @@ func (api *lambdaAPI) loadCode(v *versionRecord, code codeIn) *apiError {
 		zipBytes = b
 	}
 	if len(zipBytes) > maxZipBytes && len(code.ZipFile) > 0 {
-		return &apiError{Status: 413, Code: "RequestEntityTooLargeException", Message: "Request must be smaller than 70167211 bytes for the CreateFunction operation"}
+		return &Error{Status: 413, Code: "RequestEntityTooLargeException", Message: "Request must be smaller than 70167211 bytes for the CreateFunction operation"}
 	}
 	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
 	if err != nil {
@@ -553,7 +602,7 @@ func (api *lambdaAPI) loadCode(v *versionRecord, code codeIn) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) createFunction(c *lambdaCall) *apiError {
+func (api *API) createFunction(c *call) *Error {
 	var in struct {
 		configIn
 		FunctionName  string            `json:"FunctionName"`
@@ -566,7 +615,7 @@ func (api *lambdaAPI) createFunction(c *lambdaCall) *apiError {
 	if err := decodeBody(c.r, &in); err != nil {
 		return err
 	}
-	c.call.Function = in.FunctionName
+	c.note.Function = in.FunctionName
 	var problems []string
 	if in.FunctionName == "" {
 		problems = append(problems, "Value null at 'functionName' failed to satisfy constraint: Member must not be null")
@@ -599,13 +648,13 @@ func (api *lambdaAPI) createFunction(c *lambdaCall) *apiError {
 	if _, exists := api.store.functions[in.FunctionName]; exists {
 		return errConflict("Function already exist: %s", in.FunctionName)
 	}
-	now := api.srv.now()
+	now := api.now()
 	v := &versionRecord{
 		Version: "$LATEST", ChangeID: newChangeID(), Timeout: 3, MemorySize: 128, Architectures: []string{"x86_64"},
 		TracingMode: "PassThrough", EphemeralSize: 512,
 		RevisionID: newRevisionID(), LastModified: now,
 		State: "Pending", StateReason: "The function is being created.", StateReasonCode: "Creating",
-		SettleAt: now.Add(api.srv.settleDelay),
+		SettleAt: now.Add(api.settleDelay),
 	}
 	applyConfig(v, in.configIn)
 	if len(in.Architectures) == 1 {
@@ -614,7 +663,7 @@ func (api *lambdaAPI) createFunction(c *lambdaCall) *apiError {
 	if err := api.loadCode(v, *in.Code); err != nil {
 		return err
 	}
-	f := &functionRecord{Name: in.FunctionName, Region: c.caller.Region, Latest: v,
+	f := &functionRecord{Name: in.FunctionName, Region: c.region, Latest: v,
 		Aliases: map[string]*aliasRecord{}, Tags: map[string]string{}}
 	for k, val := range in.Tags {
 		f.Tags[k] = val
@@ -634,12 +683,12 @@ func (api *lambdaAPI) createFunction(c *lambdaCall) *apiError {
 }
 
 // newVersion snapshots $LATEST as the next version number.
-func (api *lambdaAPI) newVersion(f *functionRecord, description string) *versionRecord {
+func (api *API) newVersion(f *functionRecord, description string) *versionRecord {
 	f.LastVersion++
 	pv := f.Latest.clone()
 	pv.Version = strconv.Itoa(f.LastVersion)
 	pv.RevisionID = newRevisionID()
-	pv.LastModified = api.srv.now()
+	pv.LastModified = api.now()
 	if description != "" {
 		pv.Description = description
 	}
@@ -658,7 +707,7 @@ func (api *lambdaAPI) newVersion(f *functionRecord, description string) *version
 
 // checkWritable applies the RevisionId precondition and the state rules of
 // an update to $LATEST.
-func (api *lambdaAPI) checkWritable(f *functionRecord, revisionID string) *apiError {
+func (api *API) checkWritable(f *functionRecord, revisionID string) *Error {
 	if revisionID != "" && revisionID != f.Latest.RevisionID {
 		return errPrecondition()
 	}
@@ -674,7 +723,7 @@ func (api *lambdaAPI) checkWritable(f *functionRecord, revisionID string) *apiEr
 // latestForUpdate finds the function whose $LATEST an update changes and
 // applies the qualifier, RevisionId and state rules; the caller holds the
 // store lock.
-func (api *lambdaAPI) latestForUpdate(c *lambdaCall, op, revisionID string) (*functionRecord, *apiError) {
+func (api *API) latestForUpdate(c *call, op, revisionID string) (*functionRecord, *Error) {
 	f, q, err := api.lookup(c, c.route.Function, "")
 	if err != nil {
 		return nil, err
@@ -688,15 +737,15 @@ func (api *lambdaAPI) latestForUpdate(c *lambdaCall, op, revisionID string) (*fu
 	return f, nil
 }
 
-func (api *lambdaAPI) markUpdating(v *versionRecord) {
-	now := api.srv.now()
+func (api *API) markUpdating(v *versionRecord) {
+	now := api.now()
 	v.LastModified = now
 	v.RevisionID, v.ChangeID = newRevisionID(), newChangeID()
 	v.LastUpdateStatus, v.LastUpdateStatusReason, v.LastUpdateStatusReasonCode = "InProgress", "The function is being created.", "Creating"
-	v.SettleAt = now.Add(api.srv.settleDelay)
+	v.SettleAt = now.Add(api.settleDelay)
 }
 
-func (api *lambdaAPI) updateFunctionCode(c *lambdaCall) *apiError {
+func (api *API) updateFunctionCode(c *call) *Error {
 	var in struct {
 		codeIn
 		Publish       bool     `json:"Publish"`
@@ -743,7 +792,7 @@ func (api *lambdaAPI) updateFunctionCode(c *lambdaCall) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) updateFunctionConfiguration(c *lambdaCall) *apiError {
+func (api *API) updateFunctionConfiguration(c *call) *Error {
 	var in configIn
 	if err := decodeBody(c.r, &in); err != nil {
 		return err
@@ -771,7 +820,7 @@ func (api *lambdaAPI) updateFunctionConfiguration(c *lambdaCall) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) publishVersion(c *lambdaCall) *apiError {
+func (api *API) publishVersion(c *call) *Error {
 	var in struct {
 		CodeSha256  string `json:"CodeSha256"`
 		Description string `json:"Description"`
@@ -801,12 +850,12 @@ func (api *lambdaAPI) publishVersion(c *lambdaCall) *apiError {
 	if newest := f.unchangedSincePublish(); newest != nil {
 		// The existing version as it is: its own Description and RevisionId,
 		// whatever Description the request carries.
-		c.call.Qualifier = newest.Version
+		c.note.Qualifier = newest.Version
 		writeJSON(c.w, http.StatusCreated, api.configOut(f, newest, newest.Version))
 		return nil
 	}
 	pv := api.newVersion(f, in.Description)
-	c.call.Qualifier = pv.Version
+	c.note.Qualifier = pv.Version
 	if err := api.store.save(f); err != nil {
 		return errService(err)
 	}
@@ -814,7 +863,7 @@ func (api *lambdaAPI) publishVersion(c *lambdaCall) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) getFunction(c *lambdaCall, full bool) *apiError {
+func (api *API) getFunction(c *call, full bool) *Error {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
 	f, q, err := api.lookup(c, c.route.Function, c.r.URL.Query().Get("Qualifier"))
@@ -857,10 +906,10 @@ func (api *lambdaAPI) getFunction(c *lambdaCall, full bool) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) listFunctions(c *lambdaCall) *apiError {
+func (api *API) listFunctions(c *call) *Error {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
-	now := api.srv.now()
+	now := api.now()
 	out := []functionConfigurationOut{}
 	for _, name := range api.store.names() {
 		f := api.store.functions[name]
@@ -875,14 +924,14 @@ func (api *lambdaAPI) listFunctions(c *lambdaCall) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) deleteFunction(c *lambdaCall) *apiError {
+func (api *API) deleteFunction(c *call) *Error {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
-	name, q, err := resolveRef(c.route.Function, c.r.URL.Query().Get("Qualifier"), c.caller.Region)
+	name, q, err := resolveRef(c.route.Function, c.r.URL.Query().Get("Qualifier"), c.region)
 	if err != nil {
 		return err
 	}
-	c.call.Function, c.call.Qualifier = name, q
+	c.note.Function, c.note.Qualifier = name, q
 	// An alias or $LATEST is refused before the function is looked up, and a
 	// missing function is named without its qualifier (localstack's AWS
 	// recordings test_ops_with_arn_qualifier_mismatch[delete_function] and
@@ -895,7 +944,7 @@ func (api *lambdaAPI) deleteFunction(c *lambdaCall) *apiError {
 	}
 	f := api.store.functions[name]
 	if f == nil {
-		return errNotFound(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.caller.Region, api.srv.accountID, name))
+		return errNotFound(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.region, api.accountID, name))
 	}
 	if q == "" {
 		if err := api.store.remove(name); err != nil {
@@ -921,7 +970,7 @@ func (api *lambdaAPI) deleteFunction(c *lambdaCall) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) listVersions(c *lambdaCall) *apiError {
+func (api *API) listVersions(c *call) *Error {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
 	f, _, err := api.lookup(c, c.route.Function, "")
@@ -955,7 +1004,7 @@ func listItem(o functionConfigurationOut) functionConfigurationOut {
 
 // paginate applies Marker and MaxItems (at most 50 per page, as AWS) to n
 // items; key(i) is the opaque marker of item i.
-func paginate(n int, q url.Values, key func(int) string) ([2]int, string, *apiError) {
+func paginate(n int, q url.Values, key func(int) string) ([2]int, string, *Error) {
 	limit := 50
 	if s := q.Get("MaxItems"); s != "" {
 		m, err := strconv.Atoi(s)
@@ -989,7 +1038,7 @@ func paginate(n int, q url.Values, key func(int) string) ([2]int, string, *apiEr
 	return [2]int{start, end}, next, nil
 }
 
-func (api *lambdaAPI) getCodeSigningConfig(c *lambdaCall) *apiError {
+func (api *API) getCodeSigningConfig(c *call) *Error {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
 	if _, _, err := api.lookup(c, c.route.Function, ""); err != nil {
@@ -1016,7 +1065,7 @@ const maxTags = 50
 // reserved aws: prefix, values up to 256) to tags added to existing ones.
 // The limit's text is AWS's (localstack's AWS recording test_tag_limits,
 // 2025-11-25); the texts for keys and values are the sandbox's own.
-func validateTags(existing, add map[string]string) *apiError {
+func validateTags(existing, add map[string]string) *Error {
 	keys := make([]string, 0, len(add))
 	for k := range add {
 		keys = append(keys, k)
@@ -1047,7 +1096,7 @@ func validateTags(existing, add map[string]string) *apiError {
 // tags serves ListTags, TagResource and UntagResource. A tag write gives
 // $LATEST a new RevisionId, as AWS does, so a write guarded by a RevisionId
 // read before it fails with 412.
-func (api *lambdaAPI) tags(c *lambdaCall) *apiError {
+func (api *API) tags(c *call) *Error {
 	arn := c.route.Resource
 	if !taggableRE.MatchString(arn) {
 		return errValidation(fmt.Sprintf("Value '%s' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", arn, taggablePattern))
@@ -1126,7 +1175,7 @@ type routingConfigT struct {
 	AdditionalVersionWeights map[string]float64 `json:"AdditionalVersionWeights"`
 }
 
-func (api *lambdaAPI) aliasOut(f *functionRecord, a *aliasRecord) aliasOut {
+func (api *API) aliasOut(f *functionRecord, a *aliasRecord) aliasOut {
 	out := aliasOut{AliasArn: api.functionARN(f) + ":" + a.Name, Name: a.Name, FunctionVersion: a.FunctionVersion,
 		Description: a.Description, RevisionID: a.RevisionID}
 	if len(a.Weights) > 0 {
@@ -1136,7 +1185,7 @@ func (api *lambdaAPI) aliasOut(f *functionRecord, a *aliasRecord) aliasOut {
 }
 
 // checkRouting applies AWS's rules for a primary version and its routing.
-func (api *lambdaAPI) checkRouting(f *functionRecord, primary string, weights map[string]float64) *apiError {
+func (api *API) checkRouting(f *functionRecord, primary string, weights map[string]float64) *Error {
 	var problems []string
 	for k, w := range weights {
 		if !numericRE.MatchString(k) {
@@ -1182,21 +1231,21 @@ func formatWeight(w float64) string {
 	return s
 }
 
-func validateAliasName(name string) *apiError {
+func validateAliasName(name string) *Error {
 	if len(name) < 1 || len(name) > 128 || !aliasNameRE.MatchString(name) || numericRE.MatchString(name) {
 		return errValidation(fmt.Sprintf("Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, aliasNamePattern))
 	}
 	return nil
 }
 
-func validateVersionRef(v string) *apiError {
+func validateVersionRef(v string) *Error {
 	if v != "$LATEST" && !numericRE.MatchString(v) {
 		return errValidation(fmt.Sprintf("Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, versionPattern))
 	}
 	return nil
 }
 
-func (api *lambdaAPI) createAlias(c *lambdaCall) *apiError {
+func (api *API) createAlias(c *call) *Error {
 	var in struct {
 		Name            string          `json:"Name"`
 		FunctionVersion string          `json:"FunctionVersion"`
@@ -1218,7 +1267,7 @@ func (api *lambdaAPI) createAlias(c *lambdaCall) *apiError {
 	if err != nil {
 		return err
 	}
-	c.call.Qualifier = in.Name
+	c.note.Qualifier = in.Name
 	var weights map[string]float64
 	if in.RoutingConfig != nil && len(in.RoutingConfig.AdditionalVersionWeights) > 0 {
 		weights = in.RoutingConfig.AdditionalVersionWeights
@@ -1239,23 +1288,23 @@ func (api *lambdaAPI) createAlias(c *lambdaCall) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) getAlias(c *lambdaCall) *apiError {
+func (api *API) getAlias(c *call) *Error {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
 	f, _, err := api.lookup(c, c.route.Function, "")
 	if err != nil {
 		return err
 	}
-	c.call.Qualifier = c.route.Alias
+	c.note.Qualifier = c.route.Alias
 	a := f.Aliases[c.route.Alias]
 	if a == nil {
-		return &apiError{Status: 404, Code: "ResourceNotFoundException", Message: fmt.Sprintf("Cannot find alias arn: %s:%s", api.functionARN(f), c.route.Alias)}
+		return &Error{Status: 404, Code: "ResourceNotFoundException", Message: fmt.Sprintf("Cannot find alias arn: %s:%s", api.functionARN(f), c.route.Alias)}
 	}
 	writeJSON(c.w, http.StatusOK, api.aliasOut(f, a))
 	return nil
 }
 
-func (api *lambdaAPI) updateAlias(c *lambdaCall) *apiError {
+func (api *API) updateAlias(c *call) *Error {
 	var in struct {
 		FunctionVersion *string         `json:"FunctionVersion"`
 		Description     *string         `json:"Description"`
@@ -1276,10 +1325,10 @@ func (api *lambdaAPI) updateAlias(c *lambdaCall) *apiError {
 	if err != nil {
 		return err
 	}
-	c.call.Qualifier = c.route.Alias
+	c.note.Qualifier = c.route.Alias
 	a := f.Aliases[c.route.Alias]
 	if a == nil {
-		return &apiError{Status: 404, Code: "ResourceNotFoundException", Message: fmt.Sprintf("Alias not found: %s:%s", api.functionARN(f), c.route.Alias)}
+		return &Error{Status: 404, Code: "ResourceNotFoundException", Message: fmt.Sprintf("Alias not found: %s:%s", api.functionARN(f), c.route.Alias)}
 	}
 	if in.RevisionID != "" && in.RevisionID != a.RevisionID {
 		return errPrecondition()
@@ -1310,14 +1359,14 @@ func (api *lambdaAPI) updateAlias(c *lambdaCall) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) deleteAlias(c *lambdaCall) *apiError {
+func (api *API) deleteAlias(c *call) *Error {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
 	f, _, err := api.lookup(c, c.route.Function, "")
 	if err != nil {
 		return err
 	}
-	c.call.Qualifier = c.route.Alias
+	c.note.Qualifier = c.route.Alias
 	if _, ok := f.Aliases[c.route.Alias]; ok {
 		delete(f.Aliases, c.route.Alias)
 		if err := api.store.save(f); err != nil {
@@ -1328,7 +1377,7 @@ func (api *lambdaAPI) deleteAlias(c *lambdaCall) *apiError {
 	return nil
 }
 
-func (api *lambdaAPI) listAliases(c *lambdaCall) *apiError {
+func (api *API) listAliases(c *call) *Error {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
 	f, _, err := api.lookup(c, c.route.Function, "")
@@ -1360,7 +1409,7 @@ func (api *lambdaAPI) listAliases(c *lambdaCall) *apiError {
 }
 
 // serveCode answers the Code.Location URL of GetFunction.
-func (api *lambdaAPI) serveCode(w http.ResponseWriter, blob string) {
+func (api *API) ServeCode(w http.ResponseWriter, blob string) {
 	blob = strings.TrimSuffix(blob, ".zip")
 	b, err := api.store.code(blob)
 	if err != nil {
