@@ -91,28 +91,23 @@ func validateVersionRef(v string) *Error {
 	return nil
 }
 
-func (api *API) createAlias(c *call) *Error {
-	var in struct {
-		Name            string          `json:"Name"`
-		FunctionVersion string          `json:"FunctionVersion"`
-		Description     string          `json:"Description"`
-		RoutingConfig   *routingConfigT `json:"RoutingConfig"`
-	}
-	if err := decodeBody(c.r, &in); err != nil {
-		return err
-	}
+// createAliasIn is the body of createAlias.
+type createAliasIn struct {
+	Name            string          `json:"Name"`
+	FunctionVersion string          `json:"FunctionVersion"`
+	Description     string          `json:"Description"`
+	RoutingConfig   *routingConfigT `json:"RoutingConfig"`
+}
+
+// check validates the body before any lock is taken.
+func (in *createAliasIn) check() *Error {
 	if err := validateAliasName(in.Name); err != nil {
 		return err
 	}
-	if err := validateVersionRef(in.FunctionVersion); err != nil {
-		return err
-	}
-	api.store.mu.Lock()
-	defer api.store.mu.Unlock()
-	f, _, err := api.lookup(c, c.route.Function, "")
-	if err != nil {
-		return err
-	}
+	return validateVersionRef(in.FunctionVersion)
+}
+
+func (api *API) createAlias(c *call, f *functionRecord, in *createAliasIn) *Error {
 	c.note.Qualifier = in.Name
 	var weights map[string]float64
 	if in.RoutingConfig != nil && len(in.RoutingConfig.AdditionalVersionWeights) > 0 {
@@ -144,27 +139,23 @@ func (api *API) getAlias(c *call, f *functionRecord, _ string) *Error {
 	return nil
 }
 
-func (api *API) updateAlias(c *call) *Error {
-	var in struct {
-		FunctionVersion *string         `json:"FunctionVersion"`
-		Description     *string         `json:"Description"`
-		RoutingConfig   *routingConfigT `json:"RoutingConfig"`
-		RevisionID      string          `json:"RevisionId"`
-	}
-	if err := decodeBody(c.r, &in); err != nil {
-		return err
-	}
+// updateAliasIn is the body of updateAlias.
+type updateAliasIn struct {
+	FunctionVersion *string         `json:"FunctionVersion"`
+	Description     *string         `json:"Description"`
+	RoutingConfig   *routingConfigT `json:"RoutingConfig"`
+	RevisionID      string          `json:"RevisionId"`
+}
+
+// check validates the body before any lock is taken.
+func (in *updateAliasIn) check() *Error {
 	if in.FunctionVersion != nil {
-		if err := validateVersionRef(*in.FunctionVersion); err != nil {
-			return err
-		}
+		return validateVersionRef(*in.FunctionVersion)
 	}
-	api.store.mu.Lock()
-	defer api.store.mu.Unlock()
-	f, _, err := api.lookup(c, c.route.Function, "")
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+func (api *API) updateAlias(c *call, f *functionRecord, in *updateAliasIn) *Error {
 	c.note.Qualifier = c.route.Alias
 	a := f.Aliases[c.route.Alias]
 	if a == nil {

@@ -117,11 +117,11 @@ func (api *API) handlerTable() map[string]handler {
 		"DeleteFunction":               api.locked(api.deleteFunction),
 		"UpdateFunctionCode":           api.updateFunctionCode,
 		"UpdateFunctionConfiguration":  api.updateFunctionConfiguration,
-		"PublishVersion":               api.publishVersion,
+		"PublishVersion":               onFunctionWith(api, nil, api.publishVersion),
 		"ListVersionsByFunction":       api.onFunction(false, api.listVersions),
-		"CreateAlias":                  api.createAlias,
+		"CreateAlias":                  onFunctionWith(api, (*createAliasIn).check, api.createAlias),
 		"GetAlias":                     api.onFunction(false, api.getAlias),
-		"UpdateAlias":                  api.updateAlias,
+		"UpdateAlias":                  onFunctionWith(api, (*updateAliasIn).check, api.updateAlias),
 		"DeleteAlias":                  api.onFunction(false, api.deleteAlias),
 		"ListAliases":                  api.onFunction(false, api.listAliases),
 		"ListTags":                     api.tags,
@@ -157,6 +157,24 @@ func (api *API) onFunction(queryQualifier bool, h func(c *call, f *functionRecor
 		}
 		return h(c, f, q)
 	})
+}
+
+// onFunctionWith decodes the request body into an In and validates it with
+// check (nil: no check) before any lock is taken, then runs h holding the
+// store lock on the function the path names.
+func onFunctionWith[In any](api *API, check func(in *In) *Error, h func(c *call, f *functionRecord, in *In) *Error) handler {
+	return func(c *call) *Error {
+		in := new(In)
+		if err := decodeBody(c.r, in); err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(in); err != nil {
+				return err
+			}
+		}
+		return api.onFunction(false, func(c *call, f *functionRecord, _ string) *Error { return h(c, f, in) })(c)
+	}
 }
 
 func (api *API) serve(c *call) {

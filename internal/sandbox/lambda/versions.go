@@ -8,21 +8,14 @@ import (
 	"strconv"
 )
 
-func (api *API) publishVersion(c *call) *Error {
-	var in struct {
-		CodeSha256  string `json:"CodeSha256"`
-		Description string `json:"Description"`
-		RevisionID  string `json:"RevisionId"`
-	}
-	if err := decodeBody(c.r, &in); err != nil {
-		return err
-	}
-	api.store.mu.Lock()
-	defer api.store.mu.Unlock()
-	f, _, err := api.lookup(c, c.route.Function, "")
-	if err != nil {
-		return err
-	}
+// publishVersionIn is the body of publishVersion.
+type publishVersionIn struct {
+	CodeSha256  string `json:"CodeSha256"`
+	Description string `json:"Description"`
+	RevisionID  string `json:"RevisionId"`
+}
+
+func (api *API) publishVersion(c *call, f *functionRecord, in *publishVersionIn) *Error {
 	if in.RevisionID != "" && in.RevisionID != f.Latest.RevisionID {
 		return errPrecondition()
 	}
