@@ -8,6 +8,7 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/cloudwatch"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/lambda"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/s3"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
@@ -97,16 +98,8 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why guardVerdict
 		writeQueryError(w, http.StatusForbidden, "AccessDenied", msg)
 		return "sts/cloudwatch"
 	}
-	writeS3Error(w, http.StatusForbidden, "AccessDenied", msg)
+	s3.WriteError(w, http.StatusForbidden, "AccessDenied", msg)
 	return "s3"
-}
-
-// writeS3Error answers in S3's REST-XML error shape.
-func writeS3Error(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(status)
-	_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId></Error>`,
-		code, wire.XMLEscape(message), w.Header().Get("x-amzn-RequestId"))
 }
 
 // serveInternal answers /_sandbox/: only from this machine, only to a

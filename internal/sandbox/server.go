@@ -1,7 +1,12 @@
 // Package sandbox is rollout-sandbox: a local server that speaks the AWS APIs
-// the provider uses (Lambda, S3 with versioning, STS) with AWS's shapes and
-// errors, persists what it stores, and records a journal of the calls it
-// answered. It listens on loopback only unless told otherwise.
+// the provider uses (Lambda, CloudWatch, S3 with versioning, STS) with AWS's
+// shapes and errors, persists what it stores, and records a journal of the
+// calls it answered. It listens on loopback only unless told otherwise.
+//
+// Each service is its own package (lambda, runtime, cloudwatch, s3, with wal
+// and wire shared); this package composes them: Server dispatches a request
+// to its service after the guard, the body limits and the fault rules, and
+// answers STS itself. sandboxtest starts one for a test.
 package sandbox
 
 import (
@@ -21,11 +26,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/johannesboyne/gofakes3"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/cloudwatch"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/lambda"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/runtime"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/s3"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
@@ -95,13 +100,12 @@ type Server struct {
 	clock         func() time.Time
 
 	lambda     *lambda.API
-	s3         *s3Store
+	s3         *s3.Service
 	cloudwatch *cloudwatch.Service
 	runtime    *runtime.Pool
 	runtimeTmp string
 	rngMu      sync.Mutex
 	rng        *rand.Rand
-	s3http     http.Handler
 	faults     *faultSet
 	Journal    *Journal
 
@@ -193,7 +197,7 @@ func New(opts Options) (*Server, error) {
 		opts.AlarmEvaluationInterval = time.Second
 	}
 	var err error
-	s.s3, err = openS3Store(s3Dir, s.now, opts.RecoverCorruptLog)
+	s.s3, err = s3.Open(s3Dir, s.now, opts.RecoverCorruptLog)
 	if err != nil {
 		return nil, fmt.Errorf("opening S3 data: %w", err)
 	}
@@ -202,19 +206,9 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening Lambda data: %w", err)
 	}
-	s.s3http = gofakes3.New(s.s3,
-		gofakes3.WithTimeSource(wallTime{s}),
-		gofakes3.WithLogger(gofakes3.DiscardLog()),
-		gofakes3.WithTimeSkewLimit(0),
-	).Server()
 	s.cloudwatch.StartEvaluator(opts.AlarmEvaluationInterval)
 	return s, nil
 }
-
-type wallTime struct{ s *Server }
-
-func (w wallTime) Now() time.Time                  { return w.s.now() }
-func (w wallTime) Since(t time.Time) time.Duration { return w.s.now().Sub(t) }
 
 func (s *Server) now() time.Time { return s.clock().UTC() }
 
@@ -233,7 +227,7 @@ func (s *Server) Close() error {
 	if s.runtimeTmp != "" {
 		_ = os.RemoveAll(s.runtimeTmp)
 	}
-	err := s.s3.close()
+	err := s.s3.Close()
 	if lerr := s.lambda.Close(); err == nil {
 		err = lerr
 	}
@@ -319,9 +313,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	call.Service, call.Operation = "s3", s3Operation(r)
+	call.Service, call.Operation = "s3", s3.Operation(r)
 	if !s.inject(rec, &call) {
-		s.s3http.ServeHTTP(rec, r)
+		s.s3.ServeHTTP(rec, r)
 	}
 }
 
@@ -377,39 +371,9 @@ func (s *Server) inject(w http.ResponseWriter, call *Call) bool {
 			writeQueryError(w, 500, "InternalFailure", "An internal error occurred (injected by the sandbox).")
 		}
 	default:
-		w.Header().Set("Content-Type", "application/xml")
-		if f.Kind == FaultThrottle {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
-		} else {
-			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>`)
-		}
+		s3.WriteFault(w, f.Kind == FaultThrottle)
 	}
 	return true
-}
-
-// s3Operation names an S3 request for the journal and fault rules.
-func s3Operation(r *http.Request) string {
-	segs := wire.SplitPath(r.URL.EscapedPath())
-	q := r.URL.Query()
-	switch {
-	case len(segs) == 0:
-		return "ListBuckets"
-	case len(segs) == 1:
-		switch {
-		case q.Has("versioning") && r.Method == http.MethodPut:
-			return "PutBucketVersioning"
-		case q.Has("versioning"):
-			return "GetBucketVersioning"
-		case q.Has("versions"):
-			return "ListObjectVersions"
-		case q.Has("delete"):
-			return "DeleteObjects"
-		}
-		return map[string]string{"PUT": "CreateBucket", "DELETE": "DeleteBucket", "HEAD": "HeadBucket", "GET": "ListObjects"}[r.Method]
-	}
-	return map[string]string{"PUT": "PutObject", "DELETE": "DeleteObject", "HEAD": "HeadObject", "GET": "GetObject", "POST": "PostObject"}[r.Method]
 }
 
 type statusRecorder struct {
