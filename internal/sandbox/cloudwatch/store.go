@@ -14,7 +14,7 @@ import (
 
 // metricStore keeps CloudWatch datapoints: every invocation's metrics and
 // whatever PutMetricData sends, persisted (with the alarms) as
-// metrics_persist.go describes when the sandbox has a data dir.
+// persist.go describes when the sandbox has a data dir.
 type metricStore struct {
 	mu     sync.Mutex
 	series map[string]*series
