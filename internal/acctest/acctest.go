@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -102,24 +101,6 @@ func ExpectErrorText(text string) *regexp.Regexp {
 		words[i] = regexp.QuoteMeta(w)
 	}
 	return regexp.MustCompile(strings.Join(words, `\s+`))
-}
-
-// RequirePeer returns the path of an independent client the test needs
-// (the AWS CLI v2, moto_server). When it is missing the test is skipped on
-// a user's machine, and fails when ROLLOUT_REQUIRE_PEERS=1 (CI sets it).
-func RequirePeer(t *testing.T, name string, candidates ...string) string {
-	t.Helper()
-	for _, c := range candidates {
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("%s not found (looked for %v)", name, candidates)
-	if os.Getenv("ROLLOUT_REQUIRE_PEERS") == "1" {
-		t.Fatalf("%s, and ROLLOUT_REQUIRE_PEERS=1 makes it required: install it (see .ci/run)", msg)
-	}
-	t.Skipf("%s; set ROLLOUT_REQUIRE_PEERS=1 to make this a failure", msg)
-	return ""
 }
 
 // SandboxConfig renders a provider block for a sandbox at url.

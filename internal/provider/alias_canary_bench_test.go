@@ -16,6 +16,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
 )
 
@@ -30,7 +31,7 @@ func BenchmarkCanaryDetectionToRestore(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	inst := sandbox.Start(b, sandbox.Options{})
+	inst := sandboxtest.Start(b, sandbox.Options{})
 	client := awsclient.New(awsclient.Options{Region: "us-east-1", AccessKey: "AKIDBENCH", SecretKey: "s", Getenv: func(string) string { return "" },
 		Endpoints: map[awsclient.Service]string{awsclient.Lambda: inst.URL, awsclient.CloudWatch: inst.URL}})
 	c, _ := client.Lambda(ctx)

@@ -13,10 +13,11 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 func TestAccProvider_configuresAgainstLoopback(t *testing.T) {
-	sts := sandbox.Start(t, sandbox.Options{AccountID: "210987654321"})
+	sts := sandboxtest.Start(t, sandbox.Options{AccountID: "210987654321"})
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -51,7 +52,7 @@ func TestAccProvider_configuresAgainstLoopback(t *testing.T) {
 func TestAccProvider_skipCredentialsValidation(t *testing.T) {
 	// With validation skipped, configuring makes no STS call at all; the data
 	// source's own read is then the only one.
-	sts := sandbox.Start(t, sandbox.Options{})
+	sts := sandboxtest.Start(t, sandbox.Options{})
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,

@@ -26,6 +26,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
 )
 
@@ -38,7 +39,7 @@ func TestAccReliability_apiFaults(t *testing.T) {
 	for _, svc := range []string{"lambda", "cloudwatch"} {
 		faults = append(faults, sandbox.Fault{Service: svc, Kind: sandbox.FaultThrottle, Rate: 0.2}, sandbox.Fault{Service: svc, Kind: sandbox.FaultError, Rate: 0.05})
 	}
-	inst := sandbox.Start(t, sandbox.Options{Faults: faults, FaultSeed: 2026})
+	inst := sandboxtest.Start(t, sandbox.Options{Faults: faults, FaultSeed: 2026})
 	zipBytes, err := testfn.Zip()
 	if err != nil {
 		t.Fatal(err)

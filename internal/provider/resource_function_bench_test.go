@@ -20,6 +20,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // BenchmarkFunctionRefresh reads (refreshes) a function with 1 retained
@@ -28,7 +29,7 @@ import (
 // history.
 func BenchmarkFunctionRefresh(b *testing.B) {
 	ctx := context.Background()
-	inst := sandbox.Start(b, sandbox.Options{})
+	inst := sandboxtest.Start(b, sandbox.Options{})
 	client := awsclient.New(awsclient.Options{Region: "us-east-1", AccessKey: "AKIDBENCH", SecretKey: "s",
 		Endpoints: map[awsclient.Service]string{awsclient.Lambda: inst.URL}, Getenv: func(string) string { return "" }})
 	c, err := client.Lambda(ctx)

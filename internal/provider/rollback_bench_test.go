@@ -10,6 +10,7 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // BenchmarkRollbackCriticalPath measures the rollback an on-call engineer
@@ -22,7 +23,7 @@ func BenchmarkRollbackCriticalPath(b *testing.B) {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		b.Skip("needs TF_ACC_TERRAFORM_PATH (make bench sets it)")
 	}
-	inst := sandbox.Start(b, sandbox.Options{})
+	inst := sandboxtest.Start(b, sandbox.Options{})
 	dir := b.TempDir()
 	v1 := writeZipTB(b, dir, "v1.zip", "release one")
 	v2 := writeZipTB(b, dir, "v2.zip", "release two")

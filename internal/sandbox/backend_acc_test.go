@@ -15,6 +15,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // TestAccS3Backend_stateHistory runs the real terraform with an S3 backend
@@ -29,7 +30,7 @@ func TestAccS3Backend_stateHistory(t *testing.T) {
 		t.Fatal("TF_ACC_TERRAFORM_PATH is not set: run through make test, which finds or builds Terraform")
 	}
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{DataDir: t.TempDir()})
+	inst := sandboxtest.Start(t, sandbox.Options{DataDir: t.TempDir()})
 	sc := s3Client(inst)
 	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tfstate")}); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // procStatusMB reads a VmRSS / VmHWM line of /proc/<pid>/status in MiB.
@@ -90,7 +91,7 @@ func BenchmarkLargeObjectMemory(b *testing.B) {
 			b.Fatalf("helper did not start: %v", err)
 		}
 		base := "http://" + strings.TrimSpace(addr)
-		sc := s3Client(&sandbox.Instance{URL: base})
+		sc := s3Client(&sandboxtest.Instance{URL: base})
 		if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("big")}); err != nil {
 			b.Fatal(err)
 		}
@@ -143,7 +144,7 @@ func BenchmarkLargeObjectMemory(b *testing.B) {
 // never finishes, side by side.
 func BenchmarkLambdaLatencyStalledConns(b *testing.B) {
 	// The stalled bodies must outlast the run: a long body timeout.
-	inst := sandbox.Start(b, sandbox.Options{BodyReadTimeout: 10 * time.Minute})
+	inst := sandboxtest.Start(b, sandbox.Options{BodyReadTimeout: 10 * time.Minute})
 	c := lambdaClient(inst, 1)
 	fn, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("steady"), Role: aws.String(testRole),
 		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zipOf(b, "x")}})
@@ -186,7 +187,7 @@ func BenchmarkLambdaLatencyStalledConns(b *testing.B) {
 // BenchmarkListObjectVersions10k pages through 10,000 object versions
 // (1,000 per page) side by side with ListObjectsV2 over 10,000 keys.
 func BenchmarkListObjectVersions10k(b *testing.B) {
-	inst := sandbox.Start(b, sandbox.Options{})
+	inst := sandboxtest.Start(b, sandbox.Options{})
 	c := s3Client(inst)
 	for _, bucket := range []string{"versions", "keys"} {
 		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {

@@ -17,8 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/peers"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
 )
 
@@ -50,8 +51,8 @@ func BenchmarkControlPlaneVsMoto(b *testing.B) {
 	if err != nil {
 		b.Skip("moto_server not found: the baseline of this benchmark")
 	}
-	motoURL := acctest.StartMoto(b, motoPath)
-	inst := sandbox.Start(b, sandbox.Options{DataDir: b.TempDir()})
+	motoURL := peers.StartMoto(b, motoPath)
+	inst := sandboxtest.Start(b, sandbox.Options{DataDir: b.TempDir()})
 	ours := lambdaClient(inst, 1)
 	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
 	zip := zipOf(b, "bench")
@@ -100,8 +101,8 @@ func BenchmarkControlPlaneThroughputVsMoto(b *testing.B) {
 	if err != nil {
 		b.Skip("moto_server not found: the baseline of this benchmark")
 	}
-	motoURL := acctest.StartMoto(b, motoPath)
-	inst := sandbox.Start(b, sandbox.Options{DataDir: b.TempDir()})
+	motoURL := peers.StartMoto(b, motoPath)
+	inst := sandboxtest.Start(b, sandbox.Options{DataDir: b.TempDir()})
 	zip := zipOf(b, "bench")
 	const workers = 8
 	run := func(c *lambda.Client, prefix string) time.Duration {
@@ -143,7 +144,7 @@ func BenchmarkInvokeVsDirect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	inst := sandbox.Start(b, sandbox.Options{MaxConcurrency: 8})
+	inst := sandboxtest.Start(b, sandbox.Options{MaxConcurrency: 8})
 	c := lambdaClient(inst, 1)
 	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("hot"), Role: aws.String(testRole),
 		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zip}, Publish: true}); err != nil {

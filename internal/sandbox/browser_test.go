@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // headlessChromium finds a headless Chromium (Debian's
@@ -50,7 +51,7 @@ func headlessChromium(t *testing.T) []string {
 func TestRealBrowserCannotReachSandbox(t *testing.T) {
 	t.Parallel()
 	chromium := headlessChromium(t)
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	marker := filepath.Join(t.TempDir(), "code-ran")
 	create, _ := json.Marshal(map[string]any{
 		"FunctionName": "pwned", "Role": testRole, "Runtime": "provided.al2023", "Handler": "bootstrap",

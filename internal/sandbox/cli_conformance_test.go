@@ -12,8 +12,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/peers"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // cliStep is one AWS CLI v2 call and what AWS would answer.
@@ -36,12 +37,12 @@ var cliErrorRE = regexp.MustCompile(`An error occurred \(([A-Za-z]+)\) when call
 // awscli, /usr/bin/aws): an independent client with its own serializers,
 // error parsing and waiters.
 func TestConformanceAWSCLI(t *testing.T) {
-	awsCLI := acctest.RequirePeer(t, "the AWS CLI v2", "/usr/bin/aws")
+	awsCLI := peers.Require(t, "the AWS CLI v2", "/usr/bin/aws")
 	if out, err := exec.Command(awsCLI, "--version").CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "aws-cli/2.") {
 		t.Fatalf("%s is not the AWS CLI v2: %s %v", awsCLI, out, err)
 	}
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	dir := t.TempDir()
 	for name, content := range map[string]string{"v1.zip": "one", "v2.zip": "two"} {
 		if err := os.WriteFile(filepath.Join(dir, name), zipOf(t, content), 0o600); err != nil {
@@ -131,7 +132,7 @@ func TestConformanceAWSCLI(t *testing.T) {
 
 // runCLISteps runs steps with the AWS CLI against inst, in dir (where
 // fileb:// paths resolve), and checks each answer.
-func runCLISteps(t *testing.T, awsCLI string, inst *sandbox.Instance, dir string, steps []cliStep) {
+func runCLISteps(t *testing.T, awsCLI string, inst *sandboxtest.Instance, dir string, steps []cliStep) {
 	t.Helper()
 	saved := map[string]string{}
 	for i, step := range steps {

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/peers"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // TestConformanceAWSCLIFidelity drives the rules of issue 15 (AWS's answers
@@ -19,12 +20,12 @@ import (
 // cloudwatch_fidelity_test.go hold the same rules for aws-sdk-go-v2 and for
 // the JSON and CBOR protocols. The source of each rule is given there.
 func TestConformanceAWSCLIFidelity(t *testing.T) {
-	awsCLI := acctest.RequirePeer(t, "the AWS CLI v2", "/usr/bin/aws")
+	awsCLI := peers.Require(t, "the AWS CLI v2", "/usr/bin/aws")
 	if out, err := exec.Command(awsCLI, "--version").CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "aws-cli/2.") {
 		t.Fatalf("%s is not the AWS CLI v2: %s %v", awsCLI, out, err)
 	}
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "v1.zip"), zipOf(t, "one"), 0o600); err != nil {
 		t.Fatal(err)

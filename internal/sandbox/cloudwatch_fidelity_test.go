@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // CloudWatch rules, each checked in the three wire protocols the sandbox
@@ -43,7 +44,7 @@ type cwAnswer struct {
 // cwDo sends op with input in protocol proto, as the clients of that
 // protocol do, and decodes the answer into generic values (numbers as
 // float64, lists as []any).
-func cwDo(t *testing.T, inst *sandbox.Instance, proto, op string, input map[string]any) cwAnswer {
+func cwDo(t *testing.T, inst *sandboxtest.Instance, proto, op string, input map[string]any) cwAnswer {
 	t.Helper()
 	return cwDoURL(t, inst.URL, proto, op, input)
 }
@@ -273,7 +274,7 @@ func metricResults(a cwAnswer) []cwResult {
 
 func TestCloudWatchPutMetricDataValidation(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	now := time.Now().UTC().Truncate(time.Second)
 	put := func(d map[string]any) map[string]any {
 		d["MetricName"], d["Timestamp"], d["Unit"] = "mymetric", now, "Count"
@@ -312,7 +313,7 @@ func TestCloudWatchStatisticsAndLabels(t *testing.T) {
 	for _, proto := range cwProtocols {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()
-			inst := sandbox.Start(t, sandbox.Options{})
+			inst := sandboxtest.Start(t, sandbox.Options{})
 			now := time.Now().UTC().Truncate(time.Minute).Add(-2 * time.Minute)
 			metric := func(name string) map[string]any {
 				return map[string]any{"Namespace": "fidelity", "MetricName": name}
@@ -399,7 +400,7 @@ func TestCloudWatchAlarmFidelity(t *testing.T) {
 	for _, proto := range cwProtocols {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()
-			inst := sandbox.Start(t, sandbox.Options{})
+			inst := sandboxtest.Start(t, sandbox.Options{})
 			a := cwDo(t, inst, proto, "PutMetricAlarm", map[string]any{"AlarmName": "errors", "MetricName": "Errors", "Namespace": "AWS/Lambda",
 				"Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold"})
 			if a.Status != 200 {
@@ -440,7 +441,7 @@ func TestCloudWatchAlarmFidelity(t *testing.T) {
 // CloudWatch client (RPCv2 CBOR, typed errors).
 func TestCloudWatchFidelitySDK(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := cwClient(inst)
 	now := time.Now().UTC().Truncate(time.Minute).Add(-2 * time.Minute)
 	_, err := c.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("fid"), MetricData: []cwtypes.MetricDatum{

@@ -17,11 +17,12 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/peers"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
-func cwClient(inst *sandbox.Instance) *cloudwatch.Client {
+func cwClient(inst *sandboxtest.Instance) *cloudwatch.Client {
 	return cloudwatch.NewFromConfig(awsConfig(1), func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(inst.URL) })
 }
 
@@ -42,7 +43,7 @@ func TestInvocationMetricsAndAlarm(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
-	inst := sandbox.Start(t, sandbox.Options{RoutingSeed: 1, Clock: clock})
+	inst := sandboxtest.Start(t, sandbox.Options{RoutingSeed: 1, Clock: clock})
 	c := lambdaClient(inst, 1)
 	deployTestFunction(t, c, "metered", 3, nil)
 	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("metered")}); err != nil {
@@ -97,7 +98,7 @@ func TestInvocationMetricsAndAlarm(t *testing.T) {
 
 	// The same figure through the AWS CLI (awsQuery + XML).
 	t.Run("through the AWS CLI", func(t *testing.T) {
-		awsCLI := acctest.RequirePeer(t, "the AWS CLI v2", "/usr/bin/aws")
+		awsCLI := peers.Require(t, "the AWS CLI v2", "/usr/bin/aws")
 		queries, _ := json.Marshal([]map[string]any{{"Id": "err", "MetricStat": map[string]any{"Metric": map[string]any{"Namespace": "AWS/Lambda", "MetricName": "Errors",
 			"Dimensions": []map[string]string{{"Name": "FunctionName", "Value": "metered"}, {"Name": "Resource", "Value": "metered:live"}, {"Name": "ExecutedVersion", "Value": "1"}}},
 			"Period": 300, "Stat": "Sum"}}})
@@ -170,7 +171,7 @@ func asResourceNotFound(err error, target **cwtypes.ResourceNotFound) bool {
 // TestCloudWatchJSONProtocol speaks AWS JSON 1.0, as current botocore does.
 func TestCloudWatchJSONProtocol(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	post := func(op, body string) (int, map[string]any, string) {
 		req, _ := http.NewRequest(http.MethodPost, inst.URL+"/", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/cloudwatch"
 )
 
 // One slow or hostile client must never stall the others: no store lock
@@ -28,17 +30,15 @@ const (
 	defaultIdleTimeout       = 60 * time.Second
 	defaultReadHeaderTimeout = 10 * time.Second
 
-	// maxLambdaBody is the largest request Lambda accepts (CreateFunction
-	// with a base64 zip); Invoke's own limit is maxSyncPayload.
-	maxLambdaBody = 70167211
 	// maxQueryBody bounds STS and CloudWatch requests (PutMetricData
 	// accepts 1 MB; the query protocol a little more).
 	maxQueryBody = 2 << 20
 )
 
-// httpServer returns the http.Server that serves s on l, with its
-// timeouts, and l wrapped in the connection cap.
-func (s *Server) httpServer(hs *http.Server, l net.Listener) net.Listener {
+// Attach sets hs up to serve s (handler, timeouts, header limit) and
+// returns l wrapped in the connection cap; serve hs on the returned
+// listener. Serve and sandboxtest.Start use it.
+func (s *Server) Attach(hs *http.Server, l net.Listener) net.Listener {
 	hs.Handler = s
 	hs.ReadHeaderTimeout = defaultReadHeaderTimeout
 	hs.IdleTimeout = s.idleTimeout
@@ -212,31 +212,17 @@ func bufferCompressedBody(r *http.Request, limit int64) error {
 
 var errBadEncoding = errors.New("the body is not valid gzip")
 
-// lambdaBodyError is the Lambda answer for a body that could not be read.
-func lambdaBodyError(op string, err error) *apiError {
-	if errors.Is(err, errBodyTooLarge) {
-		if op == "Invoke" {
-			return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "RequestTooLargeException",
-				Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)}
-		}
-		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLargeException",
-			Message: fmt.Sprintf("Request must be smaller than %d bytes for the %s operation", maxLambdaBody, op)}
-	}
-	return &apiError{Status: http.StatusBadRequest, Code: "InvalidRequestContentException",
-		Message: "Could not read the request body: the client stopped sending it"}
-}
-
 // cwBodyError is the CloudWatch (and STS) answer for a body that could not
 // be read.
-func cwBodyError(err error) *cwError {
+func cwBodyError(err error) *cloudwatch.Error {
 	if errors.Is(err, errBodyTooLarge) {
-		return &cwError{Status: http.StatusRequestEntityTooLarge, Shape: "RequestEntityTooLargeException", Code: "RequestEntityTooLarge",
+		return &cloudwatch.Error{Status: http.StatusRequestEntityTooLarge, Shape: "RequestEntityTooLargeException", Code: "RequestEntityTooLarge",
 			Message: fmt.Sprintf("Request size exceeded: the request body must be smaller than %d bytes", maxQueryBody)}
 	}
 	if errors.Is(err, errBadEncoding) {
-		return &cwError{Status: http.StatusBadRequest, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue",
+		return &cloudwatch.Error{Status: http.StatusBadRequest, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue",
 			Message: "Could not read the request body: it says Content-Encoding: gzip but is not valid gzip"}
 	}
-	return &cwError{Status: http.StatusBadRequest, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue",
+	return &cloudwatch.Error{Status: http.StatusBadRequest, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue",
 		Message: "Could not read the request body: the client stopped sending it"}
 }

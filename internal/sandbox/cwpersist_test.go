@@ -9,6 +9,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // TestCloudWatchSurvivesRestart: datapoints and alarm state are still
@@ -17,7 +18,7 @@ func TestCloudWatchSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	clock := newFakeClock()
-	inst := sandbox.Start(t, sandbox.Options{DataDir: dir, Clock: clock.Now})
+	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir, Clock: clock.Now})
 	cw := cwClient(inst)
 	at := clock.Now().Add(-30 * time.Second)
 	for i := range 5 {
@@ -41,7 +42,7 @@ func TestCloudWatchSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	again := cwClient(sandbox.Start(t, sandbox.Options{DataDir: dir, Clock: clock.Now}))
+	again := cwClient(sandboxtest.Start(t, sandbox.Options{DataDir: dir, Clock: clock.Now}))
 	out, err := again.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(at.Add(-time.Minute)), EndTime: aws.Time(at.Add(time.Minute)),
 		MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("sum"), MetricStat: &cwtypes.MetricStat{Period: aws.Int32(120), Stat: aws.String("Sum"),
 			Metric: &cwtypes.Metric{Namespace: aws.String("App"), MetricName: aws.String("Latency"), Dimensions: []cwtypes.Dimension{dim("Stage", "prod")}}}}}})
@@ -65,7 +66,7 @@ func TestCloudWatchSurvivesRestart(t *testing.T) {
 func TestAlarmsEvaluatedInBackground(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	inst := sandbox.Start(t, sandbox.Options{Clock: clock.Now, AlarmEvaluationInterval: 5 * time.Millisecond})
+	inst := sandboxtest.Start(t, sandbox.Options{Clock: clock.Now, AlarmEvaluationInterval: 5 * time.Millisecond})
 	changes := make(chan string, 10)
 	inst.Server.OnAlarmStateChange(func(name, state string) { changes <- name + "=" + state })
 	cw := cwClient(inst)

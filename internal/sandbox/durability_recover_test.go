@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // checkRecovery starts over the corrupt log with RecoverCorruptLog: the
@@ -20,7 +21,7 @@ func checkRecovery(t *testing.T, dir, logPath string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inst := sandbox.Start(t, sandbox.Options{DataDir: dir, RecoverCorruptLog: true})
+	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir, RecoverCorruptLog: true})
 	kept, _ := filepath.Glob(logPath + ".corrupt-*")
 	if len(kept) != 1 {
 		t.Fatalf("after recovery: %v beside the log, want one .corrupt-<offset> file", kept)

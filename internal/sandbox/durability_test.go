@@ -17,6 +17,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 func versionedBucket(t *testing.T, c *s3.Client, name string) {
@@ -36,7 +37,7 @@ func versionedBucket(t *testing.T, c *s3.Client, name string) {
 func TestCorruptRecordMidLogRefusesStart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	inst := sandbox.Start(t, sandbox.Options{DataDir: dir})
+	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir})
 	c := s3Client(inst)
 	versionedBucket(t, c, "bits")
 	for i := range 200 {
@@ -79,7 +80,7 @@ func TestCorruptRecordMidLogRefusesStart(t *testing.T) {
 func TestLargeObjectsOutOfLine(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	inst := sandbox.Start(t, sandbox.Options{DataDir: dir})
+	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir})
 	c := s3Client(inst)
 	versionedBucket(t, c, "big")
 	body := make([]byte, 24<<20)
@@ -99,7 +100,7 @@ func TestLargeObjectsOutOfLine(t *testing.T) {
 	if st.Size() > 64<<10 {
 		t.Errorf("s3.wal is %d bytes after a 24 MiB PUT, want the object out of line (under 64 KiB)", st.Size())
 	}
-	check := func(inst *sandbox.Instance) {
+	check := func(inst *sandboxtest.Instance) {
 		t.Helper()
 		c := s3Client(inst)
 		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("blob.bin")})
@@ -146,5 +147,5 @@ func TestLargeObjectsOutOfLine(t *testing.T) {
 	if err := inst.Server.Close(); err != nil {
 		t.Fatal(err)
 	}
-	check(sandbox.Start(t, sandbox.Options{DataDir: dir}))
+	check(sandboxtest.Start(t, sandbox.Options{DataDir: dir}))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 func TestParseFault(t *testing.T) {
@@ -50,7 +51,7 @@ func TestParseFault(t *testing.T) {
 
 func TestThrottleAnswersAsLambda(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{Faults: []sandbox.Fault{{Service: "lambda", Operation: "GetFunction", Kind: sandbox.FaultThrottle, Rate: 1}}})
+	inst := sandboxtest.Start(t, sandbox.Options{Faults: []sandbox.Fault{{Service: "lambda", Operation: "GetFunction", Kind: sandbox.FaultThrottle, Rate: 1}}})
 	c := lambdaClient(inst, 1)
 	createFunction(t, c, "fn", zipOf(t, "v1"))
 	_, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
@@ -72,7 +73,7 @@ func TestThrottleAnswersAsLambda(t *testing.T) {
 // ends correctly, and the journal shows the faults really happened.
 func TestRetriesRideOutFaults(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{FaultSeed: 42, Faults: []sandbox.Fault{
+	inst := sandboxtest.Start(t, sandbox.Options{FaultSeed: 42, Faults: []sandbox.Fault{
 		{Service: "lambda", Kind: sandbox.FaultThrottle, Rate: 0.2},
 		{Service: "lambda", Kind: sandbox.FaultError, Rate: 0.05},
 	}})

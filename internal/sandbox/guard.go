@@ -4,8 +4,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"regexp"
 	"strings"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/cloudwatch"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/lambda"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/s3"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
 // The sandbox accepts any credentials and runs the code it is given, so a
@@ -36,13 +40,13 @@ type guardVerdict string
 
 func (s *Server) checkRequest(r *http.Request) guardVerdict {
 	if !s.allowRemote && !isLoopbackHost(r.Host) {
-		return guardVerdict(fmt.Sprintf("its Host header %q is not a loopback name; the sandbox answers only requests addressed to 127.0.0.1, ::1 or localhost, so a web page cannot reach it by DNS rebinding (start it with --allow-remote to serve other host names)", clip(r.Host, 100)))
+		return guardVerdict(fmt.Sprintf("its Host header %q is not a loopback name; the sandbox answers only requests addressed to 127.0.0.1, ::1 or localhost, so a web page cannot reach it by DNS rebinding (start it with --allow-remote to serve other host names)", wire.Clip(r.Host, 100)))
 	}
 	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host && o != "https://"+r.Host {
-		return guardVerdict(fmt.Sprintf("it comes from a web page (Origin %q); the sandbox runs code and holds state, so it answers no browser requests from other sites", clip(o, 100)))
+		return guardVerdict(fmt.Sprintf("it comes from a web page (Origin %q); the sandbox runs code and holds state, so it answers no browser requests from other sites", wire.Clip(o, 100)))
 	}
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return guardVerdict(fmt.Sprintf("it comes from a web page (Sec-Fetch-Site %q); the sandbox answers no browser requests from other sites", clip(site, 40)))
+		return guardVerdict(fmt.Sprintf("it comes from a web page (Sec-Fetch-Site %q); the sandbox answers no browser requests from other sites", wire.Clip(site, 40)))
 	}
 	if s.allowUnsigned {
 		return ""
@@ -77,51 +81,31 @@ func isLoopbackHost(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// isLoopbackPeer reports whether the TCP peer of r is on this machine.
-func isLoopbackPeer(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // refuse answers a refused request with 403 in the protocol of the service
 // it targets, saying why, and returns that service.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why guardVerdict) string {
 	msg := "rollout-sandbox refused this request: " + string(why) + "."
 	who := parseCaller(r, s.region)
-	if _, ok := routeLambda(r); ok {
-		writeLambdaError(w, &apiError{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: msg})
+	if _, ok := lambda.Match(r); ok {
+		lambda.WriteError(w, &lambda.Error{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: msg})
 		return "lambda"
 	}
-	if proto, op, ok := cwRoute(r, who); ok && proto != cwQuery {
-		s.writeCWError(w, proto, &cwError{Status: http.StatusForbidden, Shape: "AccessDenied", Code: "AccessDenied", Message: msg}, op)
+	if proto, _, ok := cloudwatch.Route(r, who.Service); ok && proto != cloudwatch.Query {
+		cloudwatch.WriteError(w, proto, &cloudwatch.Error{Status: http.StatusForbidden, Shape: "AccessDenied", Code: "AccessDenied", Message: msg})
 		return "cloudwatch"
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		writeQueryError(w, http.StatusForbidden, "AccessDenied", msg)
 		return "sts/cloudwatch"
 	}
-	writeS3Error(w, http.StatusForbidden, "AccessDenied", msg)
+	s3.WriteError(w, http.StatusForbidden, "AccessDenied", msg)
 	return "s3"
 }
-
-// writeS3Error answers in S3's REST-XML error shape.
-func writeS3Error(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(status)
-	_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId></Error>`,
-		code, xmlEscape(message), w.Header().Get("x-amzn-RequestId"))
-}
-
-var blobNameRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // serveInternal answers /_sandbox/: only from this machine, only to a
 // loopback Host, read-only, and naming nothing but content-addressed blobs.
 func (s *Server) serveInternal(w http.ResponseWriter, r *http.Request) {
-	if !isLoopbackPeer(r) || !isLoopbackHost(r.Host) {
+	if !wire.IsLoopbackPeer(r) || !isLoopbackHost(r.Host) {
 		http.Error(w, "rollout-sandbox: the /_sandbox/ endpoints answer only loopback clients addressing a loopback host", http.StatusForbidden)
 		return
 	}
@@ -140,49 +124,12 @@ func (s *Server) serveInternal(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprintf(w, "{\"status\":\"ok\",\"account_id\":%q}\n", s.accountID)
 	case strings.HasPrefix(r.URL.Path, "/_sandbox/code/"):
 		name, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/_sandbox/code/"), ".zip")
-		if !ok || !blobNameRE.MatchString(name) {
+		if !ok || !lambda.IsBlobName(name) {
 			http.Error(w, "rollout-sandbox: a code URL names a package by its SHA-256, for example /_sandbox/code/<64 hex digits>.zip", http.StatusNotFound)
 			return
 		}
-		s.lambda.serveCode(w, name)
+		s.lambda.ServeCode(w, name)
 	default:
 		http.NotFound(w, r)
 	}
-}
-
-// clip shortens an echoed value so that an error never repeats megabytes
-// of input.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 { // keep UTF-8 whole
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("...(%d more bytes)", len(s)-cut)
-}
-
-// maxErrorMessage bounds every error message the sandbox sends.
-const maxErrorMessage = 2048
-
-func xmlEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&apos;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // chromeHeaders are the headers Chromium 120 sends with
@@ -45,7 +46,7 @@ func chromeHeaders(origin string) map[string]string {
 // send (issue 14, case 1): none of it may create, run or change anything.
 func TestBrowserCannotReachSandbox(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	u, _ := url.Parse(inst.URL)
 	marker := filepath.Join(t.TempDir(), "code-ran")
 	create, _ := json.Marshal(map[string]any{
@@ -132,7 +133,7 @@ func TestBrowserCannotReachSandbox(t *testing.T) {
 // that cannot sign in, and still refuses web pages.
 func TestAllowUnsignedRelaxesOnlySignatures(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{AllowUnsigned: true})
+	inst := sandboxtest.Start(t, sandbox.Options{AllowUnsigned: true})
 	get := func(headers map[string]string) int {
 		req, _ := http.NewRequest(http.MethodGet, inst.URL+"/2015-03-31/functions", nil)
 		for k, v := range headers {
@@ -165,7 +166,7 @@ func TestInternalEndpointsStayInside(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "outside", "secret.zip"), []byte(secret), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	inst := sandbox.Start(t, sandbox.Options{DataDir: filepath.Join(root, "data")})
+	inst := sandboxtest.Start(t, sandbox.Options{DataDir: filepath.Join(root, "data")})
 	do := func(method, path, host string) (int, string) {
 		req, err := http.NewRequest(method, inst.URL+path, nil)
 		if err != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
-	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 const testRole = "arn:aws:iam::123456789012:role/lambda-exec"
@@ -36,11 +36,11 @@ func awsConfig(attempts int) aws.Config {
 	}
 }
 
-func lambdaClient(inst *sandbox.Instance, attempts int) *lambda.Client {
+func lambdaClient(inst *sandboxtest.Instance, attempts int) *lambda.Client {
 	return lambda.NewFromConfig(awsConfig(attempts), func(o *lambda.Options) { o.BaseEndpoint = aws.String(inst.URL) })
 }
 
-func s3Client(inst *sandbox.Instance) *s3.Client {
+func s3Client(inst *sandboxtest.Instance) *s3.Client {
 	return s3.NewFromConfig(awsConfig(1), func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(inst.URL)
 		o.UsePathStyle = true

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
 )
 
@@ -50,7 +51,7 @@ func invoke(t *testing.T, c *lambda.Client, fn, qualifier, payload string) *lamb
 
 func TestInvokeRealBootstrap(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	deployTestFunction(t, c, "fn", 2, map[string]string{"RELEASE": "v1.0.0"})
 	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
@@ -117,7 +118,7 @@ func TestInvokeRealBootstrap(t *testing.T) {
 
 func TestInvokeInitFailureAndUnsupported(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	deployTestFunction(t, c, "broken", 3, map[string]string{"INIT_EXIT": "1"})
 	out := invoke(t, c, "broken", "", `{}`)
@@ -151,7 +152,7 @@ func TestInvokeInitFailureAndUnsupported(t *testing.T) {
 
 func TestInvokeConcurrencyAndThrottling(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{MaxConcurrency: 2})
+	inst := sandboxtest.Start(t, sandbox.Options{MaxConcurrency: 2})
 	c := lambdaClient(inst, 1)
 	deployTestFunction(t, c, "busy", 5, nil)
 	var wg sync.WaitGroup
@@ -197,7 +198,7 @@ func asTooMany(err error, target **types.TooManyRequestsException) bool {
 
 func TestWeightedRoutingSplit(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{RoutingSeed: 3})
+	inst := sandboxtest.Start(t, sandbox.Options{RoutingSeed: 3})
 	c := lambdaClient(inst, 1)
 	deployTestFunction(t, c, "split", 3, nil)
 	for i := 0; i < 2; i++ {

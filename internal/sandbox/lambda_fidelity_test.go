@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // The rules in this file are AWS's answers as recorded against the real
@@ -32,7 +33,7 @@ import (
 // change (moto PR #8379, verified against AWS).
 func TestPublishUnchangedReturnsNewestVersion(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	createFunction(t, c, "fn", zipOf(t, "v1"))
 	waitActive(t, c, "fn")
@@ -79,7 +80,7 @@ func TestPublishUnchangedReturnsNewestVersion(t *testing.T) {
 // guarded write with the RevisionId read before it fails with 412.
 func TestTagsChangeRevisionID(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	out := createFunction(t, c, "fn", zipOf(t, "v1"))
 	waitActive(t, c, "fn")
@@ -128,7 +129,7 @@ func checkRules(t *testing.T, rules map[string]lambdaRule) {
 // TestLambdaErrorFidelity: exact codes and texts of AWS's answers.
 func TestLambdaErrorFidelity(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	out := createFunction(t, c, "fn", zipOf(t, "v1"))
 	waitActive(t, c, "fn")
@@ -234,7 +235,7 @@ func TestLambdaErrorFidelity(t *testing.T) {
 // TestLambdaShapes: members AWS sends or leaves out.
 func TestLambdaShapes(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	// An empty Environment is echoed as {"Variables":{}} (LS: every function
 	// created with Environment {"Variables": {}} reads back that way, e.g.
@@ -275,7 +276,7 @@ func TestLambdaShapes(t *testing.T) {
 // ValidationException, which has only message (LS recordings of each).
 func TestLambdaErrorBodies(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	createFunction(t, lambdaClient(inst, 1), "fn", zipOf(t, "v1"))
 	tests := map[string]struct {
 		method, path, body string
@@ -303,7 +304,7 @@ func TestLambdaErrorBodies(t *testing.T) {
 	}
 	// The service's own failures carry Type Service; throttling is the
 	// caller's (Type User, with Reason).
-	faulty := sandbox.Start(t, sandbox.Options{})
+	faulty := sandboxtest.Start(t, sandbox.Options{})
 	faulty.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "GetFunction", Kind: sandbox.FaultError, Rate: 1},
 		{Service: "lambda", Operation: "ListFunctions", Kind: sandbox.FaultThrottle, Rate: 1}})
 	if diff := cmp.Diff(map[string]any{"Type": "Service", "Message": "An internal error occurred (injected by the sandbox)."},
@@ -331,7 +332,7 @@ func waitUpdated(t *testing.T, c *lambda.Client, name string) {
 }
 
 // rawLambda sends one unsigned-but-credentialed request and decodes the JSON answer.
-func rawLambda(t *testing.T, inst *sandbox.Instance, method, path, body string, status int) map[string]any {
+func rawLambda(t *testing.T, inst *sandboxtest.Instance, method, path, body string, status int) map[string]any {
 	t.Helper()
 	req, err := http.NewRequest(method, inst.URL+path, strings.NewReader(body))
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 func createFunction(t *testing.T, c *lambda.Client, name string, zip []byte) *lambda.CreateFunctionOutput {
@@ -33,7 +34,7 @@ func createFunction(t *testing.T, c *lambda.Client, name string, zip []byte) *la
 
 func TestFunctionLifecycle(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	zip := zipOf(t, "v1")
 	sum := sha256.Sum256(zip)
@@ -152,7 +153,7 @@ func TestFunctionLifecycle(t *testing.T) {
 func TestPublishPreconditionsAndStates(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	inst := sandbox.Start(t, sandbox.Options{Clock: clock.Now, SettleDelay: time.Second})
+	inst := sandboxtest.Start(t, sandbox.Options{Clock: clock.Now, SettleDelay: time.Second})
 	c := lambdaClient(inst, 1)
 	createFunction(t, c, "fn", zipOf(t, "v1"))
 
@@ -206,7 +207,7 @@ func TestPublishPreconditionsAndStates(t *testing.T) {
 
 func TestAliasRoutingRules(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	createFunction(t, c, "fn", zipOf(t, "v1"))
 	for i := 1; i <= 2; i++ {
@@ -308,7 +309,7 @@ func TestAliasRoutingRules(t *testing.T) {
 
 func TestQualifierRules(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	createFunction(t, c, "fn", zipOf(t, "v1"))
 	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
@@ -387,7 +388,7 @@ func TestQualifierRules(t *testing.T) {
 
 func TestListVersionsPagination(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	createFunction(t, c, "fn", zipOf(t, "v1"))
 	const n = 61
@@ -429,7 +430,7 @@ func TestListVersionsPagination(t *testing.T) {
 
 func TestCreateFunctionValidation(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	zip := zipOf(t, "v1")
 	tests := map[string]struct {
@@ -473,7 +474,7 @@ func TestCreateFunctionValidation(t *testing.T) {
 
 func TestTagsAndCodeSigning(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	out := createFunction(t, c, "fn", zipOf(t, "v1"))
 	arn := out.FunctionArn
@@ -508,7 +509,7 @@ func TestTagsAndCodeSigning(t *testing.T) {
 
 func TestJournal(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	createFunction(t, c, "fn", zipOf(t, "v1"))
 	mark := inst.Journal.Mark()

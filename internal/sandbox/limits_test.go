@@ -21,6 +21,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // wrappingZip is a small zip whose entries declare sizes that add up, as
@@ -62,7 +63,7 @@ func wrappingZip(t testing.TB) []byte {
 // inflating writes, not what the entries declare (issue 14, case 5).
 func TestZipLimitsCountActualBytes(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	z := wrappingZip(t)
 	_, err := lambdaClient(inst, 1).CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("bomb"), Role: aws.String(testRole), Runtime: types.RuntimeProvidedal2023,
@@ -94,7 +95,7 @@ func TestFaultsAnswerInTheServiceProtocol(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			inst := sandbox.Start(t, sandbox.Options{Faults: []sandbox.Fault{{Service: "cloudwatch", Kind: tc.kind, Rate: 1}}})
+			inst := sandboxtest.Start(t, sandbox.Options{Faults: []sandbox.Fault{{Service: "cloudwatch", Kind: tc.kind, Rate: 1}}})
 			// Smithy RPCv2 CBOR: aws-sdk-go-v2.
 			cw := cloudwatch.NewFromConfig(awsConfig(1), func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(inst.URL) })
 			_, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
@@ -142,7 +143,7 @@ func rawPost(t *testing.T, base, contentType, target, body string) (int, string,
 // types (issue 14, case 7).
 func TestOversizedAndHostileBodies(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	big := fmt.Sprintf(`{"Namespace":"App","MetricData":[{"MetricName":"%s","Value":1}]}`, strings.Repeat("x", 3<<20))
 	status, body, hdr := rawPost(t, inst.URL, "application/x-amz-json-1.0", "GraniteServiceVersion20100801.PutMetricData", big)
 	if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "RequestEntityTooLarge") || !strings.HasPrefix(hdr, "RequestEntityTooLarge;") {

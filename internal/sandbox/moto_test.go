@@ -21,8 +21,9 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/peers"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 type diffStep struct {
@@ -99,10 +100,10 @@ func asAPIError(err error, target *smithy.APIError) bool {
 // testdata/moto_differences.tsv with the side that matches AWS; a new or a
 // vanished difference fails the test.
 func TestDifferentialMoto(t *testing.T) {
-	motoPath := acctest.RequirePeer(t, "moto server", "moto_server")
+	motoPath := peers.Require(t, "moto server", "moto_server")
 	t.Parallel()
-	motoURL := acctest.StartMoto(t, motoPath)
-	inst := sandbox.Start(t, sandbox.Options{})
+	motoURL := peers.StartMoto(t, motoPath)
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	zip := zipOf(t, "v1")
 	fn := aws.String("diff")
 	const diffARN = "arn:aws:lambda:us-east-1:123456789012:function:diff"

@@ -25,11 +25,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 func TestCodeFromVersionedS3(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	sc, lc := s3Client(inst), lambdaClient(inst, 1)
 	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("artifacts")}); err != nil {
 		t.Fatal(err)
@@ -70,7 +71,7 @@ type snapshot struct {
 	Objects   []string            // key@version=size
 }
 
-func takeSnapshot(t *testing.T, inst *sandbox.Instance, functions []string, bucket string) snapshot {
+func takeSnapshot(t *testing.T, inst *sandboxtest.Instance, functions []string, bucket string) snapshot {
 	t.Helper()
 	lc, sc := lambdaClient(inst, 1), s3Client(inst)
 	snap := snapshot{Functions: map[string][]string{}}
@@ -112,7 +113,7 @@ func takeSnapshot(t *testing.T, inst *sandbox.Instance, functions []string, buck
 func TestRestartKeepsEverything(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	inst := sandbox.Start(t, sandbox.Options{DataDir: dir})
+	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir})
 	lc, sc := lambdaClient(inst, 1), s3Client(inst)
 	createFunction(t, lc, "fn", zipOf(t, "v1"))
 	for i := 0; i < 3; i++ {
@@ -147,7 +148,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	again := sandbox.Start(t, sandbox.Options{DataDir: dir})
+	again := sandboxtest.Start(t, sandbox.Options{DataDir: dir})
 	after := takeSnapshot(t, again, []string{"fn"}, "state")
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("state after restart (-before +after):\n%s", diff)
@@ -205,7 +206,7 @@ func TestCrashDuringWrites(t *testing.T) {
 			t.Fatalf("round %d: helper did not start: %v", round, err)
 		}
 		url := "http://" + strings.TrimSpace(string(addr[:n]))
-		inst := &sandbox.Instance{URL: url}
+		inst := &sandboxtest.Instance{URL: url}
 		sc, lc := s3Client(inst), lambdaClient(inst, 1)
 		if round == 0 {
 			if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("crash-bucket")}); err != nil {
@@ -258,7 +259,7 @@ func TestCrashDuringWrites(t *testing.T) {
 	}
 
 	// Everything acknowledged is there, and the data loads cleanly.
-	inst := sandbox.Start(t, sandbox.Options{DataDir: dir})
+	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir})
 	sc, lc := s3Client(inst), lambdaClient(inst, 1)
 	if len(acked) == 0 || len(fnVersions) == 0 || large == 0 {
 		t.Fatalf("no write was acknowledged before the kills (%d objects, %d functions): the test proved nothing", len(acked), len(fnVersions))

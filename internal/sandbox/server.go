@@ -1,7 +1,12 @@
 // Package sandbox is rollout-sandbox: a local server that speaks the AWS APIs
-// the provider uses (Lambda, S3 with versioning, STS) with AWS's shapes and
-// errors, persists what it stores, and records a journal of the calls it
-// answered. It listens on loopback only unless told otherwise.
+// the provider uses (Lambda, CloudWatch, S3 with versioning, STS) with AWS's
+// shapes and errors, persists what it stores, and records a journal of the
+// calls it answered. It listens on loopback only unless told otherwise.
+//
+// Each service is its own package (lambda, runtime, cloudwatch, s3, with wal
+// and wire shared); this package composes them: Server dispatches a request
+// to its service after the guard, the body limits and the fault rules, and
+// answers STS itself. sandboxtest starts one for a test.
 package sandbox
 
 import (
@@ -13,17 +18,20 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/johannesboyne/gofakes3"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/cloudwatch"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/lambda"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/runtime"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/s3"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
 // DefaultAccountID is the account the sandbox reports unless told otherwise.
@@ -91,15 +99,13 @@ type Server struct {
 	settleDelay   time.Duration
 	clock         func() time.Time
 
-	lambda     *lambdaAPI
-	s3         *s3Store
-	metrics    *metricStore
-	stopEval   chan struct{}
-	runtime    *runtimePool
+	lambda     *lambda.API
+	s3         *s3.Service
+	cloudwatch *cloudwatch.Service
+	runtime    *runtime.Pool
 	runtimeTmp string
 	rngMu      sync.Mutex
 	rng        *rand.Rand
-	s3http     http.Handler
 	faults     *faultSet
 	Journal    *Journal
 
@@ -164,7 +170,7 @@ func New(opts Options) (*Server, error) {
 		s.clock = time.Now
 	}
 	s.faults.set(opts.Faults)
-	s.metrics = newMetricStore(s.now)
+	s.cloudwatch = cloudwatch.New(s.now, s.region, s.accountID)
 	s.rng = rand.New(rand.NewSource(opts.RoutingSeed))
 	if opts.MaxConcurrency <= 0 {
 		opts.MaxConcurrency = 10
@@ -177,64 +183,57 @@ func New(opts Options) (*Server, error) {
 		}
 		runtimeDir, s.runtimeTmp = d, d
 	}
-	s.runtime = newRuntimePool(runtimeDir, opts.MaxConcurrency)
+	s.runtime = runtime.NewPool(runtimeDir, opts.MaxConcurrency)
 	lambdaDir, s3Dir := "", ""
 	if opts.DataDir != "" {
 		lambdaDir, s3Dir = filepath.Join(opts.DataDir, "lambda"), filepath.Join(opts.DataDir, "s3")
 	}
 	if opts.DataDir != "" {
-		if err := s.metrics.openPersistence(filepath.Join(opts.DataDir, "cloudwatch"), opts.RecoverCorruptLog); err != nil {
+		if err := s.cloudwatch.Open(filepath.Join(opts.DataDir, "cloudwatch"), opts.RecoverCorruptLog); err != nil {
 			return nil, fmt.Errorf("opening CloudWatch data: %w", err)
 		}
 	}
 	if opts.AlarmEvaluationInterval <= 0 {
 		opts.AlarmEvaluationInterval = time.Second
 	}
-	store, err := openLambdaStore(lambdaDir, opts.RecoverCorruptLog)
-	if err != nil {
-		return nil, fmt.Errorf("opening Lambda data: %w", err)
-	}
-	s.lambda = &lambdaAPI{srv: s, store: store}
-	s.s3, err = openS3Store(s3Dir, s.now, opts.RecoverCorruptLog)
+	var err error
+	s.s3, err = s3.Open(s3Dir, s.now, opts.RecoverCorruptLog)
 	if err != nil {
 		return nil, fmt.Errorf("opening S3 data: %w", err)
 	}
-	s.s3http = gofakes3.New(s.s3,
-		gofakes3.WithTimeSource(wallTime{s}),
-		gofakes3.WithLogger(gofakes3.DiscardLog()),
-		gofakes3.WithTimeSkewLimit(0),
-	).Server()
-	s.stopEval = make(chan struct{})
-	go s.metrics.evaluateLoop(opts.AlarmEvaluationInterval, s.stopEval)
+	s.lambda, err = lambda.Open(lambdaDir, opts.RecoverCorruptLog, lambda.Deps{AccountID: s.accountID, Now: s.now, SettleDelay: s.settleDelay,
+		Objects: s.s3, Runtime: s.runtime, Rand: s.rand, Metrics: s.cloudwatch})
+	if err != nil {
+		return nil, fmt.Errorf("opening Lambda data: %w", err)
+	}
+	s.cloudwatch.StartEvaluator(opts.AlarmEvaluationInterval)
 	return s, nil
 }
 
-type wallTime struct{ s *Server }
-
-func (w wallTime) Now() time.Time                  { return w.s.now() }
-func (w wallTime) Since(t time.Time) time.Duration { return w.s.now().Sub(t) }
-
 func (s *Server) now() time.Time { return s.clock().UTC() }
+
+// OnAlarmStateChange installs a function called when the background
+// evaluation changes an alarm's state (tests). nil removes it.
+func (s *Server) OnAlarmStateChange(hook func(name, state string)) {
+	s.cloudwatch.OnAlarmStateChange(hook)
+}
 
 // SetFaults replaces the injected faults.
 func (s *Server) SetFaults(faults []Fault) { s.faults.set(faults) }
 
 // Close releases the data files.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		if s.stopEval != nil {
-			close(s.stopEval)
-		}
-	})
-	s.runtime.closeAll()
+	s.runtime.CloseAll()
 	if s.runtimeTmp != "" {
 		_ = os.RemoveAll(s.runtimeTmp)
 	}
-	err := s.s3.close()
-	if lerr := s.lambda.store.close(); err == nil {
+	err := s.s3.Close()
+	if lerr := s.lambda.Close(); err == nil {
 		err = lerr
 	}
-	if merr := s.metrics.closePersistence(); err == nil {
+	var merr error
+	s.closeOnce.Do(func() { merr = s.cloudwatch.Close() })
+	if err == nil {
 		err = merr
 	}
 	return err
@@ -268,26 +267,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	if route, ok := routeLambda(r); ok {
+	if route, ok := lambda.Match(r); ok {
 		call.Service, call.Operation = "lambda", route.Operation
-		limit := int64(maxLambdaBody)
-		if route.Operation == "Invoke" {
-			limit = maxSyncPayload
-		}
-		if err := bufferBody(r, limit); err != nil {
-			writeLambdaError(rec, lambdaBodyError(route.Operation, err))
+		if err := bufferBody(r, lambda.BodyLimit(route.Operation)); err != nil {
+			lambda.WriteError(rec, lambda.BodyError(route.Operation, errors.Is(err, errBodyTooLarge)))
 			return
 		}
 		s.before(call)
 		if !s.inject(rec, &call) {
-			s.lambda.serve(&lambdaCall{w: rec, r: r, caller: who, route: route, call: &call})
+			var note lambda.Note
+			s.lambda.Serve(rec, r, who.Region, route, &note)
+			call.Function, call.Qualifier = note.Function, note.Qualifier
 		}
 		return
 	}
-	if proto, op, ok := cwRoute(r, who); ok && proto != cwQuery {
+	if proto, op, ok := cloudwatch.Route(r, who.Service); ok && proto != cloudwatch.Query {
 		call.Service, call.Operation = "cloudwatch", op
 		if err := bufferCompressedBody(r, maxQueryBody); err != nil {
-			s.writeCWError(rec, proto, cwBodyError(err), op)
+			cloudwatch.WriteError(rec, proto, cwBodyError(err))
 			return
 		}
 		s.serveCloudWatch(rec, r, proto, op, &call)
@@ -312,34 +309,40 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case "2010-08-01":
 			call.Service = "cloudwatch"
-			s.serveCloudWatch(rec, r, cwQuery, "", &call)
+			s.serveCloudWatch(rec, r, cloudwatch.Query, "", &call)
 			return
 		}
 	}
-	call.Service, call.Operation = "s3", s3Operation(r)
+	call.Service, call.Operation = "s3", s3.Operation(r)
 	if !s.inject(rec, &call) {
-		s.s3http.ServeHTTP(rec, r)
+		s.s3.ServeHTTP(rec, r)
 	}
 }
 
-// injectCloudWatch applies the fault rules to a CloudWatch request and
-// answers an injected fault in the protocol the client spoke.
-func (s *Server) injectCloudWatch(w http.ResponseWriter, call *Call, proto cwProtocol, op string) bool {
+// serveCloudWatch hands a CloudWatch request to its service, with the
+// fault rules applied once the operation is known.
+func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto cloudwatch.Protocol, op string, call *Call) {
+	s.cloudwatch.Serve(w, r, proto, op, func(op string) *cloudwatch.Error {
+		call.Operation = op
+		return s.cloudWatchFault(call)
+	})
+}
+
+// cloudWatchFault applies the fault rules to a CloudWatch request and
+// returns the injected fault, if any, as a CloudWatch error.
+func (s *Server) cloudWatchFault(call *Call) *cloudwatch.Error {
 	delay, f := s.faults.pick(call.Service, call.Operation)
 	if delay > 0 {
 		time.Sleep(delay)
 	}
 	if f == nil {
-		return false
+		return nil
 	}
 	call.Fault = f.String()
 	if f.Kind == FaultThrottle {
-		s.writeCWError(w, proto, &cwError{Status: 400, Shape: "Throttling", Code: "Throttling", Message: "Rate exceeded"}, op)
-	} else {
-		s.writeCWError(w, proto, &cwError{Status: 500, Shape: "InternalServiceFault", Code: "InternalServiceError",
-			Message: "An internal error occurred (injected by the sandbox)."}, op)
+		return cloudwatch.Throttling()
 	}
-	return true
+	return cloudwatch.InternalFault("An internal error occurred (injected by the sandbox).")
 }
 
 // inject applies the fault rules to a request; it reports whether it
@@ -356,10 +359,10 @@ func (s *Server) inject(w http.ResponseWriter, call *Call) bool {
 	switch call.Service {
 	case "lambda":
 		if f.Kind == FaultThrottle {
-			writeLambdaError(w, &apiError{Status: 429, Code: "TooManyRequestsException", Message: "Rate exceeded",
+			lambda.WriteError(w, &lambda.Error{Status: 429, Code: "TooManyRequestsException", Message: "Rate exceeded",
 				Reason: "CallerRateLimitExceeded", RetryAfter: "1"})
 		} else {
-			writeLambdaError(w, &apiError{Status: 500, Code: "ServiceException", Message: "An internal error occurred (injected by the sandbox)."})
+			lambda.WriteError(w, &lambda.Error{Status: 500, Code: "ServiceException", Message: "An internal error occurred (injected by the sandbox)."})
 		}
 	case "sts":
 		if f.Kind == FaultThrottle {
@@ -368,39 +371,9 @@ func (s *Server) inject(w http.ResponseWriter, call *Call) bool {
 			writeQueryError(w, 500, "InternalFailure", "An internal error occurred (injected by the sandbox).")
 		}
 	default:
-		w.Header().Set("Content-Type", "application/xml")
-		if f.Kind == FaultThrottle {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
-		} else {
-			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>`)
-		}
+		s3.WriteFault(w, f.Kind == FaultThrottle)
 	}
 	return true
-}
-
-// s3Operation names an S3 request for the journal and fault rules.
-func s3Operation(r *http.Request) string {
-	segs := splitPath(r.URL.EscapedPath())
-	q := r.URL.Query()
-	switch {
-	case len(segs) == 0:
-		return "ListBuckets"
-	case len(segs) == 1:
-		switch {
-		case q.Has("versioning") && r.Method == http.MethodPut:
-			return "PutBucketVersioning"
-		case q.Has("versioning"):
-			return "GetBucketVersioning"
-		case q.Has("versions"):
-			return "ListObjectVersions"
-		case q.Has("delete"):
-			return "DeleteObjects"
-		}
-		return map[string]string{"PUT": "CreateBucket", "DELETE": "DeleteBucket", "HEAD": "HeadBucket", "GET": "ListObjects"}[r.Method]
-	}
-	return map[string]string{"PUT": "PutObject", "DELETE": "DeleteObject", "HEAD": "HeadObject", "GET": "GetObject", "POST": "PostObject"}[r.Method]
 }
 
 type statusRecorder struct {
@@ -455,7 +428,7 @@ func CheckListenAddr(addr string, allowRemote bool) error {
 // gracefully (in-flight requests finish) and closes the data files.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	hs := &http.Server{}
-	l = s.httpServer(hs, l)
+	l = s.Attach(hs, l)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
 	select {
@@ -474,36 +447,6 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		err = nil
 	}
 	return err
-}
-
-// Instance is a sandbox started for a test.
-type Instance struct {
-	URL     string
-	Server  *Server
-	Journal *Journal
-}
-
-// Endpoints returns the provider endpoints block for this sandbox.
-func (i *Instance) Endpoints() map[string]string {
-	return map[string]string{"lambda": i.URL, "cloudwatch": i.URL, "s3": i.URL, "sts": i.URL}
-}
-
-// Start runs a sandbox on a random loopback port for the duration of t.
-// With no DataDir it keeps everything in memory.
-func Start(t testing.TB, opts Options) *Instance {
-	t.Helper()
-	srv, err := New(opts)
-	if err != nil {
-		t.Fatalf("starting sandbox: %v", err)
-	}
-	ts := httptest.NewUnstartedServer(srv) // 127.0.0.1, random port
-	ts.Listener = srv.httpServer(ts.Config, ts.Listener)
-	ts.Start()
-	t.Cleanup(func() {
-		ts.Close()
-		_ = srv.Close()
-	})
-	return &Instance{URL: ts.URL, Server: srv, Journal: srv.Journal}
 }
 
 // ---- STS ----
@@ -526,7 +469,7 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeQueryError(w http.ResponseWriter, status int, code, message string) {
-	message = xmlEscape(clip(message, maxErrorMessage))
+	message = wire.XMLEscape(wire.Clip(message, wire.MaxErrorMessage))
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(status)
 	typ := "Sender"
@@ -535,4 +478,11 @@ func writeQueryError(w http.ResponseWriter, status int, code, message string) {
 	}
 	_, _ = fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
 		typ, code, message, w.Header().Get("x-amzn-RequestId"))
+}
+
+// rand is the source of alias routing draws.
+func (s *Server) rand() float64 {
+	s.rngMu.Lock()
+	defer s.rngMu.Unlock()
+	return s.rng.Float64()
 }

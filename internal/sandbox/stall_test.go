@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 const fakeSigV4 = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00"
@@ -40,7 +41,7 @@ func stallRequest(t testing.TB, base, method, path string) net.Conn {
 // of a TagResource body must not stall anyone else (issue 14, case 3).
 func TestStalledClientDoesNotFreezeLambda(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := lambdaClient(inst, 1)
 	out := createFunction(t, c, "busy", zipOf(t, "x"))
 	seen := make(chan struct{}, 1)
@@ -76,7 +77,7 @@ func TestStalledClientDoesNotFreezeLambda(t *testing.T) {
 // beyond MaxConnections are closed to make room (issue 14, case 3).
 func TestSlowClientsAreCutOff(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{BodyReadTimeout: 200 * time.Millisecond, MaxConnections: 4})
+	inst := sandboxtest.Start(t, sandbox.Options{BodyReadTimeout: 200 * time.Millisecond, MaxConnections: 4})
 	conn := stallRequest(t, inst.URL, http.MethodPost, "/2015-03-31/functions")
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)

@@ -19,6 +19,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -46,7 +47,7 @@ func bigState(serial int, version string) []byte {
 // on a sample and reported as a ratio.
 func BenchmarkHistoryPickVsNaive(b *testing.B) {
 	ctx := context.Background()
-	inst := sandbox.Start(b, sandbox.Options{})
+	inst := sandboxtest.Start(b, sandbox.Options{})
 	c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")},
 		func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(inst.URL), true })
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hist")}); err != nil {

@@ -11,6 +11,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -25,7 +26,7 @@ func TestS3CacheIsNotFooledByReusedVersionIDs(t *testing.T) {
 	ctx := context.Background()
 	cache := t.TempDir()
 	history := func(serials ...int) []statehistory.Revision {
-		inst := sandbox.Start(t, sandbox.Options{})
+		inst := sandboxtest.Start(t, sandbox.Options{})
 		c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
 			func(o *s3.Options) { o.BaseEndpoint = aws.String(inst.URL); o.UsePathStyle = true })
 		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tfstate")}); err != nil {

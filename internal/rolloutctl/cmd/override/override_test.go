@@ -17,6 +17,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 func TestNew(t *testing.T) {
@@ -113,7 +114,7 @@ func TestRun(t *testing.T) {
 // injected client factory: the tag AWS holds is the scoped value.
 func TestRunSandbox(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := cmdtest.SandboxLambda(inst.URL)
 	arn := cmdtest.PublishFunction(t, c, "orders", "v1", "v2")
 	ctx := context.Background()

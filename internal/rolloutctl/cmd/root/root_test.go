@@ -15,6 +15,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 // testFactory is the process's factory (the SDK's clients) with the
@@ -95,7 +96,7 @@ func TestStatusShowsRelabelledRelease(t *testing.T) {
 	// The SDK reads credentials from the process environment (not t.Parallel).
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := cmdtest.SandboxLambda(inst.URL)
 	ctx := context.Background()
 	arn := cmdtest.PublishFunction(t, c, "orders", "v1.0.0")
@@ -166,7 +167,7 @@ func TestLiveStatusAndOverride(t *testing.T) {
 	// The SDK reads static credentials from the process environment.
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDOPERATOR")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	ctx := context.Background()
 	c := cmdtest.SandboxLambda(inst.URL)
 	arn := aws.String(cmdtest.PublishFunction(t, c, "orders", "", ""))

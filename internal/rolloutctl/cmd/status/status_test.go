@@ -15,6 +15,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 func TestNew(t *testing.T) {
@@ -152,7 +153,7 @@ func TestRunState(t *testing.T) {
 // injected client factory: the SDK's answers make the same line.
 func TestRunSandbox(t *testing.T) {
 	t.Parallel()
-	inst := sandbox.Start(t, sandbox.Options{})
+	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := cmdtest.SandboxLambda(inst.URL)
 	arn := cmdtest.PublishFunction(t, c, "orders", "v1.0.0", "v1.1.0")
 	ctx := context.Background()

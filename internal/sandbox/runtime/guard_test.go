@@ -1,4 +1,4 @@
-package sandbox
+package runtime
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package sandbox
+package wal
 
 import (
 	"fmt"
@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic replaces path with data so that, whatever moment the
+// WriteFileAtomic replaces path with data so that, whatever moment the
 // process dies at, the file holds either its old or its new content, never
 // a mix: write a temporary file in the same folder, fsync it, rename it over
 // the target, fsync the folder so the rename itself is durable.
-func writeFileAtomic(path string, data []byte) error {
+func WriteFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -35,10 +35,11 @@ func writeFileAtomic(path string, data []byte) error {
 		_ = os.Remove(name)
 		return err
 	}
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
-func syncDir(dir string) error {
+// SyncDir fsyncs a folder, so that a rename or a create in it is durable.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -50,8 +51,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// removeStaleTemps deletes temporary files a crash left behind.
-func removeStaleTemps(dir string) error {
+// RemoveStaleTemps deletes temporary files a crash left behind.
+func RemoveStaleTemps(dir string) error {
 	matches, err := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
 	if err != nil {
 		return err

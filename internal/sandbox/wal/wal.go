@@ -1,4 +1,8 @@
-package sandbox
+// Package wal is the sandbox's write-ahead log and its file helpers: an
+// append-only log of framed records (length, CRC32, payload) with group
+// commit, torn-tail and corruption detection, and atomic file replacement
+// for the snapshots the services compact the log into.
+package wal
 
 import (
 	"bufio"
@@ -12,12 +16,12 @@ import (
 	"sync"
 )
 
-// wal is an append-only log of framed records (length, CRC32, payload) with
+// Log is an append-only log of framed records (length, CRC32, payload) with
 // group commit: appends are written in order at once, and one fsync makes
 // every record written so far durable. A request waits for the fsync that
 // covers its record before it is answered, so anything the sandbox
 // acknowledged survives a crash, while concurrent requests share fsyncs.
-type wal struct {
+type Log struct {
 	f *os.File
 
 	mu      sync.Mutex
@@ -28,13 +32,13 @@ type wal struct {
 	err     error // a failed fsync poisons the log: nothing more is acknowledged
 }
 
-// openWAL opens path, hands every intact record to apply in order, and cuts
+// Open opens path, hands every intact record to apply in order, and cuts
 // off a torn tail (a record a crash left half-written, never
 // acknowledged). A bad record followed by intact ones is not a torn tail
-// but corruption: openWAL refuses it with a *walCorruptError, unless
+// but corruption: Open refuses it with a *CorruptError, unless
 // recoverLog is set, in which case it keeps the records before it and moves
 // the rest of the file aside to path.corrupt-<offset>.
-func openWAL(path string, apply func([]byte) error, recoverLog bool) (*wal, error) {
+func Open(path string, apply func([]byte) error, recoverLog bool) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
@@ -56,20 +60,20 @@ func openWAL(path string, apply func([]byte) error, recoverLog bool) (*wal, erro
 		_ = f.Close()
 		return nil, err
 	}
-	w := &wal{f: f}
+	w := &Log{f: f}
 	w.cond = sync.NewCond(&w.mu)
 	return w, nil
 }
 
-// walCorruptError is a log that is damaged in the middle.
-type walCorruptError struct {
+// CorruptError is a log that is damaged in the middle.
+type CorruptError struct {
 	Path      string
 	Offset    int64 // the bad record
 	Next      int64 // the first intact record after it
 	TailBytes int64 // bytes from Offset to the end of the file
 }
 
-func (e *walCorruptError) Error() string {
+func (e *CorruptError) Error() string {
 	return fmt.Sprintf("%s is corrupt at byte offset %d: the record there fails its checksum, yet intact records follow it "+
 		"(the next at byte offset %d; %d bytes from the bad record to the end), so this is damage, not the torn tail a crash leaves. "+
 		"The sandbox refuses to start rather than drop acknowledged writes silently. To start anyway, keeping every record before "+
@@ -92,7 +96,7 @@ func checkTail(f *os.File, path string, good int64, recoverLog bool) error {
 	if err != nil || !found {
 		return err
 	}
-	cerr := &walCorruptError{Path: path, Offset: good, Next: next, TailBytes: size - good}
+	cerr := &CorruptError{Path: path, Offset: good, Next: next, TailBytes: size - good}
 	if !recoverLog {
 		return cerr
 	}
@@ -110,7 +114,7 @@ func checkTail(f *os.File, path string, good int64, recoverLog bool) error {
 		err = cerr
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(path))
+		err = SyncDir(filepath.Dir(path))
 	}
 	return err
 }
@@ -194,10 +198,10 @@ func nextRecord(r io.Reader) ([]byte, bool) {
 	return body, crc32.ChecksumIEEE(body) == binary.BigEndian.Uint32(hdr[4:])
 }
 
-// write appends one record and returns its sequence number; call wait with
+// Write appends one record and returns its sequence number; call Wait with
 // it before acknowledging. The caller serialises writes that must stay in
 // order (it holds its store's lock).
-func (w *wal) write(payload []byte) (uint64, error) {
+func (w *Log) Write(payload []byte) (uint64, error) {
 	buf := make([]byte, 8+len(payload))
 	binary.BigEndian.PutUint32(buf[:4], uint32(len(payload)))
 	binary.BigEndian.PutUint32(buf[4:8], crc32.ChecksumIEEE(payload))
@@ -215,15 +219,15 @@ func (w *wal) write(payload []byte) (uint64, error) {
 	return w.written, nil
 }
 
-// position is the sequence number of the newest record written.
-func (w *wal) position() uint64 {
+// Position is the sequence number of the newest record written.
+func (w *Log) Position() uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.written
 }
 
-// wait returns once record seq is durable; one caller fsyncs for everyone.
-func (w *wal) wait(seq uint64) error {
+// Wait returns once record seq is durable; one caller fsyncs for everyone.
+func (w *Log) Wait(seq uint64) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for w.synced < seq && w.err == nil {
@@ -247,8 +251,8 @@ func (w *wal) wait(seq uint64) error {
 	return w.err
 }
 
-// reset empties the log after its content was saved elsewhere (compaction).
-func (w *wal) reset() error {
+// Reset empties the log after its content was saved elsewhere (compaction).
+func (w *Log) Reset() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.f.Truncate(0); err != nil {
@@ -260,7 +264,7 @@ func (w *wal) reset() error {
 	return w.f.Sync()
 }
 
-func (w *wal) close() error {
+func (w *Log) Close() error {
 	if w == nil {
 		return nil
 	}

@@ -1,153 +1,21 @@
-package sandbox
+package cloudwatch
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/fxamacker/cbor/v2"
 )
-
-// CloudWatch, in the three wire protocols clients send: Smithy RPCv2 CBOR
-// (aws-sdk-go-v2 today), AWS JSON 1.0 (current botocore) and awsQuery
-// (older CLIs, the Debian AWS CLI v2). One operation layer works on generic
-// values (map[string]any, []any, string, float64, bool, time.Time); each
-// protocol decodes into it and encodes out of it.
-
-const cwTarget = "GraniteServiceVersion20100801"
-
-type cwProtocol int
-
-const (
-	cwCBOR cwProtocol = iota
-	cwJSON
-	cwQuery
-)
-
-type cwError struct {
-	Status      int
-	Shape, Code string
-	Message     string
-}
-
-func cwInvalid(format string, a ...any) *cwError {
-	return &cwError{Status: 400, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue", Message: fmt.Sprintf(format, a...)}
-}
-
-func cwMissing(name string) *cwError {
-	return &cwError{Status: 400, Shape: "MissingRequiredParameterException", Code: "MissingParameter",
-		Message: fmt.Sprintf("The parameter %s is required.", name)}
-}
-
-// cwRoute reports whether r is a CloudWatch request and which protocol and
-// operation it uses.
-func cwRoute(r *http.Request, who caller) (cwProtocol, string, bool) {
-	if strings.HasPrefix(r.URL.Path, "/service/"+cwTarget+"/operation/") {
-		return cwCBOR, strings.TrimPrefix(r.URL.Path, "/service/"+cwTarget+"/operation/"), true
-	}
-	if t := r.Header.Get("X-Amz-Target"); strings.HasPrefix(t, cwTarget+".") {
-		return cwJSON, strings.TrimPrefix(t, cwTarget+"."), true
-	}
-	if r.Method == http.MethodPost && r.URL.Path == "/" && (who.Service == "monitoring" ||
-		strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")) {
-		return cwQuery, "", true
-	}
-	return 0, "", false
-}
-
-var cborDec, _ = cbor.DecOptions{DefaultMapType: reflect.TypeOf(map[string]any(nil)), TimeTag: cbor.DecTagOptional}.DecMode()
-var cborEnc, _ = cbor.EncOptions{Time: cbor.TimeUnixDynamic, TimeTag: cbor.EncTagRequired}.EncMode()
-
-func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto cwProtocol, op string, call *Call) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 2<<20))
-	if err != nil {
-		s.writeCWError(w, proto, &cwError{Status: 400, Shape: "InvalidParameterValueException", Code: "InvalidParameterValue", Message: err.Error()}, op)
-		return
-	}
-	// A gzip body (PutMetricData's request compression) was inflated, with
-	// the size cap applied to the inflated bytes, by bufferCompressedBody.
-	var in map[string]any
-	switch proto {
-	case cwCBOR:
-		if len(body) > 0 {
-			var v any
-			if err := cborDec.Unmarshal(body, &v); err != nil {
-				s.writeCWError(w, proto, cwInvalid("Could not decode the CBOR body: malformed or unexpected CBOR"), op)
-				return
-			}
-			in, _ = normalize(v).(map[string]any)
-		}
-	case cwJSON:
-		if len(body) > 0 {
-			var v any
-			if err := json.Unmarshal(body, &v); err != nil {
-				s.writeCWError(w, proto, cwInvalid("Could not decode the JSON body: %s", jsonProblem(err)), op)
-				return
-			}
-			in, _ = v.(map[string]any)
-		}
-	case cwQuery:
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			s.writeCWError(w, proto, cwInvalid("Could not decode the form body: malformed URL encoding"), op)
-			return
-		}
-		op = form.Get("Action")
-		in = queryTree(form)
-	}
-	if in == nil {
-		in = map[string]any{}
-	}
-	call.Operation = op
-	if s.injectCloudWatch(w, call, proto, op) {
-		return
-	}
-	out, cerr := s.durableCloudWatchOp(op, in)
-	if cerr != nil {
-		s.writeCWError(w, proto, cerr, op)
-		return
-	}
-	s.writeCWResult(w, proto, op, out)
-}
-
-func (s *Server) cloudwatchOp(op string, in map[string]any) (map[string]any, *cwError) {
-	m := s.metrics
-	switch op {
-	case "PutMetricData":
-		return nil, m.putMetricData(in, s.now())
-	case "GetMetricData":
-		return m.getMetricData(in)
-	case "ListMetrics":
-		return m.listMetricsOp(in), nil
-	case "PutMetricAlarm":
-		return nil, m.putMetricAlarm(in, s.now())
-	case "DescribeAlarms":
-		return m.describeAlarms(in, s.now(), s.region, s.accountID), nil
-	case "DeleteAlarms":
-		return nil, m.deleteAlarms(in)
-	case "SetAlarmState":
-		return nil, m.setAlarmState(in, s.now())
-	case "ListTagsForResource":
-		return map[string]any{"Tags": []any{}}, nil
-	}
-	return nil, &cwError{Status: 400, Shape: "InvalidAction", Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", op)}
-}
 
 // ---- operations ----
 
-func (m *metricStore) putMetricData(in map[string]any, now time.Time) *cwError {
+func (m *metricStore) putMetricData(in map[string]any, now time.Time) *Error {
 	ns := str(in, "Namespace")
 	if ns == "" {
-		return cwMissing("Namespace")
+		return missing("Namespace")
 	}
 	type datum struct {
 		name, unit string
@@ -161,7 +29,7 @@ func (m *metricStore) putMetricData(in map[string]any, now time.Time) *cwError {
 		member := fmt.Sprintf("MetricData.member.%d", i+1)
 		name := str(d, "MetricName")
 		if name == "" {
-			return cwMissing(member + ".MetricName")
+			return missing(member + ".MetricName")
 		}
 		_, hasValue := d["Value"]
 		values, counts := list(d, "Values"), list(d, "Counts")
@@ -171,11 +39,11 @@ func (m *metricStore) putMetricData(in map[string]any, now time.Time) *cwError {
 		// Values together with StatisticValues is accepted, as AWS does.
 		switch {
 		case hasValue && len(values) > 0:
-			return cwCombination("The parameters %[1]s.Value and %[1]s.Values are mutually exclusive and you have specified both.", member)
+			return combination("The parameters %[1]s.Value and %[1]s.Values are mutually exclusive and you have specified both.", member)
 		case len(counts) > 0 && len(counts) != len(values):
-			return cwInvalid("The parameters %[1]s.Values and %[1]s.Counts must be of the same size.", member)
+			return invalid("The parameters %[1]s.Values and %[1]s.Counts must be of the same size.", member)
 		case hasValue && hasStats:
-			return cwCombination("The parameters %[1]s.Value and %[1]s.StatisticValues are mutually exclusive and you have specified both.", member)
+			return combination("The parameters %[1]s.Value and %[1]s.StatisticValues are mutually exclusive and you have specified both.", member)
 		}
 		t := now
 		if ts, ok := timeOf(d["Timestamp"]); ok {
@@ -209,10 +77,6 @@ func (m *metricStore) putMetricData(in map[string]any, now time.Time) *cwError {
 		m.putPoints(ns, d.name, d.unit, d.dims, d.t, d.points)
 	}
 	return nil
-}
-
-func cwCombination(format string, a ...any) *cwError {
-	return &cwError{Status: 400, Shape: "InvalidParameterCombinationException", Code: "InvalidParameterCombination", Message: fmt.Sprintf(format, a...)}
 }
 
 // defaultLabels gives each query without a Label AWS's default: the metric
@@ -262,18 +126,18 @@ func defaultLabels(queries []any) map[int]string {
 
 var queryIDRE = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
 
-func (m *metricStore) getMetricData(in map[string]any) (map[string]any, *cwError) {
+func (m *metricStore) getMetricData(in map[string]any) (map[string]any, *Error) {
 	start, ok := timeOf(in["StartTime"])
 	if !ok {
-		return nil, cwMissing("StartTime")
+		return nil, missing("StartTime")
 	}
 	end, ok := timeOf(in["EndTime"])
 	if !ok {
-		return nil, cwMissing("EndTime")
+		return nil, missing("EndTime")
 	}
 	queries := list(in, "MetricDataQueries")
 	if len(queries) == 0 {
-		return nil, cwMissing("MetricDataQueries")
+		return nil, missing("MetricDataQueries")
 	}
 	ascending := str(in, "ScanBy") == "TimestampAscending"
 	labels := defaultLabels(queries)
@@ -282,23 +146,23 @@ func (m *metricStore) getMetricData(in map[string]any) (map[string]any, *cwError
 		q, _ := raw.(map[string]any)
 		id := str(q, "Id")
 		if !queryIDRE.MatchString(id) {
-			return nil, cwInvalid("The value %s for parameter MetricDataQueries.member.N.Id is not valid: it must start with a lower-case letter and hold only letters, digits and underscores.", id)
+			return nil, invalid("The value %s for parameter MetricDataQueries.member.N.Id is not valid: it must start with a lower-case letter and hold only letters, digits and underscores.", id)
 		}
 		if str(q, "Expression") != "" {
-			return nil, cwInvalid("Metric math expressions are not supported by rollout-sandbox (query %s); use MetricStat.", id)
+			return nil, invalid("Metric math expressions are not supported by rollout-sandbox (query %s); use MetricStat.", id)
 		}
 		ms, _ := q["MetricStat"].(map[string]any)
 		metric, _ := ms["Metric"].(map[string]any)
 		if metric == nil {
-			return nil, cwMissing("MetricDataQueries.member.N.MetricStat")
+			return nil, missing("MetricDataQueries.member.N.MetricStat")
 		}
 		stat := str(ms, "Stat")
 		if !validStatistic(stat) {
-			return nil, cwInvalid("The value %s for parameter MetricDataQueries.member.N.MetricStat.Stat is not a valid statistic.", stat)
+			return nil, invalid("The value %s for parameter MetricDataQueries.member.N.MetricStat.Stat is not a valid statistic.", stat)
 		}
 		p, _ := num(ms["Period"])
 		if p < 1 {
-			return nil, cwInvalid("The parameter MetricDataQueries.member.N.MetricStat.Period must be greater than 0.")
+			return nil, invalid("The parameter MetricDataQueries.member.N.MetricStat.Period must be greater than 0.")
 		}
 		period := time.Duration(p) * time.Second
 		qStart := start
@@ -339,27 +203,27 @@ func (m *metricStore) listMetricsOp(in map[string]any) map[string]any {
 	return map[string]any{"Metrics": out}
 }
 
-func (m *metricStore) putMetricAlarm(in map[string]any, now time.Time) *cwError {
+func (m *metricStore) putMetricAlarm(in map[string]any, now time.Time) *Error {
 	name := str(in, "AlarmName")
 	for _, req := range []string{"AlarmName", "EvaluationPeriods", "ComparisonOperator"} {
 		if _, ok := in[req]; !ok {
-			return cwMissing(req)
+			return missing(req)
 		}
 	}
 	if len(list(in, "Metrics")) > 0 {
-		return cwInvalid("Metric math alarms (Metrics) are not supported by rollout-sandbox; use MetricName, Namespace and Statistic.")
+		return invalid("Metric math alarms (Metrics) are not supported by rollout-sandbox; use MetricName, Namespace and Statistic.")
 	}
 	op := str(in, "ComparisonOperator")
 	if comparisons[op] == nil {
-		return cwInvalid("The value %s for parameter ComparisonOperator is not valid.", op)
+		return invalid("The value %s for parameter ComparisonOperator is not valid.", op)
 	}
 	stat, ext := str(in, "Statistic"), str(in, "ExtendedStatistic")
 	if (stat == "") == (ext == "") {
-		return &cwError{Status: 400, Shape: "InvalidParameterCombinationException", Code: "InvalidParameterCombination",
+		return &Error{Status: 400, Shape: "InvalidParameterCombinationException", Code: "InvalidParameterCombination",
 			Message: "Exactly one of Statistic or ExtendedStatistic must be given."}
 	}
 	if (stat != "" && !validStatistic(stat)) || (ext != "" && !percentileOK(ext)) {
-		return cwInvalid("The statistic %s%s is not valid.", stat, ext)
+		return invalid("The statistic %s%s is not valid.", stat, ext)
 	}
 	period, _ := num(in["Period"])
 	evals, _ := num(in["EvaluationPeriods"])
@@ -369,7 +233,7 @@ func (m *metricStore) putMetricAlarm(in map[string]any, now time.Time) *cwError 
 	switch treat {
 	case "", "missing", "breaching", "notBreaching", "ignore":
 	default:
-		return cwInvalid("The value %s for parameter TreatMissingData is not valid.", treat)
+		return invalid("The value %s for parameter TreatMissingData is not valid.", treat)
 	}
 	enabled := true
 	if b, ok := boolOf(in["ActionsEnabled"]); ok {
@@ -463,7 +327,7 @@ func alarmOut(a *alarm, region, account string) map[string]any {
 	return item
 }
 
-func (m *metricStore) deleteAlarms(in map[string]any) *cwError {
+func (m *metricStore) deleteAlarms(in map[string]any) *Error {
 	m.amu.Lock()
 	defer m.amu.Unlock()
 	var missing []string
@@ -473,7 +337,7 @@ func (m *metricStore) deleteAlarms(in map[string]any) *cwError {
 		}
 	}
 	if len(missing) > 0 {
-		return &cwError{Status: 404, Shape: "ResourceNotFound", Code: "ResourceNotFound", Message: fmt.Sprintf("The following alarms were not found: %s", strings.Join(missing, ", "))}
+		return &Error{Status: 404, Shape: "ResourceNotFound", Code: "ResourceNotFound", Message: fmt.Sprintf("The following alarms were not found: %s", strings.Join(missing, ", "))}
 	}
 	for _, n := range strs(in, "AlarmNames") {
 		delete(m.alarms, n)
@@ -481,11 +345,11 @@ func (m *metricStore) deleteAlarms(in map[string]any) *cwError {
 	return nil
 }
 
-func (m *metricStore) setAlarmState(in map[string]any, now time.Time) *cwError {
+func (m *metricStore) setAlarmState(in map[string]any, now time.Time) *Error {
 	name, state, reason := str(in, "AlarmName"), str(in, "StateValue"), str(in, "StateReason")
 	for k, v := range map[string]string{"AlarmName": name, "StateValue": state, "StateReason": reason} {
 		if v == "" {
-			return cwMissing(k)
+			return missing(k)
 		}
 	}
 	// The validator checks the enum first; an unknown alarm is a 404 with no
@@ -495,18 +359,18 @@ func (m *metricStore) setAlarmState(in map[string]any, now time.Time) *cwError {
 	switch state {
 	case "OK", "ALARM", "INSUFFICIENT_DATA":
 	default:
-		return &cwError{Status: 400, Shape: "ValidationException", Code: "ValidationError",
+		return &Error{Status: 400, Shape: "ValidationException", Code: "ValidationError",
 			Message: fmt.Sprintf("1 validation error detected: Value '%s' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]", state)}
 	}
 	data := str(in, "StateReasonData")
 	if data != "" && !json.Valid([]byte(data)) {
-		return &cwError{Status: 400, Shape: "InvalidFormatFault", Code: "InvalidFormat", Message: "StateReasonData must be valid JSON."}
+		return &Error{Status: 400, Shape: "InvalidFormatFault", Code: "InvalidFormat", Message: "StateReasonData must be valid JSON."}
 	}
 	m.amu.Lock()
 	defer m.amu.Unlock()
 	a := m.alarms[name]
 	if a == nil {
-		return &cwError{Status: 404, Shape: "ResourceNotFound", Code: "ResourceNotFound"}
+		return &Error{Status: 404, Shape: "ResourceNotFound", Code: "ResourceNotFound"}
 	}
 	if a.State != state {
 		a.StateTransitioned = now
@@ -609,231 +473,4 @@ func dimsOut(d []dimension) []any {
 		out = append(out, map[string]any{"Name": x.Name, "Value": x.Value})
 	}
 	return out
-}
-
-// normalize turns decoded CBOR into the generic shapes: string keys,
-// float64 numbers, time.Time for tag 1.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, val := range x {
-			x[k] = normalize(val)
-		}
-		return x
-	case map[any]any:
-		out := map[string]any{}
-		for k, val := range x {
-			out[fmt.Sprint(k)] = normalize(val)
-		}
-		return out
-	case []any:
-		for i := range x {
-			x[i] = normalize(x[i])
-		}
-		return x
-	case uint64:
-		return float64(x)
-	case int64:
-		return float64(x)
-	case float32:
-		return float64(x)
-	case cbor.Tag:
-		if x.Number == 1 {
-			if f, ok := num(normalize(x.Content)); ok {
-				t, _ := timeOf(f)
-				return t
-			}
-		}
-		return normalize(x.Content)
-	case time.Time:
-		return x.UTC()
-	}
-	return v
-}
-
-// queryTree turns awsQuery form fields (A.member.1.B.member.2.C=v) into
-// the generic shape; lists are "member.N".
-func queryTree(form url.Values) map[string]any {
-	root := map[string]any{}
-	for key, values := range form {
-		if key == "Action" || key == "Version" || len(values) == 0 {
-			continue
-		}
-		segs := strings.Split(key, ".")
-		node := root
-		for i := 0; i < len(segs); i++ {
-			seg := segs[i]
-			if seg == "member" && i+1 < len(segs) {
-				seg = "#" + segs[i+1]
-				i++
-			}
-			if i == len(segs)-1 {
-				node[seg] = values[0]
-				break
-			}
-			child, _ := node[seg].(map[string]any)
-			if child == nil {
-				child = map[string]any{}
-				node[seg] = child
-			}
-			node = child
-		}
-	}
-	out, _ := listify(root).(map[string]any)
-	return out
-}
-
-func listify(v any) any {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return v
-	}
-	allIdx := len(m) > 0
-	for k := range m {
-		if !strings.HasPrefix(k, "#") {
-			allIdx = false
-		}
-	}
-	if allIdx {
-		type kv struct {
-			i int
-			v any
-		}
-		var items []kv
-		for k, val := range m {
-			n, _ := strconv.Atoi(k[1:])
-			items = append(items, kv{n, listify(val)})
-		}
-		sort.Slice(items, func(a, b int) bool { return items[a].i < items[b].i })
-		out := make([]any, 0, len(items))
-		for _, it := range items {
-			out = append(out, it.v)
-		}
-		return out
-	}
-	for k, val := range m {
-		m[k] = listify(val)
-	}
-	return m
-}
-
-// ---- encoders ----
-
-func (s *Server) writeCWResult(w http.ResponseWriter, proto cwProtocol, op string, out map[string]any) {
-	switch proto {
-	case cwCBOR:
-		w.Header().Set("Content-Type", "application/cbor")
-		w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
-		if out == nil {
-			out = map[string]any{}
-		}
-		b, err := cborEnc.Marshal(out)
-		if err != nil {
-			s.writeCWError(w, proto, &cwError{Status: 500, Shape: "InternalServiceFault", Code: "InternalServiceError", Message: err.Error()}, op)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(b)
-	case cwJSON:
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		if out == nil {
-			out = map[string]any{}
-		}
-		w.WriteHeader(http.StatusOK)
-		_ = json.NewEncoder(w).Encode(epochTimes(out))
-	case cwQuery:
-		w.Header().Set("Content-Type", "text/xml")
-		var b strings.Builder
-		fmt.Fprintf(&b, `<%sResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">`, op)
-		if out != nil {
-			fmt.Fprintf(&b, "<%sResult>", op)
-			writeXML(&b, out)
-			fmt.Fprintf(&b, "</%sResult>", op)
-		}
-		fmt.Fprintf(&b, "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>", w.Header().Get("x-amzn-RequestId"), op)
-		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, b.String())
-	}
-}
-
-func (s *Server) writeCWError(w http.ResponseWriter, proto cwProtocol, e *cwError, op string) {
-	kind := "Sender"
-	if e.Status >= 500 {
-		kind = "Receiver"
-	}
-	e.Message = clip(e.Message, maxErrorMessage)
-	switch proto {
-	case cwCBOR:
-		w.Header().Set("Content-Type", "application/cbor")
-		w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
-		w.Header().Set("X-Amzn-Query-Error", e.Code+";"+kind)
-		b, _ := cborEnc.Marshal(map[string]any{"__type": "com.amazonaws.cloudwatch#" + e.Shape, "message": e.Message})
-		w.WriteHeader(e.Status)
-		_, _ = w.Write(b)
-	case cwJSON:
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		w.Header().Set("X-Amzn-Query-Error", e.Code+";"+kind)
-		w.WriteHeader(e.Status)
-		_ = json.NewEncoder(w).Encode(map[string]any{"__type": "com.amazonaws.cloudwatch#" + e.Shape, "message": e.Message})
-	default:
-		w.Header().Set("Content-Type", "text/xml")
-		w.WriteHeader(e.Status)
-		var msg strings.Builder
-		_ = xml.EscapeText(&msg, []byte(e.Message))
-		fmt.Fprintf(w, `<ErrorResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
-			kind, e.Code, msg.String(), w.Header().Get("x-amzn-RequestId"))
-	}
-	_ = op
-}
-
-func epochTimes(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			out[k] = epochTimes(val)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = epochTimes(x[i])
-		}
-		return out
-	case time.Time:
-		return float64(x.UnixNano()) / 1e9
-	}
-	return v
-}
-
-func writeXML(b *strings.Builder, v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(b, "<%s>", k)
-			writeXML(b, x[k])
-			fmt.Fprintf(b, "</%s>", k)
-		}
-	case []any:
-		for _, item := range x {
-			b.WriteString("<member>")
-			writeXML(b, item)
-			b.WriteString("</member>")
-		}
-	case time.Time:
-		b.WriteString(x.UTC().Format("2006-01-02T15:04:05.000Z"))
-	case float64:
-		b.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case bool:
-		b.WriteString(strconv.FormatBool(x))
-	case string:
-		_ = xml.EscapeText(b, []byte(x))
-	}
 }

@@ -1,4 +1,8 @@
-package sandbox
+// Package runtime runs Lambda function code as Lambda runs provided.al2023
+// and provided.al2 functions: one bootstrap process per execution
+// environment, driven through the Lambda Runtime API on its own loopback
+// listener, in a pool that reuses warm environments and caps concurrency.
+package runtime
 
 import (
 	"archive/zip"
@@ -21,44 +25,52 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
 // The execution side of the sandbox: a bootstrap executable per
 // environment, driven through the Lambda Runtime API on its own loopback
 // listener, as Lambda runs provided.al2023 / provided.al2 functions.
 
-// runnableRuntimes are the runtimes the sandbox can execute.
-var runnableRuntimes = map[string]bool{"provided.al2023": true, "provided.al2": true, "provided": true}
+// MaxUnzippedBytes is Lambda's limit on a package's unzipped size.
+const MaxUnzippedBytes = 262144000
 
-// invocation is one request delivered to an environment.
-type invocation struct {
-	id            string
-	payload       []byte
-	deadline      time.Time
-	invokedARN    string
-	clientContext string
-	done          chan invokeResult
+// runnable are the runtimes the sandbox can execute.
+var runnable = map[string]bool{"provided.al2023": true, "provided.al2": true, "provided": true}
+
+// Runnable reports whether the sandbox can execute functions of runtime.
+func Runnable(runtime string) bool { return runnable[runtime] }
+
+// Invocation is one request delivered to an environment.
+type Invocation struct {
+	ID            string
+	Payload       []byte
+	Deadline      time.Time
+	InvokedARN    string
+	ClientContext string
+	done          chan Result // made by Run
 }
 
-// invokeResult is what the runtime (or the platform) answered.
-type invokeResult struct {
-	payload       []byte
-	functionError bool
-	logs          string
-	duration      time.Duration
+// Result is what the runtime (or the platform) answered.
+type Result struct {
+	Payload       []byte
+	FunctionError bool
+	Logs          string
+	Duration      time.Duration
 }
 
-// envKey identifies environments that can serve a version: same function,
+// Key identifies environments that can serve a version: same function,
 // version and code.
-type envKey struct{ function, version, code string }
+type Key struct{ Function, Version, Code string }
 
-// execEnv is one execution environment: a process and its Runtime API.
-type execEnv struct {
-	key      envKey
+// Env is one execution environment: a process and its Runtime API.
+type Env struct {
+	key      Key
 	cmd      *exec.Cmd
 	listener net.Listener
 	server   *http.Server
-	next     chan *invocation
+	next     chan *Invocation
 	dead     chan struct{}
 	// ready is signalled each time the runtime comes back to /next: only
 	// then is the environment reusable (a panicking handler posts its error
@@ -66,34 +78,34 @@ type execEnv struct {
 	ready chan struct{}
 
 	mu      sync.Mutex
-	current *invocation
+	current *Invocation
 	logBuf  strings.Builder
 	initErr []byte
 	exitErr error
 }
 
-// runtimePool owns every environment.
-type runtimePool struct {
+// Pool owns every environment.
+type Pool struct {
 	dir   string // unpacked code per blob
 	limit int
 
 	mu    sync.Mutex
-	idle  map[envKey][]*execEnv
+	idle  map[Key][]*Env
 	total int
-	all   map[*execEnv]bool
+	all   map[*Env]bool
 
 	unpackMu sync.Mutex
 }
 
-func newRuntimePool(dir string, limit int) *runtimePool {
-	return &runtimePool{dir: dir, limit: limit, idle: map[envKey][]*execEnv{}, all: map[*execEnv]bool{}}
+func NewPool(dir string, limit int) *Pool {
+	return &Pool{dir: dir, limit: limit, idle: map[Key][]*Env{}, all: map[*Env]bool{}}
 }
 
-var errThrottled = errors.New("concurrency limit reached")
+var ErrThrottled = errors.New("concurrency limit reached")
 
-// acquire returns an idle warm environment for key, or reserves a slot for
-// a cold start (env nil, cold true), or errThrottled.
-func (p *runtimePool) acquire(key envKey) (*execEnv, error) {
+// Acquire returns an idle warm environment for key, or reserves a slot for
+// a cold start (env nil, cold true), or ErrThrottled.
+func (p *Pool) Acquire(key Key) (*Env, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for list := p.idle[key]; len(list) > 0; list = p.idle[key] {
@@ -120,22 +132,22 @@ func (p *runtimePool) acquire(key envKey) (*execEnv, error) {
 		}
 	}
 	if p.total >= p.limit {
-		return nil, errThrottled
+		return nil, ErrThrottled
 	}
 	p.total++
 	return nil, nil
 }
 
-func (p *runtimePool) forgetLocked(env *execEnv) {
+func (p *Pool) forgetLocked(env *Env) {
 	if p.all[env] {
 		delete(p.all, env)
 		p.total--
 	}
 }
 
-// release puts an environment back once its runtime is waiting for the
+// Release puts an environment back once its runtime is waiting for the
 // next event again, or forgets it when its process ended.
-func (p *runtimePool) release(env *execEnv) {
+func (p *Pool) Release(env *Env) {
 	select {
 	case <-env.ready:
 		p.mu.Lock()
@@ -153,28 +165,28 @@ func (p *runtimePool) release(env *execEnv) {
 	}
 }
 
-// unreserve gives back a slot whose cold start failed.
-func (p *runtimePool) unreserve() {
+// Unreserve gives back a slot whose cold start failed.
+func (p *Pool) Unreserve() {
 	p.mu.Lock()
 	p.total--
 	p.mu.Unlock()
 }
 
-func (p *runtimePool) closeAll() {
+func (p *Pool) CloseAll() {
 	p.mu.Lock()
-	envs := make([]*execEnv, 0, len(p.all))
+	envs := make([]*Env, 0, len(p.all))
 	for e := range p.all {
 		envs = append(envs, e)
 	}
-	p.all, p.idle, p.total = map[*execEnv]bool{}, map[envKey][]*execEnv{}, 0
+	p.all, p.idle, p.total = map[*Env]bool{}, map[Key][]*Env{}, 0
 	p.mu.Unlock()
 	for _, e := range envs {
 		e.stop()
 	}
 }
 
-// unpack extracts a code zip once per blob and returns its folder.
-func (p *runtimePool) unpack(blob string, zipBytes []byte) (string, error) {
+// Unpack extracts a code zip once per blob and returns its folder.
+func (p *Pool) Unpack(blob string, zipBytes []byte) (string, error) {
 	p.unpackMu.Lock()
 	defer p.unpackMu.Unlock()
 	dir := filepath.Join(p.dir, blob)
@@ -186,7 +198,7 @@ func (p *runtimePool) unpack(blob string, zipBytes []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	budget := &unzipBudget{left: maxUnzippedBytes}
+	budget := &unzipBudget{left: MaxUnzippedBytes}
 	for _, f := range zr.File {
 		target := filepath.Join(dir, f.Name)
 		if !strings.HasPrefix(target, dir+string(os.PathSeparator)) {
@@ -229,14 +241,14 @@ func (p *runtimePool) unpack(blob string, zipBytes []byte) (string, error) {
 	return dir, os.WriteFile(filepath.Join(dir, ".unpacked"), nil, 0o644)
 }
 
-// start launches an environment: its Runtime API listener, then the
+// Start launches an environment: its Runtime API listener, then the
 // bootstrap process with the environment Lambda sets.
-func (p *runtimePool) start(key envKey, codeDir string, env []string) (*execEnv, error) {
+func (p *Pool) Start(key Key, codeDir string, env []string) (*Env, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	e := &execEnv{key: key, listener: l, next: make(chan *invocation), dead: make(chan struct{}), ready: make(chan struct{}, 1)}
+	e := &Env{key: key, listener: l, next: make(chan *Invocation), dead: make(chan struct{}), ready: make(chan struct{}, 1)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.handleNext)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", e.handleResult(false))
@@ -284,7 +296,7 @@ func (p *runtimePool) start(key envKey, codeDir string, env []string) (*execEnv,
 		close(e.dead)
 		_ = e.server.Close()
 		if cur != nil {
-			cur.done <- e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", cur.id, exitReason(err)))
+			cur.done <- e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", cur.ID, exitReason(err)))
 		}
 	}()
 	p.mu.Lock()
@@ -311,20 +323,20 @@ func exitReason(err error) string {
 
 // platformError builds the payload Lambda returns for a platform failure,
 // or the function's init error when it reported one.
-func (e *execEnv) platformError(errType, msg string) invokeResult {
+func (e *Env) platformError(errType, msg string) Result {
 	e.mu.Lock()
 	initErr := e.initErr
 	logs := e.logBuf.String()
 	e.logBuf.Reset()
 	e.mu.Unlock()
 	if initErr != nil {
-		return invokeResult{payload: initErr, functionError: true, logs: logs}
+		return Result{Payload: initErr, FunctionError: true, Logs: logs}
 	}
 	b, _ := json.Marshal(map[string]string{"errorType": errType, "errorMessage": msg})
-	return invokeResult{payload: b, functionError: true, logs: logs}
+	return Result{Payload: b, FunctionError: true, Logs: logs}
 }
 
-func (e *execEnv) stop() {
+func (e *Env) stop() {
 	if e.cmd != nil && e.cmd.Process != nil {
 		_ = e.cmd.Process.Kill()
 	}
@@ -332,7 +344,7 @@ func (e *execEnv) stop() {
 	<-e.dead
 }
 
-func (e *execEnv) handleNext(w http.ResponseWriter, r *http.Request) {
+func (e *Env) handleNext(w http.ResponseWriter, r *http.Request) {
 	select {
 	case e.ready <- struct{}{}:
 	default:
@@ -343,16 +355,16 @@ func (e *execEnv) handleNext(w http.ResponseWriter, r *http.Request) {
 		e.current = inv
 		e.mu.Unlock()
 		h := w.Header()
-		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
-		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
-		h.Set("Lambda-Runtime-Invoked-Function-Arn", inv.invokedARN)
+		h.Set("Lambda-Runtime-Aws-Request-Id", inv.ID)
+		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.Deadline.UnixMilli(), 10))
+		h.Set("Lambda-Runtime-Invoked-Function-Arn", inv.InvokedARN)
 		h.Set("Lambda-Runtime-Trace-Id", fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", time.Now().Unix(), strings.ReplaceAll(uuid.NewString(), "-", "")[:24], strings.ReplaceAll(uuid.NewString(), "-", "")[:16]))
-		if inv.clientContext != "" {
-			h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
+		if inv.ClientContext != "" {
+			h.Set("Lambda-Runtime-Client-Context", inv.ClientContext)
 		}
 		h.Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(inv.payload)
+		_, _ = w.Write(inv.Payload)
 	case <-r.Context().Done():
 	case <-e.dead:
 	}
@@ -365,7 +377,7 @@ func (e *execEnv) handleNext(w http.ResponseWriter, r *http.Request) {
 // cross-site POST, and DNS rebinding shows in the Host).
 func runtimeGuard(addr string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Host != addr || r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "" || !isLoopbackPeer(r) {
+		if r.Host != addr || r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "" || !wire.IsLoopbackPeer(r) {
 			runtimeError(w, http.StatusForbidden, "AccessDenied", "the Runtime API answers only the function's own runtime")
 			return
 		}
@@ -379,7 +391,7 @@ func runtimeError(w http.ResponseWriter, status int, errType, msg string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"errorType": errType, "errorMessage": msg})
 }
 
-func (e *execEnv) handleResult(isError bool) http.HandlerFunc {
+func (e *Env) handleResult(isError bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 7<<20))
 		if err != nil {
@@ -388,7 +400,7 @@ func (e *execEnv) handleResult(isError bool) http.HandlerFunc {
 		}
 		e.mu.Lock()
 		cur := e.current
-		if cur == nil || cur.id != r.PathValue("id") {
+		if cur == nil || cur.ID != r.PathValue("id") {
 			e.mu.Unlock()
 			runtimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
 			return
@@ -397,12 +409,12 @@ func (e *execEnv) handleResult(isError bool) http.HandlerFunc {
 		logs := e.logBuf.String()
 		e.logBuf.Reset()
 		e.mu.Unlock()
-		res := invokeResult{payload: body, functionError: isError, logs: logs}
+		res := Result{Payload: body, FunctionError: isError, Logs: logs}
 		// A response whose streaming failed carries the error in trailers.
 		if t := r.Trailer.Get("Lambda-Runtime-Function-Error-Type"); t != "" && !isError {
-			res.functionError = true
+			res.FunctionError = true
 			if b, err := base64.StdEncoding.DecodeString(r.Trailer.Get("Lambda-Runtime-Function-Error-Body")); err == nil && len(b) > 0 {
-				res.payload = b
+				res.Payload = b
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -412,7 +424,7 @@ func (e *execEnv) handleResult(isError bool) http.HandlerFunc {
 	}
 }
 
-func (e *execEnv) handleInitError(w http.ResponseWriter, r *http.Request) {
+func (e *Env) handleInitError(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	e.mu.Lock()
 	e.initErr = body
@@ -422,10 +434,11 @@ func (e *execEnv) handleInitError(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "{\"status\":\"OK\"}\n")
 }
 
-// run delivers inv and waits for its result, the deadline, or ctx.
-func (e *execEnv) run(ctx context.Context, inv *invocation) invokeResult {
+// Run delivers inv and waits for its result, the deadline, or ctx.
+func (e *Env) Run(ctx context.Context, inv *Invocation) Result {
+	inv.done = make(chan Result, 1)
 	start := time.Now()
-	timer := time.NewTimer(time.Until(inv.deadline))
+	timer := time.NewTimer(time.Until(inv.Deadline))
 	defer timer.Stop()
 	select {
 	case e.next <- inv:
@@ -435,16 +448,16 @@ func (e *execEnv) run(ctx context.Context, inv *invocation) invokeResult {
 		default:
 		}
 	case <-e.dead:
-		return e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", inv.id, exitReason(e.exitErr)))
+		return e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", inv.ID, exitReason(e.exitErr)))
 	case <-timer.C:
 		e.stop()
 		return e.timedOut(inv, start)
 	case <-ctx.Done():
-		return invokeResult{payload: []byte(`{"errorType":"Sandbox.Canceled","errorMessage":"the caller went away"}`), functionError: true}
+		return Result{Payload: []byte(`{"errorType":"Sandbox.Canceled","errorMessage":"the caller went away"}`), FunctionError: true}
 	}
 	select {
 	case res := <-inv.done:
-		res.duration = time.Since(start)
+		res.Duration = time.Since(start)
 		return res
 	case <-timer.C:
 		e.stop()
@@ -452,22 +465,35 @@ func (e *execEnv) run(ctx context.Context, inv *invocation) invokeResult {
 	}
 }
 
-func (e *execEnv) timedOut(inv *invocation, start time.Time) invokeResult {
+func (e *Env) timedOut(inv *Invocation, start time.Time) Result {
 	// The process is gone; a result it posted in the last instant is dropped.
 	select {
 	case res := <-inv.done:
-		if !strings.Contains(string(res.payload), "Runtime.ExitError") {
-			res.duration = time.Since(start)
+		if !strings.Contains(string(res.Payload), "Runtime.ExitError") {
+			res.Duration = time.Since(start)
 			return res
 		}
 	default:
 	}
-	secs := inv.deadline.Sub(start).Seconds()
+	secs := inv.Deadline.Sub(start).Seconds()
 	b, _ := json.Marshal(map[string]string{"errorType": "Sandbox.Timedout",
-		"errorMessage": fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, secs)})
+		"errorMessage": fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.ID, secs)})
 	e.mu.Lock()
 	logs := e.logBuf.String()
 	e.logBuf.Reset()
 	e.mu.Unlock()
-	return invokeResult{payload: b, functionError: true, logs: logs, duration: time.Since(start)}
+	return Result{Payload: b, FunctionError: true, Logs: logs, Duration: time.Since(start)}
+}
+
+// unzipBudget bounds the bytes an extraction writes in all, counted as
+// they are written (zip extraction at invoke).
+type unzipBudget struct{ left int64 }
+
+func (b *unzipBudget) copy(dst io.Writer, src io.Reader) error {
+	n, err := io.Copy(dst, io.LimitReader(src, b.left+1))
+	b.left -= n
+	if b.left < 0 {
+		return fmt.Errorf("the package inflates to more than %d bytes", MaxUnzippedBytes)
+	}
+	return err
 }

@@ -1,4 +1,4 @@
-package sandbox
+package cloudwatch
 
 import (
 	"encoding/json"
@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wal"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
 // CloudWatch durability and background evaluation. Datapoints and alarms
@@ -98,13 +101,13 @@ func (m *metricStore) openPersistence(dir string, recoverLog bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := removeStaleTemps(dir); err != nil {
+	if err := wal.RemoveStaleTemps(dir); err != nil {
 		return err
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "snapshot.json")); err == nil {
 		var snap metricSnapshot
 		if err := json.Unmarshal(b, &snap); err != nil {
-			return fmt.Errorf("cloudwatch/snapshot.json is corrupt (%s); move it away to start without the saved metrics", jsonProblem(err))
+			return fmt.Errorf("cloudwatch/snapshot.json is corrupt (%s); move it away to start without the saved metrics", wire.JSONProblem(err))
 		}
 		m.load(metricRecord{Alarms: snap.Alarms, NoAlarms: len(snap.Alarms) == 0})
 		for _, s := range snap.Series {
@@ -113,7 +116,7 @@ func (m *metricStore) openPersistence(dir string, recoverLog bool) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	log, err := openWAL(filepath.Join(dir, "metrics.wal"), func(b []byte) error {
+	log, err := wal.Open(filepath.Join(dir, "metrics.wal"), func(b []byte) error {
 		var rec metricRecord
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return err
@@ -126,13 +129,13 @@ func (m *metricStore) openPersistence(dir string, recoverLog bool) error {
 	}
 	snap, err := json.Marshal(m.snapshot(m.clock().Add(-metricRetention)))
 	if err == nil {
-		err = writeFileAtomic(filepath.Join(dir, "snapshot.json"), snap)
+		err = wal.WriteFileAtomic(filepath.Join(dir, "snapshot.json"), snap)
 	}
 	if err == nil {
-		err = log.reset()
+		err = log.Reset()
 	}
 	if err != nil {
-		_ = log.close()
+		_ = log.Close()
 		return fmt.Errorf("compacting CloudWatch data: %w", err)
 	}
 	m.log = log
@@ -217,7 +220,7 @@ func (m *metricStore) logSamples(ns, name, unit string, dims []dimension, t time
 		rec.add(sample{t: t, v: p.v, n: p.n, unit: unit})
 	}
 	if b, err := json.Marshal(metricRecord{Series: rec}); err == nil {
-		_, _ = m.log.write(b)
+		_, _ = m.log.Write(b)
 	}
 }
 
@@ -230,7 +233,7 @@ func (m *metricStore) logAlarms() error {
 	recs := m.alarmRecordsLocked()
 	b, err := json.Marshal(metricRecord{Alarms: recs, NoAlarms: len(recs) == 0})
 	if err == nil {
-		_, err = m.log.write(b)
+		_, err = m.log.Write(b)
 	}
 	m.amu.Unlock()
 	return err
@@ -241,49 +244,14 @@ func (m *metricStore) durable() error {
 	if m.log == nil {
 		return nil
 	}
-	return m.log.wait(m.log.position())
+	return m.log.Wait(m.log.Position())
 }
 
 func (m *metricStore) closePersistence() error {
 	if m.log == nil {
 		return nil
 	}
-	return m.log.close()
-}
-
-// durableCloudWatchOp runs a CloudWatch operation and answers once what it
-// changed is durable.
-func (s *Server) durableCloudWatchOp(op string, in map[string]any) (map[string]any, *cwError) {
-	out, cerr := s.cloudwatchOp(op, in)
-	if cerr != nil {
-		return out, cerr
-	}
-	var err error
-	switch op {
-	case "PutMetricAlarm", "DeleteAlarms", "SetAlarmState":
-		now := s.now()
-		if op == "PutMetricAlarm" {
-			s.metrics.amu.Lock()
-			s.metrics.lastEval[str(in, "AlarmName")] = now
-			s.metrics.amu.Unlock()
-		}
-		err = s.metrics.logAlarms()
-	}
-	if err == nil {
-		err = s.metrics.durable()
-	}
-	if err != nil {
-		return nil, &cwError{Status: 500, Shape: "InternalServiceFault", Code: "InternalServiceError", Message: "Could not store the change durably."}
-	}
-	return out, nil
-}
-
-// OnAlarmStateChange installs a function called when the background
-// evaluation changes an alarm's state (tests). nil removes it.
-func (s *Server) OnAlarmStateChange(hook func(name, state string)) {
-	s.metrics.amu.Lock()
-	s.metrics.onChange = hook
-	s.metrics.amu.Unlock()
+	return m.log.Close()
 }
 
 // evaluateLoop evaluates the alarms whose period has passed, every tick,

@@ -1,4 +1,4 @@
-package sandbox
+package s3
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/johannesboyne/gofakes3"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wal"
 )
 
 // Objects larger than inlineObjectMax are stored out of line: the body
@@ -32,11 +34,11 @@ type blobRef struct {
 	MD5    string // hex, the object's ETag
 }
 
-func (s *s3Store) blobPath(sha string) string { return filepath.Join(s.blobDir, sha) }
+func (s *objectStore) blobPath(sha string) string { return filepath.Join(s.blobDir, sha) }
 
 // register records ref and returns the stub s3mem stores for it. The
 // caller holds s.mu (or is replaying).
-func (s *s3Store) register(ref blobRef) []byte {
+func (s *objectStore) register(ref blobRef) []byte {
 	stub := []byte(fmt.Sprintf("rollout-sandbox-blob:%s:%d\n", ref.SHA256, ref.Size))
 	sum := md5.Sum(stub)
 	s.refs[hex.EncodeToString(sum[:])] = ref
@@ -44,18 +46,18 @@ func (s *s3Store) register(ref blobRef) []byte {
 }
 
 // lookup returns the out-of-line object a stub's hash names.
-func (s *s3Store) lookup(hash []byte) (blobRef, bool) {
+func (s *objectStore) lookup(hash []byte) (blobRef, bool) {
 	ref, ok := s.refs[hex.EncodeToString(hash)]
 	return ref, ok
 }
 
-func (s *s3Store) lookupETag(etag string) (blobRef, bool) {
+func (s *objectStore) lookupETag(etag string) (blobRef, bool) {
 	ref, ok := s.refs[strings.Trim(etag, `"`)]
 	return ref, ok
 }
 
 // writeBlob streams r into its content file, durable before it returns.
-func (s *s3Store) writeBlob(r io.Reader) (blobRef, error) {
+func (s *objectStore) writeBlob(r io.Reader) (blobRef, error) {
 	tmp, err := os.CreateTemp(s.blobDir, ".blob.tmp-*")
 	if err != nil {
 		return blobRef{}, err
@@ -86,13 +88,13 @@ func (s *s3Store) writeBlob(r io.Reader) (blobRef, error) {
 		_ = os.Remove(name)
 		return blobRef{}, err
 	}
-	return ref, syncDir(s.blobDir)
+	return ref, wal.SyncDir(s.blobDir)
 }
 
 // resolve turns a stub object into the real one, reading its content file
 // (the range of it asked for). get fetches the object from s3mem with the
 // range given; the caller holds s.mu.
-func (s *s3Store) resolve(get func(*gofakes3.ObjectRangeRequest) (*gofakes3.Object, error), rng *gofakes3.ObjectRangeRequest, withBody bool) (*gofakes3.Object, error) {
+func (s *objectStore) resolve(get func(*gofakes3.ObjectRangeRequest) (*gofakes3.Object, error), rng *gofakes3.ObjectRangeRequest, withBody bool) (*gofakes3.Object, error) {
 	obj, err := get(nil)
 	if err != nil || obj == nil || obj.IsDeleteMarker {
 		return obj, err
@@ -137,7 +139,7 @@ func (s *s3Store) resolve(get func(*gofakes3.ObjectRangeRequest) (*gofakes3.Obje
 }
 
 // fixList gives listed stubs their real size and ETag.
-func (s *s3Store) fixList(list *gofakes3.ObjectList) {
+func (s *objectStore) fixList(list *gofakes3.ObjectList) {
 	if list == nil {
 		return
 	}
@@ -148,7 +150,7 @@ func (s *s3Store) fixList(list *gofakes3.ObjectList) {
 	}
 }
 
-func (s *s3Store) fixVersions(items []gofakes3.VersionItem) {
+func (s *objectStore) fixVersions(items []gofakes3.VersionItem) {
 	for _, it := range items {
 		if v, ok := it.(*gofakes3.Version); ok {
 			if ref, ok := s.lookupETag(v.ETag); ok {

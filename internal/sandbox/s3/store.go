@@ -1,4 +1,4 @@
-package sandbox
+package s3
 
 import (
 	"bytes"
@@ -14,9 +14,11 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wal"
 )
 
-// s3Store is the sandbox's S3: gofakes3 speaks the protocol and keeps the
+// objectStore is the sandbox's S3: gofakes3 speaks the protocol and keeps the
 // objects (its s3mem backend, the one with bucket versioning); this wrapper
 // makes it durable. Every successful change is appended to a write-ahead log
 // (s3.wal) and the request waits for the fsync that covers it before S3
@@ -24,12 +26,12 @@ import (
 // recorded clock readings and the same version-id seed, which rebuilds the
 // same objects, version ids and timestamps. A record torn by a crash fails
 // its CRC and is cut off: it was never acknowledged.
-type s3Store struct {
+type objectStore struct {
 	mu     sync.Mutex
 	mem    *s3mem.Backend
 	clock  func() time.Time
 	opTime time.Time
-	log    *wal // nil when in memory only
+	log    *wal.Log // nil when in memory only
 
 	// Large objects live out of line: s3mem holds a short stub naming the
 	// content file, and refs maps the stub's MD5 (hex) to the real object.
@@ -38,8 +40,8 @@ type s3Store struct {
 }
 
 var (
-	_ gofakes3.Backend          = (*s3Store)(nil)
-	_ gofakes3.VersionedBackend = (*s3Store)(nil)
+	_ gofakes3.Backend          = (*objectStore)(nil)
+	_ gofakes3.VersionedBackend = (*objectStore)(nil)
 )
 
 const s3VersionSeed = 0x5a4d_b0c5
@@ -64,13 +66,13 @@ type s3Record struct {
 
 // s3TimeSource hands s3mem the clock reading of the operation in progress,
 // so a replay reproduces every timestamp.
-type s3TimeSource struct{ s *s3Store }
+type s3TimeSource struct{ s *objectStore }
 
 func (t s3TimeSource) Now() time.Time                  { return t.s.opTime }
 func (t s3TimeSource) Since(v time.Time) time.Duration { return t.s.opTime.Sub(v) }
 
-func openS3Store(dir string, clock func() time.Time, recoverLog bool) (*s3Store, error) {
-	s := &s3Store{clock: clock, refs: map[string]blobRef{}}
+func openStore(dir string, clock func() time.Time, recoverLog bool) (*objectStore, error) {
+	s := &objectStore{clock: clock, refs: map[string]blobRef{}}
 	s.mem = s3mem.New(s3mem.WithTimeSource(s3TimeSource{s}), s3mem.WithVersionSeed(s3VersionSeed))
 	if dir == "" {
 		return s, nil
@@ -79,10 +81,10 @@ func openS3Store(dir string, clock func() time.Time, recoverLog bool) (*s3Store,
 	if err := os.MkdirAll(s.blobDir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := removeStaleTemps(s.blobDir); err != nil {
+	if err := wal.RemoveStaleTemps(s.blobDir); err != nil {
 		return nil, err
 	}
-	log, err := openWAL(filepath.Join(dir, "s3.wal"), func(b []byte) error {
+	log, err := wal.Open(filepath.Join(dir, "s3.wal"), func(b []byte) error {
 		var rec s3Record
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return err
@@ -97,10 +99,10 @@ func openS3Store(dir string, clock func() time.Time, recoverLog bool) (*s3Store,
 		return nil, fmt.Errorf("replaying s3.wal: %w", err)
 	}
 	s.log = log
-	return s, syncDir(dir)
+	return s, wal.SyncDir(dir)
 }
 
-func (s *s3Store) apply(rec s3Record) error {
+func (s *objectStore) apply(rec s3Record) error {
 	var err error
 	switch rec.Op {
 	case "CreateBucket":
@@ -136,7 +138,7 @@ func (s *s3Store) apply(rec s3Record) error {
 
 // mutate runs one change under the lock with a fresh clock reading, logs
 // it when it succeeded, and returns once the log record is durable.
-func (s *s3Store) mutate(rec s3Record, do func() error) error {
+func (s *objectStore) mutate(rec s3Record, do func() error) error {
 	s.mu.Lock()
 	s.opTime = s.clock()
 	rec.Time = s.opTime
@@ -148,7 +150,7 @@ func (s *s3Store) mutate(rec s3Record, do func() error) error {
 	if s.log != nil {
 		body, err := json.Marshal(rec)
 		if err == nil {
-			seq, err = s.log.write(body)
+			seq, err = s.log.Write(body)
 		}
 		if err != nil {
 			s.mu.Unlock()
@@ -156,7 +158,7 @@ func (s *s3Store) mutate(rec s3Record, do func() error) error {
 		}
 	}
 	s.mu.Unlock()
-	if s.log != nil && s.log.wait(seq) != nil {
+	if s.log != nil && s.log.Wait(seq) != nil {
 		return gofakes3.ErrInternal
 	}
 	return nil
@@ -164,28 +166,28 @@ func (s *s3Store) mutate(rec s3Record, do func() error) error {
 
 // settled waits until every change a read may have seen is durable, so a
 // read never reports what a crash could still take back.
-func (s *s3Store) settled() {
+func (s *objectStore) settled() {
 	if s.log != nil {
-		_ = s.log.wait(s.log.position())
+		_ = s.log.Wait(s.log.Position())
 	}
 }
 
-func (s *s3Store) close() error {
+func (s *objectStore) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.log.close()
+	return s.log.Close()
 }
 
 // reads: no log, but under the lock so they never see a half-applied change.
 
-func (s *s3Store) ListBuckets() ([]gofakes3.BucketInfo, error) {
+func (s *objectStore) ListBuckets() ([]gofakes3.BucketInfo, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.ListBuckets()
 }
 
-func (s *s3Store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+func (s *objectStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -194,35 +196,35 @@ func (s *s3Store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3
 	return list, err
 }
 
-func (s *s3Store) BucketExists(name string) (bool, error) {
+func (s *objectStore) BucketExists(name string) (bool, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.BucketExists(name)
 }
 
-func (s *s3Store) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+func (s *objectStore) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.resolve(func(r *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) { return s.mem.GetObject(bucket, key, r) }, rng, true)
 }
 
-func (s *s3Store) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+func (s *objectStore) HeadObject(bucket, key string) (*gofakes3.Object, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.resolve(func(*gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) { return s.mem.HeadObject(bucket, key) }, nil, false)
 }
 
-func (s *s3Store) VersioningConfiguration(bucket string) (gofakes3.VersioningConfiguration, error) {
+func (s *objectStore) VersioningConfiguration(bucket string) (gofakes3.VersioningConfiguration, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mem.VersioningConfiguration(bucket)
 }
 
-func (s *s3Store) GetObjectVersion(bucket, key string, v gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+func (s *objectStore) GetObjectVersion(bucket, key string, v gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -231,7 +233,7 @@ func (s *s3Store) GetObjectVersion(bucket, key string, v gofakes3.VersionID, rng
 	}, rng, true)
 }
 
-func (s *s3Store) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*gofakes3.Object, error) {
+func (s *objectStore) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*gofakes3.Object, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -245,7 +247,7 @@ func (s *s3Store) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*
 // exclusive, and a truncated page names where the next one starts
 // (NextKeyMarker, NextVersionIdMarker). s3mem lists everything; the page
 // is cut here. With a delimiter, CommonPrefixes come on the first page.
-func (s *s3Store) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
+func (s *objectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
 	defer s.settled()
 	s.mu.Lock()
 	all, err := s.mem.ListBucketVersions(bucket, prefix, &gofakes3.ListBucketVersionsPage{})
@@ -315,19 +317,19 @@ func versionKey(v gofakes3.VersionItem) string {
 
 // writes
 
-func (s *s3Store) CreateBucket(name string) error {
+func (s *objectStore) CreateBucket(name string) error {
 	return s.mutate(s3Record{Op: "CreateBucket", Bucket: name}, func() error { return s.mem.CreateBucket(name) })
 }
 
-func (s *s3Store) DeleteBucket(name string) error {
+func (s *objectStore) DeleteBucket(name string) error {
 	return s.mutate(s3Record{Op: "DeleteBucket", Bucket: name}, func() error { return s.mem.DeleteBucket(name) })
 }
 
-func (s *s3Store) ForceDeleteBucket(name string) error {
+func (s *objectStore) ForceDeleteBucket(name string) error {
 	return s.mutate(s3Record{Op: "ForceDeleteBucket", Bucket: name}, func() error { return s.mem.ForceDeleteBucket(name) })
 }
 
-func (s *s3Store) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+func (s *objectStore) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
 	// Read up to the inline limit; beyond it the body streams to a file.
 	body, err := io.ReadAll(io.LimitReader(input, inlineObjectMax+1))
 	if err != nil {
@@ -360,7 +362,7 @@ func (s *s3Store) PutObject(bucket, key string, meta map[string]string, input io
 	return res, err
 }
 
-func (s *s3Store) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+func (s *objectStore) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
 	var res gofakes3.ObjectDeleteResult
 	err := s.mutate(s3Record{Op: "DeleteObject", Bucket: bucket, Key: key}, func() error {
 		var err error
@@ -370,7 +372,7 @@ func (s *s3Store) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult,
 	return res, err
 }
 
-func (s *s3Store) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+func (s *objectStore) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
 	var res gofakes3.MultiDeleteResult
 	err := s.mutate(s3Record{Op: "DeleteMulti", Bucket: bucket, Keys: keys}, func() error {
 		var err error
@@ -380,17 +382,17 @@ func (s *s3Store) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDele
 	return res, err
 }
 
-func (s *s3Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+func (s *objectStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
 	// Through s, so the copy's PutObject is logged.
 	return gofakes3.CopyObject(s, srcBucket, srcKey, dstBucket, dstKey, meta)
 }
 
-func (s *s3Store) SetVersioningConfiguration(bucket string, v gofakes3.VersioningConfiguration) error {
+func (s *objectStore) SetVersioningConfiguration(bucket string, v gofakes3.VersioningConfiguration) error {
 	return s.mutate(s3Record{Op: "SetVersioningConfiguration", Bucket: bucket, Versioning: string(v.Status)},
 		func() error { return s.mem.SetVersioningConfiguration(bucket, v) })
 }
 
-func (s *s3Store) DeleteObjectVersion(bucket, key string, v gofakes3.VersionID) (gofakes3.ObjectDeleteResult, error) {
+func (s *objectStore) DeleteObjectVersion(bucket, key string, v gofakes3.VersionID) (gofakes3.ObjectDeleteResult, error) {
 	var res gofakes3.ObjectDeleteResult
 	err := s.mutate(s3Record{Op: "DeleteObjectVersion", Bucket: bucket, Key: key, VersionID: string(v)}, func() error {
 		var err error
@@ -400,7 +402,7 @@ func (s *s3Store) DeleteObjectVersion(bucket, key string, v gofakes3.VersionID) 
 	return res, err
 }
 
-func (s *s3Store) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectID) (gofakes3.MultiDeleteResult, error) {
+func (s *objectStore) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectID) (gofakes3.MultiDeleteResult, error) {
 	var res gofakes3.MultiDeleteResult
 	err := s.mutate(s3Record{Op: "DeleteMultiVersions", Bucket: bucket, Objects: objects}, func() error {
 		var err error
@@ -410,9 +412,9 @@ func (s *s3Store) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectI
 	return res, err
 }
 
-// getObject reads a whole object (a version when given) for Lambda code;
+// ReadObject reads a whole object (a version when given) for Lambda code;
 // code is the S3 error code on failure.
-func (s *s3Store) getObject(bucket, key, version string) ([]byte, string, error) {
+func (s *objectStore) ReadObject(bucket, key, version string) ([]byte, string, error) {
 	var obj *gofakes3.Object
 	var err error
 	if version != "" {

@@ -1,4 +1,4 @@
-package sandbox
+package lambda
 
 import (
 	"context"
@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/cloudwatch"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/runtime"
 )
 
-const maxSyncPayload = 6 * 1024 * 1024
+const MaxSyncPayload = 6 * 1024 * 1024
 
 // invokeTarget is what an Invoke resolved to, copied out of the store.
 type invokeTarget struct {
@@ -27,7 +30,13 @@ type invokeTarget struct {
 	cfg              versionRecord
 }
 
-func (api *lambdaAPI) invoke(c *lambdaCall) *apiError {
+// invocation is the metrics record of one invocation of t.
+func (t invokeTarget) invocation(at time.Time, durationMS float64, failed, throttled bool) cloudwatch.Invocation {
+	return cloudwatch.Invocation{Function: t.function, Resource: t.resource, ExecutedVersion: t.executed, ViaAlias: t.viaAlias,
+		At: at, DurationMS: durationMS, Failed: failed, Throttled: throttled}
+}
+
+func (api *API) invoke(c *call) *Error {
 	invType := c.r.Header.Get("X-Amz-Invocation-Type")
 	switch invType {
 	case "":
@@ -36,12 +45,12 @@ func (api *lambdaAPI) invoke(c *lambdaCall) *apiError {
 	default:
 		return errValidation(fmt.Sprintf("Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", invType))
 	}
-	payload, err := io.ReadAll(io.LimitReader(c.r.Body, maxSyncPayload+1))
+	payload, err := io.ReadAll(io.LimitReader(c.r.Body, MaxSyncPayload+1))
 	if err != nil {
-		return &apiError{Status: 400, Code: "InvalidRequestContentException", Message: "Could not read request body: " + err.Error()}
+		return &Error{Status: 400, Code: "InvalidRequestContentException", Message: "Could not read request body: " + err.Error()}
 	}
-	if len(payload) > maxSyncPayload {
-		return &apiError{Status: 413, Code: "RequestTooLargeException", Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)}
+	if len(payload) > MaxSyncPayload {
+		return &Error{Status: 413, Code: "RequestTooLargeException", Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", MaxSyncPayload)}
 	}
 	if len(payload) == 0 {
 		payload = []byte("{}")
@@ -50,12 +59,12 @@ func (api *lambdaAPI) invoke(c *lambdaCall) *apiError {
 	if aerr != nil {
 		return aerr
 	}
-	if t.cfg.PackageType == "Image" || !runnableRuntimes[t.cfg.Runtime] {
+	if t.cfg.PackageType == "Image" || !runtime.Runnable(t.cfg.Runtime) {
 		what := "a container image"
 		if t.cfg.PackageType != "Image" {
 			what = "runtime " + t.cfg.Runtime
 		}
-		return &apiError{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
+		return &Error{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
 			"The sandbox runs zip functions whose package has a bootstrap executable at its root (runtimes provided.al2023 and provided.al2); %s:%s uses %s.",
 			t.function, t.executed, what)}
 	}
@@ -63,15 +72,15 @@ func (api *lambdaAPI) invoke(c *lambdaCall) *apiError {
 	if err != nil {
 		return errService(err)
 	}
-	dir, err := api.srv.runtime.unpack(t.cfg.CodeBlob, code)
+	dir, err := api.runtime.Unpack(t.cfg.CodeBlob, code)
 	if err != nil {
-		return &apiError{Status: 502, Code: "InvalidZipFileException", Message: "Lambda was unable to unzip the deployment package: " + err.Error()}
+		return &Error{Status: 502, Code: "InvalidZipFileException", Message: "Lambda was unable to unzip the deployment package: " + err.Error()}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
-		return &apiError{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
+		return &Error{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
 			"The deployment package of %s:%s has no bootstrap executable at its root; the sandbox runs provided.al2023 and provided.al2 functions through bootstrap.", t.function, t.executed)}
 	}
-	c.call.Qualifier = t.executed
+	c.note.Qualifier = t.executed
 	if invType == "DryRun" {
 		c.w.WriteHeader(http.StatusNoContent)
 		return nil
@@ -91,11 +100,11 @@ func (api *lambdaAPI) invoke(c *lambdaCall) *apiError {
 	}
 	h := c.w.Header()
 	h.Set("X-Amz-Executed-Version", t.executed)
-	if res.functionError {
+	if res.FunctionError {
 		h.Set("X-Amz-Function-Error", "Unhandled")
 	}
 	if c.r.Header.Get("X-Amz-Log-Type") == "Tail" {
-		logs := res.logs
+		logs := res.Logs
 		if len(logs) > 4096 {
 			logs = logs[len(logs)-4096:]
 		}
@@ -103,13 +112,13 @@ func (api *lambdaAPI) invoke(c *lambdaCall) *apiError {
 	}
 	h.Set("Content-Type", "application/json")
 	c.w.WriteHeader(http.StatusOK)
-	_, _ = c.w.Write(res.payload)
+	_, _ = c.w.Write(res.Payload)
 	return nil
 }
 
 // resolveInvoke picks the version that runs: the qualifier, or for an
 // alias its primary or, with the alias's weight, its extra version.
-func (api *lambdaAPI) resolveInvoke(c *lambdaCall) (invokeTarget, *apiError) {
+func (api *API) resolveInvoke(c *call) (invokeTarget, *Error) {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
 	f, q, err := api.lookup(c, c.route.Function, c.r.URL.Query().Get("Qualifier"))
@@ -139,7 +148,7 @@ func (api *lambdaAPI) resolveInvoke(c *lambdaCall) (invokeTarget, *apiError) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		roll := api.srv.rand()
+		roll := api.rand()
 		for _, k := range keys {
 			if roll < a.Weights[k] {
 				t.executed = k
@@ -161,41 +170,41 @@ func (api *lambdaAPI) resolveInvoke(c *lambdaCall) (invokeTarget, *apiError) {
 
 // execute runs one invocation on a warm or a new environment and records
 // its metrics.
-func (api *lambdaAPI) execute(ctx context.Context, t invokeTarget, dir string, payload []byte, clientContext string) (invokeResult, *apiError) {
-	pool := api.srv.runtime
-	now := api.srv.now()
-	key := envKey{function: t.function, version: t.executed, code: t.cfg.CodeBlob}
-	env, err := pool.acquire(key)
-	if err == errThrottled {
-		api.srv.metrics.recordInvocation(t, now, 0, false, true)
-		return invokeResult{}, &apiError{Status: 429, Code: "TooManyRequestsException", Message: "Rate Exceeded.",
+func (api *API) execute(ctx context.Context, t invokeTarget, dir string, payload []byte, clientContext string) (runtime.Result, *Error) {
+	pool := api.runtime
+	now := api.now()
+	key := runtime.Key{Function: t.function, Version: t.executed, Code: t.cfg.CodeBlob}
+	env, err := pool.Acquire(key)
+	if err == runtime.ErrThrottled {
+		api.metrics.RecordInvocation(t.invocation(now, 0, false, true))
+		return runtime.Result{}, &Error{Status: 429, Code: "TooManyRequestsException", Message: "Rate Exceeded.",
 			Reason: "ConcurrentInvocationLimitExceeded", RetryAfter: "1"}
 	}
 	id := uuid.NewString()
 	var logs strings.Builder
 	fmt.Fprintf(&logs, "START RequestId: %s Version: %s\n", id, t.executed)
 	if env == nil {
-		env, err = pool.start(key, dir, api.processEnv(t, dir))
+		env, err = pool.Start(key, dir, api.processEnv(t, dir))
 		if err != nil {
-			pool.unreserve()
-			res := invokeResult{payload: []byte(fmt.Sprintf(`{"errorType":"Runtime.InvalidEntrypoint","errorMessage":%q}`, err.Error())), functionError: true}
-			api.srv.metrics.recordInvocation(t, now, 0, true, false)
+			pool.Unreserve()
+			res := runtime.Result{Payload: []byte(fmt.Sprintf(`{"errorType":"Runtime.InvalidEntrypoint","errorMessage":%q}`, err.Error())), FunctionError: true}
+			api.metrics.RecordInvocation(t.invocation(now, 0, true, false))
 			return res, nil
 		}
 	}
 	timeout := time.Duration(t.cfg.Timeout) * time.Second
-	inv := &invocation{id: id, payload: payload, deadline: time.Now().Add(timeout), invokedARN: t.invokedARN, clientContext: decodeClientContext(clientContext), done: make(chan invokeResult, 1)}
-	res := env.run(ctx, inv)
+	inv := &runtime.Invocation{ID: id, Payload: payload, Deadline: time.Now().Add(timeout), InvokedARN: t.invokedARN, ClientContext: decodeClientContext(clientContext)}
+	res := env.Run(ctx, inv)
 	// Back to idle once the runtime polls /next again (microseconds), so the
 	// environment counts as free for the caller's next request, as on Lambda.
-	pool.release(env)
-	ms := float64(res.duration.Microseconds()) / 1000
-	logs.WriteString(res.logs)
+	pool.Release(env)
+	ms := float64(res.Duration.Microseconds()) / 1000
+	logs.WriteString(res.Logs)
 	fmt.Fprintf(&logs, "END RequestId: %s\n", id)
 	fmt.Fprintf(&logs, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t\n",
 		id, ms, int(ms)+1, t.cfg.MemorySize, 16)
-	res.logs = logs.String()
-	api.srv.metrics.recordInvocation(t, now, ms, res.functionError, false)
+	res.Logs = logs.String()
+	api.metrics.RecordInvocation(t.invocation(now, ms, res.FunctionError, false))
 	return res, nil
 }
 
@@ -212,7 +221,7 @@ func decodeClientContext(v string) string {
 
 // processEnv is the environment Lambda gives a provided.* runtime process
 // (never AWS_LAMBDA_MAX_CONCURRENCY, which would make aws-lambda-go poll in parallel).
-func (api *lambdaAPI) processEnv(t invokeTarget, dir string) []string {
+func (api *API) processEnv(t invokeTarget, dir string) []string {
 	env := []string{
 		"AWS_LAMBDA_FUNCTION_NAME=" + t.function,
 		"AWS_LAMBDA_FUNCTION_VERSION=" + t.executed,
@@ -237,11 +246,4 @@ func (api *lambdaAPI) processEnv(t invokeTarget, dir string) []string {
 		env = append(env, k+"="+t.cfg.Environment[k])
 	}
 	return env
-}
-
-// rand is the source of alias routing draws.
-func (s *Server) rand() float64 {
-	s.rngMu.Lock()
-	defer s.rngMu.Unlock()
-	return s.rng.Float64()
 }

@@ -1,4 +1,4 @@
-package sandbox
+package lambda
 
 import (
 	"crypto/sha256"
@@ -8,20 +8,23 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"sync"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wal"
 )
 
-// lambdaStore keeps functions in memory and on disk. On disk it is a
+// functionStore keeps functions in memory and on disk. On disk it is a
 // snapshot (snapshot.json, code/<sha256>.zip) plus a write-ahead log of
 // every change since (lambda.wal: whole-function records, deletions, new
 // code). A change is written to the log under the store lock and the
 // request is answered only once the log is fsync'd past it, so anything
 // acknowledged survives a crash. Opening the store replays the log over the
 // snapshot, then compacts: a new snapshot, an empty log.
-type lambdaStore struct {
+type functionStore struct {
 	dir string // "" keeps everything in memory only
-	log *wal
+	log *wal.Log
 
 	mu        sync.Mutex // guards functions and every record in it
 	functions map[string]*functionRecord
@@ -37,8 +40,8 @@ type lambdaLogRecord struct {
 	Zip      []byte          `json:"zip,omitempty"`
 }
 
-func openLambdaStore(dir string, recoverLog bool) (*lambdaStore, error) {
-	s := &lambdaStore{dir: dir, functions: map[string]*functionRecord{}, blobs: map[string][]byte{}}
+func openStore(dir string, recoverLog bool) (*functionStore, error) {
+	s := &functionStore{dir: dir, functions: map[string]*functionRecord{}, blobs: map[string][]byte{}}
 	if dir == "" {
 		return s, nil
 	}
@@ -46,7 +49,7 @@ func openLambdaStore(dir string, recoverLog bool) (*lambdaStore, error) {
 		return nil, err
 	}
 	for _, d := range []string{dir, filepath.Join(dir, "code")} {
-		if err := removeStaleTemps(d); err != nil {
+		if err := wal.RemoveStaleTemps(d); err != nil {
 			return nil, err
 		}
 	}
@@ -57,7 +60,7 @@ func openLambdaStore(dir string, recoverLog bool) (*lambdaStore, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	log, err := openWAL(filepath.Join(dir, "lambda.wal"), func(b []byte) error {
+	log, err := wal.Open(filepath.Join(dir, "lambda.wal"), func(b []byte) error {
 		var rec lambdaLogRecord
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return err
@@ -85,18 +88,18 @@ func openLambdaStore(dir string, recoverLog bool) (*lambdaStore, error) {
 		}
 	}
 	if err := s.compact(); err != nil {
-		_ = log.close()
+		_ = log.Close()
 		return nil, fmt.Errorf("compacting Lambda data: %w", err)
 	}
-	return s, syncDir(dir)
+	return s, wal.SyncDir(dir)
 }
 
 // compact writes code and a snapshot of every function, then empties the log.
-func (s *lambdaStore) compact() error {
+func (s *functionStore) compact() error {
 	for blob, zip := range s.blobs {
 		p := filepath.Join(s.dir, "code", blob+".zip")
 		if _, err := os.Stat(p); err != nil {
-			if err := writeFileAtomic(p, zip); err != nil {
+			if err := wal.WriteFileAtomic(p, zip); err != nil {
 				return err
 			}
 		}
@@ -106,13 +109,13 @@ func (s *lambdaStore) compact() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(s.dir, "snapshot.json"), b); err != nil {
+	if err := wal.WriteFileAtomic(filepath.Join(s.dir, "snapshot.json"), b); err != nil {
 		return err
 	}
-	return s.log.reset()
+	return s.log.Reset()
 }
 
-func (s *lambdaStore) append(rec lambdaLogRecord) error {
+func (s *functionStore) append(rec lambdaLogRecord) error {
 	if s.log == nil {
 		return nil
 	}
@@ -120,30 +123,30 @@ func (s *lambdaStore) append(rec lambdaLogRecord) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.log.write(b)
+	_, err = s.log.Write(b)
 	return err
 }
 
 // save records f; the caller holds s.mu and, before answering, calls durable.
-func (s *lambdaStore) save(f *functionRecord) error {
+func (s *functionStore) save(f *functionRecord) error {
 	return s.append(lambdaLogRecord{Function: f})
 }
 
 // remove records the deletion of a function; the caller holds s.mu.
-func (s *lambdaStore) remove(name string) error {
+func (s *functionStore) remove(name string) error {
 	return s.append(lambdaLogRecord{Delete: name})
 }
 
 // durable returns once every change written so far is on disk.
-func (s *lambdaStore) durable() error {
+func (s *functionStore) durable() error {
 	if s.log == nil {
 		return nil
 	}
-	return s.log.wait(s.log.position())
+	return s.log.Wait(s.log.Position())
 }
 
 // putCode stores a zip by content and returns its blob id (hex sha256).
-func (s *lambdaStore) putCode(zip []byte) (string, error) {
+func (s *functionStore) putCode(zip []byte) (string, error) {
 	sum := sha256.Sum256(zip)
 	blob := hex.EncodeToString(sum[:])
 	s.blobMu.Lock()
@@ -161,8 +164,14 @@ func (s *lambdaStore) putCode(zip []byte) (string, error) {
 	return blob, s.append(lambdaLogRecord{Blob: blob, Zip: zip})
 }
 
+var blobNameRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// IsBlobName reports whether name is a content address (a SHA-256 in hex),
+// the only name a stored package has.
+func IsBlobName(name string) bool { return blobNameRE.MatchString(name) }
+
 // code returns the zip stored under blob.
-func (s *lambdaStore) code(blob string) ([]byte, error) {
+func (s *functionStore) code(blob string) ([]byte, error) {
 	if !blobNameRE.MatchString(blob) {
 		return nil, os.ErrNotExist // never a path: only a content address
 	}
@@ -178,9 +187,9 @@ func (s *lambdaStore) code(blob string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(s.dir, "code", blob+".zip"))
 }
 
-func (s *lambdaStore) close() error { return s.log.close() }
+func (s *functionStore) close() error { return s.log.Close() }
 
-func (s *lambdaStore) names() []string {
+func (s *functionStore) names() []string {
 	names := make([]string, 0, len(s.functions))
 	for n := range s.functions {
 		names = append(names, n)

@@ -1,4 +1,4 @@
-package sandbox
+package cloudwatch
 
 import (
 	"fmt"
@@ -8,11 +8,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wal"
 )
 
 // metricStore keeps CloudWatch datapoints: every invocation's metrics and
 // whatever PutMetricData sends, persisted (with the alarms) as
-// metrics_persist.go describes when the sandbox has a data dir.
+// persist.go describes when the sandbox has a data dir.
 type metricStore struct {
 	mu     sync.Mutex
 	series map[string]*series
@@ -23,7 +25,7 @@ type metricStore struct {
 	lastEval map[string]time.Time // background evaluation, by alarm name
 	onChange func(name, state string)
 
-	log *wal // nil when in memory only
+	log *wal.Log // nil when in memory only
 }
 
 type dimension struct{ Name, Value string }
@@ -102,29 +104,41 @@ func (m *metricStore) putPoints(ns, name, unit string, dims []dimension, t time.
 	m.logSamples(ns, name, unit, dims, t, points)
 }
 
+// Invocation is one Lambda invocation's outcome, as its metrics need it.
+type Invocation struct {
+	Function        string
+	Resource        string // the Resource dimension: fn, fn:alias or fn:version
+	ExecutedVersion string // the ExecutedVersion dimension, set when ViaAlias
+	ViaAlias        bool
+	At              time.Time
+	DurationMS      float64
+	Failed          bool
+	Throttled       bool
+}
+
 // recordInvocation emits Invocations, Errors, Duration (or Throttles) under
 // every dimension set Lambda uses for the call.
-func (m *metricStore) recordInvocation(t invokeTarget, at time.Time, durationMS float64, failed, throttled bool) {
+func (m *metricStore) recordInvocation(inv Invocation) {
 	sets := [][]dimension{
 		{},
-		{{"FunctionName", t.function}},
-		{{"FunctionName", t.function}, {"Resource", t.resource}},
+		{{"FunctionName", inv.Function}},
+		{{"FunctionName", inv.Function}, {"Resource", inv.Resource}},
 	}
-	if t.viaAlias {
-		sets = append(sets, []dimension{{"FunctionName", t.function}, {"Resource", t.resource}, {"ExecutedVersion", t.executed}})
+	if inv.ViaAlias {
+		sets = append(sets, []dimension{{"FunctionName", inv.Function}, {"Resource", inv.Resource}, {"ExecutedVersion", inv.ExecutedVersion}})
 	}
 	for _, dims := range sets {
-		if throttled {
-			m.putPoints("AWS/Lambda", "Throttles", "Count", dims, at, []point{{1, 1}})
+		if inv.Throttled {
+			m.putPoints("AWS/Lambda", "Throttles", "Count", dims, inv.At, []point{{1, 1}})
 			continue
 		}
 		errs := 0.0
-		if failed {
+		if inv.Failed {
 			errs = 1
 		}
-		m.putPoints("AWS/Lambda", "Invocations", "Count", dims, at, []point{{1, 1}})
-		m.putPoints("AWS/Lambda", "Errors", "Count", dims, at, []point{{errs, 1}})
-		m.putPoints("AWS/Lambda", "Duration", "Milliseconds", dims, at, []point{{durationMS, 1}})
+		m.putPoints("AWS/Lambda", "Invocations", "Count", dims, inv.At, []point{{1, 1}})
+		m.putPoints("AWS/Lambda", "Errors", "Count", dims, inv.At, []point{{errs, 1}})
+		m.putPoints("AWS/Lambda", "Duration", "Milliseconds", dims, inv.At, []point{{inv.DurationMS, 1}})
 	}
 }
 

@@ -1,0 +1,80 @@
+// Package peers finds and starts the independent clients and servers the
+// fidelity tests compare the sandbox with (the AWS CLI v2, moto_server).
+// It is a leaf: the sandbox's tests use it without building the provider.
+package peers
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+)
+
+// Require returns the path of an independent client the test needs
+// (the AWS CLI v2, moto_server). When it is missing the test is skipped on
+// a user's machine, and fails when ROLLOUT_REQUIRE_PEERS=1 (CI sets it).
+func Require(t testing.TB, name string, candidates ...string) string {
+	t.Helper()
+	for _, c := range candidates {
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("%s not found (looked for %v)", name, candidates)
+	if os.Getenv("ROLLOUT_REQUIRE_PEERS") == "1" {
+		t.Fatalf("%s, and ROLLOUT_REQUIRE_PEERS=1 makes it required: install it (see .ci/run)", msg)
+	}
+	t.Skipf("%s; set ROLLOUT_REQUIRE_PEERS=1 to make this a failure", msg)
+	return ""
+}
+
+// StartMoto runs moto_server on a free loopback port until tb ends, with
+// the execution role the tests use already created (moto checks IAM).
+func StartMoto(tb testing.TB, motoPath string) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		tb.Fatalf("unexpected listener address %v", l.Addr())
+	}
+	_ = l.Close()
+	cmd := exec.Command(motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(addr.Port))
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	url := fmt.Sprintf("http://127.0.0.1:%d", addr.Port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/moto-api/")
+		if err == nil {
+			_ = resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("moto_server did not answer on %s", url)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c := iam.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDMOTO", "s", "")},
+		func(o *iam.Options) { o.BaseEndpoint = aws.String(url) })
+	if _, err := c.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("lambda-exec"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
+		tb.Fatalf("creating the execution role in moto: %v", err)
+	}
+	return url
+}
