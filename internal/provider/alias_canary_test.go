@@ -239,15 +239,9 @@ func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 				// with an override that names this rollout.
 				PreConfig: func() {
 					go func() {
-						deadline := time.Now().Add(60 * time.Second)
-						for time.Now().Before(deadline) {
-							a, err := lambdaops.FindAlias(bg, c, "canaried", "live")
-							if err == nil && a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
-								_, _ = c.TagResource(bg, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:canaried"),
-									Tags: map[string]string{"rollout:override": "promote alias=live from=2 to=3"}})
-								return
-							}
-							time.Sleep(50 * time.Millisecond)
+						if splitWithin(c) {
+							_, _ = c.TagResource(bg, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:canaried"),
+								Tags: map[string]string{"rollout:override": "promote alias=live from=2 to=3"}})
 						}
 					}()
 				},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -63,18 +64,18 @@ func aliasOnStable(t *testing.T, url string) {
 	}
 }
 
-// waitForSplit waits until canaried:live sends a share of its traffic to a
-// second version.
-func waitForSplit(t *testing.T, url string) {
-	t.Helper()
-	c := sdkLambda(url)
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+// splitWithin reports whether canaried:live sends a share of its traffic
+// to a second version within a minute (a rollout running in another
+// process has shifted its first step). It polls the alias; it never sleeps
+// longer than one poll.
+func splitWithin(c *lambda.Client) bool {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
 		if err == nil && a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
-			return
+			return true
 		}
 	}
-	t.Fatal("the rollout never split the alias")
+	return false
 }
 
 // TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic: a blocking canary
@@ -259,7 +260,9 @@ func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
 		out, _, err := r.runWithin(90*time.Second, "apply", "-auto-approve")
 		done <- result{out, err}
 	}()
-	waitForSplit(t, be.URL)
+	if !splitWithin(sdkLambda(be.URL)) {
+		t.Fatal("the rollout never split the alias")
+	}
 	mark := be.Sandbox.Journal.Mark()
 	be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "cloudwatch", Kind: sandbox.FaultError, Rate: 1}})
 	res := <-done

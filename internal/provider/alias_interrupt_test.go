@@ -13,7 +13,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -197,15 +196,9 @@ func TestAccAliasCanary_interrupts(t *testing.T) {
 	}
 	waitSplit := func() {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
-			if err == nil && a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
+		if !splitWithin(c) {
+			t.Fatal("the rollout never split the alias")
 		}
-		t.Fatal("the rollout never split the alias")
 	}
 	start := func() (*exec.Cmd, *bytes.Buffer) {
 		cmd := r.command("apply", "-auto-approve")

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 )
 
 var (
@@ -95,15 +94,8 @@ func TestAccAliasCanary_overrideSteersOneRollout(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		a, err := lambdaops.FindAlias(bg, c, "canaried", "live")
-		if _, _, split := lambdaops.Routing(a.RoutingConfig); err == nil && split {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the canary never split the alias:\n%s", applyOut.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !splitWithin(c) {
+		t.Fatalf("the canary never split the alias:\n%s", applyOut.String())
 	}
 	ctl := exec.Command(rolloutctlBinary(t), "override", "--function", "canaried", "--alias", "live", "--endpoint", be.URL, "--region", "us-east-1", "promote")
 	ctl.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDOPERATOR", "AWS_SECRET_ACCESS_KEY=s")
