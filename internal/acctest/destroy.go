@@ -8,8 +8,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -71,8 +74,7 @@ func CheckDestroyed(ctx context.Context, url string, res []StateResource, madeBy
 		}
 		return errors.Join(errs...)
 	}
-	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDCHECKDESTROY", "s", "")},
-		func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) })
+	c := PatientLambda(url)
 	var errs []error
 	for _, r := range res {
 		if !strings.HasPrefix(r.Type, ProviderName+"_") {
@@ -83,6 +85,23 @@ func CheckDestroyed(ctx context.Context, url string, res []StateResource, madeBy
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// PatientLambda is a Lambda client for a test's own checks against url. A
+// check must see the truth, not give up: a test may leave the sandbox
+// throttling and failing calls at a fixed rate (the reliability tests do),
+// so this client retries far harder than the SDK's default three attempts
+// and has no client-side retry quota.
+func PatientLambda(url string) *lambda.Client {
+	return lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDCHECKDESTROY", "s", "")},
+		func(o *lambda.Options) {
+			o.BaseEndpoint = aws.String(url)
+			o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+				so.MaxAttempts = 30
+				so.MaxBackoff = time.Second
+				so.RateLimiter = ratelimit.None
+			})
+		})
 }
 
 func checkDestroyed(ctx context.Context, c *lambda.Client, r StateResource, madeByTest []string) error {
