@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,7 +28,9 @@ type result struct {
 	Order   []string
 }
 
-var benchLine = regexp.MustCompile(`^(Benchmark\S+)\s+(\d+)\s+(.*)$`)
+// benchLine is one result line; the -N suffix (GOMAXPROCS) is not part
+// of the name.
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+(.*)$`)
 
 func parse(r io.Reader) []result {
 	var out []result
@@ -37,7 +40,7 @@ func parse(r io.Reader) []result {
 		if m == nil {
 			continue
 		}
-		res := result{Name: strings.TrimSuffix(m[1], "-"+fmt.Sprint(runtime.NumCPU())), N: m[2], Metrics: map[string]string{}}
+		res := result{Name: m[1], N: m[2], Metrics: map[string]string{}}
 		fields := strings.Fields(m[3])
 		for i := 0; i+1 < len(fields); i += 2 {
 			res.Metrics[fields[i+1]] = fields[i]
@@ -48,18 +51,141 @@ func parse(r io.Reader) []result {
 	return out
 }
 
+// A target is one goal a benchmark's figure is held to: Metric compared
+// with Cmp ("<=" or ">=") against either a number (Value) or another
+// metric of the same run (Than). Source says where the target comes from.
+type target struct {
+	Metric string
+	Cmp    string
+	Value  float64
+	Than   string
+	Source string
+}
+
+// targets are the goals the report checks each figure against, so a miss
+// is printed as a miss instead of left for the reader to notice.
+var targets = map[string][]target{
+	"BenchmarkControlPlaneVsMoto": {
+		{Metric: "throughput-x-moto", Cmp: ">=", Value: 10, Source: "issue 22: the sandbox at least 10x a warmed moto, one client"},
+	},
+	"BenchmarkInvokeVsDirect": {
+		{Metric: "c1-p50-x-floor", Cmp: "<=", Value: 2, Source: "issue 22: one client, p50 within 2x of the same SDK client's floor"},
+		{Metric: "c8-sandbox-invokes/s", Cmp: ">=", Value: 1000, Source: "DESIGN.md: at least 1,000 warm invocations/s"},
+	},
+	"BenchmarkFunctionRefresh": {
+		{Metric: "calls/refresh-300-versions", Cmp: "<=", Than: "calls/refresh-1-version", Source: "issue 13: a refresh's calls do not grow with retained versions"},
+		{Metric: "time-ratio-300/1", Cmp: "<=", Value: 1.2, Source: "issue 13"},
+	},
+	"BenchmarkHistoryPickVsNaive": {
+		{Metric: "cold-s", Cmp: "<=", Value: 10, Source: "rolloutctl: 1,000 revisions cold within 10 s"},
+		{Metric: "warm-s", Cmp: "<=", Value: 1, Source: "rolloutctl: warm under 1 s"},
+	},
+	"BenchmarkLargeObjectMemory": {
+		{Metric: "peak-above-idle-MiB", Cmp: "<=", Value: 64, Source: "issue 14: large objects streamed, peak under 64 MiB above idle"},
+	},
+	"BenchmarkLambdaLatencyStalledConns": {
+		{Metric: "p99-ratio", Cmp: "<=", Value: 2, Source: "issue 14: stalled clients do not slow others beyond 2x"},
+	},
+	"BenchmarkCanaryDetectionToRestore": {
+		{Metric: "detection-to-restore-max-s", Cmp: "<=", Value: 2, Source: "interval (1 s) + 1 s"},
+		{Metric: "rollback-UpdateAlias/op", Cmp: "<=", Value: 1, Source: "one write restores traffic"},
+	},
+	"BenchmarkRollbackCriticalPath": {
+		{Metric: "rollback-writes-until-safe", Cmp: "<=", Value: 1, Source: "issue 13: the first write of a rollback makes traffic safe"},
+	},
+}
+
+// verdict is one target checked against a run.
+type verdict struct {
+	Benchmark string
+	Target    target
+	Measured  string
+	Samples   string
+	Met       bool
+	Missing   bool
+}
+
+func (t target) String() string {
+	if t.Than != "" {
+		return fmt.Sprintf("%s %s %s", t.Metric, t.Cmp, t.Than)
+	}
+	return fmt.Sprintf("%s %s %s", t.Metric, t.Cmp, strconv.FormatFloat(t.Value, 'g', -1, 64))
+}
+
+// samples is how many measurements stand behind a benchmark's figures: its
+// own "samples" metric when it reports one (several measurements per
+// iteration), else its iterations.
+func (r result) samples() string {
+	n := r.N
+	if s, ok := r.Metrics["samples"]; ok {
+		n = s
+	}
+	if f, err := strconv.ParseFloat(n, 64); err == nil && f == 1 {
+		return "1 (one sample)"
+	}
+	return n
+}
+
+// check holds every result against its targets; a target whose metric the
+// run did not report is a miss, never a pass.
+func check(results []result) []verdict {
+	var out []verdict
+	for _, r := range results {
+		for _, t := range targets[r.Name] {
+			v := verdict{Benchmark: r.Name, Target: t, Samples: r.samples()}
+			got, ok := number(r.Metrics[t.Metric])
+			want := t.Value
+			if t.Than != "" {
+				var okThan bool
+				want, okThan = number(r.Metrics[t.Than])
+				ok = ok && okThan
+			}
+			if !ok {
+				v.Missing = true
+				v.Measured = "not reported"
+				out = append(out, v)
+				continue
+			}
+			v.Measured = r.Metrics[t.Metric]
+			if t.Than != "" {
+				v.Measured += fmt.Sprintf(" (%s = %s)", t.Than, r.Metrics[t.Than])
+			}
+			switch t.Cmp {
+			case "<=":
+				v.Met = got <= want
+			case ">=":
+				v.Met = got >= want
+			}
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func number(s string) (float64, bool) {
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil
+}
+
+func (v verdict) word() string {
+	if v.Met {
+		return "met"
+	}
+	return "**MISSED**"
+}
+
 // about says what each benchmark compares; the numbers come from the run.
 var about = map[string]string{
-	"BenchmarkControlPlaneVsMoto":           "A fixed control-plane sequence (create, publish, create alias, update alias, get) from one client, against rollout-sandbox (persisting, fsync per change) and moto server side by side. Target: the sandbox at least 10x moto's throughput.",
-	"BenchmarkControlPlaneThroughputVsMoto": "The same sequence from 8 concurrent clients against each server; concurrent writers share the sandbox's fsyncs (group commit).",
-	"BenchmarkInvokeVsDirect":               "Warm invocations of the real aws-lambda-go test function through an alias, against the floor: the same JSON answer from a plain loopback HTTP handler. Targets: at least 1,000 invocations/s, p50 overhead at most 2 ms.",
+	"BenchmarkControlPlaneVsMoto":           "A fixed control-plane sequence (create, publish, create alias, update alias, get) from one client, against rollout-sandbox (persisting, fsync per change) and moto server side by side, both warmed by one sequence first. Target: the sandbox at least 10x moto's throughput.",
+	"BenchmarkControlPlaneThroughputVsMoto": "The same sequence from 8 concurrent clients against each server (an iteration is one round: each of the 8 runs the sequence once), both servers warmed by one sequence first; concurrent writers share the sandbox's fsyncs (group commit).",
+	"BenchmarkInvokeVsDirect":               "Warm invocations of the real aws-lambda-go test function through an alias, at concurrency 1 and 8, against the floor: the same AWS SDK client calling Invoke on a loopback handler that answers at once (both sides pay the SDK). cpu-us/invoke is this process's CPU per call (client + sandbox, or client + floor handler); the function's own process is not in it. Targets: at concurrency 1 the p50 within 2x of the floor; at least 1,000 invocations/s.",
 	"BenchmarkFunctionRefresh":              "A refresh (Read) of rollout_function with 1 and with 300 retained versions, side by side. Target: equal API calls, time ratio at most 1.2.",
 	"BenchmarkHistoryPickVsNaive":           "rolloutctl's history + pick over 1,000 revisions of a 1 MB state in the sandbox's S3, cold (empty cache) and warm (object versions and their summaries cached on disk), with the heap held; side by side with the loop a user writes today (aws s3api get-object per version, then terraform show -json), timed on a sample of versions. Targets: at most 10 s cold, under 1 s warm, bounded memory.",
 	"BenchmarkRollbackCriticalPath":         "The on-call rollback (apply of the previous release's configuration, adopting a retained version) side by side with a no-op apply of the same configuration, through the real terraform: API calls, writes and time.",
 	"BenchmarkLargeObjectMemory":            "A 1 GiB object PUT then GET (ROLLOUT_BENCH_OBJECT_MB to change the size) through a sandbox in its own process with a data dir, streamed both ways; the process's resident memory at idle and at its peak (VmHWM), against the object's size. Target: peak under 64 MiB above idle.",
 	"BenchmarkLambdaLatencyStalledConns":    "GetFunction p99 on an idle sandbox, then while 100 connections hold a TagResource whose body never finishes, side by side. Target: within 2x of idle.",
 	"BenchmarkListObjectVersions10k":        "Paging through 10,000 object versions (1,000 a page, NextKeyMarker/NextVersionIdMarker) side by side with ListObjectsV2 over 10,000 keys in the same sandbox.",
-	"BenchmarkCanaryDetectionToRestore":     "With real traffic and interval = 1s, the time from the first failing invocation of a bad canary to 100% of the traffic back on the old version, and the API writes of the rollback. Target: at most interval + 1 s, one UpdateAlias; CodeDeploy's alarm-driven rollback needs at least one 60 s alarm period.",
+	"BenchmarkCanaryDetectionToRestore":     "With real traffic and interval = 1s, the time from the first failing invocation of a bad canary to 100% of the traffic back on the old version, and the API writes of the rollback, over ten rollouts or more. Target: at most interval + 1 s, one UpdateAlias. For comparison, not measured here: CodeDeploy's alarm-driven rollback waits for a CloudWatch alarm, whose standard metrics have a 60 s period (AWS CloudWatch docs).",
 }
 
 func main() {
@@ -84,10 +210,14 @@ func main() {
 	fmt.Fprintf(&md, "| Machine | |\n|---|---|\n| CPU cores | %d |\n| Go | %s |\n| OS/arch | %s/%s |\n| Terraform | %s |\n| moto server | %s |\n\n",
 		runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, terraformVersion(os.Getenv("TF_ACC_TERRAFORM_PATH")), motoVersion())
 	fmt.Fprintf(&md, "Reproduce: `go %s` (each benchmark: `go test -run '^$' -bench <Name> ./<package>`).\n\n", strings.Join(args, " "))
+	writeTargets(&md, check(results))
 	for _, r := range results {
 		fmt.Fprintf(&md, "## %s\n\n%s\n\n| Metric | Value |\n|---|---|\n", r.Name, about[r.Name])
-		fmt.Fprintf(&md, "| iterations | %s |\n", r.N)
+		fmt.Fprintf(&md, "| iterations | %s |\n| samples | %s |\n", r.N, r.samples())
 		for _, unit := range r.Order {
+			if unit == "samples" {
+				continue
+			}
 			fmt.Fprintf(&md, "| %s | %s |\n", unit, r.Metrics[unit])
 		}
 		md.WriteString("\n")
@@ -97,6 +227,28 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "==> wrote %s (%d benchmarks)\n", *out, len(results))
+}
+
+// writeTargets prints every target beside its measured figure with met or
+// MISSED, misses first in the summary line, so the report says plainly
+// where a figure misses its goal.
+func writeTargets(md *strings.Builder, vs []verdict) {
+	var missed []string
+	for _, v := range vs {
+		if !v.Met {
+			missed = append(missed, fmt.Sprintf("%s (%s: %s)", v.Benchmark, v.Target, v.Measured))
+		}
+	}
+	fmt.Fprintf(md, "## Targets\n\n%d of %d targets met in this run.", len(vs)-len(missed), len(vs))
+	if len(missed) > 0 {
+		fmt.Fprintf(md, " Missed: %s.", strings.Join(missed, "; "))
+	}
+	md.WriteString(" A figure from one sample says so in the Samples column; one run on a shared machine is not a distribution.\n\n")
+	md.WriteString("| Benchmark | Target | Measured | Samples | Verdict | Source of the target |\n|---|---|---|---|---|---|\n")
+	for _, v := range vs {
+		fmt.Fprintf(md, "| %s | %s | %s | %s | %s | %s |\n", strings.TrimPrefix(v.Benchmark, "Benchmark"), v.Target, v.Measured, v.Samples, v.word(), v.Target.Source)
+	}
+	md.WriteString("\n")
 }
 
 func terraformVersion(bin string) string {

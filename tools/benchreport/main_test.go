@@ -1,0 +1,48 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	out := `goos: linux
+BenchmarkControlPlaneVsMoto-2   	      60	  18671239 ns/op	         5.623 throughput-x-moto
+BenchmarkFunctionRefresh-2   	    2148	    838775 ns/op	         2.000 calls/refresh-1-version	         3.000 calls/refresh-300-versions	         1.009 time-ratio-300/1
+BenchmarkCanaryDetectionToRestore-2   	       1	1772178857 ns/op	         0.9528 detection-to-restore-max-s	        10.00 samples
+BenchmarkLargeObjectMemory-2   	       1	4626265222 ns/op	         2.887 other-metric
+`
+	type row struct {
+		Target, Measured, Samples string
+		Met                       bool
+	}
+	var got []row
+	for _, v := range check(parse(strings.NewReader(out))) {
+		got = append(got, row{Target: v.Target.String(), Measured: v.Measured, Samples: v.Samples, Met: v.Met})
+	}
+	want := []row{
+		{Target: "throughput-x-moto >= 10", Measured: "5.623", Samples: "60"},
+		{Target: "calls/refresh-300-versions <= calls/refresh-1-version", Measured: "3.000 (calls/refresh-1-version = 2.000)", Samples: "2148"},
+		{Target: "time-ratio-300/1 <= 1.2", Measured: "1.009", Samples: "2148", Met: true},
+		{Target: "detection-to-restore-max-s <= 2", Measured: "0.9528", Samples: "10.00", Met: true},
+		{Target: "rollback-UpdateAlias/op <= 1", Measured: "not reported", Samples: "10.00"},
+		{Target: "peak-above-idle-MiB <= 64", Measured: "not reported", Samples: "1 (one sample)"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("verdicts (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteTargetsSaysWhatMissed(t *testing.T) {
+	t.Parallel()
+	var md strings.Builder
+	writeTargets(&md, check(parse(strings.NewReader("BenchmarkControlPlaneVsMoto-2 60 1 ns/op 5.623 throughput-x-moto\n"))))
+	for _, want := range []string{"0 of 1 targets met", "Missed: BenchmarkControlPlaneVsMoto (throughput-x-moto >= 10: 5.623)", "**MISSED**"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, md.String())
+		}
+	}
+}
