@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
@@ -154,6 +156,8 @@ func TestInvokeConcurrencyAndThrottling(t *testing.T) {
 	t.Parallel()
 	inst := sandboxtest.Start(t, sandbox.Options{MaxConcurrency: 2})
 	c := lambdaClient(inst, 1)
+	// Each call sleeps long enough that all six overlap even on a loaded
+	// machine, where goroutines can start hundreds of ms apart.
 	deployTestFunction(t, c, "busy", 5, nil)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -162,7 +166,7 @@ func TestInvokeConcurrencyAndThrottling(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("busy"), Payload: []byte(`{"action":"sleep","ms":400}`)})
+			_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("busy"), Payload: []byte(`{"action":"sleep","ms":1500}`)})
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {
@@ -227,4 +231,73 @@ func TestWeightedRoutingSplit(t *testing.T) {
 		t.Errorf("executed versions over %d invokes = %v; want about 400 on version 2", n, counts)
 	}
 	t.Logf("routing split over %d invokes: %v", n, counts)
+}
+
+// TestInvokeManyVersionsStayWarm invokes 40 published versions in turn,
+// three rounds: with the default pool every version keeps its warm
+// environment (exactly one cold start each, reported as AWS does with
+// "Init Duration" in the REPORT line) and nothing is throttled.
+func TestInvokeManyVersionsStayWarm(t *testing.T) {
+	t.Parallel()
+	inst := sandboxtest.Start(t, sandbox.Options{})
+	c := lambdaClient(inst, 1)
+	const versions = 40
+	publishVersions(t, c, "many", versions)
+	cold := 0
+	for round := 0; round < 3; round++ {
+		for i := 1; i <= versions; i++ {
+			if coldStart(t, invoke(t, c, "many", fmt.Sprint(i), `{}`)) {
+				cold++
+			}
+		}
+	}
+	if cold != versions {
+		t.Errorf("3 rounds over %d versions made %d cold starts; want %d (one per version, then warm)", versions, cold, versions)
+	}
+}
+
+// TestInvokeEvictsLeastRecentlyUsed keeps two environments: a third
+// version stops the one idle longest, never the one just used.
+func TestInvokeEvictsLeastRecentlyUsed(t *testing.T) {
+	t.Parallel()
+	inst := sandboxtest.Start(t, sandbox.Options{MaxConcurrency: 1, MaxEnvironments: 2})
+	c := lambdaClient(inst, 1)
+	publishVersions(t, c, "lru", 3)
+	var got []bool
+	for _, v := range []string{"1", "2", "1", "3", "1"} {
+		got = append(got, coldStart(t, invoke(t, c, "lru", v, `{}`)))
+	}
+	// 3 evicts 2 (idle longest), so the last call on 1 is warm.
+	if diff := cmp.Diff([]bool{true, true, false, true, false}, got); diff != "" {
+		t.Errorf("cold starts for versions 1,2,1,3,1 (-want +got):\n%s", diff)
+	}
+}
+
+// publishVersions deploys the test function as name and publishes n
+// versions of it, each with its own description.
+func publishVersions(t *testing.T, c *lambda.Client, name string, n int) {
+	t.Helper()
+	deployTestFunction(t, c, name, 5, nil)
+	for i := 1; i <= n; i++ {
+		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(name), Description: aws.String(fmt.Sprintf("v%d", i))}); err != nil {
+			t.Fatal(err)
+		}
+		if err := lambda.NewFunctionUpdatedV2Waiter(c).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// coldStart tells whether an invocation started a new environment: its
+// REPORT line carries "Init Duration", as on Lambda.
+func coldStart(t *testing.T, out *lambda.InvokeOutput) bool {
+	t.Helper()
+	logs, err := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(string(logs), "\tInit Duration: ")
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -20,23 +21,56 @@ type Call struct {
 	Refused   string // why the request was refused before reaching the service (guard.go)
 }
 
-// Journal records calls in the order they were answered.
+// DefaultJournalLimit is how many calls a journal holds by default: a
+// sandbox left running for days keeps its newest calls, not every call.
+const DefaultJournalLimit = 100_000
+
+// Journal records calls in the order they were answered, the newest limit
+// of them: older calls are dropped in chunks, and positions (Mark) count
+// every call ever recorded, so a mark stays valid after a drop.
 type Journal struct {
-	mu    sync.Mutex
-	calls []Call
+	mu      sync.Mutex
+	calls   []Call
+	dropped int // calls recorded and then dropped, oldest first
+	limit   int
+}
+
+// NewJournal returns a journal that holds at most limit calls
+// (DefaultJournalLimit when limit <= 0).
+func NewJournal(limit int) *Journal {
+	if limit <= 0 {
+		limit = DefaultJournalLimit
+	}
+	return &Journal{limit: limit}
 }
 
 func (j *Journal) add(c Call) {
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.calls = append(j.calls, c)
-	j.mu.Unlock()
+	// Drop a quarter at a time, so the copy is paid once per many calls.
+	if over := len(j.calls) - j.limit; over > 0 {
+		n := over + j.limit/4
+		if n > len(j.calls) {
+			n = len(j.calls)
+		}
+		j.calls = append(j.calls[:0:0], j.calls[n:]...)
+		j.dropped += n
+	}
 }
 
-// Calls returns a copy of every call so far.
+// Calls returns a copy of every call the journal still holds.
 func (j *Journal) Calls() []Call {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return append([]Call(nil), j.calls...)
+}
+
+// Dropped is how many of the oldest calls were dropped to keep the limit.
+func (j *Journal) Dropped() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.dropped
 }
 
 // Count returns how many calls of operation (on function, when not empty)
@@ -51,18 +85,26 @@ func (j *Journal) Count(operation, function string) int {
 	return n
 }
 
-// Mark returns the current length, so a test can look at calls made after it.
+// Mark returns the position after the newest call, so a test can look at
+// calls made after it.
 func (j *Journal) Mark() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return len(j.calls)
+	return j.dropped + len(j.calls)
 }
 
-// Since returns the calls recorded after mark.
+// Since returns the calls recorded after mark. It panics when some of
+// them were already dropped: a caller asserting on "every call since"
+// must not be handed a part as if it were the whole.
 func (j *Journal) Since(mark int) []Call {
-	calls := j.Calls()
-	if mark > len(calls) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if mark < j.dropped {
+		panic(fmt.Sprintf("sandbox journal: calls after position %d were dropped (limit %d, %d dropped); raise Options.JournalLimit", mark, j.limit, j.dropped))
+	}
+	i := mark - j.dropped
+	if i > len(j.calls) {
 		return nil
 	}
-	return calls[mark:]
+	return append([]Call(nil), j.calls[i:]...)
 }

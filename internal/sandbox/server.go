@@ -53,9 +53,18 @@ type Options struct {
 	FaultSeed int64
 	// Clock replaces time.Now (tests).
 	Clock func() time.Time
-	// MaxConcurrency caps the execution environments running at once;
-	// beyond it Invoke throttles (429) as Lambda does. Default 10.
+	// MaxConcurrency caps the invocations running at once (the account's
+	// concurrency); beyond it Invoke throttles (429) as Lambda does.
+	// Default 64.
 	MaxConcurrency int
+	// JournalLimit is how many answered calls the journal holds (default
+	// DefaultJournalLimit); older ones are dropped.
+	JournalLimit int
+	// MaxEnvironments caps the execution environments kept, busy or warm
+	// and idle (rollout-sandbox serve --max-environments); beyond it the
+	// least recently used idle one is stopped. Default 128, and never
+	// below MaxConcurrency.
+	MaxEnvironments int
 	// RuntimeDir holds unpacked code; "" uses a temporary folder.
 	RuntimeDir string
 	// RoutingSeed seeds the weighted alias routing draws.
@@ -86,6 +95,14 @@ type Options struct {
 	// on their own period, by the sandbox clock).
 	AlarmEvaluationInterval time.Duration
 }
+
+// The execution environment pool's defaults: 40 live versions under the
+// demo's load stay warm (one environment each) with room to spare; each
+// idle environment is one sleeping process of a few MB.
+const (
+	defaultMaxConcurrency  = 64
+	defaultMaxEnvironments = 128
+)
 
 // Server is one sandbox; it is an http.Handler.
 type Server struct {
@@ -147,7 +164,7 @@ func (s *Server) OnAnswered(hook func(Call)) {
 func New(opts Options) (*Server, error) {
 	s := &Server{
 		accountID: opts.AccountID, region: opts.Region, settleDelay: opts.SettleDelay,
-		clock: opts.Clock, faults: newFaultSet(opts.FaultSeed), Journal: &Journal{},
+		clock: opts.Clock, faults: newFaultSet(opts.FaultSeed), Journal: NewJournal(opts.JournalLimit),
 		allowRemote: opts.AllowRemote, allowUnsigned: opts.AllowUnsigned,
 		maxConns: opts.MaxConnections, bodyTimeout: opts.BodyReadTimeout, idleTimeout: opts.IdleTimeout,
 	}
@@ -173,7 +190,10 @@ func New(opts Options) (*Server, error) {
 	s.cloudwatch = cloudwatch.New(s.now, s.region, s.accountID)
 	s.rng = rand.New(rand.NewSource(opts.RoutingSeed))
 	if opts.MaxConcurrency <= 0 {
-		opts.MaxConcurrency = 10
+		opts.MaxConcurrency = defaultMaxConcurrency
+	}
+	if opts.MaxEnvironments <= 0 {
+		opts.MaxEnvironments = defaultMaxEnvironments
 	}
 	runtimeDir := opts.RuntimeDir
 	if runtimeDir == "" {
@@ -183,7 +203,7 @@ func New(opts Options) (*Server, error) {
 		}
 		runtimeDir, s.runtimeTmp = d, d
 	}
-	s.runtime = runtime.NewPool(runtimeDir, opts.MaxConcurrency)
+	s.runtime = runtime.NewPool(runtimeDir, opts.MaxConcurrency, opts.MaxEnvironments)
 	lambdaDir, s3Dir := "", ""
 	if opts.DataDir != "" {
 		lambdaDir, s3Dir = filepath.Join(opts.DataDir, "lambda"), filepath.Join(opts.DataDir, "s3")

@@ -40,8 +40,12 @@ type serveOptions struct {
 	AccountID     string
 	Region        string
 	SettleDelay   time.Duration
-	Faults        []sandbox.Fault
-	FaultSeed     int64
+	// MaxConcurrency and MaxEnvironments size the execution environment
+	// pool (sandbox.Options).
+	MaxConcurrency  int
+	MaxEnvironments int
+	Faults          []sandbox.Fault
+	FaultSeed       int64
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -115,6 +119,8 @@ func parseServe(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.BoolVar(&o.RecoverLog, "recover-corrupt-log", false, "start over a write-ahead log damaged in the middle: keep the records before the damage, move the rest to <log>.corrupt-<offset>")
 	fs.StringVar(&o.AccountID, "account-id", sandbox.DefaultAccountID, "account id in ARNs and STS answers")
 	fs.StringVar(&o.Region, "region", "us-east-1", "region for requests without a SigV4 scope")
+	fs.IntVar(&o.MaxConcurrency, "max-concurrency", 64, "invocations running at once (the account's concurrency); beyond it Invoke answers 429 as Lambda does")
+	fs.IntVar(&o.MaxEnvironments, "max-environments", 128, "execution environments kept, busy or warm; beyond it the least recently used idle one is stopped")
 	fs.DurationVar(&o.SettleDelay, "settle-delay", 300*time.Millisecond, "how long functions stay Pending / InProgress after a change")
 	fs.Var(faultFlag{&o.Faults}, "fault", `inject faults, repeatable: <service>[.<Operation>]:<kind>=<value>, e.g. "lambda:throttle=0.2", "s3:latency=50ms"`)
 	fs.Int64Var(&o.FaultSeed, "fault-seed", 1, "seed of the fault injection, for repeatable runs")
@@ -130,6 +136,12 @@ func parseServe(args []string, stderr io.Writer) (serveOptions, error) {
 	if o.MaxConns < 1 {
 		return o, fmt.Errorf("--max-connections %d must be at least 1, for example --max-connections 512", o.MaxConns)
 	}
+	if o.MaxConcurrency < 1 {
+		return o, fmt.Errorf("--max-concurrency %d must be at least 1, for example --max-concurrency 64", o.MaxConcurrency)
+	}
+	if o.MaxEnvironments < o.MaxConcurrency {
+		return o, fmt.Errorf("--max-environments %d must be at least --max-concurrency (%d), for example --max-environments 128", o.MaxEnvironments, o.MaxConcurrency)
+	}
 	if o.AccountID == "" || len(o.AccountID) != 12 {
 		return o, fmt.Errorf("--account-id %q must be 12 digits, for example 123456789012", o.AccountID)
 	}
@@ -142,6 +154,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		SettleDelay: o.SettleDelay, Faults: o.Faults, FaultSeed: o.FaultSeed,
 		AllowRemote: o.AllowRemote, AllowUnsigned: o.AllowUnsigned,
 		MaxConnections: o.MaxConns, BodyReadTimeout: o.BodyTimeout, RecoverCorruptLog: o.RecoverLog,
+		MaxConcurrency: o.MaxConcurrency, MaxEnvironments: o.MaxEnvironments,
 	})
 	if err != nil {
 		return err

@@ -147,14 +147,10 @@ func (m *metricStore) load(rec metricRecord) {
 	if s := rec.Series; s != nil {
 		m.mu.Lock()
 		key := seriesKey(s.Namespace, s.Name, s.Dims)
-		cur := m.series[key]
-		if cur == nil {
-			cur = &series{namespace: s.Namespace, name: s.Name, dims: s.Dims, unit: s.Unit}
-			m.series[key] = cur
-		}
+		cur := m.seriesLocked(key, s.Namespace, s.Name, s.Unit, s.Dims)
 		for i := range s.Times {
 			if i < len(s.Values) {
-				cur.samples = append(cur.samples, s.sample(i))
+				cur.add(s.sample(i))
 			}
 		}
 		m.mu.Unlock()
@@ -180,11 +176,12 @@ func (m *metricStore) snapshot(cutoff time.Time) metricSnapshot {
 	m.mu.Lock()
 	for _, s := range m.series {
 		rec := &seriesRecord{Namespace: s.namespace, Name: s.name, Unit: s.unit, Dims: s.dims}
-		for _, smp := range s.samples {
-			if smp.t.Before(cutoff) {
-				continue
+		for _, m := range s.sortedMinutes() {
+			for _, smp := range s.minutes[m] {
+				if !smp.t.Before(cutoff) {
+					rec.add(smp)
+				}
 			}
-			rec.add(smp)
 		}
 		if len(rec.Times) > 0 {
 			snap.Series = append(snap.Series, rec)

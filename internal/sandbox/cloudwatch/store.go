@@ -18,6 +18,7 @@ import (
 type metricStore struct {
 	mu     sync.Mutex
 	series map[string]*series
+	byName map[string][]*series // by namespace + "\x00" + metric name
 	clock  func() time.Time
 
 	amu      sync.Mutex // guards alarms; never held while mu is wanted by another path first
@@ -58,15 +59,90 @@ func statisticSetPoints(count, sum, minimum, maximum float64) []point {
 	return []point{{minimum, 1}, {maximum, 1}, {(sum - minimum - maximum) / (count - 2), count - 2}}
 }
 
+// series is one metric's samples, indexed by the minute they fall in, so
+// a query reads only the minutes of its window however long the history.
 type series struct {
 	namespace, name string
 	dims            []dimension // sorted by name
 	unit            string
-	samples         []sample // in arrival order
+	minutes         map[int64][]sample // by unix minute, in arrival order
+	oldest          int64              // the oldest minute held
+}
+
+func minuteOf(t time.Time) int64 { return t.Unix() / 60 }
+
+func (s *series) add(smp sample) {
+	if s.minutes == nil {
+		s.minutes = map[int64][]sample{}
+		s.oldest = minuteOf(smp.t)
+	}
+	m := minuteOf(smp.t)
+	s.minutes[m] = append(s.minutes[m], smp)
+	if m < s.oldest {
+		s.oldest = m
+	}
+}
+
+// each calls fn for every sample at or after start and before end.
+func (s *series) each(start, end time.Time, fn func(sample)) {
+	from, to := minuteOf(start), minuteOf(end)
+	visit := func(samples []sample) {
+		for _, smp := range samples {
+			if !smp.t.Before(start) && smp.t.Before(end) {
+				fn(smp)
+			}
+		}
+	}
+	// Walk the window's minutes, or the held minutes when there are fewer.
+	if to-from+1 <= int64(len(s.minutes)) {
+		for m := from; m <= to; m++ {
+			visit(s.minutes[m])
+		}
+		return
+	}
+	for _, m := range s.sortedMinutes() {
+		if m >= from && m <= to {
+			visit(s.minutes[m])
+		}
+	}
+}
+
+func (s *series) sortedMinutes() []int64 {
+	keys := make([]int64, 0, len(s.minutes))
+	for m := range s.minutes {
+		keys = append(keys, m)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// trim drops the minutes wholly before cutoff.
+func (s *series) trim(cutoff time.Time) {
+	c := minuteOf(cutoff)
+	if s.oldest >= c {
+		return
+	}
+	for m := range s.minutes {
+		if m < c {
+			delete(s.minutes, m)
+		}
+	}
+	s.oldest = c
 }
 
 func newMetricStore(clock func() time.Time) *metricStore {
-	return &metricStore{series: map[string]*series{}, alarms: map[string]*alarm{}, lastEval: map[string]time.Time{}, clock: clock}
+	return &metricStore{series: map[string]*series{}, byName: map[string][]*series{}, alarms: map[string]*alarm{}, lastEval: map[string]time.Time{}, clock: clock}
+}
+
+// seriesLocked returns the series of key, made and indexed when new.
+func (m *metricStore) seriesLocked(key, ns, name, unit string, dims []dimension) *series {
+	s := m.series[key]
+	if s == nil {
+		s = &series{namespace: ns, name: name, dims: dims, unit: unit}
+		m.series[key] = s
+		m.byName[ns+"\x00"+name] = append(m.byName[ns+"\x00"+name], s)
+	}
+	return s
 }
 
 func seriesKey(ns, name string, dims []dimension) string {
@@ -93,14 +169,12 @@ func (m *metricStore) putPoints(ns, name, unit string, dims []dimension, t time.
 	key := seriesKey(ns, name, dims)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := m.series[key]
-	if s == nil {
-		s = &series{namespace: ns, name: name, dims: dims, unit: unit}
-		m.series[key] = s
-	}
+	s := m.seriesLocked(key, ns, name, unit, dims)
 	for _, p := range points {
-		s.samples = append(s.samples, sample{t: t, v: p.v, n: p.n, unit: unit})
+		s.add(sample{t: t, v: p.v, n: p.n, unit: unit})
 	}
+	// CloudWatch keeps datapoints 15 days; so does the sandbox's memory.
+	s.trim(m.clock().Add(-metricRetention))
 	m.logSamples(ns, name, unit, dims, t, points)
 }
 
@@ -162,9 +236,9 @@ func (m *metricStore) query(ns, name string, dims []dimension, unit string, star
 		return nil
 	}
 	byIndex := map[int64]*bucket{}
-	for _, smp := range s.samples {
-		if smp.t.Before(start) || !smp.t.Before(end) || (unit != "" && smp.unit != unit) {
-			continue
+	s.each(start, end, func(smp sample) {
+		if unit != "" && smp.unit != unit {
+			return
 		}
 		i := int64(smp.t.Sub(start) / period)
 		b := byIndex[i]
@@ -177,7 +251,7 @@ func (m *metricStore) query(ns, name string, dims []dimension, unit string, star
 			n = 1
 		}
 		b.values = append(b.values, point{smp.v, n})
-	}
+	})
 	out := make([]bucket, 0, len(byIndex))
 	for _, b := range byIndex {
 		out = append(out, *b)
@@ -251,7 +325,14 @@ func (m *metricStore) listMetrics(ns, name string, dims []dimension) []*series {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []*series
-	for _, s := range m.series {
+	candidates := m.byName[ns+"\x00"+name]
+	if ns == "" || name == "" {
+		candidates = make([]*series, 0, len(m.series))
+		for _, s := range m.series {
+			candidates = append(candidates, s)
+		}
+	}
+	for _, s := range candidates {
 		if (ns != "" && s.namespace != ns) || (name != "" && s.name != name) {
 			continue
 		}

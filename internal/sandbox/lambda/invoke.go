@@ -183,8 +183,11 @@ func (api *API) execute(ctx context.Context, t invokeTarget, dir string, payload
 	id := uuid.NewString()
 	var logs strings.Builder
 	fmt.Fprintf(&logs, "START RequestId: %s Version: %s\n", id, t.executed)
+	var initDuration time.Duration
 	if env == nil {
+		initStart := time.Now()
 		env, err = pool.Start(key, dir, api.processEnv(t, dir))
+		initDuration = time.Since(initStart)
 		if err != nil {
 			pool.Unreserve()
 			res := runtime.Result{Payload: []byte(fmt.Sprintf(`{"errorType":"Runtime.InvalidEntrypoint","errorMessage":%q}`, err.Error())), FunctionError: true}
@@ -201,8 +204,13 @@ func (api *API) execute(ctx context.Context, t invokeTarget, dir string, payload
 	ms := float64(res.Duration.Microseconds()) / 1000
 	logs.WriteString(res.Logs)
 	fmt.Fprintf(&logs, "END RequestId: %s\n", id)
-	fmt.Fprintf(&logs, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t\n",
+	fmt.Fprintf(&logs, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
 		id, ms, int(ms)+1, t.cfg.MemorySize, 16)
+	if initDuration > 0 {
+		// As Lambda does on a cold start.
+		fmt.Fprintf(&logs, "Init Duration: %.2f ms\t", float64(initDuration.Microseconds())/1000)
+	}
+	logs.WriteString("\n")
 	res.Logs = logs.String()
 	api.metrics.RecordInvocation(t.invocation(now, ms, res.FunctionError, false))
 	return res, nil

@@ -76,6 +76,9 @@ type Env struct {
 	// then is the environment reusable (a panicking handler posts its error
 	// and then exits, and must not be handed the next invoke).
 	ready chan struct{}
+	// idleSince is when it last went idle (guarded by the pool's mu), for
+	// evicting the least recently used.
+	idleSince time.Time
 
 	mu      sync.Mutex
 	current *Invocation
@@ -84,21 +87,32 @@ type Env struct {
 	exitErr error
 }
 
-// Pool owns every environment.
+// Pool owns every environment. Two limits apply, as on Lambda: limit is
+// the concurrency, the invocations running at once (beyond it Acquire
+// throttles); keep is how many environments, busy or idle, may exist at
+// once (beyond it the least recently used idle one is stopped to make
+// room, never a busy one).
 type Pool struct {
 	dir   string // unpacked code per blob
 	limit int
+	keep  int
 
 	mu    sync.Mutex
 	idle  map[Key][]*Env
-	total int
+	total int // environments that exist or are being started
+	busy  int // environments running an invocation or starting
 	all   map[*Env]bool
 
 	unpackMu sync.Mutex
 }
 
-func NewPool(dir string, limit int) *Pool {
-	return &Pool{dir: dir, limit: limit, idle: map[Key][]*Env{}, all: map[*Env]bool{}}
+// NewPool returns a pool that runs at most limit invocations at once and
+// keeps at most keep environments (at least limit).
+func NewPool(dir string, limit, keep int) *Pool {
+	if keep < limit {
+		keep = limit
+	}
+	return &Pool{dir: dir, limit: limit, keep: keep, idle: map[Key][]*Env{}, all: map[*Env]bool{}}
 }
 
 var ErrThrottled = errors.New("concurrency limit reached")
@@ -116,26 +130,40 @@ func (p *Pool) Acquire(key Key) (*Env, error) {
 			p.forgetLocked(env)
 			continue
 		default:
+			p.busy++
 			return env, nil
 		}
 	}
-	if p.total >= p.limit {
-		// Evict an idle environment of another version to make room.
-		for k, list := range p.idle {
-			if len(list) > 0 {
-				victim := list[0]
-				p.idle[k] = list[1:]
-				p.forgetLocked(victim)
-				go victim.stop()
-				break
-			}
-		}
-	}
-	if p.total >= p.limit {
+	if p.busy >= p.limit {
 		return nil, ErrThrottled
 	}
+	if p.total >= p.keep {
+		p.evictLocked()
+	}
 	p.total++
+	p.busy++
 	return nil, nil
+}
+
+// evictLocked stops the idle environment that has waited longest, of any
+// version.
+func (p *Pool) evictLocked() {
+	var victimKey Key
+	var victim *Env
+	for k, list := range p.idle {
+		if len(list) > 0 && (victim == nil || list[0].idleSince.Before(victim.idleSince)) {
+			victimKey, victim = k, list[0]
+		}
+	}
+	if victim == nil {
+		return
+	}
+	p.idle[victimKey] = p.idle[victimKey][1:]
+	if len(p.idle[victimKey]) == 0 {
+		delete(p.idle, victimKey)
+	}
+	p.forgetLocked(victim)
+	go victim.stop()
 }
 
 func (p *Pool) forgetLocked(env *Env) {
@@ -151,14 +179,18 @@ func (p *Pool) Release(env *Env) {
 	select {
 	case <-env.ready:
 		p.mu.Lock()
+		p.busy--
+		env.idleSince = time.Now()
 		p.idle[env.key] = append(p.idle[env.key], env)
 		p.mu.Unlock()
 	case <-env.dead:
 		p.mu.Lock()
+		p.busy--
 		p.forgetLocked(env)
 		p.mu.Unlock()
 	case <-time.After(2 * time.Second):
 		p.mu.Lock()
+		p.busy--
 		p.forgetLocked(env)
 		p.mu.Unlock()
 		go env.stop()
@@ -169,6 +201,7 @@ func (p *Pool) Release(env *Env) {
 func (p *Pool) Unreserve() {
 	p.mu.Lock()
 	p.total--
+	p.busy--
 	p.mu.Unlock()
 }
 
@@ -178,7 +211,7 @@ func (p *Pool) CloseAll() {
 	for e := range p.all {
 		envs = append(envs, e)
 	}
-	p.all, p.idle, p.total = map[*Env]bool{}, map[Key][]*Env{}, 0
+	p.all, p.idle, p.total, p.busy = map[*Env]bool{}, map[Key][]*Env{}, 0, 0
 	p.mu.Unlock()
 	for _, e := range envs {
 		e.stop()
