@@ -84,3 +84,75 @@ func TestListObjectVersionsPages(t *testing.T) {
 		t.Errorf("listed %d versions in %d pages, want %d in 10", len(seen), pages, keys*perKey)
 	}
 }
+
+// TestListObjectVersionsDelimiterPages: with a delimiter, versions and
+// common prefixes share the page's MaxKeys in key order, as on S3, and
+// paging returns every version and every prefix exactly once.
+func TestListObjectVersionsDelimiterPages(t *testing.T) {
+	t.Parallel()
+	inst := sandboxtest.Start(t, sandbox.Options{})
+	c := s3Client(inst)
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("mixed")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("mixed"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	// Keys a00..a29 (2 versions each) interleaved with folders b00/..b29/.
+	wantVersions, wantPrefixes := map[string]bool{}, map[string]bool{}
+	for i := 0; i < 30; i++ {
+		for v := 0; v < 2; v++ {
+			out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("mixed"), Key: aws.String(fmt.Sprintf("k%02da", i)), Body: bytes.NewReader([]byte{byte(v)})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantVersions[fmt.Sprintf("k%02da@%s", i, aws.ToString(out.VersionId))] = true
+		}
+		for _, leaf := range []string{"x", "y"} {
+			if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("mixed"), Key: aws.String(fmt.Sprintf("k%02db/%s", i, leaf)), Body: bytes.NewReader(nil)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantPrefixes[fmt.Sprintf("k%02db/", i)] = true
+	}
+	gotVersions, gotPrefixes := map[string]bool{}, map[string]bool{}
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String("mixed"), Delimiter: aws.String("/"), MaxKeys: aws.Int32(7)}
+	for pages := 1; ; pages++ {
+		if pages > 30 {
+			t.Fatal("more than 30 pages of 7 for 90 entries: the listing does not advance")
+		}
+		out, err := c.ListObjectVersions(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(out.Versions) + len(out.CommonPrefixes); n > 7 {
+			t.Fatalf("page %d holds %d versions and prefixes, want at most MaxKeys 7", pages, n)
+		}
+		for _, v := range out.Versions {
+			id := aws.ToString(v.Key) + "@" + aws.ToString(v.VersionId)
+			if gotVersions[id] {
+				t.Fatalf("page %d repeats version %s", pages, id)
+			}
+			gotVersions[id] = true
+		}
+		for _, p := range out.CommonPrefixes {
+			if gotPrefixes[aws.ToString(p.Prefix)] {
+				t.Fatalf("page %d repeats prefix %s", pages, aws.ToString(p.Prefix))
+			}
+			gotPrefixes[aws.ToString(p.Prefix)] = true
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
+	}
+	if len(gotVersions) != len(wantVersions) || len(gotPrefixes) != len(wantPrefixes) {
+		t.Errorf("paged %d versions and %d prefixes, want %d and %d", len(gotVersions), len(gotPrefixes), len(wantVersions), len(wantPrefixes))
+	}
+	for id := range wantVersions {
+		if !gotVersions[id] {
+			t.Errorf("version %s never listed", id)
+		}
+	}
+}

@@ -245,8 +245,11 @@ func (s *objectStore) HeadObjectVersion(bucket, key string, v gofakes3.VersionID
 // ListBucketVersions pages as S3 does: versions in key order, at most
 // MaxKeys (default 1000) per page, the key-marker / version-id-marker pair
 // exclusive, and a truncated page names where the next one starts
-// (NextKeyMarker, NextVersionIdMarker). s3mem lists everything; the page
-// is cut here. With a delimiter, CommonPrefixes come on the first page.
+// (NextKeyMarker, NextVersionIdMarker). With a delimiter, common prefixes
+// take their place in key order among the versions and count toward
+// MaxKeys; a page that ends on one names it as NextKeyMarker, and the next
+// page starts after everything under it. s3mem lists everything; the page
+// is cut here.
 func (s *objectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
 	defer s.settled()
 	s.mu.Lock()
@@ -262,18 +265,18 @@ func (s *objectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix,
 		page = &gofakes3.ListBucketVersionsPage{}
 	}
 	res := gofakes3.NewListBucketVersionsResult(bucket, prefix, page)
-	items := all.Versions
+	items := mergeVersionEntries(all.Versions, all.CommonPrefixes)
 	start := 0
 	if page.KeyMarker != "" {
-		start = sort.Search(len(items), func(i int) bool { return versionKey(items[i]) >= page.KeyMarker })
+		start = sort.Search(len(items), func(i int) bool { return items[i].key >= page.KeyMarker })
 		if page.VersionIDMarker == "" {
-			for start < len(items) && versionKey(items[start]) == page.KeyMarker {
+			for start < len(items) && items[start].key == page.KeyMarker {
 				start++
 			}
 		} else {
 			at := start
-			for at < len(items) && versionKey(items[at]) == page.KeyMarker {
-				id := string(items[at].GetVersionID())
+			for at < len(items) && items[at].key == page.KeyMarker {
+				id := items[at].versionID()
 				at++
 				if id == string(page.VersionIDMarker) || (id == "" && page.VersionIDMarker == "null") {
 					start = at
@@ -281,8 +284,6 @@ func (s *objectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix,
 				}
 			}
 		}
-	} else {
-		res.CommonPrefixes = all.CommonPrefixes
 	}
 	limit := page.MaxKeys
 	if limit <= 0 {
@@ -292,17 +293,53 @@ func (s *objectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix,
 	if int64(end-start) > limit {
 		end = start + int(limit)
 	}
-	res.Versions = items[start:end]
+	for _, e := range items[start:end] {
+		if e.version != nil {
+			res.Versions = append(res.Versions, e.version)
+		} else {
+			res.CommonPrefixes = append(res.CommonPrefixes, gofakes3.CommonPrefix{Prefix: e.key})
+		}
+	}
 	if end < len(items) {
 		last := items[end-1]
 		res.IsTruncated = true
-		res.NextKeyMarker = versionKey(last)
-		res.NextVersionIDMarker = last.GetVersionID()
-		if res.NextVersionIDMarker == "" {
-			res.NextVersionIDMarker = "null"
+		res.NextKeyMarker = last.key
+		if last.version != nil {
+			res.NextVersionIDMarker = gofakes3.VersionID(last.versionID())
+			if res.NextVersionIDMarker == "" {
+				res.NextVersionIDMarker = "null"
+			}
 		}
 	}
 	return res, nil
+}
+
+// versionEntry is one place of a version listing: a version (or delete
+// marker) or, with a delimiter, a common prefix.
+type versionEntry struct {
+	key     string
+	version gofakes3.VersionItem // nil for a common prefix
+}
+
+func (e versionEntry) versionID() string {
+	if e.version == nil {
+		return ""
+	}
+	return string(e.version.GetVersionID())
+}
+
+// mergeVersionEntries puts versions (in their listed order) and common
+// prefixes together in key order.
+func mergeVersionEntries(versions []gofakes3.VersionItem, prefixes []gofakes3.CommonPrefix) []versionEntry {
+	out := make([]versionEntry, 0, len(versions)+len(prefixes))
+	for _, v := range versions {
+		out = append(out, versionEntry{key: versionKey(v), version: v})
+	}
+	for _, p := range prefixes {
+		out = append(out, versionEntry{key: p.Prefix})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
 }
 
 func versionKey(v gofakes3.VersionItem) string {
