@@ -93,6 +93,14 @@ var targets = map[string][]target{
 	"BenchmarkMetricQueryVsHistory": {
 		{Metric: "time-ratio-day/min", Cmp: "<=", Value: 1.5, Source: "issue 22: metrics indexed, no scan of the history"},
 	},
+	"BenchmarkStateScale": {
+		{Metric: "create-cpu-x-2N/N", Cmp: "<=", Value: 2.2, Source: "issue 22: CPU per resource flat in N"},
+		{Metric: "noop-plan-cpu-x-2N/N", Cmp: "<=", Value: 2.2, Source: "issue 22"},
+		{Metric: "code-change-cpu-x-2N/N", Cmp: "<=", Value: 2.2, Source: "issue 22"},
+		{Metric: "revert-cpu-x-2N/N", Cmp: "<=", Value: 2.2, Source: "issue 22"},
+		{Metric: "revert-wall-x-2N/N", Cmp: "<=", Value: 2.2, Source: "issue 22"},
+		{Metric: "noop-plan-calls/pair", Cmp: "<=", Value: 4, Source: "issue 22: a no-op plan at most 2 API calls per resource (a pair is 2)"},
+	},
 	"BenchmarkRollbackCriticalPath": {
 		{Metric: "rollback-writes-until-safe", Cmp: "<=", Value: 1, Source: "issue 13: the first write of a rollback makes traffic safe"},
 	},
@@ -188,6 +196,7 @@ var about = map[string]string{
 	"BenchmarkLargeObjectMemory":            "A 1 GiB object PUT then GET (ROLLOUT_BENCH_OBJECT_MB to change the size) through a sandbox in its own process with a data dir, streamed both ways; the process's resident memory at idle and at its peak (VmHWM), against the object's size. Target: peak under 64 MiB above idle.",
 	"BenchmarkLambdaLatencyStalledConns":    "GetFunction p99 on an idle sandbox, then while 100 connections hold a TagResource whose body never finishes, side by side. Target: within 2x of idle.",
 	"BenchmarkListObjectVersions10k":        "Paging through 10,000 object versions (1,000 a page, NextKeyMarker/NextVersionIdMarker) side by side with ListObjectsV2 over 10,000 keys in the same sandbox.",
+	"BenchmarkStateScale":                   "The same story on a state of N and of 2N rollout_function + rollout_alias pairs (N = 15; ROLLOUT_BENCH_SCALE_N to change it), through the real terraform and the built provider against the sandbox: create, a no-op plan, a code change of every function, the revert to the previous code. API calls per pair at 2N, and each command's CPU (terraform and provider together) and wall time at 2N over N. The no-op plan is also run with the SDK's loggers forced on, as before the provider quieted them when no TF_LOG* variable is set (Terraform discards those lines either way): logs-on-x-quiet is that CPU over the quiet run's.",
 	"BenchmarkMetricQueryVsHistory":         "The canary's CloudWatch read (one minute of one series) on a sandbox metric store holding one minute of that series and on one holding a day of it at 10 samples/s, with 200 other series, side by side. Target: a query reads its window, not the history (ratio at most 1.5).",
 	"BenchmarkCanaryDetectionToRestore":     "With real traffic and interval = 1s, the time from the first failing invocation of a bad canary to 100% of the traffic back on the old version, and the API writes of the rollback, over ten rollouts or more. Target: at most interval + 1 s, one UpdateAlias. For comparison, not measured here: CodeDeploy's alarm-driven rollback waits for a CloudWatch alarm, whose standard metrics have a 60 s period (AWS CloudWatch docs).",
 }
