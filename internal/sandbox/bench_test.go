@@ -162,7 +162,9 @@ func BenchmarkControlPlaneThroughputVsMoto(b *testing.B) {
 // at concurrency 1 and 8 and reports each side's throughput, p50/p99, and
 // the CPU this process spends per call (the sandbox's logic, the runtime
 // exchange's server side and the client; the floor's is client and handler
-// only).
+// only). A second floor, the runtime floor (bench_floor_test.go), runs the
+// same function binary behind a bare Runtime API: the least this design
+// (two processes, three loopback exchanges) can cost.
 func BenchmarkInvokeVsDirect(b *testing.B) {
 	zip, err := testfn.Zip()
 	if err != nil {
@@ -185,6 +187,8 @@ func BenchmarkInvokeVsDirect(b *testing.B) {
 	}))
 	defer floor.Close()
 	floorClient := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(floor.URL) })
+	rtFloor := startRuntimeFloor(b, zip, 8)
+	rtFloorClient := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(rtFloor.URL) })
 	invoke := func(c *lambda.Client) func() error {
 		return func() error {
 			out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("hot"), Qualifier: aws.String("live"), Payload: []byte(`{}`)})
@@ -224,12 +228,16 @@ func BenchmarkInvokeVsDirect(b *testing.B) {
 		return float64(s[int(p*float64(len(s)-1))].Microseconds()) / 1000
 	}
 	measure(8, 200, invoke(c))           // warm every environment
-	measure(8, 200, invoke(floorClient)) // and the floor's connections
+	measure(8, 200, invoke(floorClient)) // and the floors' connections
+	measure(8, 200, invoke(rtFloorClient))
 	b.ResetTimer()
 	for _, workers := range []int{1, 8} {
 		oursLat, oursT, oursCPU := measure(workers, b.N, invoke(c))
 		floorLat, floorT, floorCPU := measure(workers, b.N, invoke(floorClient))
+		rtLat, _, _ := measure(workers, b.N, invoke(rtFloorClient))
 		p := fmt.Sprintf("c%d-", workers)
+		b.ReportMetric(pct(rtLat, 0.5), p+"runtime-floor-p50-ms")
+		b.ReportMetric(pct(oursLat, 0.5)/pct(rtLat, 0.5), p+"p50-x-runtime-floor")
 		b.ReportMetric(float64(b.N)/oursT.Seconds(), p+"sandbox-invokes/s")
 		b.ReportMetric(float64(b.N)/floorT.Seconds(), p+"floor-invokes/s")
 		b.ReportMetric(pct(oursLat, 0.5), p+"sandbox-p50-ms")
