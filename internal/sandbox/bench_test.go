@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"sort"
 	"sync"
@@ -103,6 +104,41 @@ func BenchmarkControlPlaneVsMoto(b *testing.B) {
 	b.ReportMetric(float64(len(oursD))/total(oursD).Seconds(), "sandbox-seq/s")
 	b.ReportMetric(float64(len(theirsD))/total(theirsD).Seconds(), "moto-seq/s")
 	b.ReportMetric(total(theirsD).Seconds()/total(oursD).Seconds(), "throughput-x-moto")
+	// The disk's floor: the sequence makes four acknowledged writes, each
+	// durable (fsync'd) before its answer, so one client can run at most
+	// 1 / (4 x one fsync) sequences a second on this disk, whatever the
+	// server does.
+	fsync := fsyncP50(b, b.TempDir())
+	floor := 1 / (4 * fsync.Seconds())
+	b.ReportMetric(float64(fsync.Microseconds())/1000, "fsync-p50-ms")
+	b.ReportMetric(floor, "fsync-floor-seq/s")
+	b.ReportMetric(floor*total(theirsD).Seconds()/float64(len(theirsD)), "fsync-floor-x-moto")
+	b.ReportMetric(float64(len(oursD))/total(oursD).Seconds()/floor, "sandbox-x-fsync-floor")
+}
+
+// fsyncP50 is the median time to append a small record to a file in dir
+// and fsync it, over 200 records.
+func fsyncP50(b *testing.B, dir string) time.Duration {
+	b.Helper()
+	f, err := os.CreateTemp(dir, "fsync-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	rec := make([]byte, 200)
+	d := make([]time.Duration, 200)
+	for i := range d {
+		start := time.Now()
+		if _, err := f.Write(rec); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		d[i] = time.Since(start)
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2]
 }
 
 // BenchmarkControlPlaneThroughputVsMoto runs the sequence from 8 concurrent
