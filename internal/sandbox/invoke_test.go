@@ -251,8 +251,12 @@ func TestInvokeManyVersionsStayWarm(t *testing.T) {
 			}
 		}
 	}
-	if cold != versions {
-		t.Errorf("3 rounds over %d versions made %d cold starts; want %d (one per version, then warm)", versions, cold, versions)
+	// One per version, then warm. A few more are tolerated: on a loaded
+	// machine an environment that takes over 2 s to poll for its next event
+	// is replaced (runtime.Pool.Release); a thrashing pool makes ~3 per
+	// version (114 of 120 calls, before the pool kept 128 environments).
+	if cold < versions || cold > versions+versions/10 {
+		t.Errorf("3 rounds over %d versions made %d cold starts; want %d (one per version, then warm), at most %d on a loaded machine", versions, cold, versions, versions+versions/10)
 	}
 }
 
