@@ -144,7 +144,9 @@ func (s *bucketSet) put(bucketName, key string, meta map[string]string, c conten
 		v.id = id
 	}
 	b.add(v)
-	res.VersionID = b.shownID(v)
+	if v.id != "" {
+		res.VersionID = gofakes3.VersionID(v.id)
+	}
 	return res, nil
 }
 
@@ -199,6 +201,9 @@ func (s *bucketSet) deleteVersion(bucketName, key string, id gofakes3.VersionID)
 			b.remove(key)
 		}
 		res.IsDeleteMarker, res.VersionID = v.deleteMarker, id
+		if want == "" {
+			res.VersionID = "null"
+		}
 		return res, nil
 	}
 	return res, nil
@@ -330,8 +335,14 @@ func (b *bucket) shownID(v *version) gofakes3.VersionID {
 	return gofakes3.VersionID(v.id)
 }
 
+// nullVersionParam is how a request's versionId=null reaches the store
+// (service.go).
+const nullVersionParam = "null-version"
+
+// storedID is the id a request's version id names ("" for the null
+// version).
 func storedID(id gofakes3.VersionID) string {
-	if id == "null" {
+	if id == "null" || id == nullVersionParam {
 		return ""
 	}
 	return string(id)
