@@ -167,3 +167,46 @@ func deleteCurrentVersionSequence(t *testing.T, c *s3.Client) {
 		t.Errorf("ListObjectsV2 after deleting every version lists %d keys, want none", len(list.Contents))
 	}
 }
+
+// TestDeleteCurrentVersionReplays: after a restart the log rebuilds the
+// same versions, ids, timestamps and current objects, deletions by id
+// included, and the next version id is a new one.
+func TestDeleteCurrentVersionReplays(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	svc, url := startService(t, dir)
+	c := client(url)
+	deleteCurrentVersionSequence(t, c)
+	bucket, key := aws.String("state"), aws.String("env/terraform.tfstate")
+	for _, body := range []string{"after one", "after two", "after three"} {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: bytes.NewReader([]byte(body))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vs, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: bucket})
+	if err != nil || len(vs.Versions) != 3 {
+		t.Fatalf("ListObjectVersions: %d versions, %v", len(vs.Versions), err)
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: key, VersionId: vs.Versions[0].VersionId}); err != nil {
+		t.Fatal(err)
+	}
+	before := view(t, c, "state")
+	if err := svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	svc, url = startService(t, dir)
+	t.Cleanup(func() { _ = svc.Close() })
+	c = client(url)
+	if diff := cmp.Diff(before, view(t, c, "state")); diff != "" {
+		t.Errorf("after a restart (-before +after):\n%s", diff)
+	}
+	out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: key, Body: bytes.NewReader([]byte("after restart"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range before.Versions["state"] {
+		if v.VersionID == aws.ToString(out.VersionId) {
+			t.Errorf("the first PUT after the restart got version id %s, which an earlier version had", v.VersionID)
+		}
+	}
+}
