@@ -20,11 +20,16 @@ import (
 // streams to a content-addressed file blobs/<sha256> that is fsync'd (and
 // its folder too) before the log record naming it is written, so the log
 // stays small, a PUT or GET of any size streams through a small buffer,
-// and what was acknowledged survives a crash. s3mem, which keeps the
-// versions, ids and timestamps, holds a short stub instead of the body;
-// the wrapper turns a stub back into the real object on every read
-// (content, size, ETag). Content files are never deleted (a sandbox keeps
-// every version anyway; delete the data dir to reclaim space).
+// and what was acknowledged survives a crash. A version names its content
+// file; the same bytes under any number of keys and versions share one.
+//
+// Content files are reclaimed only at start, after the log replays: a file
+// no live version names is deleted then (collectGarbage), and a live
+// version whose file is missing stops the start (checkContent). Never
+// while serving: a PUT writes its content file (or finds the same bytes
+// already there and reuses the file) before it takes the store's lock, so
+// deleting an unreferenced file at runtime would race with a PUT about to
+// name it.
 const inlineObjectMax = 256 << 10
 
 // blobRef is one out-of-line content.
@@ -35,26 +40,6 @@ type blobRef struct {
 }
 
 func (s *objectStore) blobPath(sha string) string { return filepath.Join(s.blobDir, sha) }
-
-// register records ref and returns the stub s3mem stores for it. The
-// caller holds s.mu (or is replaying).
-func (s *objectStore) register(ref blobRef) []byte {
-	stub := []byte(fmt.Sprintf("rollout-sandbox-blob:%s:%d\n", ref.SHA256, ref.Size))
-	sum := md5.Sum(stub)
-	s.refs[hex.EncodeToString(sum[:])] = ref
-	return stub
-}
-
-// lookup returns the out-of-line object a stub's hash names.
-func (s *objectStore) lookup(hash []byte) (blobRef, bool) {
-	ref, ok := s.refs[hex.EncodeToString(hash)]
-	return ref, ok
-}
-
-func (s *objectStore) lookupETag(etag string) (blobRef, bool) {
-	ref, ok := s.refs[strings.Trim(etag, `"`)]
-	return ref, ok
-}
 
 // writeBlob streams r into its content file, durable before it returns.
 func (s *objectStore) writeBlob(r io.Reader) (blobRef, error) {
@@ -91,46 +76,32 @@ func (s *objectStore) writeBlob(r io.Reader) (blobRef, error) {
 	return ref, wal.SyncDir(s.blobDir)
 }
 
-// resolve turns a stub object into the real one, reading its content file
-// (the range of it asked for). get fetches the object from s3mem with the
-// range given; the caller holds s.mu.
-func (s *objectStore) resolve(get func(*gofakes3.ObjectRangeRequest) (*gofakes3.Object, error), rng *gofakes3.ObjectRangeRequest, withBody bool) (*gofakes3.Object, error) {
-	obj, err := get(nil)
-	if err != nil || obj == nil || obj.IsDeleteMarker {
-		return obj, err
-	}
-	ref, ok := s.lookup(obj.Hash)
-	if !ok {
-		if rng == nil {
-			return obj, nil
-		}
-		if obj.Contents != nil {
-			_ = obj.Contents.Close()
-		}
-		return get(rng)
-	}
-	if obj.Contents != nil {
-		_ = obj.Contents.Close()
-	}
-	hash, _ := hex.DecodeString(ref.MD5)
-	obj.Size, obj.Hash = ref.Size, hash
-	obj.Contents = io.NopCloser(bytes.NewReader(nil))
-	if !withBody {
+// object is what gofakes3 answers for version v of bucket b: its content
+// (the range of it asked for) when withBody, read from memory or from its
+// content file. The caller holds s.mu.
+func (s *objectStore) object(b *bucket, v *version, rng *gofakes3.ObjectRangeRequest, withBody bool) (*gofakes3.Object, error) {
+	obj := &gofakes3.Object{Name: v.key, Metadata: v.meta, Size: v.size, Hash: v.md5, VersionID: b.shownID(v),
+		IsDeleteMarker: v.deleteMarker, Contents: io.NopCloser(bytes.NewReader(nil))}
+	if v.deleteMarker || !withBody {
 		return obj, nil
 	}
-	r, err := rng.Range(ref.Size)
+	r, err := rng.Range(v.size)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(s.blobPath(ref.SHA256))
-	if err != nil {
-		return nil, fmt.Errorf("opening the content of %s: %w", obj.Name, err)
-	}
-	start, length := int64(0), ref.Size
+	start, length := int64(0), v.size
 	if r != nil {
 		start, length = r.Start, r.Length
 	}
 	obj.Range = r
+	if v.blob == "" {
+		obj.Contents = io.NopCloser(bytes.NewReader(v.body[start : start+length]))
+		return obj, nil
+	}
+	f, err := os.Open(s.blobPath(v.blob))
+	if err != nil {
+		return nil, fmt.Errorf("opening the content of %s: %w", v.key, err)
+	}
 	obj.Contents = struct {
 		io.Reader
 		io.Closer
@@ -138,24 +109,61 @@ func (s *objectStore) resolve(get func(*gofakes3.ObjectRangeRequest) (*gofakes3.
 	return obj, nil
 }
 
-// fixList gives listed stubs their real size and ETag.
-func (s *objectStore) fixList(list *gofakes3.ObjectList) {
-	if list == nil {
-		return
-	}
-	for _, c := range list.Contents {
-		if ref, ok := s.lookupETag(c.ETag); ok {
-			c.Size, c.ETag = ref.Size, `"`+ref.MD5+`"`
-		}
-	}
-}
-
-func (s *objectStore) fixVersions(items []gofakes3.VersionItem) {
-	for _, it := range items {
-		if v, ok := it.(*gofakes3.Version); ok {
-			if ref, ok := s.lookupETag(v.ETag); ok {
-				v.Size, v.ETag = ref.Size, `"`+ref.MD5+`"`
+// liveBlobs calls each for every version that names a content file.
+func (s *objectStore) liveBlobs(each func(b *bucket, v *version) error) error {
+	for _, b := range s.data.buckets {
+		for _, obj := range b.objects {
+			for _, v := range obj.versions {
+				if v.blob == "" {
+					continue
+				}
+				if err := each(b, v); err != nil {
+					return err
+				}
 			}
 		}
 	}
+	return nil
+}
+
+// checkContent refuses a replayed store in which a live version's content
+// file is missing, naming the bucket, key, version and file.
+func (s *objectStore) checkContent() error {
+	seen := map[string]bool{}
+	return s.liveBlobs(func(b *bucket, v *version) error {
+		if seen[v.blob] {
+			return nil
+		}
+		if _, err := os.Stat(s.blobPath(v.blob)); err != nil {
+			return fmt.Errorf("s3.wal: object %s/%s (version %s) has no content: its file %s is missing (%w); restore the file or remove the data dir",
+				b.name, v.key, b.shownID(v), s.blobPath(v.blob), err)
+		}
+		seen[v.blob] = true
+		return nil
+	})
+}
+
+// collectGarbage deletes the content files no live version names. It runs
+// at start only, before anything is served (see the comment at the top).
+func (s *objectStore) collectGarbage() error {
+	live := map[string]bool{}
+	_ = s.liveBlobs(func(_ *bucket, v *version) error { live[v.blob] = true; return nil })
+	entries, err := os.ReadDir(s.blobDir)
+	if err != nil {
+		return err
+	}
+	removed := false
+	for _, e := range entries {
+		if e.IsDir() || live[e.Name()] || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if err := os.Remove(s.blobPath(e.Name())); err != nil {
+			return fmt.Errorf("reclaiming the content file %s: %w", s.blobPath(e.Name()), err)
+		}
+		removed = true
+	}
+	if removed {
+		return wal.SyncDir(s.blobDir)
+	}
+	return nil
 }

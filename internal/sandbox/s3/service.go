@@ -35,8 +35,16 @@ func Open(dir string, clock func() time.Time, recoverLog bool) (*Service, error)
 	return &Service{store: store, http: h}, nil
 }
 
-// ServeHTTP answers one S3 request.
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
+// ServeHTTP answers one S3 request. versionId=null names the null version;
+// gofakes3 would take it for no version id (and act on the current
+// version), so it reaches the store as nullVersionParam.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if q := r.URL.Query(); q.Get("versionId") == "null" {
+		q.Set("versionId", nullVersionParam)
+		r.URL.RawQuery = q.Encode()
+	}
+	s.http.ServeHTTP(w, r)
+}
 
 // ReadObject reads a whole object (a version when given): Lambda's
 // S3Bucket/S3Key/S3ObjectVersion code.

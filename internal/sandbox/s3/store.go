@@ -2,6 +2,8 @@ package s3
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,30 +15,28 @@ import (
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wal"
 )
 
-// objectStore is the sandbox's S3: gofakes3 speaks the protocol and keeps the
-// objects (its s3mem backend, the one with bucket versioning); this wrapper
-// makes it durable. Every successful change is appended to a write-ahead log
-// (s3.wal) and the request waits for the fsync that covers it before S3
-// answers; on start the log is replayed through a fresh s3mem with the
-// recorded clock readings and the same version-id seed, which rebuilds the
-// same objects, version ids and timestamps. A record torn by a crash fails
-// its CRC and is cut off: it was never acknowledged.
+// objectStore is the sandbox's S3 objects: gofakes3 speaks the protocol,
+// bucketSet (versioned.go) keeps the buckets, versions and delete markers,
+// and this store makes them durable. Every successful change is appended to
+// a write-ahead log (s3.wal) and the request waits for the fsync that
+// covers it before S3 answers; on start the log is replayed into a fresh
+// bucketSet with the recorded clock readings and the same version-id seed,
+// which rebuilds the same objects, version ids and timestamps. A record
+// torn by a crash fails its CRC and is cut off: it was never acknowledged.
+// The log format is the one written while gofakes3's s3mem kept the
+// objects; such a log replays to the same ids (testdata/s3mem-datadir).
 type objectStore struct {
-	mu     sync.Mutex
-	mem    *s3mem.Backend
-	clock  func() time.Time
-	opTime time.Time
-	log    *wal.Log // nil when in memory only
+	mu    sync.Mutex
+	data  *bucketSet
+	clock func() time.Time
+	log   *wal.Log // nil when in memory only
 
-	// Large objects live out of line: s3mem holds a short stub naming the
-	// content file, and refs maps the stub's MD5 (hex) to the real object.
+	// Large objects live out of line, in content files under blobDir.
 	blobDir string
-	refs    map[string]blobRef
 }
 
 var (
@@ -64,16 +64,8 @@ type s3Record struct {
 	MD5  string `json:"md5,omitempty"`
 }
 
-// s3TimeSource hands s3mem the clock reading of the operation in progress,
-// so a replay reproduces every timestamp.
-type s3TimeSource struct{ s *objectStore }
-
-func (t s3TimeSource) Now() time.Time                  { return t.s.opTime }
-func (t s3TimeSource) Since(v time.Time) time.Duration { return t.s.opTime.Sub(v) }
-
 func openStore(dir string, clock func() time.Time, recoverLog bool) (*objectStore, error) {
-	s := &objectStore{clock: clock, refs: map[string]blobRef{}}
-	s.mem = s3mem.New(s3mem.WithTimeSource(s3TimeSource{s}), s3mem.WithVersionSeed(s3VersionSeed))
+	s := &objectStore{clock: clock, data: newBucketSet(s3VersionSeed)}
 	if dir == "" {
 		return s, nil
 	}
@@ -89,7 +81,6 @@ func openStore(dir string, clock func() time.Time, recoverLog bool) (*objectStor
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return err
 		}
-		s.opTime = rec.Time
 		if err := s.apply(rec); err != nil {
 			return fmt.Errorf("%s %s/%s: %w", rec.Op, rec.Bucket, rec.Key, err)
 		}
@@ -99,50 +90,67 @@ func openStore(dir string, clock func() time.Time, recoverLog bool) (*objectStor
 		return nil, fmt.Errorf("replaying s3.wal: %w", err)
 	}
 	s.log = log
+	if err := s.checkContent(); err != nil {
+		_ = log.Close()
+		return nil, err
+	}
+	if err := s.collectGarbage(); err != nil {
+		_ = log.Close()
+		return nil, err
+	}
 	return s, wal.SyncDir(dir)
 }
 
+// apply replays one record. A DeleteBucket record is applied as a forced
+// delete: the bucket was empty when it was acknowledged.
 func (s *objectStore) apply(rec s3Record) error {
 	var err error
+	at := rec.Time
 	switch rec.Op {
 	case "CreateBucket":
-		err = s.mem.CreateBucket(rec.Bucket)
-	case "DeleteBucket":
-		err = s.mem.DeleteBucket(rec.Bucket)
-	case "ForceDeleteBucket":
-		err = s.mem.ForceDeleteBucket(rec.Bucket)
+		err = s.data.createBucket(rec.Bucket, at)
+	case "DeleteBucket", "ForceDeleteBucket":
+		err = s.data.deleteBucket(rec.Bucket, true)
 	case "PutObject":
-		body := rec.Body
+		c := inlineContent(rec.Body)
 		if rec.Blob != "" {
-			if _, serr := os.Stat(s.blobPath(rec.Blob)); serr != nil {
-				return fmt.Errorf("the object's content file %s is missing: %w", s.blobPath(rec.Blob), serr)
+			// The content file is checked after the replay, and only for
+			// versions still live: a later record may have deleted this one
+			// and its file may be reclaimed.
+			sum, derr := hex.DecodeString(rec.MD5)
+			if derr != nil {
+				return fmt.Errorf("the record's MD5 %q: %w", rec.MD5, derr)
 			}
-			body = s.register(blobRef{SHA256: rec.Blob, Size: rec.Size, MD5: rec.MD5})
+			c = content{blob: rec.Blob, size: rec.Size, md5: sum}
 		}
-		_, err = s.mem.PutObject(rec.Bucket, rec.Key, rec.Meta, bytes.NewReader(body), int64(len(body)), nil)
+		_, err = s.data.put(rec.Bucket, rec.Key, rec.Meta, c, at, nil)
 	case "DeleteObject":
-		_, err = s.mem.DeleteObject(rec.Bucket, rec.Key)
+		_, err = s.data.deleteObject(rec.Bucket, rec.Key, at)
 	case "DeleteMulti":
-		_, err = s.mem.DeleteMulti(rec.Bucket, rec.Keys...)
+		_, err = s.deleteMulti(rec.Bucket, rec.Keys, at)
 	case "DeleteObjectVersion":
-		_, err = s.mem.DeleteObjectVersion(rec.Bucket, rec.Key, gofakes3.VersionID(rec.VersionID))
+		_, err = s.data.deleteVersion(rec.Bucket, rec.Key, gofakes3.VersionID(rec.VersionID))
 	case "DeleteMultiVersions":
-		_, err = s.mem.DeleteMultiVersions(rec.Bucket, rec.Objects...)
+		_, err = s.deleteMultiVersions(rec.Bucket, rec.Objects, at)
 	case "SetVersioningConfiguration":
-		err = s.mem.SetVersioningConfiguration(rec.Bucket, gofakes3.VersioningConfiguration{Status: gofakes3.VersioningStatus(rec.Versioning)})
+		err = s.data.setVersioning(rec.Bucket, gofakes3.VersioningStatus(rec.Versioning))
 	default:
 		err = fmt.Errorf("unknown operation %q", rec.Op)
 	}
 	return err
 }
 
+func inlineContent(body []byte) content {
+	sum := md5.Sum(body)
+	return content{body: body, size: int64(len(body)), md5: sum[:]}
+}
+
 // mutate runs one change under the lock with a fresh clock reading, logs
 // it when it succeeded, and returns once the log record is durable.
-func (s *objectStore) mutate(rec s3Record, do func() error) error {
+func (s *objectStore) mutate(rec s3Record, do func(at time.Time) error) error {
 	s.mu.Lock()
-	s.opTime = s.clock()
-	rec.Time = s.opTime
-	if err := do(); err != nil {
+	rec.Time = s.clock()
+	if err := do(rec.Time); err != nil {
 		s.mu.Unlock()
 		return err
 	}
@@ -184,88 +192,124 @@ func (s *objectStore) ListBuckets() ([]gofakes3.BucketInfo, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mem.ListBuckets()
+	return s.data.listBuckets(), nil
 }
 
+// ListBucket pages the current objects in key order, common prefixes in
+// their place and counted toward MaxKeys (default 1000); a truncated page
+// names its last entry as NextMarker, and the next page starts after it
+// (after everything under it for a common prefix).
 func (s *objectStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	list, err := s.mem.ListBucket(name, prefix, page)
-	s.fixList(list)
-	return list, err
+	b, err := s.data.bucket(name)
+	if err != nil {
+		return nil, err
+	}
+	items := b.entries(prefix, false)
+	start := 0
+	if page.Marker != "" {
+		start = sort.Search(len(items), func(i int) bool { return items[i].key > page.Marker })
+	}
+	end := pageEnd(start, len(items), page.MaxKeys)
+	list := gofakes3.NewObjectList()
+	for _, e := range items[start:end] {
+		if e.v == nil {
+			list.AddPrefix(e.key)
+			continue
+		}
+		list.Add(&gofakes3.Content{Key: e.key, LastModified: gofakes3.NewContentTime(e.v.modified),
+			ETag: gofakes3.FormatETag(e.v.md5), Size: e.v.size})
+	}
+	if end < len(items) {
+		list.IsTruncated, list.NextMarker = true, items[end-1].key
+	}
+	return list, nil
+}
+
+// pageEnd is where a page that starts at start ends: at most maxKeys
+// entries (1000 when not set) of n.
+func pageEnd(start, n int, maxKeys int64) int {
+	if maxKeys <= 0 {
+		maxKeys = gofakes3.DefaultMaxBucketVersionKeys
+	}
+	if int64(n-start) > maxKeys {
+		return start + int(maxKeys)
+	}
+	return n
 }
 
 func (s *objectStore) BucketExists(name string) (bool, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mem.BucketExists(name)
+	return s.data.buckets[name] != nil, nil
 }
 
 func (s *objectStore) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-	defer s.settled()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.resolve(func(r *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) { return s.mem.GetObject(bucket, key, r) }, rng, true)
+	return s.GetObjectVersion(bucket, key, "", rng)
 }
 
 func (s *objectStore) HeadObject(bucket, key string) (*gofakes3.Object, error) {
-	defer s.settled()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.resolve(func(*gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) { return s.mem.HeadObject(bucket, key) }, nil, false)
+	return s.HeadObjectVersion(bucket, key, "")
 }
 
 func (s *objectStore) VersioningConfiguration(bucket string) (gofakes3.VersioningConfiguration, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mem.VersioningConfiguration(bucket)
+	b, err := s.data.bucket(bucket)
+	if err != nil {
+		return gofakes3.VersioningConfiguration{}, err
+	}
+	return gofakes3.VersioningConfiguration{Status: b.versioning}, nil
 }
 
+// GetObjectVersion reads the version v names (the current one when v is
+// empty), the range of it asked for.
 func (s *objectStore) GetObjectVersion(bucket, key string, v gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.resolve(func(r *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-		return s.mem.GetObjectVersion(bucket, key, v, r)
-	}, rng, true)
+	b, ver, err := s.data.get(bucket, key, v)
+	if err != nil {
+		return nil, err
+	}
+	return s.object(b, ver, rng, true)
 }
 
 func (s *objectStore) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*gofakes3.Object, error) {
 	defer s.settled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.resolve(func(*gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-		return s.mem.HeadObjectVersion(bucket, key, v)
-	}, nil, false)
+	b, ver, err := s.data.get(bucket, key, v)
+	if err != nil {
+		return nil, err
+	}
+	return s.object(b, ver, nil, false)
 }
 
-// ListBucketVersions pages as S3 does: versions in key order, at most
-// MaxKeys (default 1000) per page, the key-marker / version-id-marker pair
-// exclusive, and a truncated page names where the next one starts
-// (NextKeyMarker, NextVersionIdMarker). With a delimiter, common prefixes
-// take their place in key order among the versions and count toward
-// MaxKeys; a page that ends on one names it as NextKeyMarker, and the next
-// page starts after everything under it. s3mem lists everything; the page
-// is cut here.
+// ListBucketVersions pages as S3 does: versions in key order, each key's
+// newest first, at most MaxKeys (default 1000) per page, the key-marker /
+// version-id-marker pair exclusive, and a truncated page names where the
+// next one starts (NextKeyMarker, NextVersionIdMarker). With a delimiter,
+// common prefixes take their place in key order among the versions and
+// count toward MaxKeys; a page that ends on one names it as NextKeyMarker,
+// and the next page starts after everything under it.
 func (s *objectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
 	defer s.settled()
-	s.mu.Lock()
-	all, err := s.mem.ListBucketVersions(bucket, prefix, &gofakes3.ListBucketVersionsPage{})
-	if all != nil {
-		s.fixVersions(all.Versions)
-	}
-	s.mu.Unlock()
-	if err != nil {
-		return all, err
-	}
 	if page == nil {
 		page = &gofakes3.ListBucketVersionsPage{}
 	}
 	res := gofakes3.NewListBucketVersionsResult(bucket, prefix, page)
-	items := mergeVersionEntries(all.Versions, all.CommonPrefixes)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.data.bucket(bucket)
+	if err != nil {
+		return res, err
+	}
+	items := b.entries(prefix, true)
 	start := 0
 	if page.KeyMarker != "" {
 		start = sort.Search(len(items), func(i int) bool { return items[i].key >= page.KeyMarker })
@@ -274,39 +318,35 @@ func (s *objectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix,
 				start++
 			}
 		} else {
-			at := start
-			for at < len(items) && items[at].key == page.KeyMarker {
-				id := items[at].versionID()
-				at++
-				if id == string(page.VersionIDMarker) || (id == "" && page.VersionIDMarker == "null") {
-					start = at
+			want := storedID(page.VersionIDMarker)
+			for at := start; at < len(items) && items[at].key == page.KeyMarker; at++ {
+				if items[at].v != nil && items[at].v.id == want {
+					start = at + 1
 					break
 				}
 			}
 		}
 	}
-	limit := page.MaxKeys
-	if limit <= 0 {
-		limit = gofakes3.DefaultMaxBucketVersionKeys
-	}
-	end := len(items)
-	if int64(end-start) > limit {
-		end = start + int(limit)
-	}
+	end := pageEnd(start, len(items), page.MaxKeys)
 	for _, e := range items[start:end] {
-		if e.version != nil {
-			res.Versions = append(res.Versions, e.version)
-		} else {
+		switch {
+		case e.v == nil:
 			res.CommonPrefixes = append(res.CommonPrefixes, gofakes3.CommonPrefix{Prefix: e.key})
+		case e.v.deleteMarker:
+			res.Versions = append(res.Versions, &gofakes3.DeleteMarker{Key: e.key, VersionID: b.shownID(e.v),
+				IsLatest: e.latest, LastModified: gofakes3.NewContentTime(e.v.modified)})
+		default:
+			res.Versions = append(res.Versions, &gofakes3.Version{Key: e.key, VersionID: b.shownID(e.v), IsLatest: e.latest,
+				LastModified: gofakes3.NewContentTime(e.v.modified), Size: e.v.size, ETag: gofakes3.FormatETag(e.v.md5)})
 		}
 	}
 	if end < len(items) {
 		last := items[end-1]
 		res.IsTruncated = true
 		res.NextKeyMarker = last.key
-		if last.version != nil {
-			res.NextVersionIDMarker = gofakes3.VersionID(last.versionID())
-			if res.NextVersionIDMarker == "" {
+		if last.v != nil {
+			res.NextVersionIDMarker = gofakes3.VersionID(last.v.id)
+			if last.v.id == "" {
 				res.NextVersionIDMarker = "null"
 			}
 		}
@@ -314,58 +354,22 @@ func (s *objectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix,
 	return res, nil
 }
 
-// versionEntry is one place of a version listing: a version (or delete
-// marker) or, with a delimiter, a common prefix.
-type versionEntry struct {
-	key     string
-	version gofakes3.VersionItem // nil for a common prefix
-}
-
-func (e versionEntry) versionID() string {
-	if e.version == nil {
-		return ""
-	}
-	return string(e.version.GetVersionID())
-}
-
-// mergeVersionEntries puts versions (in their listed order) and common
-// prefixes together in key order.
-func mergeVersionEntries(versions []gofakes3.VersionItem, prefixes []gofakes3.CommonPrefix) []versionEntry {
-	out := make([]versionEntry, 0, len(versions)+len(prefixes))
-	for _, v := range versions {
-		out = append(out, versionEntry{key: versionKey(v), version: v})
-	}
-	for _, p := range prefixes {
-		out = append(out, versionEntry{key: p.Prefix})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].key < out[j].key })
-	return out
-}
-
-func versionKey(v gofakes3.VersionItem) string {
-	switch x := v.(type) {
-	case *gofakes3.Version:
-		return x.Key
-	case *gofakes3.DeleteMarker:
-		return x.Key
-	}
-	return ""
-}
-
 // writes
 
 func (s *objectStore) CreateBucket(name string) error {
-	return s.mutate(s3Record{Op: "CreateBucket", Bucket: name}, func() error { return s.mem.CreateBucket(name) })
+	return s.mutate(s3Record{Op: "CreateBucket", Bucket: name}, func(at time.Time) error { return s.data.createBucket(name, at) })
 }
 
 func (s *objectStore) DeleteBucket(name string) error {
-	return s.mutate(s3Record{Op: "DeleteBucket", Bucket: name}, func() error { return s.mem.DeleteBucket(name) })
+	return s.mutate(s3Record{Op: "DeleteBucket", Bucket: name}, func(time.Time) error { return s.data.deleteBucket(name, false) })
 }
 
 func (s *objectStore) ForceDeleteBucket(name string) error {
-	return s.mutate(s3Record{Op: "ForceDeleteBucket", Bucket: name}, func() error { return s.mem.ForceDeleteBucket(name) })
+	return s.mutate(s3Record{Op: "ForceDeleteBucket", Bucket: name}, func(time.Time) error { return s.data.deleteBucket(name, true) })
 }
 
+// PutObject stores a new version. The metadata is the request's, as on S3
+// (s3mem carried over the previous version's keys the request left out).
 func (s *objectStore) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
 	// Read up to the inline limit; beyond it the body streams to a file.
 	body, err := io.ReadAll(io.LimitReader(input, inlineObjectMax+1))
@@ -373,27 +377,31 @@ func (s *objectStore) PutObject(bucket, key string, meta map[string]string, inpu
 		return gofakes3.PutObjectResult{}, err
 	}
 	rec := s3Record{Op: "PutObject", Bucket: bucket, Key: key, Meta: meta, Body: body}
-	if len(body) > inlineObjectMax && s.blobDir != "" {
+	var c content
+	switch {
+	case len(body) > inlineObjectMax && s.blobDir != "":
 		ref, err := s.writeBlob(io.MultiReader(bytes.NewReader(body), input))
 		if err != nil {
 			return gofakes3.PutObjectResult{}, err
 		}
 		rec.Body, rec.Blob, rec.Size, rec.MD5 = nil, ref.SHA256, ref.Size, ref.MD5
-		s.mu.Lock()
-		body = s.register(ref)
-		s.mu.Unlock()
-	} else if len(body) > inlineObjectMax {
+		sum, _ := hex.DecodeString(ref.MD5)
+		c = content{blob: ref.SHA256, size: ref.Size, md5: sum}
+	case len(body) > inlineObjectMax:
 		rest, err := io.ReadAll(input) // in memory only: all of it is in memory anyway
 		if err != nil {
 			return gofakes3.PutObjectResult{}, err
 		}
 		body = append(body, rest...)
 		rec.Body = body
+		c = inlineContent(body)
+	default:
+		c = inlineContent(body)
 	}
 	var res gofakes3.PutObjectResult
-	err = s.mutate(rec, func() error {
+	err = s.mutate(rec, func(at time.Time) error {
 		var err error
-		res, err = s.mem.PutObject(bucket, key, meta, bytes.NewReader(body), int64(len(body)), cond)
+		res, err = s.data.put(bucket, key, meta, c, at, cond)
 		return err
 	})
 	return res, err
@@ -401,9 +409,9 @@ func (s *objectStore) PutObject(bucket, key string, meta map[string]string, inpu
 
 func (s *objectStore) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
 	var res gofakes3.ObjectDeleteResult
-	err := s.mutate(s3Record{Op: "DeleteObject", Bucket: bucket, Key: key}, func() error {
+	err := s.mutate(s3Record{Op: "DeleteObject", Bucket: bucket, Key: key}, func(at time.Time) error {
 		var err error
-		res, err = s.mem.DeleteObject(bucket, key)
+		res, err = s.data.deleteObject(bucket, key, at)
 		return err
 	})
 	return res, err
@@ -411,12 +419,26 @@ func (s *objectStore) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteRes
 
 func (s *objectStore) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
 	var res gofakes3.MultiDeleteResult
-	err := s.mutate(s3Record{Op: "DeleteMulti", Bucket: bucket, Keys: keys}, func() error {
+	err := s.mutate(s3Record{Op: "DeleteMulti", Bucket: bucket, Keys: keys}, func(at time.Time) error {
 		var err error
-		res, err = s.mem.DeleteMulti(bucket, keys...)
+		res, err = s.deleteMulti(bucket, keys, at)
 		return err
 	})
 	return res, err
+}
+
+func (s *objectStore) deleteMulti(bucket string, keys []string, at time.Time) (gofakes3.MultiDeleteResult, error) {
+	var res gofakes3.MultiDeleteResult
+	if _, err := s.data.bucket(bucket); err != nil {
+		return res, err
+	}
+	for _, key := range keys {
+		if _, err := s.data.deleteObject(bucket, key, at); err != nil {
+			return res, err
+		}
+		res.Deleted = append(res.Deleted, gofakes3.ObjectID{Key: key})
+	}
+	return res, nil
 }
 
 func (s *objectStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
@@ -425,15 +447,18 @@ func (s *objectStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, me
 }
 
 func (s *objectStore) SetVersioningConfiguration(bucket string, v gofakes3.VersioningConfiguration) error {
+	if v.MFADelete.Enabled() {
+		return gofakes3.ErrNotImplemented
+	}
 	return s.mutate(s3Record{Op: "SetVersioningConfiguration", Bucket: bucket, Versioning: string(v.Status)},
-		func() error { return s.mem.SetVersioningConfiguration(bucket, v) })
+		func(time.Time) error { return s.data.setVersioning(bucket, v.Status) })
 }
 
 func (s *objectStore) DeleteObjectVersion(bucket, key string, v gofakes3.VersionID) (gofakes3.ObjectDeleteResult, error) {
 	var res gofakes3.ObjectDeleteResult
-	err := s.mutate(s3Record{Op: "DeleteObjectVersion", Bucket: bucket, Key: key, VersionID: string(v)}, func() error {
+	err := s.mutate(s3Record{Op: "DeleteObjectVersion", Bucket: bucket, Key: key, VersionID: string(v)}, func(time.Time) error {
 		var err error
-		res, err = s.mem.DeleteObjectVersion(bucket, key, v)
+		res, err = s.data.deleteVersion(bucket, key, v)
 		return err
 	})
 	return res, err
@@ -441,12 +466,32 @@ func (s *objectStore) DeleteObjectVersion(bucket, key string, v gofakes3.Version
 
 func (s *objectStore) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectID) (gofakes3.MultiDeleteResult, error) {
 	var res gofakes3.MultiDeleteResult
-	err := s.mutate(s3Record{Op: "DeleteMultiVersions", Bucket: bucket, Objects: objects}, func() error {
+	err := s.mutate(s3Record{Op: "DeleteMultiVersions", Bucket: bucket, Objects: objects}, func(at time.Time) error {
 		var err error
-		res, err = s.mem.DeleteMultiVersions(bucket, objects...)
+		res, err = s.deleteMultiVersions(bucket, objects, at)
 		return err
 	})
 	return res, err
+}
+
+func (s *objectStore) deleteMultiVersions(bucket string, objects []gofakes3.ObjectID, at time.Time) (gofakes3.MultiDeleteResult, error) {
+	var res gofakes3.MultiDeleteResult
+	if _, err := s.data.bucket(bucket); err != nil {
+		return res, err
+	}
+	for _, o := range objects {
+		var err error
+		if o.VersionID != "" {
+			_, err = s.data.deleteVersion(bucket, o.Key, gofakes3.VersionID(o.VersionID))
+		} else {
+			_, err = s.data.deleteObject(bucket, o.Key, at)
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Deleted = append(res.Deleted, o)
+	}
+	return res, nil
 }
 
 // ReadObject reads a whole object (a version when given) for Lambda code;
