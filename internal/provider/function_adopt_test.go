@@ -586,3 +586,45 @@ func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
 		})
 	}
 }
+
+// TestAccFunction_releaseLabelPruned relabels version 1, then releases
+// until retain_versions = 1 prunes it: its label tag goes with it, so
+// labels of deleted versions do not eat the function's 50 tags.
+func TestAccFunction_releaseLabelPruned(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	z1, z2 := twoPackages(t)
+	r := newTFRun(t)
+	cfg := func(zip, release, env string) string {
+		s := strings.Replace(adoptStack(be.URL, zip, env), `release       = "`+env+`"`, `release       = "`+release+`"`, 1)
+		return strings.Replace(s, "  environment", "  retain_versions = 1\n  environment", 1)
+	}
+	for _, step := range []struct{ zip, release, env string }{{z1, "v1.0.0", "v1.0.0"}, {z1, "v1.0.1", "v1.0.0"}, {z2, "v2", "v2"}, {z1, "v3", "v3"}} {
+		r.write(cfg(step.zip, step.release, step.env))
+		if out, err := r.run("apply", "-auto-approve"); err != nil {
+			t.Fatalf("apply %s: %v\n%s", step.release, err, out)
+		}
+	}
+	c := sdkLambda(be.URL)
+	vs, err := lambdaops.ListVersions(context.Background(), c, "adopter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nums []string
+	for _, v := range vs {
+		nums = append(nums, aws.ToString(v.Version))
+	}
+	if strings.Contains(" "+strings.Join(nums, " ")+" ", " 1 ") {
+		t.Fatalf("version 1 was not pruned (versions %v): the test proves nothing", nums)
+	}
+	fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("adopter")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := fn.Tags["rollout:release:1"]; ok {
+		t.Errorf("tag rollout:release:1 = %q outlived version 1 (versions %v)", got, nums)
+	}
+	if out, err := r.destroy(be.URL); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
