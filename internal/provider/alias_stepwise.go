@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -226,8 +227,12 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		if p.PostTrafficHook != "" {
 			hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
 			if err := hooks.Run(ctx, p.PostTrafficHook, "post_traffic"); err != nil {
-				_ = traffic.RollBack(context.WithoutCancel(ctx))
-				r.failStepwise(ctx, c, fn, name, next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
+				reason := fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err)
+				if rbErr := traffic.RollBack(context.WithoutCancel(ctx)); rbErr != nil {
+					r.rollbackFailed(context.WithoutCancel(ctx), c, fn, name, next, "hook:post_traffic", reason, rbErr, save, resp)
+					return
+				}
+				r.failStepwise(ctx, c, fn, name, next, "hook:post_traffic", reason, save, resp)
 				return
 			}
 		}
@@ -279,6 +284,49 @@ func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, 
 		end.remembered = rememberRollback(ctx, c, fn, name, next.To, *d, at, &resp.Diagnostics)
 	}
 	end.addError(&resp.Diagnostics)
+}
+
+// rollbackFailed records a rollback whose UpdateAlias failed: nothing
+// moved back, so the state says what the alias reports (primary, the
+// weight on to_version), deployment.status stays "in_progress" with the
+// rollback as its next_action (the next plan shows it, the next apply
+// retries it: Read keeps it), and nothing is remembered as rolled back.
+// The error says what is live and what to do.
+func (r *aliasResource) rollbackFailed(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView, gate, reason string, rbErr error, save func(string, types.Object), resp *resource.UpdateResponse) {
+	primary, weight, live := next.To, next.Weight, fmt.Sprintf("version %s serves %g%% of the traffic", next.To, next.Weight)
+	if a, err := lambdaops.FindAlias(ctx, c, fn, name); err == nil {
+		primary = aws.ToString(a.FunctionVersion)
+		v, w, split := lambdaops.Routing(a.RoutingConfig)
+		switch {
+		case primary == next.To && !split:
+			weight, live = 100, fmt.Sprintf("version %s serves 100%% of the traffic", next.To)
+		case primary == next.To:
+			weight = math.Round((1-w)*100000) / 1000
+			live = fmt.Sprintf("version %s serves %g%% of the traffic and version %s the rest", next.To, weight, v)
+		case v == next.To:
+			weight = math.Round(w*100000) / 1000
+			live = fmt.Sprintf("version %s serves %g%% of the traffic and version %s the rest", next.To, weight, primary)
+		default:
+			weight = 0
+			live = fmt.Sprintf("the alias serves version %s", primary)
+			if split {
+				live += " and version " + v
+			}
+		}
+	} else {
+		live += " (when the alias was last set; reading it failed too: " + err.Error() + ")"
+	}
+	next.Status, next.Weight = rollout.StatusInProgress, weight
+	next.Reason = reason + "; moving the traffic back failed"
+	next.NextAction, next.NextGate, next.NextReason = string(rollout.RollBack), gate, reason
+	d := &rollout.Decision{Action: rollout.RollBack, Step: int(next.Step - 1), Weight: weight, Gate: gate, Reason: next.Reason}
+	save(primary, next.value(types.StringNull(), types.StringNull(), d))
+	resp.Diagnostics.AddError("Rollback Failed", apiErrorDetail(
+		fmt.Sprintf("The rollout of %s:%s from version %s to version %s had to roll back (%s), but moving the traffic back to version %s failed: %s. "+
+			"The rollback did not happen and is not recorded as done: the state says deployment.status = \"in_progress\" with next_action = \"roll_back\".",
+			fn, name, next.From, next.To, reason, next.From, live),
+		fmt.Sprintf("Run terraform apply again: its plan shows the rollback and the apply retries it. To move the traffic at once by hand: "+
+			"aws lambda update-alias --function-name %s --name %s --function-version %s --routing-config AdditionalVersionWeights={}", fn, name, next.From), rbErr))
 }
 
 // finishOverride clears the override that steered a plan-driven rollout

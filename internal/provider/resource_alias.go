@@ -443,6 +443,14 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 			return
 		}
+		if cur.NextAction == string(rollout.RollBack) && aws.ToString(out.FunctionVersion) == cur.To && !split {
+			// A rollback that failed after the promotion (rollbackFailed):
+			// the alias still serves to_version only; keep the rollback as
+			// the next action, so that the plan shows it.
+			state.RevisionID, state.ARN = types.StringValue(aws.ToString(out.RevisionId)), types.StringValue(aws.ToString(out.AliasArn))
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			return
+		}
 	}
 	state.fill(out)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
