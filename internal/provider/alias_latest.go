@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,39 +34,56 @@ const maxRestoreZip = 50 << 20
 
 // restoreLatest brings $LATEST to the code and configuration of version
 // to when it holds those of version away. Failures are warnings: traffic
-// has already moved and the state is true.
+// has already moved and the state is true. A write refused with 412 (a tag
+// written meanwhile changes the RevisionId, as AWS does) is retried after
+// reading $LATEST again and checking it once more, as publishAndSave does.
 func (r *aliasResource) restoreLatest(ctx context.Context, c *lambda.Client, function, away, to string, diags *diag.Diagnostics) {
 	if away == "" || to == "" || away == to || away == "$LATEST" || to == "$LATEST" {
 		return
 	}
-	warn := func(what string, err error) {
+	copied := false // the code of to is in $LATEST: written by an earlier attempt
+	for attempt := 1; ; attempt++ {
+		what, err := restoreLatestOnce(ctx, c, function, away, to, &copied)
+		if what == "" {
+			return
+		}
+		var pre *lambdatypes.PreconditionFailedException
+		if errors.As(err, &pre) && attempt < publishAttempts {
+			tflog.Info(ctx, "$LATEST changed under its restore (412); reading it again", map[string]any{"tf_rollout.function": function, "tf_rollout.attempt": attempt})
+			continue
+		}
 		diags.AddWarning("Unqualified Invocations Still Run Version "+away+"'s Code",
 			apiErrorDetail(fmt.Sprintf("Traffic of the alias is on version %s, but $LATEST of %s still holds the code and configuration of version %s: %s. "+
 				"Invocations of the unqualified function name or ARN run that code.", to, function, away, what),
 				"Invoke through the alias or a qualified ARN, or apply again to retry the copy.", err))
+		return
 	}
+}
+
+// restoreLatestOnce makes one attempt; what says what failed ("" when
+// $LATEST was restored or is not the provider's to overwrite).
+func restoreLatestOnce(ctx context.Context, c *lambda.Client, function, away, to string, copied *bool) (what string, err error) {
 	latest, err := lambdaops.FindFunction(ctx, c, function)
 	if err != nil {
-		warn("reading $LATEST failed", err)
-		return
+		return "reading $LATEST failed", err
 	}
 	left, err := lambdaops.FindVersion(ctx, c, function, away)
 	if err != nil {
 		if !lambdaops.IsNotFound(err) {
-			warn("reading the version traffic left failed", err)
+			return "reading the version traffic left failed", err
 		}
-		return
-	}
-	if latestDigest(latest) != entryFromConfig(versionConfig(left)).Digest {
-		return // $LATEST holds something else: not ours to overwrite.
+		return "", nil
 	}
 	target, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(function), Qualifier: aws.String(to)})
 	if err != nil {
-		warn("reading version "+to+" failed", err)
-		return
+		return "reading version " + to + " failed", err
+	}
+	sameCode := aws.ToString(target.Configuration.CodeSha256) == aws.ToString(latest.Configuration.CodeSha256)
+	if latestDigest(latest) != entryFromConfig(versionConfig(left)).Digest && !(*copied && sameCode) {
+		return "", nil // $LATEST holds something else: not ours to overwrite.
 	}
 	revision := latest.Configuration.RevisionId
-	if aws.ToString(target.Configuration.CodeSha256) != aws.ToString(latest.Configuration.CodeSha256) {
+	if !sameCode {
 		in := &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(function), RevisionId: revision, Architectures: target.Configuration.Architectures}
 		if target.Configuration.PackageType == lambdatypes.PackageTypeImage {
 			in.ImageUri = target.Code.ImageUri
@@ -75,20 +93,18 @@ func (r *aliasResource) restoreLatest(ctx context.Context, c *lambda.Client, fun
 		} else {
 			zip, err := downloadCode(ctx, aws.ToString(target.Code.Location))
 			if err != nil {
-				warn("downloading version "+to+"'s package failed", err)
-				return
+				return "downloading version " + to + "'s package failed", err
 			}
 			in.ZipFile = zip
 		}
 		out, err := c.UpdateFunctionCode(ctx, in)
 		if err != nil {
-			warn("UpdateFunctionCode failed", err)
-			return
+			return "UpdateFunctionCode failed", err
 		}
+		*copied = true
 		revision = out.RevisionId
 		if err := lambdaops.WaitUpdated(ctx, c, function, waitTimeout); err != nil {
-			warn("the code update did not finish", err)
-			return
+			return "the code update did not finish", err
 		}
 	}
 	want := specFromConfig(*target.Configuration, "")
@@ -98,21 +114,19 @@ func (r *aliasResource) restoreLatest(ctx context.Context, c *lambda.Client, fun
 			// write only when $LATEST holds the code just copied.
 			fresh, err := lambdaops.FindFunction(ctx, c, function)
 			if err != nil || aws.ToString(fresh.Configuration.CodeSha256) != aws.ToString(target.Configuration.CodeSha256) {
-				warn("$LATEST changed while its code was being restored", err)
-				return
+				return "$LATEST changed while its code was being restored", err
 			}
 			revision = fresh.Configuration.RevisionId
 		}
 		if _, err := c.UpdateFunctionConfiguration(ctx, latestConfigInput(function, revision, want, target.Configuration.PackageType == lambdatypes.PackageTypeImage)); err != nil {
-			warn("UpdateFunctionConfiguration failed", err)
-			return
+			return "UpdateFunctionConfiguration failed", err
 		}
 		if err := lambdaops.WaitUpdated(ctx, c, function, waitTimeout); err != nil {
-			warn("the configuration update did not finish", err)
-			return
+			return "the configuration update did not finish", err
 		}
 	}
 	tflog.Info(ctx, "$LATEST restored to the version traffic is on", map[string]any{"tf_rollout.function": function, "tf_rollout.from": away, "tf_rollout.to": to})
+	return "", nil
 }
 
 func latestConfigInput(function string, revision *string, s lambdaops.Spec, image bool) *lambda.UpdateFunctionConfigurationInput {

@@ -628,3 +628,72 @@ func TestAccFunction_releaseLabelPruned(t *testing.T) {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
+
+// TestAccFunction_restoreLatestConcurrentTag: an operator's tag write
+// between the alias's read of $LATEST and its guarded restore write (the
+// code upload, or the configuration) makes AWS answer 412; the restore
+// reads $LATEST again and retries, so $LATEST does not keep the
+// rolled-back code until the next release.
+func TestAccFunction_restoreLatestConcurrentTag(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	for _, op := range []string{"UpdateFunctionCode", "UpdateFunctionConfiguration"} {
+		t.Run(op, func(t *testing.T) {
+			be := acctest.NewBackend(t)
+			be.SandboxOnly(t, "an operator's tag at an exact point of the apply")
+			z1, z2 := twoPackages(t)
+			c := sdkLambda(be.URL)
+			r := newTFRun(t)
+			for _, step := range []struct{ zip, release string }{{z1, "v1"}, {z2, "v2"}} {
+				r.write(adoptStack(be.URL, step.zip, step.release))
+				if out, err := r.run("apply", "-auto-approve"); err != nil {
+					t.Fatalf("apply %s: %v\n%s", step.release, err, out)
+				}
+			}
+			fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("adopter")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
+				if call.Operation == op && call.AccessKey == "AKIDROLLOUTTEST" {
+					be.Sandbox.Server.BeforeRequest(nil)
+					if _, err := c.TagResource(context.Background(), &lambda.TagResourceInput{Resource: fn.Configuration.FunctionArn,
+						Tags: map[string]string{"owner": "ops"}}); err != nil {
+						t.Errorf("operator tag: %v", err)
+					}
+				}
+			})
+			defer be.Sandbox.Server.BeforeRequest(nil)
+			mark := be.Sandbox.Journal.Mark()
+			r.write(adoptStack(be.URL, z1, "v1"))
+			out, err := r.run("apply", "-auto-approve")
+			if err != nil {
+				t.Fatalf("rollback apply: %v\n%s", err, out)
+			}
+			refused := 0
+			for _, call := range be.Sandbox.Journal.Since(mark) {
+				if call.Operation == op && call.Status == 412 {
+					refused++
+				}
+			}
+			if refused == 0 {
+				t.Fatalf("no %s was refused with 412: the concurrent tag did not strike, the test proves nothing", op)
+			}
+			if strings.Contains(flat(out), "Unqualified Invocations Still Run") {
+				t.Errorf("the restore gave up on the 412:\n%s", out)
+			}
+			latest, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("adopter")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := aws.ToString(latest.Configuration.CodeSha256), fileSha(t, z1); got != want {
+				t.Errorf("$LATEST code = %s; want v1's %s", got, want)
+			}
+			if got := latest.Configuration.Environment.Variables["RELEASE"]; got != "v1" {
+				t.Errorf("$LATEST environment RELEASE = %q; want v1", got)
+			}
+			if latest.Tags["owner"] != "ops" {
+				t.Errorf("the operator's tag was lost: %v", latest.Tags)
+			}
+		})
+	}
+}
