@@ -194,7 +194,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		}
 		hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
 		if p.PreTrafficHook != "" {
-			if err := hooks.Run(ctx, p.PreTrafficHook, "pre_traffic"); err != nil {
+			if err := rollout.RunHook(ctx, hooks, p, p.PreTrafficHook, "pre_traffic"); err != nil {
 				r.failStepwise(ctx, c, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
 				return
 			}
@@ -226,7 +226,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		}
 		if p.PostTrafficHook != "" {
 			hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
-			if err := hooks.Run(ctx, p.PostTrafficHook, "post_traffic"); err != nil {
+			if err := rollout.RunHook(ctx, hooks, p, p.PostTrafficHook, "post_traffic"); err != nil {
 				reason := fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err)
 				if rbErr := traffic.RollBack(context.WithoutCancel(ctx)); rbErr != nil {
 					r.rollbackFailed(context.WithoutCancel(ctx), c, fn, name, next, "hook:post_traffic", reason, rbErr, save, resp)
