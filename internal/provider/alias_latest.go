@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -149,25 +151,47 @@ func latestConfigInput(function string, revision *string, s lambdaops.Spec, imag
 	return in
 }
 
-// downloadCode reads a version's package from its Code.Location URL.
+// codeDownloadTimeout bounds the download of a version's package (at most
+// maxRestoreZip) from its Code.Location: restoreLatest runs after traffic
+// is safe, with a context that outlives a cancelled apply, so a stalled
+// server must not hold the apply without end.
+const codeDownloadTimeout = 2 * time.Minute
+
+// codeClient downloads packages; its Timeout covers the whole exchange,
+// the body included.
+var codeClient = &http.Client{Timeout: codeDownloadTimeout}
+
+// downloadCode reads a version's package from its Code.Location URL,
+// within codeDownloadTimeout.
 func downloadCode(ctx context.Context, url string) ([]byte, error) {
+	return downloadCodeWithin(ctx, codeClient, url, codeDownloadTimeout)
+}
+
+func downloadCodeWithin(ctx context.Context, client *http.Client, url string, limit time.Duration) ([]byte, error) {
 	if url == "" {
 		return nil, fmt.Errorf("the version has no code location")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	b, err := func() ([]byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = resp.Body.Close() }()
+		if resp.StatusCode/100 != 2 {
+			return nil, fmt.Errorf("GET code location: HTTP %d", resp.StatusCode)
+		}
+		return io.ReadAll(io.LimitReader(resp.Body, maxRestoreZip+1))
+	}()
 	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("GET code location: HTTP %d", resp.StatusCode)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxRestoreZip+1))
-	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || os.IsTimeout(err) {
+			return nil, fmt.Errorf("the download from the code location did not finish within %s: %w", limit, err)
+		}
 		return nil, err
 	}
 	if len(b) > maxRestoreZip {
