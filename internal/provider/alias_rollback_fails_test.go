@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,14 +17,23 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
-// TestAccAliasCanary_postHookRollbackFails promotes a plan-driven canary
-// whose post-traffic hook fails, while every UpdateAlias after the
+// TestAccAliasCanary_postHookRollbackFails promotes a canary whose
+// post-traffic hook fails (in both wait modes), while every UpdateAlias after the
 // promotion fails: the rollback did not happen, so the state must say what
 // the alias reports (version 2 live, in progress, the rollback next), the
 // rollback must not be remembered, and the error must say what is live and
 // what to do. The next apply, with the API back, performs the rollback.
 func TestAccAliasCanary_postHookRollbackFails(t *testing.T) {
 	acctest.SkipUnlessAcc(t)
+	for _, wait := range []bool{false, true} {
+		t.Run(fmt.Sprintf("wait=%v", wait), func(t *testing.T) {
+			t.Parallel()
+			testPostHookRollbackFails(t, wait)
+		})
+	}
+}
+
+func testPostHookRollbackFails(t *testing.T, wait bool) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics and injected faults")
 	zip, zipBytes := testFunctionZip(t)
@@ -34,11 +44,11 @@ func TestAccAliasCanary_postHookRollbackFails(t *testing.T) {
 		Environment: &lambdatypes.Environment{Variables: map[string]string{"FAIL_RATE": "1"}}}); err != nil {
 		t.Fatal(err)
 	}
-	policy := `  steps    = [{ weight_percent = 20, hold = "2s" }]
+	policy := fmt.Sprintf(`  steps    = [{ weight_percent = 20, hold = "2s" }]
   interval = "1s"
   health   = { max_error_rate = 0.1, min_invocations = 3 }
   hooks    = { post_traffic = "smoke-test", timeout = "30s" }
-  wait     = false`
+  wait     = %v`, wait)
 	load := startLoad(c)
 	defer load.stop()
 	r := newTFRun(t)
@@ -57,7 +67,7 @@ func TestAccAliasCanary_postHookRollbackFails(t *testing.T) {
 	})
 	defer be.Sandbox.Server.BeforeRequest(nil)
 	r.write(canaryStackWith(be.URL, zip, "v2", policy)) // update 1: the first step
-	out := driveRollout(t, r, false)                    // update 2: the promotion; 3: the rollback
+	out := driveRollout(t, r, wait)                     // update 2: the promotion; 3: the rollback
 	be.Sandbox.Server.SetFaults(nil)
 	f := flat(out)
 	for _, w := range []string{"Rollback Failed", "post-traffic hook smoke-test failed", "version 2 serves 100%", "terraform apply", "update-alias"} {

@@ -269,7 +269,8 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 				}
 			}
 		}
-		if p, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && p != nil && !p.Wait && plan.Routing.IsNull() && !plan.FunctionVersion.IsUnknown() {
+		cur, _ := parseDeployment(state.Deployment)
+		if p, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && p != nil && (!p.Wait || cur.rollbackPending()) && plan.Routing.IsNull() && !plan.FunctionVersion.IsUnknown() {
 			r.planStepwise(*p, &plan, state)
 		}
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -430,6 +431,16 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		// A plan-driven rollout in progress: the alias serves from_version
 		// with the canary's weight on to_version; function_version keeps
 		// the target and deployment says where traffic is.
+		if cur.rollbackPending() {
+			// A rollback that failed (rollbackFailed): keep it as the next
+			// action, with the weight the alias reports, so that the plan
+			// shows it.
+			cur.Weight, _ = liveWeight(out, cur.From, cur.To)
+			state.Deployment = cur.value(nullIfEmpty(cur.StepStartedRaw), types.StringNull(), nil)
+			state.RevisionID, state.ARN = types.StringValue(aws.ToString(out.RevisionId)), types.StringValue(aws.ToString(out.AliasArn))
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			return
+		}
 		v, w, split := lambdaops.Routing(out.RoutingConfig)
 		if aws.ToString(out.FunctionVersion) == cur.From && (!split || v == cur.To) {
 			cur.Weight = math.Round(w*100000) / 1000
@@ -439,14 +450,6 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 			} else {
 				state.Deployment = cur.value(nullIfEmpty(cur.StepStartedRaw), types.StringNull(), nil)
 			}
-			state.RevisionID, state.ARN = types.StringValue(aws.ToString(out.RevisionId)), types.StringValue(aws.ToString(out.AliasArn))
-			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-			return
-		}
-		if cur.NextAction == string(rollout.RollBack) && aws.ToString(out.FunctionVersion) == cur.To && !split {
-			// A rollback that failed after the promotion (rollbackFailed):
-			// the alias still serves to_version only; keep the rollback as
-			// the next action, so that the plan shows it.
 			state.RevisionID, state.ARN = types.StringValue(aws.ToString(out.RevisionId)), types.StringValue(aws.ToString(out.AliasArn))
 			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 			return
@@ -487,8 +490,8 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		plan.Promotions = promotionsWith(state.Promotions, plan.FunctionVersion.ValueString(), r.data.Clock().Now())
 	}
 	if !plan.CanaryPolicy.IsNull() && plan.Routing.IsNull() {
-		if policy, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && policy != nil && !policy.Wait {
-			cur, _ := parseDeployment(state.Deployment)
+		cur, _ := parseDeployment(state.Deployment)
+		if policy, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && policy != nil && (!policy.Wait || cur.rollbackPending()) {
 			plan.Deployment = plannedDeployment
 			next, planned := parseDeployment(plan.Deployment)
 			inWin := moving && inWindow(state.Promotions, plan.FunctionVersion.ValueString(), policy.RollbackWindow)
@@ -618,9 +621,32 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	} else {
 		plan.Promotions = state.Promotions
 	}
+	settleCtx := context.WithoutCancel(ctx)
+	if out.Err != nil && out.Status == rollout.StatusInProgress {
+		// The rollback's UpdateAlias failed: nothing moved back. Record
+		// what the alias reports, the rollback as the next action, and
+		// remember nothing (rollbackFailed); no wait for a routing that
+		// was never set.
+		f := out.Final
+		view := deploymentView{From: from, To: to, Step: int64(f.Step + 1), Weight: f.Weight, StartedAt: started.UTC().Format(time.RFC3339)}
+		for _, d := range out.Decisions[:len(out.Decisions)-1] {
+			view.Gates = append(view.Gates, types.ObjectValueMust(deploymentGateAttrTypes, map[string]attr.Value{
+				"step": types.Int64Value(int64(d.Step + 1)), "weight_percent": types.Float64Value(d.Weight),
+				"action": types.StringValue(string(d.Action)), "reason": types.StringValue(d.Reason)}))
+		}
+		save := func(primary string, deployment types.Object) {
+			plan.Deployment, plan.FunctionVersion = deployment, types.StringValue(primary)
+			if a, err := lambdaops.FindAlias(settleCtx, c, fn, name); err == nil {
+				plan.RevisionID, plan.ARN = types.StringValue(aws.ToString(a.RevisionId)), types.StringValue(aws.ToString(a.AliasArn))
+			}
+			plan.ID = types.StringValue(fn + "/" + name)
+			resp.Diagnostics.Append(resp.State.Set(settleCtx, &plan)...)
+		}
+		r.rollbackFailed(settleCtx, c, fn, name, view, f.Gate, f.Reason, out.Err, save, resp)
+		return
+	}
 	plan.FunctionVersion = types.StringValue(primary)
 	plan.Deployment = deploymentValue(from, to, started, finished, out)
-	settleCtx := context.WithoutCancel(ctx)
 	alias, serr := lambdaops.WaitAliasSettled(settleCtx, c, fn, name, primary, "", 0, aliasSettleTimeout)
 	if alias != nil {
 		// Record what AWS says, even when it is not what was intended.
