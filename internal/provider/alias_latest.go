@@ -13,9 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 )
 
 // $LATEST follows the traffic.
@@ -28,7 +31,9 @@ import (
 // of the version it now serves into $LATEST. It does so only when $LATEST
 // holds exactly the code and configuration the alias moved away from; any
 // other $LATEST (a newer release being prepared, an edit outside
-// Terraform) is left alone.
+// Terraform) is left alone. When that copy failed, a later plan that
+// moves no traffic shows the restore and its apply performs it
+// (planLatestRestore).
 
 // maxRestoreZip bounds the package copied back into $LATEST: the direct
 // upload limit of UpdateFunctionCode.
@@ -129,6 +134,52 @@ func restoreLatestOnce(ctx context.Context, c *lambda.Client, function, away, to
 	}
 	tflog.Info(ctx, "$LATEST restored to the version traffic is on", map[string]any{"tf_rollout.function": function, "tf_rollout.from": away, "tf_rollout.to": to})
 	return "", nil
+}
+
+// latestRolledBack finds the rollback record of the release $LATEST still
+// holds while the alias serves another version: a restore after the
+// rollback failed (a warning said so). It reads only for an alias with a
+// canary policy whose last rollout was rolled back (one GetFunction,
+// which brings the tags with the records), so plans after a promotion pay
+// nothing.
+func latestRolledBack(ctx context.Context, c *lambda.Client, m aliasModelV0, prior aliasModelV0) (lambdaops.RollbackRecord, bool) {
+	if m.CanaryPolicy.IsNull() || m.FunctionName.IsUnknown() || m.FunctionVersion.IsUnknown() || m.FunctionVersion.ValueString() == "$LATEST" {
+		return lambdaops.RollbackRecord{}, false
+	}
+	if cur, ok := parseDeployment(prior.Deployment); !ok || cur.Status != rollout.StatusRolledBack {
+		return lambdaops.RollbackRecord{}, false
+	}
+	fn, err := lambdaops.FindFunction(ctx, c, m.FunctionName.ValueString())
+	if err != nil {
+		return lambdaops.RollbackRecord{}, false
+	}
+	records := lambdaops.RollbackRecords(fn.Tags)
+	if len(records) == 0 {
+		return lambdaops.RollbackRecord{}, false
+	}
+	digest := latestDigest(fn)
+	for _, rec := range records {
+		if rec.Identity == digest && rec.Version != m.FunctionVersion.ValueString() {
+			return rec, true
+		}
+	}
+	return lambdaops.RollbackRecord{}, false
+}
+
+// planLatestRestore makes a plan that moves no traffic restore $LATEST
+// when it still holds a rolled-back release: revision_id becomes unknown
+// (so the plan is not empty) and a warning says why.
+func planLatestRestore(ctx context.Context, c *lambda.Client, plan *aliasModelV0, prior aliasModelV0, diags *diag.Diagnostics) bool {
+	rec, ok := latestRolledBack(ctx, c, *plan, prior)
+	if !ok {
+		return false
+	}
+	plan.RevisionID = types.StringUnknown()
+	diags.AddAttributeWarning(path.Root("function_version"), "Restoring $LATEST",
+		fmt.Sprintf("$LATEST of %s still holds the code and configuration of version %s%s, rolled back %s, so invocations of the unqualified "+
+			"function name or ARN run it. This apply copies version %s, which the alias serves, into $LATEST; no traffic moves.",
+			plan.FunctionName.ValueString(), rec.Version, releaseNote(rec.Release), describeRollback(rec), plan.FunctionVersion.ValueString()))
+	return true
 }
 
 func latestConfigInput(function string, revision *string, s lambdaops.Spec, image bool) *lambda.UpdateFunctionConfigurationInput {

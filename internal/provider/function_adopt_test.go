@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -695,5 +696,82 @@ func TestAccFunction_restoreLatestConcurrentTag(t *testing.T) {
 				t.Errorf("the operator's tag was lost: %v", latest.Tags)
 			}
 		})
+	}
+}
+
+// TestAccAliasCanary_latestRestoredOnNextApply: a canary rolls back while
+// every UpdateFunctionConfiguration fails, so $LATEST keeps the
+// rolled-back release (a warning says so). The next apply, of the
+// reverted configuration, does not move the alias; its plan shows the
+// restore and it copies the served version into $LATEST, after which the
+// plan is empty.
+func TestAccAliasCanary_latestRestoredOnNextApply(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics and injected faults")
+	zip, _ := testFunctionZip(t)
+	c := sdkLambda(be.URL)
+	policy := `  steps    = [{ weight_percent = 20, hold = "3s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }`
+	cfg := func(release, failRate string) string {
+		return strings.Replace(canaryStackWith(be.URL, zip, release, policy), `FAIL_RATE = "0"`, fmt.Sprintf(`FAIL_RATE = %q`, failRate), 1)
+	}
+	r := newTFRun(t)
+	r.write(cfg("v1", "0"))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply v1: %v\n%s", err, out)
+	}
+	load := startLoad(c)
+	defer load.stop()
+	// The second UpdateAlias of the rollout is the rollback: from then on
+	// $LATEST cannot be written.
+	var updates atomic.Int32
+	be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
+		if call.Operation == "UpdateAlias" && call.AccessKey == "AKIDROLLOUTTEST" && updates.Add(1) == 2 {
+			be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "UpdateFunctionConfiguration", Kind: sandbox.FaultError, Rate: 1}})
+		}
+	})
+	defer be.Sandbox.Server.BeforeRequest(nil)
+	r.write(cfg("v2", "1"))
+	out, err := r.run("apply", "-auto-approve")
+	be.Sandbox.Server.BeforeRequest(nil)
+	be.Sandbox.Server.SetFaults(nil)
+	if err == nil || !strings.Contains(out, "Canary Rolled Back") {
+		t.Fatalf("the bad release was not rolled back: %v\n%s", err, out)
+	}
+	latestEnv := func() map[string]string {
+		fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("canaried")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fn.Configuration.Environment.Variables
+	}
+	if env := latestEnv(); env["RELEASE"] != "v2" {
+		t.Fatalf("$LATEST RELEASE = %q after the rollback with failing configuration writes: the fault did not strike, the test proves nothing", env["RELEASE"])
+	}
+	if !strings.Contains(flat(out), "Unqualified Invocations Still Run") {
+		t.Errorf("no warning that $LATEST still holds the rolled-back release:\n%s", out)
+	}
+
+	r.write(cfg("v1", "0"))
+	plan, err := r.run("plan")
+	if err != nil || !strings.Contains(flat(plan), "Restoring $LATEST") {
+		t.Errorf("the plan of the reverted configuration does not show the restore of $LATEST: %v\n%s", err, plan)
+	}
+	mark := be.Sandbox.Journal.Mark()
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply of the reverted configuration: %v\n%s", err, out)
+	}
+	for _, call := range be.Sandbox.Journal.Since(mark) {
+		if call.Operation == "UpdateAlias" && call.AccessKey == "AKIDROLLOUTTEST" {
+			t.Errorf("the apply moved the alias: %+v", call)
+		}
+	}
+	if env := latestEnv(); env["RELEASE"] != "v1" || env["FAIL_RATE"] != "0" {
+		t.Errorf("$LATEST environment after the next apply = %v; want v1's (RELEASE=v1, FAIL_RATE=0)", env)
+	}
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("plan after the restore is not empty: %v\n%s", err, out)
 	}
 }

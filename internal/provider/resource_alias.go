@@ -289,6 +289,10 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		r.checkVersion(ctx, c, plan, t, &resp.Diagnostics, true)
 	}
 	r.refuseRolledBack(ctx, c, plan, prior, &resp.Diagnostics, true)
+	if prior != nil && !resp.Diagnostics.HasError() && plan.FunctionVersion.Equal(prior.FunctionVersion) && !plan.RevisionID.IsUnknown() &&
+		planLatestRestore(ctx, c, &plan, *prior, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
 }
 
 // target is one version that would receive traffic.
@@ -525,6 +529,17 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 				Reason: fmt.Sprintf("version %s is among the last %d promotions (rollback_window): a known-good version, steps skipped", plan.FunctionVersion.ValueString(), policy.RollbackWindow)}})
 	}
 	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
+	if !moving && plan.Routing.Equal(state.Routing) && plan.Description.Equal(state.Description) {
+		// Nothing to move: the plan showed the restore of $LATEST
+		// (planLatestRestore).
+		if rec, ok := latestRolledBack(ctx, c, plan, state); ok {
+			r.restoreLatest(context.WithoutCancel(ctx), c, fn, rec.Version, plan.FunctionVersion.ValueString(), &resp.Diagnostics)
+		}
+		plan.ID, plan.ARN, plan.RevisionID = state.ID, state.ARN, state.RevisionID
+		plan.Deployment, plan.Promotions = state.Deployment, state.Promotions
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	extra, weight := plan.routing(ctx)
 	rc := routingConfig(extra, weight)
 	if rc == nil {
