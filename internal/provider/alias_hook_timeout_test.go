@@ -47,9 +47,11 @@ func TestAccAliasCanary_hookTimeoutPlanDriven(t *testing.T) {
 			}
 			r.write(canaryStackWith(be.URL, zip, "v2", policy))
 			var all strings.Builder
+			var longest time.Duration
 			for i := 0; i < 30; i++ {
 				out, took, err := r.runWithin(40*time.Second, "apply", "-auto-approve")
 				all.WriteString(out)
+				longest = max(longest, took)
 				if took > 15*time.Second {
 					t.Fatalf("an apply took %s with hooks.timeout = 2s:\n%s", took, all.String())
 				}
@@ -62,6 +64,7 @@ func TestAccAliasCanary_hookTimeoutPlanDriven(t *testing.T) {
 				}
 				time.Sleep(time.Second) // real traffic has to reach the canary between applies
 			}
+			t.Logf("hook %s sleeping 20s, hooks.timeout = 2s: the longest apply took %s", phase, longest.Round(10*time.Millisecond))
 			f := flat(all.String())
 			for _, w := range []string{"Canary Rolled Back", "hook:" + phase, "did not answer within hooks.timeout 2s"} {
 				if !strings.Contains(f, w) {

@@ -85,6 +85,7 @@ func TestAccAliasRolledBack_tagBudget(t *testing.T) {
 	if !strings.Contains(strings.Join(versions, ","), "2") {
 		t.Errorf("no rollback record of version 2 among the function's tags (records of versions %v)", versions)
 	}
+	t.Logf("after the rollback: %d tags (%d rollback records; records of versions %v)", len(tags.Tags), len(versions), versions)
 	if n := len(tags.Tags); n > lambdaops.MaxFunctionTags-1 {
 		t.Errorf("the function has %d tags after the rollback: no room is left for rolloutctl override (AWS limit %d)", n, lambdaops.MaxFunctionTags)
 	}
