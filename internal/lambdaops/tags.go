@@ -31,9 +31,21 @@ const (
 // IsReservedTag reports whether a tag key belongs to the provider.
 func IsReservedTag(key string) bool { return strings.HasPrefix(key, ReservedTagPrefix) }
 
-// MaxRollbackRecords is how many rollback records a function keeps (AWS
-// allows 50 tags per function); the oldest goes first.
-const MaxRollbackRecords = 10
+// The tag budget. AWS allows MaxFunctionTags tags per function, and a
+// write past it fails. The provider reserves ReservedTagSlots of them: one
+// for the override, MinRollbackRecords for the newest rollback records and
+// one for a release label; the configuration's tags may use the other
+// MaxUserTags (rollout_function refuses more at plan time). Reserved tags
+// grow into whatever room the user's tags leave (at most
+// MaxRollbackRecords rollback records), and MakeRoom trims the oldest
+// before each write so that no write exceeds the limit.
+const (
+	MaxFunctionTags    = 50
+	MaxRollbackRecords = 10
+	MinRollbackRecords = 3
+	ReservedTagSlots   = 1 + MinRollbackRecords + 1
+	MaxUserTags        = MaxFunctionTags - ReservedTagSlots
+)
 
 // RollbackRecord is the memory of one rollback of a release.
 type RollbackRecord struct {
@@ -203,4 +215,99 @@ func ParseOverride(value string) (o Override, scoped bool) {
 // version to another.
 func (o Override) For(alias, from, to string) bool {
 	return o.Alias == alias && o.To == to && (o.From == "" || o.From == from)
+}
+
+// TagBudgetError says a reserved tag cannot be written without passing
+// AWS's limit of tags per function, even after trimming what may go.
+type TagBudgetError struct {
+	Tags, UserTags, Adding int
+}
+
+func (e TagBudgetError) Error() string {
+	return fmt.Sprintf("the function has %d tags, %d of them not the provider's: writing %d more would pass AWS's limit of %d tags per function "+
+		"even after removing the oldest rollout: tags that may go; keep at most %d tags of your own on it", e.Tags, e.UserTags, e.Adding, MaxFunctionTags, MaxUserTags)
+}
+
+// MakeRoom returns the reserved tags to remove before add is written to a
+// function carrying tags, so that the function keeps at most
+// MaxFunctionTags tags with a slot left for the override, and at most
+// MaxRollbackRecords rollback records. Release labels go first (the
+// oldest versions first: a label is also in the version's description),
+// then the oldest rollback records; a rollback record is removed to make
+// room for a tag other than a rollback record only while more than
+// MinRollbackRecords remain. The tags in add are never removed.
+func MakeRoom(tags, add map[string]string) ([]string, error) {
+	after := map[string]bool{}
+	for k := range tags {
+		after[k] = true
+	}
+	addsRecord := false
+	for k := range add {
+		after[k] = true
+		if strings.HasPrefix(k, RolledBackTagPrefix) {
+			addsRecord = true
+		}
+	}
+	count := len(after)
+	if !after[OverrideTag] {
+		count++ // the override's slot
+	}
+	var labels, records []string
+	for k := range after {
+		if _, adding := add[k]; adding {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(k, ReleaseTagPrefix):
+			labels = append(labels, k)
+		case strings.HasPrefix(k, RolledBackTagPrefix):
+			records = append(records, k)
+		}
+	}
+	sort.Slice(labels, func(i, j int) bool {
+		a, _ := strconv.Atoi(strings.TrimPrefix(labels[i], ReleaseTagPrefix))
+		b, _ := strconv.Atoi(strings.TrimPrefix(labels[j], ReleaseTagPrefix))
+		return a < b
+	})
+	var oldest []string // records, the oldest first
+	for _, r := range RollbackRecords(tags) {
+		if _, adding := add[r.TagKey()]; !adding {
+			oldest = append(oldest, r.TagKey())
+		}
+	}
+	keep := map[string]bool{}
+	for _, k := range oldest {
+		keep[k] = true
+	}
+	for _, k := range records {
+		if !keep[k] {
+			oldest = append([]string{k}, oldest...) // unreadable records go first
+		}
+	}
+	nRecords := len(oldest)
+	if addsRecord {
+		nRecords++
+	}
+	var drop []string
+	for nRecords > MaxRollbackRecords && len(oldest) > 0 {
+		drop, oldest, nRecords, count = append(drop, oldest[0]), oldest[1:], nRecords-1, count-1
+	}
+	for count > MaxFunctionTags {
+		switch {
+		case len(labels) > 0:
+			drop, labels = append(drop, labels[0]), labels[1:]
+		case len(oldest) > 0 && (addsRecord || nRecords > MinRollbackRecords):
+			drop, oldest, nRecords = append(drop, oldest[0]), oldest[1:], nRecords-1
+		default:
+			user := 0
+			for k := range tags {
+				if !IsReservedTag(k) {
+					user++
+				}
+			}
+			return nil, TagBudgetError{Tags: len(tags), UserTags: user, Adding: len(add)}
+		}
+		count--
+	}
+	return drop, nil
 }

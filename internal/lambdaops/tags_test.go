@@ -1,6 +1,8 @@
 package lambdaops
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +115,85 @@ func TestOverrideScope(t *testing.T) {
 	}
 	if got := FormatOverride(Override{Action: "promote", Alias: "live", From: "1", To: "2"}); got != "promote alias=live from=1 to=2" {
 		t.Errorf("FormatOverride = %q", got)
+	}
+}
+
+func TestMakeRoom(t *testing.T) {
+	t.Parallel()
+	user := func(n int) map[string]string {
+		m := map[string]string{}
+		for i := 0; i < n; i++ {
+			m[fmt.Sprintf("team%02d", i)] = "orders"
+		}
+		return m
+	}
+	rec := func(i int) (string, string) {
+		r := RollbackRecord{Identity: fmt.Sprintf("%016x", i), Alias: "live", Version: strconv.Itoa(i), At: time.Date(2026, 1, i, 0, 0, 0, 0, time.UTC)}
+		return r.TagKey(), r.TagValue()
+	}
+	with := func(m map[string]string, records []int, labels ...string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			out[k] = v
+		}
+		for _, i := range records {
+			k, v := rec(i)
+			out[k] = v
+		}
+		for _, l := range labels {
+			out[ReleaseTagPrefix+l] = "v" + l
+		}
+		return out
+	}
+	key := func(i int) string { k, _ := rec(i); return k }
+	newRec := func() map[string]string { k, v := rec(20); return map[string]string{k: v} }
+	tests := map[string]struct {
+		tags, add map[string]string
+		want      []string
+		wantErr   bool
+	}{
+		"room enough": {tags: with(user(10), []int{1, 2}), add: newRec()},
+		"a record past MaxRollbackRecords drops the oldest": {
+			tags: with(user(0), []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), add: newRec(), want: []string{key(1)}},
+		"a record on a full function drops labels, then the oldest records, keeping the override's slot": {
+			tags: with(user(MaxUserTags), []int{1, 2, 3, 4}, "9", "10"), add: newRec(), want: []string{ReleaseTagPrefix + "9", ReleaseTagPrefix + "10", key(1)}},
+		"a record may go below the minimum of records": {
+			tags: with(user(48), []int{1}), add: newRec(), want: []string{key(1)}},
+		"the override drops a label first": {
+			tags: with(user(MaxUserTags), []int{1, 2, 3, 4}, "3"), add: map[string]string{OverrideTag: "promote alias=live from=1 to=2"}, want: []string{ReleaseTagPrefix + "3"}},
+		"the override drops records only above the minimum": {
+			tags: with(user(MaxUserTags), []int{1, 2, 3, 4, 5}), add: map[string]string{OverrideTag: "promote alias=live from=1 to=2"}, want: []string{key(1)}},
+		"a label never drops the newest records": {
+			tags: with(user(MaxUserTags+1), []int{1, 2, 3}), add: map[string]string{ReleaseTagPrefix + "4": "v4"}, wantErr: true},
+		"replacing a tag in place needs no room": {
+			tags: with(user(MaxUserTags), []int{1, 2, 3}, "4"), add: map[string]string{ReleaseTagPrefix + "4": "v4b"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := MakeRoom(tc.tags, tc.add)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("drop (-want +got):\n%s", diff)
+			}
+			if err != nil {
+				return
+			}
+			after := map[string]string{}
+			for k, v := range tc.tags {
+				after[k] = v
+			}
+			for _, k := range got {
+				delete(after, k)
+			}
+			for k, v := range tc.add {
+				after[k] = v
+			}
+			if _, ok := after[OverrideTag]; !ok && len(after) >= MaxFunctionTags {
+				t.Errorf("%d tags after the write leave no slot for the override", len(after))
+			}
+		})
 	}
 }

@@ -2,17 +2,23 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 )
 
 // $LATEST follows the traffic.
@@ -25,7 +31,9 @@ import (
 // of the version it now serves into $LATEST. It does so only when $LATEST
 // holds exactly the code and configuration the alias moved away from; any
 // other $LATEST (a newer release being prepared, an edit outside
-// Terraform) is left alone.
+// Terraform) is left alone. When that copy failed, a later plan that
+// moves no traffic shows the restore and its apply performs it
+// (planLatestRestore).
 
 // maxRestoreZip bounds the package copied back into $LATEST: the direct
 // upload limit of UpdateFunctionCode.
@@ -33,39 +41,56 @@ const maxRestoreZip = 50 << 20
 
 // restoreLatest brings $LATEST to the code and configuration of version
 // to when it holds those of version away. Failures are warnings: traffic
-// has already moved and the state is true.
+// has already moved and the state is true. A write refused with 412 (a tag
+// written meanwhile changes the RevisionId, as AWS does) is retried after
+// reading $LATEST again and checking it once more, as publishAndSave does.
 func (r *aliasResource) restoreLatest(ctx context.Context, c *lambda.Client, function, away, to string, diags *diag.Diagnostics) {
 	if away == "" || to == "" || away == to || away == "$LATEST" || to == "$LATEST" {
 		return
 	}
-	warn := func(what string, err error) {
+	copied := false // the code of to is in $LATEST: written by an earlier attempt
+	for attempt := 1; ; attempt++ {
+		what, err := restoreLatestOnce(ctx, c, function, away, to, &copied)
+		if what == "" {
+			return
+		}
+		var pre *lambdatypes.PreconditionFailedException
+		if errors.As(err, &pre) && attempt < publishAttempts {
+			tflog.Info(ctx, "$LATEST changed under its restore (412); reading it again", map[string]any{"tf_rollout.function": function, "tf_rollout.attempt": attempt})
+			continue
+		}
 		diags.AddWarning("Unqualified Invocations Still Run Version "+away+"'s Code",
 			apiErrorDetail(fmt.Sprintf("Traffic of the alias is on version %s, but $LATEST of %s still holds the code and configuration of version %s: %s. "+
 				"Invocations of the unqualified function name or ARN run that code.", to, function, away, what),
 				"Invoke through the alias or a qualified ARN, or apply again to retry the copy.", err))
+		return
 	}
+}
+
+// restoreLatestOnce makes one attempt; what says what failed ("" when
+// $LATEST was restored or is not the provider's to overwrite).
+func restoreLatestOnce(ctx context.Context, c *lambda.Client, function, away, to string, copied *bool) (what string, err error) {
 	latest, err := lambdaops.FindFunction(ctx, c, function)
 	if err != nil {
-		warn("reading $LATEST failed", err)
-		return
+		return "reading $LATEST failed", err
 	}
 	left, err := lambdaops.FindVersion(ctx, c, function, away)
 	if err != nil {
 		if !lambdaops.IsNotFound(err) {
-			warn("reading the version traffic left failed", err)
+			return "reading the version traffic left failed", err
 		}
-		return
-	}
-	if latestDigest(latest) != entryFromConfig(versionConfig(left)).Digest {
-		return // $LATEST holds something else: not ours to overwrite.
+		return "", nil
 	}
 	target, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(function), Qualifier: aws.String(to)})
 	if err != nil {
-		warn("reading version "+to+" failed", err)
-		return
+		return "reading version " + to + " failed", err
+	}
+	sameCode := aws.ToString(target.Configuration.CodeSha256) == aws.ToString(latest.Configuration.CodeSha256)
+	if latestDigest(latest) != entryFromConfig(versionConfig(left)).Digest && !(*copied && sameCode) {
+		return "", nil // $LATEST holds something else: not ours to overwrite.
 	}
 	revision := latest.Configuration.RevisionId
-	if aws.ToString(target.Configuration.CodeSha256) != aws.ToString(latest.Configuration.CodeSha256) {
+	if !sameCode {
 		in := &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(function), RevisionId: revision, Architectures: target.Configuration.Architectures}
 		if target.Configuration.PackageType == lambdatypes.PackageTypeImage {
 			in.ImageUri = target.Code.ImageUri
@@ -75,20 +100,18 @@ func (r *aliasResource) restoreLatest(ctx context.Context, c *lambda.Client, fun
 		} else {
 			zip, err := downloadCode(ctx, aws.ToString(target.Code.Location))
 			if err != nil {
-				warn("downloading version "+to+"'s package failed", err)
-				return
+				return "downloading version " + to + "'s package failed", err
 			}
 			in.ZipFile = zip
 		}
 		out, err := c.UpdateFunctionCode(ctx, in)
 		if err != nil {
-			warn("UpdateFunctionCode failed", err)
-			return
+			return "UpdateFunctionCode failed", err
 		}
+		*copied = true
 		revision = out.RevisionId
 		if err := lambdaops.WaitUpdated(ctx, c, function, waitTimeout); err != nil {
-			warn("the code update did not finish", err)
-			return
+			return "the code update did not finish", err
 		}
 	}
 	want := specFromConfig(*target.Configuration, "")
@@ -98,21 +121,65 @@ func (r *aliasResource) restoreLatest(ctx context.Context, c *lambda.Client, fun
 			// write only when $LATEST holds the code just copied.
 			fresh, err := lambdaops.FindFunction(ctx, c, function)
 			if err != nil || aws.ToString(fresh.Configuration.CodeSha256) != aws.ToString(target.Configuration.CodeSha256) {
-				warn("$LATEST changed while its code was being restored", err)
-				return
+				return "$LATEST changed while its code was being restored", err
 			}
 			revision = fresh.Configuration.RevisionId
 		}
 		if _, err := c.UpdateFunctionConfiguration(ctx, latestConfigInput(function, revision, want, target.Configuration.PackageType == lambdatypes.PackageTypeImage)); err != nil {
-			warn("UpdateFunctionConfiguration failed", err)
-			return
+			return "UpdateFunctionConfiguration failed", err
 		}
 		if err := lambdaops.WaitUpdated(ctx, c, function, waitTimeout); err != nil {
-			warn("the configuration update did not finish", err)
-			return
+			return "the configuration update did not finish", err
 		}
 	}
 	tflog.Info(ctx, "$LATEST restored to the version traffic is on", map[string]any{"tf_rollout.function": function, "tf_rollout.from": away, "tf_rollout.to": to})
+	return "", nil
+}
+
+// latestRolledBack finds the rollback record of the release $LATEST still
+// holds while the alias serves another version: a restore after the
+// rollback failed (a warning said so). It reads only for an alias with a
+// canary policy whose last rollout was rolled back (one GetFunction,
+// which brings the tags with the records), so plans after a promotion pay
+// nothing.
+func latestRolledBack(ctx context.Context, c *lambda.Client, m aliasModelV0, prior aliasModelV0) (lambdaops.RollbackRecord, bool) {
+	if m.CanaryPolicy.IsNull() || m.FunctionName.IsUnknown() || m.FunctionVersion.IsUnknown() || m.FunctionVersion.ValueString() == "$LATEST" {
+		return lambdaops.RollbackRecord{}, false
+	}
+	if cur, ok := parseDeployment(prior.Deployment); !ok || cur.Status != rollout.StatusRolledBack {
+		return lambdaops.RollbackRecord{}, false
+	}
+	fn, err := lambdaops.FindFunction(ctx, c, m.FunctionName.ValueString())
+	if err != nil {
+		return lambdaops.RollbackRecord{}, false
+	}
+	records := lambdaops.RollbackRecords(fn.Tags)
+	if len(records) == 0 {
+		return lambdaops.RollbackRecord{}, false
+	}
+	digest := latestDigest(fn)
+	for _, rec := range records {
+		if rec.Identity == digest && rec.Version != m.FunctionVersion.ValueString() {
+			return rec, true
+		}
+	}
+	return lambdaops.RollbackRecord{}, false
+}
+
+// planLatestRestore makes a plan that moves no traffic restore $LATEST
+// when it still holds a rolled-back release: revision_id becomes unknown
+// (so the plan is not empty) and a warning says why.
+func planLatestRestore(ctx context.Context, c *lambda.Client, plan *aliasModelV0, prior aliasModelV0, diags *diag.Diagnostics) bool {
+	rec, ok := latestRolledBack(ctx, c, *plan, prior)
+	if !ok {
+		return false
+	}
+	plan.RevisionID = types.StringUnknown()
+	diags.AddAttributeWarning(path.Root("function_version"), "Restoring $LATEST",
+		fmt.Sprintf("$LATEST of %s still holds the code and configuration of version %s%s, rolled back %s, so invocations of the unqualified "+
+			"function name or ARN run it. This apply copies version %s, which the alias serves, into $LATEST; no traffic moves.",
+			plan.FunctionName.ValueString(), rec.Version, releaseNote(rec.Release), describeRollback(rec), plan.FunctionVersion.ValueString()))
+	return true
 }
 
 func latestConfigInput(function string, revision *string, s lambdaops.Spec, image bool) *lambda.UpdateFunctionConfigurationInput {
@@ -135,25 +202,47 @@ func latestConfigInput(function string, revision *string, s lambdaops.Spec, imag
 	return in
 }
 
-// downloadCode reads a version's package from its Code.Location URL.
+// codeDownloadTimeout bounds the download of a version's package (at most
+// maxRestoreZip) from its Code.Location: restoreLatest runs after traffic
+// is safe, with a context that outlives a cancelled apply, so a stalled
+// server must not hold the apply without end.
+const codeDownloadTimeout = 2 * time.Minute
+
+// codeClient downloads packages; its Timeout covers the whole exchange,
+// the body included.
+var codeClient = &http.Client{Timeout: codeDownloadTimeout}
+
+// downloadCode reads a version's package from its Code.Location URL,
+// within codeDownloadTimeout.
 func downloadCode(ctx context.Context, url string) ([]byte, error) {
+	return downloadCodeWithin(ctx, codeClient, url, codeDownloadTimeout)
+}
+
+func downloadCodeWithin(ctx context.Context, client *http.Client, url string, limit time.Duration) ([]byte, error) {
 	if url == "" {
 		return nil, fmt.Errorf("the version has no code location")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	b, err := func() ([]byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = resp.Body.Close() }()
+		if resp.StatusCode/100 != 2 {
+			return nil, fmt.Errorf("GET code location: HTTP %d", resp.StatusCode)
+		}
+		return io.ReadAll(io.LimitReader(resp.Body, maxRestoreZip+1))
+	}()
 	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("GET code location: HTTP %d", resp.StatusCode)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxRestoreZip+1))
-	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || os.IsTimeout(err) {
+			return nil, fmt.Errorf("the download from the code location did not finish within %s: %w", limit, err)
+		}
 		return nil, err
 	}
 	if len(b) > maxRestoreZip {

@@ -165,8 +165,10 @@ func remembersRollback(status string, d rollout.Decision) bool {
 }
 
 // rememberRollback records the rollback of version to (traffic is already
-// safe when it runs) and keeps at most lambdaops.MaxRollbackRecords. It
-// adds a warning and returns false when the record could not be written.
+// safe when it runs), first removing the oldest reserved tags the tag
+// budget needs gone (lambdaops.MakeRoom: at most MaxRollbackRecords
+// records, never more than AWS's 50 tags). It adds a warning and returns
+// false when the record could not be written.
 func rememberRollback(ctx context.Context, c *lambda.Client, fn, alias, to string, d rollout.Decision, at time.Time, diags *diag.Diagnostics) bool {
 	ctx = context.WithoutCancel(ctx)
 	err := func() error {
@@ -185,24 +187,24 @@ func rememberRollback(ctx context.Context, c *lambda.Client, fn, alias, to strin
 			return err
 		}
 		arn := out.Configuration.FunctionArn
-		if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{rec.TagKey(): rec.TagValue()}}); err != nil {
+		add := map[string]string{rec.TagKey(): rec.TagValue()}
+		// Room first (see lambdaops.MakeRoom): a write past AWS's 50 tags
+		// fails, and a rollback that is not remembered can be relaunched.
+		drop, err := lambdaops.MakeRoom(out.Tags, add)
+		if err != nil {
+			return err
+		}
+		if len(drop) > 0 {
+			if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: drop}); err != nil {
+				return err
+			}
+			tflog.Info(ctx, "made room for the rollback record", map[string]any{"tf_rollout.removed": drop})
+		}
+		if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: add}); err != nil {
 			return err
 		}
 		tflog.Info(ctx, "rollback remembered", map[string]any{"tf_rollout.tag": rec.TagKey(), "tf_rollout.value": rec.TagValue()})
-		var others []lambdaops.RollbackRecord
-		for _, o := range lambdaops.RollbackRecords(out.Tags) {
-			if o.Identity != id {
-				others = append(others, o)
-			}
-		}
-		var drop []string
-		for i := 0; i < len(others)+1-lambdaops.MaxRollbackRecords; i++ {
-			drop = append(drop, others[i].TagKey()) // the oldest first
-		}
-		if len(drop) > 0 {
-			_, err = c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: drop})
-		}
-		return err
+		return nil
 	}()
 	if err != nil {
 		diags.AddWarning("Rollback Not Remembered", apiErrorDetail(

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -193,7 +194,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		}
 		hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
 		if p.PreTrafficHook != "" {
-			if err := hooks.Run(ctx, p.PreTrafficHook, "pre_traffic"); err != nil {
+			if err := rollout.RunHook(ctx, hooks, p, p.PreTrafficHook, "pre_traffic"); err != nil {
 				r.failStepwise(ctx, c, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
 				return
 			}
@@ -225,9 +226,13 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		}
 		if p.PostTrafficHook != "" {
 			hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
-			if err := hooks.Run(ctx, p.PostTrafficHook, "post_traffic"); err != nil {
-				_ = traffic.RollBack(context.WithoutCancel(ctx))
-				r.failStepwise(ctx, c, fn, name, next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
+			if err := rollout.RunHook(ctx, hooks, p, p.PostTrafficHook, "post_traffic"); err != nil {
+				reason := fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err)
+				if rbErr := traffic.RollBack(context.WithoutCancel(ctx)); rbErr != nil {
+					r.rollbackFailed(context.WithoutCancel(ctx), c, fn, name, next, "hook:post_traffic", reason, rbErr, save, resp)
+					return
+				}
+				r.failStepwise(ctx, c, fn, name, next, "hook:post_traffic", reason, save, resp)
 				return
 			}
 		}
@@ -279,6 +284,71 @@ func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, 
 		end.remembered = rememberRollback(ctx, c, fn, name, next.To, *d, at, &resp.Diagnostics)
 	}
 	end.addError(&resp.Diagnostics)
+}
+
+// rollbackFailed records a rollback whose UpdateAlias failed: nothing
+// moved back, so the state says what the alias reports (primary, the
+// weight on to_version), deployment.status stays "in_progress" with the
+// rollback as its next_action (the next plan shows it, the next apply
+// retries it: Read keeps it), and nothing is remembered as rolled back.
+// The error says what is live and what to do.
+func (r *aliasResource) rollbackFailed(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView, gate, reason string, rbErr error, save func(string, types.Object), resp *resource.UpdateResponse) {
+	live := fmt.Sprintf("version %s serves %g%% of the traffic (when the alias was last set; reading it failed too)", next.To, next.Weight)
+	if a, err := lambdaops.FindAlias(ctx, c, fn, name); err == nil {
+		next.Weight, live = liveWeight(a, next.From, next.To)
+	}
+	next.Status = rollout.StatusInProgress
+	next.Reason = reason + "; moving the traffic back failed"
+	next.NextAction, next.NextGate, next.NextReason = string(rollout.RollBack), gate, reason
+	d := &rollout.Decision{Action: rollout.RollBack, Step: int(next.Step - 1), Weight: next.Weight, Gate: gate, Reason: next.Reason}
+	// While a rollout is in progress function_version holds its target.
+	save(next.To, next.value(types.StringNull(), types.StringNull(), d))
+	resp.Diagnostics.AddError("Rollback Failed", apiErrorDetail(
+		fmt.Sprintf("The rollout of %s:%s from version %s to version %s had to roll back (%s), but moving the traffic back to version %s failed: %s. "+
+			"The rollback did not happen and is not recorded as done: the state says deployment.status = \"in_progress\" with next_action = \"roll_back\".",
+			fn, name, next.From, next.To, reason, next.From, live),
+		fmt.Sprintf("Run terraform apply again: its plan shows the rollback and the apply retries it. To move the traffic at once by hand: "+
+			"aws lambda update-alias --function-name %s --name %s --function-version %s --routing-config AdditionalVersionWeights={}", fn, name, next.From), rbErr))
+}
+
+// liveWeight is the share of the traffic on to that the alias reports
+// (in percent), and a sentence saying what is live.
+func liveWeight(a *lambda.GetAliasOutput, from, to string) (float64, string) {
+	primary := aws.ToString(a.FunctionVersion)
+	v, w, split := lambdaops.Routing(a.RoutingConfig)
+	switch {
+	case primary == to && !split:
+		return 100, fmt.Sprintf("version %s serves 100%% of the traffic", to)
+	case primary == to:
+		weight := math.Round((1-w)*100000) / 1000
+		return weight, fmt.Sprintf("version %s serves %g%% of the traffic and version %s the rest", to, weight, v)
+	case split && v == to:
+		weight := math.Round(w*100000) / 1000
+		return weight, fmt.Sprintf("version %s serves %g%% of the traffic and version %s the rest", to, weight, primary)
+	case split:
+		return 0, fmt.Sprintf("the alias serves version %s and version %s", primary, v)
+	}
+	if primary == from {
+		return 0, fmt.Sprintf("all traffic is on version %s", from)
+	}
+	return 0, fmt.Sprintf("the alias serves version %s", primary)
+}
+
+// rollbackPending says whether the deployment records a rollback whose
+// UpdateAlias failed (rollbackFailed): in progress, the rollback next, and
+// the rollback as its last gate record (an ordinary rollout in progress
+// records only the advances). Read keeps it, and the next plan shows it
+// in both wait modes.
+func (v deploymentView) rollbackPending() bool {
+	if v.Status != rollout.StatusInProgress || v.NextAction != string(rollout.RollBack) || len(v.Gates) == 0 {
+		return false
+	}
+	last, ok := v.Gates[len(v.Gates)-1].(types.Object)
+	if !ok {
+		return false
+	}
+	a, _ := last.Attributes()["action"].(types.String)
+	return a.ValueString() == string(rollout.RollBack)
 }
 
 // finishOverride clears the override that steered a plan-driven rollout

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -117,6 +120,42 @@ func TestPlanStepwise_fakeClock(t *testing.T) {
 				if diff := cmp.Diff(step, got, cmp.AllowUnexported(refreshStep{})); diff != "" {
 					t.Errorf("refresh %d at +%s (-want +got):\n%s\nreason: %s", i+1, clk.now.Sub(started), diff, cur.NextReason)
 				}
+			}
+		})
+	}
+}
+
+// TestLiveWeight: the share of traffic on the new version, and the
+// sentence, from what the alias reports after a failed rollback.
+func TestLiveWeight(t *testing.T) {
+	t.Parallel()
+	alias := func(primary string, extra map[string]float64) *lambda.GetAliasOutput {
+		out := &lambda.GetAliasOutput{FunctionVersion: aws.String(primary)}
+		if extra != nil {
+			out.RoutingConfig = &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: extra}
+		}
+		return out
+	}
+	type result struct {
+		Weight float64
+		Live   string
+	}
+	tests := map[string]struct {
+		alias *lambda.GetAliasOutput
+		want  result
+	}{
+		"promoted":           {alias("2", nil), result{100, "version 2 serves 100% of the traffic"}},
+		"at a step":          {alias("1", map[string]float64{"2": 0.2}), result{20, "version 2 serves 20% of the traffic and version 1 the rest"}},
+		"primary new, split": {alias("2", map[string]float64{"1": 0.25}), result{75, "version 2 serves 75% of the traffic and version 1 the rest"}},
+		"back on the old":    {alias("1", nil), result{0, "all traffic is on version 1"}},
+		"elsewhere":          {alias("5", map[string]float64{"6": 0.5}), result{0, "the alias serves version 5 and version 6"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w, live := liveWeight(tc.alias, "1", "2")
+			if diff := cmp.Diff(tc.want, result{w, live}); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -584,5 +585,193 @@ func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
 				t.Errorf("destroy: %v\n%s", err, out)
 			}
 		})
+	}
+}
+
+// TestAccFunction_releaseLabelPruned relabels version 1, then releases
+// until retain_versions = 1 prunes it: its label tag goes with it, so
+// labels of deleted versions do not eat the function's 50 tags.
+func TestAccFunction_releaseLabelPruned(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	z1, z2 := twoPackages(t)
+	r := newTFRun(t)
+	cfg := func(zip, release, env string) string {
+		s := strings.Replace(adoptStack(be.URL, zip, env), `release       = "`+env+`"`, `release       = "`+release+`"`, 1)
+		return strings.Replace(s, "  environment", "  retain_versions = 1\n  environment", 1)
+	}
+	for _, step := range []struct{ zip, release, env string }{{z1, "v1.0.0", "v1.0.0"}, {z1, "v1.0.1", "v1.0.0"}, {z2, "v2", "v2"}, {z1, "v3", "v3"}} {
+		r.write(cfg(step.zip, step.release, step.env))
+		if out, err := r.run("apply", "-auto-approve"); err != nil {
+			t.Fatalf("apply %s: %v\n%s", step.release, err, out)
+		}
+	}
+	c := sdkLambda(be.URL)
+	vs, err := lambdaops.ListVersions(context.Background(), c, "adopter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nums []string
+	for _, v := range vs {
+		nums = append(nums, aws.ToString(v.Version))
+	}
+	if strings.Contains(" "+strings.Join(nums, " ")+" ", " 1 ") {
+		t.Fatalf("version 1 was not pruned (versions %v): the test proves nothing", nums)
+	}
+	fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("adopter")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := fn.Tags["rollout:release:1"]; ok {
+		t.Errorf("tag rollout:release:1 = %q outlived version 1 (versions %v)", got, nums)
+	}
+	if out, err := r.destroy(be.URL); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccFunction_restoreLatestConcurrentTag: an operator's tag write
+// between the alias's read of $LATEST and its guarded restore write (the
+// code upload, or the configuration) makes AWS answer 412; the restore
+// reads $LATEST again and retries, so $LATEST does not keep the
+// rolled-back code until the next release.
+func TestAccFunction_restoreLatestConcurrentTag(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	for _, op := range []string{"UpdateFunctionCode", "UpdateFunctionConfiguration"} {
+		t.Run(op, func(t *testing.T) {
+			be := acctest.NewBackend(t)
+			be.SandboxOnly(t, "an operator's tag at an exact point of the apply")
+			z1, z2 := twoPackages(t)
+			c := sdkLambda(be.URL)
+			r := newTFRun(t)
+			for _, step := range []struct{ zip, release string }{{z1, "v1"}, {z2, "v2"}} {
+				r.write(adoptStack(be.URL, step.zip, step.release))
+				if out, err := r.run("apply", "-auto-approve"); err != nil {
+					t.Fatalf("apply %s: %v\n%s", step.release, err, out)
+				}
+			}
+			fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("adopter")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
+				if call.Operation == op && call.AccessKey == "AKIDROLLOUTTEST" {
+					be.Sandbox.Server.BeforeRequest(nil)
+					if _, err := c.TagResource(context.Background(), &lambda.TagResourceInput{Resource: fn.Configuration.FunctionArn,
+						Tags: map[string]string{"owner": "ops"}}); err != nil {
+						t.Errorf("operator tag: %v", err)
+					}
+				}
+			})
+			defer be.Sandbox.Server.BeforeRequest(nil)
+			mark := be.Sandbox.Journal.Mark()
+			r.write(adoptStack(be.URL, z1, "v1"))
+			out, err := r.run("apply", "-auto-approve")
+			if err != nil {
+				t.Fatalf("rollback apply: %v\n%s", err, out)
+			}
+			refused := 0
+			for _, call := range be.Sandbox.Journal.Since(mark) {
+				if call.Operation == op && call.Status == 412 {
+					refused++
+				}
+			}
+			if refused == 0 {
+				t.Fatalf("no %s was refused with 412: the concurrent tag did not strike, the test proves nothing", op)
+			}
+			if strings.Contains(flat(out), "Unqualified Invocations Still Run") {
+				t.Errorf("the restore gave up on the 412:\n%s", out)
+			}
+			latest, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("adopter")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := aws.ToString(latest.Configuration.CodeSha256), fileSha(t, z1); got != want {
+				t.Errorf("$LATEST code = %s; want v1's %s", got, want)
+			}
+			if got := latest.Configuration.Environment.Variables["RELEASE"]; got != "v1" {
+				t.Errorf("$LATEST environment RELEASE = %q; want v1", got)
+			}
+			if latest.Tags["owner"] != "ops" {
+				t.Errorf("the operator's tag was lost: %v", latest.Tags)
+			}
+		})
+	}
+}
+
+// TestAccAliasCanary_latestRestoredOnNextApply: a canary rolls back while
+// every UpdateFunctionConfiguration fails, so $LATEST keeps the
+// rolled-back release (a warning says so). The next apply, of the
+// reverted configuration, does not move the alias; its plan shows the
+// restore and it copies the served version into $LATEST, after which the
+// plan is empty.
+func TestAccAliasCanary_latestRestoredOnNextApply(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics and injected faults")
+	zip, _ := testFunctionZip(t)
+	c := sdkLambda(be.URL)
+	policy := `  steps    = [{ weight_percent = 20, hold = "3s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }`
+	cfg := func(release, failRate string) string {
+		return strings.Replace(canaryStackWith(be.URL, zip, release, policy), `FAIL_RATE = "0"`, fmt.Sprintf(`FAIL_RATE = %q`, failRate), 1)
+	}
+	r := newTFRun(t)
+	r.write(cfg("v1", "0"))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply v1: %v\n%s", err, out)
+	}
+	load := startLoad(c)
+	defer load.stop()
+	// The second UpdateAlias of the rollout is the rollback: from then on
+	// $LATEST cannot be written.
+	var updates atomic.Int32
+	be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
+		if call.Operation == "UpdateAlias" && call.AccessKey == "AKIDROLLOUTTEST" && updates.Add(1) == 2 {
+			be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "UpdateFunctionConfiguration", Kind: sandbox.FaultError, Rate: 1}})
+		}
+	})
+	defer be.Sandbox.Server.BeforeRequest(nil)
+	r.write(cfg("v2", "1"))
+	out, err := r.run("apply", "-auto-approve")
+	be.Sandbox.Server.BeforeRequest(nil)
+	be.Sandbox.Server.SetFaults(nil)
+	if err == nil || !strings.Contains(out, "Canary Rolled Back") {
+		t.Fatalf("the bad release was not rolled back: %v\n%s", err, out)
+	}
+	latestEnv := func() map[string]string {
+		fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("canaried")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fn.Configuration.Environment.Variables
+	}
+	if env := latestEnv(); env["RELEASE"] != "v2" {
+		t.Fatalf("$LATEST RELEASE = %q after the rollback with failing configuration writes: the fault did not strike, the test proves nothing", env["RELEASE"])
+	}
+	if !strings.Contains(flat(out), "Unqualified Invocations Still Run") {
+		t.Errorf("no warning that $LATEST still holds the rolled-back release:\n%s", out)
+	}
+
+	r.write(cfg("v1", "0"))
+	plan, err := r.run("plan")
+	if err != nil || !strings.Contains(flat(plan), "Restoring $LATEST") {
+		t.Errorf("the plan of the reverted configuration does not show the restore of $LATEST: %v\n%s", err, plan)
+	}
+	mark := be.Sandbox.Journal.Mark()
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply of the reverted configuration: %v\n%s", err, out)
+	}
+	for _, call := range be.Sandbox.Journal.Since(mark) {
+		if call.Operation == "UpdateAlias" && call.AccessKey == "AKIDROLLOUTTEST" {
+			t.Errorf("the apply moved the alias: %+v", call)
+		}
+	}
+	if env := latestEnv(); env["RELEASE"] != "v1" || env["FAIL_RATE"] != "0" {
+		t.Errorf("$LATEST environment after the next apply = %v; want v1's (RELEASE=v1, FAIL_RATE=0)", env)
+	}
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("plan after the restore is not empty: %v\n%s", err, out)
 	}
 }

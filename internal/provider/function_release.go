@@ -27,7 +27,10 @@ import (
 // history and pick, which read the state), the rollout_function_versions
 // data source and rolloutctl status. The tag is operational: never shown
 // as drift in tags, never removed by them. Tags of versions no longer
-// retained are removed with the next relabel.
+// retained are removed when they are pruned and with the next relabel;
+// labels share the tag budget (lambdaops.MakeRoom) and are the first
+// reserved tags to go when room is needed (the oldest versions first: the
+// description still holds the label the version was published with).
 
 // ReleaseTagPrefix starts the tag that relabels one version.
 const ReleaseTagPrefix = lambdaops.ReleaseTagPrefix
@@ -101,6 +104,21 @@ func (r *functionResource) relabel(ctx context.Context, c *lambda.Client, arn, n
 			stale = append(stale, k)
 		}
 	}
+	add := map[string]string{ReleaseTagPrefix + number: release}
+	rest := map[string]string{}
+	for k, v := range tags.Tags {
+		rest[k] = v
+	}
+	for _, k := range stale {
+		delete(rest, k)
+	}
+	room, err := lambdaops.MakeRoom(rest, add)
+	if err != nil {
+		diags.AddError("Release Label Error", apiErrorDetail(fmt.Sprintf("The label %q of version %s cannot be recorded in the tags of %s.", release, number, arn),
+			"Remove tags of your own from the function, then apply again.", err))
+		return
+	}
+	stale = append(stale, room...)
 	sort.Strings(stale)
 	if len(stale) > 0 {
 		if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(arn), TagKeys: stale}); err != nil {

@@ -191,7 +191,7 @@ func mutableImageWarning(uri string) string {
 type reservedTagsValidator struct{}
 
 func (reservedTagsValidator) Description(context.Context) string {
-	return "tag keys must not start with " + lambdaops.ReservedTagPrefix
+	return fmt.Sprintf("at most %d tags, whose keys must not start with %s", lambdaops.MaxUserTags, lambdaops.ReservedTagPrefix)
 }
 
 func (v reservedTagsValidator) MarkdownDescription(ctx context.Context) string {
@@ -203,6 +203,14 @@ func (reservedTagsValidator) ValidateMap(_ context.Context, req validator.MapReq
 		return
 	}
 	elems := req.ConfigValue.Elements()
+	if len(elems) > lambdaops.MaxUserTags {
+		resp.Diagnostics.AddAttributeError(req.Path, "Too Many Tags", validate.Detail("tags", fmt.Sprintf("{ ... } (%d tags)", len(elems)),
+			fmt.Sprintf("a function may carry at most %d tags of its own: AWS allows %d tags per function and the provider reserves %d "+
+				"(rollout:override, the newest %d rollback records rollout:rolled-back:<digest>, one release label rollout:release:<version>), "+
+				"so that a rollback is always remembered and rolloutctl override always fits. Remove %d tags",
+				lambdaops.MaxUserTags, lambdaops.MaxFunctionTags, lambdaops.ReservedTagSlots, lambdaops.MinRollbackRecords, len(elems)-lambdaops.MaxUserTags),
+			`tags = { team = "orders", cost_center = "1234" }`))
+	}
 	keys := make([]string, 0, len(elems))
 	for k := range elems {
 		if lambdaops.IsReservedTag(k) {

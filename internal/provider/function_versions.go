@@ -81,6 +81,9 @@ func (r *functionResource) prune(ctx context.Context, c *lambda.Client, name, cu
 				return nil, err
 			}
 		}
+		if pruned := len(versions) - len(kept); pruned > 0 {
+			dropReleaseLabels(ctx, c, versions, kept)
+		}
 		versions = kept
 	}
 	entries := make([]versionEntry, 0, len(versions))
@@ -95,6 +98,30 @@ func (r *functionResource) prune(ctx context.Context, c *lambda.Client, name, cu
 		entries = append(entries, e)
 	}
 	return entries, nil
+}
+
+// dropReleaseLabels removes the release labels (function_release.go) of
+// the versions pruned: all minus kept. Removing a tag that is not there is
+// no error, so it reads nothing first; a failure only leaves labels that
+// the next relabel or lambdaops.MakeRoom removes.
+func dropReleaseLabels(ctx context.Context, c *lambda.Client, all, kept []lambdatypes.FunctionConfiguration) {
+	left := map[string]bool{}
+	for _, v := range kept {
+		left[aws.ToString(v.Version)] = true
+	}
+	var keys []string
+	for _, v := range all {
+		if n := aws.ToString(v.Version); !left[n] {
+			keys = append(keys, ReleaseTagPrefix+n)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	arn := unqualifiedARN(all[0])
+	if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: keys}); err != nil {
+		tflog.Warn(ctx, "could not remove the release labels of pruned versions", map[string]any{"tf_rollout.tags": keys, "tf_rollout.error": err.Error()})
+	}
 }
 
 // entryFromConfig describes a published version, with the metadata

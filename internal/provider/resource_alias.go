@@ -269,7 +269,8 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 				}
 			}
 		}
-		if p, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && p != nil && !p.Wait && plan.Routing.IsNull() && !plan.FunctionVersion.IsUnknown() {
+		cur, _ := parseDeployment(state.Deployment)
+		if p, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && p != nil && (!p.Wait || cur.rollbackPending()) && plan.Routing.IsNull() && !plan.FunctionVersion.IsUnknown() {
 			r.planStepwise(*p, &plan, state)
 		}
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -288,6 +289,10 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		r.checkVersion(ctx, c, plan, t, &resp.Diagnostics, true)
 	}
 	r.refuseRolledBack(ctx, c, plan, prior, &resp.Diagnostics, true)
+	if prior != nil && !resp.Diagnostics.HasError() && plan.FunctionVersion.Equal(prior.FunctionVersion) && !plan.RevisionID.IsUnknown() &&
+		planLatestRestore(ctx, c, &plan, *prior, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
 }
 
 // target is one version that would receive traffic.
@@ -430,6 +435,16 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		// A plan-driven rollout in progress: the alias serves from_version
 		// with the canary's weight on to_version; function_version keeps
 		// the target and deployment says where traffic is.
+		if cur.rollbackPending() {
+			// A rollback that failed (rollbackFailed): keep it as the next
+			// action, with the weight the alias reports, so that the plan
+			// shows it.
+			cur.Weight, _ = liveWeight(out, cur.From, cur.To)
+			state.Deployment = cur.value(nullIfEmpty(cur.StepStartedRaw), types.StringNull(), nil)
+			state.RevisionID, state.ARN = types.StringValue(aws.ToString(out.RevisionId)), types.StringValue(aws.ToString(out.AliasArn))
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			return
+		}
 		v, w, split := lambdaops.Routing(out.RoutingConfig)
 		if aws.ToString(out.FunctionVersion) == cur.From && (!split || v == cur.To) {
 			cur.Weight = math.Round(w*100000) / 1000
@@ -479,8 +494,8 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		plan.Promotions = promotionsWith(state.Promotions, plan.FunctionVersion.ValueString(), r.data.Clock().Now())
 	}
 	if !plan.CanaryPolicy.IsNull() && plan.Routing.IsNull() {
-		if policy, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && policy != nil && !policy.Wait {
-			cur, _ := parseDeployment(state.Deployment)
+		cur, _ := parseDeployment(state.Deployment)
+		if policy, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && policy != nil && (!policy.Wait || cur.rollbackPending()) {
 			plan.Deployment = plannedDeployment
 			next, planned := parseDeployment(plan.Deployment)
 			inWin := moving && inWindow(state.Promotions, plan.FunctionVersion.ValueString(), policy.RollbackWindow)
@@ -514,6 +529,17 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 				Reason: fmt.Sprintf("version %s is among the last %d promotions (rollback_window): a known-good version, steps skipped", plan.FunctionVersion.ValueString(), policy.RollbackWindow)}})
 	}
 	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
+	if !moving && plan.Routing.Equal(state.Routing) && plan.Description.Equal(state.Description) {
+		// Nothing to move: the plan showed the restore of $LATEST
+		// (planLatestRestore).
+		if rec, ok := latestRolledBack(ctx, c, plan, state); ok {
+			r.restoreLatest(context.WithoutCancel(ctx), c, fn, rec.Version, plan.FunctionVersion.ValueString(), &resp.Diagnostics)
+		}
+		plan.ID, plan.ARN, plan.RevisionID = state.ID, state.ARN, state.RevisionID
+		plan.Deployment, plan.Promotions = state.Deployment, state.Promotions
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	extra, weight := plan.routing(ctx)
 	rc := routingConfig(extra, weight)
 	if rc == nil {
@@ -610,9 +636,32 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	} else {
 		plan.Promotions = state.Promotions
 	}
+	settleCtx := context.WithoutCancel(ctx)
+	if out.Err != nil && out.Status == rollout.StatusInProgress {
+		// The rollback's UpdateAlias failed: nothing moved back. Record
+		// what the alias reports, the rollback as the next action, and
+		// remember nothing (rollbackFailed); no wait for a routing that
+		// was never set.
+		f := out.Final
+		view := deploymentView{From: from, To: to, Step: int64(f.Step + 1), Weight: f.Weight, StartedAt: started.UTC().Format(time.RFC3339)}
+		for _, d := range out.Decisions[:len(out.Decisions)-1] {
+			view.Gates = append(view.Gates, types.ObjectValueMust(deploymentGateAttrTypes, map[string]attr.Value{
+				"step": types.Int64Value(int64(d.Step + 1)), "weight_percent": types.Float64Value(d.Weight),
+				"action": types.StringValue(string(d.Action)), "reason": types.StringValue(d.Reason)}))
+		}
+		save := func(primary string, deployment types.Object) {
+			plan.Deployment, plan.FunctionVersion = deployment, types.StringValue(primary)
+			if a, err := lambdaops.FindAlias(settleCtx, c, fn, name); err == nil {
+				plan.RevisionID, plan.ARN = types.StringValue(aws.ToString(a.RevisionId)), types.StringValue(aws.ToString(a.AliasArn))
+			}
+			plan.ID = types.StringValue(fn + "/" + name)
+			resp.Diagnostics.Append(resp.State.Set(settleCtx, &plan)...)
+		}
+		r.rollbackFailed(settleCtx, c, fn, name, view, f.Gate, f.Reason, out.Err, save, resp)
+		return
+	}
 	plan.FunctionVersion = types.StringValue(primary)
 	plan.Deployment = deploymentValue(from, to, started, finished, out)
-	settleCtx := context.WithoutCancel(ctx)
 	alias, serr := lambdaops.WaitAliasSettled(settleCtx, c, fn, name, primary, "", 0, aliasSettleTimeout)
 	if alias != nil {
 		// Record what AWS says, even when it is not what was intended.

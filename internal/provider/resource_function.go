@@ -159,7 +159,9 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Tags of the function. Tags are not versioned: changing them publishes nothing. Keys starting with " +
 					"`rollout:` are reserved for the provider's operational tags (`rollout:override`, set by `rolloutctl override` to steer " +
 					"one running canary, `rollout:rolled-back:<digest>`, the memory of rolled-back releases, and `rollout:release:<version>`, a label changed after publish, see `release`): they cannot be set here " +
-					"(a plan-time error), and are never shown as drift or removed.",
+					"(a plan-time error), and are never shown as drift or removed. " + fmt.Sprintf("At most %d tags: AWS allows %d per function and the provider reserves %d "+
+					"(the override, the newest %d rollback records, one release label; a plan-time error beyond), so that a rollback is always remembered.",
+					lambdaops.MaxUserTags, lambdaops.MaxFunctionTags, lambdaops.ReservedTagSlots, lambdaops.MinRollbackRecords),
 				Optional:    true,
 				ElementType: types.StringType,
 				Validators:  []validator.Map{reservedTagsValidator{}},

@@ -195,6 +195,12 @@ func interrupted(err error, p Policy, pr Progress, now time.Time) Decision {
 }
 
 func runHook(ctx context.Context, hooks Hooks, p Policy, hook, phase string) error {
+	return RunHook(ctx, hooks, p, hook, phase)
+}
+
+// RunHook runs a hook bounded by the policy's HookTimeout (both wait
+// modes); a hook that has not answered by then fails, saying so.
+func RunHook(ctx context.Context, hooks Hooks, p Policy, hook, phase string) error {
 	if hooks == nil {
 		return fmt.Errorf("no hook runner")
 	}
@@ -204,5 +210,9 @@ func runHook(ctx context.Context, hooks Hooks, p Policy, hook, phase string) err
 		hctx, cancel = context.WithTimeout(ctx, p.HookTimeout)
 		defer cancel()
 	}
-	return hooks.Run(hctx, hook, phase)
+	err := hooks.Run(hctx, hook, phase)
+	if err != nil && ctx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("it did not answer within hooks.timeout %s", p.HookTimeout)
+	}
+	return err
 }

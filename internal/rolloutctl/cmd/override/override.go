@@ -5,6 +5,7 @@ package override
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -66,6 +67,18 @@ func Run(ctx context.Context, o *Options) error {
 		}
 		fmt.Fprintf(o.f.IO.Out, "override of %s cleared\n", o.Function)
 		return nil
+	}
+	// Room first: with the function at AWS's 50 tags the override's write
+	// would fail in the middle of the rollout it is meant to steer.
+	drop, err := lambdaops.MakeRoom(fn.Tags, map[string]string{lambdaops.OverrideTag: o.Action})
+	if err != nil {
+		return fmt.Errorf("override of %s not set: %w", o.Function, err)
+	}
+	if len(drop) > 0 {
+		if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(arn), TagKeys: drop}); err != nil {
+			return fmt.Errorf("override of %s not set: making room among its tags: %w", o.Function, err)
+		}
+		fmt.Fprintf(o.f.IO.ErrOut, "removed %s to stay within AWS's %d tags per function\n", strings.Join(drop, ", "), lambdaops.MaxFunctionTags)
 	}
 	ov, value, err := health.SetOverride(ctx, c, arn, o.Function, o.Alias, o.Action)
 	if err != nil {

@@ -3,8 +3,10 @@ package override
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -142,5 +144,53 @@ func TestRunSandbox(t *testing.T) {
 	}
 	if !strings.Contains(io.Out.String(), "override of orders cleared") {
 		t.Errorf("stdout:\n%s", io.Out.String())
+	}
+}
+
+// TestRunSandbox_fullFunction sets an override on a function already at
+// AWS's 50 tags (its own tags and older rollback records): the oldest
+// record above the kept minimum makes room, and the override is written.
+func TestRunSandbox_fullFunction(t *testing.T) {
+	t.Parallel()
+	inst := sandboxtest.Start(t, sandbox.Options{})
+	c := cmdtest.SandboxLambda(inst.URL)
+	arn := cmdtest.PublishFunction(t, c, "orders", "v1", "v2")
+	ctx := context.Background()
+	cmdtest.SplitLive(t, c, "orders", "2", 0.1)
+	full := map[string]string{}
+	for i := 0; i < lambdaops.MaxUserTags; i++ {
+		full[fmt.Sprintf("team%02d", i)] = "orders"
+	}
+	var oldest string
+	for i := 0; len(full) < lambdaops.MaxFunctionTags; i++ {
+		rec := lambdaops.RollbackRecord{Identity: fmt.Sprintf("%016x", 0xa0+i), Alias: "live", Version: "1", At: time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC), Gate: "p99"}
+		full[rec.TagKey()] = rec.TagValue()
+		if i == 0 {
+			oldest = rec.TagKey()
+		}
+	}
+	if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: full}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := cmdtest.Factory("", cmdtest.Clients{LambdaClient: c})
+	o, err := New(f, []string{"pause", "--function", "orders", "--alias", "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(ctx, o); err != nil {
+		t.Fatalf("override on a function with %d tags: %v", len(full), err)
+	}
+	tags, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for k, v := range full {
+		want[k] = v
+	}
+	delete(want, oldest)
+	want[lambdaops.OverrideTag] = "pause alias=live from=1 to=2"
+	if diff := cmp.Diff(want, tags.Tags); diff != "" {
+		t.Errorf("tags after the override (-want +got):\n%s", diff)
 	}
 }
