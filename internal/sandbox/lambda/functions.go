@@ -514,7 +514,7 @@ func (api *API) listFunctions(c *call) *Error {
 }
 
 func (api *API) deleteFunction(c *call) *Error {
-	name, q, err := resolveRef(c.route.Function, c.r.URL.Query().Get("Qualifier"), c.region)
+	name, q, err := resolveRef(c.route.Function, c.r.URL.Query().Get("Qualifier"), c.route.Operation, c.region)
 	if err != nil {
 		return err
 	}
@@ -531,7 +531,7 @@ func (api *API) deleteFunction(c *call) *Error {
 	}
 	f := api.store.functions[name]
 	if f == nil {
-		return errNotFound(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.region, api.accountID, name))
+		return errNotFound(api.arnIn(c.region, name))
 	}
 	if q == "" {
 		if err := api.store.remove(name); err != nil {
