@@ -212,6 +212,20 @@ func (api *API) lookup(c *call, raw, queryQualifier string) (*functionRecord, st
 	return f, q, nil
 }
 
+// saved saves f and answers with status and out (no body when out is nil);
+// the answer waits for the save to be durable (serve).
+func (api *API) saved(c *call, f *functionRecord, status int, out any) *Error {
+	if err := api.store.save(f); err != nil {
+		return errService(err)
+	}
+	if out == nil {
+		c.w.WriteHeader(status)
+		return nil
+	}
+	writeJSON(c.w, status, out)
+	return nil
+}
+
 func errService(err error) *Error {
 	return &Error{Status: 500, Code: "ServiceException", Message: "The sandbox could not complete the request: " + err.Error()}
 }

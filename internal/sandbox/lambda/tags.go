@@ -112,11 +112,7 @@ func (api *API) tags(c *call) *Error {
 		}
 	}
 	f.Latest.RevisionID = newRevisionID()
-	if err := api.store.save(f); err != nil {
-		return errService(err)
-	}
-	c.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return api.saved(c, f, http.StatusNoContent, nil)
 }
 
 // ---- aliases ----
