@@ -54,7 +54,7 @@ func BenchmarkControlPlaneVsMoto(b *testing.B) {
 	motoURL := peers.StartMoto(b, motoPath)
 	inst := sandboxtest.Start(b, sandbox.Options{DataDir: b.TempDir()})
 	ours := lambdaClient(inst, 1)
-	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
+	theirs := lambdaAt(motoURL, 1)
 	zip := zipOf(b, "bench")
 
 	var oursD, theirsD []time.Duration
@@ -128,7 +128,7 @@ func BenchmarkControlPlaneThroughputVsMoto(b *testing.B) {
 	}
 	b.ResetTimer()
 	oursT := run(lambdaClient(inst, 1), "sandbox")
-	theirsT := run(lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) }), "moto")
+	theirsT := run(lambdaAt(motoURL, 1), "moto")
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/oursT.Seconds(), "sandbox-seq/s")
 	b.ReportMetric(float64(b.N)/theirsT.Seconds(), "moto-seq/s")

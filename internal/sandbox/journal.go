@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -65,4 +66,16 @@ func (j *Journal) Since(mark int) []Call {
 		return nil
 	}
 	return calls[mark:]
+}
+
+// Of returns the calls recorded after mark of any of operations, whatever
+// their status.
+func (j *Journal) Of(mark int, operations ...string) []Call {
+	var out []Call
+	for _, c := range j.Since(mark) {
+		if slices.Contains(operations, c.Operation) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -180,6 +181,29 @@ func TestHelperSandboxProcess(t *testing.T) {
 	os.Exit(0)
 }
 
+// startSandboxProcess runs a sandbox over dir in a process of its own
+// (TestHelperSandboxProcess), killed when the test ends at the latest, and
+// returns it with its URL.
+func startSandboxProcess(tb testing.TB, dir string) (*exec.Cmd, string) {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSandboxProcess$")
+	cmd.Env = append(os.Environ(), "ROLLOUT_SANDBOX_HELPER="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = cmd.Process.Kill() })
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		tb.Fatalf("helper did not start: %v", err)
+	}
+	return cmd, "http://" + strings.TrimSpace(addr)
+}
+
 func TestCrashDuringWrites(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -189,23 +213,7 @@ func TestCrashDuringWrites(t *testing.T) {
 	fnVersions := map[string]int{}
 	const kills = 5
 	for round := 0; round < kills; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSandboxProcess$")
-		cmd.Env = append(os.Environ(), "ROLLOUT_SANDBOX_HELPER="+dir)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill() })
-		addr := make([]byte, 64)
-		n, err := stdout.Read(addr)
-		if err != nil {
-			t.Fatalf("round %d: helper did not start: %v", round, err)
-		}
-		url := "http://" + strings.TrimSpace(string(addr[:n]))
+		cmd, url := startSandboxProcess(t, dir)
 		inst := &sandboxtest.Instance{URL: url}
 		sc, lc := s3Client(inst), lambdaClient(inst, 1)
 		if round == 0 {
