@@ -1,15 +1,11 @@
 package acctest
 
 import (
-	"context"
-	"testing"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // OutOfBandAccessKey signs the requests of a test's own clients: an
@@ -39,18 +35,4 @@ func S3Client(url string) *s3.Client {
 // CloudWatchClient is a CloudWatch client of the test's own against url.
 func CloudWatchClient(url string) *cloudwatch.Client {
 	return cloudwatch.NewFromConfig(outOfBand(), func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(url) })
-}
-
-// VersionedBucket creates bucket with versioning enabled, as a Terraform
-// state bucket or an artifact bucket is set up.
-func VersionedBucket(t *testing.T, c *s3.Client, bucket string) {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
 }

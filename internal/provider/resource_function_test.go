@@ -23,6 +23,7 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 const (
@@ -346,7 +347,7 @@ func TestAccFunction_s3CodeAndVersionsDataSource(t *testing.T) {
 	dir := t.TempDir()
 	s3c := acctest.S3Client(be.URL)
 	ctx := context.Background()
-	acctest.VersionedBucket(t, s3c, "artifacts")
+	sandboxtest.VersionedBucket(t, s3c, "artifacts")
 	var objectVersions []string
 	for _, content := range []string{"from s3 one", "from s3 two"} {
 		b, _ := os.ReadFile(acctest.WriteZip(t, dir, "x.zip", content))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -24,7 +25,7 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 	zip, _ := testFunctionZip(t)
 	bg := context.Background()
 	sc := acctest.S3Client(be.URL)
-	acctest.VersionedBucket(t, sc, "tfstate")
+	sandboxtest.VersionedBucket(t, sc, "tfstate")
 	stopLoad := loadOnLive(t, sdkLambda(be.URL), 100)
 
 	backend := fmt.Sprintf(`terraform {
