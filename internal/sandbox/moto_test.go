@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
@@ -112,13 +111,7 @@ func TestDifferentialMoto(t *testing.T) {
 	}
 	for _, url := range []string{inst.URL, motoURL} {
 		sc := s3At(url)
-		if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("artifacts")}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := sc.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("artifacts"),
-			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-			t.Fatal(err)
-		}
+		sandboxtest.VersionedBucket(t, sc, "artifacts")
 		for _, content := range []string{"first object", "second object"} {
 			if _, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("code.zip"), Body: bytes.NewReader(zipOf(t, content))}); err != nil {
 				t.Fatal(err)

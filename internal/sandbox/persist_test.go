@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
@@ -33,13 +32,7 @@ func TestCodeFromVersionedS3(t *testing.T) {
 	t.Parallel()
 	inst := sandboxtest.Start(t, sandbox.Options{})
 	sc, lc := s3Client(inst), lambdaClient(inst, 1)
-	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("artifacts")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sc.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("artifacts"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxtest.VersionedBucket(t, sc, "artifacts")
 	first, second := zipOf(t, "one"), zipOf(t, "two")
 	put1, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("fn.zip"), Body: bytes.NewReader(first)})
 	if err != nil {
@@ -129,13 +122,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"3": 0.1}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("state")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sc.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("state"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxtest.VersionedBucket(t, sc, "state")
 	for i := 0; i < 4; i++ {
 		if _, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("state"), Key: aws.String("terraform.tfstate"), Body: strings.NewReader(strings.Repeat("x", i+1))}); err != nil {
 			t.Fatal(err)
