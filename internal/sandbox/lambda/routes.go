@@ -164,17 +164,27 @@ func (api *API) onFunction(queryQualifier bool, h func(c *call, f *functionRecor
 // store lock on the function the path names.
 func onFunctionWith[In any](api *API, check func(in *In) *Error, h func(c *call, f *functionRecord, in *In) *Error) handler {
 	return func(c *call) *Error {
-		in := new(In)
-		if err := decodeBody(c.r, in); err != nil {
+		in, err := decodeChecked(c, check)
+		if err != nil {
 			return err
-		}
-		if check != nil {
-			if err := check(in); err != nil {
-				return err
-			}
 		}
 		return api.onFunction(false, func(c *call, f *functionRecord, _ string) *Error { return h(c, f, in) })(c)
 	}
+}
+
+// decodeChecked decodes the request body into an In and validates it with
+// check (nil: no check).
+func decodeChecked[In any](c *call, check func(in *In) *Error) (*In, *Error) {
+	in := new(In)
+	if err := decodeBody(c.r, in); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(in); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 // onLatestWith is onFunctionWith for a write to $LATEST: the path may name
@@ -183,20 +193,15 @@ func onFunctionWith[In any](api *API, check func(in *In) *Error, h func(c *call,
 // (revision) is not $LATEST's. operation names the write in its refusal.
 func onLatestWith[In any](api *API, operation string, check func(in *In) *Error, revision func(in *In) string, h func(c *call, f *functionRecord, in *In) *Error) handler {
 	return func(c *call) *Error {
-		in := new(In)
-		if err := decodeBody(c.r, in); err != nil {
+		in, err := decodeChecked(c, check)
+		if err != nil {
 			return err
-		}
-		if check != nil {
-			if err := check(in); err != nil {
-				return err
-			}
 		}
 		api.store.mu.Lock()
 		defer api.store.mu.Unlock()
-		f, err := api.latestForUpdate(c, operation, revision(in))
-		if err != nil {
-			return err
+		f, ferr := api.latestForUpdate(c, operation, revision(in))
+		if ferr != nil {
+			return ferr
 		}
 		return h(c, f, in)
 	}
