@@ -180,11 +180,11 @@ func (r *tfRun) expectDeployment(want deploymentWant) bool {
 	return true
 }
 
-// checkDestroy runs destroy (with args) and reports (t.Errorf) a failure
-// or anything it left behind.
-func (r *tfRun) checkDestroy(url string, args ...string) {
+// checkDestroy runs destroy and reports (t.Errorf) a failure or anything
+// it left behind.
+func (r *tfRun) checkDestroy(url string) {
 	r.t.Helper()
-	if out, err := r.destroy(url, args...); err != nil {
+	if out, err := r.destroy(url); err != nil {
 		r.t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
