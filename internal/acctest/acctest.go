@@ -72,7 +72,7 @@ func ProviderConfig(region string, endpoints Endpoints, extra ...string) string 
 	var b strings.Builder
 	fmt.Fprintf(&b, "provider %q {\n", ProviderName)
 	fmt.Fprintf(&b, "  region     = %q\n", region)
-	b.WriteString("  access_key = \"AKIDROLLOUTTEST\"\n")
+	fmt.Fprintf(&b, "  access_key = %q\n", ProviderAccessKey)
 	b.WriteString("  secret_key = \"rollout-test-secret\"\n")
 	for _, line := range extra {
 		fmt.Fprintf(&b, "  %s\n", line)

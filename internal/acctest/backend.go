@@ -4,6 +4,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
 	"github.com/rollout-tf/terraform-provider-rollout/internal/peers"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
@@ -45,4 +47,40 @@ func (b *Backend) SandboxOnly(t *testing.T, what string) {
 	if b.Sandbox == nil {
 		t.Skipf("%s needs rollout-sandbox (its call journal or hooks); moto cannot show it", what)
 	}
+}
+
+// Case is the test case of an acceptance test against url: the pre-check,
+// the in-tree provider and CheckDestroy on url, with steps.
+func Case(t *testing.T, url string, steps []resource.TestStep) resource.TestCase {
+	return resource.TestCase{
+		PreCheck:                 func() { PreCheck(t) },
+		ProtoV6ProviderFactories: ProtoV6ProviderFactories,
+		CheckDestroy:             CheckDestroy(url),
+		Steps:                    steps,
+	}
+}
+
+// OnceBeforeProvider runs do once, right before the sandbox serves the
+// first operation request of the provider under test (ProviderAccessKey):
+// another writer acting at an exact point of an apply.
+func (b *Backend) OnceBeforeProvider(operation string, do func()) {
+	srv := b.Sandbox.Server
+	srv.BeforeRequest(func(call sandbox.Call) {
+		if call.Operation == operation && call.AccessKey == ProviderAccessKey {
+			srv.BeforeRequest(nil)
+			do()
+		}
+	})
+}
+
+// OnceAfterProvider runs do once, right after the sandbox answered the
+// first operation request of the provider under test with status.
+func (b *Backend) OnceAfterProvider(operation string, status int, do func()) {
+	srv := b.Sandbox.Server
+	srv.OnAnswered(func(call sandbox.Call) {
+		if call.Operation == operation && call.AccessKey == ProviderAccessKey && call.Status == status {
+			srv.OnAnswered(nil)
+			do()
+		}
+	})
 }

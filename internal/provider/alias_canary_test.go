@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -29,33 +27,6 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
 )
 
-func canaryStack(url, zip, release, failRate string) string {
-	return acctest.ConfigCompose(acctest.SandboxConfig(url), fmt.Sprintf(`
-resource "rollout_function" "test" {
-  function_name = "canaried"
-  role          = %q
-  runtime       = "provided.al2023"
-  handler       = "bootstrap"
-  filename      = %q
-  release       = %q
-  environment   = { RELEASE = %q, FAIL_RATE = %q }
-}
-
-resource "rollout_canary_policy" "p" {
-  steps    = [{ weight_percent = 20, hold = "3s" }]
-  interval = "1s"
-  health   = { max_error_rate = 0.1, min_invocations = 3 }
-}
-
-resource "rollout_alias" "live" {
-  function_name    = rollout_function.test.function_name
-  name             = "live"
-  function_version = rollout_function.test.version
-  canary_policy    = rollout_canary_policy.p.spec
-}
-`, testRole, zip, release, release, failRate))
-}
-
 // TestAccAliasCanary_rollbackPromoteAndWindow runs real traffic through the
 // sandbox while the alias rolls out a bad release (rolled back on its
 // error rate), a good one (promoted step by step), and a return to a
@@ -65,13 +36,7 @@ func TestAccAliasCanary_rollbackPromoteAndWindow(t *testing.T) {
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)
 	c := sdkLambda(be.URL)
-	ctx, stopLoad := context.WithCancel(context.Background())
-	defer stopLoad()
-	startLoad := func() {
-		go func() {
-			_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 100, Payload: []byte(`{}`)})
-		}()
-	}
+	startLoad := func() { loadOnLive(t, c, 100) }
 	mark := 0
 	updatesSince := func(want int) func(*terraform.State) error {
 		return func(*terraform.State) error {
@@ -88,86 +53,84 @@ func TestAccAliasCanary_rollbackPromoteAndWindow(t *testing.T) {
 		}
 	}
 	const aliasAddr = "rollout_alias.live"
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{
-				Config: canaryStack(be.URL, zip, "v1.0.0", "0"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
-				},
-			},
-			{
-				// A defective release: every call fails. 20% of the traffic
-				// reaches it, the error rate gate trips, traffic returns to 1.
-				PreConfig: func() {
-					startLoad()
-					// Wait until traffic flows on version 1 before the rollout starts.
-					for deadline := time.Now().Add(10 * time.Second); be.Sandbox.Journal.Count("Invoke", "canaried") < 10 && time.Now().Before(deadline); {
-						time.Sleep(20 * time.Millisecond)
-					}
-					mark = be.Sandbox.Journal.Mark()
-				},
-				Config:      canaryStack(be.URL, zip, "v1.1.0", "1"),
-				ExpectError: acctest.ExpectErrorText(`from version 1 to version 2 was rolled back at step 1 with 20% of the traffic on version 2: error rate`),
-			},
-			{
-				// Traffic is back on 1, and the same release is not offered
-				// again: its plan stops before anything moves.
-				PreConfig: func() {
-					a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
-					if err != nil || aws.ToString(a.FunctionVersion) != "1" || a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
-						t.Errorf("alias after the rollback = %v %v; want all traffic on 1", a, err)
-					}
-					if err := updatesSince(2)(nil); err != nil {
-						t.Errorf("the rollout set the canary and rolled back: %v", err)
-					}
-				},
-				Config:      canaryStack(be.URL, zip, "v1.1.0", "1"),
-				PlanOnly:    true,
-				ExpectError: acctest.ExpectErrorText(`Release Rolled Back`),
-			},
-			{
-				// The fix: promoted through the step.
-				Config: canaryStack(be.URL, zip, "v1.1.1", "0"),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("canary_policy").AtMapKey("schedule"), knownvalue.StringExact("20% for 3s, then 100%")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("3")),
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
-					// promoted_at means the promotion (the end of the canary), as with wait = false.
-					statecheck.CompareValuePairs(aliasAddr, tfjsonpath.New("promotions").AtSliceIndex(0).AtMapKey("promoted_at"),
-						aliasAddr, tfjsonpath.New("deployment").AtMapKey("finished_at"), compare.ValuesSame()),
-				},
-			},
-			{
-				// Back to 1.0.0, a version promoted before: no steps, one UpdateAlias.
-				PreConfig: func() { mark = be.Sandbox.Journal.Mark() },
-				Config:    canaryStack(be.URL, zip, "v1.0.0", "0"),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue("rollout_function.test", tfjsonpath.New("version"), knownvalue.StringExact("1")),
-					plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
-				}},
-				Check: updatesSince(1),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
-				},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{
+			Config: canaryStack(be.URL, zip, "v1.0.0", "0"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
 			},
 		},
-	})
+		{
+			// A defective release: every call fails. 20% of the traffic
+			// reaches it, the error rate gate trips, traffic returns to 1.
+			PreConfig: func() {
+				startLoad()
+				// Wait until traffic flows on version 1 before the rollout starts.
+				for deadline := time.Now().Add(10 * time.Second); be.Sandbox.Journal.Count("Invoke", "canaried") < 10 && time.Now().Before(deadline); {
+					time.Sleep(20 * time.Millisecond)
+				}
+				mark = be.Sandbox.Journal.Mark()
+			},
+			Config:      canaryStack(be.URL, zip, "v1.1.0", "1"),
+			ExpectError: acctest.ExpectErrorText(`from version 1 to version 2 was rolled back at step 1 with 20% of the traffic on version 2: error rate`),
+		},
+		{
+			// Traffic is back on 1, and the same release is not offered
+			// again: its plan stops before anything moves.
+			PreConfig: func() {
+				a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
+				if err != nil || aws.ToString(a.FunctionVersion) != "1" || a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+					t.Errorf("alias after the rollback = %v %v; want all traffic on 1", a, err)
+				}
+				if err := updatesSince(2)(nil); err != nil {
+					t.Errorf("the rollout set the canary and rolled back: %v", err)
+				}
+			},
+			Config:      canaryStack(be.URL, zip, "v1.1.0", "1"),
+			PlanOnly:    true,
+			ExpectError: acctest.ExpectErrorText(`Release Rolled Back`),
+		},
+		{
+			// The fix: promoted through the step.
+			Config: canaryStack(be.URL, zip, "v1.1.1", "0"),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("canary_policy").AtMapKey("schedule"), knownvalue.StringExact("20% for 3s, then 100%")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("3")),
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+				// promoted_at means the promotion (the end of the canary), as with wait = false.
+				statecheck.CompareValuePairs(aliasAddr, tfjsonpath.New("promotions").AtSliceIndex(0).AtMapKey("promoted_at"),
+					aliasAddr, tfjsonpath.New("deployment").AtMapKey("finished_at"), compare.ValuesSame()),
+			},
+		},
+		{
+			// Back to 1.0.0, a version promoted before: no steps, one UpdateAlias.
+			PreConfig: func() { mark = be.Sandbox.Journal.Mark() },
+			Config:    canaryStack(be.URL, zip, "v1.0.0", "0"),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue("rollout_function.test", tfjsonpath.New("version"), knownvalue.StringExact("1")),
+				plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
+			}},
+			Check: updatesSince(1),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
+			},
+		},
+	}))
 }
 
-// canaryStackWith is canaryStack with a custom policy body.
-func canaryStackWith(url, zip, release, policy string) string {
-	s := canaryStack(url, zip, release, "0")
-	start := strings.Index(s, `resource "rollout_canary_policy" "p" {`)
-	end := strings.Index(s[start:], "}\n\n") + start
-	return s[:start] + "resource \"rollout_canary_policy\" \"p\" {\n" + policy + "\n" + s[end:]
+// loadOnLive sends rps invocations a second to canaried:live in the
+// background until stop is called or the test ends.
+func loadOnLive(t testing.TB, c *lambda.Client, rps float64) (stop func()) {
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go func() {
+		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: rps, Payload: []byte(`{}`)})
+	}()
+	return stop
 }
 
 // TestAccAliasCanary_alarmsOverrideAndHooks covers the gates other than the
@@ -178,8 +141,7 @@ func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, zipBytes := testFunctionZip(t)
 	c := sdkLambda(be.URL)
-	cw := cloudwatch.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
-		func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(be.URL) })
+	cw := acctest.CloudWatchClient(be.URL)
 	bg := context.Background()
 	// An old alarm that is firing before any rollout starts.
 	if _, err := cw.PutMetricAlarm(bg, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("orders-old-alarm"), Namespace: aws.String("App"),
@@ -196,11 +158,7 @@ func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 		Environment: &lambdatypes.Environment{Variables: map[string]string{"FAIL_RATE": "1"}}}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, stopLoad := context.WithCancel(bg)
-	defer stopLoad()
-	go func() {
-		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 50, Payload: []byte(`{}`)})
-	}()
+	loadOnLive(t, c, 50)
 	mark := 0
 	alarmPolicy := func(preexisting string) string {
 		return fmt.Sprintf(`  steps    = [{ weight_percent = 20, hold = "2s" }]
@@ -222,10 +180,8 @@ func TestAccAliasCanary_alarmsOverrideAndHooks(t *testing.T) {
 			{
 				// Nothing moved; with "ignore" the fix ships despite the old alarm.
 				PreConfig: func() {
-					for _, call := range be.Sandbox.Journal.Since(mark) {
-						if call.Operation == "UpdateAlias" {
-							t.Errorf("the refused rollout called UpdateAlias")
-						}
+					if calls := be.Sandbox.Journal.Of(mark, "UpdateAlias"); len(calls) > 0 {
+						t.Errorf("the refused rollout called UpdateAlias: %v", calls)
 					}
 				},
 				Config: canaryStackWith(be.URL, zip, "v2", alarmPolicy("ignore")),

@@ -24,7 +24,6 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
@@ -92,9 +91,7 @@ func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
   health   = { max_error_rate = 0.1, min_invocations = 3 }`
 	r := newTFRun(t)
 	r.write(canaryStackWith(be.URL, zip, "v1", policy))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("first apply: %v\n%s", err, out)
-	}
+	r.mustRun("first apply", "apply", "-auto-approve")
 	r.write(canaryStackWith(be.URL, zip, "v2", policy))
 	out, took, err := r.runWithin(90*time.Second, "apply", "-auto-approve")
 	if err == nil {
@@ -108,11 +105,7 @@ func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
 		}
 	}
 	aliasOnStable(t, be.URL)
-	st := r.aliasState()
-	dep, _ := st["deployment"].(map[string]any)
-	if st["function_version"] != "1" || dep == nil || dep["status"] != "rolled_back" || dep["gate"] != "deadline" {
-		t.Errorf("state: function_version %v, deployment %v; want 1, rolled_back by gate deadline", st["function_version"], dep)
-	}
+	r.expectDeployment(deploymentWant{Version: "1", Status: "rolled_back", Gate: "deadline"})
 	// The rolled-back release is refused by every later plan, the one
 	// terraform destroy runs to refresh included; the refusal names the
 	// way to destroy.
@@ -132,11 +125,7 @@ func TestAccAliasCanary_timeoutsUpdateEndsTheRolloutSafely(t *testing.T) {
 	be.SandboxOnly(t, "a rollout observed through the sandbox")
 	zip, _ := testFunctionZip(t)
 	c := sdkLambda(be.URL)
-	ctx, stopLoad := context.WithCancel(context.Background())
-	defer stopLoad()
-	go func() {
-		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 30, Payload: []byte(`{}`)})
-	}()
+	loadOnLive(t, c, 30)
 	cfg := func(release string) string {
 		s := canaryStackWith(be.URL, zip, release, `  steps    = [{ weight_percent = 20, hold = "10m" }]
   interval = "1s"`)
@@ -147,29 +136,24 @@ func TestAccAliasCanary_timeoutsUpdateEndsTheRolloutSafely(t *testing.T) {
   }`, 1)
 	}
 	const aliasAddr = "rollout_alias.live"
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: cfg("v1")},
-			{
-				Config:      cfg("v2"),
-				ExpectError: acctest.ExpectErrorText(`was aborted at step 1 with 20% of the traffic on version 2: the apply's time limit ran out`),
-			},
-			{
-				PreConfig:          func() { aliasOnStable(t, be.URL) },
-				Config:             cfg("v2"),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("aborted")),
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("gate"), knownvalue.StringExact("timeout")),
-				},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: cfg("v1")},
+		{
+			Config:      cfg("v2"),
+			ExpectError: acctest.ExpectErrorText(`was aborted at step 1 with 20% of the traffic on version 2: the apply's time limit ran out`),
+		},
+		{
+			PreConfig:          func() { aliasOnStable(t, be.URL) },
+			Config:             cfg("v2"),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("aborted")),
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("gate"), knownvalue.StringExact("timeout")),
 			},
 		},
-	})
+	}))
 }
 
 // TestAccCanaryPolicy_deadlineValidation: a deadline a healthy rollout
@@ -177,47 +161,36 @@ func TestAccAliasCanary_timeoutsUpdateEndsTheRolloutSafely(t *testing.T) {
 // and a valid example; the default is shown in spec.
 func TestAccCanaryPolicy_deadlineValidation(t *testing.T) {
 	be := acctest.NewBackend(t)
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{
-				Config: policyConfig(`  steps    = [{ weight_percent = 10, hold = "5m" }, { weight_percent = 50, hold = "5m" }]
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{
+			Config: policyConfig(`  steps    = [{ weight_percent = 10, hold = "5m" }, { weight_percent = 50, hold = "5m" }]
   deadline = "11m"`),
-				PlanOnly:    true,
-				ExpectError: acctest.ExpectErrorText(`deadline = "11m" is not valid: it must be at least the schedule's total hold plus one interval per step (10m0s + 2 × 1m0s = 12m0s), so that a healthy rollout can finish. A valid example: deadline = "20m"`),
-			},
-			{
-				Config:      policyConfig(`  preset   = "Canary10Percent5Minutes"` + "\n" + `  deadline = "soon"`),
-				PlanOnly:    true,
-				ExpectError: acctest.ExpectErrorText(`deadline = "soon" is not valid: it must be a Go duration such as "30m" or "1h30m". A valid example: deadline = "10m"`),
-			},
-			{
-				// The same rule for a policy written inline on the alias.
-				Config: acctest.ConfigCompose(acctest.ProviderConfig("us-east-1", nil, "skip_credentials_validation = true"), `resource "rollout_alias" "a" {
+			PlanOnly:    true,
+			ExpectError: acctest.ExpectErrorText(`deadline = "11m" is not valid: it must be at least the schedule's total hold plus one interval per step (10m0s + 2 × 1m0s = 12m0s), so that a healthy rollout can finish. A valid example: deadline = "20m"`),
+		},
+		{
+			Config:      policyConfig(`  preset   = "Canary10Percent5Minutes"` + "\n" + `  deadline = "soon"`),
+			PlanOnly:    true,
+			ExpectError: acctest.ExpectErrorText(`deadline = "soon" is not valid: it must be a Go duration such as "30m" or "1h30m". A valid example: deadline = "10m"`),
+		},
+		{
+			// The same rule for a policy written inline on the alias.
+			Config: acctest.ConfigCompose(acctest.ProviderConfig("us-east-1", nil, "skip_credentials_validation = true"), `resource "rollout_alias" "a" {
   function_name    = "orders"
   name             = "live"
   function_version = "1"
   canary_policy    = { steps = [{ weight_percent = 10, hold = "5m" }], interval = "1m", deadline = "5m" }
 }`),
-				PlanOnly:    true,
-				ExpectError: acctest.ExpectErrorText(`canary_policy.deadline = "5m": it must be at least the schedule's total hold plus one interval per step (5m0s + 1 × 1m0s = 6m0s), so that a healthy rollout can finish; for example deadline = "10m"`),
-			},
-			{
-				Config: policyConfigOn(be.URL, `  preset = "Canary10Percent5Minutes"`),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue("rollout_canary_policy.p", tfjsonpath.New("spec").AtMapKey("deadline"), knownvalue.StringExact("10m0s")),
-				}},
-			},
+			PlanOnly:    true,
+			ExpectError: acctest.ExpectErrorText(`canary_policy.deadline = "5m": it must be at least the schedule's total hold plus one interval per step (5m0s + 1 × 1m0s = 6m0s), so that a healthy rollout can finish; for example deadline = "10m"`),
 		},
-	})
-}
-
-// unreadableStack is the canary stack with the provider's default retries
-// (no max_retries): what a user gets.
-func unreadableStack(url, zip, release, policy string) string {
-	return strings.Replace(canaryStackWith(url, zip, release, policy), "  max_retries = 3\n", "", 1)
+		{
+			Config: policyConfigOn(be.URL, `  preset = "Canary10Percent5Minutes"`),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue("rollout_canary_policy.p", tfjsonpath.New("spec").AtMapKey("deadline"), knownvalue.StringExact("10m0s")),
+			}},
+		},
+	}))
 }
 
 // TestAccAliasCanary_unreadableHealthRollsBackInBoundedTime: with every
@@ -237,19 +210,13 @@ func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
 	c := sdkLambda(be.URL)
-	ctx, stopLoad := context.WithCancel(context.Background())
-	defer stopLoad()
-	go func() {
-		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 30, Payload: []byte(`{}`)})
-	}()
+	loadOnLive(t, c, 30)
 	policy := fmt.Sprintf(`  steps    = [{ weight_percent = 20, hold = "1m" }]
   interval = %q
   health   = { max_error_rate = 0.1 }`, interval)
 	r := newTFRun(t)
 	r.write(unreadableStack(be.URL, zip, "v1", policy))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("first apply: %v\n%s", err, out)
-	}
+	r.mustRun("first apply", "apply", "-auto-approve")
 	r.write(unreadableStack(be.URL, zip, "v2", policy))
 	type result struct {
 		out string
@@ -292,11 +259,7 @@ func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
 		t.Errorf("the apply's error does not name the gate health_unreadable:\n%s", res.out)
 	}
 	aliasOnStable(t, be.URL)
-	st := r.aliasState()
-	dep, _ := st["deployment"].(map[string]any)
-	if st["function_version"] != "1" || dep == nil || dep["status"] != "rolled_back" || dep["gate"] != "health_unreadable" {
-		t.Errorf("state: function_version %v, deployment %v; want 1, rolled_back by gate health_unreadable", st["function_version"], dep)
-	}
+	r.expectDeployment(deploymentWant{Version: "1", Status: "rolled_back", Gate: "health_unreadable"})
 }
 
 // TestAccAliasCanary_unreadableHealthPlanDriven: with wait = false and
@@ -309,24 +272,16 @@ func TestAccAliasCanary_unreadableHealthPlanDriven(t *testing.T) {
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
 	c := sdkLambda(be.URL)
-	ctx, stopLoad := context.WithCancel(context.Background())
-	defer stopLoad()
-	go func() {
-		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 30, Payload: []byte(`{}`)})
-	}()
+	loadOnLive(t, c, 30)
 	policy := `  steps    = [{ weight_percent = 20, hold = "5m" }]
   interval = "2s"
   health   = { max_error_rate = 0.1 }
   wait     = false`
 	r := newTFRun(t)
 	r.write(unreadableStack(be.URL, zip, "v1", policy))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("first apply: %v\n%s", err, out)
-	}
+	r.mustRun("first apply", "apply", "-auto-approve")
 	r.write(unreadableStack(be.URL, zip, "v2", policy))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("the apply that starts the rollout: %v\n%s", err, out)
-	}
+	r.mustRun("the apply that starts the rollout", "apply", "-auto-approve")
 	be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "cloudwatch", Kind: sandbox.FaultError, Rate: 1}})
 	defer be.Sandbox.Server.SetFaults(nil)
 	// The first refresh that cannot read the health warns and holds.
@@ -362,11 +317,7 @@ func TestAccAliasCanary_unreadableHealthPlanDriven(t *testing.T) {
 		t.Errorf("the apply after the bound should roll back and fail: %v\n%s", err, out)
 	}
 	aliasOnStable(t, be.URL)
-	st := r.aliasState()
-	dep, _ := st["deployment"].(map[string]any)
-	if st["function_version"] != "1" || dep == nil || dep["status"] != "rolled_back" || dep["gate"] != "health_unreadable" {
-		t.Errorf("state: function_version %v, deployment %v; want 1, rolled_back by gate health_unreadable", st["function_version"], dep)
-	}
+	r.expectDeployment(deploymentWant{Version: "1", Status: "rolled_back", Gate: "health_unreadable"})
 }
 
 // TestAccAliasCanary_deadlinePlanDriven: with wait = false, a canary that no
@@ -386,48 +337,43 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 	var started time.Time
 	const aliasAddr = "rollout_alias.live"
 	dep := func(k string) tfjsonpath.Path { return tfjsonpath.New("deployment").AtMapKey(k) }
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: canaryStackWith(be.URL, zip, "v1", policy)},
-			{
-				Config: canaryStackWith(be.URL, zip, "v2", policy),
-				Check: func(*terraform.State) error {
-					started = time.Now()
-					return nil
-				},
-			},
-			{
-				// After the hold, still no data: hold, an empty plan.
-				PreConfig: func() { time.Sleep(time.Until(started.Add(3 * time.Second))) },
-				Config:    canaryStackWith(be.URL, zip, "v2", policy),
-				PlanOnly:  true,
-			},
-			{
-				PreConfig: func() { time.Sleep(time.Until(started.Add(15500 * time.Millisecond))) },
-				Config:    canaryStackWith(be.URL, zip, "v2", policy),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("rolled_back")),
-					plancheck.ExpectKnownValue(aliasAddr, dep("gate"), knownvalue.StringExact("deadline")),
-				}},
-				ExpectError: acctest.ExpectErrorText("reached its deadline of 15s"),
-			},
-			{
-				// The release rolled back at its deadline is not relaunched.
-				PreConfig:   func() { aliasOnStable(t, be.URL) },
-				Config:      canaryStackWith(be.URL, zip, "v2", policy),
-				PlanOnly:    true,
-				ExpectError: acctest.ExpectErrorText("Release Rolled Back"),
-			},
-			{
-				// Back to the known-good release: nothing moves, so the
-				// test's destroy plans cleanly.
-				Config: canaryStackWith(be.URL, zip, "v1", policy),
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: canaryStackWith(be.URL, zip, "v1", policy)},
+		{
+			Config: canaryStackWith(be.URL, zip, "v2", policy),
+			Check: func(*terraform.State) error {
+				started = time.Now()
+				return nil
 			},
 		},
-	})
+		{
+			// After the hold, still no data: hold, an empty plan.
+			PreConfig: func() { time.Sleep(time.Until(started.Add(3 * time.Second))) },
+			Config:    canaryStackWith(be.URL, zip, "v2", policy),
+			PlanOnly:  true,
+		},
+		{
+			PreConfig: func() { time.Sleep(time.Until(started.Add(15500 * time.Millisecond))) },
+			Config:    canaryStackWith(be.URL, zip, "v2", policy),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("rolled_back")),
+				plancheck.ExpectKnownValue(aliasAddr, dep("gate"), knownvalue.StringExact("deadline")),
+			}},
+			ExpectError: acctest.ExpectErrorText("reached its deadline of 15s"),
+		},
+		{
+			// The release rolled back at its deadline is not relaunched.
+			PreConfig:   func() { aliasOnStable(t, be.URL) },
+			Config:      canaryStackWith(be.URL, zip, "v2", policy),
+			PlanOnly:    true,
+			ExpectError: acctest.ExpectErrorText("Release Rolled Back"),
+		},
+		{
+			// Back to the known-good release: nothing moves, so the
+			// test's destroy plans cleanly.
+			Config: canaryStackWith(be.URL, zip, "v1", policy),
+		},
+	}))
 }
 
 // TestAccAlias_timeoutsShorterThanTheDeadlineWarns: a timeouts.update that

@@ -15,10 +15,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
 )
 
 var (
@@ -112,6 +112,17 @@ func (r *tfRun) run(args ...string) (string, error) {
 	return string(out), err
 }
 
+// mustRun runs terraform with args and stops the test when it fails,
+// naming the step (what) and showing terraform's output.
+func (r *tfRun) mustRun(what string, args ...string) string {
+	r.t.Helper()
+	out, err := r.run(args...)
+	if err != nil {
+		r.t.Fatalf("%s: %v\n%s", what, err, out)
+	}
+	return out
+}
+
 // runExact runs terraform with exactly args (for commands that take no -input).
 func (r *tfRun) runExact(args ...string) (string, error) {
 	cmd := exec.Command(r.tf, args...)
@@ -140,6 +151,42 @@ func (r *tfRun) destroy(url string, args ...string) (string, error) {
 		return out, fmt.Errorf("destroy left something behind: %w", err)
 	}
 	return out, nil
+}
+
+// deploymentWant is what a test expects of rollout_alias.live in the
+// state: the version it routes to and its deployment's status, gate and
+// reason; an empty field is not compared.
+type deploymentWant struct{ Version, Status, Gate, Reason string }
+
+// expectDeployment reports (t.Errorf) how rollout_alias.live in the state
+// differs from want; it returns whether it matched.
+func (r *tfRun) expectDeployment(want deploymentWant) bool {
+	r.t.Helper()
+	st := r.aliasState()
+	dep, _ := st["deployment"].(map[string]any)
+	field := func(w string, v any) string {
+		if w == "" {
+			return ""
+		}
+		s, _ := v.(string)
+		return s
+	}
+	got := deploymentWant{Version: field(want.Version, st["function_version"]), Status: field(want.Status, dep["status"]),
+		Gate: field(want.Gate, dep["gate"]), Reason: field(want.Reason, dep["reason"])}
+	if diff := cmp.Diff(want, got); diff != "" {
+		r.t.Errorf("rollout_alias.live in the state (-want +got):\n%s\ndeployment: %v", diff, dep)
+		return false
+	}
+	return true
+}
+
+// checkDestroy runs destroy and reports (t.Errorf) a failure or anything
+// it left behind.
+func (r *tfRun) checkDestroy(url string) {
+	r.t.Helper()
+	if out, err := r.destroy(url); err != nil {
+		r.t.Errorf("destroy: %v\n%s", err, out)
+	}
 }
 
 // aliasState reads rollout_alias.live from the local state file.
@@ -179,11 +226,7 @@ func TestAccAliasCanary_interrupts(t *testing.T) {
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)
 	c := sdkLambda(be.URL)
-	ctx, stopLoad := context.WithCancel(context.Background())
-	defer stopLoad()
-	go func() {
-		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 50, Payload: []byte(`{}`)})
-	}()
+	loadOnLive(t, c, 50)
 
 	cfg := func(release string) string {
 		s := canaryStack(be.URL, zip, release, "0")
@@ -191,9 +234,7 @@ func TestAccAliasCanary_interrupts(t *testing.T) {
 	}
 	r := newTFRun(t)
 	r.write(cfg("v1.0.0"))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("first apply: %v\n%s", err, out)
-	}
+	r.mustRun("first apply", "apply", "-auto-approve")
 	waitSplit := func() {
 		t.Helper()
 		if !splitWithin(c) {
@@ -222,10 +263,8 @@ func TestAccAliasCanary_interrupts(t *testing.T) {
 	if err != nil || aws.ToString(a.FunctionVersion) != "1" || (a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0) {
 		t.Fatalf("alias after SIGINT = %+v (%v); want all traffic on version 1\n%s", a, err, out)
 	}
-	st := r.aliasState()
-	dep, _ := st["deployment"].(map[string]any)
-	if st["function_version"] != "1" || dep == nil || dep["status"] != "aborted" {
-		t.Errorf("state after SIGINT: function_version %v, deployment %v; want 1 and aborted\n%s", st["function_version"], dep, out)
+	if !r.expectDeployment(deploymentWant{Version: "1", Status: "aborted"}) {
+		t.Logf("after SIGINT:\n%s", out)
 	}
 
 	// SIGKILL of terraform and the provider: the alias stays split.
@@ -245,9 +284,7 @@ func TestAccAliasCanary_interrupts(t *testing.T) {
 	if !strings.Contains(plan, "routing") || !strings.Contains(plan, `function_version = "1" -> "2"`) {
 		t.Errorf("the plan after the kill does not show the split and the move to version 2:\n%s", plan)
 	}
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("recovery apply: %v\n%s", err, out)
-	}
+	r.mustRun("recovery apply", "apply", "-auto-approve")
 	a, err = lambdaops.FindAlias(context.Background(), c, "canaried", "live")
 	if err != nil || aws.ToString(a.FunctionVersion) != "2" || (a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0) {
 		t.Errorf("alias after the recovery apply = %+v %v; want all traffic on version 2", a, err)
@@ -255,7 +292,5 @@ func TestAccAliasCanary_interrupts(t *testing.T) {
 	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
 		t.Errorf("the configuration did not converge: %v\n%s", err, out)
 	}
-	if out, err := r.destroy(be.URL); err != nil {
-		t.Errorf("destroy: %v\n%s", err, out)
-	}
+	r.checkDestroy(be.URL)
 }

@@ -70,21 +70,12 @@ func TestAccAliasCanary_overrideSteersOneRollout(t *testing.T) {
   health   = { max_error_rate = 0.1, min_invocations = 3 }`, hold))
 		return strings.Replace(s, `FAIL_RATE = "0"`, fmt.Sprintf(`FAIL_RATE = %q`, failRate), 1)
 	}
-	overrideTag := func() (string, bool) {
-		out, err := c.ListTags(bg, &lambda.ListTagsInput{Resource: aws.String(arn)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, ok := out.Tags["rollout:override"]
-		return v, ok
-	}
+	overrideTag := func() (string, bool) { return overrideTagOf(t, c, arn) }
 	load := startLoad(c)
 	defer load.stop()
 	r := newTFRun(t)
 	r.write(cfg("v1", "0", "3s"))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("release v1: %v\n%s", err, out)
-	}
+	r.mustRun("release v1", "apply", "-auto-approve")
 
 	// A long canary; the operator promotes it with rolloutctl.
 	r.write(cfg("v2", "0", "10m"))
@@ -108,9 +99,8 @@ func TestAccAliasCanary_overrideSteersOneRollout(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("the promoted rollout failed: %v\n%s", err, applyOut.String())
 	}
-	dep, _ := r.aliasState()["deployment"].(map[string]any)
-	if dep["status"] != "promoted" || dep["reason"] != "the rollout:override tag asks to promote now" {
-		t.Fatalf("deployment after the override = %v", dep)
+	if !r.expectDeployment(deploymentWant{Status: "promoted", Reason: "the rollout:override tag asks to promote now"}) {
+		t.FailNow()
 	}
 	if v, ok := overrideTag(); ok {
 		t.Errorf("the override outlived the rollout it steered: %q", v)
@@ -162,21 +152,12 @@ func TestAccAliasCanary_overrideSteersOneRollout_planDriven(t *testing.T) {
   health   = { max_error_rate = 0.1, min_invocations = 3 }
   wait     = false`)
 	}
-	overrideTag := func() (string, bool) {
-		out, err := c.ListTags(bg, &lambda.ListTagsInput{Resource: aws.String(arn)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, ok := out.Tags["rollout:override"]
-		return v, ok
-	}
+	overrideTag := func() (string, bool) { return overrideTagOf(t, c, arn) }
 	load := startLoad(c)
 	defer load.stop()
 	r := newTFRun(t)
 	r.write(cfg("v1"))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("release v1: %v\n%s", err, out)
-	}
+	r.mustRun("release v1", "apply", "-auto-approve")
 	if _, err := c.TagResource(bg, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: map[string]string{"rollout:override": "promote"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -207,12 +188,21 @@ func TestAccAliasCanary_overrideSteersOneRollout_planDriven(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the apply after the override: %v\n%s", err, out)
 	}
-	st := r.aliasState()
-	dep, _ := st["deployment"].(map[string]any)
-	if st["function_version"] != "2" || dep["status"] != "promoted" || dep["reason"] != "the rollout:override tag asks to promote now" {
-		t.Fatalf("after the override: function_version %v, deployment %v", st["function_version"], dep)
+	if !r.expectDeployment(deploymentWant{Version: "2", Status: "promoted", Reason: "the rollout:override tag asks to promote now"}) {
+		t.FailNow()
 	}
 	if v, ok := overrideTag(); ok {
 		t.Errorf("the override outlived the rollout it steered: %q", v)
 	}
+}
+
+// overrideTagOf reads the rollout:override tag of the function arn.
+func overrideTagOf(t *testing.T, c *lambda.Client, arn string) (string, bool) {
+	t.Helper()
+	out, err := c.ListTags(context.Background(), &lambda.ListTagsInput{Resource: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := out.Tags["rollout:override"]
+	return v, ok
 }

@@ -23,28 +23,6 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
-// adoptStack is a function running the real test function (its response
-// carries RELEASE) behind an alias without a policy.
-func adoptStack(url, zip, release string) string {
-	return acctest.ConfigCompose(acctest.SandboxConfig(url), fmt.Sprintf(`
-resource "rollout_function" "test" {
-  function_name = "adopter"
-  role          = %q
-  runtime       = "provided.al2023"
-  handler       = "bootstrap"
-  filename      = %q
-  release       = %q
-  environment   = { RELEASE = %q }
-}
-
-resource "rollout_alias" "live" {
-  function_name    = rollout_function.test.function_name
-  name             = "live"
-  function_version = rollout_function.test.version
-}
-`, testRole, zip, release, release))
-}
-
 // twoPackages returns two deployment packages of the real test function
 // with different code hashes (the second carries one more file).
 func twoPackages(t *testing.T) (string, string) {
@@ -172,14 +150,10 @@ func TestAccFunction_adoptAfterStatePush(t *testing.T) {
 	snaps := t.TempDir()
 	r := newTFRun(t)
 	r.write(adoptStack(be.URL, z1, "v1"))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("apply v1: %v\n%s", err, out)
-	}
+	r.mustRun("apply v1", "apply", "-auto-approve")
 	r.snapshot(snaps, "1.tfstate")
 	r.write(adoptStack(be.URL, z2, "v2"))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("apply v2: %v\n%s", err, out)
-	}
+	r.mustRun("apply v2", "apply", "-auto-approve")
 	r.snapshot(snaps, "2.tfstate")
 	r.pushPicked(snaps)
 	if got := r.functionState()["version"]; got != "1" {
@@ -199,17 +173,13 @@ func TestAccFunction_adoptAfterStatePush(t *testing.T) {
 	}
 
 	// A refresh-only apply makes versions tell what AWS holds.
-	if out, err := r.run("apply", "-refresh-only", "-auto-approve"); err != nil {
-		t.Fatalf("refresh-only: %v\n%s", err, out)
-	}
+	r.mustRun("refresh-only", "apply", "-refresh-only", "-auto-approve")
 	if got, want := strings.Join(versionNumbers(r.functionState()), ","), "2,1"; got != want {
 		t.Errorf("after -refresh-only, versions = %s; want %s", got, want)
 	}
 
 	mark := be.Sandbox.Journal.Mark()
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("apply v2 again: %v\n%s", err, out)
-	}
+	r.mustRun("apply v2 again", "apply", "-auto-approve")
 	if n := countOps(be.Sandbox.Journal.Since(mark), "adopter", "PublishVersion", "UpdateFunctionCode"); len(n) != 0 {
 		t.Errorf("applying the retained release wrote %v; want no publish and no upload", n)
 	}
@@ -226,15 +196,11 @@ func TestAccFunction_adoptAfterStatePush(t *testing.T) {
 
 	// The no-op refresh and plan list nothing: their cost does not grow with history.
 	mark = be.Sandbox.Journal.Mark()
-	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
-		t.Fatalf("no-op plan: %v\n%s", err, out)
-	}
+	r.mustRun("no-op plan", "plan", "-detailed-exitcode")
 	if n := countOps(be.Sandbox.Journal.Since(mark), "adopter", "ListVersionsByFunction"); len(n) != 0 {
 		t.Errorf("a no-op plan listed versions %v; want none", n)
 	}
-	if out, err := r.destroy(be.URL); err != nil {
-		t.Errorf("destroy: %v\n%s", err, out)
-	}
+	r.checkDestroy(be.URL)
 }
 
 // TestAccFunction_rollbackRestoresLatest rolls back by applying release
@@ -309,28 +275,6 @@ func rollbackWrites(calls []sandbox.Call, function string) (untilSafe, total int
 	return untilSafe, total
 }
 
-// schemaStack is a function with a schema range and an alias at a data
-// schema; wired passes the planned version's range to the alias.
-func schemaStack(url, zip, release, schemas, aliasExtra string) string {
-	return acctest.ConfigCompose(acctest.SandboxConfig(url), fmt.Sprintf(`
-resource "rollout_function" "test" {
-  function_name           = "guarded"
-  role                    = %q
-  runtime                 = "provided.al2023"
-  handler                 = "bootstrap"
-  filename                = %q
-  release                 = %q
-  compatible_data_schemas = %s
-}
-
-resource "rollout_alias" "live" {
-  function_name    = rollout_function.test.function_name
-  name             = "live"
-  function_version = rollout_function.test.version
-%s}
-`, testRole, zip, release, schemas, aliasExtra))
-}
-
 // TestAccAlias_dataSchemaGuardBeforePublish plans a release whose
 // compatible_data_schemas exclude the alias's data_schema_version while
 // its version number is not known yet: the plan refuses it, before any
@@ -360,9 +304,7 @@ func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
 	}
 	r := newTFRun(t)
 	r.write(schemaStack(be.URL, z1, "v1", "{ min = 1, max = 2 }", ""))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("apply v1: %v\n%s", err, out)
-	}
+	r.mustRun("apply v1", "apply", "-auto-approve")
 	before := latest()
 
 	// Not told the planned range: the plan cannot check the unknown version, and says how to let it.
@@ -395,15 +337,11 @@ func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
 
 	// A release that can read schema 2 goes through.
 	r.write(schemaStack(be.URL, z2, "v2", "{ min = 2, max = 4 }", wired))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("apply of a compatible release: %v\n%s", err, out)
-	}
+	r.mustRun("apply of a compatible release", "apply", "-auto-approve")
 	if got := r.aliasState()["function_version"]; got != "2" {
 		t.Errorf("alias on %v; want 2", got)
 	}
-	if out, err := r.destroy(be.URL); err != nil {
-		t.Errorf("destroy: %v\n%s", err, out)
-	}
+	r.checkDestroy(be.URL)
 }
 
 // TestAccStateHistory_pickAfterRevert runs terraform through v1, v2, a
@@ -462,9 +400,7 @@ resource "rollout_alias" "beta" {
 	if strings.Join(dropped, ",") != "rollout_alias.beta" {
 		t.Errorf("a state written from 03 would drop %v; want [rollout_alias.beta]", dropped)
 	}
-	if out, err := r.destroy(be.URL); err != nil {
-		t.Errorf("destroy: %v\n%s", err, out)
-	}
+	r.checkDestroy(be.URL)
 }
 
 // TestAccFunction_releaseRelabel changes only release: nothing is
@@ -477,9 +413,7 @@ func TestAccFunction_releaseRelabel(t *testing.T) {
 	z1, _ := twoPackages(t)
 	r := newTFRun(t)
 	r.write(adoptStack(be.URL, z1, "v1.0.0"))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("apply: %v\n%s", err, out)
-	}
+	r.mustRun("apply", "apply", "-auto-approve")
 	// Only the label changes (RELEASE in the environment stays): a relabel of the same build.
 	r.write(strings.Replace(adoptStack(be.URL, z1, "v1.0.0"), `release       = "v1.0.0"`, `release       = "v1.0.1"`, 1))
 	out, err := r.run("apply", "-auto-approve")
@@ -515,9 +449,7 @@ func TestAccFunction_releaseRelabel(t *testing.T) {
 	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
 		t.Errorf("plan after the relabel is not empty: %v\n%s", err, out)
 	}
-	if out, err := r.destroy(be.URL); err != nil {
-		t.Errorf("destroy: %v\n%s", err, out)
-	}
+	r.checkDestroy(be.URL)
 }
 
 // TestAccAliasCanary_rollbackRestoresLatest rolls a bad release back in

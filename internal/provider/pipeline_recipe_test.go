@@ -77,9 +77,7 @@ func TestAccPipelineRecipe_shellLoop(t *testing.T) {
 	if code != 5 || !strings.Contains(flat(out), "Release Rolled Back") || strings.Contains(out, "==> round 2:") {
 		t.Fatalf("bad release again: exit %d, want 5 after one round that stops at plan time\n%s", code, out)
 	}
-	for _, call := range be.Sandbox.Journal.Since(mark) {
-		if call.Operation == "UpdateAlias" || call.Operation == "PublishVersion" {
-			t.Errorf("running the rolled-back release again called %s", call.Operation)
-		}
+	for _, call := range be.Sandbox.Journal.Of(mark, "UpdateAlias", "PublishVersion") {
+		t.Errorf("running the rolled-back release again called %s", call.Operation)
 	}
 }

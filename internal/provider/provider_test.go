@@ -18,24 +18,19 @@ import (
 
 func TestAccProvider_configuresAgainstLoopback(t *testing.T) {
 	sts := sandboxtest.Start(t, sandbox.Options{AccountID: "210987654321"})
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(sts.URL),
-		Steps: []tfresource.TestStep{{
-			Config: acctest.ConfigCompose(
-				acctest.ProviderConfig("eu-central-1", acctest.Endpoints{"sts": sts.URL}, "max_retries = 0"),
-				`data "rollout_caller_identity" "this" {}`,
-			),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("account_id"), knownvalue.StringExact("210987654321")),
-				statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("arn"), knownvalue.StringExact("arn:aws:iam::210987654321:user/rollout-sandbox")),
-				statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("region"), knownvalue.StringExact("eu-central-1")),
-				statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("endpoints"),
-					knownvalue.MapExact(map[string]knownvalue.Check{"sts": knownvalue.StringExact(sts.URL)})),
-			},
-		}},
-	})
+	tfresource.ParallelTest(t, acctest.Case(t, sts.URL, []tfresource.TestStep{{
+		Config: acctest.ConfigCompose(
+			acctest.ProviderConfig("eu-central-1", acctest.Endpoints{"sts": sts.URL}, "max_retries = 0"),
+			`data "rollout_caller_identity" "this" {}`,
+		),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("account_id"), knownvalue.StringExact("210987654321")),
+			statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("arn"), knownvalue.StringExact("arn:aws:iam::210987654321:user/rollout-sandbox")),
+			statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("region"), knownvalue.StringExact("eu-central-1")),
+			statecheck.ExpectKnownValue("data.rollout_caller_identity.this", tfjsonpath.New("endpoints"),
+				knownvalue.MapExact(map[string]knownvalue.Check{"sts": knownvalue.StringExact(sts.URL)})),
+		},
+	}}))
 	calls := sts.Journal.Calls()
 	if len(calls) == 0 {
 		t.Fatal("the sandbox received no request")
@@ -53,17 +48,12 @@ func TestAccProvider_skipCredentialsValidation(t *testing.T) {
 	// With validation skipped, configuring makes no STS call at all; the data
 	// source's own read is then the only one.
 	sts := sandboxtest.Start(t, sandbox.Options{})
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(sts.URL),
-		Steps: []tfresource.TestStep{{
-			Config: acctest.ProviderConfig("us-east-1", acctest.Endpoints{"sts": sts.URL}, "skip_credentials_validation = true"),
-			// A provider with no resources is still validated and configured
-			// by plan; an empty plan is the expected result.
-			PlanOnly: true,
-		}},
-	})
+	tfresource.ParallelTest(t, acctest.Case(t, sts.URL, []tfresource.TestStep{{
+		Config: acctest.ProviderConfig("us-east-1", acctest.Endpoints{"sts": sts.URL}, "skip_credentials_validation = true"),
+		// A provider with no resources is still validated and configured
+		// by plan; an empty plan is the expected result.
+		PlanOnly: true,
+	}}))
 	if n := len(sts.Journal.Calls()); n != 0 {
 		t.Errorf("skip_credentials_validation = true made %d STS calls, want 0", n)
 	}
@@ -93,37 +83,27 @@ func TestAccProvider_invalidConfig(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			tfresource.ParallelTest(t, tfresource.TestCase{
-				PreCheck:                 func() { acctest.PreCheck(t) },
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             acctest.CheckDestroy(""),
-				Steps: []tfresource.TestStep{{
-					Config: acctest.ConfigCompose(
-						acctest.ProviderConfig("us-east-1", nil, append([]string{"skip_credentials_validation = true"}, tc.extra...)...),
-						`data "rollout_caller_identity" "this" {}`,
-					),
-					PlanOnly:    true,
-					ExpectError: acctest.ExpectErrorText(tc.want),
-				}},
-			})
+			tfresource.ParallelTest(t, acctest.Case(t, "", []tfresource.TestStep{{
+				Config: acctest.ConfigCompose(
+					acctest.ProviderConfig("us-east-1", nil, append([]string{"skip_credentials_validation = true"}, tc.extra...)...),
+					`data "rollout_caller_identity" "this" {}`,
+				),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectErrorText(tc.want),
+			}}))
 		})
 	}
 }
 
 func TestAccProvider_invalidRegion(t *testing.T) {
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(""),
-		Steps: []tfresource.TestStep{{
-			Config: acctest.ConfigCompose(
-				acctest.ProviderConfig("US-EAST-1", nil, "skip_credentials_validation = true"),
-				`data "rollout_caller_identity" "this" {}`,
-			),
-			PlanOnly:    true,
-			ExpectError: acctest.ExpectErrorText(`region = "US-EAST-1" is not valid: it must be an AWS region name such as us-east-1 or eu-central-1. A valid example: region = "us-east-1"`),
-		}},
-	})
+	tfresource.ParallelTest(t, acctest.Case(t, "", []tfresource.TestStep{{
+		Config: acctest.ConfigCompose(
+			acctest.ProviderConfig("US-EAST-1", nil, "skip_credentials_validation = true"),
+			`data "rollout_caller_identity" "this" {}`,
+		),
+		PlanOnly:    true,
+		ExpectError: acctest.ExpectErrorText(`region = "US-EAST-1" is not valid: it must be an AWS region name such as us-east-1 or eu-central-1. A valid example: region = "us-east-1"`),
+	}}))
 }
 
 // TestSchemaDescriptions checks, through the same GetProviderSchema RPC

@@ -24,7 +24,6 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/testfn"
@@ -51,38 +50,29 @@ func TestAccReliability_apiFaults(t *testing.T) {
 	}
 	// The test's own traffic and checks go through a client that retries hard.
 	c := acctest.PatientLambda(inst.URL)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go func() {
-		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 60, Payload: []byte(`{}`)})
-	}()
+	stop := loadOnLive(t, c, 60)
 	cfg := func(release, failRate string) string {
 		s := canaryStack(inst.URL, zip, release, failRate)
 		return strings.Replace(s, "max_retries = 3", "max_retries = 12", 1)
 	}
 	const aliasAddr = "rollout_alias.live"
 	fails := acctest.NewFailures(t)
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(inst.URL),
-		Steps: []tfresource.TestStep{
-			{Config: cfg("v1.0.0", "0"), ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1"))}},
-			{Config: cfg("v1.1.0", "1"), ExpectError: acctest.ExpectErrorText("Canary Rolled Back")},
-			{Config: cfg("v1.1.1", "0"), ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("3")),
-				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted"))}},
-			{
-				Config: cfg("v1.0.0", "0"),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue("rollout_function.test", tfjsonpath.New("version"), knownvalue.StringExact("1"))}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1"))},
-			},
-			{Config: cfg("v1.0.0", "0"), ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+	tfresource.ParallelTest(t, acctest.Case(t, inst.URL, []tfresource.TestStep{
+		{Config: cfg("v1.0.0", "0"), ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1"))}},
+		{Config: cfg("v1.1.0", "1"), ExpectError: acctest.ExpectErrorText("Canary Rolled Back")},
+		{Config: cfg("v1.1.1", "0"), ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("3")),
+			statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted"))}},
+		{
+			Config: cfg("v1.0.0", "0"),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue("rollout_function.test", tfjsonpath.New("version"), knownvalue.StringExact("1"))}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1"))},
 		},
-	})
+		{Config: cfg("v1.0.0", "0"), ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+	}))
 	stop()
 	calls, injected, throttled := 0, 0, 0
 	for _, call := range inst.Journal.Calls() {
@@ -119,19 +109,13 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)
 	c := sdkLambda(be.URL)
-	ctx, stopLoad := context.WithCancel(context.Background())
-	defer stopLoad()
-	go func() {
-		_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 50, Payload: []byte(`{}`)})
-	}()
+	stopLoad := loadOnLive(t, c, 50)
 	cfg := func(release string) string {
 		return strings.Replace(canaryStack(be.URL, zip, release, "0"), `hold = "3s"`, `hold = "2s"`, 1)
 	}
 	r := newTFRun(t)
 	r.write(cfg("r0"))
-	if out, err := r.run("apply", "-auto-approve"); err != nil {
-		t.Fatalf("first apply: %v\n%s", err, out)
-	}
+	r.mustRun("first apply", "apply", "-auto-approve")
 	rng := rand.New(rand.NewSource(20261125))
 	const runs = 20
 	fails := acctest.NewFailures(t)

@@ -18,127 +18,101 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
 const aliasAddr = "rollout_alias.live"
 
-// aliasStack renders a function (zip file, release, schema range) and an
-// alias whose body is given.
-func aliasStack(url, file, release, schemas, aliasBody string) string {
-	return acctest.ConfigCompose(
-		functionConfig(url, "aliased", file, fmt.Sprintf("release = %q", release), "compatible_data_schemas = "+schemas),
-		fmt.Sprintf("resource \"rollout_alias\" \"live\" {\n  function_name = rollout_function.test.function_name\n  name          = \"live\"\n%s}\n", aliasBody),
-		`data "rollout_alias" "live" {
-  function_name = rollout_alias.live.function_name
-  name          = rollout_alias.live.name
-}`,
-	)
-}
-
 func TestAccAlias_routingDriftAndGuard(t *testing.T) {
 	be := acctest.NewBackend(t)
-	dir := t.TempDir()
-	v1 := acctest.WriteZip(t, dir, "v1.zip", "one")
-	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	v1, v2 := twoZips(t)
 	c := sdkLambda(be.URL)
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{
-				Config: aliasStack(be.URL, v1, "v1.0.0", "{ min = 1, max = 2 }", "  function_version = rollout_function.test.version\n"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("arn"), knownvalue.StringExact("arn:aws:lambda:us-east-1:123456789012:function:aliased:live")),
-				},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{
+			Config: aliasStack(be.URL, v1, "v1.0.0", "{ min = 1, max = 2 }", "  function_version = rollout_function.test.version\n"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("arn"), knownvalue.StringExact("arn:aws:lambda:us-east-1:123456789012:function:aliased:live")),
 			},
-			{
-				// A canary by hand: 10% to the new version.
-				Config: aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }",
-					"  function_version = \"1\"\n  routing = { version = rollout_function.test.version, weight = 0.1 }\n"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"version": knownvalue.StringExact("2"), "weight": knownvalue.Float64Exact(0.1)})),
-					statecheck.ExpectKnownValue("data.rollout_alias.live", tfjsonpath.New("routing").AtMapKey("version"), knownvalue.StringExact("2")),
-				},
-			},
-			{
-				// Promote: the plan shows exactly where traffic goes.
-				Config: aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }", "  function_version = \"2\"\n"),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(aliasAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
-					plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
-					plancheck.ExpectUnknownValue(aliasAddr, tfjsonpath.New("revision_id")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
-				},
-			},
-			{
-				// Someone splits the alias outside Terraform: the plan shows it and the apply undoes it.
-				PreConfig: func() {
-					if _, err := c.UpdateAlias(context.Background(), &lambda.UpdateAliasInput{FunctionName: aws.String("aliased"), Name: aws.String("live"),
-						FunctionVersion: aws.String("1"), RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.5}}}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }", "  function_version = \"2\"\n"),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(aliasAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
-				},
-			},
-			{
-				// The data stores moved to schema 3: rolling back to version 1 (schemas 1..2) is refused at plan time.
-				Config:      aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }", "  function_version = \"1\"\n  data_schema_version = 3\n"),
-				PlanOnly:    true,
-				ExpectError: acctest.ExpectErrorText(`function_version = "1" would send traffic to version 1 (release v1.0.0) of aliased, which records compatible_data_schemas 1..2; the data stores are at schema 3`),
-			},
-			{
-				// At schema 2, the same rollback is allowed.
-				Config: aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }", "  function_version = \"1\"\n  data_schema_version = 2\n"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
-				},
-			},
-			{ResourceName: aliasAddr, ImportState: true, ImportStateId: "aliased/live", ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data_schema_version", "promotions", "deployment"}},
-			{ResourceName: aliasAddr, ImportState: true, ImportStateId: "arn:aws:lambda:us-east-1:123456789012:function:aliased:live", ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data_schema_version", "promotions", "deployment"}},
 		},
-	})
+		{
+			// A canary by hand: 10% to the new version.
+			Config: aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }",
+				"  function_version = \"1\"\n  routing = { version = rollout_function.test.version, weight = 0.1 }\n"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"version": knownvalue.StringExact("2"), "weight": knownvalue.Float64Exact(0.1)})),
+				statecheck.ExpectKnownValue("data.rollout_alias.live", tfjsonpath.New("routing").AtMapKey("version"), knownvalue.StringExact("2")),
+			},
+		},
+		{
+			// Promote: the plan shows exactly where traffic goes.
+			Config: aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }", "  function_version = \"2\"\n"),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(aliasAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
+				plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+				plancheck.ExpectUnknownValue(aliasAddr, tfjsonpath.New("revision_id")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+			},
+		},
+		{
+			// Someone splits the alias outside Terraform: the plan shows it and the apply undoes it.
+			PreConfig: func() {
+				if _, err := c.UpdateAlias(context.Background(), &lambda.UpdateAliasInput{FunctionName: aws.String("aliased"), Name: aws.String("live"),
+					FunctionVersion: aws.String("1"), RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.5}}}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }", "  function_version = \"2\"\n"),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(aliasAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("2")),
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+			},
+		},
+		{
+			// The data stores moved to schema 3: rolling back to version 1 (schemas 1..2) is refused at plan time.
+			Config:      aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }", "  function_version = \"1\"\n  data_schema_version = 3\n"),
+			PlanOnly:    true,
+			ExpectError: acctest.ExpectErrorText(`function_version = "1" would send traffic to version 1 (release v1.0.0) of aliased, which records compatible_data_schemas 1..2; the data stores are at schema 3`),
+		},
+		{
+			// At schema 2, the same rollback is allowed.
+			Config: aliasStack(be.URL, v2, "v1.1.0", "{ min = 2, max = 3 }", "  function_version = \"1\"\n  data_schema_version = 2\n"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
+			},
+		},
+		{ResourceName: aliasAddr, ImportState: true, ImportStateId: "aliased/live", ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data_schema_version", "promotions", "deployment"}},
+		{ResourceName: aliasAddr, ImportState: true, ImportStateId: "arn:aws:lambda:us-east-1:123456789012:function:aliased:live", ImportStateVerify: true, ImportStateVerifyIgnore: []string{"data_schema_version", "promotions", "deployment"}},
+	}))
 }
 
 func TestAccAlias_disappears(t *testing.T) {
 	be := acctest.NewBackend(t)
 	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
 	cfg := aliasStack(be.URL, zip, "v1", "{ min = 1 }", "  function_version = rollout_function.test.version\n")
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: cfg},
-			{
-				PreConfig: func() {
-					if _, err := sdkLambda(be.URL).DeleteAlias(context.Background(), &lambda.DeleteAliasInput{FunctionName: aws.String("aliased"), Name: aws.String("live")}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: cfg,
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(aliasAddr, plancheck.ResourceActionCreate),
-				}},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: cfg},
+		{
+			PreConfig: func() {
+				if _, err := sdkLambda(be.URL).DeleteAlias(context.Background(), &lambda.DeleteAliasInput{FunctionName: aws.String("aliased"), Name: aws.String("live")}); err != nil {
+					t.Fatal(err)
+				}
 			},
+			Config: cfg,
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(aliasAddr, plancheck.ResourceActionCreate),
+			}},
 		},
-	})
+	}))
 }
 
 // TestAccAlias_invalidConfig is the table of plan-time errors of
@@ -204,12 +178,7 @@ func TestAccAlias_invalidConfig(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			refused.Record(t)
-			tfresource.ParallelTest(t, tfresource.TestCase{
-				PreCheck:                 func() { acctest.PreCheck(t) },
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             acctest.CheckDestroy(be.URL),
-				Steps:                    []tfresource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
-			})
+			tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}}))
 		})
 	}
 	t.Cleanup(func() {
@@ -225,51 +194,41 @@ func TestAccAlias_invalidConfig(t *testing.T) {
 func TestAccAlias_concurrentChangeIsNotOverwritten(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "a concurrent writer at an exact point of the apply")
-	dir := t.TempDir()
-	v1 := acctest.WriteZip(t, dir, "v1.zip", "one")
-	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	v1, v2 := twoZips(t)
 	c := sdkLambda(be.URL)
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: aliasStack(be.URL, v1, "v1", "{ min = 1 }", "  function_version = rollout_function.test.version\n")},
-			{Config: aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"1\"\n")},
-			{
-				PreConfig: func() {
-					// Strike just before the apply's UpdateAlias reaches the server.
-					be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
-						if call.Operation == "UpdateAlias" && call.AccessKey == "AKIDROLLOUTTEST" {
-							be.Sandbox.Server.BeforeRequest(nil)
-							if _, err := c.UpdateAlias(context.Background(), &lambda.UpdateAliasInput{FunctionName: aws.String("aliased"), Name: aws.String("live"),
-								Description: aws.String("hotfix by hand")}); err != nil {
-								t.Errorf("out-of-band update: %v", err)
-							}
-						}
-					})
-				},
-				Config:      aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"2\"\n"),
-				ExpectError: acctest.ExpectErrorText("Alias Changed Outside Terraform"),
-			},
-			{
-				// The other writer's change stands and traffic was not moved; the next plan shows the difference.
-				PreConfig: func() {
-					out, err := lambdaops.FindAlias(context.Background(), c, "aliased", "live")
-					if err != nil {
-						t.Fatal(err)
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: aliasStack(be.URL, v1, "v1", "{ min = 1 }", "  function_version = rollout_function.test.version\n")},
+		{Config: aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"1\"\n")},
+		{
+			PreConfig: func() {
+				// Strike just before the apply's UpdateAlias reaches the server.
+				be.OnceBeforeProvider("UpdateAlias", func() {
+					if _, err := c.UpdateAlias(context.Background(), &lambda.UpdateAliasInput{FunctionName: aws.String("aliased"), Name: aws.String("live"),
+						Description: aws.String("hotfix by hand")}); err != nil {
+						t.Errorf("out-of-band update: %v", err)
 					}
-					if aws.ToString(out.Description) != "hotfix by hand" || aws.ToString(out.FunctionVersion) != "1" {
-						t.Errorf("alias after the refused apply = version %s, description %q; want version 1 and the other writer's description",
-							aws.ToString(out.FunctionVersion), aws.ToString(out.Description))
-					}
-				},
-				Config:             aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"2\"\n"),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
+				})
 			},
+			Config:      aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"2\"\n"),
+			ExpectError: acctest.ExpectErrorText("Alias Changed Outside Terraform"),
 		},
-	})
+		{
+			// The other writer's change stands and traffic was not moved; the next plan shows the difference.
+			PreConfig: func() {
+				out, err := lambdaops.FindAlias(context.Background(), c, "aliased", "live")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if aws.ToString(out.Description) != "hotfix by hand" || aws.ToString(out.FunctionVersion) != "1" {
+					t.Errorf("alias after the refused apply = version %s, description %q; want version 1 and the other writer's description",
+						aws.ToString(out.FunctionVersion), aws.ToString(out.Description))
+				}
+			},
+			Config:             aliasStack(be.URL, v2, "v2", "{ min = 1 }", "  function_version = \"2\"\n"),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		},
+	}))
 	out, err := lambdaops.FindAlias(context.Background(), c, "aliased", "live")
 	if err == nil {
 		t.Errorf("alias survived destroy: %v", aws.ToString(out.FunctionVersion))

@@ -27,37 +27,32 @@ func policyConfigOn(url, body string) string {
 func TestAccCanaryPolicy_specAtPlanTime(t *testing.T) {
 	const addr = "rollout_canary_policy.p"
 	be := acctest.NewBackend(t)
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{
-				Config: policyConfigOn(be.URL, `  preset = "Canary10Percent5Minutes"
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{
+			Config: policyConfigOn(be.URL, `  preset = "Canary10Percent5Minutes"
   health = { max_error_rate = 0.05, max_p99_duration_ms = 800, min_invocations = 20, alarms = ["orders-errors"] }`),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					// The whole schedule is in the plan, not "known after apply".
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("schedule"), knownvalue.StringExact("10% for 5m0s, then 100%")),
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("steps"), knownvalue.ListExact([]knownvalue.Check{
-						knownvalue.ObjectExact(map[string]knownvalue.Check{"weight_percent": knownvalue.Float64Exact(10), "hold": knownvalue.StringExact("5m0s")}),
-					})),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("on_insufficient_data"), knownvalue.StringExact("hold")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("preexisting_alarms"), knownvalue.StringExact("fail")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("wait"), knownvalue.Bool(true)),
-				},
-			},
-			{
-				Config: policyConfigOn(be.URL, `  steps    = [{ weight_percent = 10, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
-  interval = "1s"
-  wait     = false`),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("schedule"), knownvalue.StringExact("10% for 3s, then 50% for 3s, then 100%")),
-				}},
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				// The whole schedule is in the plan, not "known after apply".
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("schedule"), knownvalue.StringExact("10% for 5m0s, then 100%")),
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("steps"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{"weight_percent": knownvalue.Float64Exact(10), "hold": knownvalue.StringExact("5m0s")}),
+				})),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("on_insufficient_data"), knownvalue.StringExact("hold")),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("preexisting_alarms"), knownvalue.StringExact("fail")),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("wait"), knownvalue.Bool(true)),
 			},
 		},
-	})
+		{
+			Config: policyConfigOn(be.URL, `  steps    = [{ weight_percent = 10, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
+  interval = "1s"
+  wait     = false`),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("spec").AtMapKey("schedule"), knownvalue.StringExact("10% for 3s, then 50% for 3s, then 100%")),
+			}},
+		},
+	}))
 }
 
 func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
@@ -83,12 +78,7 @@ func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			refused.Record(t)
-			tfresource.ParallelTest(t, tfresource.TestCase{
-				PreCheck:                 func() { acctest.PreCheck(t) },
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             acctest.CheckDestroy(""),
-				Steps:                    []tfresource.TestStep{{Config: policyConfig(tc.body), PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
-			})
+			tfresource.ParallelTest(t, acctest.Case(t, "", []tfresource.TestStep{{Config: policyConfig(tc.body), PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}}))
 		})
 	}
 	t.Cleanup(func() {

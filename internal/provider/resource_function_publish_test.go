@@ -19,7 +19,6 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
 // crashedApply does what an apply of file with release does up to its
@@ -65,42 +64,35 @@ func publishedVersions(t *testing.T, be *acctest.Backend, name string) int {
 func TestAccFunction_crashAfterPublish(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "PublishVersion returning the existing version (moto 5.2.1 publishes a copy; see moto_differences.tsv)")
-	dir := t.TempDir()
-	v1 := acctest.WriteZip(t, dir, "v1.zip", "one")
-	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	v1, v2 := twoZips(t)
 	c := sdkLambda(be.URL)
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: functionConfig(be.URL, "crashed", v1, `release = "v1"`)},
-			{
-				PreConfig: func() {
-					if got := crashedApply(t, c, "crashed", v2, "v2"); got != "2" {
-						t.Fatalf("the crashed apply published version %s, want 2", got)
-					}
-				},
-				// The label changed between the crash and the re-apply: the plan
-				// adopts version 2 by its digest and relabels it, as a change of
-				// release alone does (the rollout:release:2 tag; its description
-				// cannot change).
-				Config: functionConfig(be.URL, "crashed", v2, `release = "v2-final"`),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("release"), knownvalue.StringExact("v2-final")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("number"), knownvalue.StringExact("2")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("release"), knownvalue.StringExact("v2-final")),
-				},
-				Check: func(*terraform.State) error {
-					if n := publishedVersions(t, be, "crashed"); n != 2 {
-						return fmt.Errorf("published versions = %d, want 2: the re-apply must adopt version 2, not publish a copy", n)
-					}
-					return nil
-				},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: functionConfig(be.URL, "crashed", v1, `release = "v1"`)},
+		{
+			PreConfig: func() {
+				if got := crashedApply(t, c, "crashed", v2, "v2"); got != "2" {
+					t.Fatalf("the crashed apply published version %s, want 2", got)
+				}
+			},
+			// The label changed between the crash and the re-apply: the plan
+			// adopts version 2 by its digest and relabels it, as a change of
+			// release alone does (the rollout:release:2 tag; its description
+			// cannot change).
+			Config: functionConfig(be.URL, "crashed", v2, `release = "v2-final"`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("release"), knownvalue.StringExact("v2-final")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("number"), knownvalue.StringExact("2")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("release"), knownvalue.StringExact("v2-final")),
+			},
+			Check: func(*terraform.State) error {
+				if n := publishedVersions(t, be, "crashed"); n != 2 {
+					return fmt.Errorf("published versions = %d, want 2: the re-apply must adopt version 2, not publish a copy", n)
+				}
+				return nil
 			},
 		},
-	})
+	}))
 }
 
 // TestAccFunction_publishReturnsForeignVersion: someone published $LATEST
@@ -111,50 +103,43 @@ func TestAccFunction_crashAfterPublish(t *testing.T) {
 func TestAccFunction_publishReturnsForeignVersion(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "PublishVersion returning the existing version (moto 5.2.1 publishes a copy; see moto_differences.tsv)")
-	dir := t.TempDir()
-	v1 := acctest.WriteZip(t, dir, "v1.zip", "one")
-	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	v1, v2 := twoZips(t)
 	c := sdkLambda(be.URL)
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: functionConfig(be.URL, "foreign", v1)},
-			{
-				PreConfig: func() {
-					zip, err := os.ReadFile(v2)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if _, err := c.UpdateFunctionCode(context.Background(), &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("foreign"), ZipFile: zip}); err != nil {
-						t.Fatal(err)
-					}
-					if err := lambdaops.WaitUpdated(context.Background(), c, "foreign", time.Minute); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := c.PublishVersion(context.Background(), &lambda.PublishVersionInput{FunctionName: aws.String("foreign"), Description: aws.String("manual hotfix")}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config:      functionConfig(be.URL, "foreign", v2),
-				ExpectError: regexp.MustCompile(`Existing Version Differs(.|\n)*version\s+2`),
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: functionConfig(be.URL, "foreign", v1)},
+		{
+			PreConfig: func() {
+				zip, err := os.ReadFile(v2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.UpdateFunctionCode(context.Background(), &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("foreign"), ZipFile: zip}); err != nil {
+					t.Fatal(err)
+				}
+				if err := lambdaops.WaitUpdated(context.Background(), c, "foreign", time.Minute); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.PublishVersion(context.Background(), &lambda.PublishVersionInput{FunctionName: aws.String("foreign"), Description: aws.String("manual hotfix")}); err != nil {
+					t.Fatal(err)
+				}
 			},
-			{
-				// The advice of the error: delete that version, and apply again.
-				PreConfig: func() {
-					if _, err := c.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("foreign"), Qualifier: aws.String("2")}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: functionConfig(be.URL, "foreign", v2),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("3")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
-				},
+			Config:      functionConfig(be.URL, "foreign", v2),
+			ExpectError: regexp.MustCompile(`Existing Version Differs(.|\n)*version\s+2`),
+		},
+		{
+			// The advice of the error: delete that version, and apply again.
+			PreConfig: func() {
+				if _, err := c.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("foreign"), Qualifier: aws.String("2")}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: functionConfig(be.URL, "foreign", v2),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("3")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
 			},
 		},
-	})
+	}))
 }
 
 // TestAccFunction_tagBetweenReadAndPublish: an operator tags the function
@@ -165,55 +150,38 @@ func TestAccFunction_publishReturnsForeignVersion(t *testing.T) {
 func TestAccFunction_tagBetweenReadAndPublish(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an operator's tag at an exact point of the apply")
-	dir := t.TempDir()
-	v1 := acctest.WriteZip(t, dir, "v1.zip", "one")
-	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	v1, v2 := twoZips(t)
 	c := sdkLambda(be.URL)
 	var arn string
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: functionConfig(be.URL, "tagged", v1), Check: tfresource.TestCheckResourceAttrWith(fnAddr, "arn", func(v string) error { arn = v; return nil })},
-			{
-				PreConfig: func() {
-					be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
-						if call.Operation == "PublishVersion" && call.AccessKey == "AKIDROLLOUTTEST" {
-							be.Sandbox.Server.BeforeRequest(nil)
-							if _, err := c.TagResource(context.Background(), &lambda.TagResourceInput{Resource: aws.String(arn),
-								Tags: map[string]string{lambdaops.OverrideTag: "pause"}}); err != nil {
-								t.Errorf("operator tag: %v", err)
-							}
-						}
-					})
-				},
-				Config: functionConfig(be.URL, "tagged", v2),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
-				},
-				Check: func(*terraform.State) error {
-					var statuses []int
-					for _, call := range be.Sandbox.Journal.Calls() {
-						if call.Operation == "PublishVersion" && call.Function == "tagged" {
-							statuses = append(statuses, call.Status)
-						}
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: functionConfig(be.URL, "tagged", v1), Check: tfresource.TestCheckResourceAttrWith(fnAddr, "arn", func(v string) error { arn = v; return nil })},
+		{
+			PreConfig: func() { be.OnceBeforeProvider("PublishVersion", func() { operatorTag(t, c, arn) }) },
+			Config:    functionConfig(be.URL, "tagged", v2),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
+			},
+			Check: func(*terraform.State) error {
+				var statuses []int
+				for _, call := range be.Sandbox.Journal.Calls() {
+					if call.Operation == "PublishVersion" && call.Function == "tagged" {
+						statuses = append(statuses, call.Status)
 					}
-					if diff := cmp.Diff([]int{201, 412, 201}, statuses); diff != "" {
-						return fmt.Errorf("PublishVersion answers (create, the refused one, the retry) (-want +got):\n%s", diff)
-					}
-					tags, err := c.ListTags(context.Background(), &lambda.ListTagsInput{Resource: aws.String(arn)})
-					if err != nil {
-						return err
-					}
-					if tags.Tags[lambdaops.OverrideTag] != "pause" {
-						return fmt.Errorf("the operator's tag was lost: %v", tags.Tags)
-					}
-					return nil
-				},
+				}
+				if diff := cmp.Diff([]int{201, 412, 201}, statuses); diff != "" {
+					return fmt.Errorf("PublishVersion answers (create, the refused one, the retry) (-want +got):\n%s", diff)
+				}
+				tags, err := c.ListTags(context.Background(), &lambda.ListTagsInput{Resource: aws.String(arn)})
+				if err != nil {
+					return err
+				}
+				if tags.Tags[lambdaops.OverrideTag] != "pause" {
+					return fmt.Errorf("the operator's tag was lost: %v", tags.Tags)
+				}
+				return nil
 			},
 		},
-	})
+	}))
 }
 
 // TestAccFunction_tagBetweenReadAndCodeUpload: an operator's tag between the
@@ -224,38 +192,31 @@ func TestAccFunction_tagBetweenReadAndPublish(t *testing.T) {
 func TestAccFunction_tagBetweenReadAndCodeUpload(t *testing.T) {
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an operator's tag at an exact point of the apply")
-	dir := t.TempDir()
-	v1 := acctest.WriteZip(t, dir, "v1.zip", "one")
-	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
+	v1, v2 := twoZips(t)
 	c := sdkLambda(be.URL)
 	var arn string
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: functionConfig(be.URL, "uploaded", v1), Check: tfresource.TestCheckResourceAttrWith(fnAddr, "arn", func(v string) error { arn = v; return nil })},
-			{
-				PreConfig: func() {
-					be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
-						if call.Operation == "UpdateFunctionCode" && call.AccessKey == "AKIDROLLOUTTEST" {
-							be.Sandbox.Server.BeforeRequest(nil)
-							if _, err := c.TagResource(context.Background(), &lambda.TagResourceInput{Resource: aws.String(arn),
-								Tags: map[string]string{lambdaops.OverrideTag: "pause"}}); err != nil {
-								t.Errorf("operator tag: %v", err)
-							}
-						}
-					})
-				},
-				Config:      functionConfig(be.URL, "uploaded", v2),
-				ExpectError: regexp.MustCompile(`Concurrent Change Of \$LATEST(.|\n)*tag\s+write\s+also\s+changes`),
-			},
-			{
-				Config: functionConfig(be.URL, "uploaded", v2),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
-				},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: functionConfig(be.URL, "uploaded", v1), Check: tfresource.TestCheckResourceAttrWith(fnAddr, "arn", func(v string) error { arn = v; return nil })},
+		{
+			PreConfig:   func() { be.OnceBeforeProvider("UpdateFunctionCode", func() { operatorTag(t, c, arn) }) },
+			Config:      functionConfig(be.URL, "uploaded", v2),
+			ExpectError: regexp.MustCompile(`Concurrent Change Of \$LATEST(.|\n)*tag\s+write\s+also\s+changes`),
+		},
+		{
+			Config: functionConfig(be.URL, "uploaded", v2),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
 			},
 		},
-	})
+	}))
+}
+
+// operatorTag is an operator's tag write on the function arn (an override
+// tag, as rolloutctl writes): it changes $LATEST's RevisionId, as on AWS.
+func operatorTag(t *testing.T, c *lambda.Client, arn string) {
+	t.Helper()
+	if _, err := c.TagResource(context.Background(), &lambda.TagResourceInput{Resource: aws.String(arn),
+		Tags: map[string]string{lambdaops.OverrideTag: "pause"}}); err != nil {
+		t.Errorf("operator tag: %v", err)
+	}
 }

@@ -11,10 +11,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -25,7 +23,7 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
 
 const (
@@ -33,10 +31,15 @@ const (
 	testRole = "arn:aws:iam::123456789012:role/lambda-exec"
 )
 
-func sdkLambda(url string) *lambda.Client {
-	return lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
-		func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) })
+// twoZips writes two packages with different code, v1.zip and v2.zip.
+func twoZips(t *testing.T) (v1, v2 string) {
+	t.Helper()
+	dir := t.TempDir()
+	return acctest.WriteZip(t, dir, "v1.zip", "one"), acctest.WriteZip(t, dir, "v2.zip", "two")
 }
+
+// sdkLambda is an operator's Lambda client beside Terraform.
+func sdkLambda(url string) *lambda.Client { return acctest.LambdaClient(url) }
 
 func fileSha(t *testing.T, p string) string {
 	t.Helper()
@@ -46,16 +49,6 @@ func fileSha(t *testing.T, p string) string {
 	}
 	sum := sha256.Sum256(b)
 	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
-// functionConfig renders a rollout_function with a zip file; extra holds
-// more attribute lines.
-func functionConfig(url, name, file string, extra ...string) string {
-	body := fmt.Sprintf("  function_name = %q\n  role          = %q\n  runtime       = \"provided.al2023\"\n  handler       = \"bootstrap\"\n  filename      = %q\n", name, testRole, file)
-	for _, e := range extra {
-		body += "  " + e + "\n"
-	}
-	return acctest.ConfigCompose(acctest.SandboxConfig(url), fmt.Sprintf("resource \"rollout_function\" \"test\" {\n%s}\n", body))
 }
 
 // rollbackMark records, before a rollback step, what a check afterwards
@@ -92,11 +85,8 @@ func noPublishSince(be *acctest.Backend, function string, m *rollbackMark) func(
 		if be.Sandbox == nil {
 			return nil
 		}
-		for _, c := range be.Sandbox.Journal.Since(m.journal) {
-			switch c.Operation {
-			case "PublishVersion", "UpdateFunctionCode", "UpdateFunctionConfiguration", "CreateFunction":
-				return fmt.Errorf("the rollback apply called %s (status %d); it must adopt the retained version without publishing or uploading", c.Operation, c.Status)
-			}
+		if calls := be.Sandbox.Journal.Of(m.journal, "PublishVersion", "UpdateFunctionCode", "UpdateFunctionConfiguration", "CreateFunction"); len(calls) > 0 {
+			return fmt.Errorf("the rollback apply called %s (status %d); it must adopt the retained version without publishing or uploading", calls[0].Operation, calls[0].Status)
 		}
 		return nil
 	}
@@ -108,83 +98,78 @@ func TestAccFunction_publishAndRollback(t *testing.T) {
 	v1 := acctest.WriteZip(t, dir, "v1.zip", "release one")
 	v2 := acctest.WriteZip(t, dir, "v2.zip", "release two")
 	var mark rollbackMark
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{
-				Config: functionConfig(be.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionCreate),
-					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("code_sha256"), knownvalue.StringExact(fileSha(t, v1))),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("qualified_arn"), knownvalue.StringExact("arn:aws:lambda:us-east-1:123456789012:function:orders:1")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("release"), knownvalue.StringExact("v1.0.0")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("data_schema_max"), knownvalue.Int64Exact(2)),
-				},
-			},
-			{
-				// New code: the plan cannot know the number, and says so.
-				Config: functionConfig(be.URL, "orders", v2, `release = "v1.1.0"`),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(fnAddr, tfjsonpath.New("version")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("code_sha256"), knownvalue.StringExact(fileSha(t, v2))),
-				},
-			},
-			{
-				// Configuration only.
-				Config: functionConfig(be.URL, "orders", v2, `release = "v1.1.1"`, "memory_size = 256"),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("3")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions"), knownvalue.ListSizeExact(3)),
-				},
-			},
-			{
-				// Rollback: the first code and configuration again. The plan names
-				// version 1, and the apply publishes and uploads nothing.
-				PreConfig: markRollback(t, be, "orders", &mark),
-				Config:    functionConfig(be.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
-					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("qualified_arn"), knownvalue.StringExact("arn:aws:lambda:us-east-1:123456789012:function:orders:1")),
-				}},
-				Check: noPublishSince(be, "orders", &mark),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("code_sha256"), knownvalue.StringExact(fileSha(t, v1))),
-				},
-			},
-			{
-				// Nothing left to do.
-				Config: functionConfig(be.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-			},
-			{
-				ResourceName:            fnAddr,
-				ImportState:             true,
-				ImportStateId:           "orders:1",
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"filename", "compatible_data_schemas"},
-			},
-			{
-				ResourceName:            fnAddr,
-				ImportState:             true,
-				ImportStateId:           "arn:aws:lambda:us-east-1:123456789012:function:orders:1",
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"filename", "compatible_data_schemas"},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{
+			Config: functionConfig(be.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionCreate),
+				plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("code_sha256"), knownvalue.StringExact(fileSha(t, v1))),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("qualified_arn"), knownvalue.StringExact("arn:aws:lambda:us-east-1:123456789012:function:orders:1")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("release"), knownvalue.StringExact("v1.0.0")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("data_schema_max"), knownvalue.Int64Exact(2)),
 			},
 		},
-	})
+		{
+			// New code: the plan cannot know the number, and says so.
+			Config: functionConfig(be.URL, "orders", v2, `release = "v1.1.0"`),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(fnAddr, tfjsonpath.New("version")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("code_sha256"), knownvalue.StringExact(fileSha(t, v2))),
+			},
+		},
+		{
+			// Configuration only.
+			Config: functionConfig(be.URL, "orders", v2, `release = "v1.1.1"`, "memory_size = 256"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("3")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions"), knownvalue.ListSizeExact(3)),
+			},
+		},
+		{
+			// Rollback: the first code and configuration again. The plan names
+			// version 1, and the apply publishes and uploads nothing.
+			PreConfig: markRollback(t, be, "orders", &mark),
+			Config:    functionConfig(be.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+				plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("qualified_arn"), knownvalue.StringExact("arn:aws:lambda:us-east-1:123456789012:function:orders:1")),
+			}},
+			Check: noPublishSince(be, "orders", &mark),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("code_sha256"), knownvalue.StringExact(fileSha(t, v1))),
+			},
+		},
+		{
+			// Nothing left to do.
+			Config: functionConfig(be.URL, "orders", v1, `release = "v1.0.0"`, `compatible_data_schemas = { min = 1, max = 2 }`),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectEmptyPlan(),
+			}},
+		},
+		{
+			ResourceName:            fnAddr,
+			ImportState:             true,
+			ImportStateId:           "orders:1",
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: []string{"filename", "compatible_data_schemas"},
+		},
+		{
+			ResourceName:            fnAddr,
+			ImportState:             true,
+			ImportStateId:           "arn:aws:lambda:us-east-1:123456789012:function:orders:1",
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: []string{"filename", "compatible_data_schemas"},
+		},
+	}))
 	// The release label and schema range live in AWS too.
 	out, err := sdkLambda(be.URL).GetFunctionConfiguration(context.Background(), &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("orders"), Qualifier: aws.String("1")})
 	if err == nil {
@@ -238,12 +223,7 @@ func TestAccFunction_retention(t *testing.T) {
 			knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("1")}),
 		})),
 	}
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps:                    []tfresource.TestStep{step("one", []string{"1"}), s2, step("three", []string{"1", "2", "3"}), s4},
-	})
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{step("one", []string{"1"}), s2, step("three", []string{"1", "2", "3"}), s4}))
 }
 
 func TestAccFunction_concurrentWriter(t *testing.T) {
@@ -255,29 +235,21 @@ func TestAccFunction_concurrentWriter(t *testing.T) {
 	v2 := acctest.WriteZip(t, dir, "v2.zip", "two")
 	intruder, _ := os.ReadFile(acctest.WriteZip(t, dir, "intruder.zip", "someone else's code"))
 	c := sdkLambda(be.URL)
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: functionConfig(be.URL, "raced", v1)},
-			{
-				// Right after this apply uploads its code, another writer replaces it.
-				PreConfig: func() {
-					inst.Server.OnAnswered(func(call sandbox.Call) {
-						if call.Operation == "UpdateFunctionCode" && call.AccessKey == "AKIDROLLOUTTEST" && call.Status == 200 {
-							inst.Server.OnAnswered(nil)
-							if _, err := c.UpdateFunctionCode(context.Background(), &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("raced"), ZipFile: intruder}); err != nil {
-								t.Errorf("intruder update: %v", err)
-							}
-						}
-					})
-				},
-				Config:      functionConfig(be.URL, "raced", v2),
-				ExpectError: regexp.MustCompile(`Concurrent Change Of \$LATEST`),
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: functionConfig(be.URL, "raced", v1)},
+		{
+			// Right after this apply uploads its code, another writer replaces it.
+			PreConfig: func() {
+				be.OnceAfterProvider("UpdateFunctionCode", 200, func() {
+					if _, err := c.UpdateFunctionCode(context.Background(), &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("raced"), ZipFile: intruder}); err != nil {
+						t.Errorf("intruder update: %v", err)
+					}
+				})
 			},
+			Config:      functionConfig(be.URL, "raced", v2),
+			ExpectError: regexp.MustCompile(`Concurrent Change Of \$LATEST`),
 		},
-	})
+	}))
 	versions, err := lambdaops.ListVersions(context.Background(), c, "raced")
 	if err == nil && len(versions) != 1 {
 		t.Errorf("versions after the race = %d, want 1: nothing may be published", len(versions))
@@ -290,28 +262,23 @@ func TestAccFunction_concurrentWriter(t *testing.T) {
 func TestAccFunction_disappears(t *testing.T) {
 	be := acctest.NewBackend(t)
 	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: functionConfig(be.URL, "gone", zip)},
-			{
-				PreConfig: func() {
-					if _, err := sdkLambda(be.URL).DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("gone")}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: functionConfig(be.URL, "gone", zip),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionCreate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
-				},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: functionConfig(be.URL, "gone", zip)},
+		{
+			PreConfig: func() {
+				if _, err := sdkLambda(be.URL).DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("gone")}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: functionConfig(be.URL, "gone", zip),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionCreate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
 			},
 		},
-	})
+	}))
 	if be.Sandbox == nil {
 		return
 	}
@@ -329,37 +296,27 @@ func TestAccFunction_image(t *testing.T) {
   image_uri     = "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:%s"
 }`, testRole, tag))
 	}
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: cfg("v1"), ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1"))}},
-			{Config: cfg("v2"), ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2"))}},
-			{
-				Config: cfg("v1"),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
-				}},
-			},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: cfg("v1"), ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1"))}},
+		{Config: cfg("v2"), ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2"))}},
+		{
+			Config: cfg("v1"),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+			}},
 		},
-	})
+	}))
 }
 
 func TestAccFunction_sensitiveEnvironment(t *testing.T) {
 	be := acctest.NewBackend(t)
 	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{{
-			Config: functionConfig(be.URL, "secretive", zip, `environment = { DB_PASSWORD = "planted-secret-4417" }`),
-			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				expectSensitive(fnAddr, "environment"),
-			}},
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{{
+		Config: functionConfig(be.URL, "secretive", zip, `environment = { DB_PASSWORD = "planted-secret-4417" }`),
+		ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			expectSensitive(fnAddr, "environment"),
 		}},
-	})
+	}}))
 }
 
 // expectSensitive checks that the plan marks an attribute sensitive, which
@@ -388,16 +345,9 @@ func TestAccFunction_s3CodeAndVersionsDataSource(t *testing.T) {
 	// notices and refuses to publish (internal/sandbox/testdata/moto_differences.tsv).
 	be.SandboxOnly(t, "code from a pinned S3 object version")
 	dir := t.TempDir()
-	s3c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
-		func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(be.URL), true })
+	s3c := acctest.S3Client(be.URL)
 	ctx := context.Background()
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("artifacts")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("artifacts"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxtest.VersionedBucket(t, s3c, "artifacts")
 	var objectVersions []string
 	for _, content := range []string{"from s3 one", "from s3 two"} {
 		b, _ := os.ReadFile(acctest.WriteZip(t, dir, "x.zip", content))
@@ -425,32 +375,27 @@ data "rollout_function_versions" "all" {
 }`, testRole, objectVersion, release))
 	}
 	var mark rollbackMark
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             acctest.CheckDestroy(be.URL),
-		Steps: []tfresource.TestStep{
-			{Config: cfg(objectVersions[0], "v1")},
-			{Config: cfg(objectVersions[1], "v2"), ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: cfg(objectVersions[0], "v1")},
+		{Config: cfg(objectVersions[1], "v2"), ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
+		}},
+		{
+			// Back to the first object version: the plan reads and hashes it, and adopts version 1.
+			PreConfig: markRollback(t, be, "s3fn", &mark),
+			Config:    cfg(objectVersions[0], "v1"),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
 			}},
-			{
-				// Back to the first object version: the plan reads and hashes it, and adopts version 1.
-				PreConfig: markRollback(t, be, "s3fn", &mark),
-				Config:    cfg(objectVersions[0], "v1"),
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
-				}},
-				Check: noPublishSince(be, "s3fn", &mark),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.rollout_function_versions.all", tfjsonpath.New("versions"), knownvalue.ListExact([]knownvalue.Check{
-						knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("2"), "release": knownvalue.StringExact("v2")}),
-						knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("1"), "release": knownvalue.StringExact("v1")}),
-					})),
-				},
+			Check: noPublishSince(be, "s3fn", &mark),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.rollout_function_versions.all", tfjsonpath.New("versions"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("2"), "release": knownvalue.StringExact("v2")}),
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"number": knownvalue.StringExact("1"), "release": knownvalue.StringExact("v1")}),
+				})),
 			},
 		},
-	})
+	}))
 }
 
 // TestAccFunction_invalidConfig holds the plan-time errors of
@@ -502,12 +447,7 @@ func TestAccFunction_invalidConfig(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			refused.Record(t)
-			tfresource.ParallelTest(t, tfresource.TestCase{
-				PreCheck:                 func() { acctest.PreCheck(t) },
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             acctest.CheckDestroy(""),
-				Steps:                    []tfresource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}},
-			})
+			tfresource.ParallelTest(t, acctest.Case(t, "", []tfresource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: acctest.ExpectErrorText(tc.want)}}))
 		})
 	}
 	t.Cleanup(func() {

@@ -8,13 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
-	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -29,20 +24,9 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)
 	bg := context.Background()
-	sc := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDOUTOFBAND", "s", "")},
-		func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(be.URL), true })
-	if _, err := sc.CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String("tfstate")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sc.PutBucketVersioning(bg, &s3.PutBucketVersioningInput{Bucket: aws.String("tfstate"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, stopLoad := context.WithCancel(bg)
-	defer stopLoad()
-	go func() {
-		_, _ = loadgen.Run(ctx, loadgen.Options{Client: sdkLambda(be.URL), Function: "canaried", Qualifier: "live", RPS: 100, Payload: []byte(`{}`)})
-	}()
+	sc := acctest.S3Client(be.URL)
+	sandboxtest.VersionedBucket(t, sc, "tfstate")
+	stopLoad := loadOnLive(t, sdkLambda(be.URL), 100)
 
 	backend := fmt.Sprintf(`terraform {
   backend "s3" {
@@ -65,9 +49,7 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 		r.write(backend + canaryStack(be.URL, zip, release, failRate))
 	}
 	write("v1.0.0", "0")
-	if out, err := r.run("init"); err != nil {
-		t.Fatalf("init: %v\n%s", err, out)
-	}
+	r.mustRun("init", "init")
 	for _, step := range []struct{ release, failRate string }{{"v1.0.0", "0"}, {"v1.1.0", "0"}, {"v1.2.0", "1"}} {
 		write(step.release, step.failRate)
 		out, err := r.run("apply", "-auto-approve")
@@ -113,7 +95,5 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 	t.Logf("%d state versions in S3; picked serial %d (releases %v), %d newer rejected", len(revs), p.Chosen.Serial, p.Releases, len(p.Rejected))
 	stopLoad()
 	write("v1.1.0", "0")
-	if out, err := r.destroy(be.URL); err != nil {
-		t.Errorf("destroy: %v\n%s", err, out)
-	}
+	r.checkDestroy(be.URL)
 }

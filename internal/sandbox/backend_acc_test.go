@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
@@ -32,13 +31,7 @@ func TestAccS3Backend_stateHistory(t *testing.T) {
 	t.Parallel()
 	inst := sandboxtest.Start(t, sandbox.Options{DataDir: t.TempDir()})
 	sc := s3Client(inst)
-	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tfstate")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sc.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("tfstate"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxtest.VersionedBucket(t, sc, "tfstate")
 
 	work := t.TempDir()
 	config := fmt.Sprintf(`

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,22 +75,8 @@ func BenchmarkLargeObjectMemory(b *testing.B) {
 	var idle, peak, putS, getS float64
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSandboxProcess$")
-		cmd.Env = append(os.Environ(), "ROLLOUT_SANDBOX_HELPER="+dir)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		addr, err := bufio.NewReader(stdout).ReadString('\n')
-		if err != nil {
-			b.Fatalf("helper did not start: %v", err)
-		}
-		base := "http://" + strings.TrimSpace(addr)
-		sc := s3Client(&sandboxtest.Instance{URL: base})
+		cmd, base := startSandboxProcess(b, dir)
+		sc := s3At(base)
 		if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("big")}); err != nil {
 			b.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func BenchmarkControlPlaneVsMoto(b *testing.B) {
 	motoURL := peers.StartMoto(b, motoPath)
 	inst := sandboxtest.Start(b, sandbox.Options{DataDir: b.TempDir()})
 	ours := lambdaClient(inst, 1)
-	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
+	theirs := lambdaAt(motoURL, 1)
 	zip := zipOf(b, "bench")
 	warm(b, zip, ours, theirs)
 
@@ -179,7 +179,7 @@ func BenchmarkControlPlaneThroughputVsMoto(b *testing.B) {
 		return time.Since(start)
 	}
 	ours := lambdaClient(inst, 1)
-	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
+	theirs := lambdaAt(motoURL, 1)
 	warm(b, zip, ours, theirs)
 	b.ResetTimer()
 	oursT := run(ours, "sandbox")
@@ -222,9 +222,9 @@ func BenchmarkInvokeVsDirect(b *testing.B) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "version": "1", "request_id": "x"})
 	}))
 	defer floor.Close()
-	floorClient := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(floor.URL) })
+	floorClient := lambdaAt(floor.URL, 1)
 	rtFloor := startRuntimeFloor(b, zip, 8)
-	rtFloorClient := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(rtFloor.URL) })
+	rtFloorClient := lambdaAt(rtFloor.URL, 1)
 	invoke := func(c *lambda.Client) func() error {
 		return func() error {
 			out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("hot"), Qualifier: aws.String("live"), Payload: []byte(`{}`)})

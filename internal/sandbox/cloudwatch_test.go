@@ -23,7 +23,7 @@ import (
 )
 
 func cwClient(inst *sandboxtest.Instance) *cloudwatch.Client {
-	return cloudwatch.NewFromConfig(awsConfig(1), func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(inst.URL) })
+	return cloudWatchAt(inst.URL)
 }
 
 func dim(name, value string) cwtypes.Dimension {

@@ -14,22 +14,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
-
-func versionedBucket(t *testing.T, c *s3.Client, name string) {
-	t.Helper()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(name),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestCorruptRecordMidLogRefusesStart: one flipped bit in the middle of
 // the S3 log is corruption, not a torn tail: the sandbox refuses to start,
@@ -39,7 +27,7 @@ func TestCorruptRecordMidLogRefusesStart(t *testing.T) {
 	dir := t.TempDir()
 	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir})
 	c := s3Client(inst)
-	versionedBucket(t, c, "bits")
+	sandboxtest.VersionedBucket(t, c, "bits")
 	for i := range 200 {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bits"), Key: aws.String(fmt.Sprintf("k%03d", i)),
 			Body: strings.NewReader(strings.Repeat("v", 100+i))}); err != nil {
@@ -82,7 +70,7 @@ func TestLargeObjectsOutOfLine(t *testing.T) {
 	dir := t.TempDir()
 	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir})
 	c := s3Client(inst)
-	versionedBucket(t, c, "big")
+	sandboxtest.VersionedBucket(t, c, "big")
 	body := make([]byte, 24<<20)
 	rand.New(rand.NewSource(4)).Read(body)
 	sum := md5.Sum(body)
@@ -159,7 +147,7 @@ func TestDeletedLargeObjectsReclaimed(t *testing.T) {
 	dir := t.TempDir()
 	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir})
 	c := s3Client(inst)
-	versionedBucket(t, c, "big")
+	sandboxtest.VersionedBucket(t, c, "big")
 	gone, kept := bytes.Repeat([]byte("g"), 1<<20), bytes.Repeat([]byte("k"), 1<<20)
 	put := func(key string, body []byte) string {
 		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("big"), Key: aws.String(key), Body: bytes.NewReader(body)})

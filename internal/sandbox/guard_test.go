@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
@@ -119,7 +118,7 @@ func TestBrowserCannotReachSandbox(t *testing.T) {
 	if len(fns.Functions) != 0 {
 		t.Errorf("functions after the browser requests: %d, want 0", len(fns.Functions))
 	}
-	cw := cloudwatch.NewFromConfig(awsConfig(1), func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(inst.URL) })
+	cw := cwClient(inst)
 	alarms, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
 	if err != nil {
 		t.Fatal(err)

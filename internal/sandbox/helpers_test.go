@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -36,16 +37,26 @@ func awsConfig(attempts int) aws.Config {
 	}
 }
 
-func lambdaClient(inst *sandboxtest.Instance, attempts int) *lambda.Client {
-	return lambda.NewFromConfig(awsConfig(attempts), func(o *lambda.Options) { o.BaseEndpoint = aws.String(inst.URL) })
+// lambdaAt is a Lambda client against url (the sandbox or a peer).
+func lambdaAt(url string, attempts int) *lambda.Client {
+	return lambda.NewFromConfig(awsConfig(attempts), func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) })
 }
 
-func s3Client(inst *sandboxtest.Instance) *s3.Client {
-	return s3.NewFromConfig(awsConfig(1), func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(inst.URL)
-		o.UsePathStyle = true
-	})
+// s3At is a path-style S3 client against url, without retries.
+func s3At(url string) *s3.Client {
+	return s3.NewFromConfig(awsConfig(1), func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(url), true })
 }
+
+// cloudWatchAt is a CloudWatch client against url, without retries.
+func cloudWatchAt(url string) *cloudwatch.Client {
+	return cloudwatch.NewFromConfig(awsConfig(1), func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+func lambdaClient(inst *sandboxtest.Instance, attempts int) *lambda.Client {
+	return lambdaAt(inst.URL, attempts)
+}
+
+func s3Client(inst *sandboxtest.Instance) *s3.Client { return s3At(inst.URL) }
 
 // zipOf builds a deployment package with one file.
 func zipOf(t testing.TB, content string) []byte {

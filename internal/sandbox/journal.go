@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -107,4 +108,16 @@ func (j *Journal) Since(mark int) []Call {
 		return nil
 	}
 	return append([]Call(nil), j.calls[i:]...)
+}
+
+// Of returns the calls recorded after mark of any of operations, whatever
+// their status.
+func (j *Journal) Of(mark int, operations ...string) []Call {
+	var out []Call
+	for _, c := range j.Since(mark) {
+		if slices.Contains(operations, c.Operation) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

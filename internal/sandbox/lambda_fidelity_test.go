@@ -200,6 +200,17 @@ func TestLambdaErrorFidelity(t *testing.T) {
 			_, err := c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn"), Qualifier: aws.String(strings.Repeat("a", 129))})
 			return err
 		}, code: "ValidationException", message: fmt.Sprintf("1 validation error detected: Value '%s' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128", strings.Repeat("a", 129))},
+		// The service model's FunctionName constraints (botocore lambda
+		// 2015-03-31: at most 140 characters for UpdateFunctionCode, AWS's
+		// pattern for all).
+		"over-long function name": {call: func() error {
+			_, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(strings.Repeat("f", 141)), ZipFile: zipOf(t, "x")})
+			return err
+		}, code: "ValidationException", message: fmt.Sprintf("1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 140", strings.Repeat("f", 141))},
+		"partial ARN of a missing function": {call: func() error {
+			_, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("123456789012:function:other:7")})
+			return err
+		}, code: "ResourceNotFoundException", message: "Function not found: arn:aws:lambda:us-east-1:123456789012:function:other:7"},
 		// LS test_ops_with_arn_qualifier_mismatch match_exception and test_ops_on_nonexisting_version.
 		"missing function keeps the qualifier": {call: func() error {
 			_, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("arn:aws:lambda:us-east-1:123456789012:function:other:$LATEST"), Qualifier: aws.String("$LATEST")})

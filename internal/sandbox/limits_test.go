@@ -97,7 +97,7 @@ func TestFaultsAnswerInTheServiceProtocol(t *testing.T) {
 			t.Parallel()
 			inst := sandboxtest.Start(t, sandbox.Options{Faults: []sandbox.Fault{{Service: "cloudwatch", Kind: tc.kind, Rate: 1}}})
 			// Smithy RPCv2 CBOR: aws-sdk-go-v2.
-			cw := cloudwatch.NewFromConfig(awsConfig(1), func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(inst.URL) })
+			cw := cwClient(inst)
 			_, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
 			var ae smithy.APIError
 			var re *smithyhttp.ResponseError

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
@@ -111,14 +110,8 @@ func TestDifferentialMoto(t *testing.T) {
 		return &types.AliasRoutingConfiguration{AdditionalVersionWeights: w}
 	}
 	for _, url := range []string{inst.URL, motoURL} {
-		sc := s3.NewFromConfig(awsConfig(1), func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(url), true })
-		if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("artifacts")}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := sc.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("artifacts"),
-			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-			t.Fatal(err)
-		}
+		sc := s3At(url)
+		sandboxtest.VersionedBucket(t, sc, "artifacts")
 		for _, content := range []string{"first object", "second object"} {
 			if _, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("code.zip"), Body: bytes.NewReader(zipOf(t, content))}); err != nil {
 				t.Fatal(err)
@@ -126,8 +119,7 @@ func TestDifferentialMoto(t *testing.T) {
 		}
 	}
 	firstObject := func(url string) *string {
-		sc := s3.NewFromConfig(awsConfig(1), func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(url), true })
-		out, err := sc.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("artifacts")})
+		out, err := s3At(url).ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("artifacts")})
 		if err != nil || len(out.Versions) != 2 {
 			t.Fatalf("listing object versions: %v", err)
 		}
@@ -262,59 +254,19 @@ func TestDifferentialMoto(t *testing.T) {
 		}},
 	}
 	ours := lambdaClient(inst, 1)
-	theirs := lambda.NewFromConfig(awsConfig(1), func(o *lambda.Options) { o.BaseEndpoint = aws.String(motoURL) })
+	theirs := lambdaAt(motoURL, 1)
 	objectVersion[ours], objectVersion[theirs] = firstObject(inst.URL), firstObject(motoURL)
 	var got []string
 	for _, step := range steps {
 		a := flatten(step.call(ours))
 		b := flatten(step.call(theirs))
-		keys := map[string]bool{}
-		for k := range a {
-			keys[k] = true
-		}
-		for k := range b {
-			keys[k] = true
-		}
-		for k := range keys {
-			va, oka := a[k]
-			vb, okb := b[k]
-			if oka && okb && va == vb {
-				continue
-			}
-			if !oka {
-				va = "<absent>"
-			}
-			if !okb {
-				vb = "<absent>"
-			}
-			got = append(got, strings.Join([]string{step.name, k, va, vb}, "\t"))
-		}
+		got = append(got, differences(step.name, a, b)...)
 	}
 	cwSteps := cloudWatchDiffSteps()
 	for _, step := range cwSteps {
 		a := flatten(step.call(t, inst.URL), nil)
 		b := flatten(step.call(t, motoURL), nil)
-		keys := map[string]bool{}
-		for k := range a {
-			keys[k] = true
-		}
-		for k := range b {
-			keys[k] = true
-		}
-		for k := range keys {
-			va, oka := a[k]
-			vb, okb := b[k]
-			if oka && okb && va == vb {
-				continue
-			}
-			if !oka {
-				va = "<absent>"
-			}
-			if !okb {
-				vb = "<absent>"
-			}
-			got = append(got, strings.Join([]string{step.name, k, va, vb}, "\t"))
-		}
+		got = append(got, differences(step.name, a, b)...)
 	}
 	sort.Strings(got)
 
@@ -459,4 +411,32 @@ func readDifferences(t *testing.T, path string) ([]string, map[string]string) {
 func zipSha(t *testing.T, content string) string {
 	sum := sha256.Sum256(zipOf(t, content))
 	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// differences lists, as step, path, sandbox value, moto value, the paths
+// where the flattened answers a (the sandbox's) and b (moto's) differ.
+func differences(step string, a, b map[string]string) []string {
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	var out []string
+	for k := range keys {
+		va, oka := a[k]
+		vb, okb := b[k]
+		if oka && okb && va == vb {
+			continue
+		}
+		if !oka {
+			va = "<absent>"
+		}
+		if !okb {
+			vb = "<absent>"
+		}
+		out = append(out, strings.Join([]string{step, k, va, vb}, "\t"))
+	}
+	return out
 }

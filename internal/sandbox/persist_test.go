@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -21,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
@@ -32,13 +32,7 @@ func TestCodeFromVersionedS3(t *testing.T) {
 	t.Parallel()
 	inst := sandboxtest.Start(t, sandbox.Options{})
 	sc, lc := s3Client(inst), lambdaClient(inst, 1)
-	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("artifacts")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sc.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("artifacts"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxtest.VersionedBucket(t, sc, "artifacts")
 	first, second := zipOf(t, "one"), zipOf(t, "two")
 	put1, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("fn.zip"), Body: bytes.NewReader(first)})
 	if err != nil {
@@ -128,13 +122,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"3": 0.1}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("state")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sc.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("state"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxtest.VersionedBucket(t, sc, "state")
 	for i := 0; i < 4; i++ {
 		if _, err := sc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("state"), Key: aws.String("terraform.tfstate"), Body: strings.NewReader(strings.Repeat("x", i+1))}); err != nil {
 			t.Fatal(err)
@@ -180,6 +168,29 @@ func TestHelperSandboxProcess(t *testing.T) {
 	os.Exit(0)
 }
 
+// startSandboxProcess runs a sandbox over dir in a process of its own
+// (TestHelperSandboxProcess), killed when the test ends at the latest, and
+// returns it with its URL.
+func startSandboxProcess(tb testing.TB, dir string) (*exec.Cmd, string) {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSandboxProcess$")
+	cmd.Env = append(os.Environ(), "ROLLOUT_SANDBOX_HELPER="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = cmd.Process.Kill() })
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		tb.Fatalf("helper did not start: %v", err)
+	}
+	return cmd, "http://" + strings.TrimSpace(addr)
+}
+
 func TestCrashDuringWrites(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -189,23 +200,7 @@ func TestCrashDuringWrites(t *testing.T) {
 	fnVersions := map[string]int{}
 	const kills = 5
 	for round := 0; round < kills; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSandboxProcess$")
-		cmd.Env = append(os.Environ(), "ROLLOUT_SANDBOX_HELPER="+dir)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill() })
-		addr := make([]byte, 64)
-		n, err := stdout.Read(addr)
-		if err != nil {
-			t.Fatalf("round %d: helper did not start: %v", round, err)
-		}
-		url := "http://" + strings.TrimSpace(string(addr[:n]))
+		cmd, url := startSandboxProcess(t, dir)
 		inst := &sandboxtest.Instance{URL: url}
 		sc, lc := s3Client(inst), lambdaClient(inst, 1)
 		if round == 0 {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
@@ -21,13 +20,7 @@ func TestListObjectVersionsPages(t *testing.T) {
 	t.Parallel()
 	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := s3Client(inst)
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hist")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("hist"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxtest.VersionedBucket(t, c, "hist")
 	const keys, perKey = 40, 250 // 10,000 versions
 	var wg sync.WaitGroup
 	errs := make(chan error, keys)
@@ -92,13 +85,7 @@ func TestListObjectVersionsDelimiterPages(t *testing.T) {
 	t.Parallel()
 	inst := sandboxtest.Start(t, sandbox.Options{})
 	c := s3Client(inst)
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("mixed")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("mixed"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxtest.VersionedBucket(t, c, "mixed")
 	// Keys a00..a29 (2 versions each) interleaved with folders b00/..b29/.
 	wantVersions, wantPrefixes := map[string]bool{}, map[string]bool{}
 	for i := 0; i < 30; i++ {

@@ -14,9 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
@@ -48,15 +46,8 @@ func bigState(serial int, version string) []byte {
 func BenchmarkHistoryPickVsNaive(b *testing.B) {
 	ctx := context.Background()
 	inst := sandboxtest.Start(b, sandbox.Options{})
-	c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")},
-		func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(inst.URL), true })
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hist")}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("hist"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		b.Fatal(err)
-	}
+	c := s3At(inst.URL)
+	sandboxtest.VersionedBucket(b, c, "hist")
 	const revisions = 1000
 	var size int
 	for i := 1; i <= revisions; i++ {

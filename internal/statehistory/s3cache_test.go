@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
@@ -27,15 +25,8 @@ func TestS3CacheIsNotFooledByReusedVersionIDs(t *testing.T) {
 	cache := t.TempDir()
 	history := func(serials ...int) []statehistory.Revision {
 		inst := sandboxtest.Start(t, sandbox.Options{})
-		c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
-			func(o *s3.Options) { o.BaseEndpoint = aws.String(inst.URL); o.UsePathStyle = true })
-		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tfstate")}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("tfstate"),
-			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-			t.Fatal(err)
-		}
+		c := s3At(inst.URL)
+		sandboxtest.VersionedBucket(t, c, "tfstate")
 		for _, serial := range serials {
 			if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tfstate"), Key: aws.String("app.tfstate"),
 				Body: bytes.NewReader(bigState(serial, "1"))}); err != nil {

@@ -9,10 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -32,8 +28,7 @@ func TestS3SourceRefusesAStuckListing(t *testing.T) {
 			`<Version><Key>app.tfstate</Key><VersionId>v1</VersionId><IsLatest>true</IsLatest><LastModified>2026-01-01T00:00:00.000Z</LastModified><Size>2</Size></Version></ListVersionsResult>`))
 	}))
 	t.Cleanup(srv.Close)
-	c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")},
-		func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(srv.URL), true })
+	c := s3At(srv.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	_, err := statehistory.S3Source{Client: c, Bucket: "b", Key: "app.tfstate"}.Revisions(ctx)

@@ -132,50 +132,36 @@ func (api *API) Serve(w http.ResponseWriter, r *http.Request, region string, rou
 	api.serve(&call{w: w, r: r, region: region, route: route, note: note})
 }
 
-func (api *API) functionARN(f *functionRecord) string {
-	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", f.Region, api.accountID, f.Name)
+func (api *API) functionARN(f *functionRecord) string { return api.arnIn(f.Region, f.Name) }
+
+// arnIn is the unqualified ARN of the function name in region.
+func (api *API) arnIn(region, name string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, api.accountID, name)
 }
 
-// resolveRef splits a FunctionName parameter (name, partial ARN or ARN,
-// each with an optional :qualifier) and reconciles it with ?Qualifier=;
-// region is the caller's.
-func resolveRef(raw, queryQualifier, region string) (name, qualifier string, err *Error) {
+// resolveRef reads a FunctionName parameter (parseFunctionRef) and
+// reconciles its qualifier with ?Qualifier=; operation sets the length
+// limit, and region is the caller's: a function ARN of another region is
+// not reachable from it.
+func resolveRef(raw, queryQualifier, operation, region string) (name, qualifier string, err *Error) {
 	if err := validateQualifier(queryQualifier); err != nil {
 		return "", "", err
 	}
-	name = raw
-	parts := strings.Split(raw, ":")
-	arnRegion := ""
-	switch {
-	case strings.HasPrefix(raw, "arn:") && len(parts) >= 7 && len(parts) <= 8 && parts[2] == "lambda" && parts[5] == "function":
-		name, arnRegion = parts[6], parts[3]
-		if len(parts) == 8 {
-			qualifier = parts[7]
-		}
-	case len(parts) >= 3 && len(parts) <= 4 && parts[1] == "function":
-		name = parts[2]
-		if len(parts) == 4 {
-			qualifier = parts[3]
-		}
-	case len(parts) == 2:
-		name, qualifier = parts[0], parts[1]
-	case len(parts) == 1:
-	default:
-		return "", "", errValidation(fmt.Sprintf("Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", raw, functionNamePattern))
+	ref, err := parseFunctionRef(raw, maxFunctionRefLen(operation))
+	if err != nil {
+		return "", "", err
 	}
-	if !functionNameRE.MatchString(name) || (qualifier != "" && qualifier != "$LATEST" && !aliasNameRE.MatchString(qualifier)) {
-		return "", "", errValidation(fmt.Sprintf("Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", raw, functionNamePattern))
-	}
+	qualifier = ref.Qualifier
 	if queryQualifier != "" {
 		if qualifier != "" && qualifier != queryQualifier {
 			return "", "", errInvalidParameter("The derived qualifier from the function name does not match the specified qualifier.")
 		}
 		qualifier = queryQualifier
 	}
-	if arnRegion != "" && region != "" && arnRegion != region {
-		return "", "", errOtherRegion(arnRegion, region)
+	if ref.Region != "" && region != "" && ref.Region != region {
+		return "", "", errOtherRegion(ref.Region, region)
 	}
-	return name, qualifier, nil
+	return ref.Name, qualifier, nil
 }
 
 // qualifierRE is the model's pattern for Qualifier as AWS's validator
@@ -203,7 +189,7 @@ func validateQualifier(q string) *Error {
 // lookup finds the function of a request, settling pending work first.
 // The caller holds the store lock.
 func (api *API) lookup(c *call, raw, queryQualifier string) (*functionRecord, string, *Error) {
-	name, q, err := resolveRef(raw, queryQualifier, c.region)
+	name, q, err := resolveRef(raw, queryQualifier, c.route.Operation, c.region)
 	if err != nil {
 		return nil, "", err
 	}
@@ -212,7 +198,7 @@ func (api *API) lookup(c *call, raw, queryQualifier string) (*functionRecord, st
 	if f == nil {
 		// The message keeps the qualifier asked for (localstack's AWS recording
 		// test_ops_with_arn_qualifier_mismatch[get_function], 2025-11-25).
-		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.region, api.accountID, name)
+		arn := api.arnIn(c.region, name)
 		if q != "" {
 			arn += ":" + q
 		}
@@ -224,6 +210,20 @@ func (api *API) lookup(c *call, raw, queryQualifier string) (*functionRecord, st
 		}
 	}
 	return f, q, nil
+}
+
+// saved saves f and answers with status and out (no body when out is nil);
+// the answer waits for the save to be durable (serve).
+func (api *API) saved(c *call, f *functionRecord, status int, out any) *Error {
+	if err := api.store.save(f); err != nil {
+		return errService(err)
+	}
+	if out == nil {
+		c.w.WriteHeader(status)
+		return nil
+	}
+	writeJSON(c.w, status, out)
+	return nil
 }
 
 func errService(err error) *Error {

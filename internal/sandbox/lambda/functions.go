@@ -385,26 +385,25 @@ func (api *API) markUpdating(v *versionRecord) {
 	v.SettleAt = now.Add(api.settleDelay)
 }
 
-func (api *API) updateFunctionCode(c *call) *Error {
-	var in struct {
-		codeIn
-		Publish       bool     `json:"Publish"`
-		DryRun        bool     `json:"DryRun"`
-		RevisionID    string   `json:"RevisionId"`
-		Architectures []string `json:"Architectures"`
-	}
-	if err := decodeBody(c.r, &in); err != nil {
-		return err
-	}
+// updateCodeIn is the body of UpdateFunctionCode.
+type updateCodeIn struct {
+	codeIn
+	Publish       bool     `json:"Publish"`
+	DryRun        bool     `json:"DryRun"`
+	RevisionID    string   `json:"RevisionId"`
+	Architectures []string `json:"Architectures"`
+}
+
+func (in *updateCodeIn) check() *Error {
 	if p := validateConfig(configIn{}, in.Architectures); len(p) > 0 {
 		return errValidation(p...)
 	}
-	api.store.mu.Lock()
-	defer api.store.mu.Unlock()
-	f, err := api.latestForUpdate(c, "UpdateFunctionCode", in.RevisionID)
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+func (in *updateCodeIn) revision() string { return in.RevisionID }
+
+func (api *API) updateFunctionCode(c *call, f *functionRecord, in *updateCodeIn) *Error {
 	next := f.Latest.clone()
 	if err := api.loadCode(next, in.codeIn); err != nil {
 		return err
@@ -425,11 +424,7 @@ func (api *API) updateFunctionCode(c *call) *Error {
 		pv.LastUpdateStatus, pv.SettleAt = "", next.SettleAt
 		out = api.configOut(f, pv, pv.Version)
 	}
-	if err := api.store.save(f); err != nil {
-		return errService(err)
-	}
-	writeJSON(c.w, http.StatusOK, out)
-	return nil
+	return api.saved(c, f, http.StatusOK, out)
 }
 
 func (api *API) updateFunctionConfiguration(c *call) *Error {
@@ -514,7 +509,7 @@ func (api *API) listFunctions(c *call) *Error {
 }
 
 func (api *API) deleteFunction(c *call) *Error {
-	name, q, err := resolveRef(c.route.Function, c.r.URL.Query().Get("Qualifier"), c.region)
+	name, q, err := resolveRef(c.route.Function, c.r.URL.Query().Get("Qualifier"), c.route.Operation, c.region)
 	if err != nil {
 		return err
 	}
@@ -531,7 +526,7 @@ func (api *API) deleteFunction(c *call) *Error {
 	}
 	f := api.store.functions[name]
 	if f == nil {
-		return errNotFound(fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.region, api.accountID, name))
+		return errNotFound(api.arnIn(c.region, name))
 	}
 	if q == "" {
 		if err := api.store.remove(name); err != nil {

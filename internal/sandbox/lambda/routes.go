@@ -115,7 +115,7 @@ func (api *API) handlerTable() map[string]handler {
 		"GetFunction":                  getFunction(true),
 		"GetFunctionConfiguration":     getFunction(false),
 		"DeleteFunction":               api.locked(api.deleteFunction),
-		"UpdateFunctionCode":           api.updateFunctionCode,
+		"UpdateFunctionCode":           onLatestWith(api, "UpdateFunctionCode", (*updateCodeIn).check, (*updateCodeIn).revision, api.updateFunctionCode),
 		"UpdateFunctionConfiguration":  api.updateFunctionConfiguration,
 		"PublishVersion":               onFunctionWith(api, nil, api.publishVersion),
 		"ListVersionsByFunction":       api.onFunction(false, api.listVersions),
@@ -164,16 +164,46 @@ func (api *API) onFunction(queryQualifier bool, h func(c *call, f *functionRecor
 // store lock on the function the path names.
 func onFunctionWith[In any](api *API, check func(in *In) *Error, h func(c *call, f *functionRecord, in *In) *Error) handler {
 	return func(c *call) *Error {
-		in := new(In)
-		if err := decodeBody(c.r, in); err != nil {
+		in, err := decodeChecked(c, check)
+		if err != nil {
 			return err
 		}
-		if check != nil {
-			if err := check(in); err != nil {
-				return err
-			}
-		}
 		return api.onFunction(false, func(c *call, f *functionRecord, _ string) *Error { return h(c, f, in) })(c)
+	}
+}
+
+// decodeChecked decodes the request body into an In and validates it with
+// check (nil: no check).
+func decodeChecked[In any](c *call, check func(in *In) *Error) (*In, *Error) {
+	in := new(In)
+	if err := decodeBody(c.r, in); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(in); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// onLatestWith is onFunctionWith for a write to $LATEST: the path may name
+// the function or its $LATEST only, and the write is refused while the
+// function is not writable or when the RevisionId the body carries
+// (revision) is not $LATEST's. operation names the write in its refusal.
+func onLatestWith[In any](api *API, operation string, check func(in *In) *Error, revision func(in *In) string, h func(c *call, f *functionRecord, in *In) *Error) handler {
+	return func(c *call) *Error {
+		in, err := decodeChecked(c, check)
+		if err != nil {
+			return err
+		}
+		api.store.mu.Lock()
+		defer api.store.mu.Unlock()
+		f, ferr := api.latestForUpdate(c, operation, revision(in))
+		if ferr != nil {
+			return ferr
+		}
+		return h(c, f, in)
 	}
 }
 

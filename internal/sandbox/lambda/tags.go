@@ -60,11 +60,11 @@ func (api *API) tags(c *call) *Error {
 	if !taggableRE.MatchString(arn) {
 		return errValidation(fmt.Sprintf("Value '%s' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", arn, taggablePattern))
 	}
-	parts := strings.Split(arn, ":")
-	if parts[5] != "function" {
+	ref, isFunction := splitFunctionRef(arn)
+	if !isFunction { // a layer, code-signing config, event-source mapping ...
 		return errNotFound(arn)
 	}
-	if len(parts) > 7 {
+	if ref.Qualifier != "" {
 		// localstack's AWS recordings TestLambdaTags::test_tag_versions and
 		// test_tag_exceptions tag_lambda_qualifier_doesnotexist, 2025-11-25:
 		// refused before the function is looked up.
@@ -112,11 +112,7 @@ func (api *API) tags(c *call) *Error {
 		}
 	}
 	f.Latest.RevisionID = newRevisionID()
-	if err := api.store.save(f); err != nil {
-		return errService(err)
-	}
-	c.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return api.saved(c, f, http.StatusNoContent, nil)
 }
 
 // ---- aliases ----

@@ -37,11 +37,7 @@ func (api *API) publishVersion(c *call, f *functionRecord, in *publishVersionIn)
 	}
 	pv := api.newVersion(f, in.Description)
 	c.note.Qualifier = pv.Version
-	if err := api.store.save(f); err != nil {
-		return errService(err)
-	}
-	writeJSON(c.w, http.StatusCreated, api.configOut(f, pv, pv.Version))
-	return nil
+	return api.saved(c, f, http.StatusCreated, api.configOut(f, pv, pv.Version))
 }
 
 func (api *API) listVersions(c *call, f *functionRecord, _ string) *Error {
