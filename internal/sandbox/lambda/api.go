@@ -65,6 +65,7 @@ type API struct {
 	rand        func() float64
 	metrics     MetricsRecorder
 	handlers    map[string]handler
+	inFlight    inFlight
 }
 
 // MetricsRecorder is all Lambda needs of CloudWatch: somewhere to put the

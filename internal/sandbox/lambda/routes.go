@@ -41,6 +41,9 @@ var routes = []struct{ pattern, operation string }{
 	{"POST /2017-03-31/tags/{resource}", "TagResource"},
 	{"DELETE /2017-03-31/tags/{resource}", "UntagResource"},
 	{"GET /2020-06-30/functions/{function}/code-signing-config", "GetFunctionCodeSigningConfig"},
+	{"PUT /2017-10-31/functions/{function}/concurrency", "PutFunctionConcurrency"},
+	{"DELETE /2017-10-31/functions/{function}/concurrency", "DeleteFunctionConcurrency"},
+	{"GET /2019-09-30/functions/{function}/concurrency", "GetFunctionConcurrency"},
 }
 
 type routeKey struct{}
@@ -88,6 +91,8 @@ func lambdaPath(segs []string) bool {
 		return len(segs) == 3
 	case segs[0] == "2020-06-30" && segs[1] == "functions":
 		return len(segs) == 4 && segs[3] == "code-signing-config"
+	case (segs[0] == "2017-10-31" || segs[0] == "2019-09-30") && segs[1] == "functions":
+		return len(segs) == 4 && segs[3] == "concurrency"
 	}
 	return segs[0] == "2015-03-31" && segs[1] == "functions"
 }
@@ -110,13 +115,13 @@ func (api *API) handlerTable() map[string]handler {
 		return api.onFunction(true, func(c *call, f *functionRecord, q string) *Error { return api.getFunction(c, f, q, full) })
 	}
 	return map[string]handler{
-		"CreateFunction":               api.createFunction,
+		"CreateFunction":               lockedWith(api, (*createFunctionIn).check, api.createFunction),
 		"ListFunctions":                api.locked(api.listFunctions),
 		"GetFunction":                  getFunction(true),
 		"GetFunctionConfiguration":     getFunction(false),
 		"DeleteFunction":               api.locked(api.deleteFunction),
 		"UpdateFunctionCode":           api.updateFunctionCode,
-		"UpdateFunctionConfiguration":  api.updateFunctionConfiguration,
+		"UpdateFunctionConfiguration":  lockedWith(api, (*configIn).check, api.updateFunctionConfiguration),
 		"PublishVersion":               onFunctionWith(api, nil, api.publishVersion),
 		"ListVersionsByFunction":       api.onFunction(false, api.listVersions),
 		"CreateAlias":                  onFunctionWith(api, (*createAliasIn).check, api.createAlias),
@@ -129,6 +134,9 @@ func (api *API) handlerTable() map[string]handler {
 		"UntagResource":                api.tags,
 		"GetFunctionCodeSigningConfig": api.onFunction(false, api.getCodeSigningConfig),
 		"Invoke":                       api.invoke,
+		"PutFunctionConcurrency":       onFunctionWith(api, (*putConcurrencyIn).check, api.putFunctionConcurrency),
+		"GetFunctionConcurrency":       api.onFunction(false, api.getFunctionConcurrency),
+		"DeleteFunctionConcurrency":    api.onFunction(false, api.deleteFunctionConcurrency),
 	}
 }
 
@@ -157,6 +165,26 @@ func (api *API) onFunction(queryQualifier bool, h func(c *call, f *functionRecor
 		}
 		return h(c, f, q)
 	})
+}
+
+// lockedWith decodes the request body into an In and validates it with
+// check (nil: no check) before any lock is taken, then runs h holding the
+// store lock; h looks up what it needs itself (CreateFunction has no
+// function yet, UpdateFunctionConfiguration applies the rules of an
+// update to $LATEST).
+func lockedWith[In any](api *API, check func(in *In) *Error, h func(c *call, in *In) *Error) handler {
+	return func(c *call) *Error {
+		in := new(In)
+		if err := decodeBody(c.r, in); err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(in); err != nil {
+				return err
+			}
+		}
+		return api.locked(func(c *call) *Error { return h(c, in) })(c)
+	}
 }
 
 // onFunctionWith decodes the request body into an In and validates it with
