@@ -65,7 +65,7 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"description, in the form `[rollout release=v1.2.0 schemas=3..5 digest=0123456789abcdef] <description>`, so they " +
 			"survive the loss of Terraform state and can be read from AWS.\n\n" +
 			"Destroying the resource deletes the function with all its versions and aliases.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: settingsAttributes(map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The function name.",
 				Computed:            true,
@@ -271,7 +271,15 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 					"published_at":    schema.StringAttribute{MarkdownDescription: "When the version was published (RFC 3339).", Computed: true},
 				}},
 			},
-		},
+			"reserved_concurrent_executions": schema.Int64Attribute{
+				MarkdownDescription: "Concurrency reserved for the function (AWS's `PutFunctionConcurrency`): at most this many invocations run at once, " +
+					"the rest are throttled, and this many are kept for it out of the account's quota. `0` stops all invocations. Unset leaves the function " +
+					"on the account's unreserved pool. Not versioned: changing it publishes nothing. AWS refuses a reservation that leaves the account fewer than 100 unreserved.",
+				Optional: true,
+				Validators: []validator.Int64{validate.Int64(validate.Msg{Summary: "Invalid Reserved Concurrency", Problem: "it must be at least 0 (0 stops all invocations)",
+					Example: "reserved_concurrent_executions = 50"}, int64validator.AtLeast(0))},
+			},
+		}),
 	}
 }
 
@@ -312,6 +320,8 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	} else {
 		in.Runtime, in.Handler = lambdatypes.Runtime(plan.Runtime.ValueString()), aws.String(plan.Handler.ValueString())
 	}
+	settings, _ := plan.settings(ctx)
+	createSettings(in, settings)
 	out, err := c.CreateFunction(ctx, in)
 	if err != nil {
 		var conflict *lambdatypes.ResourceConflictException
@@ -329,6 +339,10 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	if err := lambdaops.WaitActive(ctx, c, name, waitTimeout); err != nil {
 		r.saveUnpublished(ctx, &plan, resp.State.Set, &resp.Diagnostics)
 		resp.Diagnostics.AddError("Function Create Error", apiErrorDetail(fmt.Sprintf("Function %s did not become Active.", name), "Check the function's StateReason in AWS, then apply again.", err))
+		return
+	}
+	if !r.applyConcurrency(ctx, c, name, types.Int64Null(), plan.ReservedConcurrentExecutions, &resp.Diagnostics) {
+		r.saveUnpublished(ctx, &plan, resp.State.Set, &resp.Diagnostics)
 		return
 	}
 	r.publishAndSave(ctx, c, code, &plan, nil, resp.State.Set, &resp.Diagnostics)
@@ -350,6 +364,9 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 		Runtime: st.str(ctx, "runtime"), Handler: st.str(ctx, "handler"), Layers: st.strList(ctx, "layers"),
 		Environment: st.strMap(ctx, "environment"), Description: st.str(ctx, "description"),
 	}
+	for _, b := range settingBlocks {
+		b.field(&prior).set(rawGet[attr.Value](ctx, st, b.name, b.typ, nil))
+	}
 	c, ok := r.lambda(ctx, &resp.Diagnostics)
 	if !ok {
 		return
@@ -368,6 +385,11 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 	st.set(ctx, "id", types.StringValue(name))
 	st.set(ctx, "arn", types.StringValue(aws.ToString(fn.Configuration.FunctionArn)))
 	st.set(ctx, "tags", mapOrNull(withoutOperationalTags(fn.Tags), prior.Tags))
+	reserved := types.Int64Null()
+	if fn.Concurrency != nil && fn.Concurrency.ReservedConcurrentExecutions != nil {
+		reserved = types.Int64Value(int64(*fn.Concurrency.ReservedConcurrentExecutions))
+	}
+	st.set(ctx, "reserved_concurrent_executions", reserved)
 	if v := prior.Version.ValueString(); v != "" {
 		cfg, err := lambdaops.FindVersion(ctx, c, name, v)
 		switch {
@@ -393,6 +415,9 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 			} {
 				st.set(ctx, attr, val)
 			}
+			for _, b := range settingBlocks {
+				st.set(ctx, b.name, b.field(&live).get())
+			}
 			r.refreshStaleVersions(ctx, c, name, fn, versionConfig(cfg), req.State, st, &resp.Diagnostics)
 		}
 	}
@@ -417,6 +442,9 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	name := plan.FunctionName.ValueString()
 	if err := r.updateTags(ctx, c, state.ARN.ValueString(), stringMap(ctx, state.Tags), stringMap(ctx, plan.Tags)); err != nil {
 		resp.Diagnostics.AddError("Function Tags Error", apiErrorDetail(fmt.Sprintf("Updating the tags of %s failed.", name), "Apply again.", err))
+		return
+	}
+	if !r.applyConcurrency(ctx, c, name, state.ReservedConcurrentExecutions, plan.ReservedConcurrentExecutions, &resp.Diagnostics) {
 		return
 	}
 	if !plan.Version.IsUnknown() {
