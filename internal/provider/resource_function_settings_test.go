@@ -36,6 +36,11 @@ var settingLines = []string{
 // the version (drift: what AWS has is what the state shows).
 func TestAccFunction_settings(t *testing.T) {
 	be := acctest.NewBackend(t)
+	// moto 5.2.1 drops TracingConfig, EphemeralStorage, LoggingConfig,
+	// DeadLetterConfig and KMSKeyArn from UpdateFunctionConfiguration
+	// (seen with the AWS CLI against moto_server), so the publish check
+	// finds $LATEST without the planned settings there.
+	be.SandboxOnly(t, "versioned settings that moto does not store on update")
 	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
 	var plainMark, setMark rollbackMark
 	plain := functionConfig(be.URL, "settings", zip)
@@ -140,6 +145,9 @@ func versionSettings(url, function, version string, want []any) func(*terraform.
 // on refresh and the next apply restores the configured value.
 func TestAccFunction_reservedConcurrency(t *testing.T) {
 	be := acctest.NewBackend(t)
+	// moto 5.2.1 leaves GetFunction's Concurrency out for a reservation of
+	// 0 (seen with the AWS CLI against moto_server).
+	be.SandboxOnly(t, "a reservation of 0, which moto does not report")
 	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
 	c := sdkLambda(be.URL)
 	var mark rollbackMark
