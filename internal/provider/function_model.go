@@ -56,7 +56,8 @@ type functionModelV0 struct {
 	ImageConfig      types.Object `tfsdk:"image_config"`
 	KMSKeyARN        types.String `tfsdk:"kms_key_arn"`
 	// The function-level settings, never published.
-	ReservedConcurrentExecutions types.Int64 `tfsdk:"reserved_concurrent_executions"`
+	ReservedConcurrentExecutions types.Int64  `tfsdk:"reserved_concurrent_executions"`
+	CodeSigningConfigARN         types.String `tfsdk:"code_signing_config_arn"`
 }
 
 type dataSchemasModelV0 struct {

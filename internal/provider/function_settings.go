@@ -615,3 +615,35 @@ func checkSnapStartRuntime(_ context.Context, m functionModelV0, diags *diag.Dia
 		validate.Detail("runtime", fmt.Sprintf("%q", m.Runtime.ValueString()), "snap_start = { apply_on = \"PublishedVersions\" } works with Java 11+, Python 3.12+ and .NET 8+ runtimes",
 			`runtime = "java21"`))
 }
+
+// codeSigningPattern is the form of a code signing configuration ARN.
+var codeSigningPattern = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17}$`)
+
+// applyCodeSigning attaches or detaches the code signing configuration
+// from prior to planned; it reports false after adding an error.
+func (r *functionResource) applyCodeSigning(ctx context.Context, c *lambda.Client, name string, prior, planned types.String, diags *diag.Diagnostics) bool {
+	if prior.ValueString() == planned.ValueString() || planned.IsUnknown() {
+		return true
+	}
+	if planned.ValueString() == "" {
+		if _, err := c.DeleteFunctionCodeSigningConfig(ctx, &lambda.DeleteFunctionCodeSigningConfigInput{FunctionName: aws.String(name)}); err != nil && !lambdaops.IsNotFound(err) {
+			diags.AddError("Code Signing Error", apiErrorDetail(fmt.Sprintf("DeleteFunctionCodeSigningConfig %s failed.", name), "Apply again.", err))
+			return false
+		}
+		return true
+	}
+	if _, err := c.PutFunctionCodeSigningConfig(ctx, &lambda.PutFunctionCodeSigningConfigInput{FunctionName: aws.String(name), CodeSigningConfigArn: aws.String(planned.ValueString())}); err != nil {
+		diags.AddAttributeError(path.Root("code_signing_config_arn"), "Code Signing Error", apiErrorDetail(
+			fmt.Sprintf("PutFunctionCodeSigningConfig %s with %s failed.", name, planned.ValueString()), "Check that the code signing configuration exists in this account and region, then apply again.", err))
+		return false
+	}
+	tflog.Info(ctx, "code signing configuration attached", map[string]any{"tf_rollout.function": name, "tf_rollout.code_signing_config": planned.ValueString()})
+	return true
+}
+
+// functionLevel applies the settings AWS does not version, from prior to
+// planned; it reports false after adding an error.
+func (r *functionResource) functionLevel(ctx context.Context, c *lambda.Client, name string, prior, planned *functionModelV0, diags *diag.Diagnostics) bool {
+	return r.applyConcurrency(ctx, c, name, prior.ReservedConcurrentExecutions, planned.ReservedConcurrentExecutions, diags) &&
+		r.applyCodeSigning(ctx, c, name, prior.CodeSigningConfigARN, planned.CodeSigningConfigARN, diags)
+}

@@ -271,6 +271,14 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 					"published_at":    schema.StringAttribute{MarkdownDescription: "When the version was published (RFC 3339).", Computed: true},
 				}},
 			},
+			"code_signing_config_arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of a code signing configuration (AWS's `PutFunctionCodeSigningConfig`), for example " +
+					"`arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0`: AWS then checks the signature of code uploads. " +
+					"Not versioned: changing it publishes nothing.",
+				Optional: true,
+				Validators: []validator.String{validate.Regex("Invalid Code Signing Config ARN", codeSigningPattern, "a code signing configuration ARN",
+					`code_signing_config_arn = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"`)},
+			},
 			"reserved_concurrent_executions": schema.Int64Attribute{
 				MarkdownDescription: "Concurrency reserved for the function (AWS's `PutFunctionConcurrency`): at most this many invocations run at once, " +
 					"the rest are throttled, and this many are kept for it out of the account's quota. `0` stops all invocations. Unset leaves the function " +
@@ -341,16 +349,18 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 		resp.Diagnostics.AddError("Function Create Error", apiErrorDetail(fmt.Sprintf("Function %s did not become Active.", name), "Check the function's StateReason in AWS, then apply again.", err))
 		return
 	}
-	if !r.applyConcurrency(ctx, c, name, types.Int64Null(), plan.ReservedConcurrentExecutions, &resp.Diagnostics) {
+	none := functionModelV0{ReservedConcurrentExecutions: types.Int64Null(), CodeSigningConfigARN: types.StringNull()}
+	if !r.functionLevel(ctx, c, name, &none, &plan, &resp.Diagnostics) {
 		r.saveUnpublished(ctx, &plan, resp.State.Set, &resp.Diagnostics)
 		return
 	}
 	r.publishAndSave(ctx, c, code, &plan, nil, resp.State.Set, &resp.Diagnostics)
 }
 
-// Read makes two API calls whatever the number of versions (GetFunction for
-// existence, ARN and tags; GetFunctionConfiguration of the current version
-// for its configuration). It edits the top level of the raw state and
+// Read makes three API calls whatever the number of versions (GetFunction
+// for existence, ARN, tags and reserved concurrency;
+// GetFunctionCodeSigningConfig; GetFunctionConfiguration of the current
+// version for its configuration). It edits the top level of the raw state and
 // leaves the versions list as it is, so its cost does not grow with the
 // retained history either.
 func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -390,6 +400,12 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 		reserved = types.Int64Value(int64(*fn.Concurrency.ReservedConcurrentExecutions))
 	}
 	st.set(ctx, "reserved_concurrent_executions", reserved)
+	csc, err := c.GetFunctionCodeSigningConfig(ctx, &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String(name)})
+	if err != nil {
+		resp.Diagnostics.AddError("Function Read Error", apiErrorDetail(fmt.Sprintf("GetFunctionCodeSigningConfig %s failed.", name), "Check credentials and connectivity, then run again.", err))
+		return
+	}
+	st.set(ctx, "code_signing_config_arn", nullIfEmpty(aws.ToString(csc.CodeSigningConfigArn)))
 	if v := prior.Version.ValueString(); v != "" {
 		cfg, err := lambdaops.FindVersion(ctx, c, name, v)
 		switch {
@@ -444,7 +460,7 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 		resp.Diagnostics.AddError("Function Tags Error", apiErrorDetail(fmt.Sprintf("Updating the tags of %s failed.", name), "Apply again.", err))
 		return
 	}
-	if !r.applyConcurrency(ctx, c, name, state.ReservedConcurrentExecutions, plan.ReservedConcurrentExecutions, &resp.Diagnostics) {
+	if !r.functionLevel(ctx, c, name, &state, &plan, &resp.Diagnostics) {
 		return
 	}
 	if !plan.Version.IsUnknown() {

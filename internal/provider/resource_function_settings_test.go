@@ -140,9 +140,10 @@ func versionSettings(url, function, version string, want []any) func(*terraform.
 	}
 }
 
-// TestAccFunction_reservedConcurrency: reserved_concurrent_executions is
-// set, changed and removed without publishing; one set out of band shows
-// on refresh and the next apply restores the configured value.
+// TestAccFunction_reservedConcurrency: reserved_concurrent_executions and
+// code_signing_config_arn are set, changed and removed without
+// publishing; a reservation set out of band shows on refresh and the next
+// apply restores the configured value.
 func TestAccFunction_reservedConcurrency(t *testing.T) {
 	be := acctest.NewBackend(t)
 	// moto 5.2.1 leaves GetFunction's Concurrency out for a reservation of
@@ -163,14 +164,27 @@ func TestAccFunction_reservedConcurrency(t *testing.T) {
 			return nil
 		}
 	}
+	const csc = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"
+	codeSigning := func(want string) func(*terraform.State) error {
+		return func(*terraform.State) error {
+			out, err := c.GetFunctionCodeSigningConfig(context.Background(), &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String("capped")})
+			if err != nil {
+				return err
+			}
+			if got := aws.ToString(out.CodeSigningConfigArn); got != want {
+				return fmt.Errorf("code signing config in AWS = %q, want %q", got, want)
+			}
+			return nil
+		}
+	}
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
 			{
-				Config: functionConfig(be.URL, "capped", zip, "reserved_concurrent_executions = 5"),
-				Check:  reserved(5, true),
+				Config: functionConfig(be.URL, "capped", zip, "reserved_concurrent_executions = 5", `code_signing_config_arn = "`+csc+`"`),
+				Check:  tfresource.ComposeTestCheckFunc(reserved(5, true), codeSigning(csc)),
 			},
 			{
 				PreConfig: markRollback(t, be, "capped", &mark),
@@ -202,7 +216,7 @@ func TestAccFunction_reservedConcurrency(t *testing.T) {
 			{
 				PreConfig: markRollback(t, be, "capped", &mark),
 				Config:    functionConfig(be.URL, "capped", zip),
-				Check:     tfresource.ComposeTestCheckFunc(reserved(0, false), noPublishSince(be, "capped", &mark)),
+				Check:     tfresource.ComposeTestCheckFunc(reserved(0, false), codeSigning(""), noPublishSince(be, "capped", &mark)),
 			},
 		},
 	})

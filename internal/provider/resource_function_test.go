@@ -519,6 +519,8 @@ func TestAccFunction_invalidConfig(t *testing.T) {
 			want: `needs image_uri; a zip function has none`},
 		"kms key": {config: with(`filename = "`+zip+`"`, `kms_key_arn = "my-key"`),
 			want: `kms_key_arn = "my-key" is not valid: it must be a KMS key or alias ARN. A valid example: kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"`},
+		"code signing arn": {config: with(`filename = "`+zip+`"`, `code_signing_config_arn = "csc-1"`),
+			want: `code_signing_config_arn = "csc-1" is not valid: it must be a code signing configuration ARN. A valid example: code_signing_config_arn = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"`},
 		"negative reserved concurrency": {config: with(`filename = "`+zip+`"`, `reserved_concurrent_executions = -1`),
 			want: `reserved_concurrent_executions = -1 is not valid: it must be at least 0 (0 stops all invocations). A valid example: reserved_concurrent_executions = 50`},
 		"missing file": {config: with(`filename = "/nonexistent/fn.zip"`),

@@ -560,9 +560,4 @@ func (api *API) deleteFunction(c *call) *Error {
 	return nil
 }
 
-func (api *API) getCodeSigningConfig(c *call, _ *functionRecord, _ string) *Error {
-	writeJSON(c.w, http.StatusOK, map[string]any{})
-	return nil
-}
-
 // ---- tags ----

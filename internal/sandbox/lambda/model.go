@@ -24,6 +24,8 @@ type functionRecord struct {
 	// ReservedConcurrency is the function's reserved concurrency; nil
 	// when it has none.
 	ReservedConcurrency *int `json:"reserved_concurrency,omitempty"`
+	// CodeSigningConfigARN is the attached code signing configuration.
+	CodeSigningConfigARN string `json:"code_signing_config_arn,omitempty"`
 }
 
 // versionRecord is $LATEST or one published version.
