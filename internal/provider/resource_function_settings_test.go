@@ -221,3 +221,66 @@ func TestAccFunction_reservedConcurrency(t *testing.T) {
 		},
 	})
 }
+
+// TestAccFunction_settingsPerRuntime covers the settings that need a kind
+// of function: image_config (a container image), snap_start (a Java
+// runtime) and file_system_config (a function in a VPC). For each, a
+// change publishes, a revert adopts the earlier version and publishes
+// nothing, and an import reads the setting back from the version.
+func TestAccFunction_settingsPerRuntime(t *testing.T) {
+	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
+	image := func(url string, lines ...string) string {
+		body := fmt.Sprintf("  function_name = \"img\"\n  role = %q\n  image_uri = \"123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:v1\"\n", testRole)
+		for _, l := range lines {
+			body += "  " + l + "\n"
+		}
+		return acctest.ConfigCompose(acctest.SandboxConfig(url), "resource \"rollout_function\" \"test\" {\n"+body+"}\n")
+	}
+	java := func(url string, lines ...string) string {
+		body := fmt.Sprintf("  function_name = \"jvm\"\n  role = %q\n  runtime = \"java21\"\n  handler = \"orders.Handler\"\n  filename = %q\n", testRole, zip)
+		body += `  vpc_config = { subnet_ids = ["subnet-0a1b"], security_group_ids = ["sg-0e3f"] }` + "\n"
+		for _, l := range lines {
+			body += "  " + l + "\n"
+		}
+		return acctest.ConfigCompose(acctest.SandboxConfig(url), "resource \"rollout_function\" \"test\" {\n"+body+"}\n")
+	}
+	const efs = `file_system_config = { arn = "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0", local_mount_path = "/mnt/data" }`
+	version := func(v string) []statecheck.StateCheck {
+		return []statecheck.StateCheck{statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact(v))}
+	}
+	planned := func(v string) tfresource.ConfigPlanChecks {
+		return tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact(v))}}
+	}
+	publishes := tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectUnknownValue(fnAddr, tfjsonpath.New("version"))}}
+	cases := map[string]struct {
+		function       string
+		config         func(string, ...string) string
+		before, after  []string
+		importIgnoring []string
+	}{
+		"image_config": {function: "img", config: image, before: []string{`image_config = { command = ["app.handler"] }`},
+			after: []string{`image_config = { command = ["app.other"], working_directory = "/srv" }`}, importIgnoring: []string{"image_uri"}},
+		"snap_start": {function: "jvm", config: java, before: []string{`snap_start = { apply_on = "PublishedVersions" }`}, after: nil,
+			importIgnoring: []string{"filename"}},
+		"file_system_config": {function: "jvm", config: java, before: []string{efs}, after: nil, importIgnoring: []string{"filename"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			be := acctest.NewBackend(t)
+			be.SandboxOnly(t, "settings that moto does not store on update")
+			var mark rollbackMark
+			tfresource.ParallelTest(t, tfresource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             acctest.CheckDestroy(be.URL),
+				Steps: []tfresource.TestStep{
+					{Config: tc.config(be.URL, tc.before...), ConfigStateChecks: version("1")},
+					{Config: tc.config(be.URL, tc.after...), ConfigPlanChecks: publishes, ConfigStateChecks: version("2")},
+					{PreConfig: markRollback(t, be, tc.function, &mark), Config: tc.config(be.URL, tc.before...), ConfigPlanChecks: planned("1"),
+						Check: noPublishSince(be, tc.function, &mark)},
+					{ResourceName: fnAddr, ImportState: true, ImportStateId: tc.function + ":1", ImportStateVerify: true, ImportStateVerifyIgnore: tc.importIgnoring},
+				},
+			})
+		})
+	}
+}
