@@ -212,3 +212,67 @@ func TestReservedConcurrency(t *testing.T) {
 		t.Errorf("after DeleteFunctionConcurrency: %v, %v; want no reservation", got.ReservedConcurrentExecutions, err)
 	}
 }
+
+// TestProvisionedConcurrency: a configuration on an alias is IN_PROGRESS
+// until the provisioned settle time has passed, then READY with the
+// requested concurrency available; moving the alias's traffic makes it
+// IN_PROGRESS again; $LATEST is refused; a deleted one is not found.
+func TestProvisionedConcurrency(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	inst := sandboxtest.Start(t, sandbox.Options{Clock: clock.Now, ProvisionedDelay: time.Minute})
+	c := lambdaClient(inst, 1)
+	createFunction(t, c, "warm", zipOf(t, "v1"))
+	waitActive(t, c, "warm")
+	for i := 0; i < 2; i++ {
+		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("warm"), Description: aws.String(string(rune('a' + i)))}); err != nil {
+			t.Fatal(err)
+		}
+		waitUpdated(t, c, "warm")
+		if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("warm")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("warm"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	put, err := c.PutProvisionedConcurrencyConfig(ctx, &lambda.PutProvisionedConcurrencyConfigInput{FunctionName: aws.String("warm"), Qualifier: aws.String("live"), ProvisionedConcurrentExecutions: aws.Int32(4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func() []any {
+		out, err := c.GetProvisionedConcurrencyConfig(ctx, &lambda.GetProvisionedConcurrencyConfigInput{FunctionName: aws.String("warm"), Qualifier: aws.String("live")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []any{out.Status, aws.ToInt32(out.RequestedProvisionedConcurrentExecutions), aws.ToInt32(out.AvailableProvisionedConcurrentExecutions)}
+	}
+	var seen [][]any
+	seen = append(seen, []any{put.Status, aws.ToInt32(put.RequestedProvisionedConcurrentExecutions), aws.ToInt32(put.AvailableProvisionedConcurrentExecutions)})
+	seen = append(seen, status())
+	clock.Advance(time.Minute)
+	seen = append(seen, status())
+	if _, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("warm"), Name: aws.String("live"),
+		RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.1}}}); err != nil {
+		t.Fatal(err)
+	}
+	seen = append(seen, status())
+	clock.Advance(time.Minute)
+	seen = append(seen, status())
+	in, ready := types.ProvisionedConcurrencyStatusEnumInProgress, types.ProvisionedConcurrencyStatusEnumReady
+	want := [][]any{{in, int32(4), int32(0)}, {in, int32(4), int32(0)}, {ready, int32(4), int32(4)}, {in, int32(4), int32(0)}, {ready, int32(4), int32(4)}}
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("provisioned concurrency status over time (-want +got):\n%s", diff)
+	}
+	_, err = c.PutProvisionedConcurrencyConfig(ctx, &lambda.PutProvisionedConcurrencyConfigInput{FunctionName: aws.String("warm"), Qualifier: aws.String("$LATEST"), ProvisionedConcurrentExecutions: aws.Int32(1)})
+	if code, msg := apiError(t, err); code != "InvalidParameterValueException" || msg != "Provisioned Concurrency Configs cannot be applied to unpublished function versions." {
+		t.Errorf("provisioned concurrency on $LATEST = %s %q", code, msg)
+	}
+	if _, err := c.DeleteProvisionedConcurrencyConfig(ctx, &lambda.DeleteProvisionedConcurrencyConfigInput{FunctionName: aws.String("warm"), Qualifier: aws.String("live")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetProvisionedConcurrencyConfig(ctx, &lambda.GetProvisionedConcurrencyConfigInput{FunctionName: aws.String("warm"), Qualifier: aws.String("live")})
+	if code, _ := apiError(t, err); code != "ProvisionedConcurrencyConfigNotFoundException" {
+		t.Errorf("after delete: %s, want ProvisionedConcurrencyConfigNotFoundException", code)
+	}
+}

@@ -26,6 +26,9 @@ type functionRecord struct {
 	ReservedConcurrency *int `json:"reserved_concurrency,omitempty"`
 	// CodeSigningConfigARN is the attached code signing configuration.
 	CodeSigningConfigARN string `json:"code_signing_config_arn,omitempty"`
+	// Provisioned is the provisioned concurrency by qualifier (alias or
+	// version).
+	Provisioned map[string]*provisionedRecord `json:"provisioned,omitempty"`
 }
 
 // versionRecord is $LATEST or one published version.

@@ -46,6 +46,9 @@ var routes = []struct{ pattern, operation string }{
 	{"PUT /2017-10-31/functions/{function}/concurrency", "PutFunctionConcurrency"},
 	{"DELETE /2017-10-31/functions/{function}/concurrency", "DeleteFunctionConcurrency"},
 	{"GET /2019-09-30/functions/{function}/concurrency", "GetFunctionConcurrency"},
+	{"PUT /2019-09-30/functions/{function}/provisioned-concurrency", "PutProvisionedConcurrencyConfig"},
+	{"GET /2019-09-30/functions/{function}/provisioned-concurrency", "GetProvisionedConcurrencyConfig"},
+	{"DELETE /2019-09-30/functions/{function}/provisioned-concurrency", "DeleteProvisionedConcurrencyConfig"},
 }
 
 type routeKey struct{}
@@ -94,7 +97,7 @@ func lambdaPath(segs []string) bool {
 	case segs[0] == "2020-06-30" && segs[1] == "functions":
 		return len(segs) == 4 && segs[3] == "code-signing-config"
 	case (segs[0] == "2017-10-31" || segs[0] == "2019-09-30") && segs[1] == "functions":
-		return len(segs) == 4 && segs[3] == "concurrency"
+		return len(segs) == 4 && (segs[3] == "concurrency" || (segs[0] == "2019-09-30" && segs[3] == "provisioned-concurrency"))
 	}
 	return segs[0] == "2015-03-31" && segs[1] == "functions"
 }
@@ -117,30 +120,33 @@ func (api *API) handlerTable() map[string]handler {
 		return api.onFunction(true, func(c *call, f *functionRecord, q string) *Error { return api.getFunction(c, f, q, full) })
 	}
 	return map[string]handler{
-		"CreateFunction":                  lockedWith(api, (*createFunctionIn).check, api.createFunction),
-		"ListFunctions":                   api.locked(api.listFunctions),
-		"GetFunction":                     getFunction(true),
-		"GetFunctionConfiguration":        getFunction(false),
-		"DeleteFunction":                  api.locked(api.deleteFunction),
-		"UpdateFunctionCode":              api.updateFunctionCode,
-		"UpdateFunctionConfiguration":     lockedWith(api, (*configIn).check, api.updateFunctionConfiguration),
-		"PublishVersion":                  onFunctionWith(api, nil, api.publishVersion),
-		"ListVersionsByFunction":          api.onFunction(false, api.listVersions),
-		"CreateAlias":                     onFunctionWith(api, (*createAliasIn).check, api.createAlias),
-		"GetAlias":                        api.onFunction(false, api.getAlias),
-		"UpdateAlias":                     onFunctionWith(api, (*updateAliasIn).check, api.updateAlias),
-		"DeleteAlias":                     api.onFunction(false, api.deleteAlias),
-		"ListAliases":                     api.onFunction(false, api.listAliases),
-		"ListTags":                        api.tags,
-		"TagResource":                     api.tags,
-		"UntagResource":                   api.tags,
-		"GetFunctionCodeSigningConfig":    api.onFunction(false, api.getCodeSigningConfig),
-		"PutFunctionCodeSigningConfig":    onFunctionWith(api, (*putCodeSigningIn).check, api.putCodeSigningConfig),
-		"DeleteFunctionCodeSigningConfig": api.onFunction(false, api.deleteCodeSigningConfig),
-		"Invoke":                          api.invoke,
-		"PutFunctionConcurrency":          onFunctionWith(api, (*putConcurrencyIn).check, api.putFunctionConcurrency),
-		"GetFunctionConcurrency":          api.onFunction(false, api.getFunctionConcurrency),
-		"DeleteFunctionConcurrency":       api.onFunction(false, api.deleteFunctionConcurrency),
+		"CreateFunction":                     lockedWith(api, (*createFunctionIn).check, api.createFunction),
+		"ListFunctions":                      api.locked(api.listFunctions),
+		"GetFunction":                        getFunction(true),
+		"GetFunctionConfiguration":           getFunction(false),
+		"DeleteFunction":                     api.locked(api.deleteFunction),
+		"UpdateFunctionCode":                 api.updateFunctionCode,
+		"UpdateFunctionConfiguration":        lockedWith(api, (*configIn).check, api.updateFunctionConfiguration),
+		"PublishVersion":                     onFunctionWith(api, nil, api.publishVersion),
+		"ListVersionsByFunction":             api.onFunction(false, api.listVersions),
+		"CreateAlias":                        onFunctionWith(api, (*createAliasIn).check, api.createAlias),
+		"GetAlias":                           api.onFunction(false, api.getAlias),
+		"UpdateAlias":                        onFunctionWith(api, (*updateAliasIn).check, api.updateAlias),
+		"DeleteAlias":                        api.onFunction(false, api.deleteAlias),
+		"ListAliases":                        api.onFunction(false, api.listAliases),
+		"ListTags":                           api.tags,
+		"TagResource":                        api.tags,
+		"UntagResource":                      api.tags,
+		"GetFunctionCodeSigningConfig":       api.onFunction(false, api.getCodeSigningConfig),
+		"PutFunctionCodeSigningConfig":       onFunctionWith(api, (*putCodeSigningIn).check, api.putCodeSigningConfig),
+		"DeleteFunctionCodeSigningConfig":    api.onFunction(false, api.deleteCodeSigningConfig),
+		"Invoke":                             api.invoke,
+		"PutFunctionConcurrency":             onFunctionWith(api, (*putConcurrencyIn).check, api.putFunctionConcurrency),
+		"GetFunctionConcurrency":             api.onFunction(false, api.getFunctionConcurrency),
+		"DeleteFunctionConcurrency":          api.onFunction(false, api.deleteFunctionConcurrency),
+		"PutProvisionedConcurrencyConfig":    onFunctionWith(api, (*putProvisionedIn).check, api.putProvisioned),
+		"GetProvisionedConcurrencyConfig":    api.onFunction(false, api.getProvisioned),
+		"DeleteProvisionedConcurrencyConfig": api.onFunction(false, api.deleteProvisioned),
 	}
 }
 
