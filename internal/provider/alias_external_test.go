@@ -38,7 +38,9 @@ func TestAccAlias_externalVersions(t *testing.T) {
 		Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: code}}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = c.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("external")}) })
+	t.Cleanup(func() {
+		_, _ = c.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("external")})
+	})
 	// Versions 1 (good), 2 (fails every call) and 3 (good), published
 	// the way a CI job would.
 	for i, failRate := range []string{"0", "1", "0"} {
