@@ -21,6 +21,10 @@ type Traffic struct {
 	Function, Name string // function name and alias name
 	From, To       string
 	Revision       string // the alias's RevisionId; updated by every move
+	// BeforeShift, when set, runs before each move of traffic towards To
+	// (SetCanary, Promote), never before a RollBack; its error stops the
+	// move.
+	BeforeShift func(ctx context.Context) error
 }
 
 func (t *Traffic) update(ctx context.Context, primary, extra string, weight float64) error {
@@ -40,6 +44,11 @@ func (t *Traffic) update(ctx context.Context, primary, extra string, weight floa
 
 // SetCanary sends w percent of the traffic to B, the rest to A.
 func (t *Traffic) SetCanary(ctx context.Context, w float64) error {
+	if t.BeforeShift != nil {
+		if err := t.BeforeShift(ctx); err != nil {
+			return err
+		}
+	}
 	return t.update(ctx, t.From, t.To, math.Round(w*1000)/100000)
 }
 
@@ -47,4 +56,11 @@ func (t *Traffic) SetCanary(ctx context.Context, w float64) error {
 func (t *Traffic) RollBack(ctx context.Context) error { return t.update(ctx, t.From, "", 0) }
 
 // Promote sends all traffic to B.
-func (t *Traffic) Promote(ctx context.Context) error { return t.update(ctx, t.To, "", 0) }
+func (t *Traffic) Promote(ctx context.Context) error {
+	if t.BeforeShift != nil {
+		if err := t.BeforeShift(ctx); err != nil {
+			return err
+		}
+	}
+	return t.update(ctx, t.To, "", 0)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -126,6 +127,113 @@ type Spec struct {
 	Architectures []string
 	Layers        []string
 	Environment   map[string]string
+	// Settings is the rest of what AWS versions (VPC, tracing, logging...),
+	// each default left empty, so that versions published before these
+	// settings existed keep their digest.
+	Settings
+}
+
+// Settings is the versioned configuration beyond code, runtime, memory,
+// timeout, layers and environment. A zero field is AWS's default: the
+// digest of a Spec leaves it out.
+type Settings struct {
+	VPC              *VPC          `json:",omitempty"`
+	DeadLetterTarget string        `json:",omitempty"`
+	TracingMode      string        `json:",omitempty"` // "" is PassThrough
+	EphemeralStorage int64         `json:",omitempty"` // 0 is 512 MB
+	Logging          *Logging      `json:",omitempty"`
+	FileSystem       *FileSystem   `json:",omitempty"`
+	SnapStart        string        `json:",omitempty"` // "" is None
+	Image            *ImageSetting `json:",omitempty"`
+	KMSKeyARN        string        `json:",omitempty"`
+}
+
+// VPC is where the function's network interfaces live; subnets and
+// security groups sorted.
+type VPC struct {
+	SubnetIDs        []string
+	SecurityGroupIDs []string
+	IPv6DualStack    bool `json:",omitempty"`
+}
+
+// Logging is the function's log format, levels and group; "" is AWS's
+// default for each (Text, INFO for JSON's levels, /aws/lambda/<name>).
+type Logging struct {
+	Format           string `json:",omitempty"`
+	ApplicationLevel string `json:",omitempty"`
+	SystemLevel      string `json:",omitempty"`
+	Group            string `json:",omitempty"`
+}
+
+// FileSystem is one EFS access point mounted into the function.
+type FileSystem struct {
+	ARN            string
+	LocalMountPath string
+}
+
+// ImageSetting overrides the container image's command, entry point and
+// working directory.
+type ImageSetting struct {
+	Command          []string `json:",omitempty"`
+	EntryPoint       []string `json:",omitempty"`
+	WorkingDirectory string   `json:",omitempty"`
+}
+
+// Canonical returns s with AWS's defaults for function name emptied: the
+// same settings written out or left to AWS give the same digest.
+func (s Settings) Canonical(name string) Settings {
+	c := s
+	if c.VPC != nil {
+		v := VPC{SubnetIDs: sortedCopy(c.VPC.SubnetIDs), SecurityGroupIDs: sortedCopy(c.VPC.SecurityGroupIDs), IPv6DualStack: c.VPC.IPv6DualStack}
+		c.VPC = &v
+		if len(v.SubnetIDs) == 0 && len(v.SecurityGroupIDs) == 0 {
+			c.VPC = nil
+		}
+	}
+	if c.TracingMode == "PassThrough" {
+		c.TracingMode = ""
+	}
+	if c.EphemeralStorage == 512 {
+		c.EphemeralStorage = 0
+	}
+	if c.Logging != nil {
+		l := *c.Logging
+		if l.Format == "Text" {
+			l.Format = ""
+		}
+		if l.Format == "" {
+			l.ApplicationLevel, l.SystemLevel = "", ""
+		}
+		if l.ApplicationLevel == "INFO" {
+			l.ApplicationLevel = ""
+		}
+		if l.SystemLevel == "INFO" {
+			l.SystemLevel = ""
+		}
+		if l.Group == "/aws/lambda/"+name {
+			l.Group = ""
+		}
+		c.Logging = &l
+		if l == (Logging{}) {
+			c.Logging = nil
+		}
+	}
+	if c.FileSystem != nil && *c.FileSystem == (FileSystem{}) {
+		c.FileSystem = nil
+	}
+	if c.SnapStart == "None" {
+		c.SnapStart = ""
+	}
+	if c.Image != nil && len(c.Image.Command) == 0 && len(c.Image.EntryPoint) == 0 && c.Image.WorkingDirectory == "" {
+		c.Image = nil
+	}
+	return c
+}
+
+func sortedCopy(l []string) []string {
+	c := append([]string{}, l...)
+	sort.Strings(c)
+	return c
 }
 
 // Digest is a short stable hash of s (16 hex digits).
@@ -136,6 +244,11 @@ func (s Spec) Digest() string {
 		c.Architectures = []string{"x86_64"}
 	}
 	c.Layers = append([]string(nil), s.Layers...)
+	if c.VPC != nil {
+		v := *c.VPC
+		v.SubnetIDs, v.SecurityGroupIDs = sortedCopy(v.SubnetIDs), sortedCopy(v.SecurityGroupIDs)
+		c.VPC = &v
+	}
 	if len(c.Environment) == 0 {
 		c.Environment = nil
 	}

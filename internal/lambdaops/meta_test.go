@@ -77,3 +77,54 @@ func TestSpecDigest(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecDigestStable pins the digest of a Spec without settings to the
+// value computed before Settings existed (commit 825845e): versions
+// published by earlier releases must keep being adopted.
+func TestSpecDigestStable(t *testing.T) {
+	t.Parallel()
+	s := Spec{Code: "zip:abc", Runtime: "provided.al2023", Handler: "bootstrap", Role: "r", MemorySize: 128, Timeout: 3, Layers: []string{"l"}, Environment: map[string]string{"A": "1"}}
+	if got, want := s.Digest(), "fe8e62c280ac66c5"; got != want {
+		t.Errorf("Digest = %s, want %s (the digest before settings existed)", got, want)
+	}
+	s.Settings = Settings{TracingMode: "PassThrough", EphemeralStorage: 512, SnapStart: "None", VPC: &VPC{},
+		Logging: &Logging{Format: "Text", Group: "/aws/lambda/orders"}, Image: &ImageSetting{}}.Canonical("orders")
+	if got, want := s.Digest(), "fe8e62c280ac66c5"; got != want {
+		t.Errorf("Digest with AWS's defaults written out = %s, want %s", got, want)
+	}
+}
+
+func TestSettingsCanonical(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		in, want Settings
+	}{
+		"defaults vanish":   {in: Settings{TracingMode: "PassThrough", EphemeralStorage: 512, SnapStart: "None"}, want: Settings{}},
+		"vpc sorted":        {in: Settings{VPC: &VPC{SubnetIDs: []string{"subnet-b", "subnet-a"}, SecurityGroupIDs: []string{"sg-1"}}}, want: Settings{VPC: &VPC{SubnetIDs: []string{"subnet-a", "subnet-b"}, SecurityGroupIDs: []string{"sg-1"}}}},
+		"json defaults":     {in: Settings{Logging: &Logging{Format: "JSON", ApplicationLevel: "INFO", SystemLevel: "INFO", Group: "/aws/lambda/fn"}}, want: Settings{Logging: &Logging{Format: "JSON"}}},
+		"text drops levels": {in: Settings{Logging: &Logging{Format: "Text", ApplicationLevel: "DEBUG"}}, want: Settings{}},
+		"own log group":     {in: Settings{Logging: &Logging{Group: "/shared/orders"}}, want: Settings{Logging: &Logging{Group: "/shared/orders"}}},
+		"active tracing":    {in: Settings{TracingMode: "Active", EphemeralStorage: 1024}, want: Settings{TracingMode: "Active", EphemeralStorage: 1024}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tc.want, tc.in.Canonical("fn")); diff != "" {
+				t.Errorf("Canonical (-want +got):\n%s", diff)
+			}
+		})
+	}
+	base := Spec{Code: "zip:abc", Role: "r"}
+	for name, set := range map[string]Settings{
+		"vpc": {VPC: &VPC{SubnetIDs: []string{"subnet-a"}}}, "dlq": {DeadLetterTarget: "arn:aws:sqs:us-east-1:123456789012:dlq"},
+		"tracing": {TracingMode: "Active"}, "storage": {EphemeralStorage: 1024}, "logging": {Logging: &Logging{Format: "JSON"}},
+		"efs": {FileSystem: &FileSystem{ARN: "a", LocalMountPath: "/mnt/x"}}, "snapstart": {SnapStart: "PublishedVersions"},
+		"image": {Image: &ImageSetting{Command: []string{"x"}}}, "kms": {KMSKeyARN: "arn:aws:kms:us-east-1:123456789012:key/k"},
+	} {
+		c := base
+		c.Settings = set
+		if c.Digest() == base.Digest() {
+			t.Errorf("setting %s kept the digest", name)
+		}
+	}
+}

@@ -196,6 +196,7 @@ func latestConfigInput(function string, revision *string, s lambdaops.Spec, imag
 		Timeout: aws.Int32(int32(s.Timeout)), MemorySize: aws.Int32(int32(s.MemorySize)), Layers: layers,
 		Environment: &lambdatypes.Environment{Variables: env},
 	}
+	updateSettings(in, s.Settings, image)
 	if !image {
 		in.Runtime, in.Handler = lambdatypes.Runtime(s.Runtime), aws.String(s.Handler)
 	}

@@ -168,6 +168,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 	now := r.data.Clock().Now()
 	plan.Promotions = state.Promotions // only a promotion adds to them
 	traffic := &health.Traffic{Lambda: c, Function: fn, Name: name, From: next.From, To: next.To, Revision: state.RevisionID.ValueString()}
+	r.warmShifts(traffic, c, p, plan.ProvisionedConcurrentExecutions, now) // issue 16: each shift waits for READY provisioned concurrency
 	save := func(primary string, deployment types.Object) {
 		plan.Deployment = deployment
 		if out, err := lambdaops.FindAlias(ctx, c, fn, name); err == nil {

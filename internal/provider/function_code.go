@@ -179,6 +179,7 @@ func specFromConfig(v lambdatypes.FunctionConfiguration, code string) lambdaops.
 	s := lambdaops.Spec{
 		Code: code, Runtime: string(v.Runtime), Handler: aws.ToString(v.Handler), Role: aws.ToString(v.Role),
 		Description: user, MemorySize: int64(aws.ToInt32(v.MemorySize)), Timeout: int64(aws.ToInt32(v.Timeout)),
+		Settings: settingsFromConfig(v),
 	}
 	for _, a := range v.Architectures {
 		s.Architectures = append(s.Architectures, string(a))

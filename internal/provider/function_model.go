@@ -45,6 +45,19 @@ type functionModelV0 struct {
 	CodeSha256            types.String `tfsdk:"code_sha256"`
 	VersionDataSchemas    types.Object `tfsdk:"version_data_schemas"`
 	Versions              types.List   `tfsdk:"versions"`
+	// The versioned settings (function_settings.go).
+	VPCConfig        types.Object `tfsdk:"vpc_config"`
+	DeadLetterConfig types.Object `tfsdk:"dead_letter_config"`
+	TracingConfig    types.Object `tfsdk:"tracing_config"`
+	EphemeralStorage types.Object `tfsdk:"ephemeral_storage"`
+	LoggingConfig    types.Object `tfsdk:"logging_config"`
+	FileSystemConfig types.Object `tfsdk:"file_system_config"`
+	SnapStart        types.Object `tfsdk:"snap_start"`
+	ImageConfig      types.Object `tfsdk:"image_config"`
+	KMSKeyARN        types.String `tfsdk:"kms_key_arn"`
+	// The function-level settings, never published.
+	ReservedConcurrentExecutions types.Int64  `tfsdk:"reserved_concurrent_executions"`
+	CodeSigningConfigARN         types.String `tfsdk:"code_signing_config_arn"`
 }
 
 type dataSchemasModelV0 struct {
@@ -74,8 +87,13 @@ func (m functionModelV0) spec(ctx context.Context, code string) (lambdaops.Spec,
 			}
 		}
 	}
+	settings, ok := m.settings(ctx)
+	if !ok {
+		return lambdaops.Spec{}, false
+	}
 	return lambdaops.Spec{
-		Code: code, Runtime: m.Runtime.ValueString(), Handler: m.Handler.ValueString(), Role: m.Role.ValueString(),
+		Settings: settings,
+		Code:     code, Runtime: m.Runtime.ValueString(), Handler: m.Handler.ValueString(), Role: m.Role.ValueString(),
 		Description: m.Description.ValueString(), MemorySize: m.MemorySize.ValueInt64(), Timeout: m.Timeout.ValueInt64(),
 		Architectures: stringList(ctx, m.Architectures), Layers: stringList(ctx, m.Layers), Environment: stringMap(ctx, m.Environment),
 	}, true
@@ -116,6 +134,8 @@ func (m functionModelV0) configurationInput(ctx context.Context, name string, re
 	if !image {
 		in.Runtime, in.Handler = lambdatypes.Runtime(m.Runtime.ValueString()), aws.String(m.Handler.ValueString())
 	}
+	settings, _ := m.settings(ctx)
+	updateSettings(in, settings, image)
 	return in
 }
 
@@ -135,6 +155,7 @@ func (m *functionModelV0) refreshFrom(ctx context.Context, v lambdatypes.Functio
 	if !strings.HasPrefix(m.Description.ValueString(), spec.Description) || m.Description.IsNull() {
 		m.Description = types.StringValue(spec.Description)
 	}
+	m.refreshSettings(ctx, spec.Settings)
 	m.CodeSha256 = types.StringValue(aws.ToString(v.CodeSha256))
 	m.QualifiedARN = types.StringValue(aws.ToString(v.FunctionArn))
 }

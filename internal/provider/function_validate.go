@@ -45,6 +45,10 @@ var functionRules = []resource.ConfigValidator{
 	functionRule{"s3_bucket and s3_key go together; s3_object_version needs them", checkS3Location},
 	functionRule{"runtime and handler are required with code from a zip", checkZipRuntime},
 	functionRule{"compatible_data_schemas sets min, max or both, with min not above max", checkDataSchemaRange},
+	functionRule{"logging_config's levels need log_format JSON", checkLogLevels},
+	functionRule{"file_system_config needs vpc_config", checkFileSystemVPC},
+	functionRule{"image_config goes with image_uri", checkImageConfig},
+	functionRule{"snap_start applies to Java 11+, Python 3.12+ and .NET 8+ runtimes", checkSnapStartRuntime},
 }
 
 // functionRule is one cross-field rule: check reads the configuration and

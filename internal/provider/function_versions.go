@@ -147,6 +147,9 @@ func versionConfig(o *lambda.GetFunctionConfigurationOutput) lambdatypes.Functio
 		Version: o.Version, CodeSha256: o.CodeSha256, Description: o.Description, LastModified: o.LastModified,
 		Runtime: o.Runtime, Handler: o.Handler, Role: o.Role, MemorySize: o.MemorySize, Timeout: o.Timeout,
 		Architectures: o.Architectures, Layers: o.Layers, Environment: o.Environment, PackageType: o.PackageType, FunctionArn: o.FunctionArn,
+		FunctionName: o.FunctionName, VpcConfig: o.VpcConfig, DeadLetterConfig: o.DeadLetterConfig, TracingConfig: o.TracingConfig,
+		EphemeralStorage: o.EphemeralStorage, LoggingConfig: o.LoggingConfig, FileSystemConfigs: o.FileSystemConfigs, SnapStart: o.SnapStart,
+		ImageConfigResponse: o.ImageConfigResponse, KMSKeyArn: o.KMSKeyArn,
 	}
 }
 
@@ -155,6 +158,9 @@ func publishedConfig(o *lambda.PublishVersionOutput) lambdatypes.FunctionConfigu
 		Version: o.Version, CodeSha256: o.CodeSha256, Description: o.Description, LastModified: o.LastModified,
 		Runtime: o.Runtime, Handler: o.Handler, Role: o.Role, MemorySize: o.MemorySize, Timeout: o.Timeout,
 		Architectures: o.Architectures, Layers: o.Layers, Environment: o.Environment, PackageType: o.PackageType, FunctionArn: o.FunctionArn,
+		FunctionName: o.FunctionName, VpcConfig: o.VpcConfig, DeadLetterConfig: o.DeadLetterConfig, TracingConfig: o.TracingConfig,
+		EphemeralStorage: o.EphemeralStorage, LoggingConfig: o.LoggingConfig, FileSystemConfigs: o.FileSystemConfigs, SnapStart: o.SnapStart,
+		ImageConfigResponse: o.ImageConfigResponse, KMSKeyArn: o.KMSKeyArn,
 	}
 }
 

@@ -105,6 +105,7 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					return nil
 				})},
 			},
+			"provisioned_concurrent_executions": provisionedAttribute,
 			"function_version": schema.StringAttribute{
 				MarkdownDescription: "The primary version: a published version number (usually `rollout_function.<name>.version`), or `$LATEST` without routing.",
 				Required:            true,
@@ -273,6 +274,10 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		if p, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && p != nil && (!p.Wait || cur.rollbackPending()) && plan.Routing.IsNull() && !plan.FunctionVersion.IsUnknown() {
 			r.planStepwise(*p, &plan, state)
 		}
+		if summary, detail, ok := provisionedPlanNotice(plan.FunctionName.ValueString(), plan.Name.ValueString(), plan.ProvisionedConcurrentExecutions,
+			!plan.CanaryPolicy.IsNull() && plan.Routing.IsNull(), !plan.FunctionVersion.Equal(state.FunctionVersion)); ok {
+			resp.Diagnostics.AddAttributeWarning(path.Root("provisioned_concurrent_executions"), summary, detail)
+		}
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
 	if r.data == nil || plan.FunctionName.IsUnknown() {
@@ -407,6 +412,10 @@ func (r *aliasResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	plan.Deployment = types.ObjectNull(deploymentAttrTypes)
 	plan.Promotions = promotionsWith(types.ListNull(types.ObjectType{AttrTypes: promotionAttrTypes}), plan.FunctionVersion.ValueString(), r.data.Clock().Now())
+	requested := plan.ProvisionedConcurrentExecutions
+	if !applyProvisioned(ctx, c, fn, name, types.Int64Null(), requested, &resp.Diagnostics) {
+		plan.ProvisionedConcurrentExecutions = types.Int64Null() // the alias exists; record it without
+	}
 	r.settleAndSave(ctx, c, &plan, resp.State.Set, &resp.Diagnostics)
 }
 
@@ -460,6 +469,12 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		}
 	}
 	state.fill(out)
+	pc, err := readProvisioned(ctx, c, fn, name, state.ProvisionedConcurrentExecutions)
+	if err != nil {
+		resp.Diagnostics.AddError("Alias Read Error", apiErrorDetail(fmt.Sprintf("GetProvisionedConcurrencyConfig %s:%s failed.", fn, name), "Check credentials and connectivity, then run again.", err))
+		return
+	}
+	state.ProvisionedConcurrentExecutions = pc
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -474,6 +489,10 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	defer done()
 	c, ok := r.lambda(ctx, &resp.Diagnostics)
 	if !ok {
+		return
+	}
+	// Provisioned concurrency first, so a canary in this apply waits for it.
+	if !applyProvisioned(ctx, c, plan.FunctionName.ValueString(), plan.Name.ValueString(), state.ProvisionedConcurrentExecutions, plan.ProvisionedConcurrentExecutions, &resp.Diagnostics) {
 		return
 	}
 	if !plan.RevisionID.IsUnknown() {
@@ -621,6 +640,7 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	src := &health.Sources{CloudWatch: cw, Lambda: c, Function: fn, Alias: name, To: to, FunctionARN: aws.ToString(fnOut.Configuration.FunctionArn), Clock: clock.Now}
 	hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: from, To: to}
 	started := clock.Now()
+	r.warmShifts(traffic, c, p, plan.ProvisionedConcurrentExecutions, started)
 	tflog.Info(ctx, "canary rollout starting", map[string]any{"tf_rollout.alias": name, "tf_rollout.from": from, "tf_rollout.to": to, "tf_rollout.schedule": rollout.Describe(p.Steps)})
 	ov := health.NewScopedOverride(src, c, src.FunctionARN, name, from, to, true)
 	ov.Start(ctx, fnOut.Tags)
@@ -776,6 +796,8 @@ type aliasModelV0 struct {
 	Timeouts          updateLimit  `tfsdk:"timeouts"`
 	// VersionDataSchemas: see alias_schema_guard.go.
 	VersionDataSchemas types.Object `tfsdk:"version_data_schemas"`
+	// ProvisionedConcurrentExecutions: see alias_provisioned.go.
+	ProvisionedConcurrentExecutions types.Int64 `tfsdk:"provisioned_concurrent_executions"`
 }
 
 type routingModelV0 struct {

@@ -65,7 +65,7 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"description, in the form `[rollout release=v1.2.0 schemas=3..5 digest=0123456789abcdef] <description>`, so they " +
 			"survive the loss of Terraform state and can be read from AWS.\n\n" +
 			"Destroying the resource deletes the function with all its versions and aliases.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: settingsAttributes(map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The function name.",
 				Computed:            true,
@@ -273,7 +273,23 @@ func (r *functionResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 					"published_at":    schema.StringAttribute{MarkdownDescription: "When the version was published (RFC 3339).", Computed: true},
 				}},
 			},
-		},
+			"code_signing_config_arn": schema.StringAttribute{
+				MarkdownDescription: "ARN of a code signing configuration (AWS's `PutFunctionCodeSigningConfig`), for example " +
+					"`arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0`: AWS then checks the signature of code uploads. " +
+					"Not versioned: changing it publishes nothing.",
+				Optional: true,
+				Validators: []validator.String{validate.Regex("Invalid Code Signing Config ARN", codeSigningPattern, "a code signing configuration ARN",
+					`code_signing_config_arn = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"`)},
+			},
+			"reserved_concurrent_executions": schema.Int64Attribute{
+				MarkdownDescription: "Concurrency reserved for the function (AWS's `PutFunctionConcurrency`): at most this many invocations run at once, " +
+					"the rest are throttled, and this many are kept for it out of the account's quota. `0` stops all invocations. Unset leaves the function " +
+					"on the account's unreserved pool. Not versioned: changing it publishes nothing. AWS refuses a reservation that leaves the account fewer than 100 unreserved.",
+				Optional: true,
+				Validators: []validator.Int64{validate.Int64(validate.Msg{Summary: "Invalid Reserved Concurrency", Problem: "it must be at least 0 (0 stops all invocations)",
+					Example: "reserved_concurrent_executions = 50"}, int64validator.AtLeast(0))},
+			},
+		}),
 	}
 }
 
@@ -314,6 +330,8 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	} else {
 		in.Runtime, in.Handler = lambdatypes.Runtime(plan.Runtime.ValueString()), aws.String(plan.Handler.ValueString())
 	}
+	settings, _ := plan.settings(ctx)
+	createSettings(in, settings)
 	out, err := c.CreateFunction(ctx, in)
 	if err != nil {
 		var conflict *lambdatypes.ResourceConflictException
@@ -333,12 +351,18 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 		resp.Diagnostics.AddError("Function Create Error", apiErrorDetail(fmt.Sprintf("Function %s did not become Active.", name), "Check the function's StateReason in AWS, then apply again.", err))
 		return
 	}
+	none := functionModelV0{ReservedConcurrentExecutions: types.Int64Null(), CodeSigningConfigARN: types.StringNull()}
+	if !r.functionLevel(ctx, c, name, &none, &plan, &resp.Diagnostics) {
+		r.saveUnpublished(ctx, &plan, resp.State.Set, &resp.Diagnostics)
+		return
+	}
 	r.publishAndSave(ctx, c, code, &plan, nil, resp.State.Set, &resp.Diagnostics)
 }
 
-// Read makes two API calls whatever the number of versions (GetFunction for
-// existence, ARN and tags; GetFunctionConfiguration of the current version
-// for its configuration). It edits the top level of the raw state and
+// Read makes three API calls whatever the number of versions (GetFunction
+// for existence, ARN, tags and reserved concurrency;
+// GetFunctionCodeSigningConfig; GetFunctionConfiguration of the current
+// version for its configuration). It edits the top level of the raw state and
 // leaves the versions list as it is, so its cost does not grow with the
 // retained history either.
 func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -351,6 +375,9 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 		FunctionName: st.str(ctx, "function_name"), Version: st.str(ctx, "version"), Tags: st.strMap(ctx, "tags"),
 		Runtime: st.str(ctx, "runtime"), Handler: st.str(ctx, "handler"), Layers: st.strList(ctx, "layers"),
 		Environment: st.strMap(ctx, "environment"), Description: st.str(ctx, "description"),
+	}
+	for _, b := range settingBlocks {
+		b.field(&prior).set(rawGet[attr.Value](ctx, st, b.name, b.typ, nil))
 	}
 	c, ok := r.lambda(ctx, &resp.Diagnostics)
 	if !ok {
@@ -370,6 +397,17 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 	st.set(ctx, "id", types.StringValue(name))
 	st.set(ctx, "arn", types.StringValue(aws.ToString(fn.Configuration.FunctionArn)))
 	st.set(ctx, "tags", mapOrNull(withoutOperationalTags(fn.Tags), prior.Tags))
+	reserved := types.Int64Null()
+	if fn.Concurrency != nil && fn.Concurrency.ReservedConcurrentExecutions != nil {
+		reserved = types.Int64Value(int64(*fn.Concurrency.ReservedConcurrentExecutions))
+	}
+	st.set(ctx, "reserved_concurrent_executions", reserved)
+	csc, err := c.GetFunctionCodeSigningConfig(ctx, &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String(name)})
+	if err != nil {
+		resp.Diagnostics.AddError("Function Read Error", apiErrorDetail(fmt.Sprintf("GetFunctionCodeSigningConfig %s failed.", name), "Check credentials and connectivity, then run again.", err))
+		return
+	}
+	st.set(ctx, "code_signing_config_arn", nullIfEmpty(aws.ToString(csc.CodeSigningConfigArn)))
 	if v := prior.Version.ValueString(); v != "" {
 		cfg, err := lambdaops.FindVersion(ctx, c, name, v)
 		switch {
@@ -395,6 +433,9 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 			} {
 				st.set(ctx, attr, val)
 			}
+			for _, b := range settingBlocks {
+				st.set(ctx, b.name, b.field(&live).get())
+			}
 			r.refreshStaleVersions(ctx, c, name, fn, versionConfig(cfg), req.State, st, &resp.Diagnostics)
 		}
 	}
@@ -419,6 +460,9 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	name := plan.FunctionName.ValueString()
 	if err := r.updateTags(ctx, c, state.ARN.ValueString(), stringMap(ctx, state.Tags), stringMap(ctx, plan.Tags)); err != nil {
 		resp.Diagnostics.AddError("Function Tags Error", apiErrorDetail(fmt.Sprintf("Updating the tags of %s failed.", name), "Apply again.", err))
+		return
+	}
+	if !r.functionLevel(ctx, c, name, &state, &plan, &resp.Diagnostics) {
 		return
 	}
 	if !plan.Version.IsUnknown() {

@@ -53,6 +53,10 @@ type Options struct {
 	FaultSeed int64
 	// Clock replaces time.Now (tests).
 	Clock func() time.Time
+	// ProvisionedDelay is how long provisioned concurrency stays
+	// IN_PROGRESS after a Put or a move of the alias's traffic; zero makes
+	// it READY on the next read.
+	ProvisionedDelay time.Duration
 	// MaxConcurrency caps the invocations running at once (the account's
 	// concurrency); beyond it Invoke throttles (429) as Lambda does.
 	// Default 64.
@@ -222,7 +226,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("opening S3 data: %w", err)
 	}
 	s.lambda, err = lambda.Open(lambdaDir, opts.RecoverCorruptLog, lambda.Deps{AccountID: s.accountID, Now: s.now, SettleDelay: s.settleDelay,
-		Objects: s.s3, Runtime: s.runtime, Rand: s.rand, Metrics: s.cloudwatch})
+		Objects: s.s3, Runtime: s.runtime, Rand: s.rand, Metrics: s.cloudwatch, ProvisionedDelay: opts.ProvisionedDelay})
 	if err != nil {
 		return nil, fmt.Errorf("opening Lambda data: %w", err)
 	}
@@ -297,7 +301,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !s.inject(rec, &call) {
 			var note lambda.Note
 			s.lambda.Serve(rec, r, who.Region, route, &note)
-			call.Function, call.Qualifier = note.Function, note.Qualifier
+			call.Function, call.Qualifier, call.Detail = note.Function, note.Qualifier, note.Detail
 		}
 		return
 	}

@@ -64,13 +64,19 @@ func Show(v attr.Value) string {
 	case types.Float64:
 		return fmt.Sprint(x.ValueFloat64())
 	case types.List:
-		elems := make([]string, 0, len(x.Elements()))
-		for _, e := range x.Elements() {
-			elems = append(elems, Show(e))
-		}
-		return "[" + strings.Join(elems, " ") + "]"
+		return showElements(x.Elements())
+	case types.Set:
+		return showElements(x.Elements())
 	}
 	return v.String()
+}
+
+func showElements(l []attr.Value) string {
+	elems := make([]string, 0, len(l))
+	for _, e := range l {
+		elems = append(elems, Show(e))
+	}
+	return "[" + strings.Join(elems, " ") + "]"
 }
 
 // wrapped holds the inner validators and our message; the typed wrappers
@@ -144,6 +150,22 @@ func (w listWrap) ValidateList(ctx context.Context, req validator.ListRequest, r
 	w.validate(req.Path, req.ConfigValue, func(v validator.List) diag.Diagnostics {
 		r := &validator.ListResponse{}
 		v.ValidateList(ctx, req, r)
+		return r.Diagnostics
+	}, &resp.Diagnostics)
+}
+
+// Set runs the validators and, when any refuses the value, reports one
+// error with msg.
+func Set(msg Msg, inner ...validator.Set) validator.Set {
+	return setWrap{wrapped[validator.Set]{msg, inner}}
+}
+
+type setWrap struct{ wrapped[validator.Set] }
+
+func (w setWrap) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	w.validate(req.Path, req.ConfigValue, func(v validator.Set) diag.Diagnostics {
+		r := &validator.SetResponse{}
+		v.ValidateSet(ctx, req, r)
 		return r.Diagnostics
 	}, &resp.Diagnostics)
 }

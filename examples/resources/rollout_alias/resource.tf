@@ -39,6 +39,10 @@ resource "rollout_alias" "prod" {
   function_version = rollout_function.orders.version
   canary_policy    = rollout_canary_policy.standard.spec
 
+  # Warm environments for the alias; each shift of the canary waits until
+  # they are READY, so the new version takes its share warm.
+  provisioned_concurrent_executions = 10
+
   # The longest an apply may run the rollout: when it runs out, all traffic
   # goes back to the previous version and the state says "aborted".
   timeouts {

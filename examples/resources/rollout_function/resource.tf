@@ -25,6 +25,25 @@ resource "rollout_function" "orders" {
   tags = {
     team = "payments"
   }
+
+  # Versioned settings, named as in aws_lambda_function: changing one
+  # publishes a version, reverting it adopts the earlier one.
+  vpc_config = {
+    subnet_ids         = ["subnet-0a1b2c3d", "subnet-4e5f6a7b"]
+    security_group_ids = ["sg-0a1b2c3d"]
+  }
+  tracing_config    = { mode = "Active" }
+  ephemeral_storage = { size = 1024 }
+  logging_config = {
+    log_format            = "JSON"
+    application_log_level = "INFO"
+  }
+  dead_letter_config = {
+    target_arn = "arn:aws:sqs:us-east-1:123456789012:orders-api-dlq"
+  }
+
+  # Not versioned: changing it publishes nothing.
+  reserved_concurrent_executions = 50
 }
 
 # Code from a pinned S3 object version.

@@ -181,6 +181,9 @@ func (api *API) updateAlias(c *call, f *functionRecord, in *updateAliasIn) *Erro
 		return err
 	}
 	next.RevisionID = newRevisionID()
+	if next.FunctionVersion != a.FunctionVersion || !sameWeights(next.Weights, a.Weights) {
+		api.reallocate(f, a.Name)
+	}
 	f.Aliases[a.Name] = &next
 	if err := api.store.save(f); err != nil {
 		f.Aliases[a.Name] = a
@@ -194,6 +197,7 @@ func (api *API) deleteAlias(c *call, f *functionRecord, _ string) *Error {
 	c.note.Qualifier = c.route.Alias
 	if _, ok := f.Aliases[c.route.Alias]; ok {
 		delete(f.Aliases, c.route.Alias)
+		delete(f.Provisioned, c.route.Alias)
 		if err := api.store.save(f); err != nil {
 			return errService(err)
 		}

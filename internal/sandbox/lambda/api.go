@@ -65,6 +65,9 @@ type API struct {
 	rand        func() float64
 	metrics     MetricsRecorder
 	handlers    map[string]handler
+	inFlight    inFlight
+	// provisionedDelay is how long provisioned concurrency stays IN_PROGRESS.
+	provisionedDelay time.Duration
 }
 
 // MetricsRecorder is all Lambda needs of CloudWatch: somewhere to put the
@@ -92,6 +95,10 @@ type Deps struct {
 	// Rand draws the weighted alias routing.
 	Rand    func() float64
 	Metrics MetricsRecorder
+	// ProvisionedDelay is how long provisioned concurrency stays
+	// IN_PROGRESS after a Put or a move of the alias's traffic; zero
+	// makes it READY on the next read.
+	ProvisionedDelay time.Duration
 }
 
 // Open loads the functions persisted under dir ("" keeps them in memory)
@@ -102,7 +109,7 @@ func Open(dir string, recoverLog bool, deps Deps) (*API, error) {
 		return nil, err
 	}
 	api := &API{store: store, accountID: deps.AccountID, now: deps.Now, settleDelay: deps.SettleDelay, objects: deps.Objects,
-		runtime: deps.Runtime, rand: deps.Rand, metrics: deps.Metrics}
+		runtime: deps.Runtime, rand: deps.Rand, metrics: deps.Metrics, provisionedDelay: deps.ProvisionedDelay}
 	api.handlers = api.handlerTable()
 	return api, nil
 }
@@ -114,6 +121,9 @@ func (api *API) Close() error { return api.store.close() }
 type Note struct {
 	Function  string // function name, when the operation has one
 	Qualifier string // version or alias, when given
+	// Detail is what the answer said that tests assert on: the Status of
+	// a provisioned concurrency configuration.
+	Detail string
 }
 
 // call carries one request through a handler.

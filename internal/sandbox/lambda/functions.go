@@ -38,8 +38,7 @@ type functionConfigurationOut struct {
 	PackageType                string            `json:"PackageType"`
 	Architectures              []string          `json:"Architectures"`
 	EphemeralStorage           map[string]int32  `json:"EphemeralStorage"`
-	SnapStart                  map[string]string `json:"SnapStart"`
-	LoggingConfig              map[string]string `json:"LoggingConfig"`
+	settingsOut
 }
 
 type environmentOut struct {
@@ -67,8 +66,7 @@ func (api *API) configOut(f *functionRecord, v *versionRecord, arnQualifier stri
 		LastUpdateStatusReasonCode: v.LastUpdateStatusReasonCode,
 		PackageType:                v.PackageType, Architectures: v.Architectures,
 		EphemeralStorage: map[string]int32{"Size": v.EphemeralSize},
-		SnapStart:        map[string]string{"ApplyOn": "None", "OptimizationStatus": "Off"},
-		LoggingConfig:    map[string]string{"LogFormat": "Text", "LogGroup": "/aws/lambda/" + f.Name},
+		settingsOut:      v.Settings.out(f.Name, v.Version != "$LATEST"),
 	}
 	if len(v.Environment) > 0 || v.EnvironmentSet {
 		vars := v.Environment
@@ -103,14 +101,9 @@ type configIn struct {
 	Environment *struct {
 		Variables map[string]string `json:"Variables"`
 	} `json:"Environment"`
-	Layers        *[]string `json:"Layers"`
-	TracingConfig *struct {
-		Mode string `json:"Mode"`
-	} `json:"TracingConfig"`
-	EphemeralStorage *struct {
-		Size int32 `json:"Size"`
-	} `json:"EphemeralStorage"`
-	RevisionID string `json:"RevisionId"`
+	Layers     *[]string `json:"Layers"`
+	RevisionID string    `json:"RevisionId"`
+	settingsIn
 }
 
 // validateConfig returns the ValidationException problems of the members set.
@@ -143,7 +136,7 @@ func validateConfig(in configIn, architectures []string) []string {
 			p = append(p, fmt.Sprintf("Value '[%s]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]", a))
 		}
 	}
-	return p
+	return append(p, validateSettings(in.settingsIn)...)
 }
 
 func applyConfig(v *versionRecord, in configIn) {
@@ -174,12 +167,7 @@ func applyConfig(v *versionRecord, in configIn) {
 	if in.Layers != nil {
 		v.Layers = append([]string(nil), (*in.Layers)...)
 	}
-	if in.TracingConfig != nil && in.TracingConfig.Mode != "" {
-		v.TracingMode = in.TracingConfig.Mode
-	}
-	if in.EphemeralStorage != nil && in.EphemeralStorage.Size != 0 {
-		v.EphemeralSize = in.EphemeralStorage.Size
-	}
+	applySettings(v, in.settingsIn)
 }
 
 // loadCode resolves the code of a create or update: a zip (inline or from
@@ -242,20 +230,19 @@ func (api *API) loadCode(v *versionRecord, code codeIn) *Error {
 	return nil
 }
 
-func (api *API) createFunction(c *call) *Error {
-	var in struct {
-		configIn
-		FunctionName  string            `json:"FunctionName"`
-		Code          *codeIn           `json:"Code"`
-		PackageType   string            `json:"PackageType"`
-		Publish       bool              `json:"Publish"`
-		Architectures []string          `json:"Architectures"`
-		Tags          map[string]string `json:"Tags"`
-	}
-	if err := decodeBody(c.r, &in); err != nil {
-		return err
-	}
-	c.note.Function = in.FunctionName
+// createFunctionIn is the body of CreateFunction.
+type createFunctionIn struct {
+	configIn
+	FunctionName  string            `json:"FunctionName"`
+	Code          *codeIn           `json:"Code"`
+	PackageType   string            `json:"PackageType"`
+	Publish       bool              `json:"Publish"`
+	Architectures []string          `json:"Architectures"`
+	Tags          map[string]string `json:"Tags"`
+}
+
+// check applies the request's own constraints, before any lock.
+func (in *createFunctionIn) check() *Error {
 	var problems []string
 	if in.FunctionName == "" {
 		problems = append(problems, "Value null at 'functionName' failed to satisfy constraint: Member must not be null")
@@ -279,12 +266,11 @@ func (api *API) createFunction(c *call) *Error {
 	if err := validateRuntime(in.Runtime); err != nil {
 		return err
 	}
-	if err := validateTags(nil, in.Tags); err != nil {
-		return err
-	}
+	return validateTags(nil, in.Tags)
+}
 
-	api.store.mu.Lock()
-	defer api.store.mu.Unlock()
+func (api *API) createFunction(c *call, in *createFunctionIn) *Error {
+	c.note.Function = in.FunctionName
 	if _, exists := api.store.functions[in.FunctionName]; exists {
 		return errConflict("Function already exist: %s", in.FunctionName)
 	}
@@ -294,7 +280,6 @@ func (api *API) createFunction(c *call) *Error {
 		TracingMode: "PassThrough", EphemeralSize: 512,
 		RevisionID: newRevisionID(), LastModified: now,
 		State: "Pending", StateReason: "The function is being created.", StateReasonCode: "Creating",
-		SettleAt: now.Add(api.settleDelay),
 	}
 	applyConfig(v, in.configIn)
 	if len(in.Architectures) == 1 {
@@ -303,6 +288,10 @@ func (api *API) createFunction(c *call) *Error {
 	if err := api.loadCode(v, *in.Code); err != nil {
 		return err
 	}
+	if err := checkSettings(v); err != nil {
+		return err
+	}
+	v.SettleAt = now.Add(api.settleTime(v))
 	f := &functionRecord{Name: in.FunctionName, Region: c.region, Latest: v,
 		Aliases: map[string]*aliasRecord{}, Tags: map[string]string{}}
 	for k, val := range in.Tags {
@@ -320,6 +309,16 @@ func (api *API) createFunction(c *call) *Error {
 	api.store.functions[f.Name] = f
 	writeJSON(c.w, http.StatusCreated, out)
 	return nil
+}
+
+// settleTime is how long a create or update of v stays Pending or
+// InProgress: a function in a VPC takes three times as long, as AWS
+// creates its network interfaces first.
+func (api *API) settleTime(v *versionRecord) time.Duration {
+	if v.Settings.inVPC() {
+		return 3 * api.settleDelay
+	}
+	return api.settleDelay
 }
 
 // newVersion snapshots $LATEST as the next version number.
@@ -427,26 +426,27 @@ func (api *API) updateFunctionCode(c *call, f *functionRecord, in *updateCodeIn)
 	return api.saved(c, f, http.StatusOK, out)
 }
 
-func (api *API) updateFunctionConfiguration(c *call) *Error {
-	var in configIn
-	if err := decodeBody(c.r, &in); err != nil {
-		return err
-	}
-	if p := validateConfig(in, nil); len(p) > 0 {
+// check applies UpdateFunctionConfiguration's own constraints,
+// before any lock.
+func (in *configIn) check() *Error {
+	if p := validateConfig(*in, nil); len(p) > 0 {
 		return errValidation(p...)
 	}
-	if err := validateRuntime(in.Runtime); err != nil {
-		return err
-	}
-	api.store.mu.Lock()
-	defer api.store.mu.Unlock()
+	return validateRuntime(in.Runtime)
+}
+
+func (api *API) updateFunctionConfiguration(c *call, in *configIn) *Error {
 	f, err := api.latestForUpdate(c, "UpdateFunctionConfiguration", in.RevisionID)
 	if err != nil {
 		return err
 	}
 	next := f.Latest.clone()
-	applyConfig(next, in)
+	applyConfig(next, *in)
+	if err := checkSettings(next); err != nil {
+		return err
+	}
 	api.markUpdating(next)
+	next.SettleAt = api.now().Add(api.settleTime(next))
 	f.Latest = next
 	if err := api.store.save(f); err != nil {
 		return errService(err)
@@ -487,6 +487,9 @@ func (api *API) getFunction(c *call, f *functionRecord, q string, full bool) *Er
 	}
 	if q == "" {
 		out["Tags"] = f.Tags
+	}
+	if f.ReservedConcurrency != nil {
+		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *f.ReservedConcurrency}
 	}
 	writeJSON(c.w, http.StatusOK, out)
 	return nil
@@ -549,11 +552,6 @@ func (api *API) deleteFunction(c *call) *Error {
 		}
 	}
 	c.w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (api *API) getCodeSigningConfig(c *call, _ *functionRecord, _ string) *Error {
-	writeJSON(c.w, http.StatusOK, map[string]any{})
 	return nil
 }
 

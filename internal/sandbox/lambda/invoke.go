@@ -28,6 +28,7 @@ type invokeTarget struct {
 	viaAlias         bool
 	invokedARN       string
 	cfg              versionRecord
+	reserved         *int // the function's reserved concurrency
 }
 
 // invocation is the metrics record of one invocation of t.
@@ -165,6 +166,10 @@ func (api *API) resolveInvoke(c *call) (invokeTarget, *Error) {
 		return invokeTarget{}, errPending()
 	}
 	t.cfg = *v.clone()
+	if f.ReservedConcurrency != nil {
+		n := *f.ReservedConcurrency
+		t.reserved = &n
+	}
 	return t, nil
 }
 
@@ -173,6 +178,11 @@ func (api *API) resolveInvoke(c *call) (invokeTarget, *Error) {
 func (api *API) execute(ctx context.Context, t invokeTarget, dir string, payload []byte, clientContext string) (runtime.Result, *Error) {
 	pool := api.runtime
 	now := api.now()
+	if !api.inFlight.acquire(t.function, t.reserved) {
+		api.metrics.RecordInvocation(t.invocation(now, 0, false, true))
+		return runtime.Result{}, errReservedThrottled()
+	}
+	defer api.inFlight.release(t.function)
 	key := runtime.Key{Function: t.function, Version: t.executed, Code: t.cfg.CodeBlob}
 	env, err := pool.Acquire(key)
 	if err == runtime.ErrThrottled {

@@ -21,6 +21,14 @@ type functionRecord struct {
 	LastVersion int                     `json:"last_version"`
 	Aliases     map[string]*aliasRecord `json:"aliases"`
 	Tags        map[string]string       `json:"tags"`
+	// ReservedConcurrency is the function's reserved concurrency; nil
+	// when it has none.
+	ReservedConcurrency *int `json:"reserved_concurrency,omitempty"`
+	// CodeSigningConfigARN is the attached code signing configuration.
+	CodeSigningConfigARN string `json:"code_signing_config_arn,omitempty"`
+	// Provisioned is the provisioned concurrency by qualifier (alias or
+	// version).
+	Provisioned map[string]*provisionedRecord `json:"provisioned,omitempty"`
 }
 
 // versionRecord is $LATEST or one published version.
@@ -35,16 +43,17 @@ type versionRecord struct {
 	Environment map[string]string `json:"environment,omitempty"`
 	// EnvironmentSet records that the function was given an Environment,
 	// even an empty one: AWS then echoes {"Variables":{}}.
-	EnvironmentSet bool     `json:"environment_set,omitempty"`
-	Architectures  []string `json:"architectures"`
-	Layers         []string `json:"layers,omitempty"`
-	PackageType    string   `json:"package_type"`
-	ImageURI       string   `json:"image_uri,omitempty"`
-	CodeSha256     string   `json:"code_sha256"`
-	CodeSize       int64    `json:"code_size"`
-	CodeBlob       string   `json:"code_blob,omitempty"` // hex sha256 of the zip in code/
-	TracingMode    string   `json:"tracing_mode"`
-	EphemeralSize  int32    `json:"ephemeral_size"`
+	EnvironmentSet bool           `json:"environment_set,omitempty"`
+	Architectures  []string       `json:"architectures"`
+	Layers         []string       `json:"layers,omitempty"`
+	PackageType    string         `json:"package_type"`
+	ImageURI       string         `json:"image_uri,omitempty"`
+	CodeSha256     string         `json:"code_sha256"`
+	CodeSize       int64          `json:"code_size"`
+	CodeBlob       string         `json:"code_blob,omitempty"` // hex sha256 of the zip in code/
+	TracingMode    string         `json:"tracing_mode"`
+	EphemeralSize  int32          `json:"ephemeral_size"`
+	Settings       settingsRecord `json:"settings"`
 
 	RevisionID                 string    `json:"revision_id"`
 	LastModified               time.Time `json:"last_modified"`
@@ -98,6 +107,13 @@ func (v *versionRecord) clone() *versionRecord {
 	}
 	c.Architectures = append([]string(nil), v.Architectures...)
 	c.Layers = append([]string(nil), v.Layers...)
+	c.Settings.SubnetIDs = append([]string(nil), v.Settings.SubnetIDs...)
+	c.Settings.SecurityGroupIDs = append([]string(nil), v.Settings.SecurityGroupIDs...)
+	c.Settings.FileSystems = append([]fileSystemConfig(nil), v.Settings.FileSystems...)
+	if v.Settings.Image != nil {
+		img := *v.Settings.Image
+		c.Settings.Image = &img
+	}
 	return &c
 }
 

@@ -41,6 +41,14 @@ var routes = []struct{ pattern, operation string }{
 	{"POST /2017-03-31/tags/{resource}", "TagResource"},
 	{"DELETE /2017-03-31/tags/{resource}", "UntagResource"},
 	{"GET /2020-06-30/functions/{function}/code-signing-config", "GetFunctionCodeSigningConfig"},
+	{"PUT /2020-06-30/functions/{function}/code-signing-config", "PutFunctionCodeSigningConfig"},
+	{"DELETE /2020-06-30/functions/{function}/code-signing-config", "DeleteFunctionCodeSigningConfig"},
+	{"PUT /2017-10-31/functions/{function}/concurrency", "PutFunctionConcurrency"},
+	{"DELETE /2017-10-31/functions/{function}/concurrency", "DeleteFunctionConcurrency"},
+	{"GET /2019-09-30/functions/{function}/concurrency", "GetFunctionConcurrency"},
+	{"PUT /2019-09-30/functions/{function}/provisioned-concurrency", "PutProvisionedConcurrencyConfig"},
+	{"GET /2019-09-30/functions/{function}/provisioned-concurrency", "GetProvisionedConcurrencyConfig"},
+	{"DELETE /2019-09-30/functions/{function}/provisioned-concurrency", "DeleteProvisionedConcurrencyConfig"},
 }
 
 type routeKey struct{}
@@ -88,6 +96,8 @@ func lambdaPath(segs []string) bool {
 		return len(segs) == 3
 	case segs[0] == "2020-06-30" && segs[1] == "functions":
 		return len(segs) == 4 && segs[3] == "code-signing-config"
+	case (segs[0] == "2017-10-31" || segs[0] == "2019-09-30") && segs[1] == "functions":
+		return len(segs) == 4 && (segs[3] == "concurrency" || (segs[0] == "2019-09-30" && segs[3] == "provisioned-concurrency"))
 	}
 	return segs[0] == "2015-03-31" && segs[1] == "functions"
 }
@@ -110,25 +120,33 @@ func (api *API) handlerTable() map[string]handler {
 		return api.onFunction(true, func(c *call, f *functionRecord, q string) *Error { return api.getFunction(c, f, q, full) })
 	}
 	return map[string]handler{
-		"CreateFunction":               api.createFunction,
-		"ListFunctions":                api.locked(api.listFunctions),
-		"GetFunction":                  getFunction(true),
-		"GetFunctionConfiguration":     getFunction(false),
-		"DeleteFunction":               api.locked(api.deleteFunction),
-		"UpdateFunctionCode":           onLatestWith(api, "UpdateFunctionCode", (*updateCodeIn).check, (*updateCodeIn).revision, api.updateFunctionCode),
-		"UpdateFunctionConfiguration":  api.updateFunctionConfiguration,
-		"PublishVersion":               onFunctionWith(api, nil, api.publishVersion),
-		"ListVersionsByFunction":       api.onFunction(false, api.listVersions),
-		"CreateAlias":                  onFunctionWith(api, (*createAliasIn).check, api.createAlias),
-		"GetAlias":                     api.onFunction(false, api.getAlias),
-		"UpdateAlias":                  onFunctionWith(api, (*updateAliasIn).check, api.updateAlias),
-		"DeleteAlias":                  api.onFunction(false, api.deleteAlias),
-		"ListAliases":                  api.onFunction(false, api.listAliases),
-		"ListTags":                     api.tags,
-		"TagResource":                  api.tags,
-		"UntagResource":                api.tags,
-		"GetFunctionCodeSigningConfig": api.onFunction(false, api.getCodeSigningConfig),
-		"Invoke":                       api.invoke,
+		"CreateFunction":                     lockedWith(api, (*createFunctionIn).check, api.createFunction),
+		"ListFunctions":                      api.locked(api.listFunctions),
+		"GetFunction":                        getFunction(true),
+		"GetFunctionConfiguration":           getFunction(false),
+		"DeleteFunction":                     api.locked(api.deleteFunction),
+		"UpdateFunctionCode":                 onLatestWith(api, "UpdateFunctionCode", (*updateCodeIn).check, (*updateCodeIn).revision, api.updateFunctionCode),
+		"UpdateFunctionConfiguration":        lockedWith(api, (*configIn).check, api.updateFunctionConfiguration),
+		"PublishVersion":                     onFunctionWith(api, nil, api.publishVersion),
+		"ListVersionsByFunction":             api.onFunction(false, api.listVersions),
+		"CreateAlias":                        onFunctionWith(api, (*createAliasIn).check, api.createAlias),
+		"GetAlias":                           api.onFunction(false, api.getAlias),
+		"UpdateAlias":                        onFunctionWith(api, (*updateAliasIn).check, api.updateAlias),
+		"DeleteAlias":                        api.onFunction(false, api.deleteAlias),
+		"ListAliases":                        api.onFunction(false, api.listAliases),
+		"ListTags":                           api.tags,
+		"TagResource":                        api.tags,
+		"UntagResource":                      api.tags,
+		"GetFunctionCodeSigningConfig":       api.onFunction(false, api.getCodeSigningConfig),
+		"PutFunctionCodeSigningConfig":       onFunctionWith(api, (*putCodeSigningIn).check, api.putCodeSigningConfig),
+		"DeleteFunctionCodeSigningConfig":    api.onFunction(false, api.deleteCodeSigningConfig),
+		"Invoke":                             api.invoke,
+		"PutFunctionConcurrency":             onFunctionWith(api, (*putConcurrencyIn).check, api.putFunctionConcurrency),
+		"GetFunctionConcurrency":             api.onFunction(false, api.getFunctionConcurrency),
+		"DeleteFunctionConcurrency":          api.onFunction(false, api.deleteFunctionConcurrency),
+		"PutProvisionedConcurrencyConfig":    onFunctionWith(api, (*putProvisionedIn).check, api.putProvisioned),
+		"GetProvisionedConcurrencyConfig":    api.onFunction(false, api.getProvisioned),
+		"DeleteProvisionedConcurrencyConfig": api.onFunction(false, api.deleteProvisioned),
 	}
 }
 
@@ -157,6 +175,26 @@ func (api *API) onFunction(queryQualifier bool, h func(c *call, f *functionRecor
 		}
 		return h(c, f, q)
 	})
+}
+
+// lockedWith decodes the request body into an In and validates it with
+// check (nil: no check) before any lock is taken, then runs h holding the
+// store lock; h looks up what it needs itself (CreateFunction has no
+// function yet, UpdateFunctionConfiguration applies the rules of an
+// update to $LATEST).
+func lockedWith[In any](api *API, check func(in *In) *Error, h func(c *call, in *In) *Error) handler {
+	return func(c *call) *Error {
+		in := new(In)
+		if err := decodeBody(c.r, in); err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(in); err != nil {
+				return err
+			}
+		}
+		return api.locked(func(c *call) *Error { return h(c, in) })(c)
+	}
 }
 
 // onFunctionWith decodes the request body into an In and validates it with
