@@ -211,6 +211,7 @@ func TestCrashDuringWrites(t *testing.T) {
 
 		// Writers run until the process dies under them.
 		var mu sync.Mutex
+		ackedBefore := len(acked)
 		var wg sync.WaitGroup
 		for w := 0; w < 4; w++ {
 			wg.Add(1)
@@ -245,7 +246,18 @@ func TestCrashDuringWrites(t *testing.T) {
 				}
 			}(w)
 		}
-		time.Sleep(time.Duration(50+rng.Intn(150)) * time.Millisecond)
+		// Kill at a random point once this round has acknowledged writes
+		// (and, by the last round, a large one), however slow a loaded
+		// machine makes the first ones.
+		ready := func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(acked) > ackedBefore && (large > 0 || round < kills-1)
+		}
+		for deadline := time.Now().Add(30 * time.Second); !ready() && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.Intn(150)) * time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
