@@ -159,6 +159,9 @@ func combine(g groupMembers, ds []Decision, errs []error) (Decision, error) {
 		d.Reason = head + "; " + strings.Join(parts, "; ")
 		return d, nil
 	}
+	if strings.HasPrefix(d.Gate, "alarm:") {
+		return d, nil // the policy's alarms are the group's, not one member's
+	}
 	d.Member = g[best].Name
 	d.Reason = fmt.Sprintf("member %s: %s", d.Member, d.Reason)
 	return d, nil
