@@ -1,10 +1,16 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,6 +111,19 @@ func allOn(be *acctest.Backend, prefix string, n int, version string) error {
 		}
 	}
 	return nil
+}
+
+// countOn counts the members whose alias serves version with no split.
+func countOn(be *acctest.Backend, prefix string, n int, version string) int {
+	c := sdkLambda(be.URL)
+	on := 0
+	for i := 0; i < n; i++ {
+		a, err := lambdaops.FindAlias(context.Background(), c, fmt.Sprintf("%s-%d", prefix, i), "live")
+		if _, _, split := lambdaops.Routing(a.RoutingConfig); err == nil && !split && aws.ToString(a.FunctionVersion) == version {
+			on++
+		}
+	}
+	return on
 }
 
 func groupMembersAt(n int, version string) []statecheck.StateCheck {
@@ -270,4 +289,110 @@ func TestAccAliasGroup_memberWriteFails(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccAliasGroup_interrupts stops terraform in the middle of a group
+// release with real traffic: a SIGINT restores every member (all back on
+// the previous version, the release aborted); a SIGKILL leaves the
+// members split, the next plan shows it, and one apply converges.
+func TestAccAliasGroup_interrupts(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zip, _ := testFunctionZip(t)
+	const prefix, n = "grpi", 3
+	policy := `  steps    = [{ weight_percent = 20, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.5 }`
+	ctx, stopLoad := context.WithCancel(context.Background())
+	defer stopLoad()
+	r := newTFRun(t)
+	r.write(groupStack(be.URL, zip, prefix, n, "r0", nil, policy))
+	if out, err := r.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("first apply: %v\n%s", err, out)
+	}
+	groupLoad(ctx, t, be, prefix, n, 20)
+	// stopMidStep starts an apply of release, waits until every member is
+	// at step 1, and sends sig.
+	stopMidStep := func(release string, sig syscall.Signal) string {
+		r.write(groupStack(be.URL, zip, prefix, n, release, nil, policy))
+		mark := be.Sandbox.Journal.Mark()
+		cmd := r.command("apply", "-auto-approve")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+			moved := aliasMoves(be, mark)
+			if len(moved) == n {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the release did not reach step 1 on every member: %v\n%s", moved, out.String())
+			}
+		}
+		if sig == syscall.SIGKILL {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		} else {
+			_ = cmd.Process.Signal(sig)
+		}
+		_ = cmd.Wait()
+		_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
+		return out.String()
+	}
+	converge := func(what string) {
+		if out, err := r.run("apply", "-auto-approve"); err != nil {
+			t.Fatalf("%s: the recovery apply failed: %v\n%s", what, err, out)
+		}
+		if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+			t.Fatalf("%s: not converged after one apply: %v\n%s", what, err, out)
+		}
+	}
+
+	out := stopMidStep("r1", syscall.SIGINT)
+	restored := countOn(be, prefix, n, "1")
+	if err := allOn(be, prefix, n, "1"); err != nil {
+		t.Errorf("after SIGINT, every member should be back on 1: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Group Release Aborted") {
+		t.Errorf("the interrupted apply does not say the release was aborted:\n%s", out)
+	}
+	converge("SIGINT")
+	if err := allOn(be, prefix, n, "2"); err != nil {
+		t.Errorf("after the recovery apply: %v", err)
+	}
+
+	out = stopMidStep("r2", syscall.SIGKILL)
+	split := 0
+	c := sdkLambda(be.URL)
+	for i := 0; i < n; i++ {
+		a, err := lambdaops.FindAlias(context.Background(), c, fmt.Sprintf("%s-%d", prefix, i), "live")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, ok := lambdaops.Routing(a.RoutingConfig); ok {
+			split++
+		}
+	}
+	if split == 0 {
+		t.Fatalf("SIGKILL at step 1 left no member split: the test did not stop the release mid-step\n%s", out)
+	}
+	plan := r.command("plan", "-detailed-exitcode")
+	var pout bytes.Buffer
+	plan.Stdout, plan.Stderr = &pout, &pout
+	err := plan.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(pout.String(), "Group Member Split") || !strings.Contains(pout.String(), "routing") {
+		t.Fatalf("%d members are split but the plan does not show it (exit %v):\n%s", split, err, pout.String())
+	}
+	converge("SIGKILL")
+	if err := allOn(be, prefix, n, "3"); err != nil {
+		t.Errorf("after the recovery apply: %v", err)
+	}
+	stopLoad()
+	if out, err := r.destroy(be.URL); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+	fmt.Printf("alias-group/interrupts: SIGINT left %d of %d members wholly on the previous version; SIGKILL left %d of %d members split, shown by the plan and converged by one apply\n", restored, n, split, n)
 }
