@@ -119,7 +119,10 @@ func countOn(be *acctest.Backend, prefix string, n int, version string) int {
 	on := 0
 	for i := 0; i < n; i++ {
 		a, err := lambdaops.FindAlias(context.Background(), c, fmt.Sprintf("%s-%d", prefix, i), "live")
-		if _, _, split := lambdaops.Routing(a.RoutingConfig); err == nil && !split && aws.ToString(a.FunctionVersion) == version {
+		if err != nil {
+			continue
+		}
+		if _, _, split := lambdaops.Routing(a.RoutingConfig); !split && aws.ToString(a.FunctionVersion) == version {
 			on++
 		}
 	}
@@ -395,4 +398,128 @@ func TestAccAliasGroup_interrupts(t *testing.T) {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 	fmt.Printf("alias-group/interrupts: SIGINT left %d of %d members wholly on the previous version; SIGKILL left %d of %d members split, shown by the plan and converged by one apply\n", restored, n, split, n)
+}
+
+// TestAccAliasGroup_planChecksAndImport: bad input is refused at plan
+// time (a plan-driven policy, two members on one alias, a member whose
+// release is incompatible with the data schema); without a policy the
+// changed members move at once and the unchanged one is not written; the
+// group imports by name and members.
+func TestAccAliasGroup_planChecksAndImport(t *testing.T) {
+	be := acctest.NewBackend(t)
+	zip := acctest.WriteZip(t, t.TempDir(), "a.zip", "code a")
+	fn := func(name, release string) string {
+		return fmt.Sprintf(`
+resource "rollout_function" %q {
+  function_name           = %q
+  role                    = %q
+  runtime                 = "provided.al2023"
+  handler                 = "bootstrap"
+  filename                = %q
+  release                 = %q
+  description             = %q
+  compatible_data_schemas = { min = 1, max = 2 }
+}
+`, name, "grpc-"+name, testRole, zip, release, release)
+	}
+	stack := func(release string, group string) string {
+		return acctest.SandboxConfig(be.URL) + fn("api", release) + fn("worker", release) + fn("cron", "v1") + group
+	}
+	plain := `
+resource "rollout_alias_group" "release" {
+  name    = "checkout"
+  members = {
+    api    = { function_name = rollout_function.api.function_name, alias = "live", function_version = rollout_function.api.version }
+    worker = { function_name = rollout_function.worker.function_name, alias = "live", function_version = rollout_function.worker.version }
+    cron   = { function_name = rollout_function.cron.function_name, alias = "live", function_version = rollout_function.cron.version }
+  }
+}
+`
+	mark := 0
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
+		Steps: []tfresource.TestStep{
+			{
+				Config: stack("v1", `
+resource "rollout_alias_group" "release" {
+  name          = "checkout"
+  canary_policy = { steps = [{ weight_percent = 10, hold = "1m" }], wait = false }
+  members       = { api = { function_name = "grpc-api", alias = "live", function_version = "1" } }
+}
+`),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectErrorText("Plan-Driven Groups Not Supported"),
+			},
+			{
+				Config: stack("v1", `
+resource "rollout_alias_group" "release" {
+  name    = "checkout"
+  members = {
+    a = { function_name = "grpc-api", alias = "live", function_version = "1" }
+    b = { function_name = "grpc-api", alias = "live", function_version = "1" }
+  }
+}
+`),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectErrorText(`Duplicate Group Member`),
+			},
+			{
+				Config: stack("v1", `
+resource "rollout_alias_group" "release" {
+  name    = "checkout"
+  members = {
+    api = { function_name = rollout_function.api.function_name, alias = "live", function_version = rollout_function.api.version,
+            data_schema_version = 3, version_data_schemas = rollout_function.api.version_data_schemas }
+  }
+}
+`),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectErrorText(`Incompatible Data Schema`),
+			},
+			{
+				Config:            stack("v1", plain),
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("members").AtMapKey("cron").AtMapKey("function_version"), knownvalue.StringExact("1"))},
+			},
+			{
+				// No policy: api and worker move at once; cron is not written.
+				PreConfig: func() { mark = be.Sandbox.Journal.Mark() },
+				Config:    stack("v2", plain),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(groupAddr, tfjsonpath.New("members").AtMapKey("cron").AtMapKey("revision_id"), knownvalue.NotNull()),
+					plancheck.ExpectUnknownValue(groupAddr, tfjsonpath.New("members").AtMapKey("api").AtMapKey("revision_id")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("members").AtMapKey("api").AtMapKey("function_version"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("members").AtMapKey("worker").AtMapKey("function_version"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("members").AtMapKey("cron").AtMapKey("function_version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("deployment").AtMapKey("status"), knownvalue.StringExact("promoted")),
+					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("deployment").AtMapKey("gates").AtSliceIndex(0).AtMapKey("reason"), knownvalue.StringExact("no steps: all at once")),
+				},
+				Check: func(*terraform.State) error {
+					moves := aliasMoves(be, mark)
+					want := map[string]int{"grpc-api": 1, "grpc-worker": 1}
+					if fmt.Sprint(moves) != fmt.Sprint(want) {
+						return fmt.Errorf("UpdateAlias calls = %v, want %v (the unchanged member untouched)", moves, want)
+					}
+					return nil
+				},
+			},
+			{
+				ResourceName:                         groupAddr,
+				ImportState:                          true,
+				ImportStateId:                        "checkout:api=grpc-api/live,worker=grpc-worker/live,cron=grpc-cron/live",
+				ImportStateVerify:                    true,
+				ImportStateVerifyIdentifierAttribute: "name",
+				ImportStateVerifyIgnore:              []string{"deployment"}, // the last release is not in AWS
+			},
+			{
+				ResourceName:  groupAddr,
+				ImportState:   true,
+				ImportStateId: "checkout:api=grpc-api",
+				ExpectError:   acctest.ExpectErrorText("Invalid Import ID"),
+			},
+		},
+	})
 }
