@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/health"
@@ -69,7 +70,12 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 		result[k] = m
 	}
 	if len(moved) > 0 {
-		r.move(ctx, c, &plan, members, prior, moved, result, diags)
+		policy, err := policyFromSpec(ctx, plan.CanaryPolicy)
+		if err != nil {
+			diags.AddError("Invalid Canary Policy", err.Error())
+			return
+		}
+		r.move(ctx, c, plan.Name.ValueString(), policy, &plan.Deployment, members, prior, moved, result, diags)
 	}
 	save()
 }
@@ -85,9 +91,11 @@ func (g groupMove) label() string {
 	return fmt.Sprintf("%s (%s:%s, version %s -> %s)", g.key, g.function, g.alias, g.from, g.to)
 }
 
-// move drives the changed members together and records what each holds.
-func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, plan *aliasGroupModelV0, members, prior map[string]groupMemberModelV0,
-	keys []string, result map[string]groupMemberModelV0, diags *diag.Diagnostics) {
+// move drives the changed members (keys) of group together, under
+// policy (nil: all at once), records what each holds in result and the
+// release in deployment.
+func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group string, p *rollout.Policy, deployment *types.Object,
+	members, prior map[string]groupMemberModelV0, keys []string, result map[string]groupMemberModelV0, diags *diag.Diagnostics) {
 	moves := make([]groupMove, len(keys))
 	for i, k := range keys {
 		m, p := members[k], prior[k]
@@ -95,12 +103,9 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, plan *a
 			to: m.FunctionVersion.ValueString(), revision: p.RevisionID.ValueString(), retry: m.RetryRolledBack.ValueString() != ""}
 	}
 	var policy rollout.Policy
-	canary := false
-	if p, err := policyFromSpec(ctx, plan.CanaryPolicy); err != nil {
-		diags.AddError("Invalid Canary Policy", err.Error())
-		return
-	} else if p != nil {
-		policy, canary = *p, true
+	canary := p != nil
+	if canary {
+		policy = *p
 	}
 	// A member that only has to leave a split goes straight to its version.
 	var canaried []groupMove
@@ -159,7 +164,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, plan *a
 		}
 	}
 	started := clock.Now()
-	tflog.Info(ctx, "group release starting", map[string]any{"tf_rollout.group": plan.Name.ValueString(), "tf_rollout.members": len(moves), "tf_rollout.schedule": rollout.Describe(policy.Steps)})
+	tflog.Info(ctx, "group release starting", map[string]any{"tf_rollout.group": group, "tf_rollout.members": len(moves), "tf_rollout.schedule": rollout.Describe(policy.Steps)})
 	out := rollout.DriveGroup(ctx, policy, engine, clock)
 	finished := clock.Now()
 	for _, ov := range overrides {
@@ -200,10 +205,10 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, plan *a
 		}
 	}
 	if len(canaried) > 0 {
-		plan.Deployment = groupDeploymentValue(moves, started, finished, out)
+		*deployment = groupDeploymentValue(moves, started, finished, out)
 	}
 	if out.Err != nil || len(split) > 0 {
-		addSplitError(plan.Name.ValueString(), out, split, diags)
+		addSplitError(group, out, split, diags)
 		return
 	}
 	switch out.Status {
@@ -217,7 +222,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, plan *a
 			}
 		}
 	case rollout.StatusRolledBack, rollout.StatusAborted:
-		end := groupEnd{group: plan.Name.ValueString(), moves: canaried, status: out.Status, final: out.Final}
+		end := groupEnd{group: group, moves: canaried, status: out.Status, final: out.Final}
 		if remembersRollback(out.Status, out.Final) {
 			end.remembered = r.remember(ctx, c, canaried, out.Final, finished, diags)
 		}
