@@ -102,76 +102,50 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 		moves[i] = groupMove{key: k, function: m.FunctionName.ValueString(), alias: m.Alias.ValueString(), from: p.FunctionVersion.ValueString(),
 			to: m.FunctionVersion.ValueString(), revision: p.RevisionID.ValueString(), retry: m.RetryRolledBack.ValueString() != ""}
 	}
-	var policy rollout.Policy
-	canary := p != nil
-	if canary {
-		policy = *p
-	}
-	// A member that only has to leave a split goes straight to its version.
-	var canaried []groupMove
+	// A member that only has to leave a split goes straight to its
+	// version, before the release (a canary needs two versions).
+	var direct, canaried []groupMove
 	for _, mv := range moves {
-		if mv.from != mv.to {
+		if mv.from == mv.to {
+			direct = append(direct, mv)
+		} else {
 			canaried = append(canaried, mv)
 		}
 	}
-	if len(canaried) == 0 {
-		canary = false
-	}
 	clock := r.data.Clock()
-	engine := make([]rollout.Member, len(moves))
-	overrides := make([]*health.ScopedOverride, len(moves))
+	var policy rollout.Policy
+	engine := trafficOnly(c, canaried)
+	var overrides []*health.ScopedOverride
+	canary := p != nil && len(canaried) > 0
 	if canary {
-		cw, err := r.data.client.CloudWatch(ctx)
-		if err != nil {
-			diags.AddError("AWS Configuration Error", apiErrorDetail("The CloudWatch client could not be built.", "Check the provider configuration.", err))
-			return
-		}
-		errs := make([]error, len(moves))
-		parallel(keys, func(i int, _ string) {
-			mv := moves[i]
-			fnOut, err := lambdaops.FindFunction(ctx, c, mv.function)
-			if err != nil {
-				errs[i] = err
-				return
+		policy = *p
+		var ok bool
+		if engine, overrides, ok = r.canaryMembers(ctx, c, policy, canaried, diags); !ok {
+			for _, mv := range canaried {
+				result[mv.key] = withConfig(prior[mv.key], members[mv.key])
 			}
-			arn := aws.ToString(fnOut.Configuration.FunctionArn)
-			src := &health.Sources{CloudWatch: cw, Lambda: c, Function: mv.function, Alias: mv.alias, To: mv.to, FunctionARN: arn, Clock: clock.Now}
-			overrides[i] = health.NewScopedOverride(src, c, arn, mv.alias, mv.from, mv.to, true)
-			overrides[i].Start(ctx, fnOut.Tags)
-			engine[i] = rollout.Member{Name: mv.key, Sources: health.Bound(overrides[i], policy.Interval),
-				Traffic: &health.Traffic{Lambda: c, Function: mv.function, Name: mv.alias, From: mv.from, To: mv.to, Revision: mv.revision},
-				Hooks:   &health.Hooks{Lambda: c, Function: mv.function, Alias: mv.alias, From: mv.from, To: mv.to}}
-		})
-		for i, err := range errs {
-			if err != nil {
-				diags.AddError("Rollout Error", apiErrorDetail(fmt.Sprintf("GetFunction %s (member %q) failed; no traffic was moved.", moves[i].function, moves[i].key), "Apply again.", err))
-			}
-		}
-		if diags.HasError() {
-			for k, m := range prior {
-				if _, ok := result[k]; !ok && containsKey(keys, k) {
-					result[k] = withConfig(m, members[k])
-				}
+			for _, mv := range direct {
+				result[mv.key] = withConfig(prior[mv.key], members[mv.key])
 			}
 			return
-		}
-	} else {
-		// No canary: every changed member moves at once, in parallel; a
-		// failed write brings the others back (a policy without steps).
-		policy = rollout.Policy{}
-		for i, mv := range moves {
-			engine[i] = rollout.Member{Name: mv.key, Traffic: &health.Traffic{Lambda: c, Function: mv.function, Name: mv.alias, From: mv.from, To: mv.to, Revision: mv.revision}}
 		}
 	}
+	directOut := rollout.DriveGroup(ctx, rollout.Policy{}, trafficOnly(c, direct), clock)
 	started := clock.Now()
-	tflog.Info(ctx, "group release starting", map[string]any{"tf_rollout.group": group, "tf_rollout.members": len(moves), "tf_rollout.schedule": rollout.Describe(policy.Steps)})
-	out := rollout.DriveGroup(ctx, policy, engine, clock)
+	tflog.Info(ctx, "group release starting", map[string]any{"tf_rollout.group": group, "tf_rollout.members": len(canaried), "tf_rollout.schedule": rollout.Describe(policy.Steps)})
+	out := rollout.Outcome{Status: rollout.StatusPromoted}
+	switch {
+	case directOut.Err != nil:
+		// A member's split could not be cleared: the release does not start.
+		out = rollout.Outcome{Status: rollout.StatusAborted, Err: directOut.Err, Final: rollout.Decision{Action: rollout.Abort, Step: -1,
+			Reason: "a member left split by an earlier release could not be moved back to its version; the release did not start"}}
+	case len(canaried) > 0:
+		out = rollout.DriveGroup(ctx, policy, engine, clock)
+	}
 	finished := clock.Now()
 	for _, ov := range overrides {
-		if ov != nil {
-			ov.Finish(ctx)
-			addOverrideWarnings(ov, diags)
-		}
+		ov.Finish(ctx)
+		addOverrideWarnings(ov, diags)
 	}
 	// Record what each alias holds, whatever was intended.
 	settleCtx := context.WithoutCancel(ctx)
@@ -180,7 +154,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 	parallel(keys, func(i int, _ string) {
 		mv := moves[i]
 		primary := mv.from
-		if out.Status == rollout.StatusPromoted {
+		if out.Status == rollout.StatusPromoted || mv.from == mv.to {
 			primary = mv.to
 		}
 		if out.Err != nil {
@@ -197,7 +171,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 		}
 		result[mv.key] = m
 		want := mv.from
-		if out.Status == rollout.StatusPromoted {
+		if out.Status == rollout.StatusPromoted || mv.from == mv.to {
 			want = mv.to
 		}
 		if held[i] == nil || aws.ToString(held[i].FunctionVersion) != want || !m.Routing.IsNull() {
@@ -205,7 +179,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 		}
 	}
 	if len(canaried) > 0 {
-		*deployment = groupDeploymentValue(moves, started, finished, out)
+		*deployment = groupDeploymentValue(canaried, started, finished, out)
 	}
 	if out.Err != nil || len(split) > 0 {
 		addSplitError(group, out, split, diags)
@@ -213,11 +187,11 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 	}
 	switch out.Status {
 	case rollout.StatusPromoted:
-		for _, mv := range moves {
+		for _, mv := range canaried {
 			if mv.retry {
 				forgetRollback(ctx, c, mv.function, mv.to)
 			}
-			if !canary && mv.from != mv.to {
+			if !canary {
 				(&aliasResource{data: r.data}).restoreLatest(settleCtx, c, mv.function, mv.from, mv.to, diags)
 			}
 		}
@@ -231,6 +205,58 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 		}
 		end.addError(diags)
 	}
+}
+
+// trafficOnly are members moved all at once (no gates to read).
+func trafficOnly(c *lambda.Client, moves []groupMove) []rollout.Member {
+	out := make([]rollout.Member, len(moves))
+	for i, mv := range moves {
+		out[i] = rollout.Member{Name: mv.key, Traffic: &health.Traffic{Lambda: c, Function: mv.function, Name: mv.alias, From: mv.from, To: mv.to, Revision: mv.revision}}
+	}
+	return out
+}
+
+// canaryMembers builds the engine's view of each member of a canary: its
+// gates (CloudWatch for its new version, its scoped override), its
+// traffic and its hooks. The overrides are started; it reports false,
+// with nothing moved, when a function cannot be read.
+func (r *aliasGroupResource) canaryMembers(ctx context.Context, c *lambda.Client, p rollout.Policy, moves []groupMove, diags *diag.Diagnostics) ([]rollout.Member, []*health.ScopedOverride, bool) {
+	cw, err := r.data.client.CloudWatch(ctx)
+	if err != nil {
+		diags.AddError("AWS Configuration Error", apiErrorDetail("The CloudWatch client could not be built.", "Check the provider configuration.", err))
+		return nil, nil, false
+	}
+	clock := r.data.Clock()
+	members := make([]rollout.Member, len(moves))
+	overrides := make([]*health.ScopedOverride, len(moves))
+	errs := make([]error, len(moves))
+	tags := make([]map[string]string, len(moves))
+	parallel(make([]string, len(moves)), func(i int, _ string) {
+		mv := moves[i]
+		fnOut, err := lambdaops.FindFunction(ctx, c, mv.function)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		arn := aws.ToString(fnOut.Configuration.FunctionArn)
+		src := &health.Sources{CloudWatch: cw, Lambda: c, Function: mv.function, Alias: mv.alias, To: mv.to, FunctionARN: arn, Clock: clock.Now}
+		overrides[i], tags[i] = health.NewScopedOverride(src, c, arn, mv.alias, mv.from, mv.to, true), fnOut.Tags
+		members[i] = rollout.Member{Name: mv.key, Sources: health.Bound(overrides[i], p.Interval),
+			Traffic: &health.Traffic{Lambda: c, Function: mv.function, Name: mv.alias, From: mv.from, To: mv.to, Revision: mv.revision},
+			Hooks:   &health.Hooks{Lambda: c, Function: mv.function, Alias: mv.alias, From: mv.from, To: mv.to}}
+	})
+	for i, err := range errs {
+		if err != nil {
+			diags.AddError("Rollout Error", apiErrorDetail(fmt.Sprintf("GetFunction %s (member %q) failed; no traffic was moved.", moves[i].function, moves[i].key), "Apply again.", err))
+		}
+	}
+	if diags.HasError() {
+		return nil, nil, false
+	}
+	for i, ov := range overrides {
+		ov.Start(ctx, tags[i])
+	}
+	return members, overrides, true
 }
 
 // remember records the rollback in the tags of the member whose own gate

@@ -239,6 +239,7 @@ func TestAccAliasGroup_memberWriteFails(t *testing.T) {
 	}
 	var watch sync.WaitGroup
 	defer watch.Wait()
+	mark := 0
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -267,6 +268,7 @@ func TestAccAliasGroup_memberWriteFails(t *testing.T) {
 				PreConfig: func() {
 					watch.Wait()
 					be.Sandbox.Server.SetFaults(nil)
+					mark = be.Sandbox.Journal.Mark()
 					c := sdkLambda(be.URL)
 					a0, err0 := lambdaops.FindAlias(context.Background(), c, prefix+"-0", "live")
 					a1, err1 := lambdaops.FindAlias(context.Background(), c, prefix+"-1", "live")
@@ -280,7 +282,24 @@ func TestAccAliasGroup_memberWriteFails(t *testing.T) {
 						t.Errorf("m1 after the failed release: %s, split %v (%g on %s); want 1 with 10%% on 2 (its writes were failing)", aws.ToString(a1.FunctionVersion), split, w, v)
 					}
 				},
-				// The split is in the state and in the plan: m1's routing goes back to null.
+				// The split is in the state and in the plan. Reverting to v1
+				// moves m1 back whole with one write; m0 is not touched.
+				Config: stack("v1"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(groupAddr, tfjsonpath.New("members").AtMapKey("m1").AtMapKey("routing"), knownvalue.Null()),
+					plancheck.ExpectKnownValue(groupAddr, tfjsonpath.New("members").AtMapKey("m1").AtMapKey("function_version"), knownvalue.StringExact("1")),
+				}},
+				ConfigStateChecks: groupMembersAt(2, "1"),
+				Check: func(*terraform.State) error {
+					if m := aliasMoves(be, mark); m[prefix+"-0"] != 0 || m[prefix+"-1"] != 1 {
+						return fmt.Errorf("UpdateAlias calls = %v, want only one, of the split member", m)
+					}
+					return allOn(be, prefix, 2, "1")
+				},
+			},
+			{
+				// The release again, without the fault: promoted together.
 				Config: stack("v2"),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionUpdate),
