@@ -94,26 +94,30 @@ func splitNote(routing types.Object) string {
 // that was rolled back. Diagnostics point at the member.
 func (r *aliasGroupResource) guardMembers(ctx context.Context, c *lambda.Client, members, prior map[string]groupMemberModelV0, diags *diag.Diagnostics, planning bool) {
 	alias := &aliasResource{data: r.data}
-	for _, k := range sortedKeys(members) {
+	keys := sortedKeys(members)
+	found := make([]diag.Diagnostics, len(keys))
+	parallel(keys, func(i int, k string) {
 		m := members[k]
 		if m.FunctionName.IsUnknown() || m.Alias.IsUnknown() {
-			continue
+			return
 		}
 		view := m.aliasView()
-		var d diag.Diagnostics
+		d := &found[i]
 		if planning {
-			view.checkPlannedVersion(ctx, &d)
+			view.checkPlannedVersion(ctx, d)
 		}
 		if !m.FunctionVersion.IsUnknown() {
-			alias.checkVersion(ctx, c, view, target{m.FunctionVersion.ValueString(), path.Root("function_version"), "function_version"}, &d, planning)
+			alias.checkVersion(ctx, c, view, target{m.FunctionVersion.ValueString(), path.Root("function_version"), "function_version"}, d, planning)
 		}
 		var pv *aliasModelV0
 		if p, ok := prior[k]; ok && p.sameAlias(m) {
 			v := p.aliasView()
 			pv = &v
 		}
-		alias.refuseRolledBack(ctx, c, view, pv, &d, planning)
-		diags.Append(memberDiagnostics(k, d)...)
+		alias.refuseRolledBack(ctx, c, view, pv, d, planning)
+	})
+	for i, k := range keys {
+		diags.Append(memberDiagnostics(k, found[i])...)
 	}
 }
 
