@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -169,7 +170,9 @@ func testGroupRollbackAndPromote(t *testing.T, prefix string, n, bad int) {
 					mark = be.Sandbox.Journal.Mark()
 				},
 				Config:      groupStack(be.URL, zip, prefix, n, "v1.1.0", map[int]string{bad: "1"}, groupPolicy),
-				ExpectError: acctest.ExpectErrorText(fmt.Sprintf("was rolled back at step 1 with 20%% of each changed member's traffic on its new version: member %s (%s-%d:live, version 1 -> 2): error rate", badKey, prefix, bad)),
+				// The error names the member, the gate, the value and the threshold.
+				ExpectError: regexp.MustCompile(acctest.ExpectErrorText(fmt.Sprintf("was rolled back at step 1 with 20%% of each changed member's traffic on its new version: member %s (%s-%d:live, version 1 -> 2): error rate", badKey, prefix, bad)).String() +
+					`[\s\S]*` + acctest.ExpectErrorText(fmt.Sprintf("(member %s, gate error_rate: measured 1, threshold 0.1)", badKey)).String()),
 			},
 			{
 				PreConfig: func() {
