@@ -169,7 +169,7 @@ func testGroupRollbackAndPromote(t *testing.T, prefix string, n, bad int) {
 					groupLoad(ctx, t, be, prefix, n, 40)
 					mark = be.Sandbox.Journal.Mark()
 				},
-				Config:      groupStack(be.URL, zip, prefix, n, "v1.1.0", map[int]string{bad: "1"}, groupPolicy),
+				Config: groupStack(be.URL, zip, prefix, n, "v1.1.0", map[int]string{bad: "1"}, groupPolicy),
 				// The error names the member, the gate, the value and the threshold.
 				ExpectError: regexp.MustCompile(acctest.ExpectErrorText(fmt.Sprintf("was rolled back at step 1 with 20%% of each changed member's traffic on its new version: member %s (%s-%d:live, version 1 -> 2): error rate", badKey, prefix, bad)).String() +
 					`[\s\S]*` + acctest.ExpectErrorText(fmt.Sprintf("(member %s, gate error_rate: measured 1, threshold 0.1)", badKey)).String()),
