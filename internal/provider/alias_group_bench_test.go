@@ -139,7 +139,7 @@ func (f *firstFailure) note(t time.Time) {
 }
 
 // release runs the provider's group release (as Update does) over keys.
-func (g *groupBench) release(b *testing.B, p rollout.Policy, prior, planned map[string]groupMemberModelV0, keys []string) types.Object {
+func (g *groupBench) release(p rollout.Policy, prior, planned map[string]groupMemberModelV0, keys []string) types.Object {
 	var diags diag.Diagnostics
 	deployment := types.ObjectNull(groupDeploymentAttrTypes)
 	g.r.move(context.Background(), g.c, "bench", &p, &deployment, planned, prior, keys, map[string]groupMemberModelV0{}, &diags)
@@ -150,6 +150,12 @@ func (g *groupBench) release(b *testing.B, p rollout.Policy, prior, planned map[
 // at least minInvocations on each new version (0: the schedule alone
 // decides when the data is healthy, so a duration measures the release,
 // not how soon the load happened to reach every member).
+// attrString reads a string attribute of an object ("" when absent).
+func attrString(o types.Object, name string) string {
+	v, _ := o.Attributes()[name].(types.String)
+	return v.ValueString()
+}
+
 func benchPolicy(minInvocations int) rollout.Policy {
 	maxErr := 0.1
 	return rollout.Policy{Steps: []rollout.Step{{WeightPercent: 20, Hold: 2 * time.Second}}, Interval: time.Second,
@@ -173,10 +179,10 @@ func BenchmarkAliasGroupDuration(b *testing.B) {
 		for _, n := range []int{1, 5, 20} {
 			prior, planned := g.reset(b)
 			start := time.Now()
-			d := g.release(b, benchPolicy(0), prior, planned, keys[:n])
+			d := g.release(benchPolicy(0), prior, planned, keys[:n])
 			took[n] += time.Since(start)
-			if s := d.Attributes()["status"].(types.String).ValueString(); s != rollout.StatusPromoted {
-				b.Fatalf("group of %d ended %s: %s", n, s, d.Attributes()["reason"])
+			if s := attrString(d, "status"); s != rollout.StatusPromoted {
+				b.Fatalf("group of %d ended %s: %s", n, s, attrString(d, "reason"))
 			}
 		}
 		// The baseline: 20 rollout_alias canaries, 10 at a time.
@@ -190,7 +196,7 @@ func BenchmarkAliasGroupDuration(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				defer func() { <-slots }()
-				g.release(b, benchPolicy(0), prior, planned, []string{k})
+				g.release(benchPolicy(0), prior, planned, []string{k})
 			}()
 		}
 		wg.Wait()
@@ -220,11 +226,10 @@ func BenchmarkAliasGroupDetectionToRestore(b *testing.B) {
 		ctx, stop := context.WithCancel(context.Background())
 		ff := g.load(ctx, 20)
 		mark := g.inst.Journal.Mark()
-		d := g.release(b, benchPolicy(1), prior, planned, keys)
+		d := g.release(benchPolicy(1), prior, planned, keys)
 		stop()
-		a := d.Attributes()
-		if s := a["status"].(types.String).ValueString(); s != rollout.StatusRolledBack || a["member"].(types.String).ValueString() != "m02" {
-			b.Fatalf("release ended %s by member %s: %s", s, a["member"], a["reason"])
+		if s, m := attrString(d, "status"), attrString(d, "member"); s != rollout.StatusRolledBack || m != "m02" {
+			b.Fatalf("release ended %s by member %s: %s", s, m, attrString(d, "reason"))
 		}
 		var last time.Time
 		per := map[string]int{}

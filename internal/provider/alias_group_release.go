@@ -285,15 +285,6 @@ func withConfig(prior, planned groupMemberModelV0) groupMemberModelV0 {
 	return m
 }
 
-func containsKey(keys []string, k string) bool {
-	for _, x := range keys {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
-
 // holding renders what a member's alias holds.
 func holding(m groupMemberModelV0, readErr error) string {
 	if readErr != nil && m.FunctionVersion.IsNull() {

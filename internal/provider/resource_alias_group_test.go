@@ -34,9 +34,9 @@ const groupAddr = "rollout_alias_group.release"
 // groupStack is n functions grp<prefix>-<i>, each with release and a
 // FAIL_RATE (fail[i], "0" when absent), released together by one group
 // under policy.
-func groupStack(url, zip, prefix string, n int, release string, fail map[int]string, policy string, extra ...string) string {
+func groupStack(url, zip, prefix string, n int, release string, fail map[int]string, policy string) string {
 	var b strings.Builder
-	b.WriteString(acctest.SandboxConfig(url, extra...))
+	b.WriteString(acctest.SandboxConfig(url))
 	for i := 0; i < n; i++ {
 		rate := fail[i]
 		if rate == "" {
