@@ -48,12 +48,14 @@ func (r *aliasGroupResource) ModifyPlan(ctx context.Context, req resource.Modify
 		p, had := prior[k]
 		if !had || !p.sameAlias(m) {
 			m.ARN, m.RevisionID, m.Routing = types.StringUnknown(), types.StringUnknown(), types.ObjectNull(routingAttrTypes)
+			m.Promotions = types.ListUnknown(types.ObjectType{AttrTypes: promotionAttrTypes})
 			members[k] = m
 			continue
 		}
-		m.ARN, m.RevisionID = p.ARN, p.RevisionID
+		m.ARN, m.RevisionID, m.Promotions = p.ARN, p.RevisionID, p.Promotions
 		if !m.FunctionVersion.Equal(p.FunctionVersion) {
 			m.RevisionID, moving = types.StringUnknown(), true
+			m.Promotions = types.ListUnknown(types.ObjectType{AttrTypes: promotionAttrTypes})
 		}
 		if !p.Routing.IsNull() {
 			m.RevisionID = types.StringUnknown()

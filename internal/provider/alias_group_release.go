@@ -45,7 +45,7 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 		case !m.FunctionVersion.Equal(p.FunctionVersion) || !p.Routing.IsNull():
 			moved = append(moved, k)
 		default: // unchanged: not touched
-			m.ARN, m.RevisionID, m.Routing = p.ARN, p.RevisionID, p.Routing
+			m.ARN, m.RevisionID, m.Routing, m.Promotions = p.ARN, p.RevisionID, p.Routing, p.Promotions
 			result[k] = m
 		}
 	}
@@ -117,6 +117,12 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 	engine := trafficOnly(c, canaried)
 	var overrides []*health.ScopedOverride
 	canary := p != nil && len(canaried) > 0
+	knownGood := canary && allInWindow(prior, canaried, p.RollbackWindow)
+	if knownGood {
+		// Every changed member returns to one of its last promotions: a
+		// known-good release, moved at once (one write per member).
+		canary = false
+	}
 	if canary {
 		policy = *p
 		var ok bool
@@ -141,6 +147,10 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 			Reason: "a member left split by an earlier release could not be moved back to its version; the release did not start"}}
 	case len(canaried) > 0:
 		out = rollout.DriveGroup(ctx, policy, engine, clock)
+	}
+	if knownGood && out.Status == rollout.StatusPromoted {
+		out.Final.Reason = fmt.Sprintf("every changed member returns to a version among its last %d promotions (rollback_window): a known-good release, steps skipped", p.RollbackWindow)
+		out.Decisions = []rollout.Decision{out.Final}
 	}
 	finished := clock.Now()
 	for _, ov := range overrides {
@@ -168,6 +178,10 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 		m := withConfig(prior[mv.key], members[mv.key])
 		if held[i] != nil {
 			m.fill(held[i])
+		}
+		if out.Status == rollout.StatusPromoted && mv.from != mv.to {
+			// When all traffic moved: the canary's end, as for one alias.
+			m.Promotions = promotionsWith(prior[mv.key].Promotions, mv.to, finished)
 		}
 		result[mv.key] = m
 		want := mv.from
@@ -281,8 +295,19 @@ func (r *aliasGroupResource) remember(ctx context.Context, c *lambda.Client, mov
 // (its version left as AWS reports it).
 func withConfig(prior, planned groupMemberModelV0) groupMemberModelV0 {
 	m := planned
-	m.FunctionVersion, m.ARN, m.RevisionID, m.Routing = prior.FunctionVersion, prior.ARN, prior.RevisionID, prior.Routing
+	m.FunctionVersion, m.ARN, m.RevisionID, m.Routing, m.Promotions = prior.FunctionVersion, prior.ARN, prior.RevisionID, prior.Routing, prior.Promotions
 	return m
+}
+
+// allInWindow says whether every move returns its member to a version
+// among its last window promotions.
+func allInWindow(prior map[string]groupMemberModelV0, moves []groupMove, window int) bool {
+	for _, mv := range moves {
+		if !inWindow(prior[mv.key].Promotions, mv.to, window) {
+			return false
+		}
+	}
+	return len(moves) > 0
 }
 
 // holding renders what a member's alias holds.

@@ -150,7 +150,8 @@ func groupMemberAttributes() map[string]schema.Attribute {
 				"weight":  schema.Float64Attribute{MarkdownDescription: "Its share of the traffic (0..1).", Computed: true},
 			},
 		},
-		"arn": schema.StringAttribute{MarkdownDescription: "ARN of the alias.", Computed: true},
+		"arn":        schema.StringAttribute{MarkdownDescription: "ARN of the alias.", Computed: true},
+		"promotions": promotionsSchema(),
 		"revision_id": schema.StringAttribute{
 			MarkdownDescription: "RevisionId of the alias as last read; every write of the member is conditional on it.",
 			Computed:            true,
@@ -385,6 +386,7 @@ func (r *aliasGroupResource) createMembers(ctx context.Context, c *lambda.Client
 			diags.AddError("Alias Create Error", apiErrorDetail(fmt.Sprintf("CreateAlias %s:%s (member %q) failed.", fn, name, k), "Check the versions, then apply again.", errs[i]))
 			continue
 		}
+		m.Promotions = promotionsWith(types.ListNull(types.ObjectType{AttrTypes: promotionAttrTypes}), m.FunctionVersion.ValueString(), r.data.Clock().Now())
 		a, err := lambdaops.WaitAliasSettled(context.WithoutCancel(ctx), c, fn, name, m.FunctionVersion.ValueString(), "", 0, aliasSettleTimeout)
 		if a != nil {
 			m.fill(a)
@@ -429,7 +431,8 @@ func sortedKeys[V any](m map[string]V) []string {
 func newGroupMember(fn, alias string) groupMemberModelV0 {
 	return groupMemberModelV0{FunctionName: types.StringValue(fn), Alias: types.StringValue(alias), FunctionVersion: types.StringNull(),
 		DataSchemaVersion: types.Int64Null(), VersionDataSchemas: types.ObjectNull(dataSchemasAttrTypes), RetryRolledBack: types.StringNull(),
-		Routing: types.ObjectNull(routingAttrTypes), ARN: types.StringNull(), RevisionID: types.StringNull()}
+		Routing: types.ObjectNull(routingAttrTypes), ARN: types.StringNull(), RevisionID: types.StringNull(),
+		Promotions: types.ListNull(types.ObjectType{AttrTypes: promotionAttrTypes})}
 }
 
 // fill copies what AWS says about the member's alias into it.
@@ -493,6 +496,7 @@ type groupMemberModelV0 struct {
 	Routing            types.Object `tfsdk:"routing"`
 	ARN                types.String `tfsdk:"arn"`
 	RevisionID         types.String `tfsdk:"revision_id"`
+	Promotions         types.List   `tfsdk:"promotions"`
 }
 
 var groupMemberAttrTypes = map[string]attr.Type{
@@ -500,4 +504,5 @@ var groupMemberAttrTypes = map[string]attr.Type{
 	"data_schema_version": types.Int64Type, "version_data_schemas": types.ObjectType{AttrTypes: dataSchemasAttrTypes},
 	"retry_rolled_back": types.StringType, "routing": types.ObjectType{AttrTypes: routingAttrTypes},
 	"arn": types.StringType, "revision_id": types.StringType,
+	"promotions": types.ListType{ElemType: types.ObjectType{AttrTypes: promotionAttrTypes}},
 }
