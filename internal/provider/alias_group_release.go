@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -329,11 +330,17 @@ func holding(m groupMemberModelV0, readErr error) string {
 // outcome says: a write failed, or an alias did not settle.
 func addSplitError(group string, out rollout.Outcome, split []string, diags *diag.Diagnostics) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "The release of group %s ended %s", group, out.Status)
+	status := out.Status
+	if status == rollout.StatusInProgress {
+		status = "unfinished" // a rollback write failed too
+	}
+	fmt.Fprintf(&b, "The release of group %s ended %s", group, status)
 	if out.Err != nil {
 		var failed []string
 		for _, e := range memberErrors(out.Err) {
-			failed = append(failed, e.Member)
+			if !slices.Contains(failed, e.Member) {
+				failed = append(failed, e.Member)
+			}
 		}
 		fmt.Fprintf(&b, " after a write failed (%v)", out.Err)
 		if len(failed) > 0 {

@@ -286,7 +286,7 @@ func TestAccAliasGroup_memberWriteFails(t *testing.T) {
 					}()
 				},
 				Config:      stack("v2"),
-				ExpectError: acctest.ExpectErrorText("Group Release Incomplete"),
+				ExpectError: regexp.MustCompile(`Group Release Incomplete[\s\S]*failed\s+member\(s\):\s+m1\.[\s\S]*m1\s+\(grpf-1:live,\s+version\s+1\s+->\s+2\)\s+holds\s+version\s+1\s+with\s+10%\s+of\s+its\s+traffic\s+on\s+version\s+2`),
 			},
 			{
 				PreConfig: func() {
