@@ -114,6 +114,19 @@ func checkDestroyed(ctx context.Context, c *lambda.Client, r StateResource, made
 		name := r.Attributes["name"]
 		_, err := lambdaops.FindAlias(ctx, c, fn, name)
 		return goneOr(err, fmt.Sprintf("alias %q of function %q still exists after destroy", name, fn))
+	case "rollout_alias_group":
+		for key, v := range r.Attributes {
+			member, ok := strings.CutSuffix(key, ".function_name")
+			if !ok || !strings.HasPrefix(member, "members.") {
+				continue
+			}
+			name := r.Attributes[member+".alias"]
+			_, err := lambdaops.FindAlias(ctx, c, v, name)
+			if err := goneOr(err, fmt.Sprintf("alias %q of function %q (%s) still exists after destroy", name, v, member)); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "rollout_canary_policy":
 		var left []string
 		p := lambda.NewListFunctionsPaginator(c, &lambda.ListFunctionsInput{})
@@ -188,6 +201,17 @@ func resourcesOfJSON(raw []byte) ([]StateResource, error) {
 			for k, v := range in.Attributes {
 				if s, ok := v.(string); ok {
 					attrs[k] = s
+				}
+			}
+			if members, ok := in.Attributes["members"].(map[string]any); ok {
+				// A rollout_alias_group's members, flattened as terraform.State does.
+				for key, m := range members {
+					obj, _ := m.(map[string]any)
+					for _, a := range []string{"function_name", "alias"} {
+						if s, ok := obj[a].(string); ok {
+							attrs["members."+key+"."+a] = s
+						}
+					}
 				}
 			}
 			out = append(out, StateResource{Type: r.Type, Address: r.Address(in), Attributes: attrs})

@@ -260,6 +260,7 @@ func (p *rolloutProvider) Resources(context.Context) []func() resource.Resource 
 		newFunctionResource,
 		newAliasResource,
 		newCanaryPolicyResource,
+		newAliasGroupResource,
 	}
 }
 

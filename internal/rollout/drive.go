@@ -78,6 +78,28 @@ const maxSourceErrors = 3
 // breach rolls back at once. A cancelled ctx rolls back too (status
 // aborted), with a context that outlives the cancellation.
 func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, clk Clock) Outcome {
+	return drive(ctx, p, oneSource{src}, tr, hooks, clk)
+}
+
+// gates is what drive evaluates each tick: one alias's sources
+// (oneSource), or every changed member of a group (groupMembers).
+type gates interface {
+	start(ctx context.Context, p Policy, now time.Time) (Progress, *Decision, error)
+	evaluate(ctx context.Context, p Policy, pr Progress, now time.Time) (Decision, error)
+}
+
+type oneSource struct{ src Sources }
+
+func (o oneSource) start(ctx context.Context, p Policy, now time.Time) (Progress, *Decision, error) {
+	return Start(ctx, p, o.src, now)
+}
+
+func (o oneSource) evaluate(ctx context.Context, p Policy, pr Progress, now time.Time) (Decision, error) {
+	return Evaluate(ctx, p, o.src, pr, now)
+}
+
+// drive is Drive's loop over the gates of one alias or of a group.
+func drive(ctx context.Context, p Policy, src gates, tr Traffic, hooks Hooks, clk Clock) Outcome {
 	var out Outcome
 	finish := func(status string, d Decision) Outcome {
 		out.Status, out.Final = status, d
@@ -97,7 +119,7 @@ func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, 
 				Reason: fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err)})
 		}
 	}
-	pr, stop, err := Start(ctx, p, src, clk.Now())
+	pr, stop, err := src.start(ctx, p, clk.Now())
 	if err != nil {
 		return finish(StatusRolledBack, Decision{Action: RollBack, Step: -1, Gate: "alarms", At: clk.Now(), Reason: err.Error()})
 	}
@@ -134,7 +156,7 @@ func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, 
 		if err := clk.Sleep(ctx, max(0, tick.Sub(clk.Now()))); err != nil {
 			return rollBack(StatusAborted, interrupted(err, p, pr, clk.Now()))
 		}
-		d, err := Evaluate(ctx, p, src, pr, clk.Now())
+		d, err := src.evaluate(ctx, p, pr, clk.Now())
 		if err != nil {
 			failures++
 			if failures >= maxSourceErrors {

@@ -54,6 +54,9 @@ type Decision struct {
 	Reason    string
 	Sample    Sample
 	At        time.Time
+	// Member is, in a group, the member whose gates decided (empty when
+	// every member agreed: an advance or a promotion).
+	Member string
 }
 
 // Progress is where a rollout stands; the alias keeps it in state.

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"math/rand"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,11 +24,14 @@ const (
 )
 
 // Fault is one injection rule. Service and Operation select requests
-// ("" or "*" matches any); Rate is the probability per request (throttle,
-// error); Latency is the added delay (latency, applied to every match).
+// ("" or "*" matches any); Function, when set, selects the Lambda requests
+// on that function only (by the name in the path, or an ARN ending in it);
+// Rate is the probability per request (throttle, error); Latency is the
+// added delay (latency, applied to every match).
 type Fault struct {
 	Service   string
 	Operation string
+	Function  string
 	Kind      FaultKind
 	Rate      float64
 	Latency   time.Duration
@@ -103,7 +107,7 @@ func (s *faultSet) set(rules []Fault) {
 }
 
 // pick returns the added latency and the failing fault (if any) for a request.
-func (s *faultSet) pick(service, operation string) (time.Duration, *Fault) {
+func (s *faultSet) pick(service, operation, function string) (time.Duration, *Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var delay time.Duration
@@ -116,6 +120,9 @@ func (s *faultSet) pick(service, operation string) (time.Duration, *Fault) {
 		if f.Operation != "" && f.Operation != "*" && f.Operation != operation {
 			continue
 		}
+		if f.Function != "" && f.Function != function {
+			continue
+		}
 		switch f.Kind {
 		case FaultLatency:
 			delay += f.Latency
@@ -126,4 +133,21 @@ func (s *faultSet) pick(service, operation string) (time.Duration, *Fault) {
 		}
 	}
 	return delay, failing
+}
+
+// pathFunction is the function a Lambda request's path names
+// (/2015-03-31/functions/<name or ARN>/...), as a name.
+func pathFunction(p string) string {
+	_, rest, ok := strings.Cut(p, "/functions/")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	if u, err := url.PathUnescape(name); err == nil {
+		name = u
+	}
+	if i := strings.Index(name, ":function:"); i >= 0 {
+		name, _, _ = strings.Cut(name[i+len(":function:"):], ":")
+	}
+	return name
 }

@@ -298,7 +298,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.before(call)
-		if !s.inject(rec, &call) {
+		if !s.inject(rec, &call, pathFunction(r.URL.EscapedPath())) {
 			var note lambda.Note
 			s.lambda.Serve(rec, r, who.Region, route, &note)
 			call.Function, call.Qualifier, call.Detail = note.Function, note.Qualifier, note.Detail
@@ -327,7 +327,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case "2011-06-15":
 			r.PostForm = form
 			call.Service, call.Operation = "sts", form.Get("Action")
-			if !s.inject(rec, &call) {
+			if !s.inject(rec, &call, "") {
 				s.serveSTS(rec, r)
 			}
 			return
@@ -338,7 +338,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	call.Service, call.Operation = "s3", s3.Operation(r)
-	if !s.inject(rec, &call) {
+	if !s.inject(rec, &call, "") {
 		s.s3.ServeHTTP(rec, r)
 	}
 }
@@ -355,7 +355,7 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 // cloudWatchFault applies the fault rules to a CloudWatch request and
 // returns the injected fault, if any, as a CloudWatch error.
 func (s *Server) cloudWatchFault(call *Call) *cloudwatch.Error {
-	delay, f := s.faults.pick(call.Service, call.Operation)
+	delay, f := s.faults.pick(call.Service, call.Operation, "")
 	if delay > 0 {
 		time.Sleep(delay)
 	}
@@ -371,8 +371,8 @@ func (s *Server) cloudWatchFault(call *Call) *cloudwatch.Error {
 
 // inject applies the fault rules to a request; it reports whether it
 // answered the request itself.
-func (s *Server) inject(w http.ResponseWriter, call *Call) bool {
-	delay, f := s.faults.pick(call.Service, call.Operation)
+func (s *Server) inject(w http.ResponseWriter, call *Call, function string) bool {
+	delay, f := s.faults.pick(call.Service, call.Operation, function)
 	if delay > 0 {
 		time.Sleep(delay)
 	}

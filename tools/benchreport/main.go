@@ -102,6 +102,12 @@ var targets = map[string][]target{
 		{Metric: "revert-wall-x-2N/N", Cmp: "<=", Value: 2.2, Source: "issue 22"},
 		{Metric: "noop-plan-calls/pair", Cmp: "<=", Value: 4, Source: "issue 22: a no-op plan at most 2 API calls per resource (a pair is 2)"},
 	},
+	"BenchmarkAliasGroupDuration": {
+		{Metric: "group-20/group-1", Cmp: "<=", Value: 1.2, Source: "issue 18: 20 members within 1.2x of 1"},
+	},
+	"BenchmarkAliasGroupDetectionToRestore": {
+		{Metric: "first-failure-to-all-restored-max-s", Cmp: "<=", Value: 2, Source: "issue 18: interval (1 s) + 1 s"},
+	},
 	"BenchmarkRollbackCriticalPath": {
 		{Metric: "rollback-writes-until-safe", Cmp: "<=", Value: 1, Source: "issue 13: the first write of a rollback makes traffic safe"},
 	},
@@ -200,6 +206,8 @@ var about = map[string]string{
 	"BenchmarkStateScale":                   "The same story on a state of N and of 2N rollout_function + rollout_alias pairs (N = 15; ROLLOUT_BENCH_SCALE_N to change it), through the real terraform and the built provider against the sandbox: create, a no-op plan, a code change of every function, the revert to the previous code. API calls per pair at 2N, and each command's CPU (terraform and provider together) and wall time at 2N over N. The no-op plan is also run with the SDK's loggers forced on, as before the provider quieted them when no TF_LOG* variable is set (Terraform discards those lines either way): logs-on-x-quiet is that CPU over the quiet run's.",
 	"BenchmarkMetricQueryVsHistory":         "The canary's CloudWatch read (one minute of one series) on a sandbox metric store holding one minute of that series and on one holding a day of it at 10 samples/s, with 200 other series, side by side. Target: a query reads its window, not the history (ratio at most 1.5).",
 	"BenchmarkCanaryDetectionToRestore":     "With real traffic and interval = 1s, the time from the first failing invocation of a bad canary to 100% of the traffic back on the old version, and the API writes of the rollback, over ten rollouts or more. Target: at most interval + 1 s, one UpdateAlias. For comparison, not measured here: CodeDeploy's alarm-driven rollback waits for a CloudWatch alarm, whose standard metrics have a 60 s period (AWS CloudWatch docs).",
+	"BenchmarkAliasGroupDuration":           "One rollout_alias_group release of 1, 5 and 20 healthy members with the same schedule (20% for 2s, interval 1s), with real traffic, through the provider's release code; side by side with 20 single-alias canaries run 10 at a time, as Terraform's default -parallelism=10 runs them. Target: 20 members within 1.2x of 1 member.",
+	"BenchmarkAliasGroupDetectionToRestore": "A group of 5 members with real traffic, one member's new version failing every call, interval = 1s: the time from the first failing invocation in any member to every member's alias at 100% on its old version (the last rollback UpdateAlias answered), and the rollback writes (one per member, in parallel). Target: at most interval + 1 s.",
 }
 
 func main() {

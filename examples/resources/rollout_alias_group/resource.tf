@@ -1,0 +1,38 @@
+# An API and its worker released together: when either function's version
+# changes, both shift through the same steps; the gates watch each new
+# version alone, and a breach in either moves both back at once.
+resource "rollout_canary_policy" "standard" {
+  steps    = [{ weight_percent = 10, hold = "5m" }, { weight_percent = 50, hold = "5m" }]
+  interval = "30s"
+  health = {
+    max_error_rate      = 0.02
+    max_p99_duration_ms = 800
+    min_invocations     = 50
+  }
+}
+
+resource "rollout_alias_group" "checkout" {
+  name          = "checkout"
+  canary_policy = rollout_canary_policy.standard.spec
+  members = {
+    api = {
+      function_name    = rollout_function.api.function_name
+      alias            = "live"
+      function_version = rollout_function.api.version
+    }
+    worker = {
+      function_name    = rollout_function.worker.function_name
+      alias            = "live"
+      function_version = rollout_function.worker.version
+      # The data-schema guard, per member.
+      data_schema_version  = 8
+      version_data_schemas = rollout_function.worker.version_data_schemas
+    }
+  }
+
+  # The longest an apply may run the release: when it runs out, every
+  # member goes back to its previous version.
+  timeouts {
+    update = "30m"
+  }
+}
