@@ -150,7 +150,7 @@ func (g *groupBench) release(p rollout.Policy, prior, planned map[string]groupMe
 // at least minInvocations on each new version (0: the schedule alone
 // decides when the data is healthy, so a duration measures the release,
 // not how soon the load happened to reach every member).
-// attrString reads a string attribute of an object ("" when absent).
+// deploymentString reads a string attribute of an object ("" when absent).
 func deploymentString(o types.Object, name string) string {
 	v, _ := o.Attributes()[name].(types.String)
 	return v.ValueString()
