@@ -86,7 +86,7 @@ func restoreLatestOnce(ctx context.Context, c *lambda.Client, function, away, to
 		return "reading version " + to + " failed", err
 	}
 	sameCode := aws.ToString(target.Configuration.CodeSha256) == aws.ToString(latest.Configuration.CodeSha256)
-	if latestDigest(latest) != entryFromConfig(versionConfig(left)).Digest && !(*copied && sameCode) {
+	if latestDigest(latest) != entryFromConfig(versionConfig(left)).Digest && (!*copied || !sameCode) {
 		return "", nil // $LATEST holds something else: not ours to overwrite.
 	}
 	revision := latest.Configuration.RevisionId

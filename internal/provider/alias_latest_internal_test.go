@@ -20,7 +20,9 @@ func TestDownloadCodeStalled(t *testing.T) {
 		"in the body": func(w http.ResponseWriter, release <-chan struct{}) {
 			w.Header().Set("Content-Length", "1000")
 			_, _ = w.Write([]byte("PK"))
-			w.(http.Flusher).Flush()
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
 			<-release
 		},
 	}
