@@ -287,8 +287,14 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if err != nil {
 		return
 	}
+	// The versions were checked when they went live; published versions are
+	// immutable and AWS refuses to delete one an alias routes to, so an
+	// alias whose versions and data-schema inputs are as in the state needs
+	// no read (a no-op plan stays at 2 calls per resource, issue 22).
+	unmoved := prior != nil && plan.FunctionVersion.Equal(prior.FunctionVersion) && plan.Routing.Equal(prior.Routing) &&
+		plan.DataSchemaVersion.Equal(prior.DataSchemaVersion) && plan.VersionDataSchemas.Equal(prior.VersionDataSchemas)
 	for _, t := range plan.targets(ctx) {
-		if t.version == "" || t.version == "$LATEST" {
+		if unmoved || t.version == "" || t.version == "$LATEST" {
 			continue
 		}
 		r.checkVersion(ctx, c, plan, t, &resp.Diagnostics, true)
