@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,7 +46,7 @@ func (s SourceOptions) Open(ctx context.Context, f *Factory) (statehistory.Sourc
 		}
 		c, err := f.Clients.S3(ctx, AWSConfig{Region: s.Region, Endpoints: map[awsclient.Service]string{awsclient.S3: s.Endpoint}})
 		if err != nil {
-			return nil, err
+			return nil, cliError(err, s.Source)
 		}
 		src := statehistory.S3Source{Client: c, Bucket: bucket, Key: key, Workspace: s.Workspace}
 		if dir, err := os.UserCacheDir(); err == nil && f.Getenv("ROLLOUTCTL_NO_CACHE") == "" {
@@ -65,6 +66,15 @@ func (s SourceOptions) Open(ctx context.Context, f *Factory) (statehistory.Sourc
 		return statehistory.DirSource{Dir: s.Source}, nil
 	}
 	return statehistory.LocalSource{Path: s.Source}, nil
+}
+
+// cliError rewords an AWS configuration error for a CLI user: the region
+// comes from --region or the environment, there is no provider block.
+func cliError(err error, what string) error {
+	if errors.Is(err, awsclient.ErrNoRegion) {
+		return fmt.Errorf("no AWS region for %s: pass --region (e.g. --region us-east-1) or set AWS_REGION, or a region in the shared config profile", what)
+	}
+	return err
 }
 
 // Revisions opens the source and reads its revisions, oldest first.

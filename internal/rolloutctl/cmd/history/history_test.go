@@ -56,7 +56,7 @@ func TestAliasTimeline(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for args, want := range map[string]int{"": 4, "--alias=live": 3, "--alias=beta": 1} {
+	for args, want := range map[string]int{"": 4, "--alias=live": 3} {
 		io, err := cmdtest.Run(New, Run, "", append([]string{dir}, strings.Fields(args)...)...)
 		if err != nil {
 			t.Fatal(err)
@@ -64,6 +64,13 @@ func TestAliasTimeline(t *testing.T) {
 		if lines := strings.Count(io.Out.String(), "\n"); lines != want {
 			t.Errorf("history %s: %d lines, want %d:\n%s", args, lines, want, io.Out)
 		}
+	}
+	// An alias no revision has is a usage error naming the ones there are,
+	// not an empty timeline.
+	_, err := cmdtest.Run(New, Run, "", dir, "--alias", "beta")
+	want := cmdutil.UsageError{Msg: `no alias "beta" in this history; its aliases: live`}
+	if diff := cmp.Diff(error(want), err); diff != "" {
+		t.Errorf("--alias beta (-want +got):\n%s", diff)
 	}
 	io, err := cmdtest.Run(New, Run, "", dir, "--json")
 	if err != nil {

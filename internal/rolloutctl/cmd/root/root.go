@@ -32,7 +32,8 @@ SOURCE is a state file (its backups are read too), a folder of snapshots,
 s3://bucket/key (every object version; --workspace, --endpoint, --region),
 or - for stdin (terraform state pull | rolloutctl history -).
 REV is a revision id, an unambiguous prefix of one, or a content hash.
-Exit codes: 0 success, 1 error, 2 usage, 3 pick found no known-good revision.
+Exit codes: 0 success, 1 error, 2 usage, 3 pick found no known-good revision,
+130 interrupted (SIGINT or SIGTERM).
 status --exit-code (from the state's rollout_alias.deployment): 0 done (the
 alias serves its target: promoted, or no rollout), 4 in progress (a
 plan-driven rollout: apply again after its interval), 5 rolled back,
@@ -94,6 +95,9 @@ func exitCode(err error, f *cmdutil.Factory) int {
 		return cmdutil.ExitUsage
 	case errors.Is(err, cmdutil.ErrNoneFound):
 		return cmdutil.ExitNoneFound
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(f.IO.ErrOut, "rolloutctl: interrupted")
+		return cmdutil.ExitInterrupted
 	default:
 		fmt.Fprintln(f.IO.ErrOut, "rolloutctl:", err)
 		return cmdutil.ExitError
