@@ -164,8 +164,8 @@ func newRevision(id, source string, t time.Time, raw []byte, load func(context.C
 	return r
 }
 
-// parseSummary decodes a state with attributes only for rollout_*
-// resources: enough for the summary, far cheaper on large states.
+// parseSummary decodes a state with attributes only for the resources in
+// view (rollout_*, the AWS provider's Lambda resources): enough for the summary, far cheaper on large states.
 func parseSummary(b []byte) (*State, error) {
 	var light struct {
 		Version   int    `json:"version"`
@@ -198,7 +198,7 @@ func parseSummary(b []byte) (*State, error) {
 		r := Resource{Module: lr.Module, Mode: lr.Mode, Type: lr.Type, Name: lr.Name}
 		for _, li := range lr.Instances {
 			i := Instance{IndexKey: li.IndexKey, Status: li.Status, Deposed: li.Deposed}
-			if strings.HasPrefix(lr.Type, "rollout_") && len(li.Attributes) > 0 {
+			if inView(lr.Type) && len(li.Attributes) > 0 {
 				if err := json.Unmarshal(li.Attributes, &i.Attributes); err != nil {
 					return nil, fmt.Errorf("%w: %v", ErrNotState, err)
 				}
@@ -259,6 +259,7 @@ func order(revs []Revision) []Revision {
 		}
 		seen[key] = r.Hash
 	}
+	fillCode(revs)
 	return revs
 }
 

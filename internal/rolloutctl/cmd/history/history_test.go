@@ -95,3 +95,24 @@ func TestAliasTimeline(t *testing.T) {
 		t.Errorf("serials (-want +got):\n%s", diff)
 	}
 }
+
+// TestHistoryAWSProviderLambda: a state that manages Lambda with the AWS
+// provider only shows what its alias served, the canary's split and the
+// code each version runs.
+func TestHistoryAWSProviderLambda(t *testing.T) {
+	t.Parallel()
+	dir := cmdtest.AWSLambdaSnapshots(t, "../../../..")
+	io, err := cmdtest.Run(New, Run, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"live: 1 (code HGg2SMfn) + 10% on 2", "live: 2 (code HsRvlVmq)", "live: 3 (code vSLCHCBb)"} {
+		if !strings.Contains(io.Out.String(), want) {
+			t.Errorf("history lacks %q", want)
+		}
+	}
+	cmdtest.Golden(t, "history_awslambda", io.Out.String())
+	if _, err := cmdtest.Run(New, Run, "", dir, "--alias", "live"); err != nil {
+		t.Errorf("--alias live: %v", err)
+	}
+}
