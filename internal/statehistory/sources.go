@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -363,51 +362,22 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 		return nil, fmt.Errorf("%s has no object versions (is bucket versioning enabled?)", s)
 	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].lastModified.Before(refs[j].lastModified) })
-	revs := make([]Revision, len(refs))
-	par := s.Parallel
-	if par <= 0 {
-		par = 8
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	jobs := make(chan int)
-	for w := 0; w < par; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				r := refs[i]
-				loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r) }
-				if rev, ok := s.cachedSummary(r); ok {
-					rev.load = loader
-					revs[i] = rev
-				} else if b, err := s.fetch(ctx, r); err != nil {
-					revs[i] = Revision{ID: r.id, Source: s.String(), Time: r.lastModified.UTC(), Error: err.Error()}
-				} else {
-					revs[i] = newRevision(r.id, s.String(), r.lastModified, b, loader)
-					s.saveSummary(r, revs[i])
-				}
-				mu.Lock()
-				done++
-				if s.Progress != nil {
-					s.Progress(done, len(refs))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for i := range refs {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
+	revs, err := fetchAll(ctx, len(refs), s.Parallel, s.Progress, func(ctx context.Context, i int) Revision {
+		r := refs[i]
+		loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r) }
+		if rev, ok := s.cachedSummary(r); ok {
+			rev.load = loader
+			return rev
 		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+		b, err := s.fetch(ctx, r)
+		if err != nil {
+			return Revision{ID: r.id, Source: s.String(), Time: r.lastModified.UTC(), Error: err.Error()}
+		}
+		rev := newRevision(r.id, s.String(), r.lastModified, b, loader)
+		s.saveSummary(r, rev)
+		return rev
+	})
+	if err != nil {
 		return nil, err
 	}
 	return order(revs), nil
