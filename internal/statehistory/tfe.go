@@ -31,10 +31,25 @@ type TFESource struct {
 }
 
 // NewTFEClient returns a go-tfe client for address with token. Building
-// it asks the API's ping endpoint for its rate limit (bounded by a
-// timeout: go-tfe sends that request without a context).
-func NewTFEClient(address, token string) (*tfe.Client, error) {
-	return tfe.NewClient(&tfe.Config{Address: address, Token: token, HTTPClient: &http.Client{Timeout: 2 * time.Minute}})
+// it asks the API's ping endpoint for its rate limit; go-tfe sends that
+// request without a context, so it is bounded by a timeout and abandoned
+// when ctx is cancelled.
+func NewTFEClient(ctx context.Context, address, token string) (*tfe.Client, error) {
+	type built struct {
+		c   *tfe.Client
+		err error
+	}
+	done := make(chan built, 1)
+	go func() {
+		c, err := tfe.NewClient(&tfe.Config{Address: address, Token: token, HTTPClient: &http.Client{Timeout: 2 * time.Minute}})
+		done <- built{c, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case b := <-done:
+		return b.c, b.err
+	}
 }
 
 func (s TFESource) String() string { return "tfe://" + s.Organization + "/" + s.Workspace }

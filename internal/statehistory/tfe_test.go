@@ -35,7 +35,7 @@ func TestTFESourcePagesPast10000(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		srv.Add("acme", "orders-prod", int64(i), t0.Add(time.Duration(i)*time.Second), smallState(i, fmt.Sprint(1+i/1000)))
 	}
-	client, err := statehistory.NewTFEClient(srv.URL, "tok-123")
+	client, err := statehistory.NewTFEClient(context.Background(), srv.URL, "tok-123")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestTFESourceErrors(t *testing.T) {
 	t.Parallel()
 	srv := tfetest.Start(t, "tok-123")
 	srv.Add("acme", "orders-prod", 1, t0, smallState(1, "1"))
-	client, err := statehistory.NewTFEClient(srv.URL, "wrong")
+	client, err := statehistory.NewTFEClient(context.Background(), srv.URL, "wrong")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestTFESourceErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "listing state versions of tfe://acme/orders-prod: unauthorized") {
 		t.Errorf("wrong token: %v", err)
 	}
-	client, _ = statehistory.NewTFEClient(srv.URL, "tok-123")
+	client, _ = statehistory.NewTFEClient(context.Background(), srv.URL, "tok-123")
 	_, err = statehistory.TFESource{Client: client, Address: srv.URL, Organization: "acme", Workspace: "nope"}.Revisions(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "resource not found (no such organization or workspace, or the token cannot read its state versions)") {
 		t.Errorf("unknown workspace: %v", err)

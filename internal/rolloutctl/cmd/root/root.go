@@ -30,6 +30,9 @@ const Usage = `rolloutctl: the state history of rollout_* resources, and live ca
 
 SOURCE is a state file (its backups are read too), a folder of snapshots,
 s3://bucket/key (every object version; --workspace, --endpoint, --region),
+tfe://HOST/ORG/WORKSPACE (HCP Terraform or Terraform Enterprise state
+versions; token from TF_TOKEN_<host> or terraform login),
+gs://bucket/object (every generation; --endpoint for an emulator),
 or - for stdin (terraform state pull | rolloutctl history -).
 REV is a revision id, an unambiguous prefix of one, or a content hash.
 Exit codes: 0 success, 1 error, 2 usage, 3 pick found no known-good revision,
