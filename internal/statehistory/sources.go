@@ -290,7 +290,7 @@ func (s S3Source) saveSummary(version objectVersion, r Revision) {
 	}
 	r.Flags = nil
 	b, err := json.Marshal(r)
-	if err != nil {
+	if err != nil || os.MkdirAll(s.CacheDir, 0o700) != nil {
 		return
 	}
 	tmp := s.cachePath(version) + ".summary.tmp"
@@ -299,8 +299,11 @@ func (s S3Source) saveSummary(version objectVersion, r Revision) {
 	}
 }
 
-// fetch reads one object version, from the cache when it is there.
-func (s S3Source) fetch(ctx context.Context, version objectVersion) ([]byte, error) {
+// fetch reads one object version, from the cache when it is there; keep
+// caches what it read. A history keeps only each version's summary
+// (saveSummary): caching every state would take as much disk as the
+// bucket; a state is kept when it is loaded again (diff, --write-state).
+func (s S3Source) fetch(ctx context.Context, version objectVersion, keep bool) ([]byte, error) {
 	if s.CacheDir != "" {
 		if b, err := os.ReadFile(s.cachePath(version)); err == nil {
 			return b, nil
@@ -315,7 +318,7 @@ func (s S3Source) fetch(ctx context.Context, version objectVersion) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	if s.CacheDir != "" && os.MkdirAll(s.CacheDir, 0o700) == nil {
+	if keep && s.CacheDir != "" && os.MkdirAll(s.CacheDir, 0o700) == nil {
 		tmp := s.cachePath(version) + ".tmp"
 		if os.WriteFile(tmp, b, 0o600) == nil {
 			_ = os.Rename(tmp, s.cachePath(version))
@@ -364,12 +367,12 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 	sort.Slice(refs, func(i, j int) bool { return refs[i].lastModified.Before(refs[j].lastModified) })
 	revs, err := fetchAll(ctx, len(refs), s.Parallel, s.Progress, func(ctx context.Context, i int) Revision {
 		r := refs[i]
-		loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r) }
+		loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r, true) }
 		if rev, ok := s.cachedSummary(r); ok {
 			rev.load = loader
 			return rev
 		}
-		b, err := s.fetch(ctx, r)
+		b, err := s.fetch(ctx, r, false)
 		if err != nil {
 			return Revision{ID: r.id, Source: s.String(), Time: r.lastModified.UTC(), Error: err.Error()}
 		}

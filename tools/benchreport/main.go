@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,7 +60,33 @@ var about = map[string]string{
 	"BenchmarkLargeObjectMemory":            "A 1 GiB object PUT then GET (ROLLOUT_BENCH_OBJECT_MB to change the size) through a sandbox in its own process with a data dir, streamed both ways; the process's resident memory at idle and at its peak (VmHWM), against the object's size. Target: peak under 64 MiB above idle.",
 	"BenchmarkLambdaLatencyStalledConns":    "GetFunction p99 on an idle sandbox, then while 100 connections hold a TagResource whose body never finishes, side by side. Target: within 2x of idle.",
 	"BenchmarkListObjectVersions10k":        "Paging through 10,000 object versions (1,000 a page, NextKeyMarker/NextVersionIdMarker) side by side with ListObjectsV2 over 10,000 keys in the same sandbox.",
+	"BenchmarkHistoryPickScaling":           "rolloutctl's history + pick over 1,000 and over 10,000 revisions of a 1 MB state in the sandbox's S3 (objects on disk), cold (empty cache) and warm (summaries cached), side by side: the ratio 10,000/1,000 and its log10, the scaling exponent (1 is linear). Targets: linear or better (exponent at most 1.1), warm under 1 s at 10,000.",
 	"BenchmarkCanaryDetectionToRestore":     "With real traffic and interval = 1s, the time from the first failing invocation of a bad canary to 100% of the traffic back on the old version, and the API writes of the rollback. Target: at most interval + 1 s, one UpdateAlias; CodeDeploy's alarm-driven rollback needs at least one 60 s alarm period.",
+}
+
+// targets judge a benchmark's measured metrics against its targets: one
+// line each, met or missed, with the figure it was judged on.
+var targets = map[string]func(m map[string]string) []string{
+	"BenchmarkHistoryPickScaling": func(m map[string]string) []string {
+		return []string{
+			verdict("cold: linear or better (exponent <= 1.1)", m["cold-exponent"], func(v float64) bool { return v <= 1.1 }),
+			verdict("warm: linear or better (exponent <= 1.1)", m["warm-exponent"], func(v float64) bool { return v <= 1.1 }),
+			verdict("warm under 1 s at 10,000 revisions (s)", m["warm-s-10000"], func(v float64) bool { return v < 1 }),
+		}
+	},
+}
+
+// verdict says whether a measured figure meets a target.
+func verdict(target, figure string, ok func(float64) bool) string {
+	v, err := strconv.ParseFloat(figure, 64)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s: not measured", target)
+	case ok(v):
+		return fmt.Sprintf("%s: %s, met", target, figure)
+	default:
+		return fmt.Sprintf("%s: %s, missed", target, figure)
+	}
 }
 
 func main() {
@@ -91,6 +118,12 @@ func main() {
 			fmt.Fprintf(&md, "| %s | %s |\n", unit, r.Metrics[unit])
 		}
 		md.WriteString("\n")
+		if judge, ok := targets[r.Name]; ok {
+			for _, l := range judge(r.Metrics) {
+				fmt.Fprintf(&md, "- %s\n", l)
+			}
+			md.WriteString("\n")
+		}
 	}
 	if err := os.WriteFile(*out, []byte(md.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
