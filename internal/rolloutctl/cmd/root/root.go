@@ -18,7 +18,7 @@ import (
 )
 
 // Usage is rolloutctl's help.
-const Usage = `rolloutctl: the state history of rollout_* resources, and live canary helpers.
+const Usage = `rolloutctl: the state history of rollout_* and aws_lambda_* resources, and live canary helpers.
 
   rolloutctl history  SOURCE [--alias NAME] [--json]
   rolloutctl diff     SOURCE REV_A REV_B [--all] [--json]
