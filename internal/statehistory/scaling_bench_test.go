@@ -5,7 +5,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,10 +28,23 @@ import (
 // 10,000 revisions of a 1 MB state in the sandbox's S3 (objects on disk,
 // as a data dir keeps them), cold (empty cache) and warm (summaries
 // cached), and reports the two side by side: the time ratio
-// 10,000/1,000, the scaling exponent log10 of that ratio (1 is linear),
+// 10,000/1,000, the scaling exponent (log of the time ratio over log of
+// the size ratio: 1 is linear),
 // the heap held, and the samples behind each figure. Targets: linear or
 // better (exponent at most 1.1, for noise), warm under 1 s.
+// ROLLOUTCTL_BENCH_REVISIONS=SMALL,LARGE changes the two sizes (writing
+// 10,000 versions of 1 MB to the sandbox's fsync'd store takes minutes).
 func BenchmarkHistoryPickScaling(b *testing.B) {
+	sizes := []int{1000, 10_000}
+	if v := os.Getenv("ROLLOUTCTL_BENCH_REVISIONS"); v != "" {
+		small, large, ok := strings.Cut(v, ",")
+		s, err1 := strconv.Atoi(small)
+		l, err2 := strconv.Atoi(large)
+		if !ok || err1 != nil || err2 != nil || s <= 0 || l <= s {
+			b.Fatalf("ROLLOUTCTL_BENCH_REVISIONS=%q: want SMALL,LARGE, e.g. 1000,10000", v)
+		}
+		sizes = []int{s, l}
+	}
 	ctx := context.Background()
 	inst := sandboxtest.Start(b, sandbox.Options{DataDir: b.TempDir()})
 	c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")},
@@ -45,13 +63,31 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 		s := bytes.Replace(template, []byte(`"serial":0`), fmt.Appendf(nil, `"serial":%d`, serial), 1)
 		return bytes.ReplaceAll(s, []byte("VERSION"), fmt.Appendf(nil, "%d", 1+serial/100))
 	}
-	sizes := []int{1000, 10_000}
 	for _, n := range sizes {
 		start := time.Now()
+		// Eight writers share the sandbox's fsyncs; the versions' times
+		// (one per write) still order them.
+		var wg sync.WaitGroup
+		var failed atomic.Value
+		next := make(chan int)
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("hist"), Key: aws.String(fmt.Sprintf("s%d.tfstate", n)), Body: bytes.NewReader(state(i))}); err != nil {
+						failed.Store(err)
+					}
+				}
+			}()
+		}
 		for i := 1; i <= n; i++ {
-			if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("hist"), Key: aws.String(fmt.Sprintf("s%d.tfstate", n)), Body: bytes.NewReader(state(i))}); err != nil {
-				b.Fatal(err)
-			}
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		if err, ok := failed.Load().(error); ok {
+			b.Fatal(err)
 		}
 		b.Logf("%d versions of %d bytes written in %s", n, len(template), time.Since(start))
 	}
@@ -99,9 +135,13 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 		b.ReportMetric(per(warm[n]), fmt.Sprintf("warm-s-%d", n))
 		b.ReportMetric(float64(heap[n])/1e6, fmt.Sprintf("heap-MB-%d", n))
 	}
-	coldRatio, warmRatio := per(cold[10_000])/per(cold[1000]), per(warm[10_000])/per(warm[1000])
-	b.ReportMetric(coldRatio, "cold-ratio-10000/1000")
-	b.ReportMetric(warmRatio, "warm-ratio-10000/1000")
-	b.ReportMetric(math.Log10(coldRatio), "cold-exponent")
-	b.ReportMetric(math.Log10(warmRatio), "warm-exponent")
+	small, large := sizes[0], sizes[1]
+	coldRatio, warmRatio := per(cold[large])/per(cold[small]), per(warm[large])/per(warm[small])
+	scale := math.Log(float64(large) / float64(small))
+	b.ReportMetric(float64(large), "revisions-largest")
+	b.ReportMetric(coldRatio, fmt.Sprintf("cold-ratio-%d/%d", large, small))
+	b.ReportMetric(warmRatio, fmt.Sprintf("warm-ratio-%d/%d", large, small))
+	b.ReportMetric(math.Log(coldRatio)/scale, "cold-exponent")
+	b.ReportMetric(math.Log(warmRatio)/scale, "warm-exponent")
+	b.ReportMetric(per(warm[large]), "warm-s-largest")
 }
