@@ -144,14 +144,12 @@ func TestAWSProviderLambdaWriteState(t *testing.T) {
 	if s.Serial != 12 || s.Lineage != p.Reference.Lineage {
 		t.Errorf("serial %d lineage %s, want 12 and %s", s.Serial, s.Lineage, p.Reference.Lineage)
 	}
-	var fns []FunctionView
-	fns = append(fns, Functions(s)...)
-	if len(fns) != 1 || fns[0].Version != "2" {
+	if fns := Functions(s); len(fns) != 1 || fns[0].Version != "2" {
 		t.Errorf("written functions %+v, want version 2", fns)
 	}
 	var doc map[string]any
 	_ = json.Unmarshal(b, &doc)
-	if n := len(doc["resources"].([]any)); n != 4 {
-		t.Errorf("%d resources written, want 4", n)
+	if resources, ok := doc["resources"].([]any); !ok || len(resources) != 4 {
+		t.Errorf("%d resources written, want 4", len(resources))
 	}
 }

@@ -76,20 +76,20 @@ func sensitivePaths(r Resource, i Instance) [][]string {
 func splitPath(p string) []string {
 	var out []string
 	for p != "" {
-		switch {
-		case p[0] == '.':
+		switch p[0] {
+		case '.':
 			p = p[1:]
-		case p[0] == '[':
+		case '[':
 			end := strings.IndexByte(p, ']')
 			if end < 0 {
 				return append(out, p)
 			}
 			inner := p[1:end]
 			p = p[end+1:]
+			// A map key names a step; a list position ([0]) or an
+			// identity-matched entry ([number="3"]) does not.
 			if k, ok := strings.CutPrefix(inner, `"`); ok {
-				out = append(out, strings.TrimSuffix(k, `"`)) // a map key
-			} else if _, v, ok := strings.Cut(inner, "="); ok {
-				_ = v // an identity-matched entry: like a position
+				out = append(out, strings.TrimSuffix(k, `"`))
 			}
 		default:
 			end := strings.IndexAny(p, ".[")

@@ -87,7 +87,11 @@ func TestDiffSaysWhatChangedOutsideTheView(t *testing.T) {
 	for name, bucket := range map[string]string{"a.tfstate": "orders-old", "b.tfstate": "orders-new"} {
 		var doc map[string]any
 		_ = json.Unmarshal(cmdtest.State(1, "1", "v1", "1", "", "x"), &doc)
-		doc["resources"] = append(doc["resources"].([]any), map[string]any{"mode": "managed", "type": "aws_s3_bucket", "name": "assets",
+		resources, ok := doc["resources"].([]any)
+		if !ok {
+			t.Fatalf("the fixture has no resources list: %v", doc["resources"])
+		}
+		doc["resources"] = append(resources, map[string]any{"mode": "managed", "type": "aws_s3_bucket", "name": "assets",
 			"instances": []any{map[string]any{"attributes": map[string]any{"bucket": bucket}}}})
 		b, _ := json.Marshal(doc)
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
