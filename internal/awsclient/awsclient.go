@@ -104,6 +104,10 @@ func (c *Client) MaxAttempts() int {
 	return DefaultMaxRetries + 1
 }
 
+// ErrNoRegion is Config finding no region anywhere; its text speaks to a
+// provider user, and a CLI replaces it with its own flag (errors.Is).
+var ErrNoRegion = errors.New("no AWS region: set region in the provider block, or AWS_REGION, or a region in the shared config profile")
+
 // Config loads the shared aws.Config once.
 func (c *Client) Config(ctx context.Context) (aws.Config, error) {
 	c.cfgOnce.Do(func() { c.cfg, c.cfgErr = c.load(ctx) })
@@ -151,7 +155,7 @@ func (c *Client) load(ctx context.Context) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
-		return aws.Config{}, errors.New("no AWS region: set region in the provider block, or AWS_REGION, or a region in the shared config profile")
+		return aws.Config{}, ErrNoRegion
 	}
 	if ar := o.AssumeRole; ar != nil && ar.RoleARN != "" {
 		stsClient := sts.NewFromConfig(cfg, func(so *sts.Options) { so.BaseEndpoint = c.baseEndpoint(STS) })

@@ -97,3 +97,78 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 	write("v1.1.0", "0")
 	r.checkDestroy(be.URL)
 }
+
+// TestAccStateHistory_realTerraformStates runs the real terraform through
+// a release, a promotion and a release that rolls back, keeping the state
+// terraform wrote after each apply, and reads them as rolloutctl does. The
+// states are the golden files of internal/statehistory's
+// TestRealTerraformStates (testdata/terraform-<version>/): their summaries
+// must match what this terraform writes now; ROLLOUTCTL_UPDATE_GOLDEN=1
+// writes them again.
+func TestAccStateHistory_realTerraformStates(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zip, _ := testFunctionZip(t)
+	stopLoad := loadOnLive(t, sdkLambda(be.URL), 100)
+	r := newTFRun(t)
+	var states [][]byte
+	for _, step := range []struct{ release, failRate string }{{"v1.0.0", "0"}, {"v1.1.0", "0"}, {"v1.2.0", "1"}} {
+		r.write(canaryStack(be.URL, zip, step.release, step.failRate))
+		out, err := r.run("apply", "-auto-approve")
+		if step.failRate == "1" {
+			if err == nil || !strings.Contains(out, "Canary Rolled Back") {
+				t.Fatalf("the bad release was not rolled back: %v\n%s", err, out)
+			}
+		} else if err != nil {
+			t.Fatalf("apply %s: %v\n%s", step.release, err, out)
+		}
+		b, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, b)
+	}
+	first, err := statehistory.Parse(states[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("..", "statehistory", "testdata", "terraform-"+first.TerraformVersion)
+	summary := func(b []byte) string {
+		s, err := statehistory.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []string
+		for _, f := range statehistory.Functions(s) {
+			parts = append(parts, fmt.Sprintf("%s %s@%s (%s)", f.Resource, f.Function, f.Version, f.Release))
+		}
+		for _, a := range statehistory.Aliases(s) {
+			parts = append(parts, a.Describe())
+		}
+		return fmt.Sprintf("serial %d: %s", s.Serial, strings.Join(parts, "; "))
+	}
+	for i, b := range states {
+		p := filepath.Join(golden, fmt.Sprintf("%02d.tfstate", i+1))
+		if os.Getenv("ROLLOUTCTL_UPDATE_GOLDEN") != "" {
+			if err := os.MkdirAll(golden, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("%v: no golden states for terraform %s (ROLLOUTCTL_UPDATE_GOLDEN=1 writes them)", err, first.TerraformVersion)
+		}
+		if got, w := summary(b), summary(want); got != w {
+			t.Errorf("state %d as this terraform writes it: %s; golden %s: %s", i+1, got, p, w)
+		}
+	}
+	stopLoad()
+	r.write(canaryStack(be.URL, zip, "v1.1.0", "0"))
+	if out, err := r.destroy(be.URL); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}

@@ -8,9 +8,10 @@ import (
 	"strings"
 )
 
-// AliasView is what one rollout_alias says in a revision.
+// AliasView is what one rollout_alias or aws_lambda_alias says in a revision.
 type AliasView struct {
 	Address        string  `json:"address"`
+	Resource       string  `json:"resource"`
 	Function       string  `json:"function"`
 	Name           string  `json:"name"`
 	Primary        string  `json:"primary"`
@@ -19,14 +20,24 @@ type AliasView struct {
 	RoutingWeight  float64 `json:"routing_weight,omitempty"`
 	Deployment     string  `json:"deployment,omitempty"`
 	Reason         string  `json:"reason,omitempty"`
+	// Code is the source_code_hash of the version an aws_lambda_alias
+	// serves (the AWS provider records no release).
+	Code string `json:"code,omitempty"`
+	// ConcurrencyConfig is the aws_lambda_provisioned_concurrency_config
+	// on the alias, Concurrency its executions.
+	ConcurrencyConfig string `json:"provisioned_concurrency_config,omitempty"`
+	Concurrency       int    `json:"provisioned_concurrency,omitempty"`
 }
 
-// FunctionView is what one rollout_function says in a revision.
+// FunctionView is what one rollout_function or aws_lambda_function says
+// in a revision.
 type FunctionView struct {
 	Address  string `json:"address"`
+	Resource string `json:"resource"`
 	Function string `json:"function"`
 	Version  string `json:"version"`
 	Release  string `json:"release,omitempty"`
+	Code     string `json:"code,omitempty"` // aws_lambda_function's source_code_hash
 }
 
 func str(m map[string]any, k string) string {
@@ -36,18 +47,23 @@ func str(m map[string]any, k string) string {
 	return ""
 }
 
-// Functions lists the rollout_function instances of a state.
+// Functions lists the rollout_function and aws_lambda_function instances
+// of a state.
 func Functions(s *State) []FunctionView {
 	var out []FunctionView
 	for _, r := range s.Resources {
-		if r.Type != "rollout_function" || r.Mode != "managed" {
+		if (r.Type != "rollout_function" && r.Type != awsFunction) || r.Mode != "managed" {
 			continue
 		}
 		for _, i := range r.Instances {
 			if i.Deposed != "" {
 				continue
 			}
-			out = append(out, FunctionView{Address: r.Address(i), Function: str(i.Attributes, "function_name"),
+			if r.Type == awsFunction {
+				out = append(out, awsFunctionView(r, i))
+				continue
+			}
+			out = append(out, FunctionView{Address: r.Address(i), Resource: r.Type, Function: str(i.Attributes, "function_name"),
 				Version: str(i.Attributes, "version"), Release: str(i.Attributes, "release")})
 		}
 	}
@@ -79,18 +95,22 @@ func releaseOf(s *State, function, version string) string {
 	return ""
 }
 
-// Aliases lists the rollout_alias instances of a state.
+// Aliases lists the rollout_alias and aws_lambda_alias instances of a state.
 func Aliases(s *State) []AliasView {
 	var out []AliasView
 	for _, r := range s.Resources {
-		if r.Type != "rollout_alias" || r.Mode != "managed" {
+		if (r.Type != "rollout_alias" && r.Type != awsAlias) || r.Mode != "managed" {
 			continue
 		}
 		for _, i := range r.Instances {
 			if i.Deposed != "" {
 				continue
 			}
-			a := AliasView{Address: r.Address(i), Function: str(i.Attributes, "function_name"), Name: str(i.Attributes, "name"),
+			if r.Type == awsAlias {
+				out = append(out, awsAliasView(s, r, i))
+				continue
+			}
+			a := AliasView{Address: r.Address(i), Resource: r.Type, Function: str(i.Attributes, "function_name"), Name: str(i.Attributes, "name"),
 				Primary: str(i.Attributes, "function_version")}
 			a.Release = releaseOf(s, a.Function, a.Primary)
 			if rt, ok := i.Attributes["routing"].(map[string]any); ok {
@@ -116,8 +136,11 @@ func Aliases(s *State) []AliasView {
 // Describe is the one-line summary of an alias.
 func (a AliasView) Describe() string {
 	s := fmt.Sprintf("%s: %s", a.Name, a.Primary)
-	if a.Release != "" {
+	switch {
+	case a.Release != "":
 		s += " (" + a.Release + ")"
+	case len(a.Code) >= 8:
+		s += " (code " + a.Code[:8] + ")"
 	}
 	if a.RoutingVersion != "" {
 		s += fmt.Sprintf(" + %g%% on %s", a.RoutingWeight*100, a.RoutingVersion)
@@ -142,17 +165,23 @@ type Move struct {
 	From    string `json:"from"`
 	To      string `json:"to"`
 	Release string `json:"release,omitempty"`
+	Code    string `json:"code,omitempty"`
 }
 
 // Pick is the outcome of choosing a revision to return to.
 type Pick struct {
-	Reference  Revision    `json:"reference"`
-	Chosen     *Revision   `json:"chosen,omitempty"`
-	Rejected   []Rejection `json:"rejected"`
-	Releases   []string    `json:"releases_to_check_out,omitempty"`
-	Functions  []Move      `json:"functions,omitempty"`
-	Aliases    []Move      `json:"aliases,omitempty"`
-	ExpectPlan []string    `json:"expected_plan,omitempty"`
+	Reference Revision    `json:"reference"`
+	Chosen    *Revision   `json:"chosen,omitempty"`
+	Rejected  []Rejection `json:"rejected"`
+	Releases  []string    `json:"releases_to_check_out,omitempty"`
+	// Checkout names the configuration to check out where no release is
+	// recorded (the AWS provider's functions: by source_code_hash).
+	Checkout   []string `json:"configuration_to_check_out,omitempty"`
+	Functions  []Move   `json:"functions,omitempty"`
+	Aliases    []Move   `json:"aliases,omitempty"`
+	ExpectPlan []string `json:"expected_plan,omitempty"`
+	// Notes say what else returning means (the AWS provider: a pushed state moves no traffic).
+	Notes []string `json:"notes,omitempty"`
 	// Dropped lists the resources a state written from Chosen would drop
 	// (created after it); filled by the caller that writes the state.
 	Dropped []string `json:"dropped_resources,omitempty"`
@@ -178,6 +207,9 @@ func Reasons(rev, ref Revision) []string {
 		}
 		if a.RoutingVersion != "" && a.Deployment != "" && a.Deployment != "promoted" {
 			why = append(why, fmt.Sprintf("alias %s is split mid-rollout", a.Name))
+		}
+		if a.Resource == awsAlias && a.RoutingVersion != "" {
+			why = append(why, awsSplit(a))
 		}
 	}
 	if ref.Readable() && sameFunctions(rev.Functions, ref.Functions) {
@@ -248,11 +280,11 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 	releases := map[string]bool{}
 	for _, f := range p.Chosen.Functions {
 		from := refFns[f.Address].Version
-		p.Functions = append(p.Functions, Move{Address: f.Address, From: from, To: f.Version, Release: f.Release})
+		p.Functions = append(p.Functions, Move{Address: f.Address, From: from, To: f.Version, Release: f.Release, Code: f.Code})
 		if f.Release != "" {
 			releases[f.Release] = true
 		}
-		if from != f.Version {
+		if from != f.Version && f.Resource != awsFunction {
 			p.ExpectPlan = append(p.ExpectPlan, fmt.Sprintf("~ %s: version %q -> %q (a retained version: adopted, nothing published)", f.Address, from, f.Version))
 		}
 	}
@@ -262,8 +294,8 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 	}
 	for _, a := range p.Chosen.Aliases {
 		from := refAliases[a.Address].Primary
-		p.Aliases = append(p.Aliases, Move{Address: a.Address, From: from, To: a.Primary, Release: a.Release})
-		if from != a.Primary {
+		p.Aliases = append(p.Aliases, Move{Address: a.Address, From: from, To: a.Primary, Release: a.Release, Code: a.Code})
+		if from != a.Primary && a.Resource != awsAlias {
 			p.ExpectPlan = append(p.ExpectPlan, fmt.Sprintf("~ %s: function_version %q -> %q (a recent promotion moves at once; otherwise the canary policy runs)", a.Address, from, a.Primary))
 		}
 	}
@@ -271,6 +303,7 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 		p.Releases = append(p.Releases, r)
 	}
 	sort.Strings(p.Releases)
+	awsAdvice(&p, ref)
 	return p, nil
 }
 
@@ -300,196 +333,4 @@ func WriteState(ctx context.Context, chosen, reference Revision, revs []Revision
 	doc["serial"] = maxSerial + 1
 	doc["lineage"] = reference.Lineage
 	return json.MarshalIndent(doc, "", "  ")
-}
-
-// ---- diff ----
-
-// Change is one attribute-level difference between two revisions.
-type Change struct {
-	Address string `json:"address"`
-	Kind    string `json:"kind"` // "+" added, "-" removed, "~" changed
-	Path    string `json:"path,omitempty"`
-	Old     string `json:"old,omitempty"`
-	New     string `json:"new,omitempty"`
-}
-
-// Redacted replaces every sensitive value.
-const Redacted = "(sensitive)"
-
-// alwaysSensitive are attributes this provider marks sensitive, redacted
-// even when a state lacks sensitive_attributes.
-var alwaysSensitive = map[string]map[string]bool{"rollout_function": {"environment": true}}
-
-func sensitiveTop(r Resource, i Instance) map[string]bool {
-	out := map[string]bool{}
-	for k := range alwaysSensitive[r.Type] {
-		out[k] = true
-	}
-	for _, raw := range i.SensitiveAttributes {
-		var steps []struct {
-			Type  string          `json:"type"`
-			Value json.RawMessage `json:"value"`
-		}
-		if json.Unmarshal(raw, &steps) == nil && len(steps) > 0 && steps[0].Type == "get_attr" {
-			var name string
-			if json.Unmarshal(steps[0].Value, &name) == nil {
-				out[name] = true
-			}
-		}
-		// Terraform 1.10+ writes paths as strings: "environment" or "environment[\"X\"]".
-		var path string
-		if json.Unmarshal(raw, &path) == nil && path != "" {
-			name := path
-			if i := strings.IndexAny(name, ".["); i >= 0 {
-				name = name[:i]
-			}
-			out[name] = true
-		}
-	}
-	return out
-}
-
-func flatten(prefix string, v any, out map[string]any) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, val := range x {
-			p := k
-			if prefix != "" {
-				p = prefix + "." + k
-			}
-			flatten(p, val, out)
-		}
-	case []any:
-		if len(x) == 0 {
-			out[prefix] = x
-		}
-		for i, val := range x {
-			flatten(fmt.Sprintf("%s[%d]", prefix, i), val, out)
-		}
-	default:
-		out[prefix] = v
-	}
-}
-
-type flatInstance struct {
-	values    map[string]any
-	sensitive map[string]bool
-}
-
-func instances(s *State, all bool) map[string]flatInstance {
-	out := map[string]flatInstance{}
-	if s == nil {
-		return out
-	}
-	for _, r := range s.Resources {
-		if !all && !strings.HasPrefix(r.Type, "rollout_") {
-			continue
-		}
-		for _, i := range r.Instances {
-			addr := r.Address(i)
-			if i.Deposed != "" {
-				addr += " (deposed " + i.Deposed + ")"
-			}
-			vals := map[string]any{}
-			flatten("", i.Attributes, vals)
-			if i.Status != "" {
-				vals["(status)"] = i.Status
-			}
-			out[addr] = flatInstance{values: vals, sensitive: sensitiveTop(r, i)}
-		}
-	}
-	return out
-}
-
-// sameLeaf compares two leaves of flatten: JSON scalars compare with ==,
-// anything else (an empty list) by its JSON.
-func sameLeaf(a, b any) bool {
-	switch a.(type) {
-	case nil, string, float64, bool, json.Number:
-		return a == b
-	}
-	return render(a) == render(b)
-}
-
-func render(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func isSensitive(path string, sens map[string]bool) bool {
-	top := path
-	if i := strings.IndexAny(top, ".["); i >= 0 {
-		top = top[:i]
-	}
-	return sens[top]
-}
-
-// Diff lists attribute-level differences from a to b: the rollout
-// resources, or every resource with all. Values compare as the leaves of
-// the decoded JSON (sameLeaf); sensitive values are always redacted.
-func Diff(a, b *State, all bool) []Change {
-	ia, ib := instances(a, all), instances(b, all)
-	addrs := map[string]bool{}
-	for k := range ia {
-		addrs[k] = true
-	}
-	for k := range ib {
-		addrs[k] = true
-	}
-	sorted := make([]string, 0, len(addrs))
-	for k := range addrs {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	var out []Change
-	for _, addr := range sorted {
-		x, inA := ia[addr]
-		y, inB := ib[addr]
-		switch {
-		case !inA:
-			out = append(out, Change{Address: addr, Kind: "+"})
-			continue
-		case !inB:
-			out = append(out, Change{Address: addr, Kind: "-"})
-			continue
-		}
-		sens := map[string]bool{}
-		for k := range x.sensitive {
-			sens[k] = true
-		}
-		for k := range y.sensitive {
-			sens[k] = true
-		}
-		paths := map[string]bool{}
-		for p := range x.values {
-			paths[p] = true
-		}
-		for p := range y.values {
-			paths[p] = true
-		}
-		ps := make([]string, 0, len(paths))
-		for p := range paths {
-			ps = append(ps, p)
-		}
-		sort.Strings(ps)
-		for _, p := range ps {
-			ov, okA := x.values[p]
-			nv, okB := y.values[p]
-			if okA && okB && sameLeaf(ov, nv) {
-				continue
-			}
-			c := Change{Address: addr, Kind: "~", Path: p, Old: render(ov), New: render(nv)}
-			if !okA {
-				c.Old = "(absent)"
-			}
-			if !okB {
-				c.New = "(absent)"
-			}
-			if isSensitive(p, sens) {
-				c.Old, c.New = Redacted, Redacted
-			}
-			out = append(out, c)
-		}
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package statehistory_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,5 +49,52 @@ func TestS3CacheIsNotFooledByReusedVersionIDs(t *testing.T) {
 		if got := second[i].Serial; got != want {
 			t.Errorf("second endpoint, revision %d (id %s): serial %d, want %d (the first endpoint's cached copy was served)", i, second[i].ID, got, want)
 		}
+	}
+}
+
+// TestS3CacheHoldsSummariesNotStates: a history caches each version's
+// summary (a warm history reads no object) but not the state itself; a
+// state is cached when it is loaded (diff, --write-state). 10,000
+// versions of a 1 MB state would otherwise fill 10 GB of disk.
+func TestS3CacheHoldsSummariesNotStates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	inst := sandboxtest.Start(t, sandbox.Options{})
+	c := s3At(inst.URL)
+	sandboxtest.VersionedBucket(t, c, "tfstate")
+	for serial := 1; serial <= 5; serial++ {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tfstate"), Key: aws.String("app.tfstate"),
+			Body: bytes.NewReader(bigState(serial, "1"))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cache := t.TempDir()
+	src := statehistory.S3Source{Client: c, Bucket: "tfstate", Key: "app.tfstate", CacheDir: cache}
+	revs, err := src.Revisions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		var n int64
+		entries, _ := os.ReadDir(cache)
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return n
+	}
+	if got := size(); got > 5*16<<10 {
+		t.Errorf("the cache holds %d bytes after a history of 5 versions of a %d-byte state: states were cached, not summaries", got, len(bigState(1, "1")))
+	}
+	if _, _, err := revs[2].Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := size(); got < int64(len(bigState(3, "1"))) {
+		t.Errorf("the cache holds %d bytes after a Load: the loaded state was not kept", got)
+	}
+	warm, err := src.Revisions(ctx)
+	if err != nil || len(warm) != 5 || warm[4].Serial != 5 {
+		t.Fatalf("warm history: %d revisions, %v", len(warm), err)
 	}
 }

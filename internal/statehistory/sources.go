@@ -13,7 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,9 +36,66 @@ func readLimited(r io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) > maxStateBytes {
-		return nil, fmt.Errorf("larger than %d MB", maxStateBytes>>20)
+		return nil, errTooLarge
 	}
 	return b, nil
+}
+
+var errTooLarge = fmt.Errorf("larger than %d MB: refusing to read it", maxStateBytes>>20)
+
+// readRegular reads a local state file: regular files only (a named pipe
+// would block forever, a device such as /dev/zero never ends), no larger
+// than maxStateBytes, and checked again on the opened file so that a file
+// swapped after the first look is refused too.
+func readRegular(ctx context.Context, path string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := regular(info); err != nil {
+		return nil, err
+	}
+	// O_NONBLOCK: opening a named pipe put there since the Stat must not
+	// wait for a writer; the Stat of the opened file refuses it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	if info, err = f.Stat(); err != nil {
+		return nil, err
+	}
+	if err := regular(info); err != nil {
+		return nil, err
+	}
+	return readLimited(f)
+}
+
+// regular refuses what is not a regular file of at most maxStateBytes.
+func regular(info os.FileInfo) error {
+	m := info.Mode()
+	kind := ""
+	switch {
+	case m.IsRegular():
+		if info.Size() > maxStateBytes {
+			return errTooLarge
+		}
+		return nil
+	case m.IsDir():
+		kind = "a directory"
+	case m&os.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case m&os.ModeSocket != 0:
+		kind = "a socket"
+	case m&(os.ModeDevice|os.ModeCharDevice) != 0:
+		kind = "a device"
+	default:
+		kind = "mode " + m.String()
+	}
+	return fmt.Errorf("not a regular file (%s): refusing to read it; a state revision is a regular file", kind)
 }
 
 // LocalSource is a local state file with its backups:
@@ -50,7 +107,7 @@ func (s LocalSource) String() string { return s.Path }
 
 var timestampedBackup = regexp.MustCompile(`\.(\d{9,})\.backup$`)
 
-func (s LocalSource) Revisions(context.Context) ([]Revision, error) {
+func (s LocalSource) Revisions(ctx context.Context) ([]Revision, error) {
 	dir, base := filepath.Dir(s.Path), filepath.Base(s.Path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -64,6 +121,9 @@ func (s LocalSource) Revisions(context.Context) ([]Revision, error) {
 		if e.IsDir() || (name != base && !isBackup) {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		p := filepath.Join(dir, name)
 		info, err := e.Info()
 		if err != nil {
@@ -75,12 +135,16 @@ func (s LocalSource) Revisions(context.Context) ([]Revision, error) {
 				t = time.Unix(sec, 0)
 			}
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
 		if name == base {
 			found = true
+		}
+		b, err := readRegular(ctx, p)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			revs = append(revs, Revision{ID: name, Source: p, Time: t.UTC(), Error: err.Error()})
+			continue
 		}
 		revs = append(revs, newRevision(name, p, t, b, fileLoader(p)))
 	}
@@ -95,7 +159,7 @@ type DirSource struct{ Dir string }
 
 func (s DirSource) String() string { return s.Dir }
 
-func (s DirSource) Revisions(context.Context) ([]Revision, error) {
+func (s DirSource) Revisions(ctx context.Context) ([]Revision, error) {
 	entries, err := os.ReadDir(s.Dir)
 	if err != nil {
 		return nil, err
@@ -107,21 +171,22 @@ func (s DirSource) Revisions(context.Context) ([]Revision, error) {
 		if e.IsDir() || !snapshot {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		info, err := e.Info()
 		if err != nil {
 			return nil, err
 		}
-		f, err := os.Open(filepath.Join(s.Dir, e.Name()))
+		path := filepath.Join(s.Dir, e.Name())
+		b, err := readRegular(ctx, path)
 		if err != nil {
-			return nil, err
-		}
-		b, err := readLimited(f)
-		_ = f.Close()
-		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			revs = append(revs, Revision{ID: e.Name(), Source: s.Dir, Time: info.ModTime().UTC(), Error: err.Error()})
 			continue
 		}
-		path := filepath.Join(s.Dir, e.Name())
 		revs = append(revs, newRevision(e.Name(), path, info.ModTime(), b, fileLoader(path)))
 	}
 	if len(revs) == 0 {
@@ -138,12 +203,27 @@ type ReaderSource struct {
 
 func (s ReaderSource) String() string { return s.Name }
 
-func (s ReaderSource) Revisions(context.Context) ([]Revision, error) {
-	b, err := readLimited(s.R)
-	if err != nil {
-		return nil, err
+// Revisions reads the stream to its end, or returns when ctx is cancelled
+// (a terminal or a pipe that never closes must not outlive Ctrl-C).
+func (s ReaderSource) Revisions(ctx context.Context) ([]Revision, error) {
+	type read struct {
+		b   []byte
+		err error
 	}
-	return []Revision{newRevision(s.Name, s.Name, time.Now(), b, nil)}, nil
+	done := make(chan read, 1)
+	go func() {
+		b, err := readLimited(s.R)
+		done <- read{b, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-done:
+		if r.err != nil {
+			return nil, r.err
+		}
+		return []Revision{newRevision(s.Name, s.Name, time.Now(), r.b, nil)}, nil
+	}
 }
 
 // S3Source is every object version of an S3 state key; Workspace adds the
@@ -210,7 +290,7 @@ func (s S3Source) saveSummary(version objectVersion, r Revision) {
 	}
 	r.Flags = nil
 	b, err := json.Marshal(r)
-	if err != nil {
+	if err != nil || os.MkdirAll(s.CacheDir, 0o700) != nil {
 		return
 	}
 	tmp := s.cachePath(version) + ".summary.tmp"
@@ -219,8 +299,11 @@ func (s S3Source) saveSummary(version objectVersion, r Revision) {
 	}
 }
 
-// fetch reads one object version, from the cache when it is there.
-func (s S3Source) fetch(ctx context.Context, version objectVersion) ([]byte, error) {
+// fetch reads one object version, from the cache when it is there; keep
+// caches what it read. A history keeps only each version's summary
+// (saveSummary): caching every state would take as much disk as the
+// bucket; a state is kept when it is loaded again (diff, --write-state).
+func (s S3Source) fetch(ctx context.Context, version objectVersion, keep bool) ([]byte, error) {
 	if s.CacheDir != "" {
 		if b, err := os.ReadFile(s.cachePath(version)); err == nil {
 			return b, nil
@@ -235,7 +318,7 @@ func (s S3Source) fetch(ctx context.Context, version objectVersion) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	if s.CacheDir != "" && os.MkdirAll(s.CacheDir, 0o700) == nil {
+	if keep && s.CacheDir != "" && os.MkdirAll(s.CacheDir, 0o700) == nil {
 		tmp := s.cachePath(version) + ".tmp"
 		if os.WriteFile(tmp, b, 0o600) == nil {
 			_ = os.Rename(tmp, s.cachePath(version))
@@ -282,55 +365,27 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 		return nil, fmt.Errorf("%s has no object versions (is bucket versioning enabled?)", s)
 	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].lastModified.Before(refs[j].lastModified) })
-	revs := make([]Revision, len(refs))
-	par := s.Parallel
-	if par <= 0 {
-		par = 8
+	revs, err := fetchAll(ctx, len(refs), s.Parallel, s.Progress, func(ctx context.Context, i int) Revision {
+		r := refs[i]
+		loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r, true) }
+		if rev, ok := s.cachedSummary(r); ok {
+			rev.load = loader
+			return rev
+		}
+		b, err := s.fetch(ctx, r, false)
+		if err != nil {
+			return Revision{ID: r.id, Source: s.String(), Time: r.lastModified.UTC(), Error: err.Error()}
+		}
+		rev := newRevision(r.id, s.String(), r.lastModified, b, loader)
+		s.saveSummary(r, rev)
+		return rev
+	})
+	if err != nil {
+		return nil, err
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	jobs := make(chan int)
-	for w := 0; w < par; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				r := refs[i]
-				loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r) }
-				if rev, ok := s.cachedSummary(r); ok {
-					rev.load = loader
-					revs[i] = rev
-				} else if b, err := s.fetch(ctx, r); err != nil {
-					revs[i] = Revision{ID: r.id, Source: s.String(), Time: r.lastModified.UTC(), Error: err.Error()}
-				} else {
-					revs[i] = newRevision(r.id, s.String(), r.lastModified, b, loader)
-					s.saveSummary(r, revs[i])
-				}
-				mu.Lock()
-				done++
-				if s.Progress != nil {
-					s.Progress(done, len(refs))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range refs {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
 	return order(revs), nil
 }
 
 func fileLoader(path string) func(context.Context) ([]byte, error) {
-	return func(context.Context) ([]byte, error) {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer func() { _ = f.Close() }()
-		return readLimited(f)
-	}
+	return func(ctx context.Context) ([]byte, error) { return readRegular(ctx, path) }
 }

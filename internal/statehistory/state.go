@@ -82,10 +82,24 @@ func Parse(b []byte) (*State, error) {
 	if s.Version == 0 || s.Lineage == "" {
 		return nil, fmt.Errorf("%w: it has no version and lineage fields", ErrNotState)
 	}
-	if s.Version != 4 {
-		return nil, fmt.Errorf("state format version %d is not supported (only 4, written by Terraform 0.12 and later)", s.Version)
+	if err := formatSupported(s.Version); err != nil {
+		return nil, err
 	}
 	return &s, nil
+}
+
+// formatSupported refuses a state format other than 4, saying what reads it.
+func formatSupported(v int) error {
+	switch {
+	case v == 4:
+		return nil
+	case v < 4:
+		// Terraform 0.12 and later (1.11 too) still upgrade formats 1-3 on read.
+		return fmt.Errorf("state format version %d was written by Terraform 0.11 or earlier; rolloutctl reads format 4: "+
+			"Terraform 0.12 or later upgrades it (terraform state pull prints it as format 4, and the next apply stores it so)", v)
+	default:
+		return fmt.Errorf("state format version %d is newer than rolloutctl reads (format 4, written by Terraform 0.12 and later, OpenTofu 1.x): upgrade rolloutctl", v)
+	}
 }
 
 // Revision is one stored version of the state.
@@ -150,8 +164,8 @@ func newRevision(id, source string, t time.Time, raw []byte, load func(context.C
 	return r
 }
 
-// parseSummary decodes a state with attributes only for rollout_*
-// resources: enough for the summary, far cheaper on large states.
+// parseSummary decodes a state with attributes only for the resources in
+// view (rollout_*, the AWS provider's Lambda resources): enough for the summary, far cheaper on large states.
 func parseSummary(b []byte) (*State, error) {
 	var light struct {
 		Version   int    `json:"version"`
@@ -176,15 +190,15 @@ func parseSummary(b []byte) (*State, error) {
 	if light.Version == 0 || light.Lineage == "" {
 		return nil, fmt.Errorf("%w: it has no version and lineage fields", ErrNotState)
 	}
-	if light.Version != 4 {
-		return nil, fmt.Errorf("state format version %d is not supported (only 4, written by Terraform 0.12 and later)", light.Version)
+	if err := formatSupported(light.Version); err != nil {
+		return nil, err
 	}
 	s := &State{Version: light.Version, Serial: light.Serial, Lineage: light.Lineage}
 	for _, lr := range light.Resources {
 		r := Resource{Module: lr.Module, Mode: lr.Mode, Type: lr.Type, Name: lr.Name}
 		for _, li := range lr.Instances {
 			i := Instance{IndexKey: li.IndexKey, Status: li.Status, Deposed: li.Deposed}
-			if strings.HasPrefix(lr.Type, "rollout_") && len(li.Attributes) > 0 {
+			if inView(lr.Type) && len(li.Attributes) > 0 {
 				if err := json.Unmarshal(li.Attributes, &i.Attributes); err != nil {
 					return nil, fmt.Errorf("%w: %v", ErrNotState, err)
 				}
@@ -245,6 +259,7 @@ func order(revs []Revision) []Revision {
 		}
 		seen[key] = r.Hash
 	}
+	fillCode(revs)
 	return revs
 }
 

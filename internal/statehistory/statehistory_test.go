@@ -205,7 +205,9 @@ func TestParseErrors(t *testing.T) {
 		"empty":     {"", "not a Terraform state file: the input is empty"},
 		"truncated": {`{"version": 4, "lin`, "not a Terraform state file: the JSON is truncated or corrupt (unexpected end of JSON input)"},
 		"foreign":   {`{"name": "package.json"}`, "not a Terraform state file: it has no version and lineage fields"},
-		"old":       {`{"version": 3, "lineage": "x"}`, "state format version 3 is not supported (only 4, written by Terraform 0.12 and later)"},
+		"v3": {`{"version": 3, "lineage": "x"}`, "state format version 3 was written by Terraform 0.11 or earlier; rolloutctl reads format 4: " +
+			"Terraform 0.12 or later upgrades it (terraform state pull prints it as format 4, and the next apply stores it so)"},
+		"future": {`{"version": 5, "lineage": "x"}`, "state format version 5 is newer than rolloutctl reads (format 4, written by Terraform 0.12 and later, OpenTofu 1.x): upgrade rolloutctl"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -108,6 +108,11 @@ var targets = map[string][]target{
 	"BenchmarkAliasGroupDetectionToRestore": {
 		{Metric: "first-failure-to-all-restored-max-s", Cmp: "<=", Value: 2, Source: "issue 18: interval (1 s) + 1 s"},
 	},
+	"BenchmarkHistoryPickScaling": {
+		{Metric: "cold-exponent", Cmp: "<=", Value: 1.1, Source: "issue 21: history + pick linear or better in revisions (1 is linear)"},
+		{Metric: "warm-exponent", Cmp: "<=", Value: 1.1, Source: "issue 21"},
+		{Metric: "warm-s-largest", Cmp: "<=", Value: 1, Source: "issue 21: warm under 1 s at 10,000 revisions"},
+	},
 	"BenchmarkRollbackCriticalPath": {
 		{Metric: "rollback-writes-until-safe", Cmp: "<=", Value: 1, Source: "issue 13: the first write of a rollback makes traffic safe"},
 	},
@@ -203,6 +208,7 @@ var about = map[string]string{
 	"BenchmarkLargeObjectMemory":            "A 1 GiB object PUT then GET (ROLLOUT_BENCH_OBJECT_MB to change the size) through a sandbox in its own process with a data dir, streamed both ways; the process's resident memory at idle and at its peak (VmHWM), against the object's size. Target: peak under 64 MiB above idle.",
 	"BenchmarkLambdaLatencyStalledConns":    "GetFunction p99 on an idle sandbox, then while 100 connections hold a TagResource whose body never finishes, side by side. Target: within 2x of idle.",
 	"BenchmarkListObjectVersions10k":        "Paging through 10,000 object versions (1,000 a page, NextKeyMarker/NextVersionIdMarker) side by side with ListObjectsV2 over 10,000 keys in the same sandbox.",
+	"BenchmarkHistoryPickScaling":           "rolloutctl's history + pick over 1,000 and over 10,000 revisions of a 1 MB state in the sandbox's S3 (objects on disk), cold (empty cache) and warm (summaries cached), side by side: the ratio 10,000/1,000 and the scaling exponent (log of the time ratio over log of the size ratio: 1 is linear). ROLLOUTCTL_BENCH_REVISIONS=SMALL,LARGE changes the sizes. Targets: linear or better (exponent at most 1.1), warm under 1 s at 10,000.",
 	"BenchmarkStateScale":                   "The same story on a state of N and of 2N rollout_function + rollout_alias pairs (N = 15; ROLLOUT_BENCH_SCALE_N to change it), through the real terraform and the built provider against the sandbox: create, a no-op plan, a code change of every function, the revert to the previous code. API calls per pair at 2N, and each command's CPU (terraform and provider together) and wall time at 2N over N. The no-op plan is also run with the SDK's loggers forced on, as before the provider quieted them when no TF_LOG* variable is set (Terraform discards those lines either way): logs-on-x-quiet is that CPU over the quiet run's.",
 	"BenchmarkMetricQueryVsHistory":         "The canary's CloudWatch read (one minute of one series) on a sandbox metric store holding one minute of that series and on one holding a day of it at 10 samples/s, with 200 other series, side by side. Target: a query reads its window, not the history (ratio at most 1.5).",
 	"BenchmarkCanaryDetectionToRestore":     "With real traffic and interval = 1s, the time from the first failing invocation of a bad canary to 100% of the traffic back on the old version, and the API writes of the rollback, over ten rollouts or more. Target: at most interval + 1 s, one UpdateAlias. For comparison, not measured here: CodeDeploy's alarm-driven rollback waits for a CloudWatch alarm, whose standard metrics have a 60 s period (AWS CloudWatch docs).",

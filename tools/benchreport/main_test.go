@@ -14,6 +14,7 @@ BenchmarkControlPlaneVsMoto-2   	      60	  18671239 ns/op	         5.623 throug
 BenchmarkFunctionRefresh-2   	    2148	    838775 ns/op	         2.000 calls/refresh-1-version	         3.000 calls/refresh-300-versions	         1.009 time-ratio-300/1
 BenchmarkCanaryDetectionToRestore-2   	       1	1772178857 ns/op	         0.9528 detection-to-restore-max-s	        10.00 samples
 BenchmarkLargeObjectMemory-2   	       1	4626265222 ns/op	         2.887 other-metric
+BenchmarkHistoryPickScaling 	 1	 123 ns/op	 0.9 cold-exponent	 1.3 warm-exponent	 10000 revisions-largest	 0.5 warm-s-largest
 `
 	type row struct {
 		Target, Measured, Samples string
@@ -30,6 +31,9 @@ BenchmarkLargeObjectMemory-2   	       1	4626265222 ns/op	         2.887 other-m
 		{Target: "detection-to-restore-max-s <= 2", Measured: "0.9528", Samples: "10.00", Met: true},
 		{Target: "rollback-UpdateAlias/op <= 1", Measured: "not reported", Samples: "10.00"},
 		{Target: "peak-above-idle-MiB <= 64", Measured: "not reported", Samples: "1 (one sample)"},
+		{Target: "cold-exponent <= 1.1", Measured: "0.9", Samples: "1 (one sample)", Met: true},
+		{Target: "warm-exponent <= 1.1", Measured: "1.3", Samples: "1 (one sample)"},
+		{Target: "warm-s-largest <= 1", Measured: "0.5", Samples: "1 (one sample)", Met: true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("verdicts (-want +got):\n%s", diff)

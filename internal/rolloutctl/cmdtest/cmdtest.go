@@ -173,3 +173,49 @@ func SplitLive(t testing.TB, c *lambda.Client, function, to string, weight float
 		t.Fatal(err)
 	}
 }
+
+// AWSLambdaSnapshots copies statehistory's golden AWS-provider states
+// (aws_lambda_function publish = true, aws_lambda_alias with a 10% canary,
+// aws_lambda_provisioned_concurrency_config) into a folder an hour apart:
+// v1 live, v2 canary, v2 promoted, v3 live. root is the path from the
+// test's package to the repository root.
+func AWSLambdaSnapshots(t testing.TB, root string) string {
+	t.Helper()
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	for i, n := range []string{"01-v1-live.tfstate", "02-v2-canary.tfstate", "03-v2-promoted.tfstate", "04-v3-bad.tfstate"} {
+		b, err := os.ReadFile(filepath.Join(root, "internal", "statehistory", "testdata", "awslambda", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, n)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tm := at.Add(time.Duration(i) * time.Hour)
+		_ = os.Chtimes(p, tm, tm)
+	}
+	return dir
+}
+
+// Golden compares got with the file testdata/<name>.golden of the test's
+// package; ROLLOUTCTL_UPDATE_GOLDEN=1 writes it instead (review the diff).
+func Golden(t testing.TB, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", name+".golden")
+	if os.Getenv("ROLLOUTCTL_UPDATE_GOLDEN") != "" {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (ROLLOUTCTL_UPDATE_GOLDEN=1 writes it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("output differs from %s:\n--- want\n%s\n--- got\n%s", p, want, got)
+	}
+}

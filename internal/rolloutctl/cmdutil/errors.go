@@ -15,6 +15,8 @@ const (
 	ExitInProgress = 4 // a plan-driven rollout is running: apply again after its interval
 	ExitRolledBack = 5 // the last rollout was rolled back
 	ExitAborted    = 6 // the last rollout was aborted
+	// SIGINT or SIGTERM stopped the command (128 + SIGINT, as shells report it).
+	ExitInterrupted = 130
 )
 
 // StatusCode ends a command with an exit code that is a result, not an error.

@@ -2,7 +2,6 @@ package cmdutil
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"testing"
 
@@ -30,7 +29,7 @@ func TestParseFlags(t *testing.T) {
 		"stdin":                    {args: []string{"-", "--json"}, want: parsed{Pos: []string{"-"}, JSON: true}},
 		"double dash":              {args: []string{"--", "--json"}, want: parsed{Pos: []string{"--json"}}},
 		"none":                     {want: parsed{}},
-		"unknown flag":             {args: []string{"dir", "--nope"}, wantErr: errors.New("flag provided but not defined: -nope")},
+		"unknown flag":             {args: []string{"dir", "--nope"}, wantErr: UsageError{Msg: "pick: flag provided but not defined: -nope"}},
 		"help":                     {args: []string{"dir", "-h"}, wantErr: flag.ErrHelp},
 	}
 	for name, tc := range tests {

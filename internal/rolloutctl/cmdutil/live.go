@@ -28,6 +28,10 @@ func (o *LiveOptions) Flags(fs *flag.FlagSet) {
 
 // Lambda returns the Lambda client the flags point at.
 func (o LiveOptions) Lambda(ctx context.Context, f *Factory) (LambdaAPI, error) {
-	return f.Clients.Lambda(ctx, AWSConfig{Region: o.Region, Endpoints: map[awsclient.Service]string{
+	c, err := f.Clients.Lambda(ctx, AWSConfig{Region: o.Region, Endpoints: map[awsclient.Service]string{
 		awsclient.Lambda: o.Endpoint, awsclient.CloudWatch: o.Endpoint}})
+	if err != nil {
+		return nil, cliError(err, "function "+o.Function)
+	}
+	return c, nil
 }

@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,17 +28,23 @@ type SourceOptions struct {
 // Flags registers the source flags and --json.
 func (s *SourceOptions) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.Workspace, "workspace", "", "workspace of an S3 state (reads env:/<workspace>/<key>)")
-	fs.StringVar(&s.Endpoint, "endpoint", "", "S3 endpoint, e.g. http://127.0.0.1:4599 for the sandbox (default: AWS_ENDPOINT_URL_S3, AWS)")
+	fs.StringVar(&s.Endpoint, "endpoint", "", "the source's service address: S3 (e.g. http://127.0.0.1:4599 for the sandbox; default AWS_ENDPOINT_URL_S3, then AWS), "+
+		"a Terraform Enterprise API for tfe:// (default https://HOST), a storage emulator for gs://")
 	fs.StringVar(&s.Region, "region", "", "AWS region (default: the SDK's resolution)")
 	fs.BoolVar(&s.JSON, "json", false, "print JSON")
 }
 
-// Open returns the history source: - for stdin, s3://bucket/key, a folder
-// of snapshots, or a state file with its backups.
+// Open returns the history source: - for stdin, s3://bucket/key,
+// tfe://host/organization/workspace, gs://bucket/object, a folder of
+// snapshots, or a state file with its backups.
 func (s SourceOptions) Open(ctx context.Context, f *Factory) (statehistory.Source, error) {
 	switch {
 	case s.Source == "-":
 		return statehistory.ReaderSource{R: f.IO.In, Name: "stdin"}, nil
+	case strings.HasPrefix(s.Source, "tfe://"):
+		return s.tfeSource(ctx, f)
+	case strings.HasPrefix(s.Source, "gs://"):
+		return s.gcsSource(ctx, f)
 	case strings.HasPrefix(s.Source, "s3://"):
 		bucket, key, ok := strings.Cut(strings.TrimPrefix(s.Source, "s3://"), "/")
 		if !ok || bucket == "" || key == "" {
@@ -45,16 +52,14 @@ func (s SourceOptions) Open(ctx context.Context, f *Factory) (statehistory.Sourc
 		}
 		c, err := f.Clients.S3(ctx, AWSConfig{Region: s.Region, Endpoints: map[awsclient.Service]string{awsclient.S3: s.Endpoint}})
 		if err != nil {
-			return nil, err
+			return nil, cliError(err, s.Source)
 		}
 		src := statehistory.S3Source{Client: c, Bucket: bucket, Key: key, Workspace: s.Workspace}
 		if dir, err := os.UserCacheDir(); err == nil && f.Getenv("ROLLOUTCTL_NO_CACHE") == "" {
 			// Object versions never change: cache them (ROLLOUTCTL_NO_CACHE=1 disables).
 			src.CacheDir = filepath.Join(dir, "rolloutctl")
 		}
-		if f.IO.ErrOutIsTerminal() {
-			src.Progress = func(done, total int) { fmt.Fprintf(f.IO.ErrOut, "\rfetching %d/%d versions", done, total) }
-		}
+		src.Progress = progress(f, src.String())
 		return src, nil
 	}
 	info, err := os.Stat(s.Source)
@@ -65,6 +70,15 @@ func (s SourceOptions) Open(ctx context.Context, f *Factory) (statehistory.Sourc
 		return statehistory.DirSource{Dir: s.Source}, nil
 	}
 	return statehistory.LocalSource{Path: s.Source}, nil
+}
+
+// cliError rewords an AWS configuration error for a CLI user: the region
+// comes from --region or the environment, there is no provider block.
+func cliError(err error, what string) error {
+	if errors.Is(err, awsclient.ErrNoRegion) {
+		return fmt.Errorf("no AWS region for %s: pass --region (e.g. --region us-east-1) or set AWS_REGION, or a region in the shared config profile", what)
+	}
+	return err
 }
 
 // Revisions opens the source and reads its revisions, oldest first.

@@ -58,7 +58,17 @@ func find(revs []statehistory.Revision, id string) (statehistory.Revision, error
 	return statehistory.Revision{}, fmt.Errorf("revision %q is ambiguous (%d match)", id, len(match))
 }
 
-// Run prints the differences.
+// outsideLine says how many resources outside the rollout view changed.
+func outsideLine(n int) string {
+	if n == 1 {
+		return "1 resource outside it changed (--all shows it)"
+	}
+	return fmt.Sprintf("%d resources outside it changed (--all shows them)", n)
+}
+
+// Run prints the differences: the rollout view (rollout_* and the AWS
+// provider's Lambda resources) attribute by attribute, and how many other
+// resources changed; with --all, every resource.
 func Run(ctx context.Context, o *Options) error {
 	revs, err := o.Revisions(ctx, o.f)
 	if err != nil {
@@ -81,14 +91,31 @@ func Run(ctx context.Context, o *Options) error {
 		return fmt.Errorf("revision %s: %w", b.ID, err)
 	}
 	changes := statehistory.Diff(sa, sb, o.All)
+	outside := 0
+	if !o.All {
+		outside = statehistory.OutsideView(sa, sb)
+	}
 	out := o.f.IO.Out
 	if o.JSON {
+		if outside > 0 {
+			// stdout stays the list of changes; the count goes to stderr.
+			fmt.Fprintln(o.f.IO.ErrOut, outsideLine(outside))
+		}
 		return cmdutil.WriteJSON(out, changes)
 	}
-	if len(changes) == 0 {
+	switch {
+	case len(changes) == 0 && outside == 0:
 		fmt.Fprintln(out, "no differences")
 		return nil
+	case len(changes) == 0:
+		fmt.Fprintf(out, "no differences in the rollout view; %s\n", outsideLine(outside))
+		return nil
 	}
+	defer func() {
+		if outside > 0 {
+			fmt.Fprintf(out, "\nand %s\n", outsideLine(outside))
+		}
+	}()
 	last := ""
 	for _, c := range changes {
 		if c.Kind != "~" {

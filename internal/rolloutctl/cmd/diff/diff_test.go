@@ -1,6 +1,9 @@
 package diff
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,4 +75,56 @@ func TestDiffNeverPrintsSecrets(t *testing.T) {
 			t.Errorf("diff output:\n%s", out)
 		}
 	}
+}
+
+// TestDiffSaysWhatChangedOutsideTheView: without --all, a diff whose
+// rollout resources are unchanged but whose other resources changed says
+// how many changed instead of "no differences"; with --all it shows the
+// attribute that changed.
+func TestDiffSaysWhatChangedOutsideTheView(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, bucket := range map[string]string{"a.tfstate": "orders-old", "b.tfstate": "orders-new"} {
+		var doc map[string]any
+		_ = json.Unmarshal(cmdtest.State(1, "1", "v1", "1", "", "x"), &doc)
+		resources, ok := doc["resources"].([]any)
+		if !ok {
+			t.Fatalf("the fixture has no resources list: %v", doc["resources"])
+		}
+		doc["resources"] = append(resources, map[string]any{"mode": "managed", "type": "aws_s3_bucket", "name": "assets",
+			"instances": []any{map[string]any{"attributes": map[string]any{"bucket": bucket}}}})
+		b, _ := json.Marshal(doc)
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	io, err := cmdtest.Run(New, Run, "", dir, "a.tfstate", "b.tfstate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("no differences in the rollout view; 1 resource outside it changed (--all shows it)\n", io.Out.String()); diff != "" {
+		t.Errorf("diff (-want +got):\n%s", diff)
+	}
+	io, err = cmdtest.Run(New, Run, "", dir, "a.tfstate", "b.tfstate", "--all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("~ aws_s3_bucket.assets\n    bucket: \"orders-old\" -> \"orders-new\"\n", io.Out.String()); diff != "" {
+		t.Errorf("diff --all (-want +got):\n%s", diff)
+	}
+}
+
+// TestDiffAWSProviderLambda: the AWS provider's Lambda resources are in
+// the view; their environment is redacted.
+func TestDiffAWSProviderLambda(t *testing.T) {
+	t.Parallel()
+	dir := cmdtest.AWSLambdaSnapshots(t, "../../../..")
+	io, err := cmdtest.Run(New, Run, "", dir, "03-v2-promoted.tfstate", "04-v3-bad.tfstate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(io.Out.String(), "planted-secret") {
+		t.Fatal("diff printed a secret")
+	}
+	cmdtest.Golden(t, "diff_awslambda", io.Out.String())
 }

@@ -5,6 +5,7 @@ package history
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,6 +39,19 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 	return o, nil
 }
 
+// unknownAlias is --alias naming an alias no revision holds.
+func unknownAlias(name string, names map[string]bool) error {
+	if len(names) == 0 {
+		return cmdutil.UsageError{Msg: fmt.Sprintf("no alias %q in this history: no revision holds an alias (rollout_alias or aws_lambda_alias)", name)}
+	}
+	have := make([]string, 0, len(names))
+	for n := range names {
+		have = append(have, n)
+	}
+	sort.Strings(have)
+	return cmdutil.UsageError{Msg: fmt.Sprintf("no alias %q in this history; its aliases: %s", name, strings.Join(have, ", "))}
+}
+
 type line struct {
 	statehistory.Revision
 	Aliases   []statehistory.AliasView    `json:"aliases"`
@@ -51,14 +65,19 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	var lines []line
+	names := map[string]bool{}
 	for _, r := range revs {
 		l := line{Revision: r, Functions: r.Functions}
 		for _, a := range r.Aliases {
+			names[a.Name] = true
 			if o.Alias == "" || a.Name == o.Alias {
 				l.Aliases = append(l.Aliases, a)
 			}
 		}
 		lines = append(lines, l)
+	}
+	if o.Alias != "" && !names[o.Alias] {
+		return unknownAlias(o.Alias, names)
 	}
 	if o.JSON {
 		return cmdutil.WriteJSON(o.f.IO.Out, lines)

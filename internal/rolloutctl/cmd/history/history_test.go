@@ -56,7 +56,7 @@ func TestAliasTimeline(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for args, want := range map[string]int{"": 4, "--alias=live": 3, "--alias=beta": 1} {
+	for args, want := range map[string]int{"": 4, "--alias=live": 3} {
 		io, err := cmdtest.Run(New, Run, "", append([]string{dir}, strings.Fields(args)...)...)
 		if err != nil {
 			t.Fatal(err)
@@ -64,6 +64,13 @@ func TestAliasTimeline(t *testing.T) {
 		if lines := strings.Count(io.Out.String(), "\n"); lines != want {
 			t.Errorf("history %s: %d lines, want %d:\n%s", args, lines, want, io.Out)
 		}
+	}
+	// An alias no revision has is a usage error naming the ones there are,
+	// not an empty timeline.
+	_, err := cmdtest.Run(New, Run, "", dir, "--alias", "beta")
+	want := cmdutil.UsageError{Msg: `no alias "beta" in this history; its aliases: live`}
+	if diff := cmp.Diff(error(want), err); diff != "" {
+		t.Errorf("--alias beta (-want +got):\n%s", diff)
 	}
 	io, err := cmdtest.Run(New, Run, "", dir, "--json")
 	if err != nil {
@@ -86,5 +93,26 @@ func TestAliasTimeline(t *testing.T) {
 	}
 	if diff := cmp.Diff([]int{1, 2, 3}, serials); diff != "" {
 		t.Errorf("serials (-want +got):\n%s", diff)
+	}
+}
+
+// TestHistoryAWSProviderLambda: a state that manages Lambda with the AWS
+// provider only shows what its alias served, the canary's split and the
+// code each version runs.
+func TestHistoryAWSProviderLambda(t *testing.T) {
+	t.Parallel()
+	dir := cmdtest.AWSLambdaSnapshots(t, "../../../..")
+	io, err := cmdtest.Run(New, Run, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"live: 1 (code HGg2SMfn) + 10% on 2", "live: 2 (code HsRvlVmq)", "live: 3 (code vSLCHCBb)"} {
+		if !strings.Contains(io.Out.String(), want) {
+			t.Errorf("history lacks %q", want)
+		}
+	}
+	cmdtest.Golden(t, "history_awslambda", io.Out.String())
+	if _, err := cmdtest.Run(New, Run, "", dir, "--alias", "live"); err != nil {
+		t.Errorf("--alias live: %v", err)
 	}
 }

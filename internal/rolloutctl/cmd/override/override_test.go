@@ -36,7 +36,7 @@ func TestNew(t *testing.T) {
 		"no action":      {Args: []string{"--function", "orders", "--alias", "live"}, WantErr: "override takes one of promote, pause, abort, clear"},
 		"two actions":    {Args: []string{"--function", "orders", "--alias", "live", "pause", "abort"}, WantErr: "override takes one of promote, pause, abort, clear"},
 		"unknown action": {Args: []string{"--function", "orders", "--alias", "live", "explode"}, WantErr: `override "explode": want promote, pause, abort or clear`},
-		"unknown flag":   {Args: []string{"--function", "orders", "--alias", "live", "--state", "-", "pause"}, WantErr: "flag provided but not defined: -state"},
+		"unknown flag":   {Args: []string{"--function", "orders", "--alias", "live", "--state", "-", "pause"}, WantErr: "override: flag provided but not defined: -state"},
 	})
 }
 

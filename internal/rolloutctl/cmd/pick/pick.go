@@ -113,10 +113,16 @@ func printPick(w io.Writer, p statehistory.Pick, written string) {
 	if len(p.Releases) > 0 {
 		fmt.Fprintf(w, "Check out release %s of the configuration and apply it.\n", strings.Join(p.Releases, ", "))
 	}
+	for _, c := range p.Checkout {
+		fmt.Fprintf(w, "Check out %s, and apply it.\n", c)
+	}
 	for _, a := range p.Aliases {
 		release := ""
-		if a.Release != "" {
+		switch {
+		case a.Release != "":
 			release = " (" + a.Release + ")"
+		case len(a.Code) >= 8:
+			release = " (code " + a.Code[:8] + ")"
 		}
 		if a.From == a.To {
 			fmt.Fprintf(w, "  alias %s stays on version %s%s\n", a.Address, a.To, release)
@@ -129,6 +135,9 @@ func printPick(w io.Writer, p statehistory.Pick, written string) {
 		for _, l := range p.ExpectPlan {
 			fmt.Fprintln(w, "  "+l)
 		}
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintln(w, "\n"+n)
 	}
 	if written != "" {
 		fmt.Fprintf(w, "\nWrote %s (lineage kept, serial bumped): terraform state push %s\n", written, written)

@@ -102,3 +102,29 @@ func TestPickNoOpAndDroppedResources(t *testing.T) {
 		t.Errorf("--drop-new-resources did not write the state: %v", err)
 	}
 }
+
+// TestPickAWSProviderLambda: pick on a state managed with the AWS
+// provider only returns to version 2, names the code to check out and the
+// plan that provider will show, and writes the state to push.
+func TestPickAWSProviderLambda(t *testing.T) {
+	t.Parallel()
+	dir := cmdtest.AWSLambdaSnapshots(t, "../../../..")
+	written := filepath.Join(t.TempDir(), "restore.tfstate")
+	io, err := cmdtest.Run(New, Run, "", dir, "--write-state", written)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, io.Out)
+	}
+	out := strings.ReplaceAll(io.Out.String(), written, "RESTORE")
+	for _, want := range []string{"Known-good: revision a095449c4c98 (serial 8,", "alias aws_lambda_alias.live returns to version 2", `source_code_hash "HsRvlVmq37fyAWghuJcA322gdHIDc03UWqjLcmVY6b8="`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pick lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "planted-secret") {
+		t.Fatal("pick printed a secret")
+	}
+	cmdtest.Golden(t, "pick_awslambda", out)
+	if _, err := os.Stat(written); err != nil {
+		t.Errorf("no state written: %v", err)
+	}
+}

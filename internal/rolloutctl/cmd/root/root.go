@@ -18,7 +18,7 @@ import (
 )
 
 // Usage is rolloutctl's help.
-const Usage = `rolloutctl: the state history of rollout_* resources, and live canary helpers.
+const Usage = `rolloutctl: the state history of rollout_* and aws_lambda_* resources, and live canary helpers.
 
   rolloutctl history  SOURCE [--alias NAME] [--json]
   rolloutctl diff     SOURCE REV_A REV_B [--all] [--json]
@@ -30,9 +30,13 @@ const Usage = `rolloutctl: the state history of rollout_* resources, and live ca
 
 SOURCE is a state file (its backups are read too), a folder of snapshots,
 s3://bucket/key (every object version; --workspace, --endpoint, --region),
+tfe://HOST/ORG/WORKSPACE (HCP Terraform or Terraform Enterprise state
+versions; token from TF_TOKEN_<host> or terraform login),
+gs://bucket/object (every generation; --endpoint for an emulator),
 or - for stdin (terraform state pull | rolloutctl history -).
 REV is a revision id, an unambiguous prefix of one, or a content hash.
-Exit codes: 0 success, 1 error, 2 usage, 3 pick found no known-good revision.
+Exit codes: 0 success, 1 error, 2 usage, 3 pick found no known-good revision,
+130 interrupted (SIGINT or SIGTERM).
 status --exit-code (from the state's rollout_alias.deployment): 0 done (the
 alias serves its target: promoted, or no rollout), 4 in progress (a
 plan-driven rollout: apply again after its interval), 5 rolled back,
@@ -94,6 +98,9 @@ func exitCode(err error, f *cmdutil.Factory) int {
 		return cmdutil.ExitUsage
 	case errors.Is(err, cmdutil.ErrNoneFound):
 		return cmdutil.ExitNoneFound
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(f.IO.ErrOut, "rolloutctl: interrupted")
+		return cmdutil.ExitInterrupted
 	default:
 		fmt.Fprintln(f.IO.ErrOut, "rolloutctl:", err)
 		return cmdutil.ExitError

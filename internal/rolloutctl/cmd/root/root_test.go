@@ -3,6 +3,8 @@ package root
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +51,9 @@ func TestExitCodes(t *testing.T) {
 		"unknown command": {args: []string{"rollback"}, wantCode: cmdutil.ExitUsage, wantErrOut: "rolloutctl: unknown command \"rollback\"\n\n" + Usage},
 		"usage error":     {args: []string{"diff", dir}, wantCode: cmdutil.ExitUsage, wantErrOut: "rolloutctl: diff takes SOURCE REV_A REV_B\n\n" + Usage},
 		"command help":    {args: []string{"pick", dir, "-h"}, wantCode: cmdutil.ExitOK},
-		"unknown flag":    {args: []string{"pick", dir, "--bogus"}, wantCode: cmdutil.ExitError, wantErrOut: "rolloutctl: flag provided but not defined: -bogus\n"},
+		"unknown flag":    {args: []string{"pick", dir, "--bogus"}, wantCode: cmdutil.ExitUsage, wantErrOut: "rolloutctl: pick: flag provided but not defined: -bogus\n\n" + Usage},
+		"bad flag value":  {args: []string{"history", dir, "--json=maybe"}, wantCode: cmdutil.ExitUsage, wantErrOut: "rolloutctl: history: invalid boolean value \"maybe\" for -json: parse error\n\n" + Usage},
+		"unknown alias":   {args: []string{"history", dir, "--alias", "nosuch"}, wantCode: cmdutil.ExitUsage, wantErrOut: "rolloutctl: no alias \"nosuch\" in this history; its aliases: live\n\n" + Usage},
 		"none found":      {args: []string{"pick", dir, "--before", "s1", "--json"}, wantCode: cmdutil.ExitNoneFound},
 		"error":           {args: []string{"history", dir + "/missing"}, wantCode: cmdutil.ExitError, wantErrOut: "no such file or directory\n"},
 	}
@@ -69,6 +73,27 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("stderr ends %q, want %q", errOut, tc.wantErrOut)
 			}
 		})
+	}
+}
+
+// TestRegionErrorSpeaksToTheCLI: with no region anywhere, an S3 source
+// says how to give one to rolloutctl (its flag, the environment), not a
+// provider block the user of a CLI does not have.
+func TestRegionErrorSpeaksToTheCLI(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": ""}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), []string{"history", "s3://b/k"}, testFactory("", &out, &errOut, func(k string) string { return env[k] }))
+	want := "rolloutctl: no AWS region for s3://b/k: pass --region (e.g. --region us-east-1) or set AWS_REGION, or a region in the shared config profile\n"
+	if diff := cmp.Diff(want, errOut.String()); diff != "" || code != cmdutil.ExitError {
+		t.Errorf("exit %d, stderr (-want +got):\n%s", code, diff)
 	}
 }
 

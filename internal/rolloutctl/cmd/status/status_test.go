@@ -31,7 +31,7 @@ func TestNew(t *testing.T) {
 			WantErr: "--exit-code reads the rollout's outcome from the state: give --state FILE, or --state - with terraform state pull"},
 		"no alias":     {Args: []string{"--function", "orders"}, WantErr: "status needs --function and --alias"},
 		"no function":  {Args: []string{"--alias", "live"}, WantErr: "status needs --function and --alias"},
-		"unknown flag": {Args: []string{"--function", "orders", "--alias", "live", "--all"}, WantErr: "flag provided but not defined: -all"},
+		"unknown flag": {Args: []string{"--function", "orders", "--alias", "live", "--all"}, WantErr: "status: flag provided but not defined: -all"},
 	})
 }
 
