@@ -134,6 +134,16 @@ func TestAccStateHistory_realTerraformStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden := filepath.Join("..", "statehistory", "testdata", "terraform-"+first.TerraformVersion)
+	if _, err := os.Stat(golden); err != nil && os.Getenv("ROLLOUTCTL_UPDATE_GOLDEN") == "" {
+		// No states of this terraform are kept: its summaries must still be
+		// those of the states another version wrote (they name no version).
+		others, _ := filepath.Glob(filepath.Join("..", "statehistory", "testdata", "terraform-*"))
+		if len(others) == 0 {
+			t.Fatal("no golden states at all (ROLLOUTCTL_UPDATE_GOLDEN=1 writes them)")
+		}
+		t.Logf("no golden states for terraform %s; comparing with %s", first.TerraformVersion, others[0])
+		golden = others[0]
+	}
 	summary := func(b []byte) string {
 		s, err := statehistory.Parse(b)
 		if err != nil {
