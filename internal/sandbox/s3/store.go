@@ -207,7 +207,12 @@ func (s *objectStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofa
 	if err != nil {
 		return nil, err
 	}
-	items := b.entries(prefix, false)
+	maxKeys := page.MaxKeys
+	if maxKeys <= 0 {
+		maxKeys = gofakes3.DefaultMaxBucketVersionKeys
+	}
+	// From the marker: the marker's own entry, the page, one more.
+	items := b.entries(prefix, false, page.Marker, int(maxKeys)+2)
 	start := 0
 	if page.Marker != "" {
 		start = sort.Search(len(items), func(i int) bool { return items[i].key > page.Marker })
@@ -309,7 +314,17 @@ func (s *objectStore) ListBucketVersions(bucket string, prefix *gofakes3.Prefix,
 	if err != nil {
 		return res, err
 	}
-	items := b.entries(prefix, true)
+	// Entries start at the marker's key: its own entries (skipped below),
+	// then the page, then one more to tell whether the page is truncated.
+	markerEntries := 1
+	if obj := b.objects[page.KeyMarker]; obj != nil {
+		markerEntries = len(obj.versions)
+	}
+	maxKeys := page.MaxKeys
+	if maxKeys <= 0 {
+		maxKeys = gofakes3.DefaultMaxBucketVersionKeys
+	}
+	items := b.entries(prefix, true, page.KeyMarker, markerEntries+int(maxKeys)+1)
 	start := 0
 	if page.KeyMarker != "" {
 		start = sort.Search(len(items), func(i int) bool { return items[i].key >= page.KeyMarker })

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -247,15 +248,34 @@ type listEntry struct {
 // entries lists what prefix matches in key order, each common prefix once
 // at its own place; with allVersions every version of a key (newest
 // first), else the current version of keys whose current version is not a
-// delete marker.
-func (b *bucket) entries(prefix *gofakes3.Prefix, allVersions bool) []listEntry {
+// delete marker. It starts at the first key not before from (a page's
+// marker: earlier keys are never on the page) and stops after max entries
+// (0: no limit), so a page costs its own size, not the bucket's.
+func (b *bucket) entries(prefix *gofakes3.Prefix, allVersions bool, from string, max int) []listEntry {
 	if prefix == nil {
 		prefix = &gofakes3.Prefix{}
 	}
 	var out []listEntry
 	var match gofakes3.PrefixMatch
 	lastPrefix := ""
-	for _, key := range b.keys {
+	first := 0
+	if from != "" {
+		// A common prefix before from whose keys reach past it is still
+		// listed at its place (before from); start at the first key of
+		// the prefix from falls under, if any.
+		first = sort.SearchStrings(b.keys, from)
+		if prefix.HasDelimiter {
+			if p := prefix.Prefix; strings.HasPrefix(from, p) {
+				if i := strings.Index(from[len(p):], prefix.Delimiter); i >= 0 {
+					first = sort.SearchStrings(b.keys, from[:len(p)+i+len(prefix.Delimiter)])
+				}
+			}
+		}
+	}
+	for _, key := range b.keys[first:] {
+		if max > 0 && len(out) >= max {
+			break
+		}
 		if !prefix.Match(key, &match) {
 			continue
 		}
