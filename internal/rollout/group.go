@@ -166,3 +166,36 @@ func combine(g groupMembers, ds []Decision, errs []error) (Decision, error) {
 	d.Reason = fmt.Sprintf("member %s: %s", d.Member, d.Reason)
 	return d, nil
 }
+
+// EvaluateGroup decides, at now, the next move of a plan-driven group
+// (canary_policy.wait = false): every member's gates are read once, in
+// parallel, and combined as DriveGroup combines them (the strictest
+// wins; an advance or a promotion needs every member). Past the policy's
+// deadline, what would keep the group waiting ends it with a roll back,
+// as Evaluate does for one alias. It never changes traffic itself; an
+// error names the member whose health could not be read.
+func EvaluateGroup(ctx context.Context, p Policy, members []Member, pr Progress, now time.Time) (Decision, error) {
+	return groupMembers(members).evaluate(ctx, p, pr, now)
+}
+
+// MoveGroup makes one planned transition of a plan-driven group: d.Action
+// advance (from d.Step to the next step; d.Step -1 starts the rollout),
+// promote, or roll back / abort. Every member is written once, in
+// parallel, whatever the others answer; the error joins one MemberError
+// per failed member. Hold and pause move nothing.
+func MoveGroup(ctx context.Context, p Policy, members []Member, d Decision) error {
+	g := groupMembers(members)
+	switch d.Action {
+	case Advance:
+		next := d.Step + 1
+		if next < 0 || next >= len(p.Steps) {
+			return fmt.Errorf("no step %d in a schedule of %d steps", next+1, len(p.Steps))
+		}
+		return g.SetCanary(ctx, p.Steps[next].WeightPercent)
+	case Promote:
+		return g.Promote(ctx)
+	case RollBack, Abort:
+		return g.RollBack(ctx)
+	}
+	return nil
+}
