@@ -212,12 +212,14 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		}
 		next.StartedAt = now.UTC().Format(time.RFC3339)
 		save(next.To, next.value(types.StringValue(now.UTC().Format(time.RFC3339Nano)), types.StringNull(), nil))
+		observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, rollout.EventStarted)
 	case next.Status == rollout.StatusInProgress:
 		if err := traffic.SetCanary(ctx, next.Weight); err != nil {
 			concurrentAlias(resp, fn, name, err)
 			return
 		}
 		save(next.To, withTimes(plan.Deployment, now, false))
+		observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, rollout.EventStepAdvanced)
 	case next.Status == rollout.StatusPromoted:
 		if err := traffic.Promote(ctx); err != nil {
 			concurrentAlias(resp, fn, name, err)
@@ -234,6 +236,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		plan.Promotions = promotionsWith(state.Promotions, next.To, now)
 		save(next.To, withTimes(plan.Deployment, now, true))
 		finishOverride(ctx, c, fn, name, next)
+		observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, endKinds(next.Status, next.Gate)...)
 		if plan.RetryRolledBack.ValueString() != "" {
 			forgetRollback(ctx, c, fn, next.To)
 		}
@@ -246,6 +249,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		r.restoreLatest(context.WithoutCancel(ctx), c, fn, next.To, next.From, &resp.Diagnostics)
 		finishOverride(ctx, c, fn, name, next)
 		applied, _ := parseDeployment(plan.Deployment)
+		observeStepwise(ctx, c, p, fn, name, applied, now, &resp.Diagnostics, endKinds(applied.Status, applied.Gate)...)
 		end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight,
 			reason: next.Reason, gate: applied.Gate, value: applied.Value, threshold: applied.Threshold}
 		d := rollout.Decision{Step: int(next.Step - 1), Gate: applied.Gate}
@@ -274,6 +278,8 @@ func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, 
 	}
 	next.Status, next.Reason = rollout.StatusRolledBack, reason
 	save(next.From, next.value(types.StringNull(), types.StringValue(now), d))
+	next.Gate = gate
+	observeStepwise(ctx, c, rollout.Policy{}, fn, name, next, at, &resp.Diagnostics, rollout.EventRolledBack)
 	end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight, reason: reason, gate: gate}
 	if remembersRollback(next.Status, *d) {
 		end.remembered = rememberRollback(ctx, c, fn, name, next.To, *d, at, &resp.Diagnostics)

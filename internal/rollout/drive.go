@@ -73,15 +73,45 @@ type Outcome struct {
 // never promoted blind.
 const maxSourceErrors = 3
 
-// Drive runs a whole rollout, blocking: pre-traffic hook, the steps with
+// Drive runs a whole rollout, blocking, and tells no one: DriveObserved
+// with no observer.
+func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, clk Clock) Outcome {
+	return DriveObserved(ctx, p, src, tr, hooks, clk, nil)
+}
+
+// DriveObserved runs a whole rollout, blocking: pre-traffic hook, the steps with
 // their gates every interval, promotion and the post-traffic hook. A
 // breach rolls back at once. A cancelled ctx rolls back too (status
-// aborted), with a context that outlives the cancellation.
-func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, clk Clock) Outcome {
+// aborted), with a context that outlives the cancellation. obs (may be
+// nil) is told every event after the traffic it reports has moved.
+func DriveObserved(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, clk Clock, obs Observer) Outcome {
 	var out Outcome
+	var pr Progress
+	emit := func(kind EventKind, d Decision) {
+		if obs != nil {
+			obs.Observe(context.WithoutCancel(ctx), EventFrom(kind, p, pr, d))
+		}
+	}
 	finish := func(status string, d Decision) Outcome {
 		out.Status, out.Final = status, d
 		out.Decisions = append(out.Decisions, d)
+		switch status {
+		case StatusRolledBack:
+			if d.Gate == "deadline" {
+				emit(EventDeadlineReached, d)
+			}
+			emit(EventRolledBack, d)
+		case StatusAborted:
+			if d.Override {
+				emit(EventOverridden, d)
+			}
+			emit(EventAborted, d)
+		case StatusPromoted:
+			if d.Override {
+				emit(EventOverridden, d)
+			}
+			emit(EventPromoted, d)
+		}
 		return out
 	}
 	rollBack := func(status string, d Decision) Outcome {
@@ -124,9 +154,13 @@ func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, 
 		out.Err = fmt.Errorf("shifting to step 1: %w", err)
 		return rollBack(StatusRolledBack, Decision{Action: RollBack, Step: 0, At: clk.Now(), Reason: out.Err.Error()})
 	}
+	pr.Step = 0
 	pr.StepStarted = clk.Now()
 	pr.Started = pr.StepStarted
+	emit(EventStarted, Decision{Action: Advance, Step: 0, Weight: p.Steps[0].WeightPercent, At: pr.Started,
+		Reason: fmt.Sprintf("%g%% of the traffic on the new version; schedule %s", p.Steps[0].WeightPercent, Describe(p.Steps))})
 	tick, failures := pr.StepStarted, 0
+	held := "" // the gate of the hold last reported, so a long hold is told once
 	for {
 		// Evaluations keep to their ticks, one interval apart however long
 		// the reads took, and one falls on the deadline.
@@ -137,6 +171,11 @@ func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, 
 		d, err := Evaluate(ctx, p, src, pr, clk.Now())
 		if err != nil {
 			failures++
+			if held != "health_unreadable" && failures < maxSourceErrors {
+				held = "health_unreadable"
+				emit(EventHeld, Decision{Action: Hold, Step: pr.Step, Weight: p.Steps[pr.Step].WeightPercent, Gate: held, At: clk.Now(),
+					Reason: fmt.Sprintf("health could not be read: %v; rolls back after %d failed reads in a row", err, maxSourceErrors)})
+			}
 			if failures >= maxSourceErrors {
 				d.At = clk.Now()
 				d.Action, d.Gate, d.Reason = RollBack, "health_unreadable", fmt.Sprintf("health could not be read %d times in a row: %v", failures, err)
@@ -145,6 +184,17 @@ func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, 
 			continue
 		}
 		failures = 0
+		switch {
+		case d.Action == Pause && held != "override":
+			emit(EventOverridden, d)
+			held = "override"
+			emit(EventHeld, d)
+		case d.Action == Hold && d.Gate != "" && held != d.Gate:
+			held = d.Gate
+			emit(EventHeld, d)
+		case d.Action != Hold && d.Action != Pause:
+			held = ""
+		}
 		switch d.Action {
 		case Hold:
 		case Pause:
@@ -158,6 +208,7 @@ func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, 
 				return rollBack(StatusRolledBack, d)
 			}
 			pr.StepStarted = clk.Now()
+			emit(EventStepAdvanced, Decision{Action: Advance, Step: pr.Step, Weight: p.Steps[pr.Step].WeightPercent, At: pr.StepStarted, Reason: d.Reason})
 		case Promote:
 			return promote(d)
 		case RollBack:
