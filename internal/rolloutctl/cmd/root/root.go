@@ -23,7 +23,7 @@ const Usage = `rolloutctl: the state history of rollout_* resources, and live ca
   rolloutctl history  SOURCE [--alias NAME] [--json]
   rolloutctl diff     SOURCE REV_A REV_B [--all] [--json]
   rolloutctl pick     SOURCE [--before REV] [--write-state FILE [--drop-new-resources]] [--json]
-  rolloutctl status   --function NAME --alias NAME [--json]
+  rolloutctl status   --function NAME --alias NAME [--window 5m] [--json | --watch [--interval 5s]]
   rolloutctl status   --state SOURCE --alias NAME [--exit-code] [--json]
   rolloutctl override --function NAME --alias NAME promote|pause|abort|clear
   rolloutctl version
