@@ -196,4 +196,3 @@ func TestStalledWebhookDoesNotSlowRollback(t *testing.T) {
 		t.Error("undelivered notifications are not reported")
 	}
 }
-
