@@ -194,7 +194,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
 		if p.PreTrafficHook != "" {
 			if err := hooks.Run(ctx, p.PreTrafficHook, "pre_traffic"); err != nil {
-				r.failStepwise(ctx, c, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
+				r.failStepwise(ctx, c, p, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
 				return
 			}
 		}
@@ -203,7 +203,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			if stop != nil {
 				reason = stop.Reason
 			}
-			r.failStepwise(ctx, c, fn, name, next, "alarms", reason, save, resp)
+			r.failStepwise(ctx, c, p, fn, name, next, "alarms", reason, save, resp)
 			return
 		}
 		if err := traffic.SetCanary(ctx, next.Weight); err != nil {
@@ -212,14 +212,14 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		}
 		next.StartedAt = now.UTC().Format(time.RFC3339)
 		save(next.To, next.value(types.StringValue(now.UTC().Format(time.RFC3339Nano)), types.StringNull(), nil))
-		observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, rollout.EventStarted)
+		r.observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, rollout.EventStarted)
 	case next.Status == rollout.StatusInProgress:
 		if err := traffic.SetCanary(ctx, next.Weight); err != nil {
 			concurrentAlias(resp, fn, name, err)
 			return
 		}
 		save(next.To, withTimes(plan.Deployment, now, false))
-		observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, rollout.EventStepAdvanced)
+		r.observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, rollout.EventStepAdvanced)
 	case next.Status == rollout.StatusPromoted:
 		if err := traffic.Promote(ctx); err != nil {
 			concurrentAlias(resp, fn, name, err)
@@ -229,14 +229,14 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
 			if err := hooks.Run(ctx, p.PostTrafficHook, "post_traffic"); err != nil {
 				_ = traffic.RollBack(context.WithoutCancel(ctx))
-				r.failStepwise(ctx, c, fn, name, next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
+				r.failStepwise(ctx, c, p, fn, name, next, "hook:post_traffic", fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err), save, resp)
 				return
 			}
 		}
 		plan.Promotions = promotionsWith(state.Promotions, next.To, now)
 		save(next.To, withTimes(plan.Deployment, now, true))
 		finishOverride(ctx, c, fn, name, next)
-		observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, endKinds(next.Status, next.Gate)...)
+		r.observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, endKinds(next.Status, next.Gate)...)
 		if plan.RetryRolledBack.ValueString() != "" {
 			forgetRollback(ctx, c, fn, next.To)
 		}
@@ -249,7 +249,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		r.restoreLatest(context.WithoutCancel(ctx), c, fn, next.To, next.From, &resp.Diagnostics)
 		finishOverride(ctx, c, fn, name, next)
 		applied, _ := parseDeployment(plan.Deployment)
-		observeStepwise(ctx, c, p, fn, name, applied, now, &resp.Diagnostics, endKinds(applied.Status, applied.Gate)...)
+		r.observeStepwise(ctx, c, p, fn, name, applied, now, &resp.Diagnostics, endKinds(applied.Status, applied.Gate)...)
 		end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight,
 			reason: next.Reason, gate: applied.Gate, value: applied.Value, threshold: applied.Threshold}
 		d := rollout.Decision{Step: int(next.Step - 1), Gate: applied.Gate}
@@ -266,7 +266,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 // failStepwise records a rollout that could not start: traffic stays on A.
 // A failed post-traffic hook comes after the promotion: it keeps its step,
 // at 100%.
-func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
+func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, p rollout.Policy, fn, name string, next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
 	at := r.data.Clock().Now()
 	now := at.UTC().Format(time.RFC3339)
 	d := &rollout.Decision{Action: rollout.RollBack, Step: -1, Gate: gate, Reason: reason}
@@ -279,7 +279,7 @@ func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, 
 	next.Status, next.Reason = rollout.StatusRolledBack, reason
 	save(next.From, next.value(types.StringNull(), types.StringValue(now), d))
 	next.Gate = gate
-	observeStepwise(ctx, c, rollout.Policy{}, fn, name, next, at, &resp.Diagnostics, rollout.EventRolledBack)
+	r.observeStepwise(ctx, c, p, fn, name, next, at, &resp.Diagnostics, rollout.EventRolledBack)
 	end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight, reason: reason, gate: gate}
 	if remembersRollback(next.Status, *d) {
 		end.remembered = rememberRollback(ctx, c, fn, name, next.To, *d, at, &resp.Diagnostics)
