@@ -103,11 +103,11 @@ func PayloadOf(e rollout.Event) Payload {
 	return p
 }
 
-// Notifier delivers events in order on its own goroutine.
+// Notifier delivers events in order, each target (the webhook, the topic)
+// on its own goroutine, so a target that is down delays only itself.
 type Notifier struct {
 	opts     Options
-	queue    chan Payload
-	done     chan struct{}
+	targets  []*target
 	mu       sync.Mutex
 	failures []string
 	closed   bool
@@ -115,9 +115,17 @@ type Notifier struct {
 	cancel   context.CancelFunc
 }
 
-// queueSize bounds the events waiting for delivery; a rollout emits a few
-// per step, so more means the target is stuck and the rest is dropped
-// (and reported).
+// target is one destination with its queue.
+type target struct {
+	name    string
+	deliver func(ctx context.Context, p Payload, body []byte) (retryable bool, err error)
+	queue   chan Payload
+	done    chan struct{}
+}
+
+// queueSize bounds the events waiting for delivery to one target; a
+// rollout emits a few per step, so more means the target is stuck and the
+// rest is dropped (and reported).
 const queueSize = 256
 
 // New starts a Notifier; nil when there is nowhere to deliver.
@@ -137,13 +145,24 @@ func New(ctx context.Context, opts Options) *Notifier {
 	if opts.Sleep == nil {
 		opts.Sleep = rollout.SystemClock{}.Sleep
 	}
-	n := &Notifier{opts: opts, queue: make(chan Payload, queueSize), done: make(chan struct{})}
+	n := &Notifier{opts: opts}
 	n.ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	go n.run()
+	if opts.WebhookURL != "" {
+		n.targets = append(n.targets, &target{name: "the webhook", deliver: func(ctx context.Context, _ Payload, body []byte) (bool, error) { return n.postWebhook(ctx, body) }})
+	}
+	if opts.SNSTopicARN != "" {
+		n.targets = append(n.targets, &target{name: "SNS topic " + opts.SNSTopicARN, deliver: func(ctx context.Context, p Payload, body []byte) (bool, error) {
+			return true, n.publish(ctx, p, body)
+		}})
+	}
+	for _, t := range n.targets {
+		t.queue, t.done = make(chan Payload, queueSize), make(chan struct{})
+		go n.run(t)
+	}
 	return n
 }
 
-// Observe queues the event and returns at once.
+// Observe queues the event for every target and returns at once.
 func (n *Notifier) Observe(_ context.Context, e rollout.Event) {
 	if n == nil {
 		return
@@ -154,10 +173,12 @@ func (n *Notifier) Observe(_ context.Context, e rollout.Event) {
 	if n.closed {
 		return
 	}
-	select {
-	case n.queue <- p:
-	default:
-		n.failures = append(n.failures, fmt.Sprintf("the %s notification was dropped: %d earlier ones are still waiting for delivery", p.Event, queueSize))
+	for _, t := range n.targets {
+		select {
+		case t.queue <- p:
+		default:
+			n.failures = append(n.failures, fmt.Sprintf("the %s notification to %s was dropped: %d earlier ones are still waiting for delivery", p.Event, t.name, queueSize))
+		}
 	}
 }
 
@@ -167,19 +188,12 @@ func (n *Notifier) fail(msg string) {
 	n.mu.Unlock()
 }
 
-func (n *Notifier) run() {
-	defer close(n.done)
-	for p := range n.queue {
+func (n *Notifier) run(t *target) {
+	defer close(t.done)
+	for p := range t.queue {
 		body, _ := json.Marshal(p)
-		if n.opts.WebhookURL != "" {
-			if err := n.retry(func(ctx context.Context) (bool, error) { return n.postWebhook(ctx, body) }); err != nil {
-				n.fail(fmt.Sprintf("the %s notification to the webhook was not delivered: %v", p.Event, err))
-			}
-		}
-		if n.opts.SNSTopicARN != "" {
-			if err := n.retry(func(ctx context.Context) (bool, error) { return true, n.publish(ctx, p, body) }); err != nil {
-				n.fail(fmt.Sprintf("the %s notification to SNS topic %s was not delivered: %v", p.Event, n.opts.SNSTopicARN, err))
-			}
+		if err := n.retry(func(ctx context.Context) (bool, error) { return t.deliver(ctx, p, body) }); err != nil {
+			n.fail(fmt.Sprintf("the %s notification to %s was not delivered: %v", p.Event, t.name, err))
 		}
 	}
 }
@@ -189,6 +203,9 @@ func (n *Notifier) run() {
 func (n *Notifier) retry(attempt func(ctx context.Context) (retryable bool, err error)) error {
 	var err error
 	for i := 0; ; i++ {
+		if n.ctx.Err() != nil {
+			return fmt.Errorf("abandoned when the apply ended")
+		}
 		actx, cancel := context.WithTimeout(n.ctx, n.opts.AttemptTimeout)
 		var retryable bool
 		retryable, err = attempt(actx)
@@ -254,17 +271,21 @@ func (n *Notifier) Close(wait time.Duration) []string {
 	n.mu.Lock()
 	if !n.closed {
 		n.closed = true
-		close(n.queue)
+		for _, t := range n.targets {
+			close(t.queue)
+		}
 	}
 	n.mu.Unlock()
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-n.done:
-	case <-t.C:
-		n.cancel()
-		<-n.done
-		n.fail(fmt.Sprintf("notifications still undelivered %s after the rollout ended were abandoned", wait))
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for _, t := range n.targets {
+		select {
+		case <-t.done:
+		case <-timer.C:
+			n.cancel()
+			<-t.done
+			n.fail(fmt.Sprintf("notifications to %s still undelivered %s after the rollout ended were abandoned", t.name, wait))
+		}
 	}
 	n.cancel()
 	n.mu.Lock()

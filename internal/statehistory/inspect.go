@@ -19,6 +19,10 @@ type AliasView struct {
 	RoutingWeight  float64 `json:"routing_weight,omitempty"`
 	Deployment     string  `json:"deployment,omitempty"`
 	Reason         string  `json:"reason,omitempty"`
+	// Gate and ToVersion are the deployment's gate (what ended it) and the
+	// version it moved to.
+	Gate      string `json:"gate,omitempty"`
+	ToVersion string `json:"to_version,omitempty"`
 }
 
 // FunctionView is what one rollout_function says in a revision.
@@ -99,6 +103,7 @@ func Aliases(s *State) []AliasView {
 			}
 			if d, ok := i.Attributes["deployment"].(map[string]any); ok {
 				a.Deployment, a.Reason = str(d, "status"), str(d, "reason")
+				a.Gate, a.ToVersion = str(d, "gate"), str(d, "to_version")
 				if a.Deployment == "in_progress" && str(d, "to_version") == a.Primary {
 					// A plan-driven rollout: function_version is its target;
 					// traffic is on from_version with the canary's weight.
