@@ -45,7 +45,7 @@ h1{font-size:20px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 6px;border-bot
 svg{display:block;margin:6px 0;overflow:visible} svg text{font:11px system-ui,sans-serif;fill:#444}
 table{border-collapse:collapse;font-size:12px;margin-top:8px} td,th{border-bottom:1px solid #eee;padding:3px 8px;text-align:left;vertical-align:top}
 tr.rolled_back td,tr.aborted td{background:#fff0f0} tr.promoted td{background:#f0fff4}
-.note{color:#666;font-style:italic}
+.note{color:#666;font-style:italic} .chart-title{font-size:12px;color:#555;margin-top:10px}
 </style></head><body>
 <h1>Rollout report</h1>
 <div class="meta">%s: %d revisions, %d aliases; generated %s</div>
@@ -107,9 +107,8 @@ func renderTimeline(b *bytes.Buffer, idx int, tl Timeline) {
 	}
 	top := 28.0 // room for release labels
 	h := trafficH
-	fmt.Fprintf(b, `<svg class="traffic" width="%g" height="%g" viewBox="0 0 %g %g" role="img" aria-label="traffic share per version of %s:%s">`+"\n",
-		chartW, top+h+24, chartW, top+h+24, esc(tl.Function), esc(tl.Alias))
-	fmt.Fprintf(b, `<text x="0" y="%g">traffic</text>`, top+10)
+	fmt.Fprintf(b, `<div class="chart-title">traffic share per version</div><svg class="traffic" width="%g" height="%g" viewBox="0 0 %g %g" role="img" aria-label="traffic share per version of %s:%s">`+"\n",
+		chartW, top+h+36, chartW, top+h+36, esc(tl.Function), esc(tl.Alias))
 	axes(b, x, start, end, top, h, []float64{0, 0.5, 1}, func(v float64) string { return fmt.Sprintf("%g%%", v*100) })
 	// Stacked areas, step-after: each version's band sits on the shares
 	// of the versions before it. Only revisions where the split changes
@@ -149,7 +148,7 @@ func renderTimeline(b *bytes.Buffer, idx int, tl Timeline) {
 			fmt.Fprintf(b, `<g class="rollback-marker" data-kind="%s"><line x1="%.1f" x2="%.1f" y1="%g" y2="%g" stroke="#d00" stroke-width="2"/>`+
 				`<path d="M%.1f,%g l8,8 m0,-8 l-8,8" stroke="#d00" stroke-width="2"/><text x="%.1f" y="%g" fill="#d00" style="fill:#d00">%s</text>`+
 				`<title>%s %s: %s</title></g>`+"\n",
-				e.Kind, ex, ex, top, top+h, ex-4, top+h+4, ex+6, top+h+20, esc(truncate(e.Label, 40)), e.T.UTC().Format(time.RFC3339), esc(e.Label), esc(e.Detail))
+				e.Kind, ex, ex, top, top+h, ex-4, top+h+4, ex+6, top+h+32, esc(truncate(e.Label, 40)), e.T.UTC().Format(time.RFC3339), esc(e.Label), esc(e.Detail))
 		case "promoted":
 			fmt.Fprintf(b, `<line class="promotion" x1="%.1f" x2="%.1f" y1="%g" y2="%g" stroke="#090" stroke-width="1.5"><title>%s %s</title></line>`+"\n",
 				ex, ex, top, top+h, e.T.UTC().Format(time.RFC3339), esc(e.Label))
@@ -191,8 +190,8 @@ func renderMetric(b *bytes.Buffer, tl Timeline, class, title string, series []Se
 		maxV = 1
 	}
 	top, h := 8.0, metricH
-	fmt.Fprintf(b, `<svg class="%s" width="%g" height="%g" viewBox="0 0 %g %g" role="img" aria-label="%s per version">`+"\n", class, chartW, top+h+20, chartW, top+h+20, title)
-	fmt.Fprintf(b, `<text x="0" y="%g">%s</text>`, top+10, title)
+	fmt.Fprintf(b, `<div class="chart-title">%s per version (CloudWatch, through the alias)</div><svg class="%s" width="%g" height="%g" viewBox="0 0 %g %g" role="img" aria-label="%s per version">`+"\n",
+		title, class, chartW, top+h+20, chartW, top+h+20, title)
 	axes(b, x, start, end, top, h, []float64{0, maxV / 2, maxV}, format)
 	for _, s := range series {
 		if len(s.T) == 0 {

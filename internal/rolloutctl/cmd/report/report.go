@@ -27,11 +27,9 @@ import (
 // Options are report's flags and arguments.
 type Options struct {
 	cmdutil.SourceOptions
-	HTML     string
-	Alias    string
-	Metrics  bool
-	Endpoint string
-	Region   string
+	HTML    string
+	Alias   string
+	Metrics bool
 
 	f *cmdutil.Factory
 }
@@ -43,9 +41,7 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 	o.Flags(fs)
 	fs.StringVar(&o.HTML, "html", "", "write the report to this HTML file")
 	fs.StringVar(&o.Alias, "alias", "", "only this alias (by name)")
-	fs.BoolVar(&o.Metrics, "metrics", false, "add each version's error rate and p99 from CloudWatch (the data it still keeps)")
-	fs.StringVar(&o.Endpoint, "endpoint", "", "CloudWatch endpoint for --metrics (the sandbox: http://127.0.0.1:4599)")
-	fs.StringVar(&o.Region, "region", "", "AWS region for --metrics")
+	fs.BoolVar(&o.Metrics, "metrics", false, "add each version's error rate and p99 from CloudWatch (the data it still keeps), at --endpoint when given")
 	pos, err := cmdutil.ParseFlags(fs, args)
 	if err != nil {
 		return nil, err
