@@ -85,7 +85,7 @@ func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
 			`notifications.sns_topic_arn = "arn:aws:sqs:us-east-1:123456789012:deploys" is not valid: it must be an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<topic>). A valid example: sns_topic_arn = "arn:aws:sns:us-east-1:123456789012:deploys"`},
 		"empty notifications": {`preset = "AllAtOnce"` + "\n" + `notifications = {}`,
 			`notifications = {} is not valid: give webhook_url, sns_topic_arn or both, or leave notifications out.`},
-		"empty steps":         {`steps = []`, `steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: steps = [{ weight_percent = 10, hold = "5m" }]`},
+		"empty steps": {`steps = []`, `steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: steps = [{ weight_percent = 10, hold = "5m" }]`},
 	}
 	var refused acctest.Subtests
 	for name, tc := range tests {
