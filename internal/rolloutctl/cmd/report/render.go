@@ -110,32 +110,7 @@ func renderTimeline(b *bytes.Buffer, idx int, tl Timeline) {
 	fmt.Fprintf(b, `<div class="chart-title">traffic share per version</div><svg class="traffic" width="%g" height="%g" viewBox="0 0 %g %g" role="img" aria-label="traffic share per version of %s:%s">`+"\n",
 		chartW, top+h+36, chartW, top+h+36, esc(tl.Function), esc(tl.Alias))
 	axes(b, x, start, end, top, h, []float64{0, 0.5, 1}, func(v float64) string { return fmt.Sprintf("%g%%", v*100) })
-	// Stacked areas, step-after: each version's band sits on the shares
-	// of the versions before it. Only revisions where the split changes
-	// make a segment, so a long history of steady states stays small.
-	var kept []int
-	for i, p := range tl.Points {
-		if i == 0 || !sameShares(tl.Points[i-1].Shares, p.Shares) {
-			kept = append(kept, i)
-		}
-	}
-	y := func(f float64) float64 { return top + h*(1-f) }
-	base := make([]float64, len(kept))
-	for _, v := range tl.Versions {
-		var upper, lower []string
-		for k, i := range kept {
-			from, to := x(tl.Points[i].T), x(end)
-			if k+1 < len(kept) {
-				to = x(tl.Points[kept[k+1]].T)
-			}
-			share := tl.Points[i].Shares[v]
-			upper = append(upper, fmt.Sprintf("%.1f,%.1f %.1f,%.1f", from, y(base[k]+share), to, y(base[k]+share)))
-			lower = append([]string{fmt.Sprintf("%.1f,%.1f %.1f,%.1f", to, y(base[k]), from, y(base[k]))}, lower...)
-			base[k] += share
-		}
-		fmt.Fprintf(b, `<polygon class="share" data-version="%s" fill="%s" fill-opacity="0.85" stroke="none" points="%s %s"><title>%s</title></polygon>`+"\n",
-			esc(v), colour(tl, v), strings.Join(upper, " "), strings.Join(lower, " "), esc(versionLabel(tl, v)))
-	}
+	stacked(b, tl, tl.Points, x, end, top, h)
 	// Markers: steps (grey, dashed), rollbacks (red, with a cross), releases (label on top).
 	lastLabel := -1e9
 	for _, e := range tl.Events {
@@ -163,6 +138,19 @@ func renderTimeline(b *bytes.Buffer, idx int, tl Timeline) {
 		}
 	}
 	b.WriteString("</svg>\n")
+	if len(tl.Measured) > 0 {
+		mt, mh := 8.0, metricH
+		fmt.Fprintf(b, `<div class="chart-title">traffic served per version (CloudWatch invocations through the alias)</div><svg class="measured" width="%g" height="%g" viewBox="0 0 %g %g" role="img" aria-label="measured traffic share per version">`+"\n",
+			chartW, mt+mh+20, chartW, mt+mh+20)
+		axes(b, x, start, end, mt, mh, []float64{0, 0.5, 1}, func(v float64) string { return fmt.Sprintf("%g%%", v*100) })
+		stacked(b, tl, tl.Measured, x, tl.Measured[len(tl.Measured)-1].T.Add(tl.MeasuredPeriod), mt, mh)
+		for _, e := range tl.Events {
+			if e.Kind == "rolled_back" || e.Kind == "aborted" {
+				fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%g" y2="%g" stroke="#d00" stroke-width="1" stroke-dasharray="2,2"/>`+"\n", x(e.T), x(e.T), mt, mt+mh)
+			}
+		}
+		b.WriteString("</svg>\n")
+	}
 	renderMetric(b, tl, "error-rate", "error rate", tl.ErrorRate, x, start, end, func(v float64) string { return fmt.Sprintf("%.1f%%", v*100) })
 	renderMetric(b, tl, "p99", "p99 duration", tl.P99, x, start, end, func(v float64) string { return fmt.Sprintf("%.0f ms", v) })
 	if tl.MetricsNote != "" {
@@ -174,6 +162,42 @@ func renderTimeline(b *bytes.Buffer, idx int, tl Timeline) {
 		fmt.Fprintf(b, `<tr class="%s"><td>%s</td><td>%s</td><td>%s</td></tr>`+"\n", e.Kind, e.T.UTC().Format(time.RFC3339), esc(e.Kind+": "+e.Label), esc(e.Detail))
 	}
 	b.WriteString("</table></section>\n")
+}
+
+// stacked draws each version's share as a band on the shares of the
+// versions before it, step-after, from each point to the next (the last
+// to end). Only points where the split changes make a segment, so a long
+// history of steady states stays small.
+func stacked(b *bytes.Buffer, tl Timeline, pts []Point, x func(time.Time) float64, end time.Time, top, h float64) {
+	esc := html.EscapeString
+	var kept []int
+	for i, p := range pts {
+		if i == 0 || !sameShares(pts[i-1].Shares, p.Shares) {
+			kept = append(kept, i)
+		}
+	}
+	y := func(f float64) float64 { return top + h*(1-f) }
+	base := make([]float64, len(kept))
+	for _, v := range tl.Versions {
+		var upper, lower []string
+		any := false
+		for k, i := range kept {
+			from, to := x(pts[i].T), x(end)
+			if k+1 < len(kept) {
+				to = x(pts[kept[k+1]].T)
+			}
+			share := pts[i].Shares[v]
+			any = any || share > 0
+			upper = append(upper, fmt.Sprintf("%.1f,%.1f %.1f,%.1f", from, y(base[k]+share), to, y(base[k]+share)))
+			lower = append([]string{fmt.Sprintf("%.1f,%.1f %.1f,%.1f", to, y(base[k]), from, y(base[k]))}, lower...)
+			base[k] += share
+		}
+		if !any {
+			continue
+		}
+		fmt.Fprintf(b, `<polygon class="share" data-version="%s" fill="%s" fill-opacity="0.85" stroke="none" points="%s %s"><title>%s</title></polygon>`+"\n",
+			esc(v), colour(tl, v), strings.Join(upper, " "), strings.Join(lower, " "), esc(versionLabel(tl, v)))
+	}
 }
 
 func renderMetric(b *bytes.Buffer, tl Timeline, class, title string, series []Series, x func(time.Time) float64, start, end time.Time, format func(float64) string) {

@@ -122,7 +122,11 @@ type Timeline struct {
 	Releases        map[string]string // version -> release label
 	Events          []Event
 	ErrorRate, P99  []Series
-	MetricsNote     string
+	// Measured is the traffic each version served through the alias per
+	// period (CloudWatch invocations), as shares.
+	Measured       []Point
+	MeasuredPeriod time.Duration
+	MetricsNote    string
 }
 
 // Timelines builds one timeline per alias from the readable revisions,
@@ -174,8 +178,8 @@ func Timelines(revs []statehistory.Revision, alias string) []Timeline {
 // add appends a point and the events that tell how it differs from the
 // one before.
 func (tl *Timeline) add(p Point) {
-	for _, v := range sortedVersions(p.Shares) {
-		if !contains(tl.Versions, v) {
+	for _, v := range append(sortedVersions(p.Shares), p.ToVersion) {
+		if v != "" && !contains(tl.Versions, v) {
 			tl.Versions = append(tl.Versions, v)
 		}
 	}
@@ -265,10 +269,17 @@ func readMetrics(ctx context.Context, cw cmdutil.CloudWatchAPI, tl *Timeline, no
 	if limit := now.Add(-15 * 24 * time.Hour); start.Before(limit) {
 		start = limit // CloudWatch keeps minute data 15 days
 	}
+	// A short story gets 10-second points (AWS answers such a period
+	// with its one-minute data; the sandbox keeps seconds); a long one at
+	// most ~300 points a series.
 	period := int32(60)
-	if n := int32(end.Sub(start).Minutes() / 300); n > 1 {
+	switch n := int32(end.Sub(start).Minutes() / 300); {
+	case end.Sub(start) <= 30*time.Minute:
+		period = 10
+	case n > 1:
 		period = 60 * n
 	}
+	tl.MeasuredPeriod = time.Duration(period) * time.Second
 	var queries []cwtypes.MetricDataQuery
 	for i, v := range tl.Versions {
 		dims := []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(tl.Function)},
@@ -300,6 +311,33 @@ func readMetrics(ctx context.Context, cw cmdutil.CloudWatchAPI, tl *Timeline, no
 		in.NextToken = out.NextToken
 	}
 	points := 0
+	measured := map[time.Time]map[string]float64{}
+	for i, v := range tl.Versions {
+		for t, n := range byTime(results[fmt.Sprintf("inv%d", i)]) {
+			if n > 0 {
+				if measured[t] == nil {
+					measured[t] = map[string]float64{}
+				}
+				measured[t][v] = n
+			}
+		}
+	}
+	var times []time.Time
+	for t := range measured {
+		times = append(times, t)
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	for _, t := range times {
+		total := 0.0
+		for _, n := range measured[t] {
+			total += n
+		}
+		shares := map[string]float64{}
+		for v, n := range measured[t] {
+			shares[v] = n / total
+		}
+		tl.Measured = append(tl.Measured, Point{T: t, Shares: shares})
+	}
 	for i, v := range tl.Versions {
 		inv := byTime(results[fmt.Sprintf("inv%d", i)])
 		errs := byTime(results[fmt.Sprintf("err%d", i)])

@@ -235,7 +235,7 @@ func TestReportInChromium(t *testing.T) {
 		}
 	}
 	profile := t.TempDir()
-	args := append(chromium[1:], "--no-sandbox", "--disable-gpu", "--user-data-dir="+profile, "--window-size=1200,1100", "--hide-scrollbars")
+	args := append(chromium[1:], "--no-sandbox", "--disable-gpu", "--user-data-dir="+profile, "--window-size=1200,1450", "--hide-scrollbars")
 	dom, err := exec.Command(chromium[0], append(args, "--dump-dom", "file://"+out)...).Output()
 	if err != nil {
 		t.Fatalf("chromium --dump-dom: %v", err)
@@ -246,7 +246,7 @@ func TestReportInChromium(t *testing.T) {
 		`class="rollback-marker" data-kind="rolled_back"`, `rolled back version 2 (v1.1.0)`,
 		`gate error_rate: error rate 50.0%`,
 		`class="share" data-version="3"`, `class="step-boundary"`,
-		`<svg class="error-rate"`, `<polyline class="series" data-version="2"`, `<svg class="p99"`,
+		`<svg class="error-rate"`, `<polyline class="series" data-version="2"`, `<svg class="p99"`, `<svg class="measured"`,
 	} {
 		if !strings.Contains(string(dom), want) {
 			t.Errorf("the rendered page lacks %s", want)
