@@ -76,6 +76,12 @@ func versionLabel(tl Timeline, v string) string {
 // span is the timeline's time range, never empty.
 func span(tl Timeline) (time.Time, time.Time) {
 	start, end := tl.Points[0].T, tl.Points[len(tl.Points)-1].T
+	if n := len(tl.Measured); n > 0 && tl.Measured[n-1].T.Add(tl.MeasuredPeriod).After(end) {
+		end = tl.Measured[n-1].T.Add(tl.MeasuredPeriod)
+	}
+	if len(tl.Measured) > 0 && tl.Measured[0].T.Before(start) {
+		start = tl.Measured[0].T
+	}
 	for _, s := range append(append([]Series(nil), tl.ErrorRate...), tl.P99...) {
 		for _, t := range s.T {
 			if t.Before(start) {
@@ -227,6 +233,12 @@ func renderMetric(b *bytes.Buffer, tl Timeline, class, title string, series []Se
 		}
 		fmt.Fprintf(b, `<polyline class="series" data-version="%s" fill="none" stroke="%s" stroke-width="1.5" points="%s"><title>%s</title></polyline>`+"\n",
 			html.EscapeString(s.Version), colour(tl, s.Version), strings.Join(pts, " "), html.EscapeString(versionLabel(tl, s.Version)))
+		// A dot per point, so that a series of one point (a version that
+		// served one period) shows too.
+		for i, t := range s.T {
+			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s %s: %s</title></circle>`+"\n",
+				x(t), top+h*(1-s.V[i]/maxV), colour(tl, s.Version), html.EscapeString(versionLabel(tl, s.Version)), t.UTC().Format(time.RFC3339), html.EscapeString(format(s.V[i])))
+		}
 	}
 	for _, e := range tl.Events {
 		if e.Kind == "rolled_back" || e.Kind == "aborted" {
