@@ -249,7 +249,6 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		r.restoreLatest(context.WithoutCancel(ctx), c, fn, next.To, next.From, &resp.Diagnostics)
 		finishOverride(ctx, c, fn, name, next)
 		applied, _ := parseDeployment(plan.Deployment)
-		r.observeStepwise(ctx, c, p, fn, name, applied, now, &resp.Diagnostics, endKinds(applied.Status, applied.Gate)...)
 		end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight,
 			reason: next.Reason, gate: applied.Gate, value: applied.Value, threshold: applied.Threshold}
 		d := rollout.Decision{Step: int(next.Step - 1), Gate: applied.Gate}
@@ -260,6 +259,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			end.remembered = rememberRollback(ctx, c, fn, name, next.To, d, now, &resp.Diagnostics)
 		}
 		end.addError(&resp.Diagnostics)
+		r.observeStepwise(ctx, c, p, fn, name, applied, now, &resp.Diagnostics, endKinds(applied.Status, applied.Gate)...)
 	}
 }
 
@@ -278,13 +278,13 @@ func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, p ro
 	}
 	next.Status, next.Reason = rollout.StatusRolledBack, reason
 	save(next.From, next.value(types.StringNull(), types.StringValue(now), d))
-	next.Gate = gate
-	r.observeStepwise(ctx, c, p, fn, name, next, at, &resp.Diagnostics, rollout.EventRolledBack)
 	end := rolloutEnd{function: fn, alias: name, from: next.From, to: next.To, status: next.Status, step: next.Step, weight: next.Weight, reason: reason, gate: gate}
 	if remembersRollback(next.Status, *d) {
 		end.remembered = rememberRollback(ctx, c, fn, name, next.To, *d, at, &resp.Diagnostics)
 	}
 	end.addError(&resp.Diagnostics)
+	next.Gate = gate
+	r.observeStepwise(ctx, c, p, fn, name, next, at, &resp.Diagnostics, rollout.EventRolledBack)
 }
 
 // finishOverride clears the override that steered a plan-driven rollout
