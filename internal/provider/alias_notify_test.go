@@ -20,6 +20,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
 // receiver is an HTTP endpoint on loopback that records the JSON bodies
@@ -130,7 +131,9 @@ func TestAccAliasCanary_notifications(t *testing.T) {
 
 	// A defective release: rolled back on its error rate, and told.
 	run.write(stack("v1.1.0", "1", hook.srv.URL))
+	mark := be.Sandbox.Journal.Mark()
 	out, err := run.run("apply", "-auto-approve")
+	withHook := detectionToRestore(t, be.Sandbox.Journal.Since(mark))
 	if err == nil || !strings.Contains(out, "Canary Rolled Back") {
 		t.Fatalf("the defective release was not rolled back: %v\n%s", err, out)
 	}
@@ -178,8 +181,53 @@ func TestAccAliasCanary_notifications(t *testing.T) {
 	if diff := cmp.Diff(append(want, "started step=1 gate=", "promoted step=1 gate="), events(t, sub.snapshot())); diff != "" {
 		t.Errorf("SNS events after the promotion (-want +got):\n%s", diff)
 	}
+
+	// Another defective release, with a webhook that accepts the
+	// connection and never answers: the rollback is as quick.
+	release := make(chan struct{})
+	stalled := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer stalled.Close()
+	defer close(release)
+	run.write(stack("v1.2.0", "1", stalled.URL))
+	mark = be.Sandbox.Journal.Mark()
+	out, err = run.run("apply", "-auto-approve")
+	if err == nil || !strings.Contains(out, "Canary Rolled Back") || !strings.Contains(out, "Rollout Notification Not Delivered") {
+		t.Fatalf("with a stalled webhook, want the rollback error and the delivery warning: %v\n%s", err, out)
+	}
+	withStalled := detectionToRestore(t, be.Sandbox.Journal.Since(mark))
+	t.Logf("measure/notify-rollback: detection-to-restore (the breaching GetMetricData to the rollback UpdateAlias, sandbox journal): %s with a webhook that answers, %s with a webhook that never answers",
+		withHook, withStalled)
+	if withStalled > withHook+time.Second {
+		t.Errorf("a stalled webhook slowed the rollback: %s, against %s", withStalled, withHook)
+	}
 	stopLoad()
+	run.write(stack("v1.1.1", "0", hook.srv.URL)) // a plan of the rolled-back release stops before destroy could refresh
 	if out, err := run.destroy(be.URL); err != nil {
 		t.Fatalf("destroy: %v\n%s", err, out)
 	}
+}
+
+// detectionToRestore is, in an apply's calls, the time from the last
+// GetMetricData before the rollback (the read that found the breach) to
+// the UpdateAlias that rolled back (the provider's last one).
+func detectionToRestore(t *testing.T, calls []sandbox.Call) time.Duration {
+	t.Helper()
+	last := -1
+	for i, c := range calls {
+		if c.Operation == "UpdateAlias" && c.AccessKey == "AKIDROLLOUTTEST" && c.Status == 200 {
+			last = i
+		}
+	}
+	for i := last - 1; i >= 0 && last >= 0; i-- {
+		if calls[i].Operation == "GetMetricData" && calls[i].AccessKey == "AKIDROLLOUTTEST" {
+			return calls[last].Time.Sub(calls[i].Time)
+		}
+	}
+	t.Fatalf("no GetMetricData followed by a rollback UpdateAlias among %d calls", len(calls))
+	return 0
 }
