@@ -105,7 +105,7 @@ func ExpectErrorText(text string) *regexp.Regexp {
 
 // SandboxConfig renders a provider block for a sandbox at url.
 func SandboxConfig(url string, extra ...string) string {
-	return ProviderConfig("us-east-1", Endpoints{"lambda": url, "cloudwatch": url, "s3": url, "sts": url}, append([]string{"max_retries = 3"}, extra...)...)
+	return ProviderConfig("us-east-1", Endpoints{"lambda": url, "cloudwatch": url, "s3": url, "sts": url, "sns": url}, append([]string{"max_retries = 3"}, extra...)...)
 }
 
 // WriteZip writes a deployment package holding one bootstrap file with

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 )
@@ -73,6 +74,8 @@ type Client struct {
 	s3Client     *s3.Client
 	stsOnce      sync.Once
 	stsClient    *sts.Client
+	snsOnce      sync.Once
+	snsClient    *sns.Client
 	identityOnce sync.Once
 	identity     Identity
 	identityErr  error
@@ -188,6 +191,18 @@ func (c *Client) Lambda(ctx context.Context) (*lambda.Client, error) {
 		c.lambdaClient = lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = c.baseEndpoint(Lambda) })
 	})
 	return c.lambdaClient, nil
+}
+
+// SNS returns the SNS client (rollout notifications).
+func (c *Client) SNS(ctx context.Context) (*sns.Client, error) {
+	cfg, err := c.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.snsOnce.Do(func() {
+		c.snsClient = sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = c.baseEndpoint(SNS) })
+	})
+	return c.snsClient, nil
 }
 
 // CloudWatch returns the CloudWatch client.

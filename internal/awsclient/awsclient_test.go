@@ -26,6 +26,7 @@ func TestResolveEndpoints(t *testing.T) {
 				CloudWatch: {URL: "http://127.0.0.1:4599", Source: "AWS_ENDPOINT_URL"},
 				S3:         {URL: "http://127.0.0.1:4599", Source: "AWS_ENDPOINT_URL"},
 				STS:        {URL: "http://127.0.0.1:4599", Source: "AWS_ENDPOINT_URL"},
+				SNS:        {URL: "http://127.0.0.1:4599", Source: "AWS_ENDPOINT_URL"},
 			},
 		},
 		"service env beats global env": {
@@ -35,6 +36,7 @@ func TestResolveEndpoints(t *testing.T) {
 				CloudWatch: {URL: "http://global:1", Source: "AWS_ENDPOINT_URL"},
 				S3:         {URL: "http://global:1", Source: "AWS_ENDPOINT_URL"},
 				STS:        {URL: "http://global:1", Source: "AWS_ENDPOINT_URL"},
+				SNS:        {URL: "http://global:1", Source: "AWS_ENDPOINT_URL"},
 			},
 		},
 		"provider block beats both env variables": {
@@ -45,16 +47,19 @@ func TestResolveEndpoints(t *testing.T) {
 				CloudWatch: {URL: "http://global:1", Source: "AWS_ENDPOINT_URL"},
 				S3:         {URL: "http://global:1", Source: "AWS_ENDPOINT_URL"},
 				STS:        {URL: "http://global:1", Source: "AWS_ENDPOINT_URL"},
+				SNS:        {URL: "http://global:1", Source: "AWS_ENDPOINT_URL"},
 			},
 		},
 		"each service env var is read under its own name": {
 			env: map[string]string{
 				"AWS_ENDPOINT_URL_CLOUDWATCH": "http://cw:1", "AWS_ENDPOINT_URL_S3": "http://s3:2", "AWS_ENDPOINT_URL_STS": "http://sts:3",
+				"AWS_ENDPOINT_URL_SNS": "http://sns:4",
 			},
 			want: map[Service]Endpoint{
 				CloudWatch: {URL: "http://cw:1", Source: "AWS_ENDPOINT_URL_CLOUDWATCH"},
 				S3:         {URL: "http://s3:2", Source: "AWS_ENDPOINT_URL_S3"},
 				STS:        {URL: "http://sts:3", Source: "AWS_ENDPOINT_URL_STS"},
+				SNS:        {URL: "http://sns:4", Source: "AWS_ENDPOINT_URL_SNS"},
 			},
 		},
 		"ignore flag drops env endpoints but keeps the provider block": {

@@ -14,11 +14,12 @@ const (
 	CloudWatch Service = "cloudwatch"
 	S3         Service = "s3"
 	STS        Service = "sts"
+	SNS        Service = "sns"
 )
 
 // Services lists every service in a fixed order (the order of the provider's
 // endpoints block).
-var Services = []Service{Lambda, CloudWatch, S3, STS}
+var Services = []Service{Lambda, CloudWatch, S3, STS, SNS}
 
 // envSuffix is the service part of AWS_ENDPOINT_URL_<SUFFIX>, as the SDK
 // derives it from the service id.

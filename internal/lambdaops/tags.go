@@ -235,29 +235,37 @@ func (e TagBudgetError) Error() string {
 // oldest versions first: a label is also in the version's description),
 // then the oldest rollback records; a rollback record is removed to make
 // room for a tag other than a rollback record only while more than
-// MinRollbackRecords remain. The tags in add are never removed.
+// MinRollbackRecords remain. Progress tags (rolloutctl status's view of a
+// rollout, informational) go before anything else, and a progress tag
+// never removes a rollback record: without room it is not written. The
+// tags in add are never removed.
 func MakeRoom(tags, add map[string]string) ([]string, error) {
 	after := map[string]bool{}
 	for k := range tags {
 		after[k] = true
 	}
-	addsRecord := false
+	addsRecord, onlyProgress := false, len(add) > 0
 	for k := range add {
 		after[k] = true
 		if strings.HasPrefix(k, RolledBackTagPrefix) {
 			addsRecord = true
+		}
+		if !strings.HasPrefix(k, ProgressTagPrefix) {
+			onlyProgress = false
 		}
 	}
 	count := len(after)
 	if !after[OverrideTag] {
 		count++ // the override's slot
 	}
-	var labels, records []string
+	var progress, labels, records []string
 	for k := range after {
 		if _, adding := add[k]; adding {
 			continue
 		}
 		switch {
+		case strings.HasPrefix(k, ProgressTagPrefix):
+			progress = append(progress, k)
 		case strings.HasPrefix(k, ReleaseTagPrefix):
 			labels = append(labels, k)
 		case strings.HasPrefix(k, RolledBackTagPrefix):
@@ -292,11 +300,14 @@ func MakeRoom(tags, add map[string]string) ([]string, error) {
 	for nRecords > MaxRollbackRecords && len(oldest) > 0 {
 		drop, oldest, nRecords, count = append(drop, oldest[0]), oldest[1:], nRecords-1, count-1
 	}
+	sort.Strings(progress)
 	for count > MaxFunctionTags {
 		switch {
+		case len(progress) > 0:
+			drop, progress = append(drop, progress[0]), progress[1:]
 		case len(labels) > 0:
 			drop, labels = append(drop, labels[0]), labels[1:]
-		case len(oldest) > 0 && (addsRecord || nRecords > MinRollbackRecords):
+		case len(oldest) > 0 && !onlyProgress && (addsRecord || nRecords > MinRollbackRecords):
 			drop, oldest, nRecords = append(drop, oldest[0]), oldest[1:], nRecords-1
 		default:
 			user := 0

@@ -118,6 +118,17 @@ func TestOverrideScope(t *testing.T) {
 	}
 }
 
+func withProgress(m map[string]string, aliases ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = v
+	}
+	for _, a := range aliases {
+		out[ProgressTagPrefix+a] = "p"
+	}
+	return out
+}
+
 func TestMakeRoom(t *testing.T) {
 	t.Parallel()
 	user := func(n int) map[string]string {
@@ -165,6 +176,12 @@ func TestMakeRoom(t *testing.T) {
 			tags: with(user(MaxUserTags), []int{1, 2, 3, 4, 5}), add: map[string]string{OverrideTag: "promote alias=live from=1 to=2"}, want: []string{key(1)}},
 		"a label never drops the newest records": {
 			tags: with(user(MaxUserTags+1), []int{1, 2, 3}), add: map[string]string{ReleaseTagPrefix + "4": "v4"}, wantErr: true},
+		"a record on a full function drops progress tags first": {
+			tags: with(withProgress(user(MaxUserTags), "live", "beta"), []int{1, 2, 3}), add: newRec(), want: []string{ProgressTagPrefix + "beta", ProgressTagPrefix + "live"}},
+		"a progress tag drops a label, never a record": {
+			tags: with(user(MaxUserTags), []int{1, 2, 3}, "4"), add: map[string]string{ProgressTagPrefix + "live": "x"}, want: []string{ReleaseTagPrefix + "4"}},
+		"a progress tag without room is refused, records kept": {
+			tags: with(user(MaxUserTags), []int{1, 2, 3, 4}), add: map[string]string{ProgressTagPrefix + "live": "x"}, wantErr: true},
 		"replacing a tag in place needs no room": {
 			tags: with(user(MaxUserTags), []int{1, 2, 3}, "4"), add: map[string]string{ReleaseTagPrefix + "4": "v4b"}},
 	}

@@ -78,3 +78,25 @@ func StartMoto(tb testing.TB, motoPath string) string {
 	}
 	return url
 }
+
+// HeadlessChromium finds a headless Chromium (Debian's
+// chromium-headless-shell, which .ci/run installs, or chromium) and
+// returns its command line; without one the test is skipped, or fails
+// when ROLLOUT_REQUIRE_PEERS=1.
+func HeadlessChromium(t testing.TB) []string {
+	t.Helper()
+	for _, cand := range [][]string{{"chromium-headless-shell"}, {"chromium", "--headless"}, {"chromium-browser", "--headless"}} {
+		if p, err := exec.LookPath(cand[0]); err == nil {
+			return append([]string{p}, cand[1:]...)
+		}
+	}
+	// Debian installs chromium-headless-shell outside PATH.
+	if _, err := os.Stat("/usr/lib/chromium/chromium-headless-shell"); err == nil {
+		return []string{"/usr/lib/chromium/chromium-headless-shell"}
+	}
+	if os.Getenv("ROLLOUT_REQUIRE_PEERS") == "1" {
+		t.Fatal("no headless Chromium (Debian package chromium-headless-shell) and ROLLOUT_REQUIRE_PEERS=1")
+	}
+	t.Skip("no headless Chromium (apt-get install chromium-headless-shell)")
+	return nil
+}

@@ -71,6 +71,7 @@ func specFromObject(ctx context.Context, spec types.Object) rollout.Spec {
 	if v, ok := a["wait"].(types.Bool); ok {
 		s.Wait = v.ValueBoolPointer()
 	}
+	s.NotifyWebhookURL, s.NotifySNSTopicARN = str("notify_webhook_url"), str("notify_sns_topic_arn")
 	return s
 }
 

@@ -196,7 +196,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		hooks := &health.Hooks{Lambda: c, Function: fn, Alias: name, From: next.From, To: next.To}
 		if p.PreTrafficHook != "" {
 			if err := rollout.RunHook(ctx, hooks, p, p.PreTrafficHook, "pre_traffic"); err != nil {
-				r.failStepwise(ctx, c, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
+				r.failStepwise(ctx, c, p, fn, name, next, "hook:pre_traffic", fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err), save, resp)
 				return
 			}
 		}
@@ -205,7 +205,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			if stop != nil {
 				reason = stop.Reason
 			}
-			r.failStepwise(ctx, c, fn, name, next, "alarms", reason, save, resp)
+			r.failStepwise(ctx, c, p, fn, name, next, "alarms", reason, save, resp)
 			return
 		}
 		if err := traffic.SetCanary(ctx, next.Weight); err != nil {
@@ -214,12 +214,14 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		}
 		next.StartedAt = now.UTC().Format(time.RFC3339)
 		save(next.To, next.value(types.StringValue(now.UTC().Format(time.RFC3339Nano)), types.StringNull(), nil))
+		r.observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, rollout.EventStarted)
 	case next.Status == rollout.StatusInProgress:
 		if err := traffic.SetCanary(ctx, next.Weight); err != nil {
 			concurrentAlias(resp, fn, name, err)
 			return
 		}
 		save(next.To, withTimes(plan.Deployment, now, false))
+		r.observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, rollout.EventStepAdvanced)
 	case next.Status == rollout.StatusPromoted:
 		if err := traffic.Promote(ctx); err != nil {
 			concurrentAlias(resp, fn, name, err)
@@ -233,13 +235,14 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 					r.rollbackFailed(context.WithoutCancel(ctx), c, fn, name, next, "hook:post_traffic", reason, rbErr, save, resp)
 					return
 				}
-				r.failStepwise(ctx, c, fn, name, next, "hook:post_traffic", reason, save, resp)
+				r.failStepwise(ctx, c, p, fn, name, next, "hook:post_traffic", reason, save, resp)
 				return
 			}
 		}
 		plan.Promotions = promotionsWith(state.Promotions, next.To, now)
 		save(next.To, withTimes(plan.Deployment, now, true))
 		finishOverride(ctx, c, fn, name, next)
+		r.observeStepwise(ctx, c, p, fn, name, next, now, &resp.Diagnostics, endKinds(next.Status, next.Gate)...)
 		if plan.RetryRolledBack.ValueString() != "" {
 			forgetRollback(ctx, c, fn, next.To)
 		}
@@ -262,13 +265,14 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			end.remembered = rememberRollback(ctx, c, fn, name, next.To, d, now, &resp.Diagnostics)
 		}
 		end.addError(&resp.Diagnostics)
+		r.observeStepwise(ctx, c, p, fn, name, applied, now, &resp.Diagnostics, endKinds(applied.Status, applied.Gate)...)
 	}
 }
 
 // failStepwise records a rollout that could not start: traffic stays on A.
 // A failed post-traffic hook comes after the promotion: it keeps its step,
 // at 100%.
-func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
+func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, p rollout.Policy, fn, name string, next deploymentView, gate, reason string, save func(string, types.Object), resp *resource.UpdateResponse) {
 	at := r.data.Clock().Now()
 	now := at.UTC().Format(time.RFC3339)
 	d := &rollout.Decision{Action: rollout.RollBack, Step: -1, Gate: gate, Reason: reason}
@@ -285,6 +289,8 @@ func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, fn, 
 		end.remembered = rememberRollback(ctx, c, fn, name, next.To, *d, at, &resp.Diagnostics)
 	}
 	end.addError(&resp.Diagnostics)
+	next.Gate = gate
+	r.observeStepwise(ctx, c, p, fn, name, next, at, &resp.Diagnostics, rollout.EventRolledBack)
 }
 
 // rollbackFailed records a rollback whose UpdateAlias failed: nothing

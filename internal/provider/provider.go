@@ -167,6 +167,7 @@ func (p *rolloutProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"cloudwatch": endpoint("CloudWatch", "AWS_ENDPOINT_URL_CLOUDWATCH"),
 					"s3":         endpoint("S3", "AWS_ENDPOINT_URL_S3"),
 					"sts":        endpoint("STS", "AWS_ENDPOINT_URL_STS"),
+					"sns":        endpoint("SNS", "AWS_ENDPOINT_URL_SNS"),
 				},
 			},
 		},
@@ -181,6 +182,8 @@ func serviceKey(service string) string {
 		return "cloudwatch"
 	case "S3":
 		return "s3"
+	case "SNS":
+		return "sns"
 	default:
 		return "sts"
 	}
@@ -325,7 +328,7 @@ func (m providerModelV0) options(ctx context.Context) (awsclient.Options, bool) 
 	}
 	if e := m.Endpoints; e != nil {
 		for s, v := range map[awsclient.Service]types.String{
-			awsclient.Lambda: e.Lambda, awsclient.CloudWatch: e.CloudWatch, awsclient.S3: e.S3, awsclient.STS: e.STS,
+			awsclient.Lambda: e.Lambda, awsclient.CloudWatch: e.CloudWatch, awsclient.S3: e.S3, awsclient.STS: e.STS, awsclient.SNS: e.SNS,
 		} {
 			if u := str(v); u != "" {
 				opts.Endpoints[s] = u
@@ -363,4 +366,5 @@ type endpointsModelV0 struct {
 	CloudWatch types.String `tfsdk:"cloudwatch"`
 	S3         types.String `tfsdk:"s3"`
 	STS        types.String `tfsdk:"sts"`
+	SNS        types.String `tfsdk:"sns"`
 }

@@ -650,8 +650,10 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	tflog.Info(ctx, "canary rollout starting", map[string]any{"tf_rollout.alias": name, "tf_rollout.from": from, "tf_rollout.to": to, "tf_rollout.schedule": rollout.Describe(p.Steps)})
 	ov := health.NewScopedOverride(src, c, src.FunctionARN, name, from, to, true)
 	ov.Start(ctx, fnOut.Tags)
-	out := rollout.Drive(ctx, p, health.Bound(ov, p.Interval), traffic, hooks, clock)
+	events := r.startEvents(ctx, c, p, src.FunctionARN, fn, name, from, to)
+	out := rollout.DriveObserved(ctx, p, health.Bound(ov, p.Interval), traffic, hooks, clock, events.observer)
 	finished := clock.Now()
+	defer events.finish(ctx, &resp.Diagnostics)
 	ov.Finish(ctx)
 	addOverrideWarnings(ov, &resp.Diagnostics)
 	primary := from

@@ -100,6 +100,24 @@ func (r *canaryPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 					"(`Canary10Percent5Minutes` with a 1m interval: `10m`); `spec.deadline` shows the value in force.",
 				Optional: true,
 			},
+			"notifications": schema.SingleNestedAttribute{
+				MarkdownDescription: "Where the rollout's events go (started, step_advanced, held, overridden, deadline_reached, rolled_back, " +
+					"promoted, aborted): a webhook that receives a JSON body Slack and similar incoming webhooks accept as is (a top-level `text` " +
+					"plus the event's fields), and/or an SNS topic (the same JSON as the message). Delivery is queued off the rollout's path and " +
+					"retried with backoff, so it never delays or blocks a rollback; a delivery that fails is a warning in the apply, not an error.",
+				Optional: true,
+				Attributes: map[string]schema.Attribute{
+					"webhook_url": schema.StringAttribute{
+						MarkdownDescription: "An `https://` (or, for a local receiver, `http://`) URL, for example a Slack incoming webhook.",
+						Optional:            true,
+						Sensitive:           true,
+					},
+					"sns_topic_arn": schema.StringAttribute{
+						MarkdownDescription: "ARN of an SNS topic, for example `arn:aws:sns:us-east-1:123456789012:deploys`.",
+						Optional:            true,
+					},
+				},
+			},
 			"rollback_window": schema.Int64Attribute{
 				MarkdownDescription: "Moving to a version that was among the last `rollback_window` promotions (a known-good version) skips the steps: one UpdateAlias. Defaults to 3.",
 				Optional:            true,
@@ -169,6 +187,9 @@ func specAttributes(mode specMode) map[string]schema.Attribute {
 		"wait":                 schema.BoolAttribute{MarkdownDescription: "Whether the apply runs the whole rollout.", Optional: opt, Computed: comp},
 		"deadline": str("The longest a rollout may run from its first shift, a Go duration (in `spec`, the default applied); " +
 			"see `rollout_canary_policy.deadline`."),
+		"notify_webhook_url": schema.StringAttribute{MarkdownDescription: "Webhook that receives the rollout's events, if any; see `rollout_canary_policy.notifications`.",
+			Optional: opt, Computed: comp, Sensitive: true},
+		"notify_sns_topic_arn": str("SNS topic that receives the rollout's events, if any; see `rollout_canary_policy.notifications`."),
 	}
 }
 
@@ -180,7 +201,7 @@ var specAttrTypes = map[string]attr.Type{
 	"min_invocations": types.Int64Type, "on_insufficient_data": types.StringType, "alarms": types.ListType{ElemType: types.StringType},
 	"preexisting_alarms": types.StringType, "pre_traffic_hook": types.StringType, "post_traffic_hook": types.StringType,
 	"hook_timeout": types.StringType, "rollback_window": types.Int64Type, "wait": types.BoolType,
-	"deadline": types.StringType,
+	"deadline": types.StringType, "notify_webhook_url": types.StringType, "notify_sns_topic_arn": types.StringType,
 }
 
 func (r *canaryPolicyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -246,7 +267,7 @@ func (r *canaryPolicyResource) save(ctx context.Context, get func(context.Contex
 // value is not known yet.
 func (m canaryPolicyModelV0) policy(ctx context.Context) (*rollout.Policy, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	if m.Preset.IsUnknown() || m.Steps.IsUnknown() || m.Interval.IsUnknown() || m.Health.IsUnknown() || m.Hooks.IsUnknown() || m.Deadline.IsUnknown() {
+	if m.Preset.IsUnknown() || m.Steps.IsUnknown() || m.Interval.IsUnknown() || m.Health.IsUnknown() || m.Hooks.IsUnknown() || m.Deadline.IsUnknown() || m.Notifications.IsUnknown() {
 		return nil, diags
 	}
 	defaults := rollout.Defaults()
@@ -363,6 +384,28 @@ func (m canaryPolicyModelV0) policy(ctx context.Context) (*rollout.Policy, diag.
 		}
 	}
 	diags.Append(m.deadline(p)...)
+	if !m.Notifications.IsNull() && !m.Notifications.IsUnknown() {
+		a := m.Notifications.Attributes()
+		str := func(k string) (string, bool) {
+			v, _ := a[k].(types.String)
+			return v.ValueString(), v.IsUnknown()
+		}
+		webhook, u1 := str("webhook_url")
+		topic, u2 := str("sns_topic_arn")
+		p.Notify = rollout.Notify{WebhookURL: webhook, SNSTopicARN: topic}
+		if attr, problem, example := rollout.NotifyProblem(p.Notify); attr != "" {
+			value := fmt.Sprintf("%q", topic)
+			if attr == "webhook_url" {
+				value = "(the configured URL, not shown: it is sensitive)"
+			}
+			diags.AddAttributeError(path.Root("notifications").AtName(attr), "Invalid Notification Target",
+				validate.Detail("notifications."+attr, value, problem, example))
+		} else if webhook == "" && topic == "" && !u1 && !u2 {
+			diags.AddAttributeError(path.Root("notifications"), "Empty Notifications",
+				validate.Detail("notifications", "{}", "give webhook_url, sns_topic_arn or both, or leave notifications out",
+					`notifications = { sns_topic_arn = "arn:aws:sns:us-east-1:123456789012:deploys" }`))
+		}
+	}
 	if m.RollbackWindow.ValueInt64() < 0 {
 		diags.AddAttributeError(path.Root("rollback_window"), "Invalid Rollback Window",
 			validate.Detail("rollback_window", fmt.Sprint(m.RollbackWindow.ValueInt64()), "it must be at least 0", "rollback_window = 3"))
@@ -419,7 +462,8 @@ func specValue(p rollout.Policy) types.Object {
 		"preexisting_alarms": types.StringValue(s.PreexistingAlarms), "pre_traffic_hook": nullIfEmpty(s.PreTrafficHook),
 		"post_traffic_hook": nullIfEmpty(s.PostTrafficHook), "hook_timeout": types.StringValue(s.HookTimeout),
 		"rollback_window": types.Int64PointerValue(s.RollbackWindow), "wait": types.BoolPointerValue(s.Wait),
-		"deadline": types.StringValue(s.Deadline),
+		"deadline": types.StringValue(s.Deadline), "notify_webhook_url": nullIfEmpty(s.NotifyWebhookURL),
+		"notify_sns_topic_arn": nullIfEmpty(s.NotifySNSTopicARN),
 	})
 }
 
@@ -432,6 +476,7 @@ type canaryPolicyModelV0 struct {
 	RollbackWindow types.Int64  `tfsdk:"rollback_window"`
 	Wait           types.Bool   `tfsdk:"wait"`
 	Deadline       types.String `tfsdk:"deadline"`
+	Notifications  types.Object `tfsdk:"notifications"`
 	Spec           types.Object `tfsdk:"spec"`
 }
 

@@ -72,7 +72,15 @@ func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
 		"bad insufficient":    {`preset = "AllAtOnce"` + "\n" + `health = { on_insufficient_data = "wait" }`, `health.on_insufficient_data = "wait" is not valid: it must be "hold", "proceed" or "rollback".`},
 		"bad preexisting":     {`preset = "AllAtOnce"` + "\n" + `health = { preexisting_alarms = "skip" }`, `health.preexisting_alarms = "skip" is not valid: it must be "fail" or "ignore".`},
 		"negative window":     {`preset = "AllAtOnce"` + "\n" + `rollback_window = -1`, `rollback_window = -1 is not valid: it must be at least 0.`},
-		"empty steps":         {`steps = []`, `steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: steps = [{ weight_percent = 10, hold = "5m" }]`},
+		"webhook not a URL": {`preset = "AllAtOnce"` + "\n" + `notifications = { webhook_url = "hooks.slack.com/services/x" }`,
+			`notifications.webhook_url = (the configured URL, not shown: it is sensitive) is not valid: it must be an absolute URL.`},
+		"webhook scheme": {`preset = "AllAtOnce"` + "\n" + `notifications = { webhook_url = "ftp://127.0.0.1/hook" }`,
+			`its scheme must be https (or http for a local receiver), not "ftp".`},
+		"not an SNS topic": {`preset = "AllAtOnce"` + "\n" + `notifications = { sns_topic_arn = "arn:aws:sqs:us-east-1:123456789012:deploys" }`,
+			`notifications.sns_topic_arn = "arn:aws:sqs:us-east-1:123456789012:deploys" is not valid: it must be an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<topic>). A valid example: sns_topic_arn = "arn:aws:sns:us-east-1:123456789012:deploys"`},
+		"empty notifications": {`preset = "AllAtOnce"` + "\n" + `notifications = {}`,
+			`notifications = {} is not valid: give webhook_url, sns_topic_arn or both, or leave notifications out.`},
+		"empty steps": {`steps = []`, `steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: steps = [{ weight_percent = 10, hold = "5m" }]`},
 	}
 	var refused acctest.Subtests
 	for name, tc := range tests {

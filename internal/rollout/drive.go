@@ -73,12 +73,19 @@ type Outcome struct {
 // never promoted blind.
 const maxSourceErrors = 3
 
-// Drive runs a whole rollout, blocking: pre-traffic hook, the steps with
+// Drive runs a whole rollout, blocking, and tells no one: DriveObserved
+// with no observer.
+func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, clk Clock) Outcome {
+	return DriveObserved(ctx, p, src, tr, hooks, clk, nil)
+}
+
+// DriveObserved runs a whole rollout, blocking: pre-traffic hook, the steps with
 // their gates every interval, promotion and the post-traffic hook. A
 // breach rolls back at once. A cancelled ctx rolls back too (status
-// aborted), with a context that outlives the cancellation.
-func Drive(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, clk Clock) Outcome {
-	return drive(ctx, p, oneSource{src}, tr, hooks, clk)
+// aborted), with a context that outlives the cancellation. obs (may be
+// nil) is told every event after the traffic it reports has moved.
+func DriveObserved(ctx context.Context, p Policy, src Sources, tr Traffic, hooks Hooks, clk Clock, obs Observer) Outcome {
+	return drive(ctx, p, oneSource{src}, tr, hooks, clk, obs)
 }
 
 // gates is what drive evaluates each tick: one alias's sources
@@ -98,12 +105,35 @@ func (o oneSource) evaluate(ctx context.Context, p Policy, pr Progress, now time
 	return Evaluate(ctx, p, o.src, pr, now)
 }
 
-// drive is Drive's loop over the gates of one alias or of a group.
-func drive(ctx context.Context, p Policy, src gates, tr Traffic, hooks Hooks, clk Clock) Outcome {
+// drive is DriveObserved's loop over the gates of one alias or of a group.
+func drive(ctx context.Context, p Policy, src gates, tr Traffic, hooks Hooks, clk Clock, obs Observer) Outcome {
 	var out Outcome
+	var pr Progress
+	emit := func(kind EventKind, d Decision) {
+		if obs != nil {
+			obs.Observe(context.WithoutCancel(ctx), EventFrom(kind, p, pr, d))
+		}
+	}
 	finish := func(status string, d Decision) Outcome {
 		out.Status, out.Final = status, d
 		out.Decisions = append(out.Decisions, d)
+		switch status {
+		case StatusRolledBack:
+			if d.Gate == "deadline" {
+				emit(EventDeadlineReached, d)
+			}
+			emit(EventRolledBack, d)
+		case StatusAborted:
+			if d.Override {
+				emit(EventOverridden, d)
+			}
+			emit(EventAborted, d)
+		case StatusPromoted:
+			if d.Override {
+				emit(EventOverridden, d)
+			}
+			emit(EventPromoted, d)
+		}
 		return out
 	}
 	rollBack := func(status string, d Decision) Outcome {
@@ -146,9 +176,13 @@ func drive(ctx context.Context, p Policy, src gates, tr Traffic, hooks Hooks, cl
 		out.Err = fmt.Errorf("shifting to step 1: %w", err)
 		return rollBack(StatusRolledBack, Decision{Action: RollBack, Step: 0, At: clk.Now(), Reason: out.Err.Error()})
 	}
+	pr.Step = 0
 	pr.StepStarted = clk.Now()
 	pr.Started = pr.StepStarted
+	emit(EventStarted, Decision{Action: Advance, Step: 0, Weight: p.Steps[0].WeightPercent, At: pr.Started,
+		Reason: fmt.Sprintf("%g%% of the traffic on the new version; schedule %s", p.Steps[0].WeightPercent, Describe(p.Steps))})
 	tick, failures := pr.StepStarted, 0
+	held := "" // the gate of the hold last reported, so a long hold is told once
 	for {
 		// Evaluations keep to their ticks, one interval apart however long
 		// the reads took, and one falls on the deadline.
@@ -159,6 +193,11 @@ func drive(ctx context.Context, p Policy, src gates, tr Traffic, hooks Hooks, cl
 		d, err := src.evaluate(ctx, p, pr, clk.Now())
 		if err != nil {
 			failures++
+			if held != "health_unreadable" && failures < maxSourceErrors {
+				held = "health_unreadable"
+				emit(EventHeld, Decision{Action: Hold, Step: pr.Step, Weight: p.Steps[pr.Step].WeightPercent, Gate: held, At: clk.Now(),
+					Reason: fmt.Sprintf("health could not be read: %v; rolls back after %d failed reads in a row", err, maxSourceErrors)})
+			}
 			if failures >= maxSourceErrors {
 				d.At = clk.Now()
 				d.Action, d.Gate, d.Reason = RollBack, "health_unreadable", fmt.Sprintf("health could not be read %d times in a row: %v", failures, err)
@@ -167,6 +206,17 @@ func drive(ctx context.Context, p Policy, src gates, tr Traffic, hooks Hooks, cl
 			continue
 		}
 		failures = 0
+		switch {
+		case d.Action == Pause && held != "override":
+			emit(EventOverridden, d)
+			held = "override"
+			emit(EventHeld, d)
+		case d.Action == Hold && d.Gate != "" && held != d.Gate:
+			held = d.Gate
+			emit(EventHeld, d)
+		case d.Action != Hold && d.Action != Pause:
+			held = ""
+		}
 		switch d.Action {
 		case Hold:
 		case Pause:
@@ -180,6 +230,7 @@ func drive(ctx context.Context, p Policy, src gates, tr Traffic, hooks Hooks, cl
 				return rollBack(StatusRolledBack, d)
 			}
 			pr.StepStarted = clk.Now()
+			emit(EventStepAdvanced, Decision{Action: Advance, Step: pr.Step, Weight: p.Steps[pr.Step].WeightPercent, At: pr.StepStarted, Reason: d.Reason})
 		case Promote:
 			return promote(d)
 		case RollBack:

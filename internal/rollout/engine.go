@@ -57,6 +57,8 @@ type Decision struct {
 	// Member is, in a group, the member whose gates decided (empty when
 	// every member agreed: an advance or a promotion).
 	Member string
+	// Override is set when the operator's override tag decided.
+	Override bool
 }
 
 // Progress is where a rollout stands; the alias keeps it in state.
@@ -106,13 +108,13 @@ func evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 	case err != nil:
 		return d, fmt.Errorf("reading the override: %w", err)
 	case ov == "abort":
-		d.Action, d.Gate, d.Reason = Abort, "override", "the rollout:override tag asks to abort"
+		d.Action, d.Gate, d.Reason, d.Override = Abort, "override", "the rollout:override tag asks to abort", true
 		return d, nil
 	case ov == "promote":
-		d.Action, d.Reason = Promote, "the rollout:override tag asks to promote now"
+		d.Action, d.Reason, d.Override = Promote, "the rollout:override tag asks to promote now", true
 		return d, nil
 	case ov == "pause":
-		d.Action, d.Reason = Pause, "the rollout:override tag pauses the rollout; traffic stays where it is"
+		d.Action, d.Reason, d.Override = Pause, "the rollout:override tag pauses the rollout; traffic stays where it is", true
 		return d, nil
 	}
 	if names := watched(p.Health.Alarms, pr.Ignored); len(names) > 0 {

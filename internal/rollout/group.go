@@ -41,7 +41,7 @@ func (e *MemberError) Unwrap() error { return e.Err }
 // the others answer).
 func DriveGroup(ctx context.Context, p Policy, members []Member, clk Clock) Outcome {
 	g := groupMembers(members)
-	return drive(ctx, p, g, g, g, clk)
+	return drive(ctx, p, g, g, g, clk, nil)
 }
 
 type groupMembers []Member

@@ -57,6 +57,15 @@ type Policy struct {
 	// on_insufficient_data = "hold", a pause, unreadable health). Zero
 	// means no deadline (a policy built before deadlines existed).
 	Deadline time.Duration
+	// Notify is where the rollout's events are delivered, if anywhere.
+	Notify Notify
+}
+
+// Notify is where a rollout's events go: a webhook (Slack-compatible
+// JSON) and/or an SNS topic. Empty: nowhere.
+type Notify struct {
+	WebhookURL  string
+	SNSTopicARN string
 }
 
 // Presets are the nine CodeDeploy deployment configurations for Lambda,

@@ -2,6 +2,8 @@ package rollout
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
 	"time"
 )
 
@@ -49,6 +51,8 @@ type Spec struct {
 	RollbackWindow     *int64
 	Wait               *bool
 	Deadline           string
+	NotifyWebhookURL   string
+	NotifySNSTopicARN  string
 }
 
 // Policy applies the Defaults to the spec and checks the schedule and the
@@ -100,6 +104,10 @@ func (s Spec) Policy() (*Policy, error) {
 	if err := p.SetDeadline(s.Deadline); err != nil {
 		return nil, err
 	}
+	p.Notify = Notify{WebhookURL: s.NotifyWebhookURL, SNSTopicARN: s.NotifySNSTopicARN}
+	if attr, problem, example := NotifyProblem(p.Notify); attr != "" {
+		return nil, fmt.Errorf("notify_%s: %s; for example %s", attr, problem, "notify_"+example)
+	}
 	return &p, nil
 }
 
@@ -150,5 +158,34 @@ func (p Policy) Spec() Spec {
 		MaxErrorRate: p.Health.MaxErrorRate, MaxP99DurationMS: p.Health.MaxP99DurationMS, MinInvocations: &minInv,
 		OnInsufficientData: p.Health.OnInsufficientData, Alarms: append([]string(nil), p.Health.Alarms...), PreexistingAlarms: p.Health.PreexistingAlarms,
 		PreTrafficHook: p.PreTrafficHook, PostTrafficHook: p.PostTrafficHook, HookTimeout: p.HookTimeout.String(),
-		RollbackWindow: &window, Wait: &wait, Deadline: p.Deadline.String()}
+		RollbackWindow: &window, Wait: &wait, Deadline: p.Deadline.String(),
+		NotifyWebhookURL: p.Notify.WebhookURL, NotifySNSTopicARN: p.Notify.SNSTopicARN}
+}
+
+// snsTopicARN is what an SNS topic ARN looks like: partition, region,
+// account, and a topic name of 1 to 256 letters, digits, - or _ (.fifo
+// allowed at the end).
+var snsTopicARN = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,251}(\.fifo)?$`)
+
+// NotifyProblem says what is wrong with a notification target: the
+// attribute (webhook_url or sns_topic_arn), the problem and a valid
+// example; "" attr when nothing is.
+func NotifyProblem(n Notify) (attr, problem, example string) {
+	if n.WebhookURL != "" {
+		u, err := url.Parse(n.WebhookURL)
+		switch {
+		case err != nil || !u.IsAbs() || u.Host == "":
+			return "webhook_url", "it must be an absolute URL", `webhook_url = "https://hooks.slack.com/services/T000/B000/XXXX"`
+		case u.Scheme != "https" && u.Scheme != "http":
+			return "webhook_url", fmt.Sprintf("its scheme must be https (or http for a local receiver), not %q", u.Scheme),
+				`webhook_url = "https://hooks.slack.com/services/T000/B000/XXXX"`
+		case u.User != nil:
+			return "webhook_url", "it must not carry a user name or password", `webhook_url = "https://hooks.slack.com/services/T000/B000/XXXX"`
+		}
+	}
+	if n.SNSTopicARN != "" && !snsTopicARN.MatchString(n.SNSTopicARN) {
+		return "sns_topic_arn", "it must be an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<topic>)",
+			`sns_topic_arn = "arn:aws:sns:us-east-1:123456789012:deploys"`
+	}
+	return "", "", ""
 }

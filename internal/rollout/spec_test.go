@@ -63,3 +63,36 @@ func TestSpecPolicy(t *testing.T) {
 		})
 	}
 }
+
+func TestNotifyProblem(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		n        Notify
+		wantAttr string
+	}{
+		"none":             {},
+		"slack":            {n: Notify{WebhookURL: "https://hooks.slack.com/services/T0/B0/X"}},
+		"local receiver":   {n: Notify{WebhookURL: "http://127.0.0.1:8080/hook"}},
+		"topic":            {n: Notify{SNSTopicARN: "arn:aws:sns:eu-west-1:123456789012:deploys"}},
+		"fifo topic":       {n: Notify{SNSTopicARN: "arn:aws:sns:eu-west-1:123456789012:deploys.fifo"}},
+		"relative":         {n: Notify{WebhookURL: "/hook"}, wantAttr: "webhook_url"},
+		"file scheme":      {n: Notify{WebhookURL: "file:///etc/passwd"}, wantAttr: "webhook_url"},
+		"credentials":      {n: Notify{WebhookURL: "https://u:p@example.com/"}, wantAttr: "webhook_url"},
+		"queue not topic":  {n: Notify{SNSTopicARN: "arn:aws:sqs:eu-west-1:123456789012:q"}, wantAttr: "sns_topic_arn"},
+		"short account":    {n: Notify{SNSTopicARN: "arn:aws:sns:eu-west-1:1234:deploys"}, wantAttr: "sns_topic_arn"},
+		"spec inline form": {n: Notify{WebhookURL: "mailto:x@example.com"}, wantAttr: "webhook_url"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			attr, problem, example := NotifyProblem(tc.n)
+			if attr != tc.wantAttr || (attr != "") != (problem != "" && example != "") {
+				t.Errorf("NotifyProblem(%+v) = %q, %q, %q; want attribute %q", tc.n, attr, problem, example, tc.wantAttr)
+			}
+		})
+	}
+	if _, err := (Spec{Steps: []SpecStep{{WeightPercent: 10, Hold: "1m"}}, NotifyWebhookURL: "hook"}).Policy(); err == nil ||
+		err.Error() != `notify_webhook_url: it must be an absolute URL; for example notify_webhook_url = "https://hooks.slack.com/services/T000/B000/XXXX"` {
+		t.Errorf("an inline policy with a bad webhook: %v", err)
+	}
+}

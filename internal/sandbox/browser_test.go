@@ -18,30 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/rollout-tf/terraform-provider-rollout/internal/peers"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 )
-
-// headlessChromium finds a headless Chromium (Debian's
-// chromium-headless-shell or chromium); without one the test is skipped,
-// or fails when ROLLOUT_REQUIRE_PEERS=1 (CI installs it).
-func headlessChromium(t *testing.T) []string {
-	t.Helper()
-	for _, cand := range [][]string{{"chromium-headless-shell"}, {"chromium", "--headless"}, {"chromium-browser", "--headless"}} {
-		if p, err := exec.LookPath(cand[0]); err == nil {
-			return append([]string{p}, cand[1:]...)
-		}
-	}
-	// Debian installs chromium-headless-shell outside PATH.
-	if _, err := os.Stat("/usr/lib/chromium/chromium-headless-shell"); err == nil {
-		return []string{"/usr/lib/chromium/chromium-headless-shell"}
-	}
-	if os.Getenv("ROLLOUT_REQUIRE_PEERS") == "1" {
-		t.Fatal("no headless Chromium (Debian package chromium-headless-shell) and ROLLOUT_REQUIRE_PEERS=1")
-	}
-	t.Skip("no headless Chromium (apt-get install chromium-headless-shell) to run the cross-site page")
-	return nil
-}
 
 // TestRealBrowserCannotReachSandbox loads a page from another site in a
 // real headless Chromium; the page sends the requests any site can make a
@@ -50,7 +30,7 @@ func headlessChromium(t *testing.T) []string {
 // the sandbox and are refused; nothing is created (issue 14, case 1).
 func TestRealBrowserCannotReachSandbox(t *testing.T) {
 	t.Parallel()
-	chromium := headlessChromium(t)
+	chromium := peers.HeadlessChromium(t)
 	inst := sandboxtest.Start(t, sandbox.Options{})
 	marker := filepath.Join(t.TempDir(), "code-ran")
 	create, _ := json.Marshal(map[string]any{

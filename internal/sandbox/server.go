@@ -31,6 +31,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/lambda"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/runtime"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/s3"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sns"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
@@ -123,6 +124,7 @@ type Server struct {
 	lambda     *lambda.API
 	s3         *s3.Service
 	cloudwatch *cloudwatch.Service
+	sns        *sns.Service
 	runtime    *runtime.Pool
 	runtimeTmp string
 	rngMu      sync.Mutex
@@ -192,6 +194,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.faults.set(opts.Faults)
 	s.cloudwatch = cloudwatch.New(s.now, s.region, s.accountID)
+	s.sns = sns.New(s.now, s.region, s.accountID)
 	s.rng = rand.New(rand.NewSource(opts.RoutingSeed))
 	if opts.MaxConcurrency <= 0 {
 		opts.MaxConcurrency = defaultMaxConcurrency
@@ -215,6 +218,11 @@ func New(opts Options) (*Server, error) {
 	if opts.DataDir != "" {
 		if err := s.cloudwatch.Open(filepath.Join(opts.DataDir, "cloudwatch"), opts.RecoverCorruptLog); err != nil {
 			return nil, fmt.Errorf("opening CloudWatch data: %w", err)
+		}
+	}
+	if opts.DataDir != "" {
+		if err := s.sns.Open(filepath.Join(opts.DataDir, "sns"), opts.RecoverCorruptLog); err != nil {
+			return nil, fmt.Errorf("opening SNS data: %w", err)
 		}
 	}
 	if opts.AlarmEvaluationInterval <= 0 {
@@ -254,6 +262,9 @@ func (s *Server) Close() error {
 	err := s.s3.Close()
 	if lerr := s.lambda.Close(); err == nil {
 		err = lerr
+	}
+	if serr := s.sns.Close(); err == nil {
+		err = serr
 	}
 	var merr error
 	s.closeOnce.Do(func() { merr = s.cloudwatch.Close() })
@@ -331,6 +342,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.serveSTS(rec, r)
 			}
 			return
+		case sns.Version:
+			call.Service, call.Operation = "sns", form.Get("Action")
+			s.sns.SetBaseURL("http://" + r.Host)
+			if !s.inject(rec, &call, "") {
+				s.sns.Serve(rec, form, who.Region)
+			}
+			return
 		case "2010-08-01":
 			call.Service = "cloudwatch"
 			s.serveCloudWatch(rec, r, cloudwatch.Query, "", &call)
@@ -387,6 +405,12 @@ func (s *Server) inject(w http.ResponseWriter, call *Call, function string) bool
 				Reason: "CallerRateLimitExceeded", RetryAfter: "1"})
 		} else {
 			lambda.WriteError(w, &lambda.Error{Status: 500, Code: "ServiceException", Message: "An internal error occurred (injected by the sandbox)."})
+		}
+	case "sns":
+		if f.Kind == FaultThrottle {
+			sns.WriteError(w, &sns.Error{Status: 400, Code: "Throttled", Message: "Rate exceeded"})
+		} else {
+			sns.WriteError(w, &sns.Error{Status: 500, Code: "InternalError", Message: "An internal error occurred (injected by the sandbox)."})
 		}
 	case "sts":
 		if f.Kind == FaultThrottle {

@@ -27,6 +27,10 @@ type AliasView struct {
 	// on the alias, Concurrency its executions.
 	ConcurrencyConfig string `json:"provisioned_concurrency_config,omitempty"`
 	Concurrency       int    `json:"provisioned_concurrency,omitempty"`
+	// Gate and ToVersion are the deployment's gate (what ended it) and the
+	// version it moved to.
+	Gate      string `json:"gate,omitempty"`
+	ToVersion string `json:"to_version,omitempty"`
 }
 
 // FunctionView is what one rollout_function or aws_lambda_function says
@@ -119,6 +123,7 @@ func Aliases(s *State) []AliasView {
 			}
 			if d, ok := i.Attributes["deployment"].(map[string]any); ok {
 				a.Deployment, a.Reason = str(d, "status"), str(d, "reason")
+				a.Gate, a.ToVersion = str(d, "gate"), str(d, "to_version")
 				if a.Deployment == "in_progress" && str(d, "to_version") == a.Primary {
 					// A plan-driven rollout: function_version is its target;
 					// traffic is on from_version with the canary's weight.

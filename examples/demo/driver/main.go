@@ -197,6 +197,11 @@ func run(ctx context.Context, tf string) error {
 	if _, err := d.cmd(ctx, true, filepath.Join(d.run, "bin", "rolloutctl"), "history", src, "--alias", "live", "--endpoint", endpoint, "--region", "us-east-1"); err != nil {
 		return err
 	}
+	report := filepath.Join(d.run, "report.html")
+	if _, err := d.cmd(ctx, true, filepath.Join(d.run, "bin", "rolloutctl"), "report", src, "--html", report, "--metrics", "--endpoint", endpoint, "--region", "us-east-1"); err != nil {
+		return err
+	}
+	d.say("The picture of what happened (traffic per version, the rollback and its reason, error rate and p99): %s", report)
 	d.say("\nWhat served traffic, second by second (changes only):")
 	d.mu.Lock()
 	for _, l := range d.timeline {
@@ -208,6 +213,7 @@ func run(ctx context.Context, tf string) error {
 		d.say("  %s", f)
 	}
 	d.say("\nDone in %s. The full log: %s", time.Since(started).Round(time.Second), filepath.Join(d.run, "demo.log"))
+	d.say("The report: %s", report)
 	return nil
 }
 

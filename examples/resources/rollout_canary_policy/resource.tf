@@ -8,6 +8,19 @@ resource "rollout_canary_policy" "standard" {
     alarms              = ["orders-api-5xx"]
     preexisting_alarms  = "ignore"
   }
+  # Every rollout event (started, step_advanced, held, rolled_back with the
+  # gate and its values, promoted, aborted, overridden, deadline_reached)
+  # goes to a Slack-compatible webhook and an SNS topic; a failed delivery
+  # is a warning, never a delay.
+  notifications = {
+    webhook_url   = var.slack_webhook_url
+    sns_topic_arn = "arn:aws:sns:us-east-1:123456789012:deploys"
+  }
+}
+
+variable "slack_webhook_url" {
+  type      = string
+  sensitive = true
 }
 
 # A custom schedule; the plan of an alias using it shows every step.

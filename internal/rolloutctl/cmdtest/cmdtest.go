@@ -46,8 +46,14 @@ func Factory(stdin string, clients cmdutil.Clients) (*cmdutil.Factory, Streams) 
 // Clients hands out one Lambda client and records the configuration each
 // command asked for; S3 is refused.
 type Clients struct {
-	LambdaClient cmdutil.LambdaAPI
-	Asked        *[]cmdutil.AWSConfig
+	LambdaClient     cmdutil.LambdaAPI
+	CloudWatchClient cmdutil.CloudWatchAPI
+	Asked            *[]cmdutil.AWSConfig
+}
+
+// CloudWatch returns the CloudWatch client, or nil, nil: no metrics.
+func (c Clients) CloudWatch(context.Context, cmdutil.AWSConfig) (cmdutil.CloudWatchAPI, error) {
+	return c.CloudWatchClient, nil
 }
 
 // Lambda returns the Lambda client.

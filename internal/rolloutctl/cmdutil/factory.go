@@ -8,11 +8,14 @@ import (
 	"context"
 	"io"
 	"os"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 )
 
 // Factory is what a command runs with. main builds it from the process
@@ -22,7 +25,23 @@ type Factory struct {
 	Getenv     func(string) string
 	Clients    Clients
 	AppVersion string
+	// Clock is the commands' time (status's "time left", --watch's
+	// interval); nil is the wall clock.
+	Clock rollout.Clock
 }
+
+// Now is the Factory's clock's time.
+func (f *Factory) Now() time.Time { return f.clock().Now() }
+
+func (f *Factory) clock() rollout.Clock {
+	if f.Clock == nil {
+		return rollout.SystemClock{}
+	}
+	return f.Clock
+}
+
+// Sleep waits d on the Factory's clock, or until ctx ends.
+func (f *Factory) Sleep(ctx context.Context, d time.Duration) error { return f.clock().Sleep(ctx, d) }
 
 // IOStreams are a command's standard streams.
 type IOStreams struct {
@@ -58,11 +77,20 @@ type LambdaAPI interface {
 	UntagResource(context.Context, *lambda.UntagResourceInput, ...func(*lambda.Options)) (*lambda.UntagResourceOutput, error)
 }
 
+// CloudWatchAPI is the part of the CloudWatch API status reads metrics
+// with; *cloudwatch.Client implements it.
+type CloudWatchAPI interface {
+	GetMetricData(context.Context, *cloudwatch.GetMetricDataInput, ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
+}
+
 // Clients builds the AWS clients a command needs: the SDK in main
 // (SDKClients), a fake or an in-process sandbox in tests.
 type Clients interface {
 	Lambda(ctx context.Context, cfg AWSConfig) (LambdaAPI, error)
 	S3(ctx context.Context, cfg AWSConfig) (*s3.Client, error)
+	// CloudWatch returns nil, nil when metrics cannot be read at all (a
+	// test with a fake Lambda only).
+	CloudWatch(ctx context.Context, cfg AWSConfig) (CloudWatchAPI, error)
 }
 
 // SDKClients builds clients through awsclient: the SDK's credential and
@@ -89,6 +117,11 @@ func (c SDKClients) Lambda(ctx context.Context, cfg AWSConfig) (LambdaAPI, error
 // S3 returns an SDK S3 client.
 func (c SDKClients) S3(ctx context.Context, cfg AWSConfig) (*s3.Client, error) {
 	return c.client(cfg).S3(ctx)
+}
+
+// CloudWatch returns an SDK CloudWatch client.
+func (c SDKClients) CloudWatch(ctx context.Context, cfg AWSConfig) (CloudWatchAPI, error) {
+	return c.client(cfg).CloudWatch(ctx)
 }
 
 // System is the Factory of the running process.

@@ -35,3 +35,10 @@ func (o LiveOptions) Lambda(ctx context.Context, f *Factory) (LambdaAPI, error) 
 	}
 	return c, nil
 }
+
+// CloudWatch returns the CloudWatch client the flags point at (nil, nil:
+// none in this test).
+func (o LiveOptions) CloudWatch(ctx context.Context, f *Factory) (CloudWatchAPI, error) {
+	return f.Clients.CloudWatch(ctx, AWSConfig{Region: o.Region, Endpoints: map[awsclient.Service]string{
+		awsclient.Lambda: o.Endpoint, awsclient.CloudWatch: o.Endpoint}})
+}

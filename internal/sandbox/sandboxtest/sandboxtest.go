@@ -18,7 +18,7 @@ type Instance struct {
 
 // Endpoints returns the provider endpoints block for this sandbox.
 func (i *Instance) Endpoints() map[string]string {
-	return map[string]string{"lambda": i.URL, "cloudwatch": i.URL, "s3": i.URL, "sts": i.URL}
+	return map[string]string{"lambda": i.URL, "cloudwatch": i.URL, "s3": i.URL, "sts": i.URL, "sns": i.URL}
 }
 
 // Start runs a sandbox on a random loopback port for the duration of t.

@@ -12,6 +12,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmd/history"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmd/override"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmd/pick"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmd/report"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmd/status"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmd/version"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
@@ -23,7 +24,8 @@ const Usage = `rolloutctl: the state history of rollout_* and aws_lambda_* resou
   rolloutctl history  SOURCE [--alias NAME] [--json]
   rolloutctl diff     SOURCE REV_A REV_B [--all] [--json]
   rolloutctl pick     SOURCE [--before REV] [--write-state FILE [--drop-new-resources]] [--json]
-  rolloutctl status   --function NAME --alias NAME [--json]
+  rolloutctl report   SOURCE --html FILE [--alias NAME] [--metrics [--endpoint URL] [--region R]]
+  rolloutctl status   --function NAME --alias NAME [--window 5m] [--json | --watch [--interval 5s]]
   rolloutctl status   --state SOURCE --alias NAME [--exit-code] [--json]
   rolloutctl override --function NAME --alias NAME promote|pause|abort|clear
   rolloutctl version
@@ -60,6 +62,7 @@ var commands = map[string]command{
 	"history":  newCommand(history.New, history.Run),
 	"diff":     newCommand(diff.New, diff.Run),
 	"pick":     newCommand(pick.New, pick.Run),
+	"report":   newCommand(report.New, report.Run),
 	"status":   newCommand(status.New, status.Run),
 	"override": newCommand(override.New, override.Run),
 	"version":  newCommand(version.New, version.Run),

@@ -4,8 +4,11 @@
 package status
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +25,11 @@ type Options struct {
 	cmdutil.LiveOptions
 	State    string
 	ExitCode bool
+	// Window is how far back the per-version metrics reach.
+	Window time.Duration
+	// Watch redraws the view every Interval until the context ends.
+	Watch    bool
+	Interval time.Duration
 
 	f *cmdutil.Factory
 }
@@ -33,8 +41,20 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 	o.Flags(fs)
 	fs.StringVar(&o.State, "state", "", "read the alias's last rollout from a state (a file, or - for terraform state pull) instead of AWS")
 	fs.BoolVar(&o.ExitCode, "exit-code", false, "exit 0 done, 4 in progress, 5 rolled back, 6 aborted (needs --state)")
+	fs.DurationVar(&o.Window, "window", 5*time.Minute, "how far back the per-version invocations, error rate and p99 reach")
+	fs.BoolVar(&o.Watch, "watch", false, "redraw the view in place every --interval until Ctrl-C")
+	fs.DurationVar(&o.Interval, "interval", 5*time.Second, "how often --watch redraws")
 	if _, err := cmdutil.ParseFlags(fs, args); err != nil {
 		return nil, err
+	}
+	if o.Window < time.Minute {
+		return nil, cmdutil.UsageError{Msg: fmt.Sprintf("--window %s is too short: CloudWatch keeps Lambda metrics per minute; give at least 1m, for example --window 5m", o.Window)}
+	}
+	if o.Watch && (o.State != "" || o.JSON) {
+		return nil, cmdutil.UsageError{Msg: "--watch draws the live terminal view: drop --state and --json (for machines, run status --json in a loop)"}
+	}
+	if o.Interval < time.Second {
+		return nil, cmdutil.UsageError{Msg: fmt.Sprintf("--interval %s is too short; give at least 1s, for example --interval 5s", o.Interval)}
 	}
 	if o.ExitCode && o.State == "" {
 		return nil, cmdutil.UsageError{Msg: "--exit-code reads the rollout's outcome from the state: give --state FILE, or --state - with terraform state pull"}
@@ -53,19 +73,63 @@ func Run(ctx context.Context, o *Options) error {
 	return runLive(ctx, o)
 }
 
+// Terminal control for --watch: cursor home, then each line cleared to
+// its end, then the rest of the screen cleared, so a redraw overwrites the
+// previous frame in place without blanking it first (no flicker).
+const (
+	cursorHome = "\x1b[H"
+	clearToEOL = "\x1b[K"
+	clearToEnd = "\x1b[J"
+)
+
 func runLive(ctx context.Context, o *Options) error {
+	if !o.Watch {
+		frame, err := liveFrame(ctx, o)
+		if err != nil {
+			return err
+		}
+		_, err = o.f.IO.Out.Write(frame)
+		return err
+	}
+	for {
+		frame, err := liveFrame(ctx, o)
+		if ctx.Err() != nil {
+			return nil // Ctrl-C: the last frame stays on screen
+		}
+		if err != nil {
+			frame = []byte(fmt.Sprintf("%s:%s: %v\n", o.Function, o.Alias, err))
+		}
+		var b strings.Builder
+		b.WriteString(cursorHome)
+		for _, line := range strings.SplitAfter(strings.TrimSuffix(string(frame), "\n"), "\n") {
+			b.WriteString(strings.TrimSuffix(line, "\n") + clearToEOL + "\n")
+		}
+		b.WriteString(clearToEnd)
+		if _, err := io.WriteString(o.f.IO.Out, b.String()); err != nil {
+			return err
+		}
+		if err := o.f.Sleep(ctx, o.Interval); err != nil {
+			return nil
+		}
+	}
+}
+
+// liveFrame reads the alias, its function's tags and the metrics, and
+// renders them: text or JSON.
+func liveFrame(ctx context.Context, o *Options) ([]byte, error) {
 	c, err := o.Lambda(ctx, o.f)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	a, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(o.Function), Name: aws.String(o.Alias)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fn, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(o.Function)})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	now := o.f.Now()
 	out := map[string]any{"alias": o.Alias, "function_version": aws.ToString(a.FunctionVersion), "revision_id": aws.ToString(a.RevisionId),
 		"override": health.CurrentOverride(fn.Tags)}
 	release := releaseLabel(ctx, c, o.Function, aws.ToString(a.FunctionVersion), fn.Tags)
@@ -99,27 +163,74 @@ func runLive(ctx context.Context, o *Options) error {
 	if rolledBack != nil {
 		out["rolled_back"] = rolledBack
 	}
-	w := o.f.IO.Out
-	if o.JSON {
-		return cmdutil.WriteJSON(w, out)
-	}
-	fmt.Fprintf(w, "%s:%s -> version %s", o.Function, o.Alias, aws.ToString(a.FunctionVersion))
-	if release != "" {
-		fmt.Fprintf(w, " (%s)", release)
-	}
+	var routing map[string]float64
 	if a.RoutingConfig != nil {
-		for v, wt := range a.RoutingConfig.AdditionalVersionWeights {
-			fmt.Fprintf(w, " (%g%% on version %s)", wt*100, v)
+		routing = a.RoutingConfig.AdditionalVersionWeights
+	}
+	var progress *lambdaops.Progress
+	if p, ok := lambdaops.ParseProgress(fn.Tags[lambdaops.ProgressTagPrefix+o.Alias]); ok {
+		progress = &p
+	}
+	versions := routedVersions(aws.ToString(a.FunctionVersion), routing, progress)
+	releases := map[string]string{}
+	for _, v := range versions {
+		if v == aws.ToString(a.FunctionVersion) {
+			releases[v] = release
+			continue
+		}
+		releases[v] = releaseLabel(ctx, c, o.Function, v, fn.Tags)
+	}
+	var rv *rolloutView
+	if progress != nil {
+		rv = progressView(*progress, now)
+		out["rollout"] = rv
+	}
+	var metrics []versionMetrics
+	cw, metricsErr := o.CloudWatch(ctx, o.f)
+	if metricsErr == nil && cw != nil {
+		metrics, metricsErr = metricsQuery(ctx, cw, o.Function, o.Alias, versions, now.Add(-o.Window), now)
+		if metricsErr == nil && progress != nil && progress.Status == "in_progress" {
+			since := progress.StepStarted
+			if since.IsZero() || since.After(now) {
+				since = now
+			}
+			b, err := metricsQuery(ctx, cw, o.Function, o.Alias, []string{progress.To}, since, now)
+			if err == nil {
+				rv.Gates = gatesOf(*progress, b[0])
+			}
+		}
+	}
+	if metricsErr != nil {
+		out["metrics_error"] = metricsErr.Error()
+	} else if metrics != nil {
+		out["window_seconds"] = o.Window.Seconds()
+		out["metrics"] = metrics
+	}
+	var w bytes.Buffer
+	if o.JSON {
+		if err := cmdutil.WriteJSON(&w, out); err != nil {
+			return nil, err
+		}
+		return w.Bytes(), nil
+	}
+	fmt.Fprintf(&w, "%s:%s -> version %s", o.Function, o.Alias, aws.ToString(a.FunctionVersion))
+	if release != "" {
+		fmt.Fprintf(&w, " (%s)", release)
+	}
+	for _, v := range versions[1:] {
+		if wt, ok := routing[v]; ok {
+			fmt.Fprintf(&w, " (%g%% on version %s)", wt*100, v)
 		}
 	}
 	if ov := health.CurrentOverride(fn.Tags); ov != "" {
-		fmt.Fprintf(w, "  override: %s", ov)
+		fmt.Fprintf(&w, "  override: %s", ov)
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(&w)
 	for _, l := range lines {
-		fmt.Fprintln(w, l)
+		fmt.Fprintln(&w, l)
 	}
-	return nil
+	renderDetails(&w, rv, metrics, metricsErr, o.Window, releases)
+	return w.Bytes(), nil
 }
 
 // releaseLabel is a version's release label: the rollout:release:<N> tag
