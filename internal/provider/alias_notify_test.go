@@ -64,7 +64,8 @@ func events(t *testing.T, bodies []map[string]any) []string {
 				continue
 			}
 			var p map[string]any
-			if err := json.Unmarshal([]byte(b["Message"].(string)), &p); err != nil {
+			msg, _ := b["Message"].(string)
+			if err := json.Unmarshal([]byte(msg), &p); err != nil {
 				t.Fatal(err)
 			}
 			b = p

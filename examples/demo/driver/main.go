@@ -137,10 +137,10 @@ func run(ctx context.Context, tf string) error {
 
 	d.heading(4, "rolloutctl: which revision is known-good, and what to check out")
 	src := "s3://demo-tfstate/orders/terraform.tfstate"
-	if _, err := d.cmd(ctx, true, filepath.Join(d.run, "bin", "rolloutctl"), "history", src, "--endpoint", endpoint, "--region", "us-east-1"); err != nil {
+	if _, err := d.cmd(ctx, filepath.Join(d.run, "bin", "rolloutctl"), "history", src, "--endpoint", endpoint, "--region", "us-east-1"); err != nil {
 		return err
 	}
-	pickOut, err := d.cmd(ctx, true, filepath.Join(d.run, "bin", "rolloutctl"), "pick", src, "--endpoint", endpoint, "--region", "us-east-1")
+	pickOut, err := d.cmd(ctx, filepath.Join(d.run, "bin", "rolloutctl"), "pick", src, "--endpoint", endpoint, "--region", "us-east-1")
 	if err != nil {
 		return err
 	}
@@ -194,11 +194,11 @@ func run(ctx context.Context, tf string) error {
 	time.Sleep(2 * time.Second) // let the timeline show the promoted version alone
 	d.heading(7, "Summary")
 	stopTraffic()
-	if _, err := d.cmd(ctx, true, filepath.Join(d.run, "bin", "rolloutctl"), "history", src, "--alias", "live", "--endpoint", endpoint, "--region", "us-east-1"); err != nil {
+	if _, err := d.cmd(ctx, filepath.Join(d.run, "bin", "rolloutctl"), "history", src, "--alias", "live", "--endpoint", endpoint, "--region", "us-east-1"); err != nil {
 		return err
 	}
 	report := filepath.Join(d.run, "report.html")
-	if _, err := d.cmd(ctx, true, filepath.Join(d.run, "bin", "rolloutctl"), "report", src, "--html", report, "--metrics", "--endpoint", endpoint, "--region", "us-east-1"); err != nil {
+	if _, err := d.cmd(ctx, filepath.Join(d.run, "bin", "rolloutctl"), "report", src, "--html", report, "--metrics", "--endpoint", endpoint, "--region", "us-east-1"); err != nil {
 		return err
 	}
 	d.say("The picture of what happened (traffic per version, the rollback and its reason, error rate and p99): %s", report)
@@ -238,21 +238,15 @@ func (d *demo) startSandbox(ctx context.Context) (*sandbox.Server, func(), error
 	return srv, func() { cancel(); <-done }, nil
 }
 
-func (d *demo) cmd(ctx context.Context, show bool, name string, args ...string) (string, error) {
+func (d *demo) cmd(ctx context.Context, name string, args ...string) (string, error) {
 	c := exec.CommandContext(ctx, name, args...)
 	c.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true")
 	var buf bytes.Buffer
 	c.Stdout, c.Stderr = &buf, &buf
-	if show {
-		d.say("$ %s %s", filepath.Base(name), strings.Join(args, " "))
-	}
+	d.say("$ %s %s", filepath.Base(name), strings.Join(args, " "))
 	err := c.Run()
-	if show {
-		for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
-			d.say("  %s", line)
-		}
-	} else {
-		fmt.Fprintln(d.logOnly(), buf.String())
+	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+		d.say("  %s", line)
 	}
 	return buf.String(), err
 }

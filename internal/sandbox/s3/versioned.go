@@ -249,9 +249,9 @@ type listEntry struct {
 // at its own place; with allVersions every version of a key (newest
 // first), else the current version of keys whose current version is not a
 // delete marker. It starts at the first key not before from (a page's
-// marker: earlier keys are never on the page) and stops after max entries
+// marker: earlier keys are never on the page) and stops after limit entries
 // (0: no limit), so a page costs its own size, not the bucket's.
-func (b *bucket) entries(prefix *gofakes3.Prefix, allVersions bool, from string, max int) []listEntry {
+func (b *bucket) entries(prefix *gofakes3.Prefix, allVersions bool, from string, limit int) []listEntry {
 	if prefix == nil {
 		prefix = &gofakes3.Prefix{}
 	}
@@ -273,7 +273,7 @@ func (b *bucket) entries(prefix *gofakes3.Prefix, allVersions bool, from string,
 		}
 	}
 	for _, key := range b.keys[first:] {
-		if max > 0 && len(out) >= max {
+		if limit > 0 && len(out) >= limit {
 			break
 		}
 		if !prefix.Match(key, &match) {

@@ -116,13 +116,14 @@ func (d *deliverer) baseURL() string {
 	return "http://127.0.0.1"
 }
 
-// post delivers one body, retried with backoff; false when it never got
-// a 2xx answer.
-func (d *deliverer) post(endpoint string, headers map[string]string, body []byte) bool {
+// post delivers one body, retried with backoff until a 2xx answer, the
+// retries run out or the sandbox stops (SNS gives up on an HTTP endpoint
+// after its retries too).
+func (d *deliverer) post(endpoint string, headers map[string]string, body []byte) {
 	for i := 0; ; i++ {
 		req, err := http.NewRequestWithContext(d.ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 		if err != nil {
-			return false
+			return
 		}
 		req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
 		req.Header.Set("User-Agent", "Amazon Simple Notification Service Agent")
@@ -133,17 +134,17 @@ func (d *deliverer) post(endpoint string, headers map[string]string, body []byte
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-				return true
+				return
 			}
 		}
 		if i >= len(d.backoff) {
-			return false
+			return
 		}
 		t := time.NewTimer(d.backoff[i])
 		select {
 		case <-d.ctx.Done():
 			t.Stop()
-			return false
+			return
 		case <-t.C:
 		}
 	}

@@ -200,11 +200,11 @@ func (s *Service) listTopics() string {
 func LoopbackEndpoint(endpoint, protocol string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Scheme != protocol || u.Host == "" {
-		return fmt.Errorf("Invalid parameter: Endpoint must be a %s:// URL", protocol)
+		return fmt.Errorf("endpoint must be a %s:// URL", protocol)
 	}
 	host := u.Hostname()
 	if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && !strings.EqualFold(host, "localhost") {
-		return fmt.Errorf("Invalid parameter: Endpoint %s is not on loopback; the sandbox delivers only to 127.0.0.1, ::1 or localhost", wire.Clip(endpoint, 200))
+		return fmt.Errorf("endpoint %s is not on loopback; the sandbox delivers only to 127.0.0.1, ::1 or localhost", wire.Clip(endpoint, 200))
 	}
 	return nil
 }
@@ -215,7 +215,7 @@ func (s *Service) subscribe(form url.Values) (string, *Error) {
 		return "", invalid("Invalid parameter: Protocol %q: the sandbox delivers to http and https endpoints", wire.Clip(protocol, 50))
 	}
 	if err := LoopbackEndpoint(endpoint, protocol); err != nil {
-		return "", invalid("%s", err.Error())
+		return "", invalid("Invalid parameter: %s", strings.ToUpper(err.Error()[:1])+err.Error()[1:])
 	}
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()

@@ -186,19 +186,19 @@ func stacked(b *bytes.Buffer, tl Timeline, pts []Point, x func(time.Time) float6
 	base := make([]float64, len(kept))
 	for _, v := range tl.Versions {
 		var upper, lower []string
-		any := false
+		drawn := false
 		for k, i := range kept {
 			from, to := x(pts[i].T), x(end)
 			if k+1 < len(kept) {
 				to = x(pts[kept[k+1]].T)
 			}
 			share := pts[i].Shares[v]
-			any = any || share > 0
+			drawn = drawn || share > 0
 			upper = append(upper, fmt.Sprintf("%.1f,%.1f %.1f,%.1f", from, y(base[k]+share), to, y(base[k]+share)))
 			lower = append([]string{fmt.Sprintf("%.1f,%.1f %.1f,%.1f", to, y(base[k]), from, y(base[k]))}, lower...)
 			base[k] += share
 		}
-		if !any {
+		if !drawn {
 			continue
 		}
 		fmt.Fprintf(b, `<polygon class="share" data-version="%s" fill="%s" fill-opacity="0.85" stroke="none" points="%s %s"><title>%s</title></polygon>`+"\n",

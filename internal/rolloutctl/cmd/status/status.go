@@ -94,7 +94,7 @@ func runLive(ctx context.Context, o *Options) error {
 	for {
 		frame, err := liveFrame(ctx, o)
 		if ctx.Err() != nil {
-			return nil // Ctrl-C: the last frame stays on screen
+			return nil //nolint:nilerr // Ctrl-C ends the watch cleanly: the last frame stays on screen
 		}
 		if err != nil {
 			frame = []byte(fmt.Sprintf("%s:%s: %v\n", o.Function, o.Alias, err))
@@ -109,7 +109,7 @@ func runLive(ctx context.Context, o *Options) error {
 			return err
 		}
 		if err := o.f.Sleep(ctx, o.Interval); err != nil {
-			return nil
+			return nil //nolint:nilerr // the sleep ends only on Ctrl-C, which ends the watch cleanly
 		}
 	}
 }
