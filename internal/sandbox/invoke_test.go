@@ -239,7 +239,9 @@ func TestWeightedRoutingSplit(t *testing.T) {
 // "Init Duration" in the REPORT line) and nothing is throttled.
 func TestInvokeManyVersionsStayWarm(t *testing.T) {
 	t.Parallel()
-	inst := sandboxtest.Start(t, sandbox.Options{})
+	// A loaded machine may keep a runtime from asking for its next event
+	// within the default 2 s, which replaces it: not what is counted here.
+	inst := sandboxtest.Start(t, sandbox.Options{RuntimeReadyWait: time.Minute})
 	c := lambdaClient(inst, 1)
 	const versions = 40
 	publishVersions(t, c, "many", versions)
@@ -251,12 +253,10 @@ func TestInvokeManyVersionsStayWarm(t *testing.T) {
 			}
 		}
 	}
-	// One per version, then warm. A few more are tolerated: on a loaded
-	// machine an environment that takes over 2 s to poll for its next event
-	// is replaced (runtime.Pool.Release); a thrashing pool makes ~3 per
-	// version (114 of 120 calls, before the pool kept 128 environments).
-	if cold < versions || cold > versions+versions/10 {
-		t.Errorf("3 rounds over %d versions made %d cold starts; want %d (one per version, then warm), at most %d on a loaded machine", versions, cold, versions, versions+versions/10)
+	// One per version, then warm (a thrashing pool made 114 of 120 calls
+	// cold, before the pool kept 128 environments).
+	if cold != versions {
+		t.Errorf("3 rounds over %d versions made %d cold starts; want %d (one per version, then warm)", versions, cold, versions)
 	}
 }
 
@@ -264,7 +264,7 @@ func TestInvokeManyVersionsStayWarm(t *testing.T) {
 // version stops the one idle longest, never the one just used.
 func TestInvokeEvictsLeastRecentlyUsed(t *testing.T) {
 	t.Parallel()
-	inst := sandboxtest.Start(t, sandbox.Options{MaxConcurrency: 1, MaxEnvironments: 2})
+	inst := sandboxtest.Start(t, sandbox.Options{MaxConcurrency: 1, MaxEnvironments: 2, RuntimeReadyWait: time.Minute})
 	c := lambdaClient(inst, 1)
 	publishVersions(t, c, "lru", 3)
 	var got []bool

@@ -62,6 +62,10 @@ type Options struct {
 	// concurrency); beyond it Invoke throttles (429) as Lambda does.
 	// Default 64.
 	MaxConcurrency int
+	// RuntimeReadyWait is how long an environment that answered may take
+	// to ask for its next event before it is replaced (default 2s); tests
+	// that count cold starts on a loaded machine raise it.
+	RuntimeReadyWait time.Duration
 	// JournalLimit is how many answered calls the journal holds (default
 	// DefaultJournalLimit); older ones are dropped.
 	JournalLimit int
@@ -211,6 +215,9 @@ func New(opts Options) (*Server, error) {
 		runtimeDir, s.runtimeTmp = d, d
 	}
 	s.runtime = runtime.NewPool(runtimeDir, opts.MaxConcurrency, opts.MaxEnvironments)
+	if opts.RuntimeReadyWait > 0 {
+		s.runtime.ReadyWait = opts.RuntimeReadyWait
+	}
 	lambdaDir, s3Dir := "", ""
 	if opts.DataDir != "" {
 		lambdaDir, s3Dir = filepath.Join(opts.DataDir, "lambda"), filepath.Join(opts.DataDir, "s3")

@@ -18,6 +18,9 @@ type Pool struct {
 	dir   string // unpacked code per blob
 	limit int
 	keep  int
+	// ReadyWait is how long Release waits for an environment's runtime to
+	// ask for its next event before it is replaced (default 2s).
+	ReadyWait time.Duration
 
 	mu    sync.Mutex
 	idle  map[Key][]*Env
@@ -35,7 +38,7 @@ func NewPool(dir string, limit, keep int) *Pool {
 	if keep < limit {
 		keep = limit
 	}
-	return &Pool{dir: dir, limit: limit, keep: keep, idle: map[Key][]*Env{}, all: map[*Env]bool{}}
+	return &Pool{dir: dir, limit: limit, keep: keep, ReadyWait: 2 * time.Second, idle: map[Key][]*Env{}, all: map[*Env]bool{}}
 }
 
 // ErrThrottled is Acquire's answer when every slot is taken.
@@ -112,7 +115,7 @@ func (p *Pool) Release(env *Env) {
 		p.busy--
 		p.forgetLocked(env)
 		p.mu.Unlock()
-	case <-time.After(2 * time.Second):
+	case <-time.After(p.ReadyWait):
 		p.mu.Lock()
 		p.busy--
 		p.forgetLocked(env)
