@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -365,5 +368,36 @@ func TestSQSDurableAcrossRestart(t *testing.T) {
 	attrs, err := again.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url2), AttributeNames: []sqstypes.QueueAttributeName{"VisibilityTimeout"}})
 	if err != nil || attrs.Attributes["VisibilityTimeout"] != "60" {
 		t.Errorf("VisibilityTimeout after restart: %v, %v", attrs, err)
+	}
+}
+
+// TestSQSRefusesWebPages: a page's unsigned form post (the query
+// protocol, no preflight) and an unsigned JSON call are refused with 403
+// and change nothing.
+func TestSQSRefusesWebPages(t *testing.T) {
+	t.Parallel()
+	inst := sandboxtest.Start(t, sandbox.Options{})
+	form := "Action=CreateQueue&Version=2012-11-05&QueueName=from-a-page"
+	req, _ := http.NewRequest(http.MethodPost, inst.URL+"/", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	jreq, _ := http.NewRequest(http.MethodPost, inst.URL+"/", strings.NewReader(`{"QueueName":"from-a-page"}`))
+	jreq.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	jreq.Header.Set("X-Amz-Target", "AmazonSQS.CreateQueue")
+	for _, r := range []*http.Request{req, jreq} {
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "AccessDenied") {
+			t.Errorf("%s: %d %s, want 403 AccessDenied", r.Header.Get("Content-Type"), resp.StatusCode, body)
+		}
+	}
+	_, err := sqsAt(inst.URL).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("from-a-page")})
+	var nq *sqstypes.QueueDoesNotExist
+	if !errors.As(err, &nq) {
+		t.Errorf("a refused request created the queue: %v", err)
 	}
 }
