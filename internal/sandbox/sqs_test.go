@@ -401,3 +401,22 @@ func TestSQSRefusesWebPages(t *testing.T) {
 		t.Errorf("a refused request created the queue: %v", err)
 	}
 }
+
+// TestSQSFaults: the fault rules reach SQS by service and operation.
+func TestSQSFaults(t *testing.T) {
+	t.Parallel()
+	f, err := sandbox.ParseFault("sqs.SendMessage:error=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := sandboxtest.Start(t, sandbox.Options{Faults: []sandbox.Fault{f}})
+	c := sqsAt(inst.URL)
+	url := sqsQueue(t, c, "faulty", nil)
+	_, err = c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("x")})
+	if code, _ := apiError(t, err); code != "InternalError" {
+		t.Errorf("SendMessage under sqs.SendMessage:error=1: code %q, want InternalError", code)
+	}
+	if got := sqsReceive(t, c, url, 10); len(got) != 0 {
+		t.Errorf("a faulted SendMessage stored %v", bodies(got))
+	}
+}
