@@ -31,7 +31,7 @@ type cliStep struct {
 	save map[string]string
 }
 
-var cliErrorRE = regexp.MustCompile(`An error occurred \(([A-Za-z]+)\) when calling the \w+ operation(?: \(reached max retries: \d+\))?: (.*)`)
+var cliErrorRE = regexp.MustCompile(`An error occurred \(([A-Za-z.]+)\) when calling the \w+ operation(?: \(reached max retries: \d+\))?: (.*)`)
 
 // TestConformanceAWSCLI drives the sandbox with the AWS CLI v2 (Debian's
 // awscli, /usr/bin/aws): an independent client with its own serializers,

@@ -60,9 +60,9 @@ func ParseFault(spec string) (Fault, error) {
 	var f Fault
 	f.Service, f.Operation, _ = strings.Cut(sel, ".")
 	switch f.Service {
-	case "lambda", "s3", "sts", "cloudwatch", "*":
+	case "lambda", "s3", "sts", "cloudwatch", "sqs", "*":
 	default:
-		return Fault{}, fmt.Errorf("fault %q: unknown service %q (lambda, s3, sts, cloudwatch or *), %s", spec, f.Service, example)
+		return Fault{}, fmt.Errorf("fault %q: unknown service %q (lambda, s3, sts, cloudwatch, sqs or *), %s", spec, f.Service, example)
 	}
 	kind, value, ok := strings.Cut(rule, "=")
 	if !ok {

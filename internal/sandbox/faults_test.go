@@ -26,7 +26,7 @@ func TestParseFault(t *testing.T) {
 		"operation error":    {spec: "lambda.PublishVersion:error=0.05", want: sandbox.Fault{Service: "lambda", Operation: "PublishVersion", Kind: sandbox.FaultError, Rate: 0.05}},
 		"latency":            {spec: "s3:latency=50ms", want: sandbox.Fault{Service: "s3", Kind: sandbox.FaultLatency, Rate: 1, Latency: 50 * time.Millisecond}},
 		"rate above 1":       {spec: "lambda:throttle=2", wantErr: `fault "lambda:throttle=2": rate "2" must be a number from 0 to 1, for example "lambda:throttle=0.2", "lambda.UpdateAlias:error=0.05" or "s3:latency=50ms"`},
-		"unknown service":    {spec: "dynamodb:error=0.1", wantErr: `fault "dynamodb:error=0.1": unknown service "dynamodb" (lambda, s3, sts, cloudwatch or *), for example "lambda:throttle=0.2", "lambda.UpdateAlias:error=0.05" or "s3:latency=50ms"`},
+		"unknown service":    {spec: "dynamodb:error=0.1", wantErr: `fault "dynamodb:error=0.1": unknown service "dynamodb" (lambda, s3, sts, cloudwatch, sqs or *), for example "lambda:throttle=0.2", "lambda.UpdateAlias:error=0.05" or "s3:latency=50ms"`},
 		"unknown kind":       {spec: "s3:drop=0.1", wantErr: `fault "s3:drop=0.1": unknown kind "drop" (throttle, error or latency), for example "lambda:throttle=0.2", "lambda.UpdateAlias:error=0.05" or "s3:latency=50ms"`},
 		"no selector":        {spec: "throttle", wantErr: `fault "throttle": want <service>[.<Operation>]:<kind>=<value>, for example "lambda:throttle=0.2", "lambda.UpdateAlias:error=0.05" or "s3:latency=50ms"`},
 		"malformed duration": {spec: "s3:latency=fast", wantErr: `fault "s3:latency=fast": latency "fast" must be a duration such as 50ms, for example "lambda:throttle=0.2", "lambda.UpdateAlias:error=0.05" or "s3:latency=50ms"`},

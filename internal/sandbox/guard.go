@@ -9,6 +9,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/cloudwatch"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/lambda"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/s3"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sqs"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
@@ -90,13 +91,17 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why guardVerdict
 		lambda.WriteError(w, &lambda.Error{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: msg})
 		return "lambda"
 	}
+	if _, ok := sqs.Route(r); ok {
+		sqs.WriteError(w, sqs.JSON, &sqs.Error{Status: http.StatusForbidden, Shape: "AccessDenied", Code: "AccessDenied", Message: msg})
+		return "sqs"
+	}
 	if proto, _, ok := cloudwatch.Route(r, who.Service); ok && proto != cloudwatch.Query {
 		cloudwatch.WriteError(w, proto, &cloudwatch.Error{Status: http.StatusForbidden, Shape: "AccessDenied", Code: "AccessDenied", Message: msg})
 		return "cloudwatch"
 	}
 	if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		writeQueryError(w, http.StatusForbidden, "AccessDenied", msg)
-		return "sts/cloudwatch"
+		return "sts/cloudwatch/sqs"
 	}
 	s3.WriteError(w, http.StatusForbidden, "AccessDenied", msg)
 	return "s3"

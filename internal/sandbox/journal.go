@@ -11,7 +11,7 @@ import (
 // (for example: a rollback made zero PublishVersion calls).
 type Call struct {
 	Time      time.Time
-	Service   string // lambda, s3, sts
+	Service   string // lambda, s3, sts, cloudwatch, sqs
 	Operation string // the AWS operation name, e.g. PublishVersion
 	Function  string // function name, when the operation has one
 	Qualifier string // version or alias, when given

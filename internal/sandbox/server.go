@@ -1,9 +1,9 @@
 // Package sandbox is rollout-sandbox: a local server that speaks the AWS APIs
-// the provider uses (Lambda, CloudWatch, S3 with versioning, STS) with AWS's
+// the provider uses (Lambda, CloudWatch, S3 with versioning, STS, SQS) with AWS's
 // shapes and errors, persists what it stores, and records a journal of the
 // calls it answered. It listens on loopback only unless told otherwise.
 //
-// Each service is its own package (lambda, runtime, cloudwatch, s3, with wal
+// Each service is its own package (lambda, runtime, cloudwatch, s3, sqs, with wal
 // and wire shared); this package composes them: Server dispatches a request
 // to its service after the guard, the body limits and the fault rules, and
 // answers STS itself. sandboxtest starts one for a test.
@@ -32,6 +32,7 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/runtime"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/s3"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sns"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sqs"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wire"
 )
 
@@ -129,6 +130,7 @@ type Server struct {
 	s3         *s3.Service
 	cloudwatch *cloudwatch.Service
 	sns        *sns.Service
+	sqs        *sqs.Service
 	runtime    *runtime.Pool
 	runtimeTmp string
 	rngMu      sync.Mutex
@@ -199,6 +201,7 @@ func New(opts Options) (*Server, error) {
 	s.faults.set(opts.Faults)
 	s.cloudwatch = cloudwatch.New(s.now, s.region, s.accountID)
 	s.sns = sns.New(s.now, s.region, s.accountID)
+	s.sqs = sqs.New(s.now, s.region, s.accountID)
 	s.rng = rand.New(rand.NewSource(opts.RoutingSeed))
 	if opts.MaxConcurrency <= 0 {
 		opts.MaxConcurrency = defaultMaxConcurrency
@@ -225,6 +228,9 @@ func New(opts Options) (*Server, error) {
 	if opts.DataDir != "" {
 		if err := s.cloudwatch.Open(filepath.Join(opts.DataDir, "cloudwatch"), opts.RecoverCorruptLog); err != nil {
 			return nil, fmt.Errorf("opening CloudWatch data: %w", err)
+		}
+		if err := s.sqs.Open(filepath.Join(opts.DataDir, "sqs"), opts.RecoverCorruptLog); err != nil {
+			return nil, fmt.Errorf("opening SQS data: %w", err)
 		}
 	}
 	if opts.DataDir != "" {
@@ -274,7 +280,12 @@ func (s *Server) Close() error {
 		err = serr
 	}
 	var merr error
-	s.closeOnce.Do(func() { merr = s.cloudwatch.Close() })
+	s.closeOnce.Do(func() {
+		merr = s.cloudwatch.Close()
+		if qerr := s.sqs.Close(); merr == nil {
+			merr = qerr
+		}
+	})
 	if err == nil {
 		err = merr
 	}
@@ -332,7 +343,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveCloudWatch(rec, r, proto, op, &call)
 		return
 	}
-	if r.Method == http.MethodPost && r.URL.Path == "/" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+	if op, ok := sqs.Route(r); ok {
+		call.Service, call.Operation = "sqs", op
+		if err := bufferCompressedBody(r, maxQueryBody); err != nil {
+			e := cwBodyError(err)
+			sqs.WriteError(rec, sqs.JSON, &sqs.Error{Status: e.Status, Shape: e.Code, Code: e.Code, Message: e.Message})
+			return
+		}
+		s.serveSQS(rec, r, sqs.JSON, op, &call)
+		return
+	}
+	if r.Method == http.MethodPost && (r.URL.Path == "/" || who.Service == "sqs") && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		if err := bufferCompressedBody(r, maxQueryBody); err != nil {
 			e := cwBodyError(err)
 			writeQueryError(rec, e.Status, e.Code, e.Message)
@@ -360,6 +381,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			call.Service = "cloudwatch"
 			s.serveCloudWatch(rec, r, cloudwatch.Query, "", &call)
 			return
+		case sqs.QueryVersion:
+			call.Service = "sqs"
+			s.serveSQS(rec, r, sqs.Query, "", &call)
+			return
 		}
 	}
 	call.Service, call.Operation = "s3", s3.Operation(r)
@@ -374,6 +399,27 @@ func (s *Server) serveCloudWatch(w http.ResponseWriter, r *http.Request, proto c
 	s.cloudwatch.Serve(w, r, proto, op, func(op string) *cloudwatch.Error {
 		call.Operation = op
 		return s.cloudWatchFault(call)
+	})
+}
+
+// serveSQS hands an SQS request to its service, with the fault rules
+// applied once the operation is known.
+func (s *Server) serveSQS(w http.ResponseWriter, r *http.Request, proto sqs.Protocol, op string, call *Call) {
+	s.sqs.Serve(w, r, proto, op, func(op string) *sqs.Error {
+		call.Operation = op
+		s.before(*call)
+		delay, f := s.faults.pick(call.Service, call.Operation, "")
+		if delay > 0 {
+			time.Sleep(delay)
+		}
+		if f == nil {
+			return nil
+		}
+		call.Fault = f.String()
+		if f.Kind == FaultThrottle {
+			return sqs.Throttling()
+		}
+		return sqs.InternalFault("An internal error occurred (injected by the sandbox).")
 	})
 }
 
