@@ -38,9 +38,9 @@ func sqsQueue(t *testing.T, c *sqs.Client, name string, attrs map[string]string)
 }
 
 // sqsReceive receives up to max messages without waiting.
-func sqsReceive(t *testing.T, c *sqs.Client, url string, max int32) []sqstypes.Message {
+func sqsReceive(t *testing.T, c *sqs.Client, url string, most int32) []sqstypes.Message {
 	t.Helper()
-	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: max,
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: most,
 		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount}})
 	if err != nil {
 		t.Fatalf("ReceiveMessage: %v", err)

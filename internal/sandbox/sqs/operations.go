@@ -130,7 +130,7 @@ func (s *Service) createQueue(c ctxOp, in map[string]any) (map[string]any, *Erro
 	}
 	if q := st.queues[name]; q != nil {
 		for k, v := range attrs {
-			if q.Attributes[k] != v && !(v == "" && q.Attributes[k] == "") {
+			if q.Attributes[k] != v && (v != "" || q.Attributes[k] != "") {
 				return nil, &Error{Status: 400, Shape: "QueueNameExists", Code: "QueueAlreadyExists",
 					Message: fmt.Sprintf("A queue already exists with the same name and a different value for attribute %s", k)}
 			}
@@ -346,7 +346,7 @@ func (s *Service) wakeLocked() {
 // receiveLocked takes up to max visible messages from q, moving those
 // past the redrive policy's maxReceiveCount to the dead-letter queue and
 // dropping those past the retention period.
-func (s *Service) receiveLocked(c ctxOp, q *queue, max int, vt time.Duration) ([]message, error) {
+func (s *Service) receiveLocked(c ctxOp, q *queue, most int, vt time.Duration) ([]message, error) {
 	retention, _ := strconv.Atoi(q.Attributes["MessageRetentionPeriod"])
 	var dlq *queue
 	maxReceives := 0
@@ -359,7 +359,7 @@ func (s *Service) receiveLocked(c ctxOp, q *queue, max int, vt time.Duration) ([
 	}
 	var out []message
 	for _, m := range append([]*message(nil), q.Messages...) {
-		if len(out) >= max {
+		if len(out) >= most {
 			break
 		}
 		if m.VisibleAt.After(c.now) {

@@ -97,13 +97,13 @@ func (s *Service) op(op string, c ctxOp, in map[string]any) (map[string]any, *Er
 // (or the queue's ReceiveMessageWaitTimeSeconds) for one to arrive, and
 // stopping early when the client goes away.
 func (s *Service) receiveMessage(ctx context.Context, c ctxOp, in map[string]any) (map[string]any, *Error) {
-	max := 1
+	most := 1
 	if v, present := in["MaxNumberOfMessages"]; present {
 		n, ok := whole(v)
 		if !ok || n < 1 || n > 10 {
 			return nil, invalid("Value %v for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", v)
 		}
-		max = n
+		most = n
 	}
 	st := s.store
 	st.mu.Lock()
@@ -145,7 +145,7 @@ func (s *Service) receiveMessage(ctx context.Context, c ctxOp, in map[string]any
 			return nil, noQueue()
 		}
 		c.now = s.clock()
-		got, lerr := s.receiveLocked(c, q, max, time.Duration(vt)*time.Second)
+		got, lerr := s.receiveLocked(c, q, most, time.Duration(vt)*time.Second)
 		wake := st.wake
 		st.mu.Unlock()
 		if lerr != nil {
