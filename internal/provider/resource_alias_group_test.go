@@ -543,7 +543,7 @@ resource "rollout_alias_group" "release" {
 					}
 					cronRev = aliasRevision(t, be, "grpc-cron")
 				},
-				Config:    stack("v2", plain),
+				Config: stack("v2", plain),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue(groupAddr, tfjsonpath.New("members").AtMapKey("cron").AtMapKey("revision_id"), knownvalue.NotNull()),
 					plancheck.ExpectUnknownValue(groupAddr, tfjsonpath.New("members").AtMapKey("api").AtMapKey("revision_id")),
