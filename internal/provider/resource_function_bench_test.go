@@ -83,6 +83,9 @@ func BenchmarkFunctionRefresh(b *testing.B) {
 			ARN: types.StringValue("arn"), Version: types.StringValue(strconv.Itoa(n)), QualifiedARN: types.StringValue("arn"),
 			CodeSha256: types.StringValue(entries[0].CodeSha256), Versions: entriesValue(entries), VersionDataSchemas: dataSchemasValue(nil, nil),
 		}
+		for _, sb := range settingBlocks { // unset settings: typed nulls
+			sb.field(&m).set(sb.show(ctx, lambdaops.Settings{}))
+		}
 		st := tfsdk.State{Schema: sresp.Schema, Raw: tftypes.NewValue(sresp.Schema.Type().TerraformType(ctx), nil)}
 		if diags := st.Set(ctx, &m); diags.HasError() {
 			b.Fatal(diags)
