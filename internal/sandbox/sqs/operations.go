@@ -172,28 +172,30 @@ func (s *Service) listQueues(c ctxOp, in map[string]any) (map[string]any, *Error
 	return map[string]any{"QueueUrls": urls}, nil
 }
 
-func (s *Service) deleteQueue(_ ctxOp, in map[string]any) (map[string]any, *Error) {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q, err := s.queueLocked(in)
-	if err != nil {
-		return nil, err
+// onQueue runs op under the store's lock on the queue the request names
+// (QueueUrl), answering QueueDoesNotExist when there is none: the opening
+// every operation on one queue shares.
+func (s *Service) onQueue(op func(c ctxOp, q *queue, in map[string]any) (map[string]any, *Error)) func(ctxOp, map[string]any) (map[string]any, *Error) {
+	return func(c ctxOp, in map[string]any) (map[string]any, *Error) {
+		s.store.mu.Lock()
+		defer s.store.mu.Unlock()
+		q, err := s.queueLocked(in)
+		if err != nil {
+			return nil, err
+		}
+		return op(c, q, in)
 	}
+}
+
+func (s *Service) deleteQueue(_ ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
+	st := s.store
 	if e := st.applyLocked(record{Deleted: q.Name}); e != nil {
 		return nil, InternalFault("Could not store the change durably.")
 	}
 	return map[string]any{}, nil
 }
 
-func (s *Service) getQueueAttributes(c ctxOp, in map[string]any) (map[string]any, *Error) {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q, err := s.queueLocked(in)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) getQueueAttributes(c ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
 	all := map[string]string{}
 	for k, v := range q.Attributes {
 		if v != "" {
@@ -238,14 +240,8 @@ func (s *Service) getQueueAttributes(c ctxOp, in map[string]any) (map[string]any
 	return map[string]any{"Attributes": out}, nil
 }
 
-func (s *Service) setQueueAttributes(c ctxOp, in map[string]any) (map[string]any, *Error) {
+func (s *Service) setQueueAttributes(c ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
 	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q, err := s.queueLocked(in)
-	if err != nil {
-		return nil, err
-	}
 	attrs := strMap(in, "Attributes")
 	if err := s.checkAttributesLocked(q.Name, attrs); err != nil {
 		return nil, err
@@ -284,14 +280,7 @@ func (s *Service) sendLocked(c ctxOp, q *queue, body string, delay any) (*messag
 	return m, nil
 }
 
-func (s *Service) sendMessage(c ctxOp, in map[string]any) (map[string]any, *Error) {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q, err := s.queueLocked(in)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) sendMessage(c ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
 	m, err := s.sendLocked(c, q, str(in, "MessageBody"), in["DelaySeconds"])
 	if err != nil {
 		return nil, err
@@ -300,14 +289,7 @@ func (s *Service) sendMessage(c ctxOp, in map[string]any) (map[string]any, *Erro
 	return map[string]any{"MessageId": m.ID, "MD5OfMessageBody": m.MD5}, nil
 }
 
-func (s *Service) sendMessageBatch(c ctxOp, in map[string]any) (map[string]any, *Error) {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q, err := s.queueLocked(in)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) sendMessageBatch(c ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
 	entries, _ := in["Entries"].([]any)
 	if len(entries) == 0 {
 		return nil, &Error{Status: 400, Shape: "EmptyBatchRequest", Code: "AWS.SimpleQueueService.EmptyBatchRequest", Message: "There should be at least one SendMessageBatchRequestEntry in the request."}
@@ -416,14 +398,8 @@ func parseHandle(queueName, handle string) (string, *Error) {
 	return parts[1], nil
 }
 
-func (s *Service) deleteMessage(_ ctxOp, in map[string]any) (map[string]any, *Error) {
+func (s *Service) deleteMessage(_ ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
 	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q, err := s.queueLocked(in)
-	if err != nil {
-		return nil, err
-	}
 	id, err := parseHandle(q.Name, str(in, "ReceiptHandle"))
 	if err != nil {
 		return nil, err
@@ -439,14 +415,8 @@ func (s *Service) deleteMessage(_ ctxOp, in map[string]any) (map[string]any, *Er
 	return map[string]any{}, nil
 }
 
-func (s *Service) changeMessageVisibility(c ctxOp, in map[string]any) (map[string]any, *Error) {
+func (s *Service) changeMessageVisibility(c ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
 	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q, err := s.queueLocked(in)
-	if err != nil {
-		return nil, err
-	}
 	handle := str(in, "ReceiptHandle")
 	id, err := parseHandle(q.Name, handle)
 	if err != nil {

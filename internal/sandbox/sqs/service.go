@@ -76,19 +76,19 @@ func (s *Service) op(op string, c ctxOp, in map[string]any) (map[string]any, *Er
 	case "ListQueues":
 		return s.listQueues(c, in)
 	case "DeleteQueue":
-		return s.deleteQueue(c, in)
+		return s.onQueue(s.deleteQueue)(c, in)
 	case "GetQueueAttributes":
-		return s.getQueueAttributes(c, in)
+		return s.onQueue(s.getQueueAttributes)(c, in)
 	case "SetQueueAttributes":
-		return s.setQueueAttributes(c, in)
+		return s.onQueue(s.setQueueAttributes)(c, in)
 	case "SendMessage":
-		return s.sendMessage(c, in)
+		return s.onQueue(s.sendMessage)(c, in)
 	case "SendMessageBatch":
-		return s.sendMessageBatch(c, in)
+		return s.onQueue(s.sendMessageBatch)(c, in)
 	case "DeleteMessage":
-		return s.deleteMessage(c, in)
+		return s.onQueue(s.deleteMessage)(c, in)
 	case "ChangeMessageVisibility":
-		return s.changeMessageVisibility(c, in)
+		return s.onQueue(s.changeMessageVisibility)(c, in)
 	}
 	return nil, &Error{Status: 400, Shape: "InvalidAction", Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this endpoint.", op)}
 }
