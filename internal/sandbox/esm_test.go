@@ -198,17 +198,17 @@ func TestEventSourceMappingErrors(t *testing.T) {
 		code     string
 		contains string
 	}{
-		"batch size zero":     {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), BatchSize: aws.Int32(0)}, "ValidationException", "Value '0' at 'batchSize'"},
-		"batch size too big":  {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), BatchSize: aws.Int32(10001), MaximumBatchingWindowInSeconds: aws.Int32(1)}, "ValidationException", "less than or equal to 10000"},
-		"batch over 10":       {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), BatchSize: aws.Int32(11)}, "InvalidParameterValueException", "Maximum batch window in seconds must be greater than 0"},
-		"window too long":     {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), MaximumBatchingWindowInSeconds: aws.Int32(301)}, "ValidationException", "maximumBatchingWindowInSeconds"},
-		"no such queue":       {&lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(queueARNPrefix + "nope"), FunctionName: aws.String("worker")}, "InvalidParameterValueException", "NonExistentQueue"},
-		"not a queue":         {&lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String("arn:aws:kinesis:us-east-1:123456789012:stream/s"), FunctionName: aws.String("worker")}, "InvalidParameterValueException", "arn:aws:sqs:us-east-1:123456789012:orders"},
-		"no such function":    {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("nobody")}, "ResourceNotFoundException", "Function does not exist"},
-		"no such alias":       {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker:canary")}, "ResourceNotFoundException", "worker:canary"},
-		"starting position":   {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), StartingPosition: types.EventSourcePositionLatest}, "InvalidParameterValueException", "StartingPosition"},
-		"bad response type":   {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), FunctionResponseTypes: []types.FunctionResponseType{"Everything"}}, "ValidationException", "ReportBatchItemFailures"},
-		"bad function name":   {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("a b")}, "ValidationException", "functionName"},
+		"batch size zero":    {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), BatchSize: aws.Int32(0)}, "ValidationException", "Value '0' at 'batchSize'"},
+		"batch size too big": {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), BatchSize: aws.Int32(10001), MaximumBatchingWindowInSeconds: aws.Int32(1)}, "ValidationException", "less than or equal to 10000"},
+		"batch over 10":      {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), BatchSize: aws.Int32(11)}, "InvalidParameterValueException", "Maximum batch window in seconds must be greater than 0"},
+		"window too long":    {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), MaximumBatchingWindowInSeconds: aws.Int32(301)}, "ValidationException", "maximumBatchingWindowInSeconds"},
+		"no such queue":      {&lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(queueARNPrefix + "nope"), FunctionName: aws.String("worker")}, "InvalidParameterValueException", "NonExistentQueue"},
+		"not a queue":        {&lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String("arn:aws:kinesis:us-east-1:123456789012:stream/s"), FunctionName: aws.String("worker")}, "InvalidParameterValueException", "arn:aws:sqs:us-east-1:123456789012:orders"},
+		"no such function":   {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("nobody")}, "ResourceNotFoundException", "Function does not exist"},
+		"no such alias":      {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker:canary")}, "ResourceNotFoundException", "worker:canary"},
+		"starting position":  {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), StartingPosition: types.EventSourcePositionLatest}, "InvalidParameterValueException", "StartingPosition"},
+		"bad response type":  {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("worker"), FunctionResponseTypes: []types.FunctionResponseType{"Everything"}}, "ValidationException", "ReportBatchItemFailures"},
+		"bad function name":  {&lambda.CreateEventSourceMappingInput{EventSourceArn: orders, FunctionName: aws.String("a b")}, "ValidationException", "functionName"},
 	} {
 		_, err := c.CreateEventSourceMapping(ctx, tc.in)
 		if code, msg := apiError(t, err); code != tc.code || !strings.Contains(msg, tc.contains) {
