@@ -277,6 +277,7 @@ func (s *Service) sendLocked(c ctxOp, q *queue, body string, delay any) (*messag
 	if err := s.store.applyLocked(record{In: q.Name, Put: m}); err != nil {
 		return nil, InternalFault("Could not store the change durably.")
 	}
+	s.countLocked(q, "NumberOfMessagesSent", 1, c.now)
 	return m, nil
 }
 
@@ -398,7 +399,7 @@ func parseHandle(queueName, handle string) (string, *Error) {
 	return parts[1], nil
 }
 
-func (s *Service) deleteMessage(_ ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
+func (s *Service) deleteMessage(c ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
 	st := s.store
 	id, err := parseHandle(q.Name, str(in, "ReceiptHandle"))
 	if err != nil {
@@ -409,6 +410,7 @@ func (s *Service) deleteMessage(_ ctxOp, q *queue, in map[string]any) (map[strin
 			if e := st.applyLocked(record{In: q.Name, Gone: id}); e != nil {
 				return nil, InternalFault("Could not store the change durably.")
 			}
+			s.countLocked(q, "NumberOfMessagesDeleted", 1, c.now)
 			break
 		}
 	}
