@@ -256,10 +256,9 @@ func planPauses(c *interlockConfig, plan, state aliasModelV0, policy *rollout.Po
 	if c == nil {
 		return nil
 	}
+	// The new version is named only through its role: its number may be
+	// known only during apply, and the plan must not change then.
 	from, to := state.FunctionVersion.ValueString(), plan.FunctionVersion.ValueString()
-	if plan.FunctionVersion.IsUnknown() {
-		to = "(known after apply)"
-	}
 	var out []string
 	add := func(moment, what string) {
 		if c.pauses(moment) {
@@ -274,9 +273,9 @@ func planPauses(c *interlockConfig, plan, state aliasModelV0, policy *rollout.Po
 			return out
 		}
 		if directMoment(state, to) == health.MomentRollback {
-			add(health.MomentRollback, fmt.Sprintf("before all traffic returns to version %s", to))
+			add(health.MomentRollback, "before all traffic returns to the version this alias promoted before")
 		} else {
-			add(health.MomentPromotion, fmt.Sprintf("before all traffic moves to version %s", to))
+			add(health.MomentPromotion, "before all traffic moves to the new function_version")
 		}
 		return out
 	}
@@ -297,9 +296,9 @@ func planPauses(c *interlockConfig, plan, state aliasModelV0, policy *rollout.Po
 		return out
 	}
 	if len(policy.Steps) > 0 {
-		add(health.MomentStart, fmt.Sprintf("before the first %g%% of the traffic moves to version %s", policy.Steps[0].WeightPercent, to))
+		add(health.MomentStart, fmt.Sprintf("before the first %g%% of the traffic moves to the new version", policy.Steps[0].WeightPercent))
 	}
-	add(health.MomentPromotion, fmt.Sprintf("before all traffic moves to version %s", to))
+	add(health.MomentPromotion, "before all traffic moves to the new version")
 	add(health.MomentRollback, fmt.Sprintf("first, if the canary rolls back, before all traffic returns to version %s", from))
 	return out
 }

@@ -1,0 +1,157 @@
+package provider_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+)
+
+const allMomentsInterlock = "  event_source_interlock = {\n    pause_on      = [\"start\", \"promotion\", \"rollback\"]\n    drain_timeout = \"30s\"\n  }\n"
+
+// TestAccAliasInterlock_rollbackLosesNoMessage: a worker fed by a queue
+// (an event source mapping on its alias) is released with a canary while
+// messages arrive at a steady rate; the new version fails every batch, and
+// the canary rolls back. The plan shows the pauses; afterwards the queue,
+// the dead-letter queue and the worker's own record show every message
+// processed exactly once or in the dead-letter queue, and none received
+// by the rejected version after the rollback decision; the mapping is
+// Enabled again and the state records nothing left paused.
+func TestAccAliasInterlock_rollbackLosesNoMessage(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	r := newTFRun(t)
+	r.write(workerStack(be.URL, zip, "v1", "0", record, 5, allMomentsInterlock))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	q.sendSteadily(50)
+
+	r.write(workerStack(be.URL, zip, "v2", "1", record, 5, allMomentsInterlock))
+	plan := r.mustRun("plan", "plan")
+	for _, want := range []string{"start: pause the event source mappings before the first 50% of the traffic moves to the new version",
+		"rollback: pause the event source mappings first, if the canary rolls back, before all traffic returns to version 1"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the plan does not say %q:\n%s", want, plan)
+		}
+	}
+	mark := be.Sandbox.Journal.Mark()
+	out, err := r.run("apply", "-auto-approve")
+	time.Sleep(2 * time.Second) // messages keep arriving after the rollback
+	sent := q.stopSending()
+	if err == nil || !strings.Contains(out, "rolled back") {
+		t.Fatalf("the failing release was not rolled back (err %v):\n%s", err, out)
+	}
+	r.expectDeployment(deploymentWant{Version: "1", Status: "rolled_back", Gate: "error_rate"})
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the rollback, want Enabled (resumed)", st)
+	}
+	if p, _ := r.aliasState()["paused_event_sources"].([]any); len(p) != 0 {
+		t.Errorf("paused_event_sources = %v after a rollback that resumed", p)
+	}
+	if err := q.drain(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), "2", sent)
+	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d; rollback pause-to-resume %s",
+		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected, tally.Window)
+	if tally.ReceivedByRejected == 0 {
+		t.Errorf("the rejected version received no message: the canary did not exercise it")
+	}
+	if tally.Lost != 0 || tally.Twice != 0 || tally.Processed+tally.InDLQ != tally.Sent {
+		t.Errorf("every message must be processed exactly once or sit in the dead-letter queue: %+v", tally)
+	}
+	if tally.SeenByRejected != 0 {
+		t.Errorf("the rejected version received %d messages after the rollback decision", tally.SeenByRejected)
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccAliasInterlock_interruptMidPause: SIGINT while the apply waits for
+// the mapping to drain its in-flight batch (a slow worker) never leaves
+// the mapping paused: the apply resumes it on the way out, or the state
+// records it and the next plan shows it resumed.
+func TestAccAliasInterlock_interruptMidPause(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	r := newTFRun(t)
+	r.write(workerStack(be.URL, zip, "v1", "0", record, 4000, allMomentsInterlock))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	if err := q.send(context.Background(), 200); err != nil {
+		t.Fatal(err)
+	}
+	// A batch is in flight (4s each) when the apply pauses the mapping.
+	time.Sleep(500 * time.Millisecond)
+	r.write(workerStack(be.URL, zip, "v2", "0", record, 4000, allMomentsInterlock))
+	cmd := r.command("apply", "-auto-approve")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if st := q.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	waitErr := waitWithin(cmd, 2*time.Minute)
+	if waitErr == nil {
+		t.Errorf("an interrupted apply exited 0:\n%s", out.String())
+	}
+	a, err := lambdaops.FindAlias(context.Background(), q.lambda, workerFunction, "live")
+	if err != nil || aws.ToString(a.FunctionVersion) != "1" || (a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0) {
+		t.Errorf("alias after SIGINT = %+v (%v); want all traffic on version 1\n%s", a, err, out.String())
+	}
+	st := q.waitMapping("Enabled", 40*time.Second)
+	paused, _ := r.aliasState()["paused_event_sources"].([]any)
+	switch {
+	case st == "Enabled" && len(paused) == 0:
+		// Resumed on the way out.
+	case st != "Enabled" && len(paused) == 1:
+		plan := r.mustRun("plan after the interrupt", "plan")
+		if !strings.Contains(plan, "Resuming Paused Event Sources") {
+			t.Errorf("the plan does not show the resume:\n%s", plan)
+		}
+	default:
+		t.Errorf("after SIGINT the mapping is %s and the state records %v as paused: a mapping left paused without the state saying so\n%s", st, paused, out.String())
+	}
+	t.Logf("after SIGINT the mapping is %s; paused_event_sources = %v", st, paused)
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// waitWithin waits for cmd, killing it after limit.
+func waitWithin(cmd *exec.Cmd, limit time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(limit):
+		_ = cmd.Process.Kill()
+		return <-done
+	}
+}
