@@ -207,7 +207,9 @@ func (m aliasModelV0) interlock(ctx context.Context) *interlockConfig {
 	return c
 }
 
-func (c *interlockConfig) pauses(moment string) bool { return c != nil && slices.Contains(c.On, moment) }
+func (c *interlockConfig) pauses(moment string) bool {
+	return c != nil && slices.Contains(c.On, moment)
+}
 
 // lock is the interlock over the alias's mappings; nil without one.
 func (c *interlockConfig) lock(api health.MappingAPI, aliasARN string, clock rollout.Clock) *health.Interlock {

@@ -165,7 +165,7 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			},
 			"event_source_interlock": interlockAttribute(),
 			"deployment":             deploymentSchema(),
-			"promotions": promotionsSchema(),
+			"promotions":             promotionsSchema(),
 			"arn": schema.StringAttribute{
 				MarkdownDescription: "ARN of the alias.",
 				Computed:            true,
