@@ -72,12 +72,13 @@ func (s *Service) queueByARNLocked(arn string) *queue {
 // ReceiveBatch receives up to most messages (more than ReceiveMessage's 10
 // when asked) from the queue arn names, with the queue's visibility
 // timeout, as an event source mapping's poller does: it waits up to wait
-// for a first message, then up to window for the batch to fill. It returns
+// for a first message, then up to window for the batch to fill (both real
+// time; visibility runs on the sandbox clock). It returns
 // early, with what it holds, when ctx ends; what it returns is durable
 // (received, its receive count counted).
 func (s *Service) ReceiveBatch(ctx context.Context, arn string, most int, wait, window time.Duration) ([]Message, *Error) {
 	st := s.store
-	start := s.clock()
+	start := time.Now()
 	var got []message
 	var fill time.Time
 	for {
@@ -104,15 +105,15 @@ func (s *Service) ReceiveBatch(ctx context.Context, arn string, most int, wait, 
 			}
 		}
 		if len(got) == 0 && len(more) > 0 {
-			fill = now.Add(window)
+			fill = time.Now().Add(window)
 		}
 		got = append(got, more...)
 		switch {
 		case len(got) >= most:
 			return toMessages(got), nil
-		case len(got) > 0 && !now.Before(fill):
+		case len(got) > 0 && !time.Now().Before(fill):
 			return toMessages(got), nil
-		case len(got) == 0 && now.Sub(start) >= wait:
+		case len(got) == 0 && time.Since(start) >= wait:
 			return nil, nil
 		}
 		t := time.NewTimer(s.pollEvery)
