@@ -424,3 +424,43 @@ func esmGoroutines() int {
 	}
 	return n
 }
+
+// TestEventSourceMappingInUseWhileDisabling: while a batch is in flight the
+// mapping stays Disabling, and a change asked for meanwhile is refused with
+// ResourceInUseException; Disabled comes once the batch is done (invoked
+// and deleted).
+func TestEventSourceMappingInUseWhileDisabling(t *testing.T) {
+	t.Parallel()
+	inst := sandboxtest.Start(t, sandbox.Options{})
+	c, q := lambdaClient(inst, 1), sqsAt(inst.URL)
+	record := filepath.Join(t.TempDir(), "seen")
+	recordingWorker(t, c, "worker", record, map[string]string{"LATENCY_MS": "1500"})
+	url := sqsQueue(t, q, "jobs", nil)
+	id := createMapping(t, c, &lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(queueARNPrefix + "jobs"), FunctionName: aws.String("worker")})
+	waitMappingState(t, c, id, "Enabled")
+	sendAll(t, q, url, []string{"slow"})
+	eventually(t, "the batch in flight", func() bool {
+		_, h := queueDepth(t, q, url)
+		return h == 1
+	})
+	if _, err := c.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(id), Enabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(id), Enabled: aws.Bool(true)})
+	if code, msg := apiError(t, err); code != "ResourceInUseException" || !strings.Contains(msg, "Disabling") {
+		t.Errorf("Update while Disabling: %s %q, want ResourceInUseException naming the state", code, msg)
+	}
+	_, err = c.DeleteEventSourceMapping(ctx, &lambda.DeleteEventSourceMappingInput{UUID: aws.String(id)})
+	if code, _ := apiError(t, err); code != "ResourceInUseException" {
+		t.Errorf("Delete while Disabling: %s, want ResourceInUseException", code)
+	}
+	got, err := c.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(id)})
+	if err != nil || aws.ToString(got.State) != "Disabling" {
+		t.Errorf("with the batch in flight: %v %v, want Disabling", got, err)
+	}
+	waitMappingState(t, c, id, "Disabled")
+	v, h := queueDepth(t, q, url)
+	if s := readSeen(t, record); len(s) != 1 || v != 0 || h != 0 {
+		t.Errorf("at Disabled: seen %v, queue %d visible %d in flight; want the batch processed and deleted", s, v, h)
+	}
+}
