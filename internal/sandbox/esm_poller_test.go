@@ -464,3 +464,50 @@ func TestEventSourceMappingInUseWhileDisabling(t *testing.T) {
 		t.Errorf("at Disabled: seen %v, queue %d visible %d in flight; want the batch processed and deleted", s, v, h)
 	}
 }
+
+// metricMax is the Maximum of a metric over the hour around at.
+func metricMax(t *testing.T, c *cloudwatch.Client, at time.Time, ns, name string, dims map[string]string) float64 {
+	t.Helper()
+	metric := &cwtypes.Metric{Namespace: aws.String(ns), MetricName: aws.String(name)}
+	for k, v := range dims {
+		metric.Dimensions = append(metric.Dimensions, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(v)})
+	}
+	out, err := c.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(at.Add(-time.Hour)), EndTime: aws.Time(at.Add(time.Hour)),
+		MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("m"), MetricStat: &cwtypes.MetricStat{Metric: metric, Period: aws.Int32(7200), Stat: aws.String("Maximum")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	most := -1.0
+	for _, r := range out.MetricDataResults {
+		for _, v := range r.Values {
+			most = max(most, v)
+		}
+	}
+	return most
+}
+
+// TestSQSQueueMetrics: the AWS/SQS depth and age gauges a gate reads,
+// sampled by the operations on the sandbox clock.
+func TestSQSQueueMetrics(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	inst := sandboxtest.Start(t, sandbox.Options{Clock: clock.Now})
+	q, cw := sqsAt(inst.URL), cloudWatchAt(inst.URL)
+	url := sqsQueue(t, q, "aging", map[string]string{"VisibilityTimeout": "600"})
+	sendAll(t, q, url, []string{"old"})
+	clock.Advance(2 * time.Minute)
+	sendAll(t, q, url, []string{"new-1", "new-2"})
+	sqsReceive(t, q, url, 1)
+	dims := map[string]string{"QueueName": "aging"}
+	for name, want := range map[string]float64{
+		"ApproximateAgeOfOldestMessage":         120,
+		"ApproximateNumberOfMessagesVisible":    3,
+		"ApproximateNumberOfMessagesNotVisible": 1,
+		"NumberOfMessagesSent":                  2, // the Maximum of one send's count
+		"NumberOfMessagesReceived":              1,
+	} {
+		if got := metricMax(t, cw, clock.Now(), "AWS/SQS", name, dims); got != want {
+			t.Errorf("Maximum of AWS/SQS %s = %v, want %v", name, got, want)
+		}
+	}
+}
