@@ -38,7 +38,7 @@ const (
 func workerStack(url, zip, release, failRate, record string, latencyMS int, interlock string) string {
 	return acctest.ConfigCompose(
 		functionConfig(url, workerFunction, zip, fmt.Sprintf("release       = %q", release), "timeout       = 30",
-			fmt.Sprintf("environment   = { RELEASE = %q, FAIL_RATE = %q, RECORD_FILE = %q, LATENCY_MS = \"%d\" }", release, failRate, record, latencyMS)),
+			fmt.Sprintf("environment   = { RELEASE = %q, FAIL_RATE = %q, OUTCOME_FILE = %q, LATENCY_MS = \"%d\" }", release, failRate, record, latencyMS)),
 		canaryPolicy(`  steps    = [{ weight_percent = 50, hold = "30s" }]
   interval = "1s"
   health   = { max_error_rate = 0.1, min_invocations = 3 }`),

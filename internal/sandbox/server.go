@@ -277,6 +277,10 @@ func (s *Server) OnAlarmStateChange(hook func(name, state string)) {
 	s.cloudwatch.OnAlarmStateChange(hook)
 }
 
+// EventSourcePollers is the number of event source mapping pollers (and
+// transitions settling) running; zero once the server is closed.
+func (s *Server) EventSourcePollers() int { return s.esm.Running() }
+
 // SetFaults replaces the injected faults.
 func (s *Server) SetFaults(faults []Fault) { s.faults.set(faults) }
 

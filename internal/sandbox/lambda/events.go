@@ -13,7 +13,7 @@ import (
 // returns the function's ARN, qualified when a version or alias was given.
 // The function, and the version or alias, must exist.
 func (api *API) ResolveFunction(raw, region string) (string, *Error) {
-	name, q, err := resolveRef(raw, "", "CreateEventSourceMapping", region)
+	name, q, err := resolveRef(raw, "", "CreateEventSourceMapping", region) // a NamespacedFunctionName: up to 256
 	if err != nil {
 		return "", err
 	}

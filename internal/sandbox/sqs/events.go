@@ -22,14 +22,24 @@ type Metrics interface {
 // ApproximateAgeOfOldestMessage.
 func (s *Service) SetMetrics(m Metrics) { s.metrics = m }
 
-// countLocked emits a count metric of q and samples its depth and age;
-// the caller holds the store lock.
+// countLocked emits a count metric of q and samples its depth and age
+// (sampleLocked); the caller holds the store lock.
 func (s *Service) countLocked(q *queue, name string, n int, now time.Time) {
 	if s.metrics == nil {
 		return
 	}
 	if n > 0 {
 		s.metrics.RecordQueueMetric(q.Name, name, float64(n), "Count", now)
+	}
+	s.sampleLocked(q, now)
+}
+
+// sampleLocked emits q's ApproximateNumberOfMessagesVisible,
+// ApproximateNumberOfMessagesNotVisible and ApproximateAgeOfOldestMessage
+// (the oldest message not deleted, in flight or not) as they are now.
+func (s *Service) sampleLocked(q *queue, now time.Time) {
+	if s.metrics == nil {
+		return
 	}
 	visible, oldest := 0, now
 	for _, m := range q.Messages {
@@ -41,6 +51,7 @@ func (s *Service) countLocked(q *queue, name string, n int, now time.Time) {
 		}
 	}
 	s.metrics.RecordQueueMetric(q.Name, "ApproximateNumberOfMessagesVisible", float64(visible), "Count", now)
+	s.metrics.RecordQueueMetric(q.Name, "ApproximateNumberOfMessagesNotVisible", float64(len(q.Messages)-visible), "Count", now)
 	s.metrics.RecordQueueMetric(q.Name, "ApproximateAgeOfOldestMessage", float64(now.Sub(oldest)/time.Second), "Seconds", now)
 }
 
@@ -72,12 +83,13 @@ func (s *Service) queueByARNLocked(arn string) *queue {
 // ReceiveBatch receives up to most messages (more than ReceiveMessage's 10
 // when asked) from the queue arn names, with the queue's visibility
 // timeout, as an event source mapping's poller does: it waits up to wait
-// for a first message, then up to window for the batch to fill. It returns
+// for a first message, then up to window for the batch to fill (both real
+// time; visibility runs on the sandbox clock). It returns
 // early, with what it holds, when ctx ends; what it returns is durable
 // (received, its receive count counted).
 func (s *Service) ReceiveBatch(ctx context.Context, arn string, most int, wait, window time.Duration) ([]Message, *Error) {
 	st := s.store
-	start := s.clock()
+	start := time.Now()
 	var got []message
 	var fill time.Time
 	for {
@@ -104,15 +116,22 @@ func (s *Service) ReceiveBatch(ctx context.Context, arn string, most int, wait, 
 			}
 		}
 		if len(got) == 0 && len(more) > 0 {
-			fill = now.Add(window)
+			fill = time.Now().Add(window)
 		}
 		got = append(got, more...)
 		switch {
 		case len(got) >= most:
 			return toMessages(got), nil
-		case len(got) > 0 && !now.Before(fill):
+		case len(got) > 0 && !time.Now().Before(fill):
 			return toMessages(got), nil
-		case len(got) == 0 && now.Sub(start) >= wait:
+		case len(got) == 0 && time.Since(start) >= wait:
+			// An empty poll samples the depth and age too, so a mapped
+			// queue's gauges stay current while nothing moves.
+			st.mu.Lock()
+			if q := s.queueByARNLocked(arn); q != nil {
+				s.sampleLocked(q, s.clock())
+			}
+			st.mu.Unlock()
 			return nil, nil
 		}
 		t := time.NewTimer(s.pollEvery)
@@ -152,12 +171,18 @@ func (s *Service) DeleteBatch(arn string, handles []string) *Error {
 		return noQueue()
 	}
 	c := ctxOp{now: s.clock()}
+	deleted := 0
 	for _, h := range handles {
-		if _, err := s.deleteMessage(c, q, map[string]any{"ReceiptHandle": h}); err != nil {
+		ok, err := s.deleteLocked(q, h)
+		if err != nil {
 			st.mu.Unlock()
 			return err
 		}
+		if ok {
+			deleted++
+		}
 	}
+	s.countLocked(q, "NumberOfMessagesDeleted", deleted, c.now)
 	st.mu.Unlock()
 	if st.durable() != nil {
 		return InternalFault("Could not store the change durably.")
