@@ -283,13 +283,18 @@ func planPauses(c *interlockConfig, plan, state aliasModelV0, policy *rollout.Po
 	}
 	if !policy.Wait {
 		cur, _ := parseDeployment(state.Deployment)
+		if plan.Deployment.IsUnknown() && !plan.FunctionVersion.Equal(state.FunctionVersion) && len(policy.Steps) > 0 {
+			// The new version is published by this apply: its rollout starts then.
+			add(health.MomentStart, fmt.Sprintf("before %g%% of the traffic moves to the new version", policy.Steps[0].WeightPercent))
+			return out
+		}
 		next, ok := parseDeployment(plan.Deployment)
 		if !ok || plan.Deployment.Equal(state.Deployment) {
 			return out
 		}
 		switch {
 		case next.Status == rollout.StatusInProgress && (cur.Status != rollout.StatusInProgress || cur.To != next.To):
-			add(health.MomentStart, fmt.Sprintf("before %g%% of the traffic moves to version %s", next.Weight, next.To))
+			add(health.MomentStart, fmt.Sprintf("before %g%% of the traffic moves to the new version", next.Weight))
 		case next.Status == rollout.StatusPromoted:
 			add(health.MomentPromotion, fmt.Sprintf("before all traffic moves to version %s", next.To))
 		case next.Status == rollout.StatusRolledBack || next.Status == rollout.StatusAborted:
