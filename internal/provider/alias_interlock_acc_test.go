@@ -3,6 +3,7 @@ package provider_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
@@ -153,5 +155,58 @@ func waitWithin(cmd *exec.Cmd, limit time.Duration) error {
 	case <-time.After(limit):
 		_ = cmd.Process.Kill()
 		return <-done
+	}
+}
+
+// TestAccAliasInterlock_queueDepthHoldsPromotion: with the mapping paused
+// by hand and 40 messages waiting, a canary whose gates all pass is
+// promoted under max_queue_depth = 100, and held at its last step under
+// max_queue_depth = 10 until its deadline rolls it back, saying which
+// queue held how many messages.
+func TestAccAliasInterlock_queueDepthHoldsPromotion(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "AWS/SQS metrics of a queue an event source mapping reads")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	gate := func(depth int) string {
+		return fmt.Sprintf("  event_source_interlock = {\n    pause_on        = []\n    max_queue_depth = %d\n  }\n", depth)
+	}
+	stack := func(release string, depth int) string {
+		s := strings.Replace(workerStack(be.URL, zip, release, "0", record, 0, gate(depth)), "min_invocations = 3", "min_invocations = 0", 1)
+		return strings.Replace(s, `hold = "30s"`, `hold = "2s"`, 1)
+	}
+	r := newTFRun(t)
+	r.write(stack("v1", 100))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	if _, err := q.lambda.UpdateEventSourceMapping(context.Background(), &lambda.UpdateEventSourceMappingInput{UUID: aws.String(q.mapping), Enabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := q.waitMapping("Disabled", 30*time.Second); st != "Disabled" {
+		t.Fatalf("the mapping is %s, want Disabled", st)
+	}
+	if err := q.send(context.Background(), 40); err != nil {
+		t.Fatal(err)
+	}
+
+	r.write(stack("v2", 100))
+	r.mustRun("apply under max_queue_depth = 100", "apply", "-auto-approve")
+	r.expectDeployment(deploymentWant{Version: "2", Status: "promoted"})
+
+	r.write(stack("v3", 10))
+	out, err := r.run("apply", "-auto-approve")
+	if err == nil {
+		t.Fatalf("a promotion over max_queue_depth was not held:\n%s", out)
+	}
+	if !r.expectDeployment(deploymentWant{Version: "2", Status: "rolled_back", Gate: "deadline"}) ||
+		!strings.Contains(strings.Join(strings.Fields(out), " "), "queue orders holds 40 visible messages, above max_queue_depth 10") {
+		t.Errorf("the rollback does not say the queue held the promotion:\n%s", out)
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
