@@ -15,6 +15,7 @@ import (
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
 const allMomentsInterlock = "  event_source_interlock = {\n    pause_on      = [\"start\", \"promotion\", \"rollback\"]\n    drain_timeout = \"30s\"\n  }\n"
@@ -209,4 +210,61 @@ func TestAccAliasInterlock_queueDepthHoldsPromotion(t *testing.T) {
 	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
+}
+
+// TestAccAliasInterlock_resumeFailureIsRecorded: when the mappings cannot
+// be resumed after a move (the sandbox fails every
+// UpdateEventSourceMapping from the moment the traffic moved), the apply
+// warns and the state records them in paused_event_sources; the next plan
+// shows them going to [] and its apply resumes them, after which the
+// configuration has converged.
+func TestAccAliasInterlock_resumeFailureIsRecorded(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "a fault injected at an exact point of the apply")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	stack := func(release string) string {
+		return acctest.ConfigCompose(
+			functionConfig(be.URL, workerFunction, zip, fmt.Sprintf("release       = %q", release),
+				fmt.Sprintf("environment   = { RELEASE = %q, OUTCOME_FILE = %q }", release, record)),
+			liveAlias(onVersion+"  event_source_interlock = {\n    pause_on      = [\"promotion\"]\n    drain_timeout = \"5s\"\n  }\n"))
+	}
+	r := newTFRun(t)
+	r.write(stack("v1"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	be.OnceAfterProvider("UpdateAlias", 200, func() {
+		be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "UpdateEventSourceMapping", Kind: sandbox.FaultError, Rate: 1}})
+	})
+	r.write(stack("v2"))
+	out := r.mustRun("apply whose resume fails", "apply", "-auto-approve")
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "Event Source Interlock") || !strings.Contains(flat, "resuming the event source mappings after the promotion") {
+		t.Errorf("the apply does not warn that the resume failed:\n%s", out)
+	}
+	if paused, _ := r.aliasState()["paused_event_sources"].([]any); len(paused) != 1 || paused[0] != q.mapping {
+		t.Fatalf("paused_event_sources = %v, want [%s]", paused, q.mapping)
+	}
+	if st := q.waitMapping("Disabled", 10*time.Second); st != "Disabled" {
+		t.Errorf("the mapping is %s, want Disabled (left paused)", st)
+	}
+	be.Sandbox.Server.SetFaults(nil)
+	plan := strings.Join(strings.Fields(r.mustRun("plan", "plan")), " ")
+	for _, want := range []string{"Resuming Paused Event Sources", `~ paused_event_sources = [ - "` + q.mapping + `", ]`} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the plan does not show %q:\n%s", want, plan)
+		}
+	}
+	r.mustRun("apply that resumes", "apply", "-auto-approve")
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the resuming apply, want Enabled", st)
+	}
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("the configuration did not converge: %v\n%s", err, out)
+	}
+	q.unmap()
+	r.checkDestroy(be.URL)
 }
