@@ -268,3 +268,71 @@ func TestAccAliasInterlock_resumeFailureIsRecorded(t *testing.T) {
 	q.unmap()
 	r.checkDestroy(be.URL)
 }
+
+// TestAccAliasInterlock_planDriven: with wait = false, each plan shows the
+// pause of the transition it plans (the start, then the rollback the
+// gates call for), each apply makes it, and the queue's messages are all
+// processed once or dead-lettered, none by the rejected version after
+// the rollback's pause.
+func TestAccAliasInterlock_planDriven(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	stack := func(release, failRate string) string {
+		return strings.Replace(workerStack(be.URL, zip, release, failRate, record, 5, allMomentsInterlock), `interval = "1s"`, "interval = \"1s\"\n  wait     = false", 1)
+	}
+	r := newTFRun(t)
+	r.write(stack("v1", "0"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	q.sendSteadily(50)
+
+	r.write(stack("v2", "1"))
+	plan := strings.Join(strings.Fields(r.mustRun("plan of the start", "plan")), " ")
+	if want := "start: pause the event source mappings before 50% of the traffic moves to the new version, resume after"; !strings.Contains(plan, want) {
+		t.Errorf("the plan does not say %q:\n%s", want, plan)
+	}
+	mark := be.Sandbox.Journal.Mark()
+	r.mustRun("apply of the start", "apply", "-auto-approve")
+	if n := len(be.Sandbox.Journal.Of(mark, "UpdateEventSourceMapping")); n != 2 {
+		t.Errorf("the start made %d UpdateEventSourceMapping calls, want 2 (pause, resume)", n)
+	}
+	// The canary's batches fail; the next plan shows the rollback, paused first.
+	var rollbackPlan string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+		rollbackPlan = strings.Join(strings.Fields(r.mustRun("plan", "plan")), " ")
+		if strings.Contains(rollbackPlan, `"roll_back"`) || strings.Contains(rollbackPlan, "rolled_back") {
+			break
+		}
+	}
+	if want := "rollback: pause the event source mappings first, before all traffic returns to version 1, resume after"; !strings.Contains(rollbackPlan, want) {
+		t.Fatalf("the plan does not say %q:\n%s", want, rollbackPlan)
+	}
+	mark = be.Sandbox.Journal.Mark()
+	out, err := r.run("apply", "-auto-approve")
+	if err == nil || !strings.Contains(out, "Rolled Back") {
+		t.Fatalf("the rollback apply did not end rolled back (err %v):\n%s", err, out)
+	}
+	time.Sleep(2 * time.Second)
+	sent := q.stopSending()
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the rollback, want Enabled", st)
+	}
+	if err := q.drain(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), "2", sent)
+	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d",
+		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected)
+	if tally.Lost != 0 || tally.Twice != 0 || tally.SeenByRejected != 0 || tally.ReceivedByRejected == 0 {
+		t.Errorf("want every message processed once or dead-lettered, none after the decision, and the canary exercised: %+v", tally)
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
