@@ -233,7 +233,7 @@ func readWorkerRecord(t testing.TB, file string) []workerRecord {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fh.Close()
+	defer func() { _ = fh.Close() }()
 	var out []workerRecord
 	sc := bufio.NewScanner(fh)
 	for sc.Scan() {
