@@ -1,6 +1,8 @@
 package sandbox_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +224,38 @@ func TestEventSourceMappingErrors(t *testing.T) {
 	_, err = c.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{Marker: aws.String("nope")})
 	if code, _ := apiError(t, err); code != "InvalidParameterValueException" {
 		t.Errorf("List with an unknown marker: %s", code)
+	}
+}
+
+// TestEventSourceMappingJournal: the call journal names each mapping call's
+// function, qualifier and the State answered, so a test can assert the
+// order of a pause, the wait for Disabled and a traffic move.
+func TestEventSourceMappingJournal(t *testing.T) {
+	t.Parallel()
+	inst := sandboxtest.Start(t, sandbox.Options{})
+	c := lambdaClient(inst, 1)
+	sqsQueue(t, sqsAt(inst.URL), "orders", nil)
+	shellFunction(t, c, "worker")
+	id := createMapping(t, c, &lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(queueARNPrefix + "orders"), FunctionName: aws.String("worker:live")})
+	waitMappingState(t, c, id, "Enabled")
+	if _, err := c.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(id), Enabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	waitMappingState(t, c, id, "Disabled")
+	var got []string
+	for _, call := range inst.Journal.Calls() {
+		if strings.Contains(call.Operation, "EventSourceMapping") {
+			got = append(got, fmt.Sprintf("%s %s:%s %s", call.Operation, call.Function, call.Qualifier, call.Detail))
+		}
+	}
+	// A poll may still see Creating or Disabling before the settled state,
+	// and the polls repeat.
+	got = slices.Compact(slices.DeleteFunc(got, func(s string) bool {
+		return s == "GetEventSourceMapping worker:live Creating" || s == "GetEventSourceMapping worker:live Disabling"
+	}))
+	want := []string{"CreateEventSourceMapping worker:live Creating", "GetEventSourceMapping worker:live Enabled",
+		"UpdateEventSourceMapping worker:live Disabling", "GetEventSourceMapping worker:live Disabled"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("journal (-want +got):\n%s", d)
 	}
 }

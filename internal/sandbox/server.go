@@ -351,7 +351,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.before(call)
 		if !s.inject(rec, &call, "") {
-			s.esm.Serve(rec, r, who.Region, op, id)
+			note := s.esm.Serve(rec, r, who.Region, op, id)
+			call.Function, call.Qualifier, call.Detail = note.Function, note.Qualifier, note.State
 		}
 		return
 	}

@@ -54,8 +54,14 @@ func Match(r *http.Request) (op, id string, ok bool) {
 	return "", "", false
 }
 
+// Note is what an answer said, for the call journal: the mapping's
+// function and qualifier, and the State answered.
+type Note struct {
+	Function, Qualifier, State string
+}
+
 // Serve answers one request Match routed; region is the caller's.
-func (m *Manager) Serve(w http.ResponseWriter, r *http.Request, region, op, id string) {
+func (m *Manager) Serve(w http.ResponseWriter, r *http.Request, region, op, id string) Note {
 	var out any
 	var err *lambda.Error
 	status := http.StatusOK
@@ -83,11 +89,16 @@ func (m *Manager) Serve(w http.ResponseWriter, r *http.Request, region, op, id s
 	}
 	if err != nil {
 		lambda.WriteError(w, err)
-		return
+		return Note{}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(out)
+	if cfg, ok := out.(configuration); ok {
+		name, qualifier, _ := strings.Cut(functionName(cfg.FunctionArn), ":")
+		return Note{Function: name, Qualifier: qualifier, State: cfg.State}
+	}
+	return Note{}
 }
 
 // configuration is EventSourceMappingConfiguration, the fields an SQS
