@@ -267,7 +267,11 @@ func planPauses(c *interlockConfig, plan, state aliasModelV0, policy *rollout.Po
 			out = append(out, fmt.Sprintf("%s: pause the event source mappings %s, resume after", moment, what))
 		}
 	}
-	if policy == nil || !plan.Routing.IsNull() {
+	// A version within the policy's rollback_window moves at once, as a
+	// direct switch does.
+	known := policy != nil && !plan.FunctionVersion.IsUnknown() && !plan.FunctionVersion.Equal(state.FunctionVersion) &&
+		inWindow(state.Promotions, to, policy.RollbackWindow)
+	if policy == nil || !plan.Routing.IsNull() || known {
 		if plan.FunctionVersion.Equal(state.FunctionVersion) {
 			if !plan.Routing.Equal(state.Routing) {
 				add(health.MomentStart, "before the routing changes")

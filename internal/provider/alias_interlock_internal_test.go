@@ -59,6 +59,9 @@ func TestPlanPauses(t *testing.T) {
 			"promotion: pause the event source mappings before all traffic moves to version 8, resume after"}},
 		"plan-driven promotion, rollback only": {cfg: rollbackOnly, plan: model("8", value(promoted)), state: model("8", value(inProgress)), policy: planDriven},
 		"no interlock":                         {plan: model("8", noDeployment), state: model("7", noDeployment), policy: blocking},
+		"canary back to a known-good version (rollback_window)": {cfg: all, plan: model("6", noDeployment), state: model("7", noDeployment, "6", "7"),
+			policy: &rollout.Policy{Steps: blocking.Steps, Wait: true, RollbackWindow: 3}, want: []string{
+				"rollback: pause the event source mappings before all traffic returns to the version this alias promoted before, resume after"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
