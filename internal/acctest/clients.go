@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // OutOfBandAccessKey signs the requests of a test's own clients: an
@@ -35,4 +36,9 @@ func S3Client(url string) *s3.Client {
 // CloudWatchClient is a CloudWatch client of the test's own against url.
 func CloudWatchClient(url string) *cloudwatch.Client {
 	return cloudwatch.NewFromConfig(outOfBand(), func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// SQSClient is an SQS client of the test's own against url.
+func SQSClient(url string) *sqs.Client {
+	return sqs.NewFromConfig(outOfBand(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(url) })
 }

@@ -25,6 +25,8 @@ type fakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	sleeps int
+	// onSleep, when set, is called after each sleep with their count.
+	onSleep func(n int)
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -38,8 +40,12 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 		return err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.now, c.sleeps = c.now.Add(d), c.sleeps+1
+	n, hook := c.sleeps, c.onSleep
+	c.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
 	return nil
 }
 

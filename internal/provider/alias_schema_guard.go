@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 )
 
 // The data-schema guard for a version that is not known at plan time.
@@ -87,4 +91,85 @@ func (m aliasModelV0) checkPlannedVersion(ctx context.Context, diags *diag.Diagn
 			}
 		}
 	}
+}
+
+// The guard for versioned events: a mapping of event_source_interlock may
+// declare the event schema version its messages carry, and no version
+// that would receive them may record a compatible_data_schemas range that
+// excludes it: the versions routed to, and, for a canary, the version a
+// rollback returns to (the version serving now). Checked at plan time
+// (and again at apply for versions that were unknown then).
+func (r *aliasResource) checkEventSchemas(ctx context.Context, c *lambda.Client, m aliasModelV0, prior *aliasModelV0, diags *diag.Diagnostics) {
+	ilc := m.interlock(ctx)
+	if ilc == nil || len(ilc.Versions) == 0 {
+		return
+	}
+	fn := m.FunctionName.ValueString()
+	type routed struct {
+		version, why string
+	}
+	var targets []routed
+	for _, t := range m.targets(ctx) {
+		if t.version != "" && t.version != "$LATEST" {
+			targets = append(targets, routed{t.version, fmt.Sprintf("%s = %q would send them to version %s", t.label, t.version, t.version)})
+		}
+	}
+	if prior != nil && !m.CanaryPolicy.IsNull() && !prior.FunctionVersion.IsNull() && !prior.FunctionVersion.Equal(m.FunctionVersion) &&
+		prior.FunctionVersion.ValueString() != "$LATEST" {
+		v := prior.FunctionVersion.ValueString()
+		targets = append(targets, routed{v, fmt.Sprintf("a rollback of this canary would send them back to version %s (serving now)", v)})
+	}
+	check := func(why string, lo, hi *int64) {
+		for _, ev := range ilc.Versions {
+			if (lo == nil || ev.version >= *lo) && (hi == nil || ev.version <= *hi) {
+				continue
+			}
+			p := path.Root("event_source_interlock").AtName("mappings").AtListIndex(ev.index).AtName("event_schema_version")
+			diags.AddAttributeError(p, "Incompatible Event Schema",
+				fmt.Sprintf("event_source_interlock.mappings[%d].event_schema_version = %d: the messages of event source mapping %s carry event schema %d, "+
+					"but %s of %s, which records compatible_data_schemas %s. That version could not read them. Nothing was changed.\n\n"+
+					"Route to a version whose compatible_data_schemas include %d, or declare the schema the messages really carry, for example:\n\n"+
+					"  mappings = [{ uuid = %q, event_schema_version = %s }]",
+					ev.index, ev.version, ev.uuid, ev.version, why, fn, formatRange(lo, hi), ev.version, ev.uuid, exampleVersion(lo, hi)))
+		}
+	}
+	for _, t := range targets {
+		cfg, err := lambdaops.FindVersion(ctx, c, fn, t.version)
+		if err != nil {
+			continue // a missing version is checkVersion's to report; a function created by this apply has none yet
+		}
+		_, meta, ok := lambdaops.ParseDescription(aws.ToString(cfg.Description))
+		if !ok || (meta.SchemaMin == nil && meta.SchemaMax == nil) {
+			diags.AddAttributeWarning(path.Root("event_source_interlock"), "Unchecked Event Compatibility",
+				fmt.Sprintf("Version %s of %s records no compatible_data_schemas, so the guard cannot tell whether it reads the event schemas the mappings declare. "+
+					"Publish it with rollout_function's compatible_data_schemas to have it checked.", t.version, fn))
+			continue
+		}
+		check(t.why, meta.SchemaMin, meta.SchemaMax)
+	}
+	if m.FunctionVersion.IsUnknown() {
+		if m.VersionDataSchemas.IsNull() || m.VersionDataSchemas.IsUnknown() {
+			diags.AddAttributeError(path.Root("version_data_schemas"), "Unchecked Event Compatibility",
+				"function_version is not known until apply (a version the same apply publishes), so the plan cannot check it against the event "+
+					"schema versions event_source_interlock.mappings declare. Nothing was changed.\n\nPass the planned version's range, for example:\n\n"+
+					"  version_data_schemas = rollout_function.orders.version_data_schemas")
+			return
+		}
+		var ds dataSchemasModelV0
+		diags.Append(m.VersionDataSchemas.As(ctx, &ds, basetypes.ObjectAsOptions{})...)
+		if lo, hi := ds.Min.ValueInt64Pointer(), ds.Max.ValueInt64Pointer(); lo != nil || hi != nil {
+			check("function_version (known after apply) would send them to the version this apply publishes", lo, hi)
+		}
+	}
+}
+
+// exampleVersion is a version inside a range, for an example.
+func exampleVersion(lo, hi *int64) string {
+	switch {
+	case hi != nil:
+		return fmt.Sprint(*hi)
+	case lo != nil:
+		return fmt.Sprint(*lo)
+	}
+	return "1"
 }

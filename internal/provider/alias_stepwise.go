@@ -167,10 +167,15 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 	cur, _ := parseDeployment(state.Deployment)
 	now := r.data.Clock().Now()
 	plan.Promotions = state.Promotions // only a promotion adds to them
-	traffic := &health.Traffic{Lambda: c, Function: fn, Name: name, From: next.From, To: next.To, Revision: state.RevisionID.ValueString()}
-	r.warmShifts(traffic, c, p, plan.ProvisionedConcurrentExecutions, now) // issue 16: each shift waits for READY provisioned concurrency
+	aliasTraffic := &health.Traffic{Lambda: c, Function: fn, Name: name, From: next.From, To: next.To, Revision: state.RevisionID.ValueString()}
+	r.warmShifts(aliasTraffic, c, p, plan.ProvisionedConcurrentExecutions, now) // issue 16: each shift waits for READY provisioned concurrency
+	ilc := plan.interlock(ctx)
+	lock := ilc.lock(c, state.ARN.ValueString(), r.data.Clock())
+	starting := next.Status == rollout.StatusInProgress && (cur.Status != rollout.StatusInProgress || cur.To != next.To)
+	traffic := ilc.traffic(aliasTraffic, lock, !starting, &resp.Diagnostics)
 	save := func(primary string, deployment types.Object) {
 		plan.Deployment = deployment
+		plan.recordPaused(lock)
 		if out, err := lambdaops.FindAlias(ctx, c, fn, name); err == nil {
 			rev := aws.ToString(out.RevisionId)
 			plan.RevisionID, plan.ARN = types.StringValue(rev), types.StringValue(aws.ToString(out.AliasArn))
@@ -402,7 +407,8 @@ func (r *aliasResource) evaluateForRefresh(ctx context.Context, c *lambda.Client
 	src := &health.Sources{CloudWatch: cw, Lambda: c, Function: m.FunctionName.ValueString(), Alias: m.Name.ValueString(), To: cur.To,
 		FunctionARN: aws.ToString(fn.Configuration.FunctionArn), Clock: r.data.Clock().Now}
 	ov := health.NewScopedOverride(src, c, src.FunctionARN, m.Name.ValueString(), cur.From, cur.To, false)
-	cur = r.decideAtRefresh(ctx, p, health.Bound(ov, p.Interval), cur)
+	ilc := m.interlock(ctx)
+	cur = r.decideAtRefresh(ctx, p, ilc.gate(health.Bound(ov, p.Interval), r, ctx, ilc.lock(c, m.ARN.ValueString(), r.data.Clock()), p.Interval), cur)
 	addOverrideWarnings(ov, diags)
 	return keep(cur)
 }

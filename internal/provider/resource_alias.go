@@ -163,8 +163,9 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					return nil
 				})},
 			},
-			"deployment": deploymentSchema(),
-			"promotions": promotionsSchema(),
+			"event_source_interlock": interlockAttribute(),
+			"deployment":             deploymentSchema(),
+			"promotions":             promotionsSchema(),
 			"arn": schema.StringAttribute{
 				MarkdownDescription: "ARN of the alias.",
 				Computed:            true,
@@ -176,6 +177,9 @@ func (r *aliasResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			},
 		},
 		Blocks: map[string]schema.Block{"timeouts": aliasTimeoutsBlock()},
+	}
+	for k, a := range interlockComputedAttributes() {
+		resp.Schema.Attributes[k] = a
 	}
 }
 
@@ -278,6 +282,7 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 			!plan.CanaryPolicy.IsNull() && plan.Routing.IsNull(), !plan.FunctionVersion.Equal(state.FunctionVersion)); ok {
 			resp.Diagnostics.AddAttributeWarning(path.Root("provisioned_concurrent_executions"), summary, detail)
 		}
+		modifyPlanInterlock(ctx, &plan, state, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
 	if r.data == nil || plan.FunctionName.IsUnknown() {
@@ -292,12 +297,16 @@ func (r *aliasResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	// alias whose versions and data-schema inputs are as in the state needs
 	// no read (a no-op plan stays at 2 calls per resource, issue 22).
 	unmoved := prior != nil && plan.FunctionVersion.Equal(prior.FunctionVersion) && plan.Routing.Equal(prior.Routing) &&
-		plan.DataSchemaVersion.Equal(prior.DataSchemaVersion) && plan.VersionDataSchemas.Equal(prior.VersionDataSchemas)
+		plan.DataSchemaVersion.Equal(prior.DataSchemaVersion) && plan.VersionDataSchemas.Equal(prior.VersionDataSchemas) &&
+		plan.EventSourceInterlock.Equal(prior.EventSourceInterlock)
 	for _, t := range plan.targets(ctx) {
 		if unmoved || t.version == "" || t.version == "$LATEST" {
 			continue
 		}
 		r.checkVersion(ctx, c, plan, t, &resp.Diagnostics, true)
+	}
+	if !unmoved {
+		r.checkEventSchemas(ctx, c, plan, prior, &resp.Diagnostics)
 	}
 	r.refuseRolledBack(ctx, c, plan, prior, &resp.Diagnostics, true)
 	if prior != nil && !resp.Diagnostics.HasError() && plan.FunctionVersion.Equal(prior.FunctionVersion) && !plan.RevisionID.IsUnknown() &&
@@ -396,6 +405,7 @@ func (r *aliasResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	r.guard(ctx, c, plan, &resp.Diagnostics)
+	r.checkEventSchemas(ctx, c, plan, nil, &resp.Diagnostics)
 	r.refuseRolledBack(ctx, c, plan, nil, &resp.Diagnostics, false)
 	if resp.Diagnostics.HasError() {
 		return
@@ -417,6 +427,7 @@ func (r *aliasResource) Create(ctx context.Context, req resource.CreateRequest, 
 		return
 	}
 	plan.Deployment = types.ObjectNull(deploymentAttrTypes)
+	plan.EventSourcePauses, plan.PausedEventSources = types.ListNull(types.StringType), types.ListNull(types.StringType)
 	plan.Promotions = promotionsWith(types.ListNull(types.ObjectType{AttrTypes: promotionAttrTypes}), plan.FunctionVersion.ValueString(), r.data.Clock().Now())
 	requested := plan.ProvisionedConcurrentExecutions
 	if !applyProvisioned(ctx, c, fn, name, types.Int64Null(), requested, &resp.Diagnostics) {
@@ -497,6 +508,10 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if !ok {
 		return
 	}
+	// Mappings an interrupted apply left paused are resumed before anything else.
+	if !r.resumeLeftPaused(ctx, c, plan, state, &resp.Diagnostics) {
+		return
+	}
 	// Provisioned concurrency first, so a canary in this apply waits for it.
 	if !applyProvisioned(ctx, c, plan.FunctionName.ValueString(), plan.Name.ValueString(), state.ProvisionedConcurrentExecutions, plan.ProvisionedConcurrentExecutions, &resp.Diagnostics) {
 		return
@@ -508,6 +523,7 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		return
 	}
 	r.guard(ctx, c, plan, &resp.Diagnostics)
+	r.checkEventSchemas(ctx, c, plan, &state, &resp.Diagnostics)
 	r.refuseRolledBack(ctx, c, plan, &state, &resp.Diagnostics, false)
 	if resp.Diagnostics.HasError() {
 		return
@@ -570,11 +586,25 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if rc == nil {
 		rc = &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{}}
 	}
-	_, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{
-		FunctionName: aws.String(fn), Name: aws.String(name), FunctionVersion: aws.String(plan.FunctionVersion.ValueString()),
-		Description: aws.String(plan.Description.ValueString()), RoutingConfig: rc, RevisionId: aws.String(state.RevisionID.ValueString()),
+	ilc := plan.interlock(ctx)
+	lock := ilc.lock(c, state.ARN.ValueString(), r.data.Clock())
+	moment := health.MomentStart
+	if moving {
+		moment = directMoment(state, plan.FunctionVersion.ValueString())
+	}
+	err := ilc.around(ctx, lock, moment, &resp.Diagnostics, func(ctx context.Context) error {
+		_, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{
+			FunctionName: aws.String(fn), Name: aws.String(name), FunctionVersion: aws.String(plan.FunctionVersion.ValueString()),
+			Description: aws.String(plan.Description.ValueString()), RoutingConfig: rc, RevisionId: aws.String(state.RevisionID.ValueString()),
+		})
+		return err
 	})
+	plan.recordPaused(lock)
 	if err != nil {
+		if lock != nil && len(lock.Paused()) > 0 {
+			state.PausedEventSources = plan.PausedEventSources
+			resp.Diagnostics.Append(resp.State.Set(context.WithoutCancel(ctx), &state)...)
+		}
 		var pre *lambdatypes.PreconditionFailedException
 		if errors.As(err, &pre) {
 			resp.Diagnostics.AddError("Alias Changed Outside Terraform",
@@ -651,7 +681,11 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 	ov := health.NewScopedOverride(src, c, src.FunctionARN, name, from, to, true)
 	ov.Start(ctx, fnOut.Tags)
 	events := r.startEvents(ctx, c, p, src.FunctionARN, fn, name, from, to)
-	out := rollout.DriveObserved(ctx, p, health.Bound(ov, p.Interval), traffic, hooks, clock, events.observer)
+	ilc := plan.interlock(ctx)
+	lock := ilc.lock(c, state.ARN.ValueString(), clock)
+	out := rollout.DriveObserved(ctx, p, ilc.gate(health.Bound(ov, p.Interval), r, ctx, lock, p.Interval), ilc.traffic(traffic, lock, false, &resp.Diagnostics),
+		hooks, clock, events.observer)
+	plan.recordPaused(lock)
 	finished := clock.Now()
 	defer events.finish(ctx, &resp.Diagnostics)
 	ov.Finish(ctx)
@@ -806,6 +840,11 @@ type aliasModelV0 struct {
 	VersionDataSchemas types.Object `tfsdk:"version_data_schemas"`
 	// ProvisionedConcurrentExecutions: see alias_provisioned.go.
 	ProvisionedConcurrentExecutions types.Int64 `tfsdk:"provisioned_concurrent_executions"`
+	// EventSourceInterlock, EventSourcePauses, PausedEventSources: see
+	// alias_interlock.go.
+	EventSourceInterlock types.Object `tfsdk:"event_source_interlock"`
+	EventSourcePauses    types.List   `tfsdk:"event_source_pauses"`
+	PausedEventSources   types.List   `tfsdk:"paused_event_sources"`
 }
 
 type routingModelV0 struct {

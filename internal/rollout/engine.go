@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -93,7 +94,7 @@ func Evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 	if at := pr.deadlineAt(p); at.IsZero() || now.Before(at) {
 		return d, err
 	}
-	if err == nil && d.Action != Pause && (d.Action != Hold || d.Gate != "insufficient_data") {
+	if err == nil && d.Action != Pause && (d.Action != Hold || (d.Gate != "insufficient_data" && !strings.HasPrefix(d.Gate, "queue_"))) {
 		return d, nil
 	}
 	return pastDeadline(p, pr, d, err), nil
@@ -172,6 +173,17 @@ func evaluate(ctx context.Context, p Policy, src Sources, pr Progress, now time.
 		}
 	}
 	if pr.Step+1 >= len(p.Steps) {
+		if g, ok := src.(PromotionGate); ok {
+			hold, err := g.HoldPromotion(ctx)
+			if err != nil {
+				return d, fmt.Errorf("reading the promotion gates: %w", err)
+			}
+			if hold != nil {
+				d.Action, d.Gate, d.Value, d.Threshold = Hold, hold.Gate, hold.Value, hold.Threshold
+				d.Reason = fmt.Sprintf("every step passed, but the promotion waits: %s", hold.Reason)
+				return d, nil
+			}
+		}
 		d.Action, d.Reason = Promote, fmt.Sprintf("every step passed; %s", healthy(sample))
 		return d, nil
 	}
@@ -187,6 +199,8 @@ func pastDeadline(p Policy, pr Progress, d Decision, err error) Decision {
 	switch {
 	case err != nil:
 		why = fmt.Sprintf("health could not be read: %v", err)
+	case d.Action == Hold && strings.HasPrefix(d.Gate, "queue_"):
+		why = fmt.Sprintf("%s (a queue gate waits at most until the deadline, then rolls back)", d.Reason)
 	case d.Action == Hold:
 		why = fmt.Sprintf("it was %s (on_insufficient_data = %q waits at most until the deadline, then rolls back)", d.Reason, p.Health.OnInsufficientData)
 	}
@@ -270,4 +284,19 @@ func Start(ctx context.Context, p Policy, src Sources, now time.Time) (Progress,
 		return pr, d, nil
 	}
 	return pr, nil, nil
+}
+
+// PromotionHold is a gate that keeps a rollout from being promoted for
+// now (a queue backlog): the rollout holds at its last step.
+type PromotionHold struct {
+	Gate             string // "queue_depth", "queue_oldest_age"
+	Value, Threshold float64
+	Reason           string
+}
+
+// PromotionGate is an optional part of Sources, read only when the gates
+// and the schedule call for a promotion: a hold keeps the rollout at its
+// last step; from the deadline on, it rolls back.
+type PromotionGate interface {
+	HoldPromotion(ctx context.Context) (*PromotionHold, error)
 }

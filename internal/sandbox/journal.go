@@ -20,7 +20,7 @@ type Call struct {
 	AccessKey string // from the SigV4 scope
 	Region    string // from the SigV4 scope
 	Refused   string // why the request was refused before reaching the service (guard.go)
-	Detail    string // what the answer said that tests assert on (a provisioned concurrency Status)
+	Detail    string // what the answer said that tests assert on (a provisioned concurrency Status, an event source mapping's State)
 }
 
 // DefaultJournalLimit is how many calls a journal holds by default: a

@@ -28,6 +28,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/cloudwatch"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/esm"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/lambda"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/runtime"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/s3"
@@ -131,6 +132,7 @@ type Server struct {
 	cloudwatch *cloudwatch.Service
 	sns        *sns.Service
 	sqs        *sqs.Service
+	esm        *esm.Manager
 	runtime    *runtime.Pool
 	runtimeTmp string
 	rngMu      sync.Mutex
@@ -202,6 +204,7 @@ func New(opts Options) (*Server, error) {
 	s.cloudwatch = cloudwatch.New(s.now, s.region, s.accountID)
 	s.sns = sns.New(s.now, s.region, s.accountID)
 	s.sqs = sqs.New(s.now, s.region, s.accountID)
+	s.sqs.SetMetrics(s.cloudwatch)
 	s.rng = rand.New(rand.NewSource(opts.RoutingSeed))
 	if opts.MaxConcurrency <= 0 {
 		opts.MaxConcurrency = defaultMaxConcurrency
@@ -251,6 +254,17 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening Lambda data: %w", err)
 	}
+	esmDir := ""
+	if opts.DataDir != "" {
+		esmDir = filepath.Join(opts.DataDir, "esm")
+	}
+	s.esm, err = esm.Open(esmDir, opts.RecoverCorruptLog, esm.Deps{AccountID: s.accountID, Now: s.now, Functions: s.lambda, Queues: s.sqs})
+	if err != nil {
+		return nil, fmt.Errorf("opening event source mapping data: %w", err)
+	}
+	if err := s.esm.Start(); err != nil {
+		return nil, fmt.Errorf("resuming event source mappings: %w", err)
+	}
 	s.cloudwatch.StartEvaluator(opts.AlarmEvaluationInterval)
 	return s, nil
 }
@@ -263,11 +277,17 @@ func (s *Server) OnAlarmStateChange(hook func(name, state string)) {
 	s.cloudwatch.OnAlarmStateChange(hook)
 }
 
+// EventSourcePollers is the number of event source mapping pollers (and
+// transitions settling) running; zero once the server is closed.
+func (s *Server) EventSourcePollers() int { return s.esm.Running() }
+
 // SetFaults replaces the injected faults.
 func (s *Server) SetFaults(faults []Fault) { s.faults.set(faults) }
 
 // Close releases the data files.
 func (s *Server) Close() error {
+	// The pollers first: they invoke functions and write to the queues.
+	eerr := s.esm.Close()
 	s.runtime.CloseAll()
 	if s.runtimeTmp != "" {
 		_ = os.RemoveAll(s.runtimeTmp)
@@ -288,6 +308,9 @@ func (s *Server) Close() error {
 	})
 	if err == nil {
 		err = merr
+	}
+	if err == nil {
+		err = eerr
 	}
 	return err
 }
@@ -320,6 +343,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	if op, id, ok := esm.Match(r); ok {
+		call.Service, call.Operation = "lambda", op
+		if err := bufferBody(r, lambda.BodyLimit(op)); err != nil {
+			lambda.WriteError(rec, lambda.BodyError(op, errors.Is(err, errBodyTooLarge)))
+			return
+		}
+		s.before(call)
+		if !s.inject(rec, &call, "") {
+			note := s.esm.Serve(rec, r, who.Region, op, id)
+			call.Function, call.Qualifier, call.Detail = note.Function, note.Qualifier, note.State
+		}
+		return
+	}
 	if route, ok := lambda.Match(r); ok {
 		call.Service, call.Operation = "lambda", route.Operation
 		if err := bufferBody(r, lambda.BodyLimit(route.Operation)); err != nil {

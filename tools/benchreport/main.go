@@ -116,6 +116,11 @@ var targets = map[string][]target{
 	"BenchmarkRollbackCriticalPath": {
 		{Metric: "rollback-writes-until-safe", Cmp: "<=", Value: 1, Source: "issue 13: the first write of a rollback makes traffic safe"},
 	},
+	"BenchmarkInterlockRollback": {
+		{Metric: "messages-lost", Cmp: "<=", Value: 0, Source: "issue 19: a rollback through the interlock loses no message"},
+		{Metric: "seen-by-rejected-after-decision", Cmp: "<=", Value: 0, Source: "issue 19: no message reaches the rejected version after the rollback decision"},
+		{Metric: "processed-twice", Cmp: "<=", Value: 0, Source: "issue 19: none processed twice"},
+	},
 }
 
 // verdict is one target checked against a run.
@@ -213,6 +218,7 @@ var about = map[string]string{
 	"BenchmarkMetricQueryVsHistory":         "The canary's CloudWatch read (one minute of one series) on a sandbox metric store holding one minute of that series and on one holding a day of it at 10 samples/s, with 200 other series, side by side. Target: a query reads its window, not the history (ratio at most 1.5).",
 	"BenchmarkCanaryDetectionToRestore":     "With real traffic and interval = 1s, the time from the first failing invocation of a bad canary to 100% of the traffic back on the old version, and the API writes of the rollback, over ten rollouts or more. Target: at most interval + 1 s, one UpdateAlias. For comparison, not measured here: CodeDeploy's alarm-driven rollback waits for a CloudWatch alarm, whose standard metrics have a 60 s period (AWS CloudWatch docs).",
 	"BenchmarkAliasGroupDuration":           "One rollout_alias_group release of 1, 5 and 20 healthy members with the same schedule (20% for 2s, interval 1s), with real traffic, through the provider's release code; side by side with 20 single-alias canaries run 10 at a time, as Terraform's default -parallelism=10 runs them. Target: 20 members within 1.2x of 1 member.",
+	"BenchmarkInterlockRollback":            "A worker fed by an SQS queue holding 1,000 messages (ROLLOUT_BENCH_INTERLOCK_MESSAGES to change it) through an event source mapping on its alias, released with a canary (50%, interval 1s) whose new version fails every batch, with event_source_interlock pausing at start, promotion and rollback; through the real terraform and the built provider against the sandbox. From the journal, the queue, the dead-letter queue and the worker's own record: the rollback's pause-to-resume window (the pause's UpdateEventSourceMapping to the read that saw the mapping Enabled again; it includes the wait for the batch in flight), messages lost, processed twice, received by the rejected version, and received by it in a batch that started after the rollback decision. Targets: 0 lost, 0 twice, 0 after the decision.",
 	"BenchmarkAliasGroupDetectionToRestore": "A group of 5 members with real traffic, one member's new version failing every call, interval = 1s: the time from the first failing invocation in any member to every member's alias at 100% on its old version (the last rollback UpdateAlias answered), and the rollback writes (one per member, in parallel). Target: at most interval + 1 s.",
 }
 

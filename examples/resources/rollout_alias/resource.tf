@@ -61,3 +61,29 @@ resource "rollout_alias" "prod_retry" {
   canary_policy     = rollout_canary_policy.standard.spec
   retry_rolled_back = "9f2c4e1a7b3d5c60@20261126T131502Z"
 }
+
+# A worker fed by an SQS queue: the event source mappings on the alias are
+# paused before traffic moves (start, promotion, rollback) and resumed after,
+# so no batch is split across a move and none reaches a rolled-back version
+# after the decision. Its messages carry event schema 2: the plan refuses to
+# route them (or to roll back) to a version whose compatible_data_schemas
+# exclude 2. The canary is not promoted while the queue is backed up.
+resource "rollout_alias" "worker" {
+  function_name    = rollout_function.worker.function_name
+  name             = "live"
+  function_version = rollout_function.worker.version
+  canary_policy    = rollout_canary_policy.standard.spec
+
+  version_data_schemas = rollout_function.worker.version_data_schemas
+
+  event_source_interlock = {
+    pause_on      = ["start", "promotion", "rollback"]
+    drain_timeout = "2m"
+    mappings = [{
+      uuid                 = aws_lambda_event_source_mapping.orders.uuid
+      event_schema_version = 2
+    }]
+    max_queue_depth        = 1000
+    max_oldest_message_age = "5m"
+  }
+}

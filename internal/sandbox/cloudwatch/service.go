@@ -127,3 +127,9 @@ func (s *Service) op(op string, in map[string]any) (map[string]any, *Error) {
 	}
 	return nil, &Error{Status: 400, Shape: "InvalidAction", Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", op)}
 }
+
+// RecordQueueMetric stores one datapoint of an AWS/SQS metric of a queue
+// (dimension QueueName). It becomes durable with the next fsync.
+func (s *Service) RecordQueueMetric(queue, name string, value float64, unit string, at time.Time) {
+	s.store.putPoints("AWS/SQS", name, unit, []dimension{{"QueueName", queue}}, at, []point{{value, 1}})
+}

@@ -56,30 +56,13 @@ func (api *API) invoke(c *call) *Error {
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	t, aerr := api.resolveInvoke(c)
+	t, aerr := api.resolveInvoke(c, c.route.Function, c.r.URL.Query().Get("Qualifier"))
 	if aerr != nil {
 		return aerr
 	}
-	if t.cfg.PackageType == "Image" || !runtime.Runnable(t.cfg.Runtime) {
-		what := "a container image"
-		if t.cfg.PackageType != "Image" {
-			what = "runtime " + t.cfg.Runtime
-		}
-		return &Error{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
-			"The sandbox runs zip functions whose package has a bootstrap executable at its root (runtimes provided.al2023 and provided.al2); %s:%s uses %s.",
-			t.function, t.executed, what)}
-	}
-	code, err := api.store.code(t.cfg.CodeBlob)
-	if err != nil {
-		return errService(err)
-	}
-	dir, err := api.runtime.Unpack(t.cfg.CodeBlob, code)
-	if err != nil {
-		return &Error{Status: 502, Code: "InvalidZipFileException", Message: "Lambda was unable to unzip the deployment package: " + err.Error()}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
-		return &Error{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
-			"The deployment package of %s:%s has no bootstrap executable at its root; the sandbox runs provided.al2023 and provided.al2 functions through bootstrap.", t.function, t.executed)}
+	dir, aerr := api.prepare(t)
+	if aerr != nil {
+		return aerr
 	}
 	c.note.Qualifier = t.executed
 	if invType == "DryRun" {
@@ -117,12 +100,40 @@ func (api *API) invoke(c *call) *Error {
 	return nil
 }
 
-// resolveInvoke picks the version that runs: the qualifier, or for an
-// alias its primary or, with the alias's weight, its extra version.
-func (api *API) resolveInvoke(c *call) (invokeTarget, *Error) {
+// prepare unpacks the code t runs and checks that the sandbox can run it;
+// it returns the folder the code is in.
+func (api *API) prepare(t invokeTarget) (string, *Error) {
+	if t.cfg.PackageType == "Image" || !runtime.Runnable(t.cfg.Runtime) {
+		what := "a container image"
+		if t.cfg.PackageType != "Image" {
+			what = "runtime " + t.cfg.Runtime
+		}
+		return "", &Error{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
+			"The sandbox runs zip functions whose package has a bootstrap executable at its root (runtimes provided.al2023 and provided.al2); %s:%s uses %s.",
+			t.function, t.executed, what)}
+	}
+	code, err := api.store.code(t.cfg.CodeBlob)
+	if err != nil {
+		return "", errService(err)
+	}
+	dir, err := api.runtime.Unpack(t.cfg.CodeBlob, code)
+	if err != nil {
+		return "", &Error{Status: 502, Code: "InvalidZipFileException", Message: "Lambda was unable to unzip the deployment package: " + err.Error()}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
+		return "", &Error{Status: 502, Code: "InvalidRuntimeException", Message: fmt.Sprintf(
+			"The deployment package of %s:%s has no bootstrap executable at its root; the sandbox runs provided.al2023 and provided.al2 functions through bootstrap.", t.function, t.executed)}
+	}
+	return dir, nil
+}
+
+// resolveInvoke picks the version that runs for the FunctionName raw and
+// ?Qualifier= qq: the qualifier, or for an alias its primary or, with the
+// alias's weight, its extra version.
+func (api *API) resolveInvoke(c *call, raw, qq string) (invokeTarget, *Error) {
 	api.store.mu.Lock()
 	defer api.store.mu.Unlock()
-	f, q, err := api.lookup(c, c.route.Function, c.r.URL.Query().Get("Qualifier"))
+	f, q, err := api.lookup(c, raw, qq)
 	if err != nil {
 		return invokeTarget{}, err
 	}

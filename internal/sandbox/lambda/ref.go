@@ -32,7 +32,8 @@ const (
 func maxFunctionRefLen(operation string) int {
 	switch operation {
 	case "GetFunction", "GetFunctionConfiguration", "DeleteFunction", "ListVersionsByFunction", "Invoke",
-		"GetFunctionCodeSigningConfig", "ListTags", "TagResource", "UntagResource":
+		"GetFunctionCodeSigningConfig", "ListTags", "TagResource", "UntagResource",
+		"CreateEventSourceMapping", "UpdateEventSourceMapping":
 		return maxNamespacedFunctionRef
 	}
 	return maxFunctionRef

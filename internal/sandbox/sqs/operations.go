@@ -285,6 +285,7 @@ func (s *Service) sendMessage(c ctxOp, q *queue, in map[string]any) (map[string]
 	if err != nil {
 		return nil, err
 	}
+	s.countLocked(q, "NumberOfMessagesSent", 1, c.now)
 	s.wakeLocked()
 	return map[string]any{"MessageId": m.ID, "MD5OfMessageBody": m.MD5}, nil
 }
@@ -316,6 +317,7 @@ func (s *Service) sendMessageBatch(c ctxOp, q *queue, in map[string]any) (map[st
 		}
 		ok = append(ok, map[string]any{"Id": str(em, "Id"), "MessageId": m.ID, "MD5OfMessageBody": m.MD5})
 	}
+	s.countLocked(q, "NumberOfMessagesSent", len(ok), c.now)
 	s.wakeLocked()
 	return map[string]any{"Successful": ok, "Failed": failed}, nil
 }
@@ -398,21 +400,33 @@ func parseHandle(queueName, handle string) (string, *Error) {
 	return parts[1], nil
 }
 
-func (s *Service) deleteMessage(_ ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
-	st := s.store
-	id, err := parseHandle(q.Name, str(in, "ReceiptHandle"))
+func (s *Service) deleteMessage(c ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {
+	ok, err := s.deleteLocked(q, str(in, "ReceiptHandle"))
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range q.Messages {
-		if m.ID == id {
-			if e := st.applyLocked(record{In: q.Name, Gone: id}); e != nil {
-				return nil, InternalFault("Could not store the change durably.")
-			}
-			break
-		}
+	if ok {
+		s.countLocked(q, "NumberOfMessagesDeleted", 1, c.now)
 	}
 	return map[string]any{}, nil
+}
+
+// deleteLocked deletes the message a receipt handle names; it reports
+// whether there was one (deleting a deleted message is no error).
+func (s *Service) deleteLocked(q *queue, handle string) (bool, *Error) {
+	id, err := parseHandle(q.Name, handle)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range q.Messages {
+		if m.ID == id {
+			if e := s.store.applyLocked(record{In: q.Name, Gone: id}); e != nil {
+				return false, InternalFault("Could not store the change durably.")
+			}
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (s *Service) changeMessageVisibility(c ctxOp, q *queue, in map[string]any) (map[string]any, *Error) {

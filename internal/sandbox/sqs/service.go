@@ -19,6 +19,7 @@ type Service struct {
 	// pollEvery is how often a long poll looks again besides when a
 	// message is sent (visibility timeouts expire by the sandbox clock).
 	pollEvery time.Duration
+	metrics   Metrics // nil: no AWS/SQS metrics
 }
 
 // New returns an in-memory service; Open makes it durable. clock is the
@@ -146,6 +147,9 @@ func (s *Service) receiveMessage(ctx context.Context, c ctxOp, in map[string]any
 		}
 		c.now = s.clock()
 		got, lerr := s.receiveLocked(c, q, most, time.Duration(vt)*time.Second)
+		if len(got) > 0 {
+			s.countLocked(q, "NumberOfMessagesReceived", len(got), c.now)
+		}
 		wake := st.wake
 		st.mu.Unlock()
 		if lerr != nil {

@@ -1,0 +1,323 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
+)
+
+// The data interlock: the event source mappings that feed an alias are
+// paused (Enabled = false, then Disabled: the poller stopped and its
+// in-flight batch finished) before the traffic moves at the moments the
+// user chose, and resumed after. Every wait is bounded by DrainTimeout and
+// ends with ctx.
+
+var _ rollout.Traffic = (*InterlockedTraffic)(nil)
+
+// MappingAPI is the part of the Lambda API the interlock uses;
+// *lambda.Client satisfies it.
+type MappingAPI interface {
+	GetEventSourceMapping(ctx context.Context, in *lambda.GetEventSourceMappingInput, opts ...func(*lambda.Options)) (*lambda.GetEventSourceMappingOutput, error)
+	UpdateEventSourceMapping(ctx context.Context, in *lambda.UpdateEventSourceMappingInput, opts ...func(*lambda.Options)) (*lambda.UpdateEventSourceMappingOutput, error)
+	ListEventSourceMappings(ctx context.Context, in *lambda.ListEventSourceMappingsInput, opts ...func(*lambda.Options)) (*lambda.ListEventSourceMappingsOutput, error)
+}
+
+// Moments at which the interlock can pause the mappings.
+const (
+	MomentStart     = "start"     // the first shift of traffic to the new version
+	MomentPromotion = "promotion" // all traffic to the new version
+	MomentRollback  = "rollback"  // all traffic back to the old version
+)
+
+// Mapping states, as Lambda reports them.
+const (
+	StateEnabled   = "Enabled"
+	StateDisabled  = "Disabled"
+	StateEnabling  = "Enabling"
+	StateDisabling = "Disabling"
+	StateCreating  = "Creating"
+	StateUpdating  = "Updating"
+)
+
+// interlockPoll is how often a wait reads the mappings' state.
+const interlockPoll = time.Second
+
+// Interlock pauses and resumes the event source mappings that feed an
+// alias: UUIDs, or (empty) every mapping whose function is AliasARN.
+type Interlock struct {
+	API          MappingAPI
+	AliasARN     string
+	UUIDs        []string
+	DrainTimeout time.Duration
+	Clock        rollout.Clock
+
+	mu     sync.Mutex
+	paused []string // disabled by this interlock and not yet seen Enabled again
+}
+
+// Mappings returns the mappings the interlock acts on: the named ones, or
+// those Lambda lists for the alias.
+func (l *Interlock) Mappings(ctx context.Context) ([]lambdatypes.EventSourceMappingConfiguration, error) {
+	if len(l.UUIDs) > 0 {
+		out := make([]lambdatypes.EventSourceMappingConfiguration, 0, len(l.UUIDs))
+		for _, u := range l.UUIDs {
+			m, err := l.API.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(u)})
+			if err != nil {
+				return nil, fmt.Errorf("reading event source mapping %s: %w", u, err)
+			}
+			out = append(out, lambdatypes.EventSourceMappingConfiguration{UUID: m.UUID, State: m.State, EventSourceArn: m.EventSourceArn, FunctionArn: m.FunctionArn})
+		}
+		return out, nil
+	}
+	var out []lambdatypes.EventSourceMappingConfiguration
+	in := &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(l.AliasARN)}
+	for {
+		page, err := l.API.ListEventSourceMappings(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("listing the event source mappings of %s: %w", l.AliasARN, err)
+		}
+		out = append(out, page.EventSourceMappings...)
+		if aws.ToString(page.NextMarker) == "" {
+			return out, nil
+		}
+		in.Marker = page.NextMarker
+	}
+}
+
+// Pause disables every mapping that is enabled (or becoming so) and
+// waits until each reports Disabled. A mapping that was already disabled
+// is left alone and will not be resumed. On an error the mappings it
+// disabled stay listed in Paused.
+func (l *Interlock) Pause(ctx context.Context) error {
+	ms, err := l.Mappings(ctx)
+	if err != nil {
+		return err
+	}
+	deadline := l.Clock.Now().Add(l.DrainTimeout)
+	var wait []string
+	for _, m := range ms {
+		u, state := aws.ToString(m.UUID), aws.ToString(m.State)
+		if state == StateDisabled || (state == StateDisabling && !l.isPaused(u)) {
+			continue
+		}
+		if err := l.set(ctx, u, false, deadline); err != nil {
+			return err
+		}
+		wait = append(wait, u)
+	}
+	return l.waitAll(ctx, wait, StateDisabled, deadline)
+}
+
+// Resume enables every mapping this interlock paused and waits until each
+// reports Enabled. A mapping still Disabling is waited for first.
+func (l *Interlock) Resume(ctx context.Context) error {
+	paused := l.Paused()
+	deadline := l.Clock.Now().Add(l.DrainTimeout)
+	var errs []error
+	var wait []string
+	for _, u := range paused {
+		if err := l.set(ctx, u, true, deadline); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		wait = append(wait, u)
+	}
+	if err := l.waitAll(ctx, wait, StateEnabled, deadline); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Paused lists the mappings this interlock disabled and has not seen
+// Enabled since.
+func (l *Interlock) Paused() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.paused)
+}
+
+// Adopt marks mappings as paused by this interlock (a state that records
+// mappings an interrupted apply left paused), so that Resume enables them.
+func (l *Interlock) Adopt(uuids []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, u := range uuids {
+		if !slices.Contains(l.paused, u) {
+			l.paused = append(l.paused, u)
+		}
+	}
+}
+
+func (l *Interlock) isPaused(u string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Contains(l.paused, u)
+}
+
+// set writes Enabled, retrying while Lambda says the mapping is in a
+// transition (ResourceInUseException), until deadline.
+func (l *Interlock) set(ctx context.Context, u string, enabled bool, deadline time.Time) error {
+	for {
+		_, err := l.API.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(u), Enabled: aws.Bool(enabled)})
+		var inUse *lambdatypes.ResourceInUseException
+		switch {
+		case err == nil:
+			l.mu.Lock()
+			if !enabled && !slices.Contains(l.paused, u) {
+				l.paused = append(l.paused, u)
+			}
+			l.mu.Unlock()
+			tflog.Info(ctx, "event source mapping updated", map[string]any{"tf_rollout.mapping": u, "tf_rollout.enabled": enabled})
+			return nil
+		case !errors.As(err, &inUse):
+			return fmt.Errorf("setting event source mapping %s to Enabled = %t: %w", u, enabled, err)
+		case !l.Clock.Now().Before(deadline):
+			return fmt.Errorf("event source mapping %s stayed in a transition past drain_timeout (%s): %w", u, l.DrainTimeout, err)
+		}
+		if err := l.Clock.Sleep(ctx, interlockPoll); err != nil {
+			return err
+		}
+	}
+}
+
+// waitAll polls until every mapping in us reports want, ctx ends or the
+// deadline passes.
+func (l *Interlock) waitAll(ctx context.Context, us []string, want string, deadline time.Time) error {
+	pending := slices.Clone(us)
+	for {
+		var still []string
+		states := map[string]string{}
+		for _, u := range pending {
+			m, err := l.API.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(u)})
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("reading event source mapping %s: %w", u, err)
+			}
+			s := aws.ToString(m.State)
+			if s == want {
+				if want == StateEnabled {
+					l.mu.Lock()
+					l.paused = slices.DeleteFunc(l.paused, func(p string) bool { return p == u })
+					l.mu.Unlock()
+				}
+				continue
+			}
+			still, states[u] = append(still, u), s
+		}
+		if len(still) == 0 {
+			return nil
+		}
+		pending = still
+		if !l.Clock.Now().Before(deadline) {
+			var parts []string
+			for _, u := range still {
+				parts = append(parts, fmt.Sprintf("%s is %s", u, states[u]))
+			}
+			return fmt.Errorf("event source mappings did not report %s within drain_timeout (%s): %s", want, l.DrainTimeout, strings.Join(parts, ", "))
+		}
+		if err := l.Clock.Sleep(ctx, min(interlockPoll, deadline.Sub(l.Clock.Now()))); err != nil {
+			return err
+		}
+	}
+}
+
+// InterlockedTraffic moves traffic through Traffic, pausing the mappings
+// around the moves at the moments in On: the first SetCanary (start),
+// Promote (promotion) and RollBack (rollback). Started says the first
+// shift already happened (a plan-driven rollout's later steps).
+type InterlockedTraffic struct {
+	rollout.Traffic
+	Lock    *Interlock
+	On      []string
+	Started bool
+	// Warn, when set, is told what went wrong around a move that still
+	// happened (a resume that failed, a rollback whose pause failed).
+	Warn func(msg string)
+
+	windows []PauseWindow
+}
+
+// PauseWindow is one pause: from the decision to pause until the mappings
+// reported Enabled again (Resumed zero when they did not).
+type PauseWindow struct {
+	Moment          string
+	Paused, Resumed time.Time
+}
+
+// Windows are the pauses so far, in order.
+func (t *InterlockedTraffic) Windows() []PauseWindow { return slices.Clone(t.windows) }
+
+// SetCanary shifts the canary's weight; the first shift is the start.
+func (t *InterlockedTraffic) SetCanary(ctx context.Context, w float64) error {
+	first := !t.Started
+	t.Started = true
+	if !first {
+		return t.Traffic.SetCanary(ctx, w)
+	}
+	return t.around(ctx, MomentStart, func(ctx context.Context) error { return t.Traffic.SetCanary(ctx, w) })
+}
+
+// Promote sends all traffic to the new version.
+func (t *InterlockedTraffic) Promote(ctx context.Context) error {
+	return t.around(ctx, MomentPromotion, t.Traffic.Promote)
+}
+
+// RollBack pauses the mappings first, so that no batch reaches the
+// rejected version after the decision, then moves all traffic back. A
+// pause that fails does not hold the rollback back: traffic leaves the
+// rejected version anyway, and Warn is told.
+func (t *InterlockedTraffic) RollBack(ctx context.Context) error {
+	return t.around(ctx, MomentRollback, t.Traffic.RollBack)
+}
+
+func (t *InterlockedTraffic) around(ctx context.Context, moment string, move func(context.Context) error) error {
+	if t.Lock == nil || !slices.Contains(t.On, moment) {
+		return move(ctx)
+	}
+	w := PauseWindow{Moment: moment, Paused: t.Lock.Clock.Now()}
+	perr := t.Lock.Pause(ctx)
+	if perr != nil && moment != MomentRollback {
+		// Nothing moved: resume what was paused, on a context that
+		// outlives an interrupt (still bounded by drain_timeout).
+		if rerr := t.Lock.Resume(context.WithoutCancel(ctx)); rerr != nil {
+			t.warn(fmt.Sprintf("resuming the event source mappings after a failed pause: %v", rerr))
+		}
+		t.windows = append(t.windows, t.closed(w))
+		return fmt.Errorf("pausing the event source mappings before the %s: %w", moment, perr)
+	}
+	if perr != nil {
+		t.warn(fmt.Sprintf("the event source mappings could not be paused before the rollback (%v); the traffic was moved back anyway", perr))
+	}
+	merr := move(ctx)
+	if rerr := t.Lock.Resume(context.WithoutCancel(ctx)); rerr != nil {
+		t.warn(fmt.Sprintf("resuming the event source mappings after the %s: %v", moment, rerr))
+	}
+	t.windows = append(t.windows, t.closed(w))
+	return merr
+}
+
+func (t *InterlockedTraffic) closed(w PauseWindow) PauseWindow {
+	if len(t.Lock.Paused()) == 0 {
+		w.Resumed = t.Lock.Clock.Now()
+	}
+	return w
+}
+
+func (t *InterlockedTraffic) warn(msg string) {
+	if t.Warn != nil {
+		t.Warn(msg)
+	}
+}

@@ -1,0 +1,338 @@
+package provider_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
+)
+
+const allMomentsInterlock = "  event_source_interlock = {\n    pause_on      = [\"start\", \"promotion\", \"rollback\"]\n    drain_timeout = \"30s\"\n  }\n"
+
+// TestAccAliasInterlock_rollbackLosesNoMessage: a worker fed by a queue
+// (an event source mapping on its alias) is released with a canary while
+// messages arrive at a steady rate; the new version fails every batch, and
+// the canary rolls back. The plan shows the pauses; afterwards the queue,
+// the dead-letter queue and the worker's own record show every message
+// processed exactly once or in the dead-letter queue, and none received
+// by the rejected version after the rollback decision; the mapping is
+// Enabled again and the state records nothing left paused.
+func TestAccAliasInterlock_rollbackLosesNoMessage(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	r := newTFRun(t)
+	r.write(workerStack(be.URL, zip, "v1", "0", record, 5, allMomentsInterlock))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	q.sendSteadily(50)
+
+	r.write(workerStack(be.URL, zip, "v2", "1", record, 5, allMomentsInterlock))
+	plan := r.mustRun("plan", "plan")
+	for _, want := range []string{"start: pause the event source mappings before the first 50% of the traffic moves to the new version",
+		"rollback: pause the event source mappings first, if the canary rolls back, before all traffic returns to version 1"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the plan does not say %q:\n%s", want, plan)
+		}
+	}
+	mark := be.Sandbox.Journal.Mark()
+	out, err := r.run("apply", "-auto-approve")
+	time.Sleep(2 * time.Second) // messages keep arriving after the rollback
+	sent := q.stopSending()
+	if err == nil || !strings.Contains(out, "rolled back") {
+		t.Fatalf("the failing release was not rolled back (err %v):\n%s", err, out)
+	}
+	r.expectDeployment(deploymentWant{Version: "1", Status: "rolled_back", Gate: "error_rate"})
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the rollback, want Enabled (resumed)", st)
+	}
+	if p, _ := r.aliasState()["paused_event_sources"].([]any); len(p) != 0 {
+		t.Errorf("paused_event_sources = %v after a rollback that resumed", p)
+	}
+	if err := q.drain(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), "2", sent)
+	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d; rollback pause-to-resume %s",
+		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected, tally.Window)
+	if tally.ReceivedByRejected == 0 {
+		t.Errorf("the rejected version received no message: the canary did not exercise it")
+	}
+	if tally.Lost != 0 || tally.Twice != 0 || tally.Processed+tally.InDLQ != tally.Sent {
+		t.Errorf("every message must be processed exactly once or sit in the dead-letter queue: %+v", tally)
+	}
+	if tally.SeenByRejected != 0 {
+		t.Errorf("the rejected version received %d messages after the rollback decision", tally.SeenByRejected)
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccAliasInterlock_interruptMidPause: SIGINT while the apply waits for
+// the mapping to drain its in-flight batch (a slow worker) never leaves
+// the mapping paused: the apply resumes it on the way out, or the state
+// records it and the next plan shows it resumed.
+func TestAccAliasInterlock_interruptMidPause(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	r := newTFRun(t)
+	r.write(workerStack(be.URL, zip, "v1", "0", record, 4000, allMomentsInterlock))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	if err := q.send(context.Background(), 200); err != nil {
+		t.Fatal(err)
+	}
+	// A batch is in flight (4s each) when the apply pauses the mapping.
+	time.Sleep(500 * time.Millisecond)
+	r.write(workerStack(be.URL, zip, "v2", "0", record, 4000, allMomentsInterlock))
+	cmd := r.command("apply", "-auto-approve")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if st := q.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	waitErr := waitWithin(cmd, 2*time.Minute)
+	if waitErr == nil {
+		t.Errorf("an interrupted apply exited 0:\n%s", out.String())
+	}
+	a, err := lambdaops.FindAlias(context.Background(), q.lambda, workerFunction, "live")
+	if err != nil || aws.ToString(a.FunctionVersion) != "1" || (a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0) {
+		t.Errorf("alias after SIGINT = %+v (%v); want all traffic on version 1\n%s", a, err, out.String())
+	}
+	st := q.waitMapping("Enabled", 40*time.Second)
+	paused, _ := r.aliasState()["paused_event_sources"].([]any)
+	switch {
+	case st == "Enabled" && len(paused) == 0:
+		// Resumed on the way out.
+	case st != "Enabled" && len(paused) == 1:
+		plan := r.mustRun("plan after the interrupt", "plan")
+		if !strings.Contains(plan, "Resuming Paused Event Sources") {
+			t.Errorf("the plan does not show the resume:\n%s", plan)
+		}
+	default:
+		t.Errorf("after SIGINT the mapping is %s and the state records %v as paused: a mapping left paused without the state saying so\n%s", st, paused, out.String())
+	}
+	t.Logf("after SIGINT the mapping is %s; paused_event_sources = %v", st, paused)
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// waitWithin waits for cmd, killing it after limit.
+func waitWithin(cmd *exec.Cmd, limit time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(limit):
+		_ = cmd.Process.Kill()
+		return <-done
+	}
+}
+
+// TestAccAliasInterlock_queueDepthHoldsPromotion: with the mapping paused
+// by hand and 40 messages waiting, a canary whose gates all pass is
+// promoted under max_queue_depth = 100, and held at its last step under
+// max_queue_depth = 10 until its deadline rolls it back, saying which
+// queue held how many messages.
+func TestAccAliasInterlock_queueDepthHoldsPromotion(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "AWS/SQS metrics of a queue an event source mapping reads")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	gate := func(depth int) string {
+		return fmt.Sprintf("  event_source_interlock = {\n    pause_on        = []\n    max_queue_depth = %d\n  }\n", depth)
+	}
+	stack := func(release string, depth int) string {
+		s := strings.Replace(workerStack(be.URL, zip, release, "0", record, 0, gate(depth)), "min_invocations = 3", "min_invocations = 0", 1)
+		return strings.Replace(s, `hold = "30s"`, `hold = "2s"`, 1)
+	}
+	r := newTFRun(t)
+	r.write(stack("v1", 100))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	if _, err := q.lambda.UpdateEventSourceMapping(context.Background(), &lambda.UpdateEventSourceMappingInput{UUID: aws.String(q.mapping), Enabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := q.waitMapping("Disabled", 30*time.Second); st != "Disabled" {
+		t.Fatalf("the mapping is %s, want Disabled", st)
+	}
+	if err := q.send(context.Background(), 40); err != nil {
+		t.Fatal(err)
+	}
+
+	r.write(stack("v2", 100))
+	r.mustRun("apply under max_queue_depth = 100", "apply", "-auto-approve")
+	r.expectDeployment(deploymentWant{Version: "2", Status: "promoted"})
+
+	r.write(stack("v3", 10))
+	out, err := r.run("apply", "-auto-approve")
+	if err == nil {
+		t.Fatalf("a promotion over max_queue_depth was not held:\n%s", out)
+	}
+	if !r.expectDeployment(deploymentWant{Version: "2", Status: "rolled_back", Gate: "deadline"}) ||
+		!strings.Contains(strings.Join(strings.Fields(out), " "), "queue orders holds 40 visible messages, above max_queue_depth 10") {
+		t.Errorf("the rollback does not say the queue held the promotion:\n%s", out)
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccAliasInterlock_resumeFailureIsRecorded: when the mappings cannot
+// be resumed after a move (the sandbox fails every
+// UpdateEventSourceMapping from the moment the traffic moved), the apply
+// warns and the state records them in paused_event_sources; the next plan
+// shows them going to [] and its apply resumes them, after which the
+// configuration has converged.
+func TestAccAliasInterlock_resumeFailureIsRecorded(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "a fault injected at an exact point of the apply")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	stack := func(release string) string {
+		return acctest.ConfigCompose(
+			functionConfig(be.URL, workerFunction, zip, fmt.Sprintf("release       = %q", release),
+				fmt.Sprintf("environment   = { RELEASE = %q, OUTCOME_FILE = %q }", release, record)),
+			liveAlias(onVersion+"  event_source_interlock = {\n    pause_on      = [\"promotion\"]\n    drain_timeout = \"5s\"\n  }\n"))
+	}
+	r := newTFRun(t)
+	r.write(stack("v1"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	be.OnceAfterProvider("UpdateAlias", 200, func() {
+		be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "UpdateEventSourceMapping", Kind: sandbox.FaultError, Rate: 1}})
+	})
+	r.write(stack("v2"))
+	out := r.mustRun("apply whose resume fails", "apply", "-auto-approve")
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "Event Source Interlock") || !strings.Contains(flat, "resuming the event source mappings after the promotion") {
+		t.Errorf("the apply does not warn that the resume failed:\n%s", out)
+	}
+	if paused, _ := r.aliasState()["paused_event_sources"].([]any); len(paused) != 1 || paused[0] != q.mapping {
+		t.Fatalf("paused_event_sources = %v, want [%s]", paused, q.mapping)
+	}
+	if st := q.waitMapping("Disabled", 10*time.Second); st != "Disabled" {
+		t.Errorf("the mapping is %s, want Disabled (left paused)", st)
+	}
+	be.Sandbox.Server.SetFaults(nil)
+	plan := strings.Join(strings.Fields(r.mustRun("plan", "plan")), " ")
+	for _, want := range []string{"Resuming Paused Event Sources", `~ paused_event_sources = [ - "` + q.mapping + `", ]`} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the plan does not show %q:\n%s", want, plan)
+		}
+	}
+	r.mustRun("apply that resumes", "apply", "-auto-approve")
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the resuming apply, want Enabled", st)
+	}
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("the configuration did not converge: %v\n%s", err, out)
+	}
+	q.unmap()
+	r.checkDestroy(be.URL)
+}
+
+// TestAccAliasInterlock_planDriven: with wait = false, each plan shows the
+// pause of the transition it plans (the start, then the rollback the
+// gates call for), each apply makes it, and the queue's messages are all
+// processed once or dead-lettered, none by the rejected version after
+// the rollback's pause.
+func TestAccAliasInterlock_planDriven(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	stack := func(release, failRate string) string {
+		return strings.Replace(workerStack(be.URL, zip, release, failRate, record, 5, allMomentsInterlock), `interval = "1s"`, "interval = \"1s\"\n  wait     = false", 1)
+	}
+	r := newTFRun(t)
+	r.write(stack("v1", "0"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	q.sendSteadily(50)
+
+	r.write(stack("v2", "1"))
+	plan := strings.Join(strings.Fields(r.mustRun("plan of the start", "plan")), " ")
+	if want := "start: pause the event source mappings before 50% of the traffic moves to the new version, resume after"; !strings.Contains(plan, want) {
+		t.Errorf("the plan does not say %q:\n%s", want, plan)
+	}
+	mark := be.Sandbox.Journal.Mark()
+	r.mustRun("apply of the start", "apply", "-auto-approve")
+	if n := len(be.Sandbox.Journal.Of(mark, "UpdateEventSourceMapping")); n != 2 {
+		t.Errorf("the start made %d UpdateEventSourceMapping calls, want 2 (pause, resume)", n)
+	}
+	// The canary's batches fail; the next plan shows the rollback, paused first.
+	var rollbackPlan string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+		rollbackPlan = strings.Join(strings.Fields(r.mustRun("plan", "plan")), " ")
+		if strings.Contains(rollbackPlan, `"roll_back"`) || strings.Contains(rollbackPlan, "rolled_back") {
+			break
+		}
+	}
+	if want := "rollback: pause the event source mappings first, before all traffic returns to version 1, resume after"; !strings.Contains(rollbackPlan, want) {
+		t.Fatalf("the plan does not say %q:\n%s", want, rollbackPlan)
+	}
+	mark = be.Sandbox.Journal.Mark()
+	out, err := r.run("apply", "-auto-approve")
+	if err == nil || !strings.Contains(out, "Rolled Back") {
+		t.Fatalf("the rollback apply did not end rolled back (err %v):\n%s", err, out)
+	}
+	time.Sleep(2 * time.Second)
+	sent := q.stopSending()
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the rollback, want Enabled", st)
+	}
+	if err := q.drain(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), "2", sent)
+	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d",
+		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected)
+	if tally.Lost != 0 || tally.Twice != 0 || tally.SeenByRejected != 0 || tally.ReceivedByRejected == 0 {
+		t.Errorf("want every message processed once or dead-lettered, none after the decision, and the canary exercised: %+v", tally)
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
