@@ -65,10 +65,11 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// recordingWorker deploys the test function as fn, recording to
+// recordingWorker deploys the test function as "worker", recording to
 // recordFile, and publishes versions 1 and 2 (RELEASE v1, v2).
-func recordingWorker(t *testing.T, c *lambda.Client, fn, recordFile string, env map[string]string) {
+func recordingWorker(t *testing.T, c *lambda.Client, recordFile string, env map[string]string) {
 	t.Helper()
+	const fn = "worker"
 	vars := map[string]string{"RECORD_FILE": recordFile, "RELEASE": "v1"}
 	for k, v := range env {
 		vars[k] = v
@@ -116,8 +117,12 @@ func queueDepth(t *testing.T, c *sqs.Client, url string) (visible, hidden int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Sscan(out.Attributes["ApproximateNumberOfMessages"], &visible)
-	fmt.Sscan(out.Attributes["ApproximateNumberOfMessagesNotVisible"], &hidden)
+	if _, err := fmt.Sscan(out.Attributes["ApproximateNumberOfMessages"], &visible); err != nil {
+		t.Fatalf("ApproximateNumberOfMessages: %v", err)
+	}
+	if _, err := fmt.Sscan(out.Attributes["ApproximateNumberOfMessagesNotVisible"], &hidden); err != nil {
+		t.Fatalf("ApproximateNumberOfMessagesNotVisible: %v", err)
+	}
 	return visible, hidden
 }
 
@@ -160,7 +165,7 @@ func TestEventSourceMappingAliasSplit(t *testing.T) {
 	inst := sandboxtest.Start(t, sandbox.Options{RoutingSeed: 7})
 	c, q, cw := lambdaClient(inst, 1), sqsAt(inst.URL), cloudWatchAt(inst.URL)
 	record := filepath.Join(t.TempDir(), "seen")
-	recordingWorker(t, c, "worker", record, nil)
+	recordingWorker(t, c, record, nil)
 	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("worker"), Name: aws.String("live"), FunctionVersion: aws.String("1"),
 		RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.5}}}); err != nil {
 		t.Fatal(err)
@@ -225,7 +230,7 @@ func TestEventSourceMappingDisableStops(t *testing.T) {
 	inst := sandboxtest.Start(t, sandbox.Options{})
 	c, q := lambdaClient(inst, 1), sqsAt(inst.URL)
 	record := filepath.Join(t.TempDir(), "seen")
-	recordingWorker(t, c, "worker", record, map[string]string{"LATENCY_MS": "40"})
+	recordingWorker(t, c, record, map[string]string{"LATENCY_MS": "40"})
 	url := sqsQueue(t, q, "jobs", nil)
 	id := createMapping(t, c, &lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(queueARNPrefix + "jobs"),
 		FunctionName: aws.String("worker"), BatchSize: aws.Int32(2)})
@@ -288,7 +293,7 @@ func TestEventSourceMappingFailures(t *testing.T) {
 	inst := sandboxtest.Start(t, sandbox.Options{Clock: clock.Now})
 	c, q, cw := lambdaClient(inst, 1), sqsAt(inst.URL), cloudWatchAt(inst.URL)
 	record := filepath.Join(t.TempDir(), "seen")
-	recordingWorker(t, c, "worker", record, nil)
+	recordingWorker(t, c, record, nil)
 	dlq := sqsQueue(t, q, "jobs-dlq", nil)
 	url := sqsQueue(t, q, "jobs", map[string]string{"VisibilityTimeout": "30",
 		"RedrivePolicy": `{"deadLetterTargetArn":"` + queueARNPrefix + `jobs-dlq","maxReceiveCount":"2"}`})
@@ -339,7 +344,7 @@ func TestEventSourceMappingDurable(t *testing.T) {
 	record := filepath.Join(t.TempDir(), "seen")
 	inst := sandboxtest.Start(t, sandbox.Options{DataDir: dir})
 	c, q := lambdaClient(inst, 1), sqsAt(inst.URL)
-	recordingWorker(t, c, "worker", record, nil)
+	recordingWorker(t, c, record, nil)
 	sqsQueue(t, q, "jobs", nil)
 	sqsQueue(t, q, "parked", nil)
 	on := createMapping(t, c, &lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(queueARNPrefix + "jobs"),
@@ -386,7 +391,7 @@ func TestEventSourcePollersStopOnClose(t *testing.T) {
 	inst := sandboxtest.Start(t, sandbox.Options{})
 	c, q := lambdaClient(inst, 1), sqsAt(inst.URL)
 	record := filepath.Join(t.TempDir(), "seen")
-	recordingWorker(t, c, "worker", record, nil)
+	recordingWorker(t, c, record, nil)
 	url := sqsQueue(t, q, "busy", nil)
 	sqsQueue(t, q, "idle", nil)
 	busy := createMapping(t, c, &lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(queueARNPrefix + "busy"), FunctionName: aws.String("worker")})
@@ -434,7 +439,7 @@ func TestEventSourceMappingInUseWhileDisabling(t *testing.T) {
 	inst := sandboxtest.Start(t, sandbox.Options{})
 	c, q := lambdaClient(inst, 1), sqsAt(inst.URL)
 	record := filepath.Join(t.TempDir(), "seen")
-	recordingWorker(t, c, "worker", record, map[string]string{"LATENCY_MS": "1500"})
+	recordingWorker(t, c, record, map[string]string{"LATENCY_MS": "1500"})
 	url := sqsQueue(t, q, "jobs", nil)
 	id := createMapping(t, c, &lambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(queueARNPrefix + "jobs"), FunctionName: aws.String("worker")})
 	waitMappingState(t, c, id, "Enabled")

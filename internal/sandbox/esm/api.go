@@ -78,7 +78,7 @@ func (m *Manager) Serve(w http.ResponseWriter, r *http.Request, region, op, id s
 		status = http.StatusAccepted
 		out, err = m.remove(id)
 	case "ListEventSourceMappings":
-		out, err = m.list(r, region)
+		out, err = m.list(r)
 	default:
 		err = &lambda.Error{Status: 404, Code: "UnknownOperationException", Message: "Unknown operation " + r.Method + " " + r.URL.Path}
 	}
@@ -400,7 +400,7 @@ func functionName(ref string) string {
 	return ref
 }
 
-func (m *Manager) list(r *http.Request, region string) (any, *lambda.Error) {
+func (m *Manager) list(r *http.Request) (any, *lambda.Error) {
 	q := r.URL.Query()
 	most := 100
 	if v := q.Get("MaxItems"); v != "" {
