@@ -115,6 +115,7 @@ type Revision struct {
 
 	// The summary every command works from, kept for every revision.
 	Aliases   []AliasView    `json:"aliases,omitempty"`
+	Groups    []GroupView    `json:"groups,omitempty"`
 	Functions []FunctionView `json:"functions,omitempty"`
 	Tainted   []string       `json:"tainted,omitempty"`
 
@@ -150,7 +151,7 @@ func newRevision(id, source string, t time.Time, raw []byte, load func(context.C
 		return r
 	}
 	r.Lineage, r.Serial = s.Lineage, s.Serial
-	r.Aliases, r.Functions = Aliases(s), Functions(s)
+	r.Aliases, r.Groups, r.Functions = Aliases(s), Groups(s), Functions(s)
 	for _, res := range s.Resources {
 		for _, i := range res.Instances {
 			if i.Status == "tainted" {

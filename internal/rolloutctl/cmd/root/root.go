@@ -21,9 +21,9 @@ import (
 // Usage is rolloutctl's help.
 const Usage = `rolloutctl: the state history of rollout_* and aws_lambda_* resources, and live canary helpers.
 
-  rolloutctl history  SOURCE [--alias NAME] [--json]
+  rolloutctl history  SOURCE [--alias NAME | --group NAME] [--json]
   rolloutctl diff     SOURCE REV_A REV_B [--all] [--json]
-  rolloutctl pick     SOURCE [--before REV] [--write-state FILE [--drop-new-resources]] [--json]
+  rolloutctl pick     SOURCE [--group NAME] [--before REV] [--write-state FILE [--drop-new-resources]] [--json]
   rolloutctl report   SOURCE --html FILE [--alias NAME] [--metrics [--endpoint URL] [--region R]]
   rolloutctl status   --function NAME --alias NAME [--window 5m] [--json | --watch [--interval 5s]]
   rolloutctl status   --state SOURCE --alias NAME [--exit-code] [--json]
