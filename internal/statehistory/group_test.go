@@ -113,6 +113,11 @@ func TestRealTerraformGroupStates(t *testing.T) {
 // given members (key -> version, routing) and deployment status.
 func groupState(t *testing.T, serial int, status string, members map[string][2]string) []byte {
 	t.Helper()
+	return groupStateJSON(t, serial, status, members)
+}
+
+func groupStateJSON(t testing.TB, serial int, status string, members map[string][2]string) []byte {
+	t.Helper()
 	ms := map[string]any{}
 	fns := []any{}
 	for k, v := range members {
