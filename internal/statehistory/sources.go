@@ -207,7 +207,10 @@ type localFile struct {
 func readFiles(ctx context.Context, files []localFile, cacheDir string, par int) ([]Revision, error) {
 	return fetchAll(ctx, len(files), par, nil, func(ctx context.Context, i int) Revision {
 		f := files[i]
-		key := fileCacheKey(cacheDir, f)
+		key := ""
+		if f.info.Size() >= cacheMinBytes {
+			key = fileCacheKey(cacheDir, f)
+		}
 		if rev, ok := cachedSummary(key, f.name); ok {
 			rev.Time, rev.Source, rev.load = f.t.UTC(), f.path, fileLoader(f.path)
 			return rev
@@ -221,6 +224,10 @@ func readFiles(ctx context.Context, files []localFile, cacheDir string, par int)
 		return rev
 	})
 }
+
+// cacheMinBytes is the smallest snapshot whose summary is cached: a
+// smaller one is summarised faster than its cached summary is written.
+const cacheMinBytes = 64 << 10
 
 // summaryFormat names the shape of a cached summary: a summary cached by a
 // rolloutctl that read less (before groups, say) is not used.

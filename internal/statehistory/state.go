@@ -211,7 +211,58 @@ func order(revs []Revision) []Revision {
 		seen[key] = r.Hash
 	}
 	fillCode(revs)
+	internSummaries(revs)
 	return revs
+}
+
+// internSummaries makes the summaries' equal strings one copy: the same
+// addresses, names, releases and reasons recur in every revision, so the
+// memory a history holds grows by what changed, not by whole summaries.
+func internSummaries(revs []Revision) {
+	seen := map[string]string{}
+	in := func(p *string) {
+		if *p == "" {
+			return
+		}
+		if s, ok := seen[*p]; ok {
+			*p = s
+			return
+		}
+		seen[*p] = *p
+	}
+	for i := range revs {
+		r := &revs[i]
+		in(&r.Lineage)
+		in(&r.Source)
+		for j := range r.Aliases {
+			a := &r.Aliases[j]
+			for _, p := range []*string{&a.Address, &a.Resource, &a.Function, &a.Name, &a.Primary, &a.Release, &a.RoutingVersion,
+				&a.Deployment, &a.Reason, &a.Code, &a.ConcurrencyConfig, &a.Gate, &a.ToVersion} {
+				in(p)
+			}
+		}
+		for j := range r.Functions {
+			f := &r.Functions[j]
+			for _, p := range []*string{&f.Address, &f.Resource, &f.Function, &f.Version, &f.Release, &f.Code} {
+				in(p)
+			}
+		}
+		for j := range r.Groups {
+			g := &r.Groups[j]
+			for _, p := range []*string{&g.Address, &g.Name, &g.Deployment, &g.Reason, &g.Member, &g.Gate} {
+				in(p)
+			}
+			for k := range g.Members {
+				m := &g.Members[k]
+				for _, p := range []*string{&m.Key, &m.Function, &m.Alias, &m.Primary, &m.Release, &m.RoutingVersion, &m.FromVersion, &m.ToVersion} {
+					in(p)
+				}
+			}
+		}
+		for j := range r.Tainted {
+			in(&r.Tainted[j])
+		}
+	}
 }
 
 func short(lineage string) string {

@@ -452,6 +452,18 @@ func TestFolderCacheAndMemory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir, cache := history(t), t.TempDir()
+	// Summaries are cached for snapshots of cacheMinBytes and more: pad them.
+	for i, n := range []string{"01.tfstate", "02.tfstate", "03.tfstate"} {
+		b, _ := os.ReadFile(filepath.Join(dir, n))
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		doc["resources"] = append(doc["resources"].([]any), map[string]any{"mode": "managed", "type": "aws_s3_object", "name": "pad",
+			"instances": []any{map[string]any{"attributes": map[string]any{"content": strings.Repeat("z", cacheMinBytes)}}}})
+		b, _ = json.Marshal(doc)
+		writeAt(t, dir, n, b, base.Add(time.Duration(i)*time.Hour))
+	}
 	for _, src := range []Source{DirSource{Dir: dir, CacheDir: cache, Parallel: 3}, LocalSource{Path: filepath.Join(dir, "03.tfstate"), CacheDir: cache}} {
 		if _, err := src.Revisions(ctx); err != nil {
 			t.Fatal(err)
