@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -181,10 +180,14 @@ type Pick struct {
 	Releases  []string    `json:"releases_to_check_out,omitempty"`
 	// Checkout names the configuration to check out where no release is
 	// recorded (the AWS provider's functions: by source_code_hash).
-	Checkout   []string `json:"configuration_to_check_out,omitempty"`
-	Functions  []Move   `json:"functions,omitempty"`
-	Aliases    []Move   `json:"aliases,omitempty"`
-	ExpectPlan []string `json:"expected_plan,omitempty"`
+	Checkout  []string `json:"configuration_to_check_out,omitempty"`
+	Functions []Move   `json:"functions,omitempty"`
+	Aliases   []Move   `json:"aliases,omitempty"`
+	// Group is the group a pick --group chose for; Members are the moves
+	// of every group member (of that group, or of every group).
+	Group      string       `json:"group,omitempty"`
+	Members    []MemberMove `json:"members,omitempty"`
+	ExpectPlan []string     `json:"expected_plan,omitempty"`
 	// Notes say what else returning means (the AWS provider: a pushed state moves no traffic).
 	Notes []string `json:"notes,omitempty"`
 	// Dropped lists the resources a state written from Chosen would drop
@@ -217,6 +220,9 @@ func Reasons(rev, ref Revision) []string {
 			why = append(why, awsSplit(a))
 		}
 	}
+	for _, g := range rev.Groups {
+		why = append(why, groupReasons(g)...)
+	}
 	if ref.Readable() && sameFunctions(rev.Functions, ref.Functions) {
 		why = append(why, "runs the same function versions as the reference: nothing to return to")
 	}
@@ -242,30 +248,16 @@ func sameFunctions(fa, fb []FunctionView) bool {
 // PickKnownGood returns the newest known-good revision strictly older than
 // the reference (the revision with id before, or the newest one).
 func PickKnownGood(revs []Revision, before string) (Pick, error) {
-	if len(revs) == 0 {
-		return Pick{}, fmt.Errorf("no revisions")
-	}
-	refIdx := len(revs) - 1
-	if before != "" {
-		refIdx = -1
-		for i, r := range revs {
-			if r.ID == before || strings.HasPrefix(r.ID, before) || r.Hash == before {
-				refIdx = i
-			}
-		}
-		if refIdx < 0 {
-			return Pick{}, fmt.Errorf("no revision %q", before)
-		}
+	refIdx, err := referenceIndex(revs, before)
+	if err != nil {
+		return Pick{}, err
 	}
 	ref := revs[refIdx]
-	if !ref.Readable() {
-		return Pick{}, fmt.Errorf("the reference revision %s is unreadable: %s", ref.ID, ref.Error)
-	}
 	p := Pick{Reference: ref}
 	for i := refIdx - 1; i >= 0; i-- {
 		why := Reasons(revs[i], ref)
 		if revs[i].Readable() {
-			why = append(why, leftReasons(revs, i, refIdx)...)
+			why = append(why, leftReasons(revs, i, refIdx, nil)...)
 		}
 		if len(why) > 0 {
 			p.Rejected = append(p.Rejected, Rejection{Revision: revs[i], Reasons: why})
@@ -304,12 +296,37 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 			p.ExpectPlan = append(p.ExpectPlan, fmt.Sprintf("~ %s: function_version %q -> %q (a recent promotion moves at once; otherwise the canary policy runs)", a.Address, from, a.Primary))
 		}
 	}
-	for r := range releases {
-		p.Releases = append(p.Releases, r)
+	for _, g := range p.Chosen.Groups {
+		refGroup, _ := ref.Group(g.Name)
+		p.adviseMembers(g, refGroup, releases)
 	}
-	sort.Strings(p.Releases)
+	p.Releases = sortedKeys(releases)
 	awsAdvice(&p, ref)
 	return p, nil
+}
+
+// referenceIndex finds the reference revision: the one named by before
+// (an id, a prefix of one, or a content hash), or the newest.
+func referenceIndex(revs []Revision, before string) (int, error) {
+	if len(revs) == 0 {
+		return 0, fmt.Errorf("no revisions")
+	}
+	refIdx := len(revs) - 1
+	if before != "" {
+		refIdx = -1
+		for i, r := range revs {
+			if r.ID == before || strings.HasPrefix(r.ID, before) || r.Hash == before {
+				refIdx = i
+			}
+		}
+		if refIdx < 0 {
+			return 0, fmt.Errorf("no revision %q", before)
+		}
+	}
+	if ref := revs[refIdx]; !ref.Readable() {
+		return 0, fmt.Errorf("the reference revision %s is unreadable: %s", ref.ID, ref.Error)
+	}
+	return refIdx, nil
 }
 
 // WriteState returns the picked revision's content with the reference's

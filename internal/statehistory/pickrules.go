@@ -15,10 +15,13 @@ import (
 
 // leftReasons says which of the candidate's function versions a revision
 // after it (up to the reference) reverted away from, and did not promote
-// again since.
-func leftReasons(revs []Revision, candidate, refIdx int) []string {
+// again since; only names (function names), when not nil, are looked at.
+func leftReasons(revs []Revision, candidate, refIdx int, names map[string]bool) []string {
 	var why []string
 	for _, f := range revs[candidate].Functions {
+		if names != nil && !names[f.Function] {
+			continue
+		}
 		v, err := strconv.Atoi(f.Version)
 		if err != nil {
 			continue
@@ -68,6 +71,11 @@ func settled(r Revision) bool {
 	for _, a := range r.Aliases {
 		switch a.Deployment {
 		case "in_progress", "rolled_back", "aborted":
+			return false
+		}
+	}
+	for _, g := range r.Groups {
+		if len(groupReasons(g)) > 0 {
 			return false
 		}
 	}

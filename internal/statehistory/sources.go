@@ -101,7 +101,12 @@ func regular(info os.FileInfo) error {
 // LocalSource is a local state file with its backups:
 // terraform.tfstate, terraform.tfstate.backup and timestamped backups
 // (terraform.tfstate.<unix time>.backup, written by state commands).
-type LocalSource struct{ Path string }
+type LocalSource struct {
+	Path string
+	// CacheDir and Parallel are as DirSource's.
+	CacheDir string
+	Parallel int
+}
 
 func (s LocalSource) String() string { return s.Path }
 
@@ -113,16 +118,13 @@ func (s LocalSource) Revisions(ctx context.Context) ([]Revision, error) {
 	if err != nil {
 		return nil, err
 	}
-	var revs []Revision
+	var files []localFile
 	found := false
 	for _, e := range entries {
 		name := e.Name()
 		isBackup := strings.HasPrefix(name, base+".") && strings.HasSuffix(name, ".backup")
 		if e.IsDir() || (name != base && !isBackup) {
 			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
 		}
 		p := filepath.Join(dir, name)
 		info, err := e.Info()
@@ -138,24 +140,28 @@ func (s LocalSource) Revisions(ctx context.Context) ([]Revision, error) {
 		if name == base {
 			found = true
 		}
-		b, err := readRegular(ctx, p)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			revs = append(revs, Revision{ID: name, Source: p, Time: t.UTC(), Error: err.Error()})
-			continue
-		}
-		revs = append(revs, newRevision(name, p, t, b, fileLoader(p)))
+		files = append(files, localFile{name: name, path: p, errSource: p, t: t, info: info})
 	}
 	if !found {
 		return nil, fmt.Errorf("%s: no such state file", s.Path)
+	}
+	revs, err := readFiles(ctx, files, s.CacheDir, s.Parallel)
+	if err != nil {
+		return nil, err
 	}
 	return order(revs), nil
 }
 
 // DirSource is a folder of state snapshots (*.tfstate, *.json).
-type DirSource struct{ Dir string }
+type DirSource struct {
+	Dir string
+	// CacheDir, when set, keeps each snapshot's summary on disk, keyed by
+	// the file's path, size and modification time: a warm history decodes
+	// no unchanged snapshot.
+	CacheDir string
+	// Parallel reads (default 8).
+	Parallel int
+}
 
 func (s DirSource) String() string { return s.Dir }
 
@@ -164,35 +170,120 @@ func (s DirSource) Revisions(ctx context.Context) ([]Revision, error) {
 	if err != nil {
 		return nil, err
 	}
-	var revs []Revision
+	var files []localFile
 	for _, e := range entries {
 		n := e.Name()
 		snapshot := strings.HasSuffix(n, ".tfstate") || strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".backup")
 		if e.IsDir() || !snapshot {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
 		info, err := e.Info()
 		if err != nil {
 			return nil, err
 		}
-		path := filepath.Join(s.Dir, e.Name())
-		b, err := readRegular(ctx, path)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			revs = append(revs, Revision{ID: e.Name(), Source: s.Dir, Time: info.ModTime().UTC(), Error: err.Error()})
-			continue
-		}
-		revs = append(revs, newRevision(e.Name(), path, info.ModTime(), b, fileLoader(path)))
+		files = append(files, localFile{name: n, path: filepath.Join(s.Dir, n), errSource: s.Dir, t: info.ModTime(), info: info})
 	}
-	if len(revs) == 0 {
+	if len(files) == 0 {
 		return nil, fmt.Errorf("%s holds no state snapshots (*.tfstate, *.json, *.backup)", s.Dir)
 	}
+	revs, err := readFiles(ctx, files, s.CacheDir, s.Parallel)
+	if err != nil {
+		return nil, err
+	}
 	return order(revs), nil
+}
+
+// localFile is one local snapshot: the name it is listed by, its path, the
+// source an unreadable one is reported under, the time it stands for, and
+// what the listing said of it.
+type localFile struct {
+	name, path, errSource string
+	t                     time.Time
+	info                  os.FileInfo
+}
+
+// readFiles summarises local snapshots, Parallel at a time, each from the
+// cache when its summary is there.
+func readFiles(ctx context.Context, files []localFile, cacheDir string, par int) ([]Revision, error) {
+	return fetchAll(ctx, len(files), par, nil, func(ctx context.Context, i int) Revision {
+		f := files[i]
+		key := ""
+		if f.info.Size() >= cacheMinBytes {
+			key = fileCacheKey(cacheDir, f)
+		}
+		if rev, ok := cachedSummary(key, f.name); ok {
+			rev.Time, rev.Source, rev.load = f.t.UTC(), f.path, fileLoader(f.path)
+			return rev
+		}
+		b, err := readRegular(ctx, f.path)
+		if err != nil {
+			return Revision{ID: f.name, Source: f.errSource, Time: f.t.UTC(), Error: err.Error()}
+		}
+		rev := newRevision(f.name, f.path, f.t, b, fileLoader(f.path))
+		saveSummary(key, rev)
+		return rev
+	})
+}
+
+// cacheMinBytes is the smallest snapshot whose summary is cached: a
+// smaller one is summarised faster than its cached summary is written.
+const cacheMinBytes = 64 << 10
+
+// summaryFormat names the shape of a cached summary: a summary cached by a
+// rolloutctl that read less (before groups, say) is not used.
+const summaryFormat = "s2"
+
+// fileCacheKey names the cached summary of a local snapshot by its path,
+// size and modification time (and inode where there is one): a file
+// rewritten in place gets another key. Empty when there is no cache.
+func fileCacheKey(cacheDir string, f localFile) string {
+	if cacheDir == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(f.path)
+	if err != nil {
+		return ""
+	}
+	var ino uint64
+	if st, ok := f.info.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "file\x00%s\x00%s\x00%d\x00%d\x00%d", summaryFormat, abs, f.info.Size(), f.info.ModTime().UnixNano(), ino))
+	return filepath.Join(cacheDir, "files", hex.EncodeToString(sum[:16])+".summary")
+}
+
+// cachedSummary reads the summary cached at key for the revision id.
+func cachedSummary(key, id string) (Revision, bool) {
+	if key == "" {
+		return Revision{}, false
+	}
+	b, err := os.ReadFile(key)
+	if err != nil {
+		return Revision{}, false
+	}
+	var r Revision
+	if json.Unmarshal(b, &r) != nil || r.ID != id {
+		return Revision{}, false
+	}
+	r.Flags = nil
+	return r, true
+}
+
+// saveSummary caches a readable revision's summary at key (written to a
+// temporary file and renamed, so a reader never sees half of one).
+func saveSummary(key string, r Revision) {
+	if key == "" || r.Error != "" {
+		return
+	}
+	r.Flags = nil
+	b, err := json.Marshal(r)
+	if err != nil || os.MkdirAll(filepath.Dir(key), 0o700) != nil {
+		return
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", key, os.Getpid())
+	if os.WriteFile(tmp, b, 0o600) == nil {
+		_ = os.Rename(tmp, key)
+	}
 }
 
 // ReaderSource is one state read from a stream (terraform state pull | rolloutctl ...).
@@ -266,37 +357,13 @@ func (s S3Source) cachePath(v objectVersion) string {
 	return filepath.Join(s.CacheDir, hex.EncodeToString(sum[:16])+".tfstate")
 }
 
-// cachedSummary returns the summary of an object version computed by an
-// earlier run: a warm history decodes nothing.
-func (s S3Source) cachedSummary(version objectVersion) (Revision, bool) {
+// summaryKey names the cached summary of an object version (empty when
+// there is no cache).
+func (s S3Source) summaryKey(version objectVersion) string {
 	if s.CacheDir == "" {
-		return Revision{}, false
+		return ""
 	}
-	b, err := os.ReadFile(s.cachePath(version) + ".summary")
-	if err != nil {
-		return Revision{}, false
-	}
-	var r Revision
-	if json.Unmarshal(b, &r) != nil || r.ID != version.id {
-		return Revision{}, false
-	}
-	r.Flags = nil
-	return r, true
-}
-
-func (s S3Source) saveSummary(version objectVersion, r Revision) {
-	if s.CacheDir == "" || r.Error != "" {
-		return
-	}
-	r.Flags = nil
-	b, err := json.Marshal(r)
-	if err != nil || os.MkdirAll(s.CacheDir, 0o700) != nil {
-		return
-	}
-	tmp := s.cachePath(version) + ".summary.tmp"
-	if os.WriteFile(tmp, b, 0o600) == nil {
-		_ = os.Rename(tmp, s.cachePath(version)+".summary")
-	}
+	return s.cachePath(version) + "." + summaryFormat + ".summary"
 }
 
 // fetch reads one object version, from the cache when it is there; keep
@@ -368,7 +435,7 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 	revs, err := fetchAll(ctx, len(refs), s.Parallel, s.Progress, func(ctx context.Context, i int) Revision {
 		r := refs[i]
 		loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r, true) }
-		if rev, ok := s.cachedSummary(r); ok {
+		if rev, ok := cachedSummary(s.summaryKey(r), r.id); ok {
 			rev.load = loader
 			return rev
 		}
@@ -377,7 +444,7 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 			return Revision{ID: r.id, Source: s.String(), Time: r.lastModified.UTC(), Error: err.Error()}
 		}
 		rev := newRevision(r.id, s.String(), r.lastModified, b, loader)
-		s.saveSummary(r, rev)
+		saveSummary(s.summaryKey(r), rev)
 		return rev
 	})
 	if err != nil {

@@ -115,34 +115,31 @@ type Revision struct {
 
 	// The summary every command works from, kept for every revision.
 	Aliases   []AliasView    `json:"aliases,omitempty"`
+	Groups    []GroupView    `json:"groups,omitempty"`
 	Functions []FunctionView `json:"functions,omitempty"`
 	Tainted   []string       `json:"tainted,omitempty"`
 
-	// The decoded content, kept only for small states; large ones are
-	// loaded again on demand (Load), so memory stays bounded whatever the
-	// number of revisions.
+	// The decoded content, kept only for a revision that cannot be read
+	// again (stdin); the others are loaded again on demand (Load), so
+	// memory holds summaries only, whatever the number of revisions.
 	state *State
 	raw   []byte
 	load  func(context.Context) ([]byte, error)
 }
 
-// keepBytes is the largest content kept in memory with its revision.
-const keepBytes = 256 << 10
-
-// newRevision decodes content into a revision; unreadable content gives a
-// revision with Error set, so that it shows in history instead of vanishing.
-// load, when not nil, reads the content again (a file, an object version).
+// newRevision summarises content into a revision; unreadable content gives
+// a revision with Error set, so that it shows in history instead of
+// vanishing. load, when not nil, reads the content again (a file, an
+// object version): then only the summary is decoded and kept.
 func newRevision(id, source string, t time.Time, raw []byte, load func(context.Context) ([]byte, error)) Revision {
 	sum := sha256.Sum256(raw)
 	r := Revision{ID: id, Source: source, Time: t.UTC(), Hash: hex.EncodeToString(sum[:])[:12], load: load}
-	keep := len(raw) <= keepBytes || load == nil
+	keep := load == nil
 	var s *State
 	var err error
 	if keep {
 		s, err = Parse(raw)
 	} else {
-		// Large: decode only what the summary needs; the other resources'
-		// attributes are skipped, not built.
 		s, err = parseSummary(raw)
 	}
 	if err != nil {
@@ -150,7 +147,7 @@ func newRevision(id, source string, t time.Time, raw []byte, load func(context.C
 		return r
 	}
 	r.Lineage, r.Serial = s.Lineage, s.Serial
-	r.Aliases, r.Functions = Aliases(s), Functions(s)
+	r.Aliases, r.Groups, r.Functions = Aliases(s), Groups(s), Functions(s)
 	for _, res := range s.Resources {
 		for _, i := range res.Instances {
 			if i.Status == "tainted" {
@@ -162,52 +159,6 @@ func newRevision(id, source string, t time.Time, raw []byte, load func(context.C
 		r.state, r.raw = s, raw
 	}
 	return r
-}
-
-// parseSummary decodes a state with attributes only for the resources in
-// view (rollout_*, the AWS provider's Lambda resources): enough for the summary, far cheaper on large states.
-func parseSummary(b []byte) (*State, error) {
-	var light struct {
-		Version   int    `json:"version"`
-		Serial    uint64 `json:"serial"`
-		Lineage   string `json:"lineage"`
-		Resources []struct {
-			Module    string `json:"module"`
-			Mode      string `json:"mode"`
-			Type      string `json:"type"`
-			Name      string `json:"name"`
-			Instances []struct {
-				IndexKey   any             `json:"index_key"`
-				Status     string          `json:"status"`
-				Deposed    string          `json:"deposed"`
-				Attributes json.RawMessage `json:"attributes"`
-			} `json:"instances"`
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(b, &light); err != nil {
-		return nil, fmt.Errorf("%w: the JSON is truncated or corrupt (%v)", ErrNotState, err)
-	}
-	if light.Version == 0 || light.Lineage == "" {
-		return nil, fmt.Errorf("%w: it has no version and lineage fields", ErrNotState)
-	}
-	if err := formatSupported(light.Version); err != nil {
-		return nil, err
-	}
-	s := &State{Version: light.Version, Serial: light.Serial, Lineage: light.Lineage}
-	for _, lr := range light.Resources {
-		r := Resource{Module: lr.Module, Mode: lr.Mode, Type: lr.Type, Name: lr.Name}
-		for _, li := range lr.Instances {
-			i := Instance{IndexKey: li.IndexKey, Status: li.Status, Deposed: li.Deposed}
-			if inView(lr.Type) && len(li.Attributes) > 0 {
-				if err := json.Unmarshal(li.Attributes, &i.Attributes); err != nil {
-					return nil, fmt.Errorf("%w: %v", ErrNotState, err)
-				}
-			}
-			r.Instances = append(r.Instances, i)
-		}
-		s.Resources = append(s.Resources, r)
-	}
-	return s, nil
 }
 
 // Readable reports whether the revision's content decoded.
@@ -260,7 +211,58 @@ func order(revs []Revision) []Revision {
 		seen[key] = r.Hash
 	}
 	fillCode(revs)
+	internSummaries(revs)
 	return revs
+}
+
+// internSummaries makes the summaries' equal strings one copy: the same
+// addresses, names, releases and reasons recur in every revision, so the
+// memory a history holds grows by what changed, not by whole summaries.
+func internSummaries(revs []Revision) {
+	seen := map[string]string{}
+	in := func(p *string) {
+		if *p == "" {
+			return
+		}
+		if s, ok := seen[*p]; ok {
+			*p = s
+			return
+		}
+		seen[*p] = *p
+	}
+	for i := range revs {
+		r := &revs[i]
+		in(&r.Lineage)
+		in(&r.Source)
+		for j := range r.Aliases {
+			a := &r.Aliases[j]
+			for _, p := range []*string{&a.Address, &a.Resource, &a.Function, &a.Name, &a.Primary, &a.Release, &a.RoutingVersion,
+				&a.Deployment, &a.Reason, &a.Code, &a.ConcurrencyConfig, &a.Gate, &a.ToVersion} {
+				in(p)
+			}
+		}
+		for j := range r.Functions {
+			f := &r.Functions[j]
+			for _, p := range []*string{&f.Address, &f.Resource, &f.Function, &f.Version, &f.Release, &f.Code} {
+				in(p)
+			}
+		}
+		for j := range r.Groups {
+			g := &r.Groups[j]
+			for _, p := range []*string{&g.Address, &g.Name, &g.Deployment, &g.Reason, &g.Member, &g.Gate} {
+				in(p)
+			}
+			for k := range g.Members {
+				m := &g.Members[k]
+				for _, p := range []*string{&m.Key, &m.Function, &m.Alias, &m.Primary, &m.Release, &m.RoutingVersion, &m.FromVersion, &m.ToVersion} {
+					in(p)
+				}
+			}
+		}
+		for j := range r.Tainted {
+			in(&r.Tainted[j])
+		}
+	}
 }
 
 func short(lineage string) string {

@@ -442,3 +442,63 @@ func TestDroppedByWriteState(t *testing.T) {
 		t.Errorf("dropped (-want +got):\n%s", diff)
 	}
 }
+
+// TestFolderCacheAndMemory: a snapshot folder's summaries are cached by
+// path, size and modification time (a warm history reads no unchanged
+// snapshot: content swapped in under the same size and time is not seen;
+// a new time is), and a revision read from a file keeps its summary, not
+// the state (Load reads it again).
+func TestFolderCacheAndMemory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir, cache := history(t), t.TempDir()
+	// Summaries are cached for snapshots of cacheMinBytes and more: pad them.
+	for i, n := range []string{"01.tfstate", "02.tfstate", "03.tfstate"} {
+		b, _ := os.ReadFile(filepath.Join(dir, n))
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		doc["resources"] = append(doc["resources"].([]any), map[string]any{"mode": "managed", "type": "aws_s3_object", "name": "pad",
+			"instances": []any{map[string]any{"attributes": map[string]any{"content": strings.Repeat("z", cacheMinBytes)}}}})
+		b, _ = json.Marshal(doc)
+		writeAt(t, dir, n, b, base.Add(time.Duration(i)*time.Hour))
+	}
+	for _, src := range []Source{DirSource{Dir: dir, CacheDir: cache, Parallel: 3}, LocalSource{Path: filepath.Join(dir, "03.tfstate"), CacheDir: cache}} {
+		if _, err := src.Revisions(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 02 rewritten in place: same size, same time, another alias version.
+	p := filepath.Join(dir, "02.tfstate")
+	old, _ := os.ReadFile(p)
+	swapped := bytes.Replace(old, []byte(`"function_version":"2"`), []byte(`"function_version":"9"`), 1)
+	if bytes.Equal(old, swapped) || len(old) != len(swapped) {
+		t.Fatal("the test's swap did not apply")
+	}
+	writeAt(t, dir, "02.tfstate", swapped, base.Add(time.Hour))
+	revs, err := DirSource{Dir: dir, CacheDir: cache}.Revisions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := revs[1].Aliases[0].Primary; got != "2" {
+		t.Errorf("warm history read 02.tfstate again (alias on %s): the cached summary was not used", got)
+	}
+	for _, r := range revs {
+		if r.state != nil || r.raw != nil || r.load == nil {
+			t.Errorf("%s keeps its state in memory (state %v, %d bytes)", r.ID, r.state != nil, len(r.raw))
+		}
+	}
+	if s, _, err := revs[1].Load(ctx); err != nil || Aliases(s)[0].Primary != "9" {
+		t.Errorf("Load reads the file again: %v", err)
+	}
+	writeAt(t, dir, "02.tfstate", swapped, base.Add(90*time.Minute))
+	revs, err = DirSource{Dir: dir, CacheDir: cache}.Revisions(ctx)
+	if err != nil || revs[1].ID != "02.tfstate" || revs[1].Aliases[0].Primary != "9" {
+		t.Fatalf("after a new modification time: %v, %+v; want 02.tfstate read again (alias on 9)", err, revs[1].Aliases)
+	}
+	entries, _ := os.ReadDir(filepath.Join(cache, "files"))
+	if len(entries) != 4 { // 01, 02 at two times, 03
+		t.Errorf("%d cached summaries, want 4", len(entries))
+	}
+}

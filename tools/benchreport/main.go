@@ -113,6 +113,10 @@ var targets = map[string][]target{
 		{Metric: "warm-exponent", Cmp: "<=", Value: 1.1, Source: "issue 21"},
 		{Metric: "warm-s-largest", Cmp: "<=", Value: 1, Source: "issue 21: warm under 1 s at 10,000 revisions"},
 	},
+	"BenchmarkHistoryPickFolder/pairs=100": {
+		{Metric: "cold/warm", Cmp: ">=", Value: 10, Source: "issue 22: snapshot folders cached like S3 (warm at least 10x faster than cold)"},
+		{Metric: "heap-KB/revision", Cmp: "<=", Value: 100, Source: "issue 22: revisions keep summaries, not states (was about 100 KB per revision)"},
+	},
 	"BenchmarkRollbackCriticalPath": {
 		{Metric: "rollback-writes-until-safe", Cmp: "<=", Value: 1, Source: "issue 13: the first write of a rollback makes traffic safe"},
 	},
@@ -213,6 +217,11 @@ var about = map[string]string{
 	"BenchmarkLargeObjectMemory":            "A 1 GiB object PUT then GET (ROLLOUT_BENCH_OBJECT_MB to change the size) through a sandbox in its own process with a data dir, streamed both ways; the process's resident memory at idle and at its peak (VmHWM), against the object's size. Target: peak under 64 MiB above idle.",
 	"BenchmarkLambdaLatencyStalledConns":    "GetFunction p99 on an idle sandbox, then while 100 connections hold a TagResource whose body never finishes, side by side. Target: within 2x of idle.",
 	"BenchmarkListObjectVersions10k":        "Paging through 10,000 object versions (1,000 a page, NextKeyMarker/NextVersionIdMarker) side by side with ListObjectsV2 over 10,000 keys in the same sandbox.",
+	"BenchmarkHistoryPickFolder/pairs=100":  "rolloutctl's history + pick over a snapshot folder of 500 revisions (ROLLOUTCTL_BENCH_FOLDER_REVISIONS) of a state terraform wrote, its resources repeated for 100 function/alias pairs (0.7 MB, every resource in rolloutctl's view), cold (empty summary cache) and warm, with the heap the revisions hold (measured by dropping them). Targets: warm at least 10x faster than cold; at most 100 KB held per revision.",
+	"BenchmarkHistoryPickFolder/pairs=1":    "As pairs=100 with one function/alias pair (7 KB): under 64 KiB a snapshot is summarised, not cached, so warm is about cold.",
+	"BenchmarkSummaryParse/full":            "One state terraform wrote, repeated for 100 function/alias pairs, decoded in full (every attribute into maps): the baseline of the summary parser.",
+	"BenchmarkSummaryParse/narrow-struct":   "The same state through rolloutctl's summary parser: one json.Unmarshal into narrow structs naming only what the summary reads.",
+	"BenchmarkSummaryParse/token-stream":    "The same state through a json.Decoder token stream keeping the same fields (measured, not used).",
 	"BenchmarkHistoryPickScaling":           "rolloutctl's history + pick over 1,000 and over 10,000 revisions of a 1 MB state in the sandbox's S3 (objects on disk), cold (empty cache) and warm (summaries cached), side by side: the ratio 10,000/1,000 and the scaling exponent (log of the time ratio over log of the size ratio: 1 is linear). ROLLOUTCTL_BENCH_REVISIONS=SMALL,LARGE changes the sizes. Targets: linear or better (exponent at most 1.1), warm under 1 s at 10,000.",
 	"BenchmarkStateScale":                   "The same story on a state of N and of 2N rollout_function + rollout_alias pairs (N = 15; ROLLOUT_BENCH_SCALE_N to change it), through the real terraform and the built provider against the sandbox: create, a no-op plan, a code change of every function, the revert to the previous code. API calls per pair at 2N, and each command's CPU (terraform and provider together) and wall time at 2N over N. The no-op plan is also run with the SDK's loggers forced on, as before the provider quieted them when no TF_LOG* variable is set (Terraform discards those lines either way): logs-on-x-quiet is that CPU over the quiet run's.",
 	"BenchmarkMetricQueryVsHistory":         "The canary's CloudWatch read (one minute of one series) on a sandbox metric store holding one minute of that series and on one holding a day of it at 10 samples/s, with 200 other series, side by side. Target: a query reads its window, not the history (ratio at most 1.5).",

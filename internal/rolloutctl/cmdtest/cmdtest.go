@@ -225,3 +225,27 @@ func Golden(t testing.TB, name, got string) {
 		t.Errorf("output differs from %s:\n--- want\n%s\n--- got\n%s", p, want, got)
 	}
 }
+
+// GroupSnapshots copies the states the real terraform wrote for a
+// two-member rollout_alias_group (internal/statehistory/testdata/
+// group-terraform-1.11.4: v1.0.0 created, v1.1.0 promoted, v1.2.0 rolled
+// back by member m1) into a snapshot folder, an hour apart; root is the
+// repository's root relative to the test.
+func GroupSnapshots(t testing.TB, root string) string {
+	t.Helper()
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	for i, n := range []string{"01.tfstate", "02.tfstate", "03.tfstate"} {
+		b, err := os.ReadFile(filepath.Join(root, "internal", "statehistory", "testdata", "group-terraform-1.11.4", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, n)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tm := at.Add(time.Duration(i) * time.Hour)
+		_ = os.Chtimes(p, tm, tm)
+	}
+	return dir
+}

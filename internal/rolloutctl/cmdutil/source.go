@@ -54,11 +54,8 @@ func (s SourceOptions) Open(ctx context.Context, f *Factory) (statehistory.Sourc
 		if err != nil {
 			return nil, cliError(err, s.Source)
 		}
-		src := statehistory.S3Source{Client: c, Bucket: bucket, Key: key, Workspace: s.Workspace}
-		if dir, err := os.UserCacheDir(); err == nil && f.Getenv("ROLLOUTCTL_NO_CACHE") == "" {
-			// Object versions never change: cache them (ROLLOUTCTL_NO_CACHE=1 disables).
-			src.CacheDir = filepath.Join(dir, "rolloutctl")
-		}
+		// Object versions never change: cache their summaries.
+		src := statehistory.S3Source{Client: c, Bucket: bucket, Key: key, Workspace: s.Workspace, CacheDir: cacheDir(f)}
 		src.Progress = progress(f, src.String())
 		return src, nil
 	}
@@ -66,10 +63,27 @@ func (s SourceOptions) Open(ctx context.Context, f *Factory) (statehistory.Sourc
 	if err != nil {
 		return nil, err
 	}
+	// Local snapshots' summaries are cached by path, size and time.
 	if info.IsDir() {
-		return statehistory.DirSource{Dir: s.Source}, nil
+		return statehistory.DirSource{Dir: s.Source, CacheDir: cacheDir(f)}, nil
 	}
-	return statehistory.LocalSource{Path: s.Source}, nil
+	return statehistory.LocalSource{Path: s.Source, CacheDir: cacheDir(f)}, nil
+}
+
+// cacheDir is where summaries are cached: rolloutctl under the user's
+// cache folder ($XDG_CACHE_HOME, else $HOME/.cache), read from the
+// command's environment; none with ROLLOUTCTL_NO_CACHE=1 or without either.
+func cacheDir(f *Factory) string {
+	if f.Getenv("ROLLOUTCTL_NO_CACHE") != "" {
+		return ""
+	}
+	if dir := f.Getenv("XDG_CACHE_HOME"); filepath.IsAbs(dir) {
+		return filepath.Join(dir, "rolloutctl")
+	}
+	if home := f.Getenv("HOME"); home != "" {
+		return filepath.Join(home, ".cache", "rolloutctl")
+	}
+	return ""
 }
 
 // cliError rewords an AWS configuration error for a CLI user: the region

@@ -128,3 +128,24 @@ func TestDiffAWSProviderLambda(t *testing.T) {
 	}
 	cmdtest.Golden(t, "diff_awslambda", io.Out.String())
 }
+
+// TestDiffGroupMembers: diff shows each group member's move, by key.
+func TestDiffGroupMembers(t *testing.T) {
+	t.Parallel()
+	dir := cmdtest.GroupSnapshots(t, "../../../..")
+	io, err := cmdtest.Run(New, Run, "", dir, "01.tfstate", "02.tfstate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"~ rollout_alias_group.release\n",
+		`    members.m0.function_version: "1" -> "2"`,
+		`    members.m1.function_version: "1" -> "2"`,
+		`    deployment.members.m1.to_version: (absent) -> "2"`,
+		`    deployment.status: (absent) -> "promoted"`,
+	} {
+		if !strings.Contains(io.Out.String(), want) {
+			t.Errorf("diff lacks %q:\n%s", want, io.Out)
+		}
+	}
+}

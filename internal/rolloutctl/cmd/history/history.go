@@ -1,5 +1,5 @@
 // Package history is `rolloutctl history SOURCE`: one line per revision of
-// a state, or one alias's timeline.
+// a state, or one alias's or one group's timeline.
 package history
 
 import (
@@ -18,6 +18,7 @@ import (
 type Options struct {
 	cmdutil.SourceOptions
 	Alias string
+	Group string
 
 	f *cmdutil.Factory
 }
@@ -28,9 +29,13 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 	fs := f.NewFlagSet("history")
 	o.Flags(fs)
 	fs.StringVar(&o.Alias, "alias", "", "follow one alias (by name) as a timeline of what served traffic")
+	fs.StringVar(&o.Group, "group", "", "follow one rollout_alias_group (by name) as a timeline of what its members served")
 	pos, err := cmdutil.ParseFlags(fs, args)
 	if err != nil {
 		return nil, err
+	}
+	if o.Alias != "" && o.Group != "" {
+		return nil, cmdutil.UsageError{Msg: "history takes --alias or --group, not both: --alias follows one alias, --group one release group"}
 	}
 	if len(pos) != 1 {
 		return nil, cmdutil.UsageError{Msg: "history takes one SOURCE"}
@@ -39,22 +44,29 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 	return o, nil
 }
 
-// unknownAlias is --alias naming an alias no revision holds.
-func unknownAlias(name string, names map[string]bool) error {
+// unknownName is --alias or --group naming one no revision holds.
+func unknownName(kind, name string, names map[string]bool) error {
 	if len(names) == 0 {
-		return cmdutil.UsageError{Msg: fmt.Sprintf("no alias %q in this history: no revision holds an alias (rollout_alias or aws_lambda_alias)", name)}
+		what := "an alias (rollout_alias or aws_lambda_alias)"
+		if kind == "group" {
+			what = "a group (rollout_alias_group)"
+		}
+		return cmdutil.UsageError{Msg: fmt.Sprintf("no %s %q in this history: no revision holds %s", kind, name, what)}
 	}
 	have := make([]string, 0, len(names))
 	for n := range names {
 		have = append(have, n)
 	}
 	sort.Strings(have)
-	return cmdutil.UsageError{Msg: fmt.Sprintf("no alias %q in this history; its aliases: %s", name, strings.Join(have, ", "))}
+	return cmdutil.UsageError{Msg: fmt.Sprintf("no %s %q in this history; its %s: %s", kind, name, plural[kind], strings.Join(have, ", "))}
 }
+
+var plural = map[string]string{"alias": "aliases", "group": "groups"}
 
 type line struct {
 	statehistory.Revision
 	Aliases   []statehistory.AliasView    `json:"aliases"`
+	Groups    []statehistory.GroupView    `json:"groups,omitempty"`
 	Functions []statehistory.FunctionView `json:"functions"`
 }
 
@@ -65,19 +77,28 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	var lines []line
-	names := map[string]bool{}
+	names, groups := map[string]bool{}, map[string]bool{}
 	for _, r := range revs {
 		l := line{Revision: r, Functions: r.Functions}
 		for _, a := range r.Aliases {
 			names[a.Name] = true
-			if o.Alias == "" || a.Name == o.Alias {
+			if o.Alias == "" && o.Group == "" || a.Name == o.Alias {
 				l.Aliases = append(l.Aliases, a)
+			}
+		}
+		for _, g := range r.Groups {
+			groups[g.Name] = true
+			if o.Alias == "" && (o.Group == "" || g.Name == o.Group) {
+				l.Groups = append(l.Groups, g)
 			}
 		}
 		lines = append(lines, l)
 	}
 	if o.Alias != "" && !names[o.Alias] {
-		return unknownAlias(o.Alias, names)
+		return unknownName("alias", o.Alias, names)
+	}
+	if o.Group != "" && !groups[o.Group] {
+		return unknownName("group", o.Group, groups)
 	}
 	if o.JSON {
 		return cmdutil.WriteJSON(o.f.IO.Out, lines)
@@ -97,8 +118,11 @@ func Run(ctx context.Context, o *Options) error {
 		for _, a := range l.Aliases {
 			parts = append(parts, a.Describe())
 		}
+		for _, g := range l.Groups {
+			parts = append(parts, g.Describe())
+		}
 		summary := strings.Join(parts, "; ")
-		if o.Alias != "" && summary == prev && len(l.Flags) == 0 {
+		if (o.Alias != "" || o.Group != "") && summary == prev && len(l.Flags) == 0 {
 			continue // a timeline shows changes only
 		}
 		prev = summary

@@ -20,6 +20,8 @@ func TestNew(t *testing.T) {
 		"flags after the source": {Args: []string{"s3://b/k", "--alias", "live", "--json", "--workspace", "prod", "--endpoint", "http://127.0.0.1:1", "--region", "eu-west-1"},
 			Want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "s3://b/k", Workspace: "prod", Endpoint: "http://127.0.0.1:1", Region: "eu-west-1", JSON: true}, Alias: "live"}},
 		"stdin":     {Args: []string{"-"}, Want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "-"}}},
+		"group":     {Args: []string{"dir", "--group", "checkout"}, Want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "dir"}, Group: "checkout"}},
+		"both":      {Args: []string{"dir", "--group", "checkout", "--alias", "live"}, WantErr: "history takes --alias or --group, not both: --alias follows one alias, --group one release group"},
 		"no source": {WantErr: "history takes one SOURCE"},
 		"two":       {Args: []string{"a", "b"}, WantErr: "history takes one SOURCE"},
 	})
@@ -114,5 +116,57 @@ func TestHistoryAWSProviderLambda(t *testing.T) {
 	cmdtest.Golden(t, "history_awslambda", io.Out.String())
 	if _, err := cmdtest.Run(New, Run, "", dir, "--alias", "live"); err != nil {
 		t.Errorf("--alias live: %v", err)
+	}
+}
+
+// TestHistoryGroup: a rollout_alias_group shows beside the aliases with
+// each member's version per revision; --group follows one group, and a
+// group no revision holds is a usage error naming the ones there are.
+func TestHistoryGroup(t *testing.T) {
+	t.Parallel()
+	dir := cmdtest.GroupSnapshots(t, "../../../..")
+	io, err := cmdtest.Run(New, Run, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdtest.Golden(t, "history_group", io.Out.String())
+	io, err = cmdtest.Run(New, Run, "", dir, "--group", "hist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(io.Out.String(), "\n"); lines != 4 {
+		t.Errorf("--group hist: %d lines, want a header and 3 revisions:\n%s", lines, io.Out)
+	}
+	_, err = cmdtest.Run(New, Run, "", dir, "--group", "payments")
+	want := cmdutil.UsageError{Msg: `no group "payments" in this history; its groups: hist`}
+	if diff := cmp.Diff(error(want), err); diff != "" {
+		t.Errorf("--group payments (-want +got):\n%s", diff)
+	}
+	io, err = cmdtest.Run(New, Run, "", dir, "--json", "--group", "hist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		Groups []struct {
+			Name    string `json:"name"`
+			Members []struct {
+				Key     string `json:"key"`
+				Primary string `json:"primary"`
+			} `json:"members"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(io.Out.Bytes(), &got); err != nil {
+		t.Fatalf("%v in %s", err, io.Out)
+	}
+	var versions []string
+	for _, r := range got {
+		for _, g := range r.Groups {
+			for _, m := range g.Members {
+				versions = append(versions, g.Name+"."+m.Key+"="+m.Primary)
+			}
+		}
+	}
+	if diff := cmp.Diff([]string{"hist.m0=1", "hist.m1=1", "hist.m0=2", "hist.m1=2", "hist.m0=2", "hist.m1=2"}, versions); diff != "" {
+		t.Errorf("--json members per revision (-want +got):\n%s", diff)
 	}
 }

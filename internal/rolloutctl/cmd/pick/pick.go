@@ -18,6 +18,7 @@ import (
 type Options struct {
 	cmdutil.SourceOptions
 	Before     string
+	Group      string
 	WriteState string
 	DropNew    bool
 
@@ -30,6 +31,7 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 	fs := f.NewFlagSet("pick")
 	o.Flags(fs)
 	fs.StringVar(&o.Before, "before", "", "pick before this revision (default: the newest)")
+	fs.StringVar(&o.Group, "group", "", "pick for one rollout_alias_group (by name): the newest revision in which every member was known-good, all members together")
 	fs.StringVar(&o.WriteState, "write-state", "", "write the picked revision, with the current lineage and the next serial, for terraform state push")
 	fs.BoolVar(&o.DropNew, "drop-new-resources", false, "with --write-state: write it even though it drops resources created after the picked revision (they are listed)")
 	pos, err := cmdutil.ParseFlags(fs, args)
@@ -50,7 +52,12 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	p, err := statehistory.PickKnownGood(revs, o.Before)
+	var p statehistory.Pick
+	if o.Group != "" {
+		p, err = statehistory.PickGroup(revs, o.Before, o.Group)
+	} else {
+		p, err = statehistory.PickKnownGood(revs, o.Before)
+	}
 	if err != nil {
 		return err
 	}
@@ -102,6 +109,9 @@ func label(r statehistory.Revision) string {
 
 func printPick(w io.Writer, p statehistory.Pick, written string) {
 	fmt.Fprintf(w, "Reference: revision %s (serial %d, %s)\n", label(p.Reference), p.Reference.Serial, p.Reference.Time.Format(time.RFC3339))
+	if p.Group != "" {
+		fmt.Fprintf(w, "Group: %s (every member returns together)\n", p.Group)
+	}
 	for _, r := range p.Rejected {
 		fmt.Fprintf(w, "  rejected %s (serial %d): %s\n", label(r.Revision), r.Revision.Serial, strings.Join(r.Reasons, "; "))
 	}
@@ -129,6 +139,20 @@ func printPick(w io.Writer, p statehistory.Pick, written string) {
 			continue
 		}
 		fmt.Fprintf(w, "  alias %s returns to version %s%s, from %s\n", a.Address, a.To, release, a.From)
+	}
+	for _, m := range p.Members {
+		release := ""
+		if m.Release != "" {
+			release = " (" + m.Release + ")"
+		}
+		switch {
+		case m.From == "":
+			fmt.Fprintf(w, "  group %s member %s (%s:%s) comes back on version %s%s\n", m.Group, m.Key, m.Function, m.Alias, m.To, release)
+		case m.From == m.To:
+			fmt.Fprintf(w, "  group %s member %s (%s:%s) stays on version %s%s\n", m.Group, m.Key, m.Function, m.Alias, m.To, release)
+		default:
+			fmt.Fprintf(w, "  group %s member %s (%s:%s) returns to version %s%s, from %s\n", m.Group, m.Key, m.Function, m.Alias, m.To, release, m.From)
+		}
 	}
 	if len(p.ExpectPlan) > 0 {
 		fmt.Fprintln(w, "\nThe plan to expect:")

@@ -21,6 +21,7 @@ func TestNew(t *testing.T) {
 		"flags before the source": {Args: []string{"--write-state=f", "dir"},
 			Want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "dir"}, WriteState: "f"}},
 		"no source": {Args: []string{"--json"}, WantErr: "pick takes one SOURCE"},
+		"group":     {Args: []string{"dir", "--group", "checkout"}, Want: &Options{SourceOptions: cmdutil.SourceOptions{Source: "dir"}, Group: "checkout"}},
 	})
 }
 
@@ -126,5 +127,68 @@ func TestPickAWSProviderLambda(t *testing.T) {
 	cmdtest.Golden(t, "pick_awslambda", out)
 	if _, err := os.Stat(written); err != nil {
 		t.Errorf("no state written: %v", err)
+	}
+}
+
+// TestPickGroup: pick --group returns every member of the group together,
+// names the release to check out and the plan for each member's function,
+// and --write-state writes the picked revision with the group in it.
+func TestPickGroup(t *testing.T) {
+	t.Parallel()
+	dir := cmdtest.GroupSnapshots(t, "../../../..")
+	written := filepath.Join(t.TempDir(), "restore.tfstate")
+	io, err := cmdtest.Run(New, Run, "", dir, "--group", "hist", "--write-state", written)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, io.ErrOut)
+	}
+	out := strings.ReplaceAll(io.Out.String(), written, "RESTORE")
+	cmdtest.Golden(t, "pick_group", out)
+	b, err := os.ReadFile(written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Serial    int `json:"serial"`
+		Resources []struct {
+			Type      string `json:"type"`
+			Instances []struct {
+				Attributes struct {
+					Members map[string]struct {
+						FunctionVersion string `json:"function_version"`
+					} `json:"members"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range doc.Resources {
+		if r.Type == "rollout_alias_group" {
+			for k, m := range r.Instances[0].Attributes.Members {
+				got[k] = m.FunctionVersion
+			}
+		}
+	}
+	if doc.Serial != 14 || got["m0"] != "2" || got["m1"] != "2" {
+		t.Errorf("written state: serial %d, members %v; want serial 14 (the newest 13, plus one) and both members on 2", doc.Serial, got)
+	}
+	// Before the promotion: both members move back, one plan line each.
+	io, err = cmdtest.Run(New, Run, "", dir, "--group", "hist", "--before", "02.tfstate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"group hist member m0 (hist-0:live) returns to version 1 (v1.0.0), from 2",
+		`~ rollout_alias_group.release: members["m1"].function_version "2" -> "1" (hist-1:live;`,
+	} {
+		if !strings.Contains(io.Out.String(), want) {
+			t.Errorf("pick --before 02 lacks %q:\n%s", want, io.Out)
+		}
+	}
+	_, err = cmdtest.Run(New, Run, "", dir, "--group", "payments")
+	if err == nil || err.Error() != `no group "payments" in revision 03.tfstate; its groups: hist` {
+		t.Errorf("--group payments: %v", err)
 	}
 }

@@ -21,12 +21,14 @@ import (
 // Usage is rolloutctl's help.
 const Usage = `rolloutctl: the state history of rollout_* and aws_lambda_* resources, and live canary helpers.
 
-  rolloutctl history  SOURCE [--alias NAME] [--json]
+  rolloutctl history  SOURCE [--alias NAME | --group NAME] [--json]
   rolloutctl diff     SOURCE REV_A REV_B [--all] [--json]
-  rolloutctl pick     SOURCE [--before REV] [--write-state FILE [--drop-new-resources]] [--json]
+  rolloutctl pick     SOURCE [--group NAME] [--before REV] [--write-state FILE [--drop-new-resources]] [--json]
   rolloutctl report   SOURCE --html FILE [--alias NAME] [--metrics [--endpoint URL] [--region R]]
   rolloutctl status   --function NAME --alias NAME [--window 5m] [--json | --watch [--interval 5s]]
   rolloutctl status   --state SOURCE --alias NAME [--exit-code] [--json]
+  rolloutctl status   --group NAME (SOURCE | --member FUNCTION:ALIAS ...) [--window 5m] [--json | --watch [--interval 5s]]
+  rolloutctl status   --state SOURCE --group NAME [--exit-code] [--json]
   rolloutctl override --function NAME --alias NAME promote|pause|abort|clear
   rolloutctl version
 
@@ -39,10 +41,10 @@ or - for stdin (terraform state pull | rolloutctl history -).
 REV is a revision id, an unambiguous prefix of one, or a content hash.
 Exit codes: 0 success, 1 error, 2 usage, 3 pick found no known-good revision,
 130 interrupted (SIGINT or SIGTERM).
-status --exit-code (from the state's rollout_alias.deployment): 0 done (the
-alias serves its target: promoted, or no rollout), 4 in progress (a
-plan-driven rollout: apply again after its interval), 5 rolled back,
-6 aborted.
+status --exit-code (from the state's rollout_alias.deployment, or with
+--group the rollout_alias_group's): 0 done (the alias serves its target:
+promoted, or no rollout), 4 in progress (a plan-driven rollout: apply
+again after its interval), 5 rolled back, 6 aborted.
 `
 
 // command parses a command line into options (New) and runs them (Run).

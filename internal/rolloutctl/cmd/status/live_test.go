@@ -57,6 +57,14 @@ var t0 = time.Date(2026, 11, 26, 13, 20, 0, 0, time.UTC)
 // successful and 1 failed of version 2, all at t0.
 func liveSandbox(t *testing.T) (*lambda.Client, *cloudwatch.Client, string) {
 	t.Helper()
+	c, cw, arns := liveSandboxWith(t, "orders")
+	return c, cw, arns[0]
+}
+
+// liveSandboxWith is liveSandbox with the functions names, each as orders
+// is there; it returns their ARNs.
+func liveSandboxWith(t *testing.T, names ...string) (*lambda.Client, *cloudwatch.Client, []string) {
+	t.Helper()
 	zip, err := testfn.Zip()
 	if err != nil {
 		t.Fatal(err)
@@ -65,50 +73,64 @@ func liveSandbox(t *testing.T) (*lambda.Client, *cloudwatch.Client, string) {
 	c := cmdtest.SandboxLambda(sb.URL)
 	cw := cloudwatch.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
 		func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(sb.URL) })
+	var arns []string
+	for _, name := range names {
+		arns = append(arns, liveFunction(t, c, zip, name))
+	}
+	return c, cw, arns
+}
+
+func liveFunction(t *testing.T, c *lambda.Client, zip []byte, name string) string {
+	t.Helper()
 	ctx := context.Background()
-	fn, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("orders"), Role: aws.String("arn:aws:iam::123456789012:role/x"),
+	fn, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: aws.String("arn:aws:iam::123456789012:role/x"),
 		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zip}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lambdaops.WaitActive(ctx, c, "orders", time.Minute); err != nil {
+	if err := lambdaops.WaitActive(ctx, c, name, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	for i, release := range []string{"v1", "v2"} {
-		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("orders"),
+		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(name),
 			Description: aws.String(strings.Repeat("d", i+1))}); err != nil {
 			t.Fatal(err)
 		}
-		if err := lambdaops.WaitUpdated(ctx, c, "orders", time.Minute); err != nil {
+		if err := lambdaops.WaitUpdated(ctx, c, name, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders"),
+		if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(name),
 			Description: aws.String(lambdaops.FormatDescription("", lambdaops.VersionMeta{Release: release}))}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(name), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
 		t.Fatal(err)
 	}
 	invoke := func(payload string) {
-		if _, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Qualifier: aws.String("live"), Payload: []byte(payload)}); err != nil {
+		if _, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), Qualifier: aws.String("live"), Payload: []byte(payload)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for range 4 {
 		invoke(`{}`)
 	}
-	setAlias(t, c, "2", nil)
+	setAliasOf(t, c, name, "2", nil)
 	for range 3 {
 		invoke(`{}`)
 	}
 	invoke(`{"action":"error"}`)
-	return c, cw, aws.ToString(fn.FunctionArn)
+	return aws.ToString(fn.FunctionArn)
 }
 
 func setAlias(t *testing.T, c *lambda.Client, primary string, routing map[string]float64) {
 	t.Helper()
-	if _, err := c.UpdateAlias(context.Background(), &lambda.UpdateAliasInput{FunctionName: aws.String("orders"), Name: aws.String("live"),
+	setAliasOf(t, c, "orders", primary, routing)
+}
+
+func setAliasOf(t *testing.T, c *lambda.Client, function, primary string, routing map[string]float64) {
+	t.Helper()
+	if _, err := c.UpdateAlias(context.Background(), &lambda.UpdateAliasInput{FunctionName: aws.String(function), Name: aws.String("live"),
 		FunctionVersion: aws.String(primary), RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: routing}}); err != nil {
 		t.Fatal(err)
 	}

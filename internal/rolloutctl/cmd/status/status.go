@@ -1,6 +1,6 @@
-// Package status is `rolloutctl status`: what an alias serves now (from
-// Lambda), or with --state how its last rollout ended (from a state), as
-// text, JSON or an exit code.
+// Package status is `rolloutctl status`: what an alias, or every member of
+// a rollout_alias_group, serves now (from Lambda), or with --state how its
+// last rollout ended (from a state), as text, JSON or an exit code.
 package status
 
 import (
@@ -30,6 +30,11 @@ type Options struct {
 	// Watch redraws the view every Interval until the context ends.
 	Watch    bool
 	Interval time.Duration
+	// Group is a rollout_alias_group's name; its members come from the
+	// state at Source (the positional argument) or from Members.
+	Group   string
+	Members memberFlags
+	Source  string
 
 	f *cmdutil.Factory
 }
@@ -44,7 +49,10 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 	fs.DurationVar(&o.Window, "window", 5*time.Minute, "how far back the per-version invocations, error rate and p99 reach")
 	fs.BoolVar(&o.Watch, "watch", false, "redraw the view in place every --interval until Ctrl-C")
 	fs.DurationVar(&o.Interval, "interval", 5*time.Second, "how often --watch redraws")
-	if _, err := cmdutil.ParseFlags(fs, args); err != nil {
+	fs.StringVar(&o.Group, "group", "", "every member of a rollout_alias_group: its members from the state given as SOURCE (its newest revision), or from --member")
+	fs.Var(&o.Members, "member", "a member of --group as FUNCTION:ALIAS (repeat it), when no state is given")
+	pos, err := cmdutil.ParseFlags(fs, args)
+	if err != nil {
 		return nil, err
 	}
 	if o.Window < time.Minute {
@@ -59,6 +67,9 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 	if o.ExitCode && o.State == "" {
 		return nil, cmdutil.UsageError{Msg: "--exit-code reads the rollout's outcome from the state: give --state FILE, or --state - with terraform state pull"}
 	}
+	if o.Group != "" || len(o.Members) > 0 {
+		return o.groupOptions(pos)
+	}
 	if o.Alias == "" || (o.Function == "" && o.State == "") {
 		return nil, cmdutil.UsageError{Msg: "status needs --function and --alias"}
 	}
@@ -67,10 +78,19 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 
 // Run prints the status: from the state with --state, else from Lambda.
 func Run(ctx context.Context, o *Options) error {
-	if o.State != "" {
+	switch {
+	case o.Group != "" && o.State != "":
+		return runGroupState(ctx, o)
+	case o.State != "":
 		return runState(ctx, o)
+	case o.Group != "":
+		members, err := o.groupMembers(ctx)
+		if err != nil {
+			return err
+		}
+		return runLive(ctx, o, func(ctx context.Context) ([]byte, error) { return groupFrame(ctx, o, members) })
 	}
-	return runLive(ctx, o)
+	return runLive(ctx, o, func(ctx context.Context) ([]byte, error) { return liveFrame(ctx, o) })
 }
 
 // Terminal control for --watch: cursor home, then each line cleared to
@@ -82,22 +102,28 @@ const (
 	clearToEnd = "\x1b[J"
 )
 
-func runLive(ctx context.Context, o *Options) error {
+// runLive draws frame once, or with --watch every interval until Ctrl-C.
+func runLive(ctx context.Context, o *Options, frame func(context.Context) ([]byte, error)) error {
 	if !o.Watch {
-		frame, err := liveFrame(ctx, o)
-		if err != nil {
-			return err
+		// A group's frame comes with the error of a member it could not
+		// read: the others are still shown.
+		frame, err := frame(ctx)
+		if _, werr := o.f.IO.Out.Write(frame); werr != nil {
+			return werr
 		}
-		_, err = o.f.IO.Out.Write(frame)
 		return err
 	}
 	for {
-		frame, err := liveFrame(ctx, o)
+		frame, err := frame(ctx)
 		if ctx.Err() != nil {
 			return nil //nolint:nilerr // Ctrl-C ends the watch cleanly: the last frame stays on screen
 		}
 		if err != nil {
-			frame = []byte(fmt.Sprintf("%s:%s: %v\n", o.Function, o.Alias, err))
+			what := o.Function + ":" + o.Alias
+			if o.Group != "" {
+				what = "group " + o.Group
+			}
+			frame = append(frame, fmt.Sprintf("%s: %v\n", what, err)...)
 		}
 		var b strings.Builder
 		b.WriteString(cursorHome)
@@ -121,18 +147,35 @@ func liveFrame(ctx context.Context, o *Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(o.Function), Name: aws.String(o.Alias)})
+	out, text, err := aliasView(ctx, o, c, o.Function, o.Alias)
 	if err != nil {
 		return nil, err
 	}
-	fn, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(o.Function)})
+	if o.JSON {
+		var w bytes.Buffer
+		if err := cmdutil.WriteJSON(&w, out); err != nil {
+			return nil, err
+		}
+		return w.Bytes(), nil
+	}
+	return text, nil
+}
+
+// aliasView reads one alias, its function's tags and the metrics through
+// it: the JSON object and the text of the view.
+func aliasView(ctx context.Context, o *Options, c cmdutil.LambdaAPI, function, alias string) (map[string]any, []byte, error) {
+	a, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(function), Name: aws.String(alias)})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	fn, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(function)})
+	if err != nil {
+		return nil, nil, err
 	}
 	now := o.f.Now()
-	out := map[string]any{"alias": o.Alias, "function_version": aws.ToString(a.FunctionVersion), "revision_id": aws.ToString(a.RevisionId),
+	out := map[string]any{"alias": alias, "function_version": aws.ToString(a.FunctionVersion), "revision_id": aws.ToString(a.RevisionId),
 		"override": health.CurrentOverride(fn.Tags)}
-	release := releaseLabel(ctx, c, o.Function, aws.ToString(a.FunctionVersion), fn.Tags)
+	release := releaseLabel(ctx, c, function, aws.ToString(a.FunctionVersion), fn.Tags)
 	if release != "" {
 		out["release"] = release
 	}
@@ -142,7 +185,7 @@ func liveFrame(ctx context.Context, o *Options) ([]byte, error) {
 	var rolledBack []map[string]any
 	var lines []string
 	for _, rec := range lambdaops.RollbackRecords(fn.Tags) {
-		if rec.Alias != o.Alias {
+		if rec.Alias != alias {
 			continue
 		}
 		rolledBack = append(rolledBack, map[string]any{"version": rec.Version, "release": rec.Release, "digest": rec.Identity, "at": rec.At,
@@ -168,7 +211,7 @@ func liveFrame(ctx context.Context, o *Options) ([]byte, error) {
 		routing = a.RoutingConfig.AdditionalVersionWeights
 	}
 	var progress *lambdaops.Progress
-	if p, ok := lambdaops.ParseProgress(fn.Tags[lambdaops.ProgressTagPrefix+o.Alias]); ok {
+	if p, ok := lambdaops.ParseProgress(fn.Tags[lambdaops.ProgressTagPrefix+alias]); ok {
 		progress = &p
 	}
 	versions := routedVersions(aws.ToString(a.FunctionVersion), routing, progress)
@@ -178,7 +221,7 @@ func liveFrame(ctx context.Context, o *Options) ([]byte, error) {
 			releases[v] = release
 			continue
 		}
-		releases[v] = releaseLabel(ctx, c, o.Function, v, fn.Tags)
+		releases[v] = releaseLabel(ctx, c, function, v, fn.Tags)
 	}
 	var rv *rolloutView
 	if progress != nil {
@@ -188,13 +231,13 @@ func liveFrame(ctx context.Context, o *Options) ([]byte, error) {
 	var metrics []versionMetrics
 	cw, metricsErr := o.CloudWatch(ctx, o.f)
 	if metricsErr == nil && cw != nil {
-		metrics, metricsErr = metricsQuery(ctx, cw, o.Function, o.Alias, versions, now.Add(-o.Window), now)
+		metrics, metricsErr = metricsQuery(ctx, cw, function, alias, versions, now.Add(-o.Window), now)
 		if metricsErr == nil && progress != nil && progress.Status == "in_progress" {
 			since := progress.StepStarted
 			if since.IsZero() || since.After(now) {
 				since = now
 			}
-			b, err := metricsQuery(ctx, cw, o.Function, o.Alias, []string{progress.To}, since, now)
+			b, err := metricsQuery(ctx, cw, function, alias, []string{progress.To}, since, now)
 			if err == nil {
 				rv.Gates = gatesOf(*progress, b[0])
 			}
@@ -207,13 +250,7 @@ func liveFrame(ctx context.Context, o *Options) ([]byte, error) {
 		out["metrics"] = metrics
 	}
 	var w bytes.Buffer
-	if o.JSON {
-		if err := cmdutil.WriteJSON(&w, out); err != nil {
-			return nil, err
-		}
-		return w.Bytes(), nil
-	}
-	fmt.Fprintf(&w, "%s:%s -> version %s", o.Function, o.Alias, aws.ToString(a.FunctionVersion))
+	fmt.Fprintf(&w, "%s:%s -> version %s", function, alias, aws.ToString(a.FunctionVersion))
 	if release != "" {
 		fmt.Fprintf(&w, " (%s)", release)
 	}
@@ -230,7 +267,7 @@ func liveFrame(ctx context.Context, o *Options) ([]byte, error) {
 		fmt.Fprintln(&w, l)
 	}
 	renderDetails(&w, rv, metrics, metricsErr, o.Window, releases)
-	return w.Bytes(), nil
+	return out, w.Bytes(), nil
 }
 
 // releaseLabel is a version's release label: the rollout:release:<N> tag
