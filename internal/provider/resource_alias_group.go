@@ -172,14 +172,9 @@ func (r *aliasGroupResource) ValidateConfig(ctx context.Context, req resource.Va
 	warnShortUpdateLimit(ctx, aliasModelV0{CanaryPolicy: m.CanaryPolicy, Timeouts: m.Timeouts}, &resp.Diagnostics)
 	if !m.CanaryPolicy.IsNull() && !m.CanaryPolicy.IsUnknown() {
 		checkInlineSteps(m.CanaryPolicy, &resp.Diagnostics)
-		p, err := policyFromSpec(ctx, m.CanaryPolicy)
-		if err != nil {
+		if _, err := policyFromSpec(ctx, m.CanaryPolicy); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("canary_policy"), "Invalid Canary Policy", err.Error()+
 				"\n\nA valid example: canary_policy = rollout_canary_policy.standard.spec")
-		} else if p != nil && !p.Wait {
-			resp.Diagnostics.AddAttributeError(path.Root("canary_policy").AtName("wait"), "Plan-Driven Groups Not Supported",
-				validate.Detail("canary_policy.wait", "false", "a rollout_alias_group runs its release blocking (the apply waits until every member is promoted or rolled back); "+
-					"plan-driven groups are not supported yet", "rollout_canary_policy \"standard\" { wait = true ... }"))
 		}
 	}
 	members, ok := m.members(ctx, &resp.Diagnostics)
@@ -245,6 +240,13 @@ func (r *aliasGroupResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	keys := sortedKeys(members)
 	outs, errs := readMembers(ctx, c, members, keys)
+	before, read := map[string]groupMemberModelV0{}, map[string]*lambda.GetAliasOutput{}
+	for i, k := range keys {
+		before[k] = members[k]
+		if errs[i] == nil {
+			read[k] = outs[i]
+		}
+	}
 	for i, k := range keys {
 		mem := members[k]
 		switch {
@@ -260,6 +262,15 @@ func (r *aliasGroupResource) Read(ctx context.Context, req resource.ReadRequest,
 			mem.fill(outs[i])
 			members[k] = mem
 		}
+	}
+	if cur, ok := parseGroupDeployment(state.Deployment); ok && cur.inProgress() {
+		// A plan-driven release in progress (alias_group_stepwise.go).
+		for k := range members {
+			if _, moving := cur.Moves[k]; moving {
+				members[k] = before[k]
+			}
+		}
+		r.readInProgress(ctx, c, &state, cur, members, read, &resp.Diagnostics)
 	}
 	state.setMembers(ctx, members, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)

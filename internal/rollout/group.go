@@ -199,3 +199,12 @@ func MoveGroup(ctx context.Context, p Policy, members []Member, d Decision) erro
 	}
 	return nil
 }
+
+// StartGroup checks, before a plan-driven group's first shift, what
+// DriveGroup checks: the policy's alarms (the group's, read once).
+func StartGroup(ctx context.Context, p Policy, members []Member, now time.Time) (Progress, *Decision, error) {
+	return groupMembers(members).start(ctx, p, now)
+}
+
+// GroupHooks runs a hook once per member, as DriveGroup does.
+func GroupHooks(members []Member) Hooks { return groupMembers(members) }
