@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -392,16 +393,26 @@ func (r *aliasGroupResource) decideAtRefresh(ctx context.Context, c *lambda.Clie
 	}
 	var found diag.Diagnostics
 	engine, overrides, ok := r.canaryMembers(ctx, c, p, moves, &found, true)
+	var unreadable error
+	if !ok {
+		unreadable = fmt.Errorf("%s", found[0].Detail())
+	}
+	cur = r.decideGroup(ctx, p, group, cur, engine, unreadable, diags)
+	for _, ov := range overrides {
+		addOverrideWarnings(ov, diags)
+	}
+	return cur
+}
+
+// decideGroup evaluates the members' gates at the provider's clock and
+// records the group's decision; unreadable (or an error of a member's
+// read) holds, then rolls back, as for one alias.
+func (r *aliasGroupResource) decideGroup(ctx context.Context, p rollout.Policy, group string, cur groupView, engine []rollout.Member, unreadable error, diags *diag.Diagnostics) groupView {
 	now := r.data.Clock().Now()
 	var d rollout.Decision
-	var err error
-	if ok {
+	err := unreadable
+	if err == nil {
 		d, err = rollout.EvaluateGroup(ctx, p, engine, cur.progress(), now)
-		for _, ov := range overrides {
-			addOverrideWarnings(ov, diags)
-		}
-	} else {
-		err = fmt.Errorf("%s", found[0].Detail())
 	}
 	if err != nil {
 		since := now.UTC().Truncate(time.Second)
@@ -409,7 +420,13 @@ func (r *aliasGroupResource) decideAtRefresh(ctx context.Context, c *lambda.Clie
 			since = t
 		}
 		d = rollout.HealthUnreadable(p, cur.progress(), since, now, err)
-		cur = cur.withDecision(d)
+		var member *rollout.MemberError
+		if errors.As(err, &member) {
+			d.Member = member.Member
+		}
+		// Recorded even while it holds, as for one alias (unreadableAtRefresh).
+		cur.NextAction, cur.NextMember, cur.NextGate, cur.NextReason = string(d.Action), d.Member, d.Gate, d.Reason
+		cur.NextValue, cur.NextThreshold = nil, nil
 		cur.UnreadableSince = since.Format(time.RFC3339)
 		diags.AddWarning("Health Unreadable", fmt.Sprintf("The release of group %s (step %d, %g%% of each changed member's traffic on its new version) cannot read its health: %v.\n\n"+
 			"The plan holds, then rolls every changed member back once the health stays unreadable (%s). Check that the provider can call CloudWatch GetMetricData and DescribeAlarms.",
