@@ -152,6 +152,10 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 		// A member's split could not be cleared: the release does not start.
 		out = rollout.Outcome{Status: rollout.StatusAborted, Err: directOut.Err, Final: rollout.Decision{Action: rollout.Abort, Step: -1,
 			Reason: "a member left split by an earlier release could not be moved back to its version; the release did not start"}}
+	case len(canaried) > 0 && canary:
+		events := r.startGroupEvents(ctx, c, policy, group, canaried, prior)
+		out = rollout.DriveGroupObserved(ctx, policy, engine, clock, events.observer)
+		defer events.finish(diags)
 	case len(canaried) > 0:
 		out = rollout.DriveGroup(ctx, policy, engine, clock)
 	}

@@ -491,7 +491,7 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 	if len(direct) > 0 {
 		ms, trs := r.groupTraffic(ctx, c, rollout.Policy{}, direct, now)
 		if err := rollout.MoveGroup(ctx, rollout.Policy{}, ms, rollout.Decision{Action: rollout.Promote}); err != nil {
-			r.failedMove(ctx, c, group, deployment, members, prior, direct, nil, err, now, result, diags)
+			r.failedMove(ctx, c, p, group, deployment, members, prior, direct, nil, err, now, result, diags)
 			return
 		}
 		for i, mv := range direct {
@@ -519,6 +519,7 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 		view.Gates = []attr.Value{types.ObjectValueMust(groupGateAttrTypes, map[string]attr.Value{"step": types.Int64Value(0), "weight_percent": types.Float64Value(0),
 			"action": types.StringValue(string(d.Action)), "member": nullIfEmpty(d.Member), "reason": types.StringValue(d.Reason)})}
 		*deployment = view.value()
+		r.observeGroup(ctx, c, p, group, canaried, prior, groupEvent(view, d, now), diags, endKinds(view.Status, d.Gate)...)
 		r.endGroup(ctx, c, group, p, canaried, view.Status, d, now, diags)
 	}
 	if p.PreTrafficHook != "" {
@@ -537,7 +538,7 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 	}
 	ms, trs := r.groupTraffic(ctx, c, p, canaried, now)
 	if err := rollout.MoveGroup(ctx, p, ms, rollout.Decision{Action: rollout.Advance, Step: -1}); err != nil {
-		r.failedMove(ctx, c, group, deployment, members, prior, canaried, ms, err, now, result, diags)
+		r.failedMove(ctx, c, p, group, deployment, members, prior, canaried, ms, err, now, result, diags)
 		return
 	}
 	for i, mv := range canaried {
@@ -545,6 +546,7 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 	}
 	view.StepStarted = types.StringValue(now.UTC().Format(time.RFC3339Nano))
 	*deployment = view.value()
+	r.observeGroup(ctx, c, p, group, canaried, prior, groupEvent(view, rollout.Decision{Reason: view.Reason}, now), diags, rollout.EventStarted)
 }
 
 // stepGroup makes the transition the refresh recorded for the release in
@@ -574,13 +576,14 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 	switch d.Action {
 	case rollout.Advance, rollout.Promote:
 		if err := rollout.MoveGroup(ctx, p, ms, d); err != nil {
-			r.failedMove(ctx, c, group, deployment, members, prior, moves, ms, err, now, result, diags)
+			r.failedMove(ctx, c, p, group, deployment, members, prior, moves, ms, err, now, result, diags)
 			return
 		}
 		if d.Action == rollout.Advance {
 			record(target)
 			next.StepStarted = types.StringValue(now.UTC().Format(time.RFC3339Nano))
 			*deployment = next.value()
+			r.observeGroup(ctx, c, p, group, moves, prior, groupEvent(next, d, now), diags, rollout.EventStepAdvanced)
 			return
 		}
 		if p.PostTrafficHook != "" {
@@ -606,6 +609,7 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 		}
 		next.FinishedAt = types.StringValue(now.UTC().Format(time.RFC3339))
 		*deployment = next.value()
+		r.observeGroup(ctx, c, p, group, moves, prior, groupEvent(next, d, now), diags, rollout.EventPromoted)
 	default: // roll back or abort, as planned
 		if err := rollout.MoveGroup(context.WithoutCancel(ctx), p, ms, d); err != nil {
 			r.groupRollbackFailed(group, deployment, cur, next, d, moves, trs, members, prior, result, err, diags)
@@ -614,6 +618,7 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 		record(func(mv groupMove) string { return mv.from })
 		next.FinishedAt = types.StringValue(now.UTC().Format(time.RFC3339))
 		*deployment = next.value()
+		r.observeGroup(ctx, c, p, group, moves, prior, groupEvent(next, d, now), diags, endKinds(next.Status, d.Gate)...)
 		r.endGroup(ctx, c, group, p, moves, next.Status, d, now, diags)
 	}
 }
@@ -639,7 +644,7 @@ func (r *aliasGroupResource) endGroup(ctx context.Context, c *lambda.Client, gro
 // every member of the move goes back (each write attempted whatever the
 // others answer), the state records what each alias holds, and the error
 // names the failed members and any member left split.
-func (r *aliasGroupResource) failedMove(ctx context.Context, c *lambda.Client, group string, deployment *types.Object,
+func (r *aliasGroupResource) failedMove(ctx context.Context, c *lambda.Client, p rollout.Policy, group string, deployment *types.Object,
 	members, prior map[string]groupMemberModelV0, moves []groupMove, ms []rollout.Member, err error, now time.Time, result map[string]groupMemberModelV0, diags *diag.Diagnostics) {
 	settle := context.WithoutCancel(ctx)
 	if ms != nil {
@@ -660,6 +665,9 @@ func (r *aliasGroupResource) failedMove(ctx context.Context, c *lambda.Client, g
 	out := rollout.Outcome{Status: rollout.StatusAborted, Err: err, Final: rollout.Decision{Action: rollout.Abort, Step: -1,
 		Reason: fmt.Sprintf("a member's write failed (%v); every member of the move was sent back to its previous version", err)}}
 	*deployment = groupDeploymentValue(moves, now, now, out)
+	if len(p.Steps) > 0 {
+		r.observeGroup(ctx, c, p, group, moves, prior, rollout.Event{Step: 0, Reason: out.Final.Reason, At: now, Started: now, StepStarted: now}, diags, rollout.EventAborted)
+	}
 	addSplitError(group, out, split, diags)
 }
 

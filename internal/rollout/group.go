@@ -40,8 +40,14 @@ func (e *MemberError) Unwrap() error { return e.Err }
 // rolls every member back (each member's rollback is attempted whatever
 // the others answer).
 func DriveGroup(ctx context.Context, p Policy, members []Member, clk Clock) Outcome {
+	return DriveGroupObserved(ctx, p, members, clk, nil)
+}
+
+// DriveGroupObserved is DriveGroup telling obs (may be nil) about every
+// event, after the traffic it reports has moved.
+func DriveGroupObserved(ctx context.Context, p Policy, members []Member, clk Clock, obs Observer) Outcome {
 	g := groupMembers(members)
-	return drive(ctx, p, g, g, g, clk, nil)
+	return drive(ctx, p, g, g, g, clk, obs)
 }
 
 type groupMembers []Member
