@@ -33,7 +33,7 @@ func TestAccAliasGroup_planDriven(t *testing.T) {
 	zip, _ := testFunctionZip(t)
 	const prefix, n = "grpw", 2
 	hook := newReceiver(t)
-	policy := fmt.Sprintf(`  steps    = [{ weight_percent = 10, hold = "3s" }, { weight_percent = 50, hold = "3s" }]
+	policy := fmt.Sprintf(`  steps    = [{ weight_percent = 10, hold = "5s" }, { weight_percent = 50, hold = "5s" }]
   interval = "1s"
   health   = { max_error_rate = 0.2, min_invocations = 5 }
   wait     = false
@@ -101,7 +101,7 @@ func TestAccAliasGroup_planDriven(t *testing.T) {
 			},
 			{
 				// After the hold, the plan shows every member going to 50%.
-				PreConfig: hold(3500*time.Millisecond, nil),
+				PreConfig: hold(5500*time.Millisecond, nil),
 				Config:    stack("v2", nil),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionUpdate),
@@ -115,7 +115,7 @@ func TestAccAliasGroup_planDriven(t *testing.T) {
 			},
 			{
 				// Then the promotion of both, together.
-				PreConfig: hold(3500*time.Millisecond, nil),
+				PreConfig: hold(5500*time.Millisecond, nil),
 				Config:    stack("v2", nil),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue(groupAddr, dep("status"), knownvalue.StringExact("promoted")),
@@ -145,8 +145,8 @@ func TestAccAliasGroup_planDriven(t *testing.T) {
 					stopLoad()
 					mark = be.Sandbox.Journal.Mark()
 				},
-				Config:    stack("v3", map[int]string{1: "1"}),
-				Check:     func(*terraform.State) error { return every("2", "3", 0.1) },
+				Config: stack("v3", map[int]string{1: "1"}),
+				Check:  func(*terraform.State) error { return every("2", "3", 0.1) },
 			},
 			{
 				// ...and with traffic, the next plan shows the rollback of
@@ -155,7 +155,7 @@ func TestAccAliasGroup_planDriven(t *testing.T) {
 					ctx, stopLoad = context.WithCancel(context.Background())
 					groupLoad(ctx, t, be, prefix, n, 40)
 				}),
-				Config:    stack("v3", map[int]string{1: "1"}),
+				Config: stack("v3", map[int]string{1: "1"}),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue(groupAddr, dep("status"), knownvalue.StringExact("rolled_back")),
 					plancheck.ExpectKnownValue(groupAddr, dep("member"), knownvalue.StringExact("m1")),
@@ -210,7 +210,7 @@ func TestAccAliasGroup_planDrivenWriteFails(t *testing.T) {
 	be.SandboxOnly(t, "fault injection")
 	zip, _ := testFunctionZip(t)
 	const prefix = "grpwf"
-	policy := `  steps    = [{ weight_percent = 10, hold = "2s" }, { weight_percent = 50, hold = "2s" }]
+	policy := `  steps    = [{ weight_percent = 10, hold = "6s" }, { weight_percent = 50, hold = "6s" }]
   interval = "1s"
   health   = { max_error_rate = 0.5 }
   wait     = false`
@@ -227,7 +227,7 @@ func TestAccAliasGroup_planDrivenWriteFails(t *testing.T) {
 			{
 				// After the hold the plan advances both; m1's writes fail.
 				PreConfig: func() {
-					time.Sleep(2500 * time.Millisecond) // the step's hold is wall-clock time
+					time.Sleep(6500 * time.Millisecond) // the step's hold is wall-clock time
 					be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "UpdateAlias", Function: prefix + "-1", Kind: sandbox.FaultError, Rate: 1}})
 				},
 				Config: stack("v2"),
