@@ -267,9 +267,12 @@ func (r *aliasGroupResource) canaryMembers(ctx context.Context, c *lambda.Client
 		arn := aws.ToString(fnOut.Configuration.FunctionArn)
 		src := &health.Sources{CloudWatch: cw, Lambda: c, Function: mv.function, Alias: mv.alias, To: mv.to, FunctionARN: arn, Clock: clock.Now}
 		overrides[i], tags[i] = health.NewScopedOverride(src, c, arn, mv.alias, mv.from, mv.to, !refresh), fnOut.Tags
-		members[i] = rollout.Member{Name: mv.key, Sources: health.Bound(overrides[i], p.Interval),
-			Traffic: &health.Traffic{Lambda: c, Function: mv.function, Name: mv.alias, From: mv.from, To: mv.to, Revision: mv.revision},
-			Hooks:   &health.Hooks{Lambda: c, Function: mv.function, Alias: mv.alias, From: mv.from, To: mv.to}}
+		traffic := &health.Traffic{Lambda: c, Function: mv.function, Name: mv.alias, From: mv.from, To: mv.to, Revision: mv.revision}
+		if !refresh {
+			r.warmMember(ctx, c, p, traffic, clock.Now()) // each shift waits for READY provisioned concurrency
+		}
+		members[i] = rollout.Member{Name: mv.key, Sources: health.Bound(overrides[i], p.Interval), Traffic: traffic,
+			Hooks: &health.Hooks{Lambda: c, Function: mv.function, Alias: mv.alias, From: mv.from, To: mv.to}}
 	})
 	for i, err := range errs {
 		if err != nil {

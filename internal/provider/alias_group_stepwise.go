@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -468,11 +469,14 @@ func (r *aliasGroupResource) moveStepwise(ctx context.Context, c *lambda.Client,
 // on the member's RevisionId as last read.
 func (r *aliasGroupResource) groupTraffic(ctx context.Context, c *lambda.Client, p rollout.Policy, moves []groupMove, started time.Time) ([]rollout.Member, []*health.Traffic) {
 	ms, trs := make([]rollout.Member, len(moves)), make([]*health.Traffic, len(moves))
-	for i, mv := range moves {
+	parallel(make([]string, len(moves)), func(i int, _ string) {
+		mv := moves[i]
 		trs[i] = &health.Traffic{Lambda: c, Function: mv.function, Name: mv.alias, From: mv.from, To: mv.to, Revision: mv.revision}
-		r.warmMember(ctx, c, p, trs[i], started)
+		if len(p.Steps) > 0 {
+			r.warmMember(ctx, c, p, trs[i], started)
+		}
 		ms[i] = rollout.Member{Name: mv.key, Traffic: trs[i], Hooks: &health.Hooks{Lambda: c, Function: mv.function, Alias: mv.alias, From: mv.from, To: mv.to}}
-	}
+	})
 	return ms, trs
 }
 
@@ -536,9 +540,12 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 		notStarted(d)
 		return
 	}
-	ms, trs := r.groupTraffic(ctx, c, p, canaried, now)
-	if err := rollout.MoveGroup(ctx, p, ms, rollout.Decision{Action: rollout.Advance, Step: -1}); err != nil {
-		r.failedMove(ctx, c, p, group, deployment, members, prior, canaried, ms, err, now, result, diags)
+	trs := make([]*health.Traffic, len(engine))
+	for i, m := range engine {
+		trs[i], _ = m.Traffic.(*health.Traffic)
+	}
+	if err := rollout.MoveGroup(ctx, p, engine, rollout.Decision{Action: rollout.Advance, Step: -1}); err != nil {
+		r.failedMove(ctx, c, p, group, deployment, members, prior, canaried, engine, err, now, result, diags)
 		return
 	}
 	for i, mv := range canaried {
@@ -730,4 +737,23 @@ func withRevisions(prior map[string]groupMemberModelV0, moves []groupMove, trs [
 // provisioned concurrency to be READY (as rollout_alias does), when the
 // alias has provisioned concurrency.
 func (r *aliasGroupResource) warmMember(ctx context.Context, c *lambda.Client, p rollout.Policy, tr *health.Traffic, started time.Time) {
+	_, err := c.GetProvisionedConcurrencyConfig(ctx, &lambda.GetProvisionedConcurrencyConfigInput{FunctionName: aws.String(tr.Function), Qualifier: aws.String(tr.Name)})
+	var none *lambdatypes.ProvisionedConcurrencyConfigNotFoundException
+	if errors.As(err, &none) {
+		return
+	}
+	// With provisioned concurrency (or when it cannot be read: the wait
+	// reads it again, and its error stops the shift).
+	limit := p.Deadline
+	if limit <= 0 {
+		limit = provisionedWaitDefault
+	}
+	clock := r.data.Clock()
+	if started.IsZero() {
+		started = clock.Now()
+	}
+	until := started.Add(limit)
+	tr.BeforeShift = func(ctx context.Context) error {
+		return health.ProvisionedReady(ctx, c, clock, tr.Function, tr.Name, until)
+	}
 }
