@@ -325,9 +325,10 @@ func canariedMoves(moves []groupMove) []groupMove {
 // readInProgress reads, at refresh, the members of a plan-driven release
 // in progress: a member whose alias is where the release put it keeps its
 // target as function_version; one moved elsewhere is recorded as AWS
-// reports it. Then the next transition: the rollback still pending, a
-// rollback when the members are not at one step (an interrupted apply),
-// or what the gates decide.
+// reports it. Then the next transition: the rollback still pending, an
+// abort (every member back) when the members are not at one step (an
+// apply killed mid-write, or a change outside Terraform), or what the
+// gates decide.
 func (r *aliasGroupResource) readInProgress(ctx context.Context, c *lambda.Client, state *aliasGroupModelV0, cur groupView,
 	members map[string]groupMemberModelV0, outs map[string]*lambda.GetAliasOutput, diags *diag.Diagnostics) {
 	var uneven []string
@@ -355,7 +356,9 @@ func (r *aliasGroupResource) readInProgress(ctx context.Context, c *lambda.Clien
 	switch {
 	case cur.rollbackPending():
 	case len(uneven) > 0:
-		cur = cur.withDecision(rollout.Decision{Action: rollout.RollBack, Step: int(cur.Step - 1), Weight: cur.Weight, Gate: "interrupted",
+		// Aborted, as the blocking mode ends an interrupted release: not a
+		// verdict on the release, so nothing is remembered.
+		cur = cur.withDecision(rollout.Decision{Action: rollout.Abort, Step: int(cur.Step - 1), Weight: cur.Weight, Gate: "interrupted",
 			Reason: fmt.Sprintf("the members are not where step %d (%g%%) put them, as an interrupted apply or a change outside Terraform leaves them (%s); every changed member goes back to its previous version",
 				cur.Step, cur.Weight, strings.Join(uneven, "; "))})
 	default:

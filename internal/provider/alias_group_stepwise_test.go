@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -267,6 +270,63 @@ func TestAccAliasGroup_planDrivenWriteFails(t *testing.T) {
 					statecheck.ExpectKnownValue(groupAddr, member("m0", "function_version"), knownvalue.StringExact("2")),
 					statecheck.ExpectKnownValue(groupAddr, member("m1", "function_version"), knownvalue.StringExact("2")),
 				},
+			},
+		},
+	})
+}
+
+// TestAccAliasGroup_planDrivenUneven leaves the members of a plan-driven
+// release at different weights, as an apply killed between two members'
+// writes does: the refresh sees it, the plan shows every member going
+// back (aborted, gate "interrupted"), the apply does it, and the release
+// is not remembered as rejected: the next plan starts it again.
+func TestAccAliasGroup_planDrivenUneven(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "the journal")
+	zip, _ := testFunctionZip(t)
+	const prefix = "grpwu"
+	policy := `  steps    = [{ weight_percent = 10, hold = "1m" }, { weight_percent = 50, hold = "1m" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.5 }
+  wait     = false`
+	stack := func(release string) string { return groupStack(be.URL, zip, prefix, 2, release, nil, policy) }
+	dep := func(k string) tfjsonpath.Path { return tfjsonpath.New("deployment").AtMapKey(k) }
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
+		Steps: []tfresource.TestStep{
+			{Config: stack("v1")},
+			{Config: stack("v2"), ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(groupAddr, dep("weight_percent"), knownvalue.Float64Exact(10))}},
+			{
+				// m1 alone goes to 50%, as a kill between the two writes of
+				// an advance leaves it.
+				PreConfig: func() {
+					c := sdkLambda(be.URL)
+					if _, err := c.UpdateAlias(context.Background(), &lambda.UpdateAliasInput{FunctionName: aws.String(prefix + "-1"), Name: aws.String("live"),
+						FunctionVersion: aws.String("1"), RoutingConfig: &lambdatypes.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.5}}}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: stack("v2"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(groupAddr, dep("status"), knownvalue.StringExact("aborted")),
+					plancheck.ExpectKnownValue(groupAddr, dep("gate"), knownvalue.StringExact("interrupted")),
+				}},
+				ExpectError: regexp.MustCompile(acctest.ExpectErrorText("Group Release Aborted").String() + `[\s\S]*` + acctest.ExpectErrorText("m1 has 50% on version 2").String()),
+			},
+			{
+				// Both back on 1; the same configuration starts the release again.
+				PreConfig: func() {
+					if err := allOn(be, prefix, 2, "1"); err != nil {
+						t.Error(err)
+					}
+				},
+				Config: stack("v2"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(groupAddr, dep("status"), knownvalue.StringExact("in_progress")),
+					plancheck.ExpectKnownValue(groupAddr, dep("step"), knownvalue.Int64Exact(1)),
+				}},
 			},
 		},
 	})
