@@ -79,10 +79,12 @@ func (r *aliasGroupResource) Schema(_ context.Context, _ resource.SchemaRequest,
 					"1 to 64 letters, digits, hyphens or underscores", `name = "checkout"`)},
 			},
 			"canary_policy": schema.SingleNestedAttribute{
-				MarkdownDescription: "A canary policy, usually `rollout_canary_policy.<name>.spec`, with `wait = true` (blocking). With it, a change " +
+				MarkdownDescription: "A canary policy, usually `rollout_canary_policy.<name>.spec`. With it, a change " +
 					"of members' `function_version` is one rollout: every changed member's new version gets the same share at each step; " +
-					"a breach in any member rolls every changed member back. Without it, changed members move at once (in parallel), " +
-					"and a failed write brings the others back.",
+					"a breach in any member rolls every changed member back. With `wait = true` (the default) the apply runs the whole " +
+					"release; with `wait = false` each apply makes one transition of the whole group and each plan shows the next one " +
+					"(`deployment.next_action`). The policy's `notifications` are sent for the group's release, naming the group and its members. " +
+					"Without a policy, changed members move at once (in parallel), and a failed write brings the others back.",
 				Optional:   true,
 				Attributes: specAttributes(specSettable),
 			},
