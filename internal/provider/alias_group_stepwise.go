@@ -295,8 +295,9 @@ func (r *aliasGroupResource) planStepwise(p rollout.Policy, plan *aliasGroupMode
 			}
 			continue
 		}
-		if !m.FunctionVersion.Equal(pm.FunctionVersion) || !pm.Routing.IsNull() {
-			keys = append(keys, k)
+		_, inRelease := cur.Moves[k]
+		if !m.FunctionVersion.Equal(pm.FunctionVersion) || !pm.Routing.IsNull() || (inRelease && cur.inProgress()) {
+			keys = append(keys, k) // as release() lists them
 		}
 	}
 	moves := stepwiseMoves(members, prior, cur, keys)
@@ -305,9 +306,12 @@ func (r *aliasGroupResource) planStepwise(p rollout.Policy, plan *aliasGroupMode
 		return
 	}
 	plan.Deployment = startView(p, canaried).value()
-	for _, mv := range canaried {
+	for _, mv := range moves {
 		m := members[mv.key]
-		m.Promotions = prior[mv.key].Promotions // a start promotes nothing
+		m.RevisionID = types.StringUnknown() // every member of the start is written
+		if mv.from != mv.to {
+			m.Promotions = prior[mv.key].Promotions // a start promotes nothing
+		}
 		members[mv.key] = m
 	}
 }

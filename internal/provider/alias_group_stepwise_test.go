@@ -328,6 +328,28 @@ func TestAccAliasGroup_planDrivenUneven(t *testing.T) {
 					plancheck.ExpectKnownValue(groupAddr, dep("step"), knownvalue.Int64Exact(1)),
 				}},
 			},
+			{
+				// A new release while that one is in progress starts from
+				// the version most traffic is on (1), not from 2.
+				Config: stack("v3"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(groupAddr, dep("members").AtMapKey("m0").AtMapKey("from_version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(groupAddr, dep("members").AtMapKey("m1").AtMapKey("to_version"), knownvalue.StringExact("3")),
+				},
+				Check: func(*terraform.State) error {
+					c := sdkLambda(be.URL)
+					for i := 0; i < 2; i++ {
+						a, err := lambdaops.FindAlias(context.Background(), c, fmt.Sprintf("%s-%d", prefix, i), "live")
+						if err != nil {
+							return err
+						}
+						if v, w, _ := lambdaops.Routing(a.RoutingConfig); *a.FunctionVersion != "1" || v != "3" || w != 0.1 {
+							return fmt.Errorf("%s-%d:live = %s + %s@%g, want 1 + 3@0.1", prefix, i, *a.FunctionVersion, v, w)
+						}
+					}
+					return nil
+				},
+			},
 		},
 	})
 }
