@@ -41,8 +41,11 @@ func TestAccAliasGroup_provisionedConcurrency(t *testing.T) {
 	}
 	mark := 0
 	// warmBeforeEachShift checks the journal since mark: every member's
-	// UpdateAlias came after a READY read of its own configuration.
-	warmBeforeEachShift := func(wantShifts int) func(*terraform.State) error {
+	// UpdateAlias came after a READY read of its own configuration, and
+	// (mustWait) some read found it IN_PROGRESS. Plan-driven shifts come a
+	// step's hold apart, longer than the sandbox keeps IN_PROGRESS, so
+	// there the READY reads are what shows the wait ran.
+	warmBeforeEachShift := func(wantShifts int, mustWait bool) func(*terraform.State) error {
 		return func(*terraform.State) error {
 			waited := 0
 			for i := 0; i < n; i++ {
@@ -70,7 +73,7 @@ func TestAccAliasGroup_provisionedConcurrency(t *testing.T) {
 					return fmt.Errorf("%s: %d shifts, want %d", fn, shifts, wantShifts)
 				}
 			}
-			if waited == 0 {
+			if waited == 0 && mustWait {
 				return fmt.Errorf("no IN_PROGRESS answer was seen: the wait did not wait")
 			}
 			t.Logf("group provisioned concurrency: %d shifts per member, each after READY; %d IN_PROGRESS answers waited through", wantShifts, waited)
@@ -100,7 +103,7 @@ func TestAccAliasGroup_provisionedConcurrency(t *testing.T) {
 				// Blocking: 20%, 50%, the promotion, each after READY.
 				PreConfig: func() { mark = be.Sandbox.Journal.Mark() },
 				Config:    groupStack(be.URL, zip, prefix, n, "v2", nil, policy(true)),
-				Check:     warmBeforeEachShift(3),
+				Check:     warmBeforeEachShift(3, true),
 			},
 			{
 				// Plan-driven: the start at 20%...
@@ -112,7 +115,7 @@ func TestAccAliasGroup_provisionedConcurrency(t *testing.T) {
 				// ...50%, then the promotion: each after READY.
 				PreConfig: sleep,
 				Config:    groupStack(be.URL, zip, prefix, n, "v3", nil, policy(false)),
-				Check:     warmBeforeEachShift(3),
+				Check:     warmBeforeEachShift(3, false),
 			},
 		},
 	})
