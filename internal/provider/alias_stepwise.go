@@ -103,11 +103,24 @@ func (r *aliasResource) planStepwise(p rollout.Policy, plan *aliasModelV0, state
 	cur, ok := parseDeployment(state.Deployment)
 	inProgress := ok && cur.Status == rollout.StatusInProgress && cur.To == to
 	if !inProgress {
+		if ok && cur.Status == rollout.StatusInProgress && to == cur.From && !plan.FunctionVersion.IsUnknown() {
+			// The configuration went back to the stable version while a
+			// rollout was in progress: the apply sends every request to it.
+			next := cur
+			next.Status, next.Gate, next.Value, next.Threshold = rollout.StatusAborted, gateSuperseded, nil, nil
+			next.Reason = fmt.Sprintf("the configuration returned to version %s while the rollout to version %s was in progress", cur.From, cur.To)
+			next.NextAction, next.NextGate, next.NextReason, next.NextValue, next.NextThreshold = "", "", "", nil, nil
+			d := rollout.Decision{Action: rollout.Abort, Step: int(cur.Step - 1), Weight: cur.Weight, Gate: gateSuperseded, Reason: next.Reason}
+			plan.Deployment = next.value(types.StringNull(), types.StringUnknown(), &d)
+			plan.RevisionID = types.StringUnknown()
+			return
+		}
 		if plan.FunctionVersion.Equal(state.FunctionVersion) || len(p.Steps) == 0 || inWindow(state.Promotions, to, p.RollbackWindow) {
 			return
 		}
-		// A new rollout: the apply will set the first step.
-		next := deploymentView{Status: rollout.StatusInProgress, From: state.FunctionVersion.ValueString(), To: to, Step: 1,
+		// A new rollout: the apply will set the first step, from the
+		// stable version (never from an unpromoted target).
+		next := deploymentView{Status: rollout.StatusInProgress, From: stableVersion(state), To: to, Step: 1,
 			Weight: p.Steps[0].WeightPercent, StartedAt: "", Reason: fmt.Sprintf("rollout started: %s", rollout.Describe(p.Steps))}
 		plan.Deployment = next.withStartedUnknown(types.StringUnknown(), types.StringNull(), nil)
 		return
@@ -142,6 +155,22 @@ func (r *aliasResource) planStepwise(p rollout.Policy, plan *aliasModelV0, state
 		plan.Deployment = next.value(types.StringNull(), types.StringUnknown(), &d)
 	}
 	plan.RevisionID = types.StringUnknown()
+}
+
+// gateSuperseded names the end of a plan-driven rollout whose
+// configuration returned to the stable version: not a failure, and never
+// remembered as a rejection.
+const gateSuperseded = "superseded"
+
+// stableVersion is the version every request goes to once no rollout is in
+// progress: the primary the in-progress rollout started from, else the
+// state's version. A new rollout starts from it, so a target that was never
+// promoted never becomes a primary.
+func stableVersion(state aliasModelV0) string {
+	if cur, ok := parseDeployment(state.Deployment); ok && cur.Status == rollout.StatusInProgress && cur.From != "" {
+		return cur.From
+	}
+	return state.FunctionVersion.ValueString()
 }
 
 func floatPtr(v attr.Value) *float64 {
@@ -269,7 +298,12 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 		if remembersRollback(next.Status, d) {
 			end.remembered = rememberRollback(ctx, c, fn, name, next.To, d, now, &resp.Diagnostics)
 		}
-		end.addError(&resp.Diagnostics)
+		if applied.Gate == gateSuperseded {
+			resp.Diagnostics.AddWarning("Rollout Abandoned",
+				fmt.Sprintf("The rollout of %s:%s to version %s was abandoned because %s. Every request goes to version %s.", fn, name, next.To, next.Reason, next.From))
+		} else {
+			end.addError(&resp.Diagnostics)
+		}
 		r.observeStepwise(ctx, c, p, fn, name, applied, now, &resp.Diagnostics, endKinds(applied.Status, applied.Gate)...)
 	}
 }

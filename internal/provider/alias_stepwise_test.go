@@ -150,3 +150,70 @@ func TestAccAliasCanary_planDriven(t *testing.T) {
 		},
 	})
 }
+
+// TestAccAliasCanary_planDrivenRetarget changes the release while a
+// plan-driven rollout is in progress. The new rollout starts from the
+// version that was stable (1), never from the unpromoted target (2): no
+// request may reach 2 as the primary. Returning the configuration to the
+// stable version ends the rollout with every request on it, without an
+// error (the user asked for it).
+func TestAccAliasCanary_planDrivenRetarget(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code")
+	zip, _ := testFunctionZip(t)
+	c := sdkLambda(be.URL)
+	policy := `  steps    = [{ weight_percent = 10, hold = "10m" }, { weight_percent = 50, hold = "10m" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.2, min_invocations = 10 }
+  wait     = false`
+	cfg := func(release string) string { return canaryStackWith(be.URL, zip, release, policy) }
+	routing := func(wantPrimary, wantExtra string, wantWeight float64) func() {
+		return func() {
+			a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, w, _ := lambdaops.Routing(a.RoutingConfig)
+			if aws.ToString(a.FunctionVersion) != wantPrimary || v != wantExtra || w != wantWeight {
+				t.Errorf("alias = %s + %s@%g, want %s + %s@%g", aws.ToString(a.FunctionVersion), v, w, wantPrimary, wantExtra, wantWeight)
+			}
+		}
+	}
+	const aliasAddr = "rollout_alias.live"
+	dep := func(k string) tfjsonpath.Path { return tfjsonpath.New("deployment").AtMapKey(k) }
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
+		Steps: []tfresource.TestStep{
+			{Config: cfg("v1")},
+			{Config: cfg("v2")},
+			{
+				// v3 while 2 holds 10%: the new rollout goes from 1 to 3.
+				PreConfig: routing("1", "2", 0.1),
+				Config:    cfg("v3"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("3")),
+					statecheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("in_progress")),
+					statecheck.ExpectKnownValue(aliasAddr, dep("from_version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(aliasAddr, dep("to_version"), knownvalue.StringExact("3")),
+				},
+			},
+			{
+				// Back to v1 (the stable version) while 3 holds 10%: every
+				// request goes to 1, and the apply succeeds.
+				PreConfig: routing("1", "3", 0.1),
+				Config:    cfg("v1"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("aborted")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("function_version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(aliasAddr, dep("status"), knownvalue.StringExact("aborted")),
+					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("routing"), knownvalue.Null()),
+				},
+			},
+			{PreConfig: routing("1", "", 0), Config: cfg("v1"), PlanOnly: true},
+		},
+	})
+}

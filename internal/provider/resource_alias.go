@@ -543,11 +543,11 @@ func (r *aliasResource) Update(ctx context.Context, req resource.UpdateRequest, 
 			if !planned && moving && !inWin && len(policy.Steps) > 0 && !state.FunctionVersion.IsNull() {
 				// The target was not known at plan time (published by this
 				// apply): the rollout starts now, at its first step.
-				start := deploymentView{Status: rollout.StatusInProgress, From: state.FunctionVersion.ValueString(), To: plan.FunctionVersion.ValueString(),
+				start := deploymentView{Status: rollout.StatusInProgress, From: stableVersion(state), To: plan.FunctionVersion.ValueString(),
 					Step: 1, Weight: policy.Steps[0].WeightPercent, Reason: "rollout started: " + rollout.Describe(policy.Steps)}
 				plan.Deployment, next, planned = start.value(types.StringUnknown(), types.StringNull(), nil), start, true
 			}
-			if planned && (next.Status != cur.Status || next.Step != cur.Step || next.To != cur.To) && !inWin {
+			if planned && (next.Status != cur.Status || next.Step != cur.Step || next.To != cur.To) && (!inWin || next.Gate == gateSuperseded) {
 				r.applyStepwise(ctx, c, *policy, plan, state, resp)
 				return
 			}
@@ -660,7 +660,7 @@ func (r *aliasResource) ImportState(ctx context.Context, req resource.ImportStat
 // and saves what is true afterwards: B promoted, or A with the reason.
 func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p rollout.Policy, plan, state aliasModelV0, resp *resource.UpdateResponse) {
 	fn, name := plan.FunctionName.ValueString(), plan.Name.ValueString()
-	from, to := state.FunctionVersion.ValueString(), plan.FunctionVersion.ValueString()
+	from, to := stableVersion(state), plan.FunctionVersion.ValueString()
 	cw, err := r.data.client.CloudWatch(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("AWS Configuration Error", apiErrorDetail("The CloudWatch client could not be built.", "Check the provider configuration.", err))
