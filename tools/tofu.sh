@@ -33,14 +33,13 @@ fi
 
 echo "==> building OpenTofu $version from source into $dir (once; takes about 5 minutes on 2 cores)" >&2
 # From an empty folder outside any module, so this project's go.mod and go.sum
-# are not touched.
+# are not touched; the writable copy of the sources goes there too.
 empty=$(mktemp -d)
 trap 'rm -rf "$empty"' EXIT
 src=$(cd "$empty" && GO111MODULE=on GOFLAGS= GOWORK=off go mod download -json "github.com/opentofu/opentofu@v$version" |
 	sed -n 's/^[[:space:]]*"Dir": *"\(.*\)",*$/\1/p')
 [ -d "$src" ] || { echo "go mod download did not give a module folder for OpenTofu v$version" >&2; exit 1; }
-work="$cache/tofu/src-$version"
-rm -rf "$work"
+work="$empty/opentofu-$version" # removed on exit, as the empty folder
 mkdir -p "$work" "$dir"
 cp -R "$src/." "$work/"
 chmod -R u+w "$work"
@@ -48,6 +47,5 @@ chmod -R u+w "$work"
 # prints the release number (from version/VERSION) without a "-dev" suffix.
 (cd "$work" && GOFLAGS=-buildvcs=false GOWORK=off go build -trimpath \
 	-ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$dir/tofu" ./cmd/tofu) >&2
-rm -rf "$work"
 usable "$dir/tofu" || { echo "the OpenTofu built in $dir does not run" >&2; exit 1; }
 echo "$dir/tofu"
