@@ -16,7 +16,7 @@ usable() { # usable BINARY: true when BINARY runs and reports an OpenTofu versio
 	local v
 	v=$("$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9][0-9.]*\).*/\1/p' | head -n1) || return 1
 	[ -n "$v" ] || return 1
-	"$1" version 2>/dev/null | head -n1 | grep -q '^OpenTofu '
+	"$1" version 2>/dev/null | grep -q "^OpenTofu "
 }
 
 if [ -n "${TOFU:-}" ]; then

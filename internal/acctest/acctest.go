@@ -61,8 +61,8 @@ var openTofu struct {
 }
 
 // IsOpenTofu reports whether the binary at TF_ACC_TERRAFORM_PATH is
-// OpenTofu (its `version` output starts with "OpenTofu"); it asks once per
-// test process.
+// OpenTofu (its `version` output has a line "OpenTofu v..."); it asks once
+// per test process.
 func IsOpenTofu(t testing.TB) bool {
 	t.Helper()
 	openTofu.once.Do(func() {
@@ -71,7 +71,9 @@ func IsOpenTofu(t testing.TB) bool {
 			openTofu.err = fmt.Errorf("%s version: %w", os.Getenv("TF_ACC_TERRAFORM_PATH"), err)
 			return
 		}
-		openTofu.is = strings.HasPrefix(string(out), "OpenTofu")
+		// A warning about the CLI configuration may come first (OpenTofu
+		// 1.12 prints it on stdout).
+		openTofu.is = regexp.MustCompile(`(?m)^OpenTofu v`).Match(out)
 	})
 	if openTofu.err != nil {
 		t.Fatal(openTofu.err)
