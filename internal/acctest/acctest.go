@@ -9,10 +9,12 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -30,9 +32,59 @@ var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, erro
 	ProviderName: providerserver.NewProtocol6WithError(provider.New("acctest")()),
 }
 
+// OpenTofuHost is the registry host OpenTofu gives a provider source
+// address without one (rollout-tf/rollout is registry.opentofu.org/rollout-tf/rollout).
+const OpenTofuHost = "registry.opentofu.org"
+
+// ProviderHost is the registry host of provider source addresses in the
+// terraform under test: TF_ACC_PROVIDER_HOST, which terraform-plugin-testing
+// also reads to register the providers it serves (make testacc-tofu sets it
+// to registry.opentofu.org), else registry.terraform.io.
+func ProviderHost() string {
+	if h := os.Getenv("TF_ACC_PROVIDER_HOST"); h != "" {
+		return strings.TrimSuffix(h, "/")
+	}
+	return "registry.terraform.io"
+}
+
+// ProviderAddress is this provider's full address (rollout-tf/rollout on
+// ProviderHost), as the terraform under test writes it in state and
+// TF_REATTACH_PROVIDERS.
+func ProviderAddress() string {
+	return ProviderHost() + "/rollout-tf/rollout"
+}
+
+var openTofu struct {
+	once sync.Once
+	is   bool
+	err  error
+}
+
+// IsOpenTofu reports whether the binary at TF_ACC_TERRAFORM_PATH is
+// OpenTofu (its `version` output has a line "OpenTofu v..."); it asks once
+// per test process.
+func IsOpenTofu(t testing.TB) bool {
+	t.Helper()
+	openTofu.once.Do(func() {
+		out, err := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "version").Output()
+		if err != nil {
+			openTofu.err = fmt.Errorf("%s version: %w", os.Getenv("TF_ACC_TERRAFORM_PATH"), err)
+			return
+		}
+		// A warning about the CLI configuration may come first (OpenTofu
+		// 1.12 prints it on stdout).
+		openTofu.is = regexp.MustCompile(`(?m)^OpenTofu v`).Match(out)
+	})
+	if openTofu.err != nil {
+		t.Fatal(openTofu.err)
+	}
+	return openTofu.is
+}
+
 // PreCheck fails the test when the acceptance environment is incomplete.
 // resource.Test itself skips unless TF_ACC is set; when it is set, a missing
-// Terraform is a failure, never a skip.
+// Terraform is a failure, never a skip, and so is OpenTofu without its
+// registry host (its configurations would not find the providers served).
 func PreCheck(t *testing.T) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
@@ -44,6 +96,9 @@ func PreCheck(t *testing.T) {
 	}
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("TF_ACC_TERRAFORM_PATH=%s: %v", p, err)
+	}
+	if IsOpenTofu(t) && ProviderHost() != OpenTofuHost {
+		t.Fatalf("TF_ACC_TERRAFORM_PATH=%s is OpenTofu but TF_ACC_PROVIDER_HOST is %q: set TF_ACC_PROVIDER_HOST=%s (make testacc-tofu does)", p, os.Getenv("TF_ACC_PROVIDER_HOST"), OpenTofuHost)
 	}
 }
 

@@ -73,7 +73,7 @@ func newTFRunWith(t testing.TB, mirror bool) *tfRun {
 	rc := filepath.Join(dir, "dev.tfrc")
 	body := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"rollout-tf/rollout\" = %q\n  }\n  direct {}\n}\n", providerBinary(t))
 	if mirror {
-		plat := filepath.Join(dir, "mirror", "registry.terraform.io", "rollout-tf", "rollout", "0.0.1", runtime.GOOS+"_"+runtime.GOARCH)
+		plat := filepath.Join(dir, "mirror", acctest.ProviderHost(), "rollout-tf", "rollout", "0.0.1", runtime.GOOS+"_"+runtime.GOARCH)
 		if err := os.MkdirAll(plat, 0o755); err != nil {
 			t.Fatal(err)
 		}

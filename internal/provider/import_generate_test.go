@@ -27,8 +27,6 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/provider"
 )
 
-const providerAddress = "registry.terraform.io/rollout-tf/rollout"
-
 // terraformVersion asks tf its version.
 func terraformVersion(t *testing.T, tf string) *version.Version {
 	t.Helper()
@@ -57,6 +55,7 @@ func serveForTerraform(t *testing.T) []string {
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach, closed := make(chan *plugin.ReattachConfig), make(chan struct{})
 	factory := providerserver.NewProtocol6(provider.New("acctest")())
+	providerAddress := acctest.ProviderAddress()
 	go func() {
 		_ = tf6server.Serve(providerAddress, func() tfprotov6.ProviderServer { return factory() },
 			tf6server.WithDebug(ctx, reattach, closed), tf6server.WithGoPluginLogger(hclog.New(&hclog.LoggerOptions{Output: io.Discard})),
@@ -100,6 +99,14 @@ func TestAccFunction_importGenerateConfig(t *testing.T) {
 		// on a schema with nested attributes (compatible_data_schemas has
 		// always been one), before any provider code runs.
 		t.Skipf("terraform %s crashes generating configuration for nested attributes; -generate-config-out needs 1.6 or later", v)
+	}
+	if v := terraformVersion(t, tf); acctest.IsOpenTofu(t) && v.LessThan(version.Must(version.NewVersion("1.12.0"))) {
+		// Seen with 1.10.7: configschema.(*Block).Filter (filter.go:61)
+		// dereferences the nil entry it left for a read-only nested attribute
+		// (rollout_function's versions and version_data_schemas) and OpenTofu
+		// crashes before any provider code runs. The same code is in 1.10.10;
+		// 1.12.6 checks for nil there, and this test passes on it.
+		t.Skipf("OpenTofu %s crashes generating configuration for read-only nested attributes (configschema.(*Block).Filter); 1.12.6 has the fix", v)
 	}
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "the call journal")

@@ -27,14 +27,23 @@ var (
 	_ resource.ResourceWithMoveState = (*aliasResource)(nil)
 )
 
-// awsProviderSuffix ends the address of the AWS provider
-// (registry.terraform.io/hashicorp/aws, or an OpenTofu registry's).
-const awsProviderSuffix = "hashicorp/aws"
-
 // movedFromAWS reports whether a move request comes from typeName of the
 // AWS provider.
 func movedFromAWS(req resource.MoveStateRequest, typeName string) bool {
-	return req.SourceTypeName == typeName && strings.HasSuffix(req.SourceProviderAddress, awsProviderSuffix) && req.SourceRawState != nil
+	return req.SourceTypeName == typeName && isAWSProvider(req.SourceProviderAddress) && req.SourceRawState != nil
+}
+
+// isAWSProvider reports whether addr, a move request's source provider, is
+// the AWS provider. Terraform sends its full address (host/hashicorp/aws:
+// registry.terraform.io, or another registry's); OpenTofu 1.10 sends only the
+// provider type the source resource type implies ("aws"; its
+// moveResourceStateTransform passes Resource.ImpliedProvider()).
+func isAWSProvider(addr string) bool {
+	if addr == "aws" {
+		return true
+	}
+	parts := strings.Split(addr, "/")
+	return len(parts) == 3 && parts[1] == "hashicorp" && parts[2] == "aws"
 }
 
 // awsFunctionState is the part of aws_lambda_function's state the move

@@ -102,9 +102,11 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 // a release, a promotion and a release that rolls back, keeping the state
 // terraform wrote after each apply, and reads them as rolloutctl does. The
 // states are the golden files of internal/statehistory's
-// TestRealTerraformStates (testdata/terraform-<version>/): their summaries
-// must match what this terraform writes now; ROLLOUTCTL_UPDATE_GOLDEN=1
-// writes them again.
+// TestRealTerraformStates (testdata/terraform-<version>/, or
+// testdata/opentofu-<version>/ when TF_ACC_TERRAFORM_PATH is OpenTofu):
+// their summaries must match what this terraform writes now, and the
+// provider address in them is the one of its registry;
+// ROLLOUTCTL_UPDATE_GOLDEN=1 writes them again.
 func TestAccStateHistory_realTerraformStates(t *testing.T) {
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
@@ -133,11 +135,20 @@ func TestAccStateHistory_realTerraformStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("..", "statehistory", "testdata", "terraform-"+first.TerraformVersion)
+	// OpenTofu writes its own version as terraform_version: the folder
+	// says which program wrote the states.
+	program := "terraform"
+	if acctest.IsOpenTofu(t) {
+		program = "opentofu"
+	}
+	golden := filepath.Join("..", "statehistory", "testdata", program+"-"+first.TerraformVersion)
 	if _, err := os.Stat(golden); err != nil && os.Getenv("ROLLOUTCTL_UPDATE_GOLDEN") == "" {
 		// No states of this terraform are kept: its summaries must still be
 		// those of the states another version wrote (they name no version).
-		others, _ := filepath.Glob(filepath.Join("..", "statehistory", "testdata", "terraform-*"))
+		others, _ := filepath.Glob(filepath.Join("..", "statehistory", "testdata", program+"-*"))
+		if len(others) == 0 {
+			others, _ = filepath.Glob(filepath.Join("..", "statehistory", "testdata", "*-[0-9]*"))
+		}
 		if len(others) == 0 {
 			t.Fatal("no golden states at all (ROLLOUTCTL_UPDATE_GOLDEN=1 writes them)")
 		}
@@ -174,6 +185,9 @@ func TestAccStateHistory_realTerraformStates(t *testing.T) {
 		}
 		if got, w := summary(b), summary(want); got != w {
 			t.Errorf("state %d as this terraform writes it: %s; golden %s: %s", i+1, got, p, w)
+		}
+		if addr := fmt.Sprintf(`"provider[\"%s\"]"`, acctest.ProviderAddress()); !strings.Contains(string(b), addr) {
+			t.Errorf("state %d as this terraform writes it does not name the provider %s", i+1, addr)
 		}
 	}
 	stopLoad()

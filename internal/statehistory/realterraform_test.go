@@ -2,6 +2,7 @@ package statehistory
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,24 +13,41 @@ import (
 )
 
 // TestRealTerraformStates reads the states the real terraform wrote for
-// this provider's resources (testdata/terraform-<version>/, written by
-// internal/provider's TestAccStateHistory_realTerraformStates: v1.0.0
-// released, v1.1.0 promoted, v1.2.0 rolled back) as a snapshot folder,
-// for every terraform version there is a folder for.
+// this provider's resources (testdata/terraform-<version>/ and
+// testdata/opentofu-<version>/, written by internal/provider's
+// TestAccStateHistory_realTerraformStates: v1.0.0 released, v1.1.0
+// promoted, v1.2.0 rolled back) as a snapshot folder, for every Terraform
+// and OpenTofu version there is a folder for.
 func TestRealTerraformStates(t *testing.T) {
 	t.Parallel()
-	dirs, err := filepath.Glob(filepath.Join("testdata", "terraform-*"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no golden states written by terraform (%v)", err)
+	registries := map[string]string{"terraform": "registry.terraform.io", "opentofu": "registry.opentofu.org"}
+	var dirs []string
+	for program := range registries {
+		d, err := filepath.Glob(filepath.Join("testdata", program+"-*"))
+		if err != nil || len(d) == 0 {
+			t.Fatalf("no golden states written by %s (%v)", program, err)
+		}
+		dirs = append(dirs, d...)
 	}
 	for _, golden := range dirs {
 		t.Run(filepath.Base(golden), func(t *testing.T) {
 			t.Parallel()
+			program, version, _ := strings.Cut(filepath.Base(golden), "-")
+			provider := fmt.Sprintf(`provider["%s/rollout-tf/rollout"]`, registries[program])
 			dir := t.TempDir()
 			for i, n := range []string{"01.tfstate", "02.tfstate", "03.tfstate"} {
 				b, err := os.ReadFile(filepath.Join(golden, n))
 				if err != nil {
 					t.Fatal(err)
+				}
+				// The states are what that program wrote: its version and
+				// its registry's address of this provider.
+				s, err := Parse(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.TerraformVersion != version || len(s.Resources) == 0 || s.Resources[0].Provider != provider {
+					t.Fatalf("%s: written by %s with provider %q; want %s with %s", n, s.TerraformVersion, firstProvider(s), version, provider)
 				}
 				writeAt(t, dir, n, b, base.Add(time.Duration(i)*time.Hour))
 			}
@@ -68,4 +86,12 @@ func TestRealTerraformStates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firstProvider is the provider of the first resource in s, or "".
+func firstProvider(s *State) string {
+	if len(s.Resources) == 0 {
+		return ""
+	}
+	return s.Resources[0].Provider
 }
