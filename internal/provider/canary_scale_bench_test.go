@@ -56,7 +56,9 @@ resource "rollout_alias" "m%[1]d" {
 // and for N = 20 also at -parallelism=20) and one rollout_alias_group of N
 // members. It reports each apply's wall time (the release apply, which
 // also publishes the N new versions: the same work on both sides) and the
-// ratios singles/group and N/1.
+// ratios singles/group and N/1, and how many canaries were in flight at
+// once at most (from the sandbox journal: a function's canary runs from its
+// alias's first UpdateAlias, the shift to 20%, to its last, the promotion).
 func BenchmarkCanariesAtScale(b *testing.B) {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		b.Skip("needs TF_ACC_TERRAFORM_PATH (make bench sets it)")
@@ -64,6 +66,7 @@ func BenchmarkCanariesAtScale(b *testing.B) {
 	zip := writeZipTB(b, b.TempDir(), "fn.zip", "canary at scale")
 	sizes := []int{1, 5, 20}
 	took := map[string]time.Duration{}
+	inFlight := map[string]int{}
 	// release creates the stack at release r0, then applies r1 (the
 	// measured apply: N canaries, or one group of N), and destroys it.
 	release := func(kind string, n int, args ...string) {
@@ -81,6 +84,7 @@ func BenchmarkCanariesAtScale(b *testing.B) {
 			b.Fatalf("%s of %d, first apply: %v\n%s", kind, n, err, out)
 		}
 		r.write(stack("r1"))
+		mark := inst.Journal.Mark()
 		start := time.Now()
 		if out, err := r.run(append([]string{"apply", "-auto-approve"}, args...)...); err != nil {
 			b.Fatalf("%s of %d, release apply: %v\n%s", kind, n, err, out)
@@ -90,6 +94,7 @@ func BenchmarkCanariesAtScale(b *testing.B) {
 			key += "-" + strings.TrimPrefix(args[0], "-")
 		}
 		took[key] += time.Since(start)
+		inFlight[key] = max(inFlight[key], canariesInFlight(inst.Journal.Since(mark)))
 		if out, err := r.destroy(inst.URL); err != nil {
 			b.Fatalf("%s of %d, destroy: %v\n%s", kind, n, err, out)
 		}
@@ -109,7 +114,36 @@ func BenchmarkCanariesAtScale(b *testing.B) {
 		b.ReportMetric(per(fmt.Sprintf("singles-%d", n))/per(fmt.Sprintf("group-%d", n)), fmt.Sprintf("singles/group-%d", n))
 	}
 	b.ReportMetric(per("singles-20-parallelism=20"), "singles-20-parallelism-20-s")
+	b.ReportMetric(float64(inFlight["singles-20"]), "singles-20-max-in-flight")
+	b.ReportMetric(float64(inFlight["singles-20-parallelism=20"]), "singles-20-parallelism-20-max-in-flight")
+	b.ReportMetric(float64(inFlight["group-20"]), "group-20-max-in-flight")
 	b.ReportMetric(per("singles-20")/per("singles-1"), "singles-20/singles-1")
 	b.ReportMetric(per("singles-20-parallelism=20")/per("singles-1"), "singles-20-parallelism-20/singles-1")
 	b.ReportMetric(per("group-20")/per("group-1"), "group-20/group-1")
+}
+
+// canariesInFlight is the most canaries running at once in calls: each
+// function's from its first answered UpdateAlias to its last.
+func canariesInFlight(calls []sandbox.Call) int {
+	first, last := map[string]time.Time{}, map[string]time.Time{}
+	for _, c := range calls {
+		if c.Operation != "UpdateAlias" || c.Status != 200 {
+			continue
+		}
+		if _, ok := first[c.Function]; !ok {
+			first[c.Function] = c.Time
+		}
+		last[c.Function] = c.Time
+	}
+	most := 0
+	for fn, start := range first {
+		n := 0
+		for other, s := range first {
+			if other == fn || !s.After(start) && last[other].After(start) {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
 }
