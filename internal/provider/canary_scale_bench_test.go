@@ -56,8 +56,9 @@ resource "rollout_alias" "m%[1]d" {
 // and for N = 20 also at -parallelism=20) and one rollout_alias_group of N
 // members. It reports each apply's wall time (the release apply, which
 // also publishes the N new versions: the same work on both sides) and the
-// ratios singles/group and N/1, and how many canaries were in flight at
-// once at most (from the sandbox journal: a function's canary runs from its
+// ratios singles/group and N/1; and, from the sandbox journal, how many
+// canaries were in flight at once at most and the span from the first
+// canary's start to the last one's end (a function's canary runs from its
 // alias's first UpdateAlias, the shift to 20%, to its last, the promotion).
 func BenchmarkCanariesAtScale(b *testing.B) {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
@@ -67,6 +68,7 @@ func BenchmarkCanariesAtScale(b *testing.B) {
 	sizes := []int{1, 5, 20}
 	took := map[string]time.Duration{}
 	inFlight := map[string]int{}
+	spans := map[string]time.Duration{}
 	// release creates the stack at release r0, then applies r1 (the
 	// measured apply: N canaries, or one group of N), and destroys it.
 	release := func(kind string, n int, args ...string) {
@@ -94,7 +96,9 @@ func BenchmarkCanariesAtScale(b *testing.B) {
 			key += "-" + strings.TrimPrefix(args[0], "-")
 		}
 		took[key] += time.Since(start)
-		inFlight[key] = max(inFlight[key], canariesInFlight(inst.Journal.Since(mark)))
+		most, span := canariesInFlight(inst.Journal.Since(mark))
+		inFlight[key] = max(inFlight[key], most)
+		spans[key] += span
 		if out, err := r.destroy(inst.URL); err != nil {
 			b.Fatalf("%s of %d, destroy: %v\n%s", kind, n, err, out)
 		}
@@ -117,14 +121,20 @@ func BenchmarkCanariesAtScale(b *testing.B) {
 	b.ReportMetric(float64(inFlight["singles-20"]), "singles-20-max-in-flight")
 	b.ReportMetric(float64(inFlight["singles-20-parallelism=20"]), "singles-20-parallelism-20-max-in-flight")
 	b.ReportMetric(float64(inFlight["group-20"]), "group-20-max-in-flight")
+	span := func(key string) float64 { return spans[key].Seconds() / float64(b.N) }
+	b.ReportMetric(span("singles-1"), "singles-1-canary-span-s")
+	b.ReportMetric(span("singles-20"), "singles-20-canary-span-s")
+	b.ReportMetric(span("singles-20-parallelism=20"), "singles-20-parallelism-20-canary-span-s")
+	b.ReportMetric(span("group-20"), "group-20-canary-span-s")
 	b.ReportMetric(per("singles-20")/per("singles-1"), "singles-20/singles-1")
 	b.ReportMetric(per("singles-20-parallelism=20")/per("singles-1"), "singles-20-parallelism-20/singles-1")
 	b.ReportMetric(per("group-20")/per("group-1"), "group-20/group-1")
 }
 
-// canariesInFlight is the most canaries running at once in calls: each
-// function's from its first answered UpdateAlias to its last.
-func canariesInFlight(calls []sandbox.Call) int {
+// canariesInFlight is the most canaries running at once in calls (each
+// function's from its first answered UpdateAlias to its last) and the span
+// from the first canary's start to the last one's end.
+func canariesInFlight(calls []sandbox.Call) (int, time.Duration) {
 	first, last := map[string]time.Time{}, map[string]time.Time{}
 	for _, c := range calls {
 		if c.Operation != "UpdateAlias" || c.Status != 200 {
@@ -136,7 +146,14 @@ func canariesInFlight(calls []sandbox.Call) int {
 		last[c.Function] = c.Time
 	}
 	most := 0
+	var from, to time.Time
 	for fn, start := range first {
+		if from.IsZero() || start.Before(from) {
+			from = start
+		}
+		if last[fn].After(to) {
+			to = last[fn]
+		}
 		n := 0
 		for other, s := range first {
 			if other == fn || !s.After(start) && last[other].After(start) {
@@ -145,5 +162,5 @@ func canariesInFlight(calls []sandbox.Call) int {
 		}
 		most = max(most, n)
 	}
-	return most
+	return most, to.Sub(from)
 }
