@@ -111,9 +111,23 @@ func WaitActive(ctx context.Context, c *lambda.Client, name string, timeout time
 
 // WaitUpdated waits for an update of $LATEST to finish.
 func WaitUpdated(ctx context.Context, c *lambda.Client, name string, timeout time.Duration) error {
-	return lambda.NewFunctionUpdatedV2Waiter(c, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+	_, err := WaitUpdatedRead(ctx, c, name, timeout)
+	return err
+}
+
+// WaitUpdatedRead waits for an update of $LATEST to finish and returns the
+// read that saw it finished, so the caller need not read it again.
+func WaitUpdatedRead(ctx context.Context, c *lambda.Client, name string, timeout time.Duration) (*lambda.GetFunctionOutput, error) {
+	out, err := lambda.NewFunctionUpdatedV2Waiter(c, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
 		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 5*time.Second
-	}).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, timeout)
+	}).WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if out == nil || out.Configuration == nil {
+		return nil, errors.New("GetFunction answered without Configuration")
+	}
+	return out, nil
 }
 
 // FindAlias reads an alias.

@@ -50,7 +50,7 @@ func (r *aliasResource) restoreLatest(ctx context.Context, c *lambda.Client, fun
 	}
 	copied := false // the code of to is in $LATEST: written by an earlier attempt
 	for attempt := 1; ; attempt++ {
-		what, err := restoreLatestOnce(ctx, c, function, away, to, &copied)
+		what, err := restoreLatestOnce(ctx, c, r.data.reads(), function, away, to, &copied)
 		if what == "" {
 			return
 		}
@@ -69,24 +69,29 @@ func (r *aliasResource) restoreLatest(ctx context.Context, c *lambda.Client, fun
 
 // restoreLatestOnce makes one attempt; what says what failed ("" when
 // $LATEST was restored or is not the provider's to overwrite).
-func restoreLatestOnce(ctx context.Context, c *lambda.Client, function, away, to string, copied *bool) (what string, err error) {
-	latest, err := lambdaops.FindFunction(ctx, c, function)
+// The version traffic left is read through the walk's reads (immutable),
+// and version to only when $LATEST is ours to overwrite.
+func restoreLatestOnce(ctx context.Context, c *lambda.Client, reads *readCache, function, away, to string, copied *bool) (what string, err error) {
+	latest, err := reads.functionFresh(ctx, c, function)
 	if err != nil {
 		return "reading $LATEST failed", err
 	}
-	left, err := lambdaops.FindVersion(ctx, c, function, away)
+	left, err := reads.version(ctx, c, function, away)
 	if err != nil {
 		if !lambdaops.IsNotFound(err) {
 			return "reading the version traffic left failed", err
 		}
 		return "", nil
 	}
+	if latestDigest(latest) != entryFromConfig(left).Digest && !*copied {
+		return "", nil // $LATEST holds something else: not ours to overwrite.
+	}
 	target, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(function), Qualifier: aws.String(to)})
 	if err != nil {
 		return "reading version " + to + " failed", err
 	}
 	sameCode := aws.ToString(target.Configuration.CodeSha256) == aws.ToString(latest.Configuration.CodeSha256)
-	if latestDigest(latest) != entryFromConfig(versionConfig(left)).Digest && (!*copied || !sameCode) {
+	if latestDigest(latest) != entryFromConfig(left).Digest && !sameCode {
 		return "", nil // $LATEST holds something else: not ours to overwrite.
 	}
 	revision := latest.Configuration.RevisionId

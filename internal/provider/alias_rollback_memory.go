@@ -51,7 +51,13 @@ func (r *aliasResource) refuseRolledBack(ctx context.Context, c *lambda.Client, 
 		return
 	}
 	fn := m.FunctionName.ValueString()
-	out, err := lambdaops.FindFunction(ctx, c, fn)
+	// Planning may use the tags this walk already read (the apply checks
+	// again); the apply reads them fresh.
+	read := r.data.reads().functionFresh
+	if planning {
+		read = r.data.reads().functionSeen
+	}
+	out, err := read(ctx, c, fn)
 	if lambdaops.IsNotFound(err) && planning {
 		return // created by the same apply: nothing was rolled back yet
 	}
@@ -76,7 +82,7 @@ func (r *aliasResource) refuseRolledBack(ctx context.Context, c *lambda.Client, 
 	retry := m.RetryRolledBack.ValueString()
 	used := false
 	for _, t := range targets {
-		cfg, err := lambdaops.FindVersion(ctx, c, fn, t.version)
+		cfg, err := r.data.reads().version(ctx, c, fn, t.version)
 		if err != nil {
 			continue // checkVersion reports a missing version
 		}

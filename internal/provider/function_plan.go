@@ -11,8 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 )
 
 // ModifyPlan decides what the plan shows for version: the current one when
@@ -98,7 +96,8 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 }
 
 // versionStillMatches checks with one API call that a version the plan
-// wants to adopt still exists with the expected code and configuration.
+// wants to adopt still exists with the expected code and configuration; a
+// walk reads the version once (the plan's check and the apply's share it).
 func (r *functionResource) versionStillMatches(ctx context.Context, name, number, digest string) bool {
 	if r.data == nil {
 		return false
@@ -107,10 +106,10 @@ func (r *functionResource) versionStillMatches(ctx context.Context, name, number
 	if err != nil {
 		return false
 	}
-	v, err := lambdaops.FindVersion(ctx, c, name, number)
+	v, err := r.data.reads().version(ctx, c, name, number)
 	if err != nil {
 		tflog.Debug(ctx, "retained version not adoptable", map[string]any{"tf_rollout.version": number, "tf_rollout.error": err.Error()})
 		return false
 	}
-	return entryFromConfig(versionConfig(v)).Digest == digest
+	return entryFromConfig(v).Digest == digest
 }

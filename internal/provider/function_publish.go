@@ -35,18 +35,26 @@ const publishAttempts = 3
 // save): it is adopted with the release and digest it carries, or refused
 // when it is not the planned code and configuration. Then it prunes and
 // saves the state.
-func (r *functionResource) publishAndSave(ctx context.Context, c *lambda.Client, code codeSource, plan *functionModelV0, prior *functionModelV0,
+//
+// read, when not nil, is $LATEST as the caller read it after its last
+// write (the wait for that write ends with it): the first attempt checks and
+// publishes it instead of reading it again. The publish carries its
+// CodeSha256 and RevisionId, so a change since that read is refused (412)
+// and the next attempt reads afresh.
+func (r *functionResource) publishAndSave(ctx context.Context, c *lambda.Client, code codeSource, read *lambda.GetFunctionOutput, plan *functionModelV0, prior *functionModelV0,
 	set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) {
 	name := plan.FunctionName.ValueString()
-	var fn *lambda.GetFunctionOutput
+	fn := read
 	var out *lambda.PublishVersionOutput
 	var digest, sent string
 	for attempt := 1; ; attempt++ {
-		var err error
-		fn, err = lambdaops.FindFunction(ctx, c, name)
-		if err != nil {
-			diags.AddError("Function Publish Error", apiErrorDetail(fmt.Sprintf("GetFunction %s failed.", name), "Apply again.", err))
-			return
+		if attempt > 1 || fn == nil {
+			var err error
+			fn, err = lambdaops.FindFunction(ctx, c, name)
+			if err != nil {
+				diags.AddError("Function Publish Error", apiErrorDetail(fmt.Sprintf("GetFunction %s failed.", name), "Apply again.", err))
+				return
+			}
 		}
 		want, _ := plan.spec(ctx, code.identity(fn))
 		latestCode := "zip:" + aws.ToString(fn.Configuration.CodeSha256)
@@ -66,6 +74,7 @@ func (r *functionResource) publishAndSave(ctx context.Context, c *lambda.Client,
 		}
 		digest = want.Digest()
 		sent = lambdaops.FormatDescription(plan.Description.ValueString(), plan.meta(ctx, digest))
+		var err error
 		out, err = c.PublishVersion(ctx, &lambda.PublishVersionInput{
 			FunctionName: aws.String(name), CodeSha256: fn.Configuration.CodeSha256, RevisionId: fn.Configuration.RevisionId,
 			Description: aws.String(sent),
@@ -91,6 +100,7 @@ func (r *functionResource) publishAndSave(ctx context.Context, c *lambda.Client,
 		diags.AddError("Function Publish Error", apiErrorDetail(fmt.Sprintf("PublishVersion %s failed.", name), "Apply again.", err))
 		return
 	}
+	r.data.reads().storeVersion(name, publishedConfig(out))
 	published := entryFromConfig(publishedConfig(out))
 	if aws.ToString(out.Description) == sent {
 		published.Digest = digest

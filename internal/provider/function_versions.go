@@ -73,6 +73,7 @@ func (r *functionResource) prune(ctx context.Context, c *lambda.Client, name, cu
 			var conflict *lambdatypes.ResourceConflictException
 			switch {
 			case err == nil || lambdaops.IsNotFound(err):
+				r.data.reads().forgetVersion(name, num)
 				tflog.Info(ctx, "pruned a version", map[string]any{"tf_rollout.function": name, "tf_rollout.version": num})
 			case errors.As(err, &conflict):
 				tflog.Warn(ctx, "version became referenced by an alias; kept", map[string]any{"tf_rollout.version": num})

@@ -40,6 +40,8 @@ type providerData struct {
 	// clock is the time of resources and the canary's adapters; tests of
 	// plan logic inject a fake one.
 	clock rollout.Clock
+	// cache holds the reads of this configuration's walk (read_cache.go).
+	cache *readCache
 }
 
 // Clock is the provider's clock: the wall clock unless one was injected,
@@ -253,7 +255,7 @@ func (p *rolloutProvider) Configure(ctx context.Context, req provider.ConfigureR
 			}
 		}
 	}
-	data := &providerData{client: client, clock: rollout.SystemClock{}}
+	data := &providerData{client: client, clock: rollout.SystemClock{}, cache: &readCache{}}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

@@ -339,10 +339,12 @@ func (m aliasModelV0) targets(ctx context.Context) []target {
 
 // checkVersion verifies that a version exists and passes the data guard.
 // At plan time a function that does not exist yet is not an error (it is
-// created by the same apply).
+// created by the same apply). A walk reads each version once: the apply's
+// guard uses the read of the ModifyPlan just before it (versions are
+// immutable; AWS refuses to route to one deleted since).
 func (r *aliasResource) checkVersion(ctx context.Context, c *lambda.Client, m aliasModelV0, t target, diags *diag.Diagnostics, planning bool) {
 	fn := m.FunctionName.ValueString()
-	cfg, err := lambdaops.FindVersion(ctx, c, fn, t.version)
+	cfg, err := r.data.reads().version(ctx, c, fn, t.version)
 	if lambdaops.IsNotFound(err) {
 		if planning {
 			if _, ferr := lambdaops.FindFunction(ctx, c, fn); lambdaops.IsNotFound(ferr) {

@@ -356,15 +356,18 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 		r.saveUnpublished(ctx, &plan, resp.State.Set, &resp.Diagnostics)
 		return
 	}
-	r.publishAndSave(ctx, c, code, &plan, nil, resp.State.Set, &resp.Diagnostics)
+	r.publishAndSave(ctx, c, code, nil, &plan, nil, resp.State.Set, &resp.Diagnostics)
 }
 
-// Read makes three API calls whatever the number of versions (GetFunction
-// for existence, ARN, tags and reserved concurrency;
-// GetFunctionCodeSigningConfig; GetFunctionConfiguration of the current
-// version for its configuration). It edits the top level of the raw state and
-// leaves the versions list as it is, so its cost does not grow with the
-// retained history either.
+// Read makes two API calls whatever the number of versions (GetFunction
+// for existence, ARN, tags and reserved concurrency; GetFunctionConfiguration
+// of the current version for its configuration), and a third,
+// GetFunctionCodeSigningConfig, only when the state records a code signing
+// configuration (the configuration sets one: a removal outside Terraform
+// shows as drift; ImportState reads it once, so an imported function's is
+// recorded too). It edits the top level of the raw state and leaves the
+// versions list as it is, so its cost does not grow with the retained
+// history either. Its reads are remembered for the walk (read_cache.go).
 func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	st, err := openRawState(req.State.Raw)
 	if err != nil {
@@ -375,6 +378,7 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 		FunctionName: st.str(ctx, "function_name"), Version: st.str(ctx, "version"), Tags: st.strMap(ctx, "tags"),
 		Runtime: st.str(ctx, "runtime"), Handler: st.str(ctx, "handler"), Layers: st.strList(ctx, "layers"),
 		Environment: st.strMap(ctx, "environment"), Description: st.str(ctx, "description"),
+		CodeSigningConfigARN: st.str(ctx, "code_signing_config_arn"),
 	}
 	for _, b := range settingBlocks {
 		b.field(&prior).set(rawGet[attr.Value](ctx, st, b.name, b.typ, nil))
@@ -384,7 +388,7 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	name := prior.FunctionName.ValueString()
-	fn, err := lambdaops.FindFunction(ctx, c, name)
+	fn, err := r.data.reads().functionFresh(ctx, c, name)
 	if lambdaops.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Function Not Found", fmt.Sprintf("Function %s no longer exists; it is removed from state and the next plan creates it.", name))
 		resp.State.RemoveResource(ctx)
@@ -402,14 +406,19 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 		reserved = types.Int64Value(int64(*fn.Concurrency.ReservedConcurrentExecutions))
 	}
 	st.set(ctx, "reserved_concurrent_executions", reserved)
-	csc, err := c.GetFunctionCodeSigningConfig(ctx, &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String(name)})
-	if err != nil {
-		resp.Diagnostics.AddError("Function Read Error", apiErrorDetail(fmt.Sprintf("GetFunctionCodeSigningConfig %s failed.", name), "Check credentials and connectivity, then run again.", err))
-		return
+	if !prior.CodeSigningConfigARN.IsNull() && !prior.CodeSigningConfigARN.IsUnknown() {
+		csc, err := readCodeSigning(ctx, c, name)
+		if err != nil {
+			resp.Diagnostics.AddError("Function Read Error", apiErrorDetail(fmt.Sprintf("GetFunctionCodeSigningConfig %s failed.", name), "Check credentials and connectivity, then run again.", err))
+			return
+		}
+		st.set(ctx, "code_signing_config_arn", csc)
 	}
-	st.set(ctx, "code_signing_config_arn", nullIfEmpty(aws.ToString(csc.CodeSigningConfigArn)))
 	if v := prior.Version.ValueString(); v != "" {
 		cfg, err := lambdaops.FindVersion(ctx, c, name, v)
+		if err == nil {
+			r.data.reads().storeVersion(name, versionConfig(cfg))
+		}
 		switch {
 		case lambdaops.IsNotFound(err):
 			resp.Diagnostics.AddWarning("Published Version Deleted",
@@ -506,7 +515,7 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 	// A new version: bring $LATEST to the planned code and configuration, then publish it.
-	fn, err := lambdaops.FindFunction(ctx, c, name)
+	fn, err := r.data.reads().functionFresh(ctx, c, name)
 	if err != nil {
 		resp.Diagnostics.AddError("Function Update Error", apiErrorDetail(fmt.Sprintf("GetFunction %s failed.", name), "Apply again.", err))
 		return
@@ -524,12 +533,8 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 			return
 		}
 		tflog.Info(ctx, "uploaded new code", map[string]any{"tf_rollout.function": name, "tf_rollout.code_sha256": aws.ToString(out.CodeSha256)})
-		if err := lambdaops.WaitUpdated(ctx, c, name, waitTimeout); err != nil {
+		if fn, err = lambdaops.WaitUpdatedRead(ctx, c, name, waitTimeout); err != nil {
 			resp.Diagnostics.AddError("Function Code Update Error", apiErrorDetail(fmt.Sprintf("The code update of %s did not finish.", name), "Check LastUpdateStatusReason in AWS, then apply again.", err))
-			return
-		}
-		if fn, err = lambdaops.FindFunction(ctx, c, name); err != nil {
-			resp.Diagnostics.AddError("Function Update Error", apiErrorDetail(fmt.Sprintf("GetFunction %s failed.", name), "Apply again.", err))
 			return
 		}
 		latest = fn.Configuration
@@ -541,12 +546,15 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 			concurrentOr(&resp.Diagnostics, err, name, "UpdateFunctionConfiguration")
 			return
 		}
-		if err := lambdaops.WaitUpdated(ctx, c, name, waitTimeout); err != nil {
+		if fn, err = lambdaops.WaitUpdatedRead(ctx, c, name, waitTimeout); err != nil {
 			resp.Diagnostics.AddError("Function Configuration Update Error", apiErrorDetail(fmt.Sprintf("The configuration update of %s did not finish.", name), "Check LastUpdateStatusReason in AWS, then apply again.", err))
 			return
 		}
 	}
-	r.publishAndSave(ctx, c, code, &plan, &state, resp.State.Set, &resp.Diagnostics)
+	// fn is $LATEST as the last wait (or the first read) left it: the publish
+	// checks it and sends its RevisionId, so it is not read a third time.
+	r.data.reads().storeFunction(name, fn)
+	r.publishAndSave(ctx, c, code, fn, &plan, &state, resp.State.Set, &resp.Diagnostics)
 }
 
 func (r *functionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -612,12 +620,30 @@ func (r *functionResource) ImportState(ctx context.Context, req resource.ImportS
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("function_name"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("retain_versions"), int64(10))...)
+	// Read reads the code signing configuration only when the state has
+	// one: record it here, once, so an imported function's is not missed.
+	csc, err := readCodeSigning(ctx, c, name)
+	if err != nil {
+		resp.Diagnostics.AddError("Function Import Error", apiErrorDetail(fmt.Sprintf("GetFunctionCodeSigningConfig %s failed.", name), "Check credentials and connectivity, then import again.", err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("code_signing_config_arn"), csc)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("versions"), entriesValue(entries))...)
 	if current != nil {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version"), current.Number)...)
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("release"), nullIfEmpty(current.Release))...)
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version_data_schemas"), dataSchemasValue(current.SchemaMin, current.SchemaMax))...)
 	}
+}
+
+// readCodeSigning reads the function's code signing configuration ARN
+// (null when it has none).
+func readCodeSigning(ctx context.Context, c *lambda.Client, name string) (types.String, error) {
+	csc, err := c.GetFunctionCodeSigningConfig(ctx, &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String(name)})
+	if err != nil {
+		return types.StringNull(), err
+	}
+	return nullIfEmpty(aws.ToString(csc.CodeSigningConfigArn)), nil
 }
 
 func (r *functionResource) lambda(ctx context.Context, diags *diag.Diagnostics) (*lambda.Client, bool) {

@@ -284,3 +284,54 @@ func TestAccFunction_settingsPerRuntime(t *testing.T) {
 		})
 	}
 }
+
+// TestAccFunction_codeSigningRead: Read asks AWS for the code signing
+// configuration only when the state records one (issue 22: a no-op plan
+// stays at 2 calls per function). A configuration removed outside
+// Terraform still shows on refresh and the next apply puts it back; an
+// import records the one the function has.
+func TestAccFunction_codeSigningRead(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "code signing configurations, which moto does not keep")
+	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
+	c := sdkLambda(be.URL)
+	const csc = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"
+	signed := functionConfig(be.URL, "signed", zip, `code_signing_config_arn = "`+csc+`"`)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             acctest.CheckDestroy(be.URL),
+		Steps: []tfresource.TestStep{
+			{Config: signed},
+			{
+				// Removed out of band: the refresh shows it.
+				PreConfig: func() {
+					if _, err := c.DeleteFunctionCodeSigningConfig(context.Background(), &lambda.DeleteFunctionCodeSigningConfigInput{FunctionName: aws.String("signed")}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check:              tfresource.TestCheckNoResourceAttr(fnAddr, "code_signing_config_arn"),
+			},
+			{
+				Config: signed,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(fnAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+				}},
+				Check: func(*terraform.State) error {
+					out, err := c.GetFunctionCodeSigningConfig(context.Background(), &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String("signed")})
+					if err != nil {
+						return err
+					}
+					if got := aws.ToString(out.CodeSigningConfigArn); got != csc {
+						return fmt.Errorf("code signing config in AWS = %q, want %q (the apply puts it back)", got, csc)
+					}
+					return nil
+				},
+			},
+			{Config: signed, ResourceName: fnAddr, ImportState: true, ImportStateId: "signed", ImportStateVerify: true, ImportStateVerifyIgnore: []string{"filename"}},
+		},
+	})
+}

@@ -1,8 +1,13 @@
 package provider_test
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,24 +22,30 @@ import (
 // scaleOp is one Terraform command of the scale benchmark, measured.
 type scaleOp struct {
 	wall, cpu time.Duration // cpu: terraform and the provider, together
+	provider  time.Duration // the provider's share of cpu
 	calls     int           // API calls the sandbox answered
 }
 
 // BenchmarkStateScale runs the same story on states of N and of 2N
 // rollout_function + rollout_alias pairs (N from ROLLOUT_BENCH_SCALE_N,
-// default 15) through the real terraform and the built provider: create,
-// a no-op plan, a code change of every function, and the revert to the
-// previous code (adopting retained versions). It reports API calls per
-// pair and, for each command, the CPU and wall time of 2N over N (target
-// at most 2.2: the cost per resource stays flat as the state grows). The
-// no-op plan is also run with the SDK's loggers forced on (as every run
-// was before the provider quieted them when no TF_LOG* is set; Terraform
-// discards those lines either way), side by side.
+// default 100, the size issue 22's target names) through the real
+// terraform and the built provider: create, a no-op plan, a code change of
+// every function, and the revert to the previous code (adopting retained
+// versions). It reports API calls per pair and, for each command, the CPU
+// and wall time of 2N over N (target at most 2.2: the cost per resource
+// stays flat as the state grows), the CPU split into the provider's and
+// Terraform's own: the provider runs as one process started here (debug
+// mode, attached through TF_REATTACH_PROVIDERS, loggers off as a normal
+// run has them), so its CPU is read from /proc and terraform's from this
+// process's waited-for children. The no-op plan is also run with the
+// provider started by terraform with the SDK's loggers forced on (as every
+// run was before the provider quieted them when no TF_LOG* is set;
+// Terraform discards those lines either way), side by side.
 func BenchmarkStateScale(b *testing.B) {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		b.Skip("needs TF_ACC_TERRAFORM_PATH (make bench sets it)")
 	}
-	n := 15
+	n := 100
 	if v := os.Getenv("ROLLOUT_BENCH_SCALE_N"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 1 {
@@ -51,14 +62,14 @@ func BenchmarkStateScale(b *testing.B) {
 			}
 			for op, m := range got {
 				r := results[size][op]
-				results[size][op] = scaleOp{wall: r.wall + m.wall, cpu: r.cpu + m.cpu, calls: r.calls + m.calls}
+				results[size][op] = scaleOp{wall: r.wall + m.wall, cpu: r.cpu + m.cpu, provider: r.provider + m.provider, calls: r.calls + m.calls}
 			}
 		}
 	}
 	b.StopTimer()
 	per := func(size int, op string) scaleOp {
 		r := results[size][op]
-		return scaleOp{wall: r.wall / time.Duration(b.N), cpu: r.cpu / time.Duration(b.N), calls: r.calls / b.N}
+		return scaleOp{wall: r.wall / time.Duration(b.N), cpu: r.cpu / time.Duration(b.N), provider: r.provider / time.Duration(b.N), calls: r.calls / b.N}
 	}
 	for _, op := range ops[:4] {
 		small, large := per(n, op), per(2*n, op)
@@ -66,6 +77,10 @@ func BenchmarkStateScale(b *testing.B) {
 		b.ReportMetric(large.cpu.Seconds()/small.cpu.Seconds(), op+"-cpu-x-2N/N")
 		b.ReportMetric(large.wall.Seconds()/small.wall.Seconds(), op+"-wall-x-2N/N")
 		b.ReportMetric(large.cpu.Seconds(), op+"-cpu-s-2N")
+		b.ReportMetric(large.provider.Seconds()/small.provider.Seconds(), op+"-provider-cpu-x-2N/N")
+		b.ReportMetric((large.cpu-large.provider).Seconds()/(small.cpu-small.provider).Seconds(), op+"-terraform-cpu-x-2N/N")
+		b.ReportMetric(large.provider.Seconds()/float64(2*n)*1000, op+"-provider-cpu-ms/pair-2N")
+		b.ReportMetric(small.provider.Seconds()/float64(n)*1000, op+"-provider-cpu-ms/pair-N")
 	}
 	quiet, loud := per(2*n, "noop-plan"), per(2*n, "noop-plan-logs-on")
 	b.ReportMetric(loud.cpu.Seconds()/quiet.cpu.Seconds(), "noop-plan-cpu-logs-on-x-quiet")
@@ -102,22 +117,27 @@ resource "rollout_alias" "a%[1]d" {
 		return s.String()
 	}
 	r := newTFRun(b)
+	prov := startAttachedProvider(b)
+	r.env = append(r.env, "TF_REATTACH_PROVIDERS="+prov.reattach)
 	out := map[string]scaleOp{}
 	measure := func(op string, env []string, args ...string) {
 		r.env = append(r.env, env...)
 		defer func() { r.env = r.env[:len(r.env)-len(env)] }()
 		mark := inst.Journal.Mark()
-		cpu0 := childCPU(b)
+		cpu0, p0 := childCPU(b), prov.cpu(b)
 		start := time.Now()
 		if o, err := r.run(args...); err != nil {
 			b.Fatalf("%s of %d pairs: %v\n%s", op, size, err, o)
 		}
-		out[op] = scaleOp{wall: time.Since(start), cpu: childCPU(b) - cpu0, calls: len(inst.Journal.Since(mark))}
+		wall, provider := time.Since(start), prov.cpu(b)-p0
+		out[op] = scaleOp{wall: wall, cpu: childCPU(b) - cpu0 + provider, provider: provider, calls: len(inst.Journal.Since(mark))}
 	}
 	r.write(cfg(v1))
 	measure("create", nil, "apply", "-auto-approve")
 	measure("noop-plan", nil, "plan")
-	measure("noop-plan-logs-on", []string{"TF_LOG_SDK=trace", "TF_LOG_SDK_PROTO=trace", "TF_LOG_SDK_FRAMEWORK=trace", "TF_LOG_PROVIDER_ROLLOUT=trace"}, "plan")
+	// Logs on: terraform starts the provider (not attached), so the
+	// children's CPU holds both.
+	measure("noop-plan-logs-on", []string{"TF_REATTACH_PROVIDERS=", "TF_LOG_SDK=trace", "TF_LOG_SDK_PROTO=trace", "TF_LOG_SDK_FRAMEWORK=trace", "TF_LOG_PROVIDER_ROLLOUT=trace"}, "plan")
 	r.write(cfg(v2))
 	measure("code-change", nil, "apply", "-auto-approve")
 	r.write(cfg(v1))
@@ -133,4 +153,59 @@ func childCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// attachedProvider is the built provider running in debug mode, for
+// terraform to attach to: a child of this process, so its CPU is its own.
+type attachedProvider struct {
+	pid      int
+	reattach string // TF_REATTACH_PROVIDERS's value
+}
+
+// startAttachedProvider starts the built provider with -debug and the
+// loggers a normal run has when no TF_LOG* is set (off: main.go's
+// quietLogsUnlessAsked does not run in debug mode), and stops it when the
+// benchmark ends.
+func startAttachedProvider(b *testing.B) *attachedProvider {
+	cmd := exec.Command(filepath.Join(providerBinary(b), "terraform-provider-rollout"), "-debug")
+	cmd.Env = append(os.Environ(), "TF_LOG_SDK=off", "TF_LOG_SDK_PROTO=off", "TF_LOG_SDK_FRAMEWORK=off", "TF_LOG_PROVIDER_ROLLOUT=off")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		line := strings.TrimSpace(lines.Text())
+		if v, ok := strings.CutPrefix(line, "TF_REATTACH_PROVIDERS='"); ok {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return &attachedProvider{pid: cmd.Process.Pid, reattach: strings.TrimSuffix(v, "'")}
+		}
+	}
+	b.Fatalf("the provider in debug mode printed no TF_REATTACH_PROVIDERS line (%v)", lines.Err())
+	return nil
+}
+
+// cpu is the provider's user+system CPU so far, from /proc/<pid>/stat
+// (fields 14 and 15, in USER_HZ = 100 ticks a second).
+func (p *attachedProvider) cpu(b *testing.B) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The command name (field 2) may hold spaces: count after its ')'.
+	fields := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("/proc/%d/stat: %q", p.pid, raw)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
