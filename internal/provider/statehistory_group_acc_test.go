@@ -17,7 +17,7 @@ import (
 // created, v1.1.0 promoted, v1.2.0 rolled back by member m1's error rate),
 // keeping the state terraform wrote after each apply. The states are the
 // golden files of internal/statehistory's TestRealTerraformGroupStates
-// (testdata/group-terraform-<version>/): their summaries must match what
+// (testdata/group-<program>-<version>/): their summaries must match what
 // this terraform writes now; ROLLOUTCTL_UPDATE_GOLDEN=1 writes them again.
 // The group pick returns both members to v1.1.0, and the state it writes is
 // accepted by terraform state push and converges in one apply.
@@ -56,14 +56,20 @@ func TestAccStateHistory_groupStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("..", "statehistory", "testdata", "group-terraform-"+first.TerraformVersion)
+	// OpenTofu writes its own version as terraform_version, and its own
+	// serials: the folder says which program wrote the states.
+	program := "terraform"
+	if acctest.IsOpenTofu(t) {
+		program = "opentofu"
+	}
+	golden := filepath.Join("..", "statehistory", "testdata", "group-"+program+"-"+first.TerraformVersion)
 	update := os.Getenv("ROLLOUTCTL_UPDATE_GOLDEN") != ""
 	if _, err := os.Stat(golden); err != nil && !update {
-		others, _ := filepath.Glob(filepath.Join("..", "statehistory", "testdata", "group-terraform-*"))
+		others, _ := filepath.Glob(filepath.Join("..", "statehistory", "testdata", "group-"+program+"-*"))
 		if len(others) == 0 {
 			t.Fatal("no golden group states at all (ROLLOUTCTL_UPDATE_GOLDEN=1 writes them)")
 		}
-		t.Logf("no golden group states for terraform %s; comparing with %s", first.TerraformVersion, others[0])
+		t.Logf("no golden group states for %s %s; comparing with %s", program, first.TerraformVersion, others[0])
 		golden = others[0]
 	}
 	summary := func(b []byte) string {

@@ -13,7 +13,7 @@ import (
 )
 
 // groupSnapshots copies the states the real terraform wrote for a
-// two-member rollout_alias_group (testdata/group-terraform-<version>/,
+// two-member rollout_alias_group (testdata/group-<program>-<version>/,
 // written by internal/provider's TestAccStateHistory_groupStates: v1.0.0
 // created, v1.1.0 promoted, v1.2.0 rolled back by member m1) into a
 // snapshot folder, an hour apart.
@@ -32,7 +32,7 @@ func groupSnapshots(t *testing.T, golden string) string {
 
 func groupGoldens(t *testing.T) []string {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join("testdata", "group-terraform-*"))
+	dirs, err := filepath.Glob(filepath.Join("testdata", "group-*-[0-9]*"))
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no golden group states written by terraform (%v)", err)
 	}
