@@ -28,13 +28,14 @@ func realPairs(b *testing.B, pairs, serial int, version string) []byte {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		b.Fatal(err)
 	}
-	one := doc["resources"].([]any)
+	one := asJSON[[]any](b, doc["resources"])
 	var res []any
 	for i := 0; i < pairs; i++ {
 		for _, r := range one {
-			c := deepCopy(b, r).(map[string]any)
+			c := asJSON[map[string]any](b, deepCopy(b, r))
 			c["name"] = fmt.Sprintf("%s_%d", c["name"], i)
-			attrs := c["instances"].([]any)[0].(map[string]any)["attributes"].(map[string]any)
+			inst := asJSON[map[string]any](b, asJSON[[]any](b, c["instances"])[0])
+			attrs := asJSON[map[string]any](b, inst["attributes"])
 			switch c["type"] {
 			case "rollout_function":
 				attrs["function_name"], attrs["version"] = fmt.Sprintf("fn-%d", i), version
@@ -50,6 +51,16 @@ func realPairs(b *testing.B, pairs, serial int, version string) []byte {
 		b.Fatal(err)
 	}
 	return out
+}
+
+// asJSON is v as the JSON shape T, failing the benchmark otherwise.
+func asJSON[T any](b *testing.B, v any) T {
+	b.Helper()
+	t, ok := v.(T)
+	if !ok {
+		b.Fatalf("%T in the state, want %T", v, t)
+	}
+	return t
 }
 
 func deepCopy(b *testing.B, v any) any {

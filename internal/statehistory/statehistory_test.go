@@ -459,7 +459,11 @@ func TestFolderCacheAndMemory(t *testing.T) {
 		if err := json.Unmarshal(b, &doc); err != nil {
 			t.Fatal(err)
 		}
-		doc["resources"] = append(doc["resources"].([]any), map[string]any{"mode": "managed", "type": "aws_s3_object", "name": "pad",
+		resources, ok := doc["resources"].([]any)
+		if !ok {
+			t.Fatalf("%s: resources is %T, want a list", n, doc["resources"])
+		}
+		doc["resources"] = append(resources, map[string]any{"mode": "managed", "type": "aws_s3_object", "name": "pad",
 			"instances": []any{map[string]any{"attributes": map[string]any{"content": strings.Repeat("z", cacheMinBytes)}}}})
 		b, _ = json.Marshal(doc)
 		writeAt(t, dir, n, b, base.Add(time.Duration(i)*time.Hour))

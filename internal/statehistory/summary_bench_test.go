@@ -38,7 +38,11 @@ func parseSummaryTokens(b []byte) (*State, error) {
 		if err != nil {
 			return "", err
 		}
-		return tok.(string), nil
+		k, ok := tok.(string)
+		if !ok {
+			return "", fmt.Errorf("want a key, got %v", tok)
+		}
+		return k, nil
 	}
 	s := &State{}
 	if err := expect('{'); err != nil {
@@ -127,14 +131,14 @@ func tokenInstances(dec *json.Decoder, r *Resource, expect func(json.Delim) erro
 			if err != nil {
 				return err
 			}
-			switch {
-			case k == "index_key":
+			switch k {
+			case "index_key":
 				err = dec.Decode(&i.IndexKey)
-			case k == "status":
+			case "status":
 				err = dec.Decode(&i.Status)
-			case k == "deposed":
+			case "deposed":
 				err = dec.Decode(&i.Deposed)
-			case k == "attributes":
+			case "attributes":
 				// "type" may follow "instances" (JSON objects are unordered):
 				// decoded here, dropped below when out of view.
 				var a summaryAttrs
@@ -170,12 +174,19 @@ func BenchmarkSummaryParse(b *testing.B) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		b.Fatal(err)
 	}
-	one := doc["resources"].([]any)
+	one, ok := doc["resources"].([]any)
+	if !ok {
+		b.Fatalf("resources is %T, want a list", doc["resources"])
+	}
 	var res []any
 	for i := 0; i < 100; i++ {
 		for _, r := range one {
 			c := map[string]any{}
-			for k, v := range r.(map[string]any) {
+			m, ok := r.(map[string]any)
+			if !ok {
+				b.Fatalf("a resource is %T, want an object", r)
+			}
+			for k, v := range m {
 				c[k] = v
 			}
 			c["name"] = fmt.Sprintf("%s_%d", c["name"], i)

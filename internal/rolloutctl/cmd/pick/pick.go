@@ -145,10 +145,10 @@ func printPick(w io.Writer, p statehistory.Pick, written string) {
 		if m.Release != "" {
 			release = " (" + m.Release + ")"
 		}
-		switch {
-		case m.From == "":
+		switch m.From {
+		case "":
 			fmt.Fprintf(w, "  group %s member %s (%s:%s) comes back on version %s%s\n", m.Group, m.Key, m.Function, m.Alias, m.To, release)
-		case m.From == m.To:
+		case m.To:
 			fmt.Fprintf(w, "  group %s member %s (%s:%s) stays on version %s%s\n", m.Group, m.Key, m.Function, m.Alias, m.To, release)
 		default:
 			fmt.Fprintf(w, "  group %s member %s (%s:%s) returns to version %s%s, from %s\n", m.Group, m.Key, m.Function, m.Alias, m.To, release, m.From)
