@@ -63,33 +63,35 @@ type Payload struct {
 	Threshold     *float64 `json:"threshold,omitempty"`
 	Reason        string   `json:"reason,omitempty"`
 	At            string   `json:"at"`
+	// A group's release (rollout_alias_group): function, alias and the
+	// versions are empty; members lists every changed member, and member
+	// names the one whose gates decided.
+	Group   string          `json:"group,omitempty"`
+	Member  string          `json:"member,omitempty"`
+	Members []PayloadMember `json:"members,omitempty"`
+}
+
+// PayloadMember is one changed member of a group's release.
+type PayloadMember struct {
+	Key         string `json:"key"`
+	Function    string `json:"function"`
+	Alias       string `json:"alias"`
+	FromVersion string `json:"from_version"`
+	ToVersion   string `json:"to_version"`
 }
 
 // PayloadOf is an event's notification.
 func PayloadOf(e rollout.Event) Payload {
 	p := Payload{Event: string(e.Kind), Function: e.Function, Alias: e.Alias, FromVersion: e.From, ToVersion: e.To, Step: e.Step, Steps: len(e.Steps),
 		WeightPercent: e.WeightPercent, Gate: e.Gate, Value: e.Value, Threshold: e.Threshold, Reason: e.Reason, At: e.At.UTC().Format(time.RFC3339)}
-	where := fmt.Sprintf("%s:%s", e.Function, e.Alias)
-	move := fmt.Sprintf("version %s -> %s", e.From, e.To)
-	switch e.Kind {
-	case rollout.EventStarted:
-		p.Text = fmt.Sprintf("Rollout started on %s: %s, %g%% on the new version", where, move, e.WeightPercent)
-	case rollout.EventStepAdvanced:
-		p.Text = fmt.Sprintf("Rollout on %s advanced to step %d of %d: %g%% on version %s", where, e.Step, len(e.Steps), e.WeightPercent, e.To)
-	case rollout.EventHeld:
-		p.Text = fmt.Sprintf("Rollout on %s is held at step %d (%g%% on version %s)", where, e.Step, e.WeightPercent, e.To)
-	case rollout.EventOverridden:
-		p.Text = fmt.Sprintf("Rollout on %s overridden by an operator at step %d", where, e.Step)
-	case rollout.EventDeadlineReached:
-		p.Text = fmt.Sprintf("Rollout on %s reached its deadline at step %d without being promoted", where, e.Step)
-	case rollout.EventRolledBack:
-		p.Text = fmt.Sprintf("Rollout on %s ROLLED BACK at step %d (%g%% on version %s): all traffic is back on version %s", where, e.Step, e.WeightPercent, e.To, e.From)
-	case rollout.EventPromoted:
-		p.Text = fmt.Sprintf("Rollout on %s promoted: version %s serves all traffic", where, e.To)
-	case rollout.EventAborted:
-		p.Text = fmt.Sprintf("Rollout on %s aborted at step %d: all traffic is back on version %s", where, e.Step, e.From)
-	default:
-		p.Text = fmt.Sprintf("Rollout on %s: %s", where, e.Kind)
+	if e.Group != "" {
+		p.Group, p.Member = e.Group, e.Member
+		p.Text = groupText(e)
+	} else {
+		p.Text = aliasText(e)
+	}
+	if e.Member != "" {
+		p.Text += "; member " + e.Member
 	}
 	if e.Gate != "" {
 		p.Text += "; gate " + e.Gate
@@ -100,7 +102,66 @@ func PayloadOf(e rollout.Event) Payload {
 	if e.Reason != "" {
 		p.Text += ": " + e.Reason
 	}
+	for _, m := range e.Members {
+		p.Members = append(p.Members, PayloadMember{Key: m.Key, Function: m.Function, Alias: m.Alias, FromVersion: m.From, ToVersion: m.To})
+	}
 	return p
+}
+
+// groupText is the headline of a group's event.
+func groupText(e rollout.Event) string {
+	var moves []string
+	for _, m := range e.Members {
+		moves = append(moves, fmt.Sprintf("%s (%s:%s %s -> %s)", m.Key, m.Function, m.Alias, m.From, m.To))
+	}
+	where := fmt.Sprintf("group %s [%s]", e.Group, strings.Join(moves, ", "))
+	switch e.Kind {
+	case rollout.EventStarted:
+		return fmt.Sprintf("Release of %s started: %g%% on each changed member's new version", where, e.WeightPercent)
+	case rollout.EventStepAdvanced:
+		return fmt.Sprintf("Release of %s advanced to step %d of %d: %g%% on each changed member's new version", where, e.Step, len(e.Steps), e.WeightPercent)
+	case rollout.EventHeld:
+		return fmt.Sprintf("Release of %s is held at step %d (%g%% on each new version)", where, e.Step, e.WeightPercent)
+	case rollout.EventOverridden:
+		return fmt.Sprintf("Release of %s overridden by an operator at step %d", where, e.Step)
+	case rollout.EventDeadlineReached:
+		return fmt.Sprintf("Release of %s reached its deadline at step %d without being promoted", where, e.Step)
+	case rollout.EventRolledBack:
+		return fmt.Sprintf("Release of %s ROLLED BACK at step %d (%g%% on each new version): every changed member is back on its previous version", where, e.Step, e.WeightPercent)
+	case rollout.EventPromoted:
+		return fmt.Sprintf("Release of %s promoted: every changed member's new version serves all its traffic", where)
+	case rollout.EventAborted:
+		return fmt.Sprintf("Release of %s aborted at step %d: every changed member is back on its previous version", where, e.Step)
+	}
+	return fmt.Sprintf("Release of %s: %s", where, e.Kind)
+}
+
+// aliasText is the headline of one alias's event.
+func aliasText(e rollout.Event) string {
+	where := fmt.Sprintf("%s:%s", e.Function, e.Alias)
+	move := fmt.Sprintf("version %s -> %s", e.From, e.To)
+	var text string
+	switch e.Kind {
+	case rollout.EventStarted:
+		text = fmt.Sprintf("Rollout started on %s: %s, %g%% on the new version", where, move, e.WeightPercent)
+	case rollout.EventStepAdvanced:
+		text = fmt.Sprintf("Rollout on %s advanced to step %d of %d: %g%% on version %s", where, e.Step, len(e.Steps), e.WeightPercent, e.To)
+	case rollout.EventHeld:
+		text = fmt.Sprintf("Rollout on %s is held at step %d (%g%% on version %s)", where, e.Step, e.WeightPercent, e.To)
+	case rollout.EventOverridden:
+		text = fmt.Sprintf("Rollout on %s overridden by an operator at step %d", where, e.Step)
+	case rollout.EventDeadlineReached:
+		text = fmt.Sprintf("Rollout on %s reached its deadline at step %d without being promoted", where, e.Step)
+	case rollout.EventRolledBack:
+		text = fmt.Sprintf("Rollout on %s ROLLED BACK at step %d (%g%% on version %s): all traffic is back on version %s", where, e.Step, e.WeightPercent, e.To, e.From)
+	case rollout.EventPromoted:
+		text = fmt.Sprintf("Rollout on %s promoted: version %s serves all traffic", where, e.To)
+	case rollout.EventAborted:
+		text = fmt.Sprintf("Rollout on %s aborted at step %d: all traffic is back on version %s", where, e.Step, e.From)
+	default:
+		text = fmt.Sprintf("Rollout on %s: %s", where, e.Kind)
+	}
+	return text
 }
 
 // Notifier delivers events in order, each target (the webhook, the topic)

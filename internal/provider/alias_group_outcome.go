@@ -27,6 +27,9 @@ var groupDeploymentAttrTypes = map[string]attr.Type{
 	"started_at": types.StringType, "finished_at": types.StringType,
 	"members": types.MapType{ElemType: types.ObjectType{AttrTypes: groupMoveAttrTypes}},
 	"gates":   types.ListType{ElemType: types.ObjectType{AttrTypes: groupGateAttrTypes}},
+	// Plan-driven groups (canary_policy.wait = false) only.
+	"step_started_at": types.StringType, "next_action": types.StringType, "next_member": types.StringType, "next_gate": types.StringType,
+	"next_reason": types.StringType, "next_value": types.Float64Type, "next_threshold": types.Float64Type, "health_unreadable_since": types.StringType,
 }
 
 func groupDeploymentSchema() schema.SingleNestedAttribute {
@@ -34,7 +37,7 @@ func groupDeploymentSchema() schema.SingleNestedAttribute {
 		MarkdownDescription: "The group's last release: which members moved from which version to which, how it ended, where, and why.",
 		Computed:            true,
 		Attributes: map[string]schema.Attribute{
-			"status":         schema.StringAttribute{MarkdownDescription: "`promoted`, `rolled_back` or `aborted` (`in_progress` only when a move failed mid-release; see the members' `routing`).", Computed: true},
+			"status":         schema.StringAttribute{MarkdownDescription: "`promoted`, `rolled_back` or `aborted`; `in_progress` while a plan-driven release (`wait = false`) goes step by step, or when a move failed mid-release (see the members' `routing`).", Computed: true},
 			"step":           schema.Int64Attribute{MarkdownDescription: "The step (1-based) of the final decision; 0 before the first shift.", Computed: true},
 			"weight_percent": schema.Float64Attribute{MarkdownDescription: "Every changed member's new version's weight at the final decision.", Computed: true},
 			"member":         schema.StringAttribute{MarkdownDescription: "The member whose gates ended the release (null when every member passed).", Computed: true},
@@ -52,6 +55,14 @@ func groupDeploymentSchema() schema.SingleNestedAttribute {
 					"to_version":   schema.StringAttribute{MarkdownDescription: "The version it moved to.", Computed: true},
 				}},
 			},
+			"step_started_at":         schema.StringAttribute{MarkdownDescription: "Plan-driven groups (`wait = false`): when the current step's weight was set (RFC 3339); null once the release ended.", Computed: true},
+			"next_action":             schema.StringAttribute{MarkdownDescription: "Plan-driven groups: the transition the last refresh decided (`advance`, `promote`, `roll_back`, `abort`, or `hold`: no change), which the next plan shows and the next apply performs.", Computed: true},
+			"next_member":             schema.StringAttribute{MarkdownDescription: "Plan-driven groups: the member whose gates decided `next_action` (null when every member passed).", Computed: true},
+			"next_gate":               schema.StringAttribute{MarkdownDescription: "Plan-driven groups: the gate behind `next_action`, if one.", Computed: true},
+			"next_reason":             schema.StringAttribute{MarkdownDescription: "Plan-driven groups: why, with the measured values.", Computed: true},
+			"next_value":              schema.Float64Attribute{MarkdownDescription: "Plan-driven groups: the measured value of `next_gate` on `next_member`.", Computed: true},
+			"next_threshold":          schema.Float64Attribute{MarkdownDescription: "Plan-driven groups: its threshold.", Computed: true},
+			"health_unreadable_since": schema.StringAttribute{MarkdownDescription: "Plan-driven groups: since when (RFC 3339) the refresh cannot read a member's health; the group holds, then rolls back, as one alias does.", Computed: true},
 			"gates": schema.ListNestedAttribute{
 				MarkdownDescription: "Per step: the decision that moved traffic or ended the release, with the member it names and its reason.",
 				Computed:            true,
@@ -89,8 +100,10 @@ func groupDeploymentValue(moves []groupMove, started, finished time.Time, out ro
 		"status": types.StringValue(out.Status), "step": types.Int64Value(int64(f.Step + 1)), "weight_percent": types.Float64Value(f.Weight),
 		"member": nullIfEmpty(f.Member), "gate": nullIfEmpty(f.Gate), "value": value, "threshold": threshold, "reason": types.StringValue(f.Reason),
 		"started_at": types.StringValue(started.UTC().Format(time.RFC3339)), "finished_at": types.StringValue(finished.UTC().Format(time.RFC3339)),
-		"members": types.MapValueMust(types.ObjectType{AttrTypes: groupMoveAttrTypes}, moved),
-		"gates":   types.ListValueMust(types.ObjectType{AttrTypes: groupGateAttrTypes}, gates),
+		"members":         types.MapValueMust(types.ObjectType{AttrTypes: groupMoveAttrTypes}, moved),
+		"gates":           types.ListValueMust(types.ObjectType{AttrTypes: groupGateAttrTypes}, gates),
+		"step_started_at": types.StringNull(), "next_action": types.StringNull(), "next_member": types.StringNull(), "next_gate": types.StringNull(),
+		"next_reason": types.StringNull(), "next_value": types.Float64Null(), "next_threshold": types.Float64Null(), "health_unreadable_since": types.StringNull(),
 	})
 }
 

@@ -31,6 +31,7 @@ func (r *aliasGroupResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	prior := map[string]groupMemberModelV0{}
 	plan.Deployment = types.ObjectNull(groupDeploymentAttrTypes)
+	var cur groupView
 	if !req.State.Raw.IsNull() {
 		var state aliasGroupModelV0
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -41,6 +42,7 @@ func (r *aliasGroupResource) ModifyPlan(ctx context.Context, req resource.Modify
 			return
 		}
 		plan.Deployment = state.Deployment
+		cur, _ = parseGroupDeployment(state.Deployment)
 	}
 	moving := false
 	for _, k := range sortedKeys(members) {
@@ -67,6 +69,24 @@ func (r *aliasGroupResource) ModifyPlan(ctx context.Context, req resource.Modify
 		members[k] = m
 	}
 	if moving {
+		plan.Deployment = types.ObjectUnknown(groupDeploymentAttrTypes)
+	}
+	if p, err := policyFromSpec(ctx, plan.CanaryPolicy); err == nil && p != nil && (!p.Wait || cur.inProgress()) {
+		// Plan-driven (alias_group_stepwise.go): the start of a release,
+		// or the transition the refresh recorded.
+		if cur.continues(members, prior) {
+			plan.Deployment = cur.value()
+		}
+		r.planStepwise(*p, &plan, members, prior, cur)
+	} else if cur.inProgress() && plan.CanaryPolicy.IsNull() {
+		// The policy is gone mid-release: every member of it moves at once
+		// to its version.
+		for k := range cur.Moves {
+			if m, ok := members[k]; ok && m.sameAlias(prior[k]) {
+				m.RevisionID = types.StringUnknown()
+				members[k] = m
+			}
+		}
 		plan.Deployment = types.ObjectUnknown(groupDeploymentAttrTypes)
 	}
 	plan.ID = plan.Name

@@ -38,12 +38,14 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 	}
 	var added, moved []string
 	result := map[string]groupMemberModelV0{}
+	cur, _ := parseGroupDeployment(state.Deployment)
 	for _, k := range sortedKeys(members) {
 		m, p := members[k], prior[k]
+		_, inRelease := cur.Moves[k]
 		switch {
 		case !p.sameAlias(m):
 			added = append(added, k)
-		case !m.FunctionVersion.Equal(p.FunctionVersion) || !p.Routing.IsNull():
+		case !m.FunctionVersion.Equal(p.FunctionVersion) || !p.Routing.IsNull() || (inRelease && cur.inProgress()):
 			moved = append(moved, k)
 		default: // unchanged: not touched
 			m.ARN, m.RevisionID, m.Routing, m.Promotions = p.ARN, p.RevisionID, p.Routing, p.Promotions
@@ -76,7 +78,11 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 			diags.AddError("Invalid Canary Policy", err.Error())
 			return
 		}
-		r.move(ctx, c, plan.Name.ValueString(), policy, &plan.Deployment, members, prior, moved, result, diags)
+		if policy != nil && (!policy.Wait || cur.inProgress()) {
+			r.moveStepwise(ctx, c, plan.Name.ValueString(), *policy, &plan.Deployment, members, prior, moved, cur, result, diags)
+		} else {
+			r.move(ctx, c, plan.Name.ValueString(), policy, &plan.Deployment, members, prior, moved, result, diags)
+		}
 	}
 	save()
 }
@@ -127,7 +133,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 	if canary {
 		policy = *p
 		var ok bool
-		if engine, overrides, ok = r.canaryMembers(ctx, c, policy, canaried, diags); !ok {
+		if engine, overrides, ok = r.canaryMembers(ctx, c, policy, canaried, diags, false); !ok {
 			for _, mv := range canaried {
 				result[mv.key] = withConfig(prior[mv.key], members[mv.key])
 			}
@@ -146,6 +152,10 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 		// A member's split could not be cleared: the release does not start.
 		out = rollout.Outcome{Status: rollout.StatusAborted, Err: directOut.Err, Final: rollout.Decision{Action: rollout.Abort, Step: -1,
 			Reason: "a member left split by an earlier release could not be moved back to its version; the release did not start"}}
+	case len(canaried) > 0 && canary:
+		events := r.startGroupEvents(ctx, c, policy, group, canaried, prior)
+		out = rollout.DriveGroupObserved(ctx, policy, engine, clock, events.observer)
+		defer events.finish(diags)
 	case len(canaried) > 0:
 		out = rollout.DriveGroup(ctx, policy, engine, clock)
 	}
@@ -233,9 +243,10 @@ func trafficOnly(c *lambda.Client, moves []groupMove) []rollout.Member {
 
 // canaryMembers builds the engine's view of each member of a canary: its
 // gates (CloudWatch for its new version, its scoped override), its
-// traffic and its hooks. The overrides are started; it reports false,
-// with nothing moved, when a function cannot be read.
-func (r *aliasGroupResource) canaryMembers(ctx context.Context, c *lambda.Client, p rollout.Policy, moves []groupMove, diags *diag.Diagnostics) ([]rollout.Member, []*health.ScopedOverride, bool) {
+// traffic and its hooks. The overrides are started (at a refresh, only
+// read); it reports false, with nothing moved, when a function cannot be
+// read.
+func (r *aliasGroupResource) canaryMembers(ctx context.Context, c *lambda.Client, p rollout.Policy, moves []groupMove, diags *diag.Diagnostics, refresh bool) ([]rollout.Member, []*health.ScopedOverride, bool) {
 	cw, err := r.data.client.CloudWatch(ctx)
 	if err != nil {
 		diags.AddError("AWS Configuration Error", apiErrorDetail("The CloudWatch client could not be built.", "Check the provider configuration.", err))
@@ -255,10 +266,13 @@ func (r *aliasGroupResource) canaryMembers(ctx context.Context, c *lambda.Client
 		}
 		arn := aws.ToString(fnOut.Configuration.FunctionArn)
 		src := &health.Sources{CloudWatch: cw, Lambda: c, Function: mv.function, Alias: mv.alias, To: mv.to, FunctionARN: arn, Clock: clock.Now}
-		overrides[i], tags[i] = health.NewScopedOverride(src, c, arn, mv.alias, mv.from, mv.to, true), fnOut.Tags
-		members[i] = rollout.Member{Name: mv.key, Sources: health.Bound(overrides[i], p.Interval),
-			Traffic: &health.Traffic{Lambda: c, Function: mv.function, Name: mv.alias, From: mv.from, To: mv.to, Revision: mv.revision},
-			Hooks:   &health.Hooks{Lambda: c, Function: mv.function, Alias: mv.alias, From: mv.from, To: mv.to}}
+		overrides[i], tags[i] = health.NewScopedOverride(src, c, arn, mv.alias, mv.from, mv.to, !refresh), fnOut.Tags
+		traffic := &health.Traffic{Lambda: c, Function: mv.function, Name: mv.alias, From: mv.from, To: mv.to, Revision: mv.revision}
+		if !refresh {
+			r.warmMember(ctx, c, p, traffic, clock.Now()) // each shift waits for READY provisioned concurrency
+		}
+		members[i] = rollout.Member{Name: mv.key, Sources: health.Bound(overrides[i], p.Interval), Traffic: traffic,
+			Hooks: &health.Hooks{Lambda: c, Function: mv.function, Alias: mv.alias, From: mv.from, To: mv.to}}
 	})
 	for i, err := range errs {
 		if err != nil {
@@ -269,7 +283,9 @@ func (r *aliasGroupResource) canaryMembers(ctx context.Context, c *lambda.Client
 		return nil, nil, false
 	}
 	for i, ov := range overrides {
-		ov.Start(ctx, tags[i])
+		if !refresh {
+			ov.Start(ctx, tags[i])
+		}
 	}
 	return members, overrides, true
 }

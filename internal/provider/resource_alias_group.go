@@ -79,10 +79,12 @@ func (r *aliasGroupResource) Schema(_ context.Context, _ resource.SchemaRequest,
 					"1 to 64 letters, digits, hyphens or underscores", `name = "checkout"`)},
 			},
 			"canary_policy": schema.SingleNestedAttribute{
-				MarkdownDescription: "A canary policy, usually `rollout_canary_policy.<name>.spec`, with `wait = true` (blocking). With it, a change " +
+				MarkdownDescription: "A canary policy, usually `rollout_canary_policy.<name>.spec`. With it, a change " +
 					"of members' `function_version` is one rollout: every changed member's new version gets the same share at each step; " +
-					"a breach in any member rolls every changed member back. Without it, changed members move at once (in parallel), " +
-					"and a failed write brings the others back.",
+					"a breach in any member rolls every changed member back. With `wait = true` (the default) the apply runs the whole " +
+					"release; with `wait = false` each apply makes one transition of the whole group and each plan shows the next one " +
+					"(`deployment.next_action`). The policy's `notifications` are sent for the group's release, naming the group and its members. " +
+					"Without a policy, changed members move at once (in parallel), and a failed write brings the others back.",
 				Optional:   true,
 				Attributes: specAttributes(specSettable),
 			},
@@ -172,14 +174,9 @@ func (r *aliasGroupResource) ValidateConfig(ctx context.Context, req resource.Va
 	warnShortUpdateLimit(ctx, aliasModelV0{CanaryPolicy: m.CanaryPolicy, Timeouts: m.Timeouts}, &resp.Diagnostics)
 	if !m.CanaryPolicy.IsNull() && !m.CanaryPolicy.IsUnknown() {
 		checkInlineSteps(m.CanaryPolicy, &resp.Diagnostics)
-		p, err := policyFromSpec(ctx, m.CanaryPolicy)
-		if err != nil {
+		if _, err := policyFromSpec(ctx, m.CanaryPolicy); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("canary_policy"), "Invalid Canary Policy", err.Error()+
 				"\n\nA valid example: canary_policy = rollout_canary_policy.standard.spec")
-		} else if p != nil && !p.Wait {
-			resp.Diagnostics.AddAttributeError(path.Root("canary_policy").AtName("wait"), "Plan-Driven Groups Not Supported",
-				validate.Detail("canary_policy.wait", "false", "a rollout_alias_group runs its release blocking (the apply waits until every member is promoted or rolled back); "+
-					"plan-driven groups are not supported yet", "rollout_canary_policy \"standard\" { wait = true ... }"))
 		}
 	}
 	members, ok := m.members(ctx, &resp.Diagnostics)
@@ -245,6 +242,13 @@ func (r *aliasGroupResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	keys := sortedKeys(members)
 	outs, errs := readMembers(ctx, c, members, keys)
+	before, read := map[string]groupMemberModelV0{}, map[string]*lambda.GetAliasOutput{}
+	for i, k := range keys {
+		before[k] = members[k]
+		if errs[i] == nil {
+			read[k] = outs[i]
+		}
+	}
 	for i, k := range keys {
 		mem := members[k]
 		switch {
@@ -260,6 +264,15 @@ func (r *aliasGroupResource) Read(ctx context.Context, req resource.ReadRequest,
 			mem.fill(outs[i])
 			members[k] = mem
 		}
+	}
+	if cur, ok := parseGroupDeployment(state.Deployment); ok && cur.inProgress() {
+		// A plan-driven release in progress (alias_group_stepwise.go).
+		for k := range members {
+			if _, moving := cur.Moves[k]; moving {
+				members[k] = before[k]
+			}
+		}
+		r.readInProgress(ctx, c, &state, cur, members, read, &resp.Diagnostics)
 	}
 	state.setMembers(ctx, members, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)

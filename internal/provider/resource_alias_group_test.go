@@ -454,7 +454,7 @@ func TestAccAliasGroup_interrupts(t *testing.T) {
 }
 
 // TestAccAliasGroup_planChecksAndImport: bad input is refused at plan
-// time (a plan-driven policy, two members on one alias, a member whose
+// time (two members on one alias, a member whose
 // release is incompatible with the data schema); without a policy the
 // changed members move at once and the unchanged one is not written; the
 // group imports by name and members.
@@ -494,17 +494,6 @@ resource "rollout_alias_group" "release" {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		CheckDestroy:             acctest.CheckDestroy(be.URL),
 		Steps: []tfresource.TestStep{
-			{
-				Config: stack("v1", `
-resource "rollout_alias_group" "release" {
-  name          = "checkout"
-  canary_policy = { steps = [{ weight_percent = 10, hold = "1m" }], wait = false }
-  members       = { api = { function_name = "grpc-api", alias = "live", function_version = "1" } }
-}
-`),
-				PlanOnly:    true,
-				ExpectError: acctest.ExpectErrorText("Plan-Driven Groups Not Supported"),
-			},
 			{
 				Config: stack("v1", `
 resource "rollout_alias_group" "release" {

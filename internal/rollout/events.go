@@ -42,6 +42,17 @@ type Event struct {
 	MaxErrorRate   *float64
 	MaxP99MS       *float64
 	MinInvocations int
+	// A group's release (rollout_alias_group): its name, its changed
+	// members, and the member whose gates decided (empty when every
+	// member passed, or for one alias).
+	Group   string
+	Members []EventMember
+	Member  string
+}
+
+// EventMember is one changed member of a group's release.
+type EventMember struct {
+	Key, Function, Alias, From, To string
 }
 
 // Observer is told about every event of a rollout, in order. Observe is
@@ -68,7 +79,7 @@ func (os Observers) Observe(ctx context.Context, e Event) {
 func EventFrom(kind EventKind, p Policy, pr Progress, d Decision) Event {
 	e := Event{Kind: kind, Step: d.Step + 1, Steps: p.Steps, WeightPercent: d.Weight, Gate: d.Gate, Reason: d.Reason, At: d.At,
 		Started: pr.Started, StepStarted: pr.StepStarted, Interval: p.Interval, Deadline: p.Deadline,
-		MaxErrorRate: p.Health.MaxErrorRate, MaxP99MS: p.Health.MaxP99DurationMS, MinInvocations: p.Health.MinInvocations}
+		MaxErrorRate: p.Health.MaxErrorRate, MaxP99MS: p.Health.MaxP99DurationMS, MinInvocations: p.Health.MinInvocations, Member: d.Member}
 	if d.Value != 0 || d.Threshold != 0 {
 		v, th := d.Value, d.Threshold
 		e.Value, e.Threshold = &v, &th
@@ -95,4 +106,25 @@ func Bind(o Observer, function, alias, from, to string) Observer {
 		return nil
 	}
 	return boundObserver{o: o, function: function, alias: alias, from: from, to: to}
+}
+
+// groupObserver adds the group's identity to every event.
+type groupObserver struct {
+	o       Observer
+	group   string
+	members []EventMember
+}
+
+func (g groupObserver) Observe(ctx context.Context, e Event) {
+	e.Group, e.Members = g.group, g.members
+	g.o.Observe(ctx, e)
+}
+
+// BindGroup returns an observer that stamps each event with the group's
+// name and changed members before passing it to o; nil stays nil.
+func BindGroup(o Observer, group string, members []EventMember) Observer {
+	if o == nil {
+		return nil
+	}
+	return groupObserver{o: o, group: group, members: members}
 }

@@ -40,8 +40,14 @@ func (e *MemberError) Unwrap() error { return e.Err }
 // rolls every member back (each member's rollback is attempted whatever
 // the others answer).
 func DriveGroup(ctx context.Context, p Policy, members []Member, clk Clock) Outcome {
+	return DriveGroupObserved(ctx, p, members, clk, nil)
+}
+
+// DriveGroupObserved is DriveGroup telling obs (may be nil) about every
+// event, after the traffic it reports has moved.
+func DriveGroupObserved(ctx context.Context, p Policy, members []Member, clk Clock, obs Observer) Outcome {
 	g := groupMembers(members)
-	return drive(ctx, p, g, g, g, clk, nil)
+	return drive(ctx, p, g, g, g, clk, obs)
 }
 
 type groupMembers []Member
@@ -199,3 +205,12 @@ func MoveGroup(ctx context.Context, p Policy, members []Member, d Decision) erro
 	}
 	return nil
 }
+
+// StartGroup checks, before a plan-driven group's first shift, what
+// DriveGroup checks: the policy's alarms (the group's, read once).
+func StartGroup(ctx context.Context, p Policy, members []Member, now time.Time) (Progress, *Decision, error) {
+	return groupMembers(members).start(ctx, p, now)
+}
+
+// GroupHooks runs a hook once per member, as DriveGroup does.
+func GroupHooks(members []Member) Hooks { return groupMembers(members) }

@@ -9,6 +9,12 @@ resource "rollout_canary_policy" "standard" {
     max_p99_duration_ms = 800
     min_invocations     = 50
   }
+  # Optional: each apply makes one transition of the whole group and each
+  # plan shows the next one (deployment.next_action).
+  # wait = false
+  # Optional: told of the group's release (started, each step, rolled back
+  # naming the member and gate, promoted), with the group and its members.
+  # notifications = { webhook_url = var.deploys_webhook }
 }
 
 resource "rollout_alias_group" "checkout" {
