@@ -45,7 +45,7 @@ func (r *aliasGroupResource) moveStepwise(ctx context.Context, c *lambda.Client,
 			m.FunctionVersion = types.StringValue(mv.from)
 			from[mv.key] = m
 		}
-		r.move(ctx, c, group, &p, deployment, members, from, keys, result, diags)
+		_ = r.move(ctx, c, group, &p, deployment, members, from, keys, result, diags) // no interlock: refused at plan time for wait = false
 		return
 	}
 	r.startGroup(ctx, c, group, p, deployment, members, prior, moves, canaried, result, diags)

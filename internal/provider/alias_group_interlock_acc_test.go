@@ -1,0 +1,165 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+)
+
+// workerGroupStack is an API (api) and its worker (worker, fed by the
+// queue of queueFixture through the mapping on worker:live) released
+// together by rollout_alias_group.release; the worker member carries
+// interlock. failRate is the share of the worker's batches that fail.
+func workerGroupStack(url, zip, release, failRate, record, interlock string) string {
+	fn := func(name, env string) string {
+		return fmt.Sprintf(`
+resource "rollout_function" %q {
+  function_name = %q
+  role          = %q
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+  filename      = %q
+  release       = %q
+  timeout       = 30
+  environment   = %s
+}
+`, name, name, testRole, zip, release, env)
+	}
+	return acctest.ConfigCompose(acctest.SandboxConfig(url),
+		fn("api", fmt.Sprintf(`{ RELEASE = %q, FAIL_RATE = "0" }`, release)),
+		fn(workerFunction, fmt.Sprintf(`{ RELEASE = %q, FAIL_RATE = %q, OUTCOME_FILE = %q, LATENCY_MS = "5" }`, release, failRate, record)),
+		canaryPolicy(`  steps    = [{ weight_percent = 50, hold = "30s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }`),
+		fmt.Sprintf(`
+resource "rollout_alias_group" "release" {
+  name          = "orders"
+  canary_policy = rollout_canary_policy.p.spec
+  members = {
+    api    = { function_name = rollout_function.api.function_name, alias = "live", function_version = rollout_function.api.version }
+    worker = {
+      function_name    = rollout_function.worker.function_name
+      alias            = "live"
+      function_version = rollout_function.worker.version
+%s    }
+  }
+}
+`, interlock))
+}
+
+// TestAccAliasGroupInterlock_rollbackLosesNoMessage: a group of an API
+// and its worker, the worker fed by a queue while messages arrive at a
+// steady rate; the worker's new version fails every batch and the group
+// rolls both members back. The plan lists the worker's pauses; the
+// mapping is paused before either member's traffic goes back; afterwards
+// the queue, the dead-letter queue and the worker's own record show every
+// message processed exactly once or in the dead-letter queue, none
+// received by the rejected version after the decision; both members serve
+// version 1, the mapping is Enabled and the state records nothing paused.
+func TestAccAliasGroupInterlock_rollbackLosesNoMessage(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	r := newTFRun(t)
+	interlock := "      event_source_interlock = { pause_on = [\"start\", \"promotion\", \"rollback\"], drain_timeout = \"30s\" }\n"
+	r.write(workerGroupStack(be.URL, zip, "v1", "0", record, interlock))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	q.sendSteadily(50)
+
+	r.write(workerGroupStack(be.URL, zip, "v2", "1", record, interlock))
+	plan := r.mustRun("plan", "plan")
+	for _, want := range []string{"worker: start: pause the event source mappings before the first 50% of the group's traffic moves to the new versions",
+		"worker: rollback: pause the event source mappings first, if the canary rolls back, before any member's traffic goes back (this member's to version 1)"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the plan does not say %q:\n%s", want, plan)
+		}
+	}
+	if strings.Contains(plan, `"api: `) {
+		t.Errorf("the plan lists pauses for api, which has no interlock:\n%s", plan)
+	}
+	mark := be.Sandbox.Journal.Mark()
+	out, err := r.run("apply", "-auto-approve")
+	time.Sleep(2 * time.Second) // messages keep arriving after the rollback
+	sent := q.stopSending()
+	if err == nil || !strings.Contains(out, "rolled back") {
+		t.Fatalf("the failing release was not rolled back (err %v):\n%s", err, out)
+	}
+	c := sdkLambda(be.URL)
+	for _, fn := range []string{"api", workerFunction} {
+		a, err := c.GetAlias(context.Background(), &lambda.GetAliasInput{FunctionName: aws.String(fn), Name: aws.String("live")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := aws.ToString(a.FunctionVersion); v != "1" || a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+			t.Errorf("member %s serves version %s (routing %v) after the rollback, want all of it on 1", fn, v, a.RoutingConfig)
+		}
+	}
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the rollback, want Enabled (resumed)", st)
+	}
+	if p, _ := r.resourceState("rollout_alias_group")["paused_event_sources"].([]any); len(p) != 0 {
+		t.Errorf("paused_event_sources = %v after a rollback that resumed", p)
+	}
+	calls := be.Sandbox.Journal.Since(mark)
+	// Every member's rollback write comes after the rollback's pause: the
+	// last pause (the mapping answered Disabling) before the first of them.
+	rollbacks := map[string]time.Time{}
+	for _, call := range calls {
+		if call.AccessKey == acctest.ProviderAccessKey && call.Operation == "UpdateAlias" {
+			rollbacks[call.Function] = call.Time
+		}
+	}
+	first := time.Time{}
+	for _, at := range rollbacks {
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+	}
+	var pause time.Time
+	for _, call := range calls {
+		if call.AccessKey == acctest.ProviderAccessKey && call.Operation == "UpdateEventSourceMapping" && call.Time.Before(first) && strings.Contains(call.Detail, "Disabl") {
+			pause = call.Time
+		}
+	}
+	var started time.Time // the start's pause
+	for _, call := range calls {
+		if call.AccessKey == acctest.ProviderAccessKey && call.Operation == "UpdateEventSourceMapping" && strings.Contains(call.Detail, "Disabl") {
+			started = call.Time
+			break
+		}
+	}
+	if len(rollbacks) != 2 || pause.IsZero() || !pause.After(started) {
+		t.Errorf("the journal shows no pause of the rollback before the members' rollback writes (writes %v, pauses at %v and %v)", rollbacks, started, pause)
+	}
+	if err := q.drain(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), calls, "2", sent)
+	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d; rollback pause-to-resume %s",
+		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected, tally.Window)
+	if tally.ReceivedByRejected == 0 {
+		t.Errorf("the rejected version received no message: the canary did not exercise it")
+	}
+	if tally.Lost != 0 || tally.Twice != 0 || tally.Processed+tally.InDLQ != tally.Sent {
+		t.Errorf("every message must be processed exactly once or sit in the dead-letter queue: %+v", tally)
+	}
+	if tally.SeenByRejected != 0 {
+		t.Errorf("the rejected version received %d messages after the rollback decision", tally.SeenByRejected)
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
