@@ -159,7 +159,9 @@ func planGroupPauses(ctx context.Context, p *rollout.Policy, members, prior map[
 		case direct == health.MomentRollback:
 			add(health.MomentRollback, fmt.Sprintf("before all traffic returns to version %s, which this member promoted before", mv.to))
 		default:
-			add(health.MomentPromotion, fmt.Sprintf("before all traffic moves to version %s", mv.to))
+			// The new version is named only through its role: its number
+			// may be known only during apply, and the plan must not change then.
+			add(health.MomentPromotion, "before all traffic moves to the new function_version")
 		}
 	}
 	return out

@@ -11,13 +11,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
 // workerGroupStack is an API (api) and its worker (worker, fed by the
 // queue of queueFixture through the mapping on worker:live) released
-// together by rollout_alias_group.release; the worker member carries
-// interlock. failRate is the share of the worker's batches that fail.
+// together by rollout_alias_group.release under a canary; the worker
+// member carries interlock. failRate is the share of the worker's batches
+// that fail.
 func workerGroupStack(url, zip, release, failRate, record, interlock string) string {
+	return workerGroup(url, zip, release, failRate, record, interlock, "", `  steps    = [{ weight_percent = 50, hold = "30s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }`)
+}
+
+// workerGroup is workerGroupStack with more worker attribute lines
+// (extra) and policy (empty: the group has no canary_policy).
+func workerGroup(url, zip, release, failRate, record, interlock, extra, policy string) string {
 	fn := func(name, env string) string {
 		return fmt.Sprintf(`
 resource "rollout_function" %q {
@@ -29,20 +39,21 @@ resource "rollout_function" %q {
   release       = %q
   timeout       = 30
   environment   = %s
-}
-`, name, name, testRole, zip, release, env)
+%s}
+`, name, name, testRole, zip, release, env, extra)
+	}
+	policyLine, policyBlock := "", ""
+	if policy != "" {
+		policyLine, policyBlock = "  canary_policy = rollout_canary_policy.p.spec\n", canaryPolicy(policy)
 	}
 	return acctest.ConfigCompose(acctest.SandboxConfig(url),
 		fn("api", fmt.Sprintf(`{ RELEASE = %q, FAIL_RATE = "0" }`, release)),
 		fn(workerFunction, fmt.Sprintf(`{ RELEASE = %q, FAIL_RATE = %q, OUTCOME_FILE = %q, LATENCY_MS = "5" }`, release, failRate, record)),
-		canaryPolicy(`  steps    = [{ weight_percent = 50, hold = "30s" }]
-  interval = "1s"
-  health   = { max_error_rate = 0.1, min_invocations = 3 }`),
+		policyBlock,
 		fmt.Sprintf(`
 resource "rollout_alias_group" "release" {
   name          = "orders"
-  canary_policy = rollout_canary_policy.p.spec
-  members = {
+%s  members = {
     api    = { function_name = rollout_function.api.function_name, alias = "live", function_version = rollout_function.api.version }
     worker = {
       function_name    = rollout_function.worker.function_name
@@ -51,7 +62,7 @@ resource "rollout_alias_group" "release" {
 %s    }
   }
 }
-`, interlock))
+`, policyLine, interlock))
 }
 
 // TestAccAliasGroupInterlock_rollbackLosesNoMessage: a group of an API
@@ -162,4 +173,103 @@ func TestAccAliasGroupInterlock_rollbackLosesNoMessage(t *testing.T) {
 	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
+}
+
+// TestAccAliasGroupInterlock_resumeFailureIsRecorded: a group without a
+// canary moves its worker (a promotion); the resume after the move fails,
+// so the state records the mapping left paused as worker/<uuid>; the next
+// plan shows it going to [] with a warning, and its apply resumes it.
+func TestAccAliasGroupInterlock_resumeFailureIsRecorded(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "a fault injected at an exact point of the apply")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	interlock := "      event_source_interlock = { pause_on = [\"promotion\"], drain_timeout = \"5s\" }\n"
+	stack := func(release string) string { return workerGroup(be.URL, zip, release, "0", record, interlock, "", "") }
+	r := newTFRun(t)
+	r.write(stack("v1"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	r.write(stack("v2"))
+	plan := strings.Join(strings.Fields(r.mustRun("plan", "plan")), " ")
+	if want := `"worker: promotion: pause the event source mappings before all traffic moves to the new function_version, resume after"`; !strings.Contains(plan, want) {
+		t.Errorf("the plan does not say %s:\n%s", want, plan)
+	}
+	be.OnceAfterProvider("UpdateAlias", 200, func() {
+		be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "UpdateEventSourceMapping", Kind: sandbox.FaultError, Rate: 1}})
+	})
+	out := strings.Join(strings.Fields(r.mustRun("apply whose resume fails", "apply", "-auto-approve")), " ")
+	if !strings.Contains(out, "Event Source Interlock") || !strings.Contains(out, "resuming the event source mappings after the promotion") {
+		t.Errorf("the apply does not warn that the resume failed:\n%s", out)
+	}
+	want := "worker/" + q.mapping
+	if paused, _ := r.resourceState("rollout_alias_group")["paused_event_sources"].([]any); len(paused) != 1 || paused[0] != want {
+		t.Fatalf("paused_event_sources = %v, want [%s]", paused, want)
+	}
+	if st := q.waitMapping("Disabled", 10*time.Second); st != "Disabled" {
+		t.Errorf("the mapping is %s, want Disabled (left paused)", st)
+	}
+	be.Sandbox.Server.SetFaults(nil)
+	plan = strings.Join(strings.Fields(r.mustRun("plan", "plan")), " ")
+	for _, w := range []string{"Resuming Paused Event Sources", `~ paused_event_sources = [ - "` + want + `", ]`} {
+		if !strings.Contains(plan, w) {
+			t.Errorf("the plan does not show %q:\n%s", w, plan)
+		}
+	}
+	r.mustRun("apply that resumes", "apply", "-auto-approve")
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the resuming apply, want Enabled", st)
+	}
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("the configuration did not converge: %v\n%s", err, out)
+	}
+	q.unmap()
+	r.checkDestroy(be.URL)
+}
+
+// TestAccAliasGroupInterlock_planChecks: at plan time, a member's mapping
+// that declares an event schema its new version cannot read is refused
+// (pointing at the member), and an interlock on a member of a plan-driven
+// group (wait = false), which does not pause, is refused too.
+func TestAccAliasGroupInterlock_planChecks(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	const uuid = "a1b2c3d4-0000-4000-8000-000000000002"
+	interlock := func(ev int) string {
+		return fmt.Sprintf("      version_data_schemas   = rollout_function.worker.version_data_schemas\n"+
+			"      event_source_interlock = { mappings = [{ uuid = %q, event_schema_version = %d }] }\n", uuid, ev)
+	}
+	schemas := func(s string) string { return "  compatible_data_schemas = " + s + "\n" }
+	r := newTFRun(t)
+	r.write(workerGroup(be.URL, zip, "v1", "0", record, interlock(2), schemas("{ min = 1, max = 2 }"), ""))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	// v2 reads schemas 3..4; the queue still carries schema 2. The worker's
+	// version is published by the apply: the plan reads its range from
+	// version_data_schemas.
+	r.write(workerGroup(be.URL, zip, "v2", "0", record, interlock(2), schemas("{ min = 3, max = 4 }"), ""))
+	out, err := r.run("plan")
+	flat := strings.Join(strings.Fields(out), " ")
+	if err == nil || !strings.Contains(flat, "Incompatible Event Schema") || !strings.Contains(flat, `Member "worker": event_source_interlock.mappings[0].event_schema_version = 2`) ||
+		!strings.Contains(flat, "compatible_data_schemas 3..4") {
+		t.Errorf("the plan does not refuse schema 2 for a version that reads 3..4 (err %v):\n%s", err, out)
+	}
+	r.write(workerGroup(be.URL, zip, "v2", "0", record, interlock(2), schemas("{ min = 1, max = 2 }"), `  wait     = false
+  interval = "1s"
+  steps    = [{ weight_percent = 50, hold = "30s" }]`))
+	out, err = r.run("apply", "-auto-approve")
+	flat = strings.Join(strings.Fields(out), " ")
+	if err == nil || !strings.Contains(flat, "Interlock Needs A Blocking Group") || !strings.Contains(flat, `Member "worker" has an event_source_interlock`) {
+		t.Errorf("an interlock on a plan-driven group is not refused (err %v):\n%s", err, out)
+	}
+	a, err := sdkLambda(be.URL).GetAlias(context.Background(), &lambda.GetAliasInput{FunctionName: aws.String(workerFunction), Name: aws.String("live")})
+	if err != nil || aws.ToString(a.FunctionVersion) != "1" || a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+		t.Errorf("the refused release moved the worker: %+v, %v", a, err)
+	}
+	r.write(workerGroup(be.URL, zip, "v1", "0", record, interlock(2), schemas("{ min = 1, max = 2 }"), ""))
+	r.checkDestroy(be.URL)
 }

@@ -112,11 +112,8 @@ func plannedMoves(members, prior map[string]groupMemberModelV0) []groupMove {
 		if !p.sameAlias(m) || m.FunctionVersion.Equal(p.FunctionVersion) {
 			continue
 		}
-		to := m.FunctionVersion.ValueString()
-		if m.FunctionVersion.IsUnknown() {
-			to = "(known after apply)"
-		}
-		out = append(out, groupMove{key: k, function: m.FunctionName.ValueString(), alias: m.Alias.ValueString(), from: p.FunctionVersion.ValueString(), to: to})
+		out = append(out, groupMove{key: k, function: m.FunctionName.ValueString(), alias: m.Alias.ValueString(), from: p.FunctionVersion.ValueString(),
+			to: m.FunctionVersion.ValueString()})
 	}
 	return out
 }
