@@ -3,6 +3,8 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
@@ -271,5 +274,56 @@ func TestAccAliasGroupInterlock_planChecks(t *testing.T) {
 		t.Errorf("the refused release moved the worker: %+v, %v", a, err)
 	}
 	r.write(workerGroup(be.URL, zip, "v1", "0", record, interlock(2), schemas("{ min = 1, max = 2 }"), ""))
+	r.checkDestroy(be.URL)
+}
+
+// TestAccAliasGroup_statusShowsMemberProgress: while a group's canary
+// holds its step, rolloutctl status --group shows each changed member's
+// step and the time left in it (each member's rollout:progress tag).
+func TestAccAliasGroup_statusShowsMemberProgress(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	stack := func(release string) string {
+		return workerGroup(be.URL, zip, release, "0", record, "", "", `  steps    = [{ weight_percent = 50, hold = "20s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 3 }`)
+	}
+	r := newTFRun(t)
+	r.write(stack("v1"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	for _, fn := range []string{"api", workerFunction} {
+		go func() {
+			_, _ = loadgen.Run(ctx, loadgen.Options{Client: sdkLambda(be.URL), Function: fn, Qualifier: "live", RPS: 20, Payload: []byte(`{}`)})
+		}()
+	}
+	r.write(stack("v2"))
+	applied := make(chan error, 1)
+	go func() {
+		_, err := r.run("apply", "-auto-approve")
+		applied <- err
+	}()
+	var out []byte
+	seen := false
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !seen; time.Sleep(500 * time.Millisecond) {
+		ctl := exec.Command(rolloutctlBinary(t), "status", "--group", "orders", "--member", "api:live", "--member", workerFunction+":live",
+			"--endpoint", be.URL, "--region", "us-east-1")
+		ctl.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDOPERATOR", "AWS_SECRET_ACCESS_KEY=s")
+		out, _ = ctl.CombinedOutput()
+		seen = strings.Count(string(out), "in progress, step 1 of 1 at 50%") == 2 && strings.Count(string(out), "left in the step") == 2
+	}
+	if !seen {
+		t.Errorf("rolloutctl status --group never showed both members' step and time left during the release; last frame:\n%s", out)
+	} else {
+		t.Logf("rolloutctl status --group during the release:\n%s", out)
+	}
+	if err := <-applied; err != nil {
+		t.Errorf("the healthy release failed: %v", err)
+	}
+	stop()
 	r.checkDestroy(be.URL)
 }
