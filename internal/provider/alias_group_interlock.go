@@ -45,25 +45,6 @@ func groupInterlockComputedAttributes() map[string]schema.Attribute {
 	}
 }
 
-// interlockNeedsBlocking refuses event_source_interlock on a member of a
-// plan-driven group (wait = false), which does not pause yet: a plan that
-// accepted it would move traffic without the pauses it asks for.
-func interlockNeedsBlocking(ctx context.Context, p *rollout.Policy, members map[string]groupMemberModelV0, diags *diag.Diagnostics) {
-	if p == nil || p.Wait {
-		return
-	}
-	for _, k := range sortedKeys(members) {
-		if interlockFrom(ctx, members[k].EventSourceInterlock) == nil {
-			continue
-		}
-		diags.AddAttributeError(path.Root("members").AtMapKey(k).AtName("event_source_interlock"), "Interlock Needs A Blocking Group",
-			fmt.Sprintf("Member %q has an event_source_interlock, but the group's canary_policy has wait = false (plan-driven), whose transitions "+
-				"do not pause event sources yet. Nothing was changed.\n\nUse a policy with wait = true for a group whose members have an interlock, "+
-				"or release the worker with rollout_alias (its plan-driven rollout pauses), for example:\n\n"+
-				"  resource \"rollout_canary_policy\" \"group\" {\n    wait = true\n    ...\n  }", k))
-	}
-}
-
 // withInterlock sets each move's interlock (nil without one) from its
 // planned member and the ARN its alias has.
 func withInterlock(ctx context.Context, c *lambda.Client, clock rollout.Clock, moves []groupMove, members, prior map[string]groupMemberModelV0) {
@@ -119,6 +100,35 @@ func (m atMoment) Promote(ctx context.Context) error {
 	return m.it.Promote(ctx)
 }
 
+// stepwiseInterlocked makes one transition of a plan-driven group (move)
+// inside the members' interlock, as the moment the transition is (""
+// for an advance: no pause).
+func stepwiseInterlocked(ctx context.Context, gl *health.GroupInterlock, moment string, diags *diag.Diagnostics, move func(context.Context) error) error {
+	if gl == nil || moment == "" {
+		return move(ctx)
+	}
+	it := &health.InterlockedTraffic{Traffic: directMove(move), Group: gl, Started: moment != health.MomentStart,
+		Warn: func(msg string) { diags.AddWarning("Event Source Interlock", msg) }}
+	switch moment {
+	case health.MomentRollback:
+		return it.RollBack(ctx)
+	case health.MomentPromotion:
+		return it.Promote(ctx)
+	}
+	return it.SetCanary(ctx, 0)
+}
+
+// transitionMoment is the moment a plan-driven group's transition is.
+func transitionMoment(a rollout.Action) string {
+	switch a {
+	case rollout.Promote:
+		return health.MomentPromotion
+	case rollout.RollBack, rollout.Abort:
+		return health.MomentRollback
+	}
+	return ""
+}
+
 // groupDirectMoment is the moment a group move without a canary is: a
 // rollback when every changed member returns to a version it promoted
 // before (as directMoment for one alias), else a promotion.
@@ -132,9 +142,10 @@ func groupDirectMoment(prior map[string]groupMemberModelV0, moves []groupMove) s
 }
 
 // planGroupPauses is event_source_pauses for a release of moves under
-// policy (nil: moved at once).
-func planGroupPauses(ctx context.Context, p *rollout.Policy, members, prior map[string]groupMemberModelV0, moves []groupMove) []string {
-	canary := p != nil && len(p.Steps) > 0 && !allInWindow(prior, moves, p.RollbackWindow)
+// policy (nil: moved at once); only, when set, keeps the lines of that
+// moment (a plan-driven group's one transition).
+func planGroupPauses(ctx context.Context, p *rollout.Policy, members, prior map[string]groupMemberModelV0, moves []groupMove, only string) []string {
+	canary := p != nil && !allInWindow(prior, moves, p.RollbackWindow)
 	direct := groupDirectMoment(prior, moves)
 	var out []string
 	for _, mv := range moves {
@@ -147,15 +158,21 @@ func planGroupPauses(ctx context.Context, p *rollout.Policy, members, prior map[
 			who += " (" + strings.Join(c.UUIDs, ", ") + ")"
 		}
 		add := func(moment, what string) {
-			if c.pauses(moment) {
+			if c.pauses(moment) && (only == "" || only == moment) {
 				out = append(out, fmt.Sprintf("%s: %s: pause the event source mappings %s, resume after", who, moment, what))
 			}
 		}
 		switch {
 		case canary:
-			add(health.MomentStart, fmt.Sprintf("before the first %g%% of the group's traffic moves to the new versions", p.Steps[0].WeightPercent))
+			if len(p.Steps) > 0 {
+				add(health.MomentStart, fmt.Sprintf("before the first %g%% of the group's traffic moves to the new versions", p.Steps[0].WeightPercent))
+			}
 			add(health.MomentPromotion, "before all of the group's traffic moves to the new versions")
-			add(health.MomentRollback, fmt.Sprintf("first, if the canary rolls back, before any member's traffic goes back (this member's to version %s)", mv.from))
+			if only == "" {
+				add(health.MomentRollback, fmt.Sprintf("first, if the canary rolls back, before any member's traffic goes back (this member's to version %s)", mv.from))
+			} else {
+				add(health.MomentRollback, fmt.Sprintf("first, before any member's traffic goes back (this member's to version %s)", mv.from))
+			}
 		case direct == health.MomentRollback:
 			add(health.MomentRollback, fmt.Sprintf("before all traffic returns to version %s, which this member promoted before", mv.to))
 		default:
@@ -167,15 +184,55 @@ func planGroupPauses(ctx context.Context, p *rollout.Policy, members, prior map[
 	return out
 }
 
+// stepwisePauses is event_source_pauses for a plan-driven group: the
+// pauses of the one transition this plan makes (cur: the state's release;
+// next: the planned deployment).
+func stepwisePauses(ctx context.Context, p *rollout.Policy, plan *aliasGroupModelV0, cur groupView, members, prior map[string]groupMemberModelV0, moves []groupMove) ([]string, bool) {
+	if plan.Deployment.IsUnknown() {
+		if len(moves) == 0 {
+			return nil, false
+		}
+		// Known-good or without steps the apply moves at once; otherwise it
+		// starts the release (versions published by this apply).
+		if len(p.Steps) == 0 || allInWindow(prior, moves, p.RollbackWindow) {
+			return planGroupPauses(ctx, nil, members, prior, moves, ""), true
+		}
+		return planGroupPauses(ctx, p, members, prior, moves, health.MomentStart), true
+	}
+	next, ok := parseGroupDeployment(plan.Deployment)
+	if !ok || next.value().Equal(cur.value()) {
+		return nil, false
+	}
+	var in []groupMove
+	for _, k := range sortedKeys(next.Moves) {
+		in = append(in, groupMove{key: k, from: next.Moves[k].from, to: next.Moves[k].to})
+	}
+	switch {
+	case next.Status == rollout.StatusInProgress && next.StartedAt.IsUnknown(): // startView: a new release
+		return planGroupPauses(ctx, p, members, prior, in, health.MomentStart), true
+	case next.Status == rollout.StatusPromoted:
+		return planGroupPauses(ctx, p, members, prior, in, health.MomentPromotion), true
+	case next.Status == rollout.StatusRolledBack || next.Status == rollout.StatusAborted:
+		return planGroupPauses(ctx, p, members, prior, in, health.MomentRollback), true
+	}
+	return []string{}, true // an advance: no pause
+}
+
 // modifyPlanGroupInterlock plans event_source_pauses and
 // paused_event_sources; moves are the members whose version changes.
 func modifyPlanGroupInterlock(ctx context.Context, plan *aliasGroupModelV0, state *aliasGroupModelV0, members, prior map[string]groupMemberModelV0,
 	moves []groupMove, diags *diag.Diagnostics) {
 	p, _ := policyFromSpec(ctx, plan.CanaryPolicy)
-	interlockNeedsBlocking(ctx, p, members, diags)
-	pauses := planGroupPauses(ctx, p, members, prior, moves)
+	pauses, moving := planGroupPauses(ctx, p, members, prior, moves, ""), len(moves) > 0
+	if p != nil && !p.Wait {
+		var cur groupView
+		if state != nil {
+			cur, _ = parseGroupDeployment(state.Deployment)
+		}
+		pauses, moving = stepwisePauses(ctx, p, plan, cur, members, prior, moves)
+	}
 	switch {
-	case len(moves) > 0:
+	case moving:
 		plan.EventSourcePauses = stringsValue(pauses)
 	case state != nil && !state.EventSourcePauses.IsUnknown():
 		plan.EventSourcePauses = state.EventSourcePauses

@@ -234,9 +234,8 @@ func TestAccAliasGroupInterlock_resumeFailureIsRecorded(t *testing.T) {
 }
 
 // TestAccAliasGroupInterlock_planChecks: at plan time, a member's mapping
-// that declares an event schema its new version cannot read is refused
-// (pointing at the member), and an interlock on a member of a plan-driven
-// group (wait = false), which does not pause, is refused too.
+// that declares an event schema its new version cannot read is refused,
+// pointing at the member.
 func TestAccAliasGroupInterlock_planChecks(t *testing.T) {
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
@@ -260,18 +259,6 @@ func TestAccAliasGroupInterlock_planChecks(t *testing.T) {
 	if err == nil || !strings.Contains(flat, "Incompatible Event Schema") || !strings.Contains(flat, `Member "worker": event_source_interlock.mappings[0].event_schema_version = 2`) ||
 		!strings.Contains(flat, "compatible_data_schemas 3..4") {
 		t.Errorf("the plan does not refuse schema 2 for a version that reads 3..4 (err %v):\n%s", err, out)
-	}
-	r.write(workerGroup(be.URL, zip, "v2", "0", record, interlock(2), schemas("{ min = 1, max = 2 }"), `  wait     = false
-  interval = "1s"
-  steps    = [{ weight_percent = 50, hold = "30s" }]`))
-	out, err = r.run("apply", "-auto-approve")
-	flat = strings.Join(strings.Fields(out), " ")
-	if err == nil || !strings.Contains(flat, "Interlock Needs A Blocking Group") || !strings.Contains(flat, `Member "worker" has an event_source_interlock`) {
-		t.Errorf("an interlock on a plan-driven group is not refused (err %v):\n%s", err, out)
-	}
-	a, err := sdkLambda(be.URL).GetAlias(context.Background(), &lambda.GetAliasInput{FunctionName: aws.String(workerFunction), Name: aws.String("live")})
-	if err != nil || aws.ToString(a.FunctionVersion) != "1" || a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
-		t.Errorf("the refused release moved the worker: %+v, %v", a, err)
 	}
 	r.write(workerGroup(be.URL, zip, "v1", "0", record, interlock(2), schemas("{ min = 1, max = 2 }"), ""))
 	r.checkDestroy(be.URL)
@@ -326,4 +313,82 @@ func TestAccAliasGroup_statusShowsMemberProgress(t *testing.T) {
 	}
 	stop()
 	r.checkDestroy(be.URL)
+}
+
+// TestAccAliasGroupInterlock_planDriven: with wait = false each plan shows
+// the worker's pause of the transition it plans (the start, then the
+// rollback the gates call for), each apply makes it, and the queue's
+// messages are all processed once or dead-lettered, none by the rejected
+// version after the rollback's pause.
+func TestAccAliasGroupInterlock_planDriven(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	interlock := "      event_source_interlock = { pause_on = [\"start\", \"promotion\", \"rollback\"], drain_timeout = \"30s\" }\n"
+	stack := func(release, failRate string) string {
+		return workerGroup(be.URL, zip, release, failRate, record, interlock, "", `  steps    = [{ weight_percent = 50, hold = "30s" }]
+  interval = "1s"
+  wait     = false
+  health   = { max_error_rate = 0.1, min_invocations = 3 }`)
+	}
+	r := newTFRun(t)
+	r.write(stack("v1", "0"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	q.sendSteadily(50)
+
+	r.write(stack("v2", "1"))
+	plan := strings.Join(strings.Fields(r.mustRun("plan of the start", "plan")), " ")
+	if want := `"worker: start: pause the event source mappings before the first 50% of the group's traffic moves to the new versions, resume after"`; !strings.Contains(plan, want) {
+		t.Errorf("the plan does not say %s:\n%s", want, plan)
+	}
+	if strings.Contains(plan, "worker: rollback") || strings.Contains(plan, "worker: promotion") {
+		t.Errorf("the plan of the start lists pauses the start does not make:\n%s", plan)
+	}
+	mark := be.Sandbox.Journal.Mark()
+	r.mustRun("apply of the start", "apply", "-auto-approve")
+	if n := len(be.Sandbox.Journal.Of(mark, "UpdateEventSourceMapping")); n != 2 {
+		t.Errorf("the start made %d UpdateEventSourceMapping calls, want 2 (pause, resume)", n)
+	}
+	// The worker's batches fail; the next plan shows the group's rollback, paused first.
+	var rollbackPlan string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+		rollbackPlan = strings.Join(strings.Fields(r.mustRun("plan", "plan")), " ")
+		if strings.Contains(rollbackPlan, "rolled_back") {
+			break
+		}
+	}
+	if want := `"worker: rollback: pause the event source mappings first, before any member's traffic goes back (this member's to version 1), resume after"`; !strings.Contains(rollbackPlan, want) {
+		t.Fatalf("the plan does not say %s:\n%s", want, rollbackPlan)
+	}
+	mark = be.Sandbox.Journal.Mark()
+	out, err := r.run("apply", "-auto-approve")
+	if err == nil || !strings.Contains(out, "Rolled Back") {
+		t.Fatalf("the rollback apply did not end rolled back (err %v):\n%s", err, out)
+	}
+	time.Sleep(2 * time.Second)
+	sent := q.stopSending()
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the rollback, want Enabled", st)
+	}
+	if p, _ := r.resourceState("rollout_alias_group")["paused_event_sources"].([]any); len(p) != 0 {
+		t.Errorf("paused_event_sources = %v after a rollback that resumed", p)
+	}
+	if err := q.drain(2 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), "2", sent)
+	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d",
+		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected)
+	if tally.Lost != 0 || tally.Twice != 0 || tally.SeenByRejected != 0 || tally.ReceivedByRejected == 0 {
+		t.Errorf("want every message processed once or dead-lettered, none after the decision, and the canary exercised: %+v", tally)
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
 }

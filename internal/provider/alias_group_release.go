@@ -85,20 +85,14 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 			diags.AddError("Invalid Canary Policy", err.Error())
 			return
 		}
-		if interlockNeedsBlocking(ctx, policy, members, diags); diags.HasError() {
-			// The policy was unknown at plan time: refused now, nothing moved.
-			for _, k := range moved {
-				result[k] = withConfig(prior[k], members[k])
-			}
-			save()
-			return
-		}
+		var gl *health.GroupInterlock
 		if policy != nil && (!policy.Wait || cur.inProgress()) {
-			r.moveStepwise(ctx, c, plan.Name.ValueString(), *policy, &plan.Deployment, members, prior, moved, cur, result, diags)
+			gl = r.moveStepwise(ctx, c, plan.Name.ValueString(), *policy, &plan.Deployment, members, prior, moved, cur, result, diags)
 		} else {
-			if gl := r.move(ctx, c, plan.Name.ValueString(), policy, &plan.Deployment, members, prior, moved, result, diags); gl != nil {
-				plan.PausedEventSources = stringsValue(gl.Paused())
-			}
+			gl = r.move(ctx, c, plan.Name.ValueString(), policy, &plan.Deployment, members, prior, moved, result, diags)
+		}
+		if gl != nil {
+			plan.PausedEventSources = stringsValue(gl.Paused())
 		}
 	}
 	save()

@@ -36,7 +36,7 @@ resource "rollout_alias_group" "checkout" {
       # Optional: the worker is fed by a queue. Its event source mappings
       # are paused (and drained) before the group's traffic moves at these
       # moments and resumed after; on a rollback, before any member goes
-      # back. Needs wait = true (the default) on the policy.
+      # back. The plan lists the pauses in event_source_pauses.
       event_source_interlock = {
         pause_on        = ["start", "promotion", "rollback"]
         drain_timeout   = "2m"
