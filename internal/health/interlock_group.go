@@ -43,8 +43,11 @@ type GroupInterlock struct {
 }
 
 // Paused lists, as "<member>/<uuid>", the mappings the members'
-// interlocks paused and have not seen Enabled since.
+// interlocks paused and have not seen Enabled since; none for a nil group.
 func (g *GroupInterlock) Paused() []string {
+	if g == nil {
+		return nil
+	}
 	return memberLocks(g.Members).Paused()
 }
 

@@ -392,3 +392,57 @@ func TestAccAliasGroupInterlock_planDriven(t *testing.T) {
 		t.Errorf("destroy: %v\n%s", err, out)
 	}
 }
+
+// TestAccAliasGroupInterlock_queueDepthHoldsPromotion: the worker member's
+// queue holds 40 messages (its mapping paused by hand); a group release
+// whose gates all pass is promoted under the worker's max_queue_depth =
+// 100 and held at its last step under max_queue_depth = 10 until the
+// deadline rolls both members back, saying which queue held how many.
+func TestAccAliasGroupInterlock_queueDepthHoldsPromotion(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "AWS/SQS metrics of a queue an event source mapping reads")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	stack := func(release string, depth int) string {
+		return workerGroup(be.URL, zip, release, "0", record, fmt.Sprintf("      event_source_interlock = { pause_on = [], max_queue_depth = %d }\n", depth), "",
+			`  steps    = [{ weight_percent = 50, hold = "2s" }]
+  interval = "1s"
+  health   = { max_error_rate = 0.1, min_invocations = 0 }`)
+	}
+	r := newTFRun(t)
+	r.write(stack("v1", 100))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	if _, err := q.lambda.UpdateEventSourceMapping(context.Background(), &lambda.UpdateEventSourceMappingInput{UUID: aws.String(q.mapping), Enabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := q.waitMapping("Disabled", 30*time.Second); st != "Disabled" {
+		t.Fatalf("the mapping is %s, want Disabled", st)
+	}
+	if err := q.send(context.Background(), 40); err != nil {
+		t.Fatal(err)
+	}
+	r.write(stack("v2", 100))
+	r.mustRun("apply under max_queue_depth = 100", "apply", "-auto-approve")
+
+	r.write(stack("v3", 10))
+	out, err := r.run("apply", "-auto-approve")
+	flat := strings.Join(strings.Fields(out), " ")
+	if err == nil || !strings.Contains(flat, "queue orders holds 40 visible messages, above max_queue_depth 10") {
+		t.Fatalf("a group promotion over the worker's max_queue_depth was not held and rolled back naming the queue (err %v):\n%s", err, out)
+	}
+	c := sdkLambda(be.URL)
+	for _, fn := range []string{"api", workerFunction} {
+		a, err := c.GetAlias(context.Background(), &lambda.GetAliasInput{FunctionName: aws.String(fn), Name: aws.String("live")})
+		if err != nil || aws.ToString(a.FunctionVersion) != "2" || a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+			t.Errorf("member %s is not back on version 2 alone after the rollback: %+v, %v", fn, a, err)
+		}
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}

@@ -64,7 +64,7 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 	}
 	save := func() {
 		if plan.PausedEventSources.IsUnknown() {
-			plan.PausedEventSources = stringsValue(nil)
+			plan.PausedEventSources = stringsValue(nil) // planned unknown: this apply paused, and left none paused
 		}
 		plan.ID = plan.Name
 		plan.setMembers(ctx, result, diags)
@@ -91,8 +91,9 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 		} else {
 			gl = r.move(ctx, c, plan.Name.ValueString(), policy, &plan.Deployment, members, prior, moved, result, diags)
 		}
-		if gl != nil {
-			plan.PausedEventSources = stringsValue(gl.Paused())
+		if paused := gl.Paused(); len(paused) > 0 {
+			// Recorded, even where the plan said none: the next plan resumes them.
+			plan.PausedEventSources = stringsValue(paused)
 		}
 	}
 	save()
