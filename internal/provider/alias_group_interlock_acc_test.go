@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/loadgen"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
@@ -441,6 +443,73 @@ func TestAccAliasGroupInterlock_queueDepthHoldsPromotion(t *testing.T) {
 			t.Errorf("member %s is not back on version 2 alone after the rollback: %+v, %v", fn, a, err)
 		}
 	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccAliasGroupInterlock_interruptMidPause: SIGINT while the group's
+// apply waits for the worker's mapping to drain its in-flight batch (a
+// slow worker) moves no member and never leaves the mapping paused: the
+// apply resumes it on the way out, or the state records it and the next
+// plan shows it resumed.
+func TestAccAliasGroupInterlock_interruptMidPause(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	interlock := "      event_source_interlock = { pause_on = [\"start\", \"promotion\", \"rollback\"], drain_timeout = \"30s\" }\n"
+	stack := func(release string) string {
+		return strings.Replace(workerGroupStack(be.URL, zip, release, "0", record, interlock), `LATENCY_MS = "5"`, `LATENCY_MS = "4000"`, 1)
+	}
+	r := newTFRun(t)
+	r.write(stack("v1"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	if err := q.send(context.Background(), 200); err != nil {
+		t.Fatal(err)
+	}
+	// A batch is in flight (4s each) when the apply pauses the mapping.
+	time.Sleep(500 * time.Millisecond)
+	r.write(stack("v2"))
+	cmd := r.command("apply", "-auto-approve")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if st := q.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	if err := waitWithin(cmd, 2*time.Minute); err == nil {
+		t.Errorf("an interrupted apply exited 0:\n%s", out.String())
+	}
+	for _, fn := range []string{"api", workerFunction} {
+		a, err := lambdaops.FindAlias(context.Background(), q.lambda, fn, "live")
+		if err != nil || aws.ToString(a.FunctionVersion) != "1" || (a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0) {
+			t.Errorf("member %s after SIGINT = %+v (%v); want all traffic on version 1\n%s", fn, a, err, out.String())
+		}
+	}
+	st := q.waitMapping("Enabled", 40*time.Second)
+	paused, _ := r.resourceState("rollout_alias_group")["paused_event_sources"].([]any)
+	switch {
+	case st == "Enabled" && len(paused) == 0:
+		// Resumed on the way out.
+	case st != "Enabled" && len(paused) == 1:
+		plan := r.mustRun("plan after the interrupt", "plan")
+		if !strings.Contains(plan, "Resuming Paused Event Sources") {
+			t.Errorf("the plan does not show the resume:\n%s", plan)
+		}
+	default:
+		t.Errorf("after SIGINT the mapping is %s and the state records %v as paused: a mapping left paused without the state saying so\n%s", st, paused, out.String())
+	}
+	t.Logf("after SIGINT the mapping is %s; paused_event_sources = %v", st, paused)
 	q.unmap()
 	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)
