@@ -159,6 +159,8 @@ func (l *Interlock) Adopt(uuids []string) {
 	}
 }
 
+func (l *Interlock) now() time.Time { return l.Clock.Now() }
+
 func (l *Interlock) isPaused(u string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -240,8 +242,11 @@ func (l *Interlock) waitAll(ctx context.Context, us []string, want string, deadl
 // shift already happened (a plan-driven rollout's later steps).
 type InterlockedTraffic struct {
 	rollout.Traffic
-	Lock    *Interlock
-	On      []string
+	Lock *Interlock
+	On   []string
+	// Group, when set instead of Lock and On, pauses at each moment the
+	// mappings of every member whose own pause_on lists it.
+	Group   *GroupInterlock
 	Started bool
 	// Warn, when set, is told what went wrong around a move that still
 	// happened (a resume that failed, a rollback whose pause failed).
@@ -283,35 +288,47 @@ func (t *InterlockedTraffic) RollBack(ctx context.Context) error {
 	return t.around(ctx, MomentRollback, t.Traffic.RollBack)
 }
 
+// locker is what a moment pauses: nil when nothing.
+func (t *InterlockedTraffic) locker(moment string) locker {
+	switch {
+	case t.Group != nil:
+		return t.Group.at(moment)
+	case t.Lock == nil || !slices.Contains(t.On, moment):
+		return nil
+	}
+	return t.Lock
+}
+
 func (t *InterlockedTraffic) around(ctx context.Context, moment string, move func(context.Context) error) error {
-	if t.Lock == nil || !slices.Contains(t.On, moment) {
+	lock := t.locker(moment)
+	if lock == nil {
 		return move(ctx)
 	}
-	w := PauseWindow{Moment: moment, Paused: t.Lock.Clock.Now()}
-	perr := t.Lock.Pause(ctx)
+	w := PauseWindow{Moment: moment, Paused: lock.now()}
+	perr := lock.Pause(ctx)
 	if perr != nil && moment != MomentRollback {
 		// Nothing moved: resume what was paused, on a context that
 		// outlives an interrupt (still bounded by drain_timeout).
-		if rerr := t.Lock.Resume(context.WithoutCancel(ctx)); rerr != nil {
+		if rerr := lock.Resume(context.WithoutCancel(ctx)); rerr != nil {
 			t.warn(fmt.Sprintf("resuming the event source mappings after a failed pause: %v", rerr))
 		}
-		t.windows = append(t.windows, t.closed(w))
+		t.windows = append(t.windows, closed(lock, w))
 		return fmt.Errorf("pausing the event source mappings before the %s: %w", moment, perr)
 	}
 	if perr != nil {
 		t.warn(fmt.Sprintf("the event source mappings could not be paused before the rollback (%v); the traffic was moved back anyway", perr))
 	}
 	merr := move(ctx)
-	if rerr := t.Lock.Resume(context.WithoutCancel(ctx)); rerr != nil {
+	if rerr := lock.Resume(context.WithoutCancel(ctx)); rerr != nil {
 		t.warn(fmt.Sprintf("resuming the event source mappings after the %s: %v", moment, rerr))
 	}
-	t.windows = append(t.windows, t.closed(w))
+	t.windows = append(t.windows, closed(lock, w))
 	return merr
 }
 
-func (t *InterlockedTraffic) closed(w PauseWindow) PauseWindow {
-	if len(t.Lock.Paused()) == 0 {
-		w.Resumed = t.Lock.Clock.Now()
+func closed(lock locker, w PauseWindow) PauseWindow {
+	if len(lock.Paused()) == 0 {
+		w.Resumed = lock.now()
 	}
 	return w
 }

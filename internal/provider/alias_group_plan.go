@@ -32,9 +32,10 @@ func (r *aliasGroupResource) ModifyPlan(ctx context.Context, req resource.Modify
 	prior := map[string]groupMemberModelV0{}
 	plan.Deployment = types.ObjectNull(groupDeploymentAttrTypes)
 	var cur groupView
+	var state *aliasGroupModelV0
 	if !req.State.Raw.IsNull() {
-		var state aliasGroupModelV0
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		state = &aliasGroupModelV0{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -90,6 +91,7 @@ func (r *aliasGroupResource) ModifyPlan(ctx context.Context, req resource.Modify
 		plan.Deployment = types.ObjectUnknown(groupDeploymentAttrTypes)
 	}
 	plan.ID = plan.Name
+	modifyPlanGroupInterlock(ctx, &plan, state, members, prior, plannedMoves(members, prior), &resp.Diagnostics)
 	plan.setMembers(ctx, members, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	if r.data == nil || resp.Diagnostics.HasError() {
@@ -99,7 +101,21 @@ func (r *aliasGroupResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if err != nil {
 		return
 	}
-	r.guardMembers(ctx, c, members, prior, &resp.Diagnostics, true)
+	r.guardMembers(ctx, c, members, prior, plan.CanaryPolicy, &resp.Diagnostics, true)
+}
+
+// plannedMoves are the members of the plan whose version changes.
+func plannedMoves(members, prior map[string]groupMemberModelV0) []groupMove {
+	var out []groupMove
+	for _, k := range sortedKeys(members) {
+		m, p := members[k], prior[k]
+		if !p.sameAlias(m) || m.FunctionVersion.Equal(p.FunctionVersion) {
+			continue
+		}
+		out = append(out, groupMove{key: k, function: m.FunctionName.ValueString(), alias: m.Alias.ValueString(), from: p.FunctionVersion.ValueString(),
+			to: m.FunctionVersion.ValueString()})
+	}
+	return out
 }
 
 // splitNote renders a member's routing: " with 20% of its traffic on version 4".
@@ -114,7 +130,7 @@ func splitNote(routing types.Object) string {
 // (planning) or again at apply time for versions unknown when planning:
 // the version exists, passes the data-schema guard, and is not a release
 // that was rolled back. Diagnostics point at the member.
-func (r *aliasGroupResource) guardMembers(ctx context.Context, c *lambda.Client, members, prior map[string]groupMemberModelV0, diags *diag.Diagnostics, planning bool) {
+func (r *aliasGroupResource) guardMembers(ctx context.Context, c *lambda.Client, members, prior map[string]groupMemberModelV0, policy types.Object, diags *diag.Diagnostics, planning bool) {
 	alias := &aliasResource{data: r.data}
 	keys := sortedKeys(members)
 	found := make([]diag.Diagnostics, len(keys))
@@ -137,6 +153,11 @@ func (r *aliasGroupResource) guardMembers(ctx context.Context, c *lambda.Client,
 			pv = &v
 		}
 		alias.refuseRolledBack(ctx, c, view, pv, d, planning)
+		// Versioned events: the member's mappings against the versions it
+		// would route to, and (under a canary) the one a rollback returns to.
+		ev := view
+		ev.CanaryPolicy = policy
+		alias.checkEventSchemas(ctx, c, ev, pv, d)
 	})
 	for i, k := range keys {
 		diags.Append(memberDiagnostics(k, found[i])...)
@@ -159,8 +180,11 @@ func memberDiagnostics(k string, in diag.Diagnostics) diag.Diagnostics {
 		}
 		p := path.Root("members").AtMapKey(k)
 		for _, step := range wp.Path().Steps() {
-			if name, isName := step.(path.PathStepAttributeName); isName {
-				p = p.AtName(string(name))
+			switch s := step.(type) {
+			case path.PathStepAttributeName:
+				p = p.AtName(string(s))
+			case path.PathStepElementKeyInt:
+				p = p.AtListIndex(int(s))
 			}
 		}
 		if d.Severity() == diag.SeverityError {

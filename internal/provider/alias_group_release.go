@@ -32,8 +32,12 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 	if !ok || !ok2 {
 		return
 	}
-	r.guardMembers(ctx, c, members, prior, diags, false)
+	r.guardMembers(ctx, c, members, prior, plan.CanaryPolicy, diags, false)
 	if diags.HasError() {
+		return
+	}
+	if !r.resumeGroupLeftPaused(ctx, c, members, prior, state, diags) {
+		diags.Append(resp.State.Set(ctx, &state)...)
 		return
 	}
 	var added, moved []string
@@ -59,6 +63,9 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 		}
 	}
 	save := func() {
+		if plan.PausedEventSources.IsUnknown() {
+			plan.PausedEventSources = stringsValue(nil) // planned unknown: this apply paused, and left none paused
+		}
 		plan.ID = plan.Name
 		plan.setMembers(ctx, result, diags)
 		diags.Append(resp.State.Set(context.WithoutCancel(ctx), &plan)...)
@@ -78,10 +85,15 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 			diags.AddError("Invalid Canary Policy", err.Error())
 			return
 		}
+		var gl *health.GroupInterlock
 		if policy != nil && (!policy.Wait || cur.inProgress()) {
-			r.moveStepwise(ctx, c, plan.Name.ValueString(), *policy, &plan.Deployment, members, prior, moved, cur, result, diags)
+			gl = r.moveStepwise(ctx, c, plan.Name.ValueString(), *policy, &plan.Deployment, members, prior, moved, cur, result, diags)
 		} else {
-			r.move(ctx, c, plan.Name.ValueString(), policy, &plan.Deployment, members, prior, moved, result, diags)
+			gl = r.move(ctx, c, plan.Name.ValueString(), policy, &plan.Deployment, members, prior, moved, result, diags)
+		}
+		if paused := gl.Paused(); len(paused) > 0 {
+			// Recorded, even where the plan said none: the next plan resumes them.
+			plan.PausedEventSources = stringsValue(paused)
 		}
 	}
 	save()
@@ -92,6 +104,8 @@ type groupMove struct {
 	key, function, alias, from, to string
 	revision                       string
 	retry                          bool
+	ilc                            *interlockConfig // the member's event_source_interlock; nil without one
+	lock                           *health.Interlock
 }
 
 func (g groupMove) label() string {
@@ -100,9 +114,10 @@ func (g groupMove) label() string {
 
 // move drives the changed members (keys) of group together, under
 // policy (nil: all at once), records what each holds in result and the
-// release in deployment.
+// release in deployment. It returns the members' data interlock (nil
+// without one), whose Paused lists what it could not resume.
 func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group string, p *rollout.Policy, deployment *types.Object,
-	members, prior map[string]groupMemberModelV0, keys []string, result map[string]groupMemberModelV0, diags *diag.Diagnostics) {
+	members, prior map[string]groupMemberModelV0, keys []string, result map[string]groupMemberModelV0, diags *diag.Diagnostics) *health.GroupInterlock {
 	moves := make([]groupMove, len(keys))
 	for i, k := range keys {
 		m, p := members[k], prior[k]
@@ -120,6 +135,8 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 		}
 	}
 	clock := r.data.Clock()
+	withInterlock(ctx, c, clock, canaried, members, prior)
+	gl := groupInterlock(canaried)
 	var policy rollout.Policy
 	engine := trafficOnly(c, canaried)
 	var overrides []*health.ScopedOverride
@@ -140,7 +157,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 			for _, mv := range direct {
 				result[mv.key] = withConfig(prior[mv.key], members[mv.key])
 			}
-			return
+			return nil
 		}
 	}
 	directOut := rollout.DriveGroup(ctx, rollout.Policy{}, trafficOnly(c, direct), clock)
@@ -154,10 +171,10 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 			Reason: "a member left split by an earlier release could not be moved back to its version; the release did not start"}}
 	case len(canaried) > 0 && canary:
 		events := r.startGroupEvents(ctx, c, policy, group, canaried, prior)
-		out = rollout.DriveGroupObserved(ctx, policy, engine, clock, events.observer)
+		out = rollout.DriveGroupThrough(ctx, policy, engine, clock, events.observer, interlocked(gl, "", diags))
 		defer events.finish(diags)
 	case len(canaried) > 0:
-		out = rollout.DriveGroup(ctx, policy, engine, clock)
+		out = rollout.DriveGroupThrough(ctx, policy, engine, clock, nil, interlocked(gl, groupDirectMoment(prior, canaried), diags))
 	}
 	if knownGood && out.Status == rollout.StatusPromoted {
 		out.Final.Reason = fmt.Sprintf("every changed member returns to a version among its last %d promotions (rollback_window): a known-good release, steps skipped", p.RollbackWindow)
@@ -208,7 +225,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 	}
 	if out.Err != nil || len(split) > 0 {
 		addSplitError(group, out, split, diags)
-		return
+		return gl
 	}
 	switch out.Status {
 	case rollout.StatusPromoted:
@@ -230,6 +247,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 		}
 		end.addError(diags)
 	}
+	return gl
 }
 
 // trafficOnly are members moved all at once (no gates to read).
@@ -271,7 +289,9 @@ func (r *aliasGroupResource) canaryMembers(ctx context.Context, c *lambda.Client
 		if !refresh {
 			r.warmMember(ctx, c, p, traffic, clock.Now()) // each shift waits for READY provisioned concurrency
 		}
-		members[i] = rollout.Member{Name: mv.key, Sources: health.Bound(overrides[i], p.Interval), Traffic: traffic,
+		// The member's queue gates (max_queue_depth, max_oldest_message_age) hold the promotion.
+		gated := mv.ilc.gate(health.Bound(overrides[i], p.Interval), &aliasResource{data: r.data}, ctx, mv.lock, p.Interval)
+		members[i] = rollout.Member{Name: mv.key, Sources: gated, Traffic: traffic,
 			Hooks: &health.Hooks{Lambda: c, Function: mv.function, Alias: mv.alias, From: mv.from, To: mv.to}}
 	})
 	for i, err := range errs {

@@ -397,6 +397,8 @@ func (r *aliasGroupResource) decideAtRefresh(ctx context.Context, c *lambda.Clie
 		mv, m := cur.Moves[k], members[k]
 		moves = append(moves, groupMove{key: k, function: m.FunctionName.ValueString(), alias: m.Alias.ValueString(), from: mv.from, to: mv.to, revision: m.RevisionID.ValueString()})
 	}
+	// Each member's queue gates hold the promotion, as in the blocking mode.
+	withInterlock(ctx, c, r.data.Clock(), moves, members, members)
 	var found diag.Diagnostics
 	engine, overrides, ok := r.canaryMembers(ctx, c, p, moves, &found, true)
 	var unreadable error

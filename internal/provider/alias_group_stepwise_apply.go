@@ -26,12 +26,12 @@ import (
 // moveStepwise applies a plan-driven group's transition: the one the
 // refresh recorded for the release in progress, or the start of a new
 // release. A known-good release, a schedule without steps, or members
-// that only leave a split move at once, as in the blocking mode.
+// that only leave a split move at once, as in the blocking mode. It
+// returns the members' data interlock (nil without one).
 func (r *aliasGroupResource) moveStepwise(ctx context.Context, c *lambda.Client, group string, p rollout.Policy, deployment *types.Object,
-	members, prior map[string]groupMemberModelV0, keys []string, cur groupView, result map[string]groupMemberModelV0, diags *diag.Diagnostics) {
+	members, prior map[string]groupMemberModelV0, keys []string, cur groupView, result map[string]groupMemberModelV0, diags *diag.Diagnostics) *health.GroupInterlock {
 	if cur.continues(members, prior) {
-		r.stepGroup(ctx, c, group, p, deployment, members, prior, cur, result, diags)
-		return
+		return r.stepGroup(ctx, c, group, p, deployment, members, prior, cur, result, diags)
 	}
 	moves := stepwiseMoves(members, prior, cur, keys)
 	canaried := canariedMoves(moves)
@@ -45,10 +45,9 @@ func (r *aliasGroupResource) moveStepwise(ctx context.Context, c *lambda.Client,
 			m.FunctionVersion = types.StringValue(mv.from)
 			from[mv.key] = m
 		}
-		r.move(ctx, c, group, &p, deployment, members, from, keys, result, diags)
-		return
+		return r.move(ctx, c, group, &p, deployment, members, from, keys, result, diags)
 	}
-	r.startGroup(ctx, c, group, p, deployment, members, prior, moves, canaried, result, diags)
+	return r.startGroup(ctx, c, group, p, deployment, members, prior, moves, canaried, result, diags)
 }
 
 // groupTraffic is the traffic and hooks of moves, each write conditional
@@ -70,8 +69,10 @@ func (r *aliasGroupResource) groupTraffic(ctx context.Context, c *lambda.Client,
 // their version go there first, then the pre-traffic hook and the
 // policy's alarms, then step 1 on every changed member at once.
 func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, group string, p rollout.Policy, deployment *types.Object,
-	members, prior map[string]groupMemberModelV0, moves, canaried []groupMove, result map[string]groupMemberModelV0, diags *diag.Diagnostics) {
+	members, prior map[string]groupMemberModelV0, moves, canaried []groupMove, result map[string]groupMemberModelV0, diags *diag.Diagnostics) *health.GroupInterlock {
 	now := r.data.Clock().Now()
+	withInterlock(ctx, c, r.data.Clock(), canaried, members, prior)
+	gl := groupInterlock(canaried)
 	var direct []groupMove
 	for _, mv := range moves {
 		if mv.from == mv.to {
@@ -82,7 +83,7 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 		ms, trs := r.groupTraffic(ctx, c, rollout.Policy{}, direct, now)
 		if err := rollout.MoveGroup(ctx, rollout.Policy{}, ms, rollout.Decision{Action: rollout.Promote}); err != nil {
 			r.failedMove(ctx, c, p, group, deployment, members, prior, direct, nil, err, now, result, diags)
-			return
+			return gl
 		}
 		for i, mv := range direct {
 			result[mv.key] = movedTo(prior[mv.key], members[mv.key], mv.to, trs[i].Revision)
@@ -93,7 +94,7 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 	}
 	engine, overrides, ok := r.canaryMembers(ctx, c, p, canaried, diags, false)
 	if !ok {
-		return
+		return gl
 	}
 	for _, ov := range overrides {
 		addOverrideWarnings(ov, diags)
@@ -115,7 +116,7 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 	if p.PreTrafficHook != "" {
 		if err := rollout.RunHook(ctx, rollout.GroupHooks(engine), p, p.PreTrafficHook, "pre_traffic"); err != nil {
 			notStarted(rollout.Decision{Action: rollout.RollBack, Step: -1, Gate: "hook:pre_traffic", Reason: fmt.Sprintf("pre-traffic hook %s failed: %v; no traffic was moved", p.PreTrafficHook, err)})
-			return
+			return gl
 		}
 	}
 	if _, stop, err := rollout.StartGroup(ctx, p, engine, now); err != nil || stop != nil {
@@ -124,15 +125,17 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 			d = *stop
 		}
 		notStarted(d)
-		return
+		return gl
 	}
 	trs := make([]*health.Traffic, len(engine))
 	for i, m := range engine {
 		trs[i], _ = m.Traffic.(*health.Traffic)
 	}
-	if err := rollout.MoveGroup(ctx, p, engine, rollout.Decision{Action: rollout.Advance, Step: -1}); err != nil {
+	if err := stepwiseInterlocked(ctx, gl, health.MomentStart, diags, func(ctx context.Context) error {
+		return rollout.MoveGroup(ctx, p, engine, rollout.Decision{Action: rollout.Advance, Step: -1})
+	}); err != nil {
 		r.failedMove(ctx, c, p, group, deployment, members, prior, canaried, engine, err, now, result, diags)
-		return
+		return gl
 	}
 	for i, mv := range canaried {
 		result[mv.key] = movedTo(prior[mv.key], members[mv.key], mv.to, trs[i].Revision)
@@ -140,12 +143,13 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 	view.StepStarted = types.StringValue(now.UTC().Format(time.RFC3339Nano))
 	*deployment = view.value()
 	r.observeGroup(ctx, c, p, group, canaried, prior, groupEvent(view, rollout.Decision{Reason: view.Reason}, now), diags, rollout.EventStarted)
+	return gl
 }
 
 // stepGroup makes the transition the refresh recorded for the release in
 // progress.
 func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, group string, p rollout.Policy, deployment *types.Object,
-	members, prior map[string]groupMemberModelV0, cur groupView, result map[string]groupMemberModelV0, diags *diag.Diagnostics) {
+	members, prior map[string]groupMemberModelV0, cur groupView, result map[string]groupMemberModelV0, diags *diag.Diagnostics) *health.GroupInterlock {
 	var moves []groupMove
 	for _, k := range sortedKeys(cur.Moves) {
 		mv, m := cur.Moves[k], members[k]
@@ -153,10 +157,12 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 			revision: prior[k].RevisionID.ValueString(), retry: m.RetryRolledBack.ValueString() != ""})
 		result[k] = withConfig(prior[k], m)
 	}
+	withInterlock(ctx, c, r.data.Clock(), moves, members, prior)
+	gl := groupInterlock(moves)
 	next, d, ok := cur.next(p)
 	if !ok {
 		*deployment = cur.value() // hold: nothing moves
-		return
+		return gl
 	}
 	now := r.data.Clock().Now()
 	ms, trs := r.groupTraffic(ctx, c, p, moves, cur.progress().Started)
@@ -168,16 +174,16 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 	target := func(mv groupMove) string { return mv.to }
 	switch d.Action {
 	case rollout.Advance, rollout.Promote:
-		if err := rollout.MoveGroup(ctx, p, ms, d); err != nil {
+		if err := stepwiseInterlocked(ctx, gl, transitionMoment(d.Action), diags, func(ctx context.Context) error { return rollout.MoveGroup(ctx, p, ms, d) }); err != nil {
 			r.failedMove(ctx, c, p, group, deployment, members, prior, moves, ms, err, now, result, diags)
-			return
+			return gl
 		}
 		if d.Action == rollout.Advance {
 			record(target)
 			next.StepStarted = types.StringValue(now.UTC().Format(time.RFC3339Nano))
 			*deployment = next.value()
 			r.observeGroup(ctx, c, p, group, moves, prior, groupEvent(next, d, now), diags, rollout.EventStepAdvanced)
-			return
+			return gl
 		}
 		if p.PostTrafficHook != "" {
 			if err := rollout.RunHook(ctx, rollout.GroupHooks(ms), p, p.PostTrafficHook, "post_traffic"); err != nil {
@@ -186,8 +192,7 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 				at.Weight = 100
 				at = at.withDecision(rollout.Decision{Action: rollout.RollBack, Step: int(cur.Step - 1), Weight: 100, Gate: "hook:post_traffic",
 					Reason: fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err)})
-				r.stepGroup(ctx, c, group, p, deployment, members, withRevisions(prior, moves, trs), at, result, diags)
-				return
+				return r.stepGroup(ctx, c, group, p, deployment, members, withRevisions(prior, moves, trs), at, result, diags)
 			}
 		}
 		record(target)
@@ -204,9 +209,9 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 		*deployment = next.value()
 		r.observeGroup(ctx, c, p, group, moves, prior, groupEvent(next, d, now), diags, rollout.EventPromoted)
 	default: // roll back or abort, as planned
-		if err := rollout.MoveGroup(context.WithoutCancel(ctx), p, ms, d); err != nil {
+		if err := stepwiseInterlocked(context.WithoutCancel(ctx), gl, transitionMoment(d.Action), diags, func(ctx context.Context) error { return rollout.MoveGroup(ctx, p, ms, d) }); err != nil {
 			r.groupRollbackFailed(group, deployment, cur, next, d, moves, trs, members, prior, result, err, diags)
-			return
+			return gl
 		}
 		record(func(mv groupMove) string { return mv.from })
 		next.FinishedAt = types.StringValue(now.UTC().Format(time.RFC3339))
@@ -214,6 +219,7 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 		r.observeGroup(ctx, c, p, group, moves, prior, groupEvent(next, d, now), diags, endKinds(next.Status, d.Gate)...)
 		r.endGroup(ctx, c, group, p, moves, next.Status, d, now, diags)
 	}
+	return gl
 }
 
 // endGroup finishes a release that was not promoted: the rollback is

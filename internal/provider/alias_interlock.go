@@ -171,11 +171,17 @@ type eventVersion struct {
 
 // interlock decodes event_source_interlock; nil when unset or unknown.
 func (m aliasModelV0) interlock(ctx context.Context) *interlockConfig {
-	if m.EventSourceInterlock.IsNull() || m.EventSourceInterlock.IsUnknown() {
+	return interlockFrom(ctx, m.EventSourceInterlock)
+}
+
+// interlockFrom decodes an event_source_interlock value (an alias's or a
+// group member's); nil when unset or unknown.
+func interlockFrom(ctx context.Context, o types.Object) *interlockConfig {
+	if o.IsNull() || o.IsUnknown() {
 		return nil
 	}
 	var im interlockModelV0
-	if m.EventSourceInterlock.As(ctx, &im, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true}).HasError() {
+	if o.As(ctx, &im, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true}).HasError() {
 		return nil
 	}
 	c := &interlockConfig{On: allMoments, Drain: defaultDrainTimeout}

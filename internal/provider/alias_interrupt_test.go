@@ -192,6 +192,12 @@ func (r *tfRun) checkDestroy(url string) {
 // aliasState reads rollout_alias.live from the local state file.
 func (r *tfRun) aliasState() map[string]any {
 	r.t.Helper()
+	return r.resourceState("rollout_alias")
+}
+
+// resourceState reads the one resource of type typ from the local state file.
+func (r *tfRun) resourceState(typ string) map[string]any {
+	r.t.Helper()
 	b, err := os.ReadFile(filepath.Join(r.dir, "terraform.tfstate"))
 	if err != nil {
 		r.t.Fatal(err)
@@ -208,11 +214,11 @@ func (r *tfRun) aliasState() map[string]any {
 		r.t.Fatal(err)
 	}
 	for _, res := range st.Resources {
-		if res.Type == "rollout_alias" && len(res.Instances) == 1 {
+		if res.Type == typ && len(res.Instances) == 1 {
 			return res.Instances[0].Attributes
 		}
 	}
-	r.t.Fatal("no rollout_alias in state")
+	r.t.Fatalf("no %s in state", typ)
 	return nil
 }
 

@@ -104,6 +104,9 @@ func (r *aliasGroupResource) Schema(_ context.Context, _ resource.SchemaRequest,
 		},
 		Blocks: map[string]schema.Block{"timeouts": aliasTimeoutsBlock()},
 	}
+	for k, a := range groupInterlockComputedAttributes() {
+		resp.Schema.Attributes[k] = a
+	}
 }
 
 func groupMemberAttributes() map[string]schema.Attribute {
@@ -131,7 +134,8 @@ func groupMemberAttributes() map[string]schema.Attribute {
 			Optional:   true,
 			Validators: []validator.Int64{validate.Int64AtLeast("Invalid Data Schema Version", 0, "data_schema_version = 7")},
 		},
-		"version_data_schemas": versionDataSchemasAttribute(),
+		"version_data_schemas":   versionDataSchemasAttribute(),
+		"event_source_interlock": interlockAttribute(),
 		"retry_rolled_back": schema.StringAttribute{
 			MarkdownDescription: "As `rollout_alias.retry_rolled_back`, for this member: retries on purpose a release of this member that was rolled back, " +
 				"with the value the plan that stopped on it prints (`<digest>@<time of the rollback>`).",
@@ -213,13 +217,14 @@ func (r *aliasGroupResource) Create(ctx context.Context, req resource.CreateRequ
 	if !ok {
 		return
 	}
-	r.guardMembers(ctx, c, members, nil, &resp.Diagnostics, false)
+	r.guardMembers(ctx, c, members, nil, plan.CanaryPolicy, &resp.Diagnostics, false)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	created := r.createMembers(ctx, c, members, sortedKeys(members), &resp.Diagnostics)
 	plan.ID = plan.Name
 	plan.Deployment = types.ObjectNull(groupDeploymentAttrTypes)
+	plan.EventSourcePauses, plan.PausedEventSources = types.ListNull(types.StringType), types.ListNull(types.StringType)
 	plan.setMembers(ctx, created, &resp.Diagnostics)
 	if len(created) > 0 || !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(resp.State.Set(context.WithoutCancel(ctx), &plan)...)
@@ -444,7 +449,8 @@ func sortedKeys[V any](m map[string]V) []string {
 func newGroupMember(fn, alias string) groupMemberModelV0 {
 	return groupMemberModelV0{FunctionName: types.StringValue(fn), Alias: types.StringValue(alias), FunctionVersion: types.StringNull(),
 		DataSchemaVersion: types.Int64Null(), VersionDataSchemas: types.ObjectNull(dataSchemasAttrTypes), RetryRolledBack: types.StringNull(),
-		Routing: types.ObjectNull(routingAttrTypes), ARN: types.StringNull(), RevisionID: types.StringNull(),
+		EventSourceInterlock: types.ObjectNull(interlockAttrType.(types.ObjectType).AttrTypes),
+		Routing:              types.ObjectNull(routingAttrTypes), ARN: types.StringNull(), RevisionID: types.StringNull(),
 		Promotions: types.ListNull(types.ObjectType{AttrTypes: promotionAttrTypes})}
 }
 
@@ -469,7 +475,8 @@ func (m groupMemberModelV0) sameAlias(o groupMemberModelV0) bool {
 // two resources share (data-schema guard, rollback memory).
 func (m groupMemberModelV0) aliasView() aliasModelV0 {
 	return aliasModelV0{FunctionName: m.FunctionName, Name: m.Alias, FunctionVersion: m.FunctionVersion, Routing: m.Routing,
-		DataSchemaVersion: m.DataSchemaVersion, VersionDataSchemas: m.VersionDataSchemas, RetryRolledBack: m.RetryRolledBack}
+		DataSchemaVersion: m.DataSchemaVersion, VersionDataSchemas: m.VersionDataSchemas, RetryRolledBack: m.RetryRolledBack,
+		EventSourceInterlock: m.EventSourceInterlock}
 }
 
 func (g aliasGroupModelV0) members(ctx context.Context, diags *diag.Diagnostics) (map[string]groupMemberModelV0, bool) {
@@ -497,6 +504,9 @@ type aliasGroupModelV0 struct {
 	Members      types.Map    `tfsdk:"members"`
 	Deployment   types.Object `tfsdk:"deployment"`
 	Timeouts     updateLimit  `tfsdk:"timeouts"`
+	// alias_group_interlock.go.
+	EventSourcePauses  types.List `tfsdk:"event_source_pauses"`
+	PausedEventSources types.List `tfsdk:"paused_event_sources"`
 }
 
 type groupMemberModelV0 struct {
@@ -506,16 +516,18 @@ type groupMemberModelV0 struct {
 	DataSchemaVersion  types.Int64  `tfsdk:"data_schema_version"`
 	VersionDataSchemas types.Object `tfsdk:"version_data_schemas"`
 	RetryRolledBack    types.String `tfsdk:"retry_rolled_back"`
-	Routing            types.Object `tfsdk:"routing"`
-	ARN                types.String `tfsdk:"arn"`
-	RevisionID         types.String `tfsdk:"revision_id"`
-	Promotions         types.List   `tfsdk:"promotions"`
+	// EventSourceInterlock is rollout_alias's, for this member (alias_group_interlock.go).
+	EventSourceInterlock types.Object `tfsdk:"event_source_interlock"`
+	Routing              types.Object `tfsdk:"routing"`
+	ARN                  types.String `tfsdk:"arn"`
+	RevisionID           types.String `tfsdk:"revision_id"`
+	Promotions           types.List   `tfsdk:"promotions"`
 }
 
 var groupMemberAttrTypes = map[string]attr.Type{
 	"function_name": types.StringType, "alias": types.StringType, "function_version": types.StringType,
 	"data_schema_version": types.Int64Type, "version_data_schemas": types.ObjectType{AttrTypes: dataSchemasAttrTypes},
-	"retry_rolled_back": types.StringType, "routing": types.ObjectType{AttrTypes: routingAttrTypes},
+	"retry_rolled_back": types.StringType, "event_source_interlock": interlockAttrType, "routing": types.ObjectType{AttrTypes: routingAttrTypes},
 	"arn": types.StringType, "revision_id": types.StringType,
 	"promotions": types.ListType{ElemType: types.ObjectType{AttrTypes: promotionAttrTypes}},
 }

@@ -46,8 +46,19 @@ func DriveGroup(ctx context.Context, p Policy, members []Member, clk Clock) Outc
 // DriveGroupObserved is DriveGroup telling obs (may be nil) about every
 // event, after the traffic it reports has moved.
 func DriveGroupObserved(ctx context.Context, p Policy, members []Member, clk Clock, obs Observer) Outcome {
+	return DriveGroupThrough(ctx, p, members, clk, obs, nil)
+}
+
+// DriveGroupThrough is DriveGroupObserved moving the group's traffic
+// through wrap (nil: directly): the group's data interlock pauses the
+// members' event sources around the group's moves.
+func DriveGroupThrough(ctx context.Context, p Policy, members []Member, clk Clock, obs Observer, wrap func(Traffic) Traffic) Outcome {
 	g := groupMembers(members)
-	return drive(ctx, p, g, g, g, clk, obs)
+	var tr Traffic = g
+	if wrap != nil {
+		tr = wrap(g)
+	}
+	return drive(ctx, p, g, tr, g, clk, obs)
 }
 
 type groupMembers []Member

@@ -33,6 +33,16 @@ resource "rollout_alias_group" "checkout" {
       # The data-schema guard, per member.
       data_schema_version  = 8
       version_data_schemas = rollout_function.worker.version_data_schemas
+      # Optional: the worker is fed by a queue. Its event source mappings
+      # are paused (and drained) before the group's traffic moves at these
+      # moments and resumed after; on a rollback, before any member goes
+      # back. The plan lists the pauses in event_source_pauses.
+      event_source_interlock = {
+        pause_on        = ["start", "promotion", "rollback"]
+        drain_timeout   = "2m"
+        mappings        = [{ uuid = aws_lambda_event_source_mapping.orders.uuid, event_schema_version = 8 }]
+        max_queue_depth = 1000
+      }
     }
   }
 
