@@ -27,6 +27,9 @@ import (
 
 var interlockAttrType = interlockAttribute().GetType()
 
+// interlockAttrTypes are the attributes of event_source_interlock.
+var interlockAttrTypes = interlockAttrType.(types.ObjectType).AttrTypes //nolint:forcetypeassert // a SingleNestedAttribute's type is always an object
+
 func groupInterlockComputedAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"event_source_pauses": schema.ListAttribute{

@@ -92,7 +92,7 @@ func TestAccAliasGroupInterlock_rollbackLosesNoMessage(t *testing.T) {
 	r.mustRun("first apply", "apply", "-auto-approve")
 	q.mapQueue()
 	defer q.unmap()
-	q.sendSteadily(50)
+	q.sendSteadily()
 
 	r.write(workerGroupStack(be.URL, zip, "v2", "1", record, interlock))
 	plan := r.mustRun("plan", "plan")
@@ -162,7 +162,7 @@ func TestAccAliasGroupInterlock_rollbackLosesNoMessage(t *testing.T) {
 	if err := q.drain(2 * time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	tally := tallyQueue(t, q, readWorkerRecord(t, record), calls, "2", sent)
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), calls, sent)
 	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d; rollback pause-to-resume %s",
 		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected, tally.Window)
 	if tally.ReceivedByRejected == 0 {
@@ -341,7 +341,7 @@ func TestAccAliasGroupInterlock_planDriven(t *testing.T) {
 	r.mustRun("first apply", "apply", "-auto-approve")
 	q.mapQueue()
 	defer q.unmap()
-	q.sendSteadily(50)
+	q.sendSteadily()
 
 	r.write(stack("v2", "1"))
 	plan := strings.Join(strings.Fields(r.mustRun("plan of the start", "plan")), " ")
@@ -383,7 +383,7 @@ func TestAccAliasGroupInterlock_planDriven(t *testing.T) {
 	if err := q.drain(2 * time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), "2", sent)
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), sent)
 	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d",
 		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected)
 	if tally.Lost != 0 || tally.Twice != 0 || tally.SeenByRejected != 0 || tally.ReceivedByRejected == 0 {

@@ -40,7 +40,7 @@ func TestAccAliasInterlock_rollbackLosesNoMessage(t *testing.T) {
 	r.mustRun("first apply", "apply", "-auto-approve")
 	q.mapQueue()
 	defer q.unmap()
-	q.sendSteadily(50)
+	q.sendSteadily()
 
 	r.write(workerStack(be.URL, zip, "v2", "1", record, 5, allMomentsInterlock))
 	plan := r.mustRun("plan", "plan")
@@ -67,7 +67,7 @@ func TestAccAliasInterlock_rollbackLosesNoMessage(t *testing.T) {
 	if err := q.drain(2 * time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), "2", sent)
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), sent)
 	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d; rollback pause-to-resume %s",
 		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected, tally.Window)
 	if tally.ReceivedByRejected == 0 {
@@ -289,7 +289,7 @@ func TestAccAliasInterlock_planDriven(t *testing.T) {
 	r.mustRun("first apply", "apply", "-auto-approve")
 	q.mapQueue()
 	defer q.unmap()
-	q.sendSteadily(50)
+	q.sendSteadily()
 
 	r.write(stack("v2", "1"))
 	plan := strings.Join(strings.Fields(r.mustRun("plan of the start", "plan")), " ")
@@ -325,7 +325,7 @@ func TestAccAliasInterlock_planDriven(t *testing.T) {
 	if err := q.drain(2 * time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), "2", sent)
+	tally := tallyQueue(t, q, readWorkerRecord(t, record), be.Sandbox.Journal.Since(mark), sent)
 	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d",
 		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected)
 	if tally.Lost != 0 || tally.Twice != 0 || tally.SeenByRejected != 0 || tally.ReceivedByRejected == 0 {

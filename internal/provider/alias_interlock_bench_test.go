@@ -63,7 +63,7 @@ func BenchmarkInterlockRollback(b *testing.B) {
 		if err := q.drain(3 * time.Minute); err != nil {
 			b.Fatal(err)
 		}
-		t := tallyQueue(b, q, readWorkerRecord(b, record), inst.Journal.Since(mark), "2", q.stopSending())
+		t := tallyQueue(b, q, readWorkerRecord(b, record), inst.Journal.Since(mark), q.stopSending())
 		window += t.Window
 		lost, twice, seen, rejected, sent = lost+t.Lost, twice+t.Twice, seen+t.SeenByRejected, rejected+t.ReceivedByRejected, sent+t.Sent
 		q.unmap()

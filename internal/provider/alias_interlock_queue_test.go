@@ -137,8 +137,14 @@ func (f *queueFixture) send(ctx context.Context, n int) error {
 	return nil
 }
 
-// sendSteadily sends perSecond messages a second until stopSending.
-func (f *queueFixture) sendSteadily(perSecond int) {
+// steadyRate is the messages a second sendSteadily sends.
+const steadyRate = 50
+
+// rejectedVersion is the version the queue tests release and roll back.
+const rejectedVersion = "2"
+
+// sendSteadily sends steadyRate messages a second until stopSending.
+func (f *queueFixture) sendSteadily() {
 	ctx, stop := context.WithCancel(context.Background())
 	f.stopSends = stop
 	f.sending.Add(1)
@@ -151,7 +157,7 @@ func (f *queueFixture) sendSteadily(perSecond int) {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				if err := f.send(ctx, max(1, perSecond/10)); err != nil && ctx.Err() == nil {
+				if err := f.send(ctx, max(1, steadyRate/10)); err != nil && ctx.Err() == nil {
 					f.t.Errorf("sending: %v", err)
 					return
 				}
@@ -264,7 +270,7 @@ type queueTally struct {
 
 // tallyQueue reads the record, the dead-letter queue and the sandbox's
 // journal (the provider's calls) after a rollout from good to bad.
-func tallyQueue(t testing.TB, f *queueFixture, records []workerRecord, calls []sandbox.Call, bad string, sent int) queueTally {
+func tallyQueue(t testing.TB, f *queueFixture, records []workerRecord, calls []sandbox.Call, sent int) queueTally {
 	t.Helper()
 	q := queueTally{Sent: sent}
 	// The rollback: the provider's last UpdateAlias; its pause, the last
@@ -305,7 +311,7 @@ func tallyQueue(t testing.TB, f *queueFixture, records []workerRecord, calls []s
 		if r.ok {
 			ok[r.body]++
 		}
-		if r.version == bad {
+		if r.version == rejectedVersion {
 			q.ReceivedByRejected++
 			if !r.start.Before(pause) {
 				q.SeenByRejected++

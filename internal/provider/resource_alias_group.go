@@ -449,7 +449,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func newGroupMember(fn, alias string) groupMemberModelV0 {
 	return groupMemberModelV0{FunctionName: types.StringValue(fn), Alias: types.StringValue(alias), FunctionVersion: types.StringNull(),
 		DataSchemaVersion: types.Int64Null(), VersionDataSchemas: types.ObjectNull(dataSchemasAttrTypes), RetryRolledBack: types.StringNull(),
-		EventSourceInterlock: types.ObjectNull(interlockAttrType.(types.ObjectType).AttrTypes),
+		EventSourceInterlock: types.ObjectNull(interlockAttrTypes),
 		Routing:              types.ObjectNull(routingAttrTypes), ARN: types.StringNull(), RevisionID: types.StringNull(),
 		Promotions: types.ListNull(types.ObjectType{AttrTypes: promotionAttrTypes})}
 }
