@@ -268,6 +268,25 @@ type queueTally struct {
 	Window time.Duration
 }
 
+// check logs the tally and fails t unless the canary exercised the
+// rejected version, every message was processed exactly once or sits in
+// the dead-letter queue, and none reached the rejected version after the
+// rollback decision.
+func (tally queueTally) check(t testing.TB) {
+	t.Helper()
+	t.Logf("sent %d: processed once %d, in the dead-letter queue %d, lost %d, processed twice %d; received by the rejected version %d, of which after the decision %d; rollback pause-to-resume %s",
+		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected, tally.Window)
+	if tally.ReceivedByRejected == 0 {
+		t.Errorf("the rejected version received no message: the canary did not exercise it")
+	}
+	if tally.Lost != 0 || tally.Twice != 0 || tally.Processed+tally.InDLQ != tally.Sent {
+		t.Errorf("every message must be processed exactly once or sit in the dead-letter queue: %+v", tally)
+	}
+	if tally.SeenByRejected != 0 {
+		t.Errorf("the rejected version received %d messages after the rollback decision", tally.SeenByRejected)
+	}
+}
+
 // tallyQueue reads the record, the dead-letter queue and the sandbox's
 // journal (the provider's calls) after a rollout from good to bad.
 func tallyQueue(t testing.TB, f *queueFixture, records []workerRecord, calls []sandbox.Call, sent int) queueTally {
