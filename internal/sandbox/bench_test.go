@@ -285,6 +285,7 @@ func BenchmarkInvokeVsDirect(b *testing.B) {
 		p := fmt.Sprintf("c%d-", workers)
 		b.ReportMetric(pct(rtLat, 0.5), p+"runtime-floor-p50-ms")
 		b.ReportMetric(pct(oursLat, 0.5)/pct(rtLat, 0.5), p+"p50-x-runtime-floor")
+		b.ReportMetric(pct(rtLat, 0.5)/pct(floorLat, 0.5), p+"runtime-floor-x-floor")
 		b.ReportMetric(float64(b.N)/oursT.Seconds(), p+"sandbox-invokes/s")
 		b.ReportMetric(float64(b.N)/floorT.Seconds(), p+"floor-invokes/s")
 		b.ReportMetric(pct(oursLat, 0.5), p+"sandbox-p50-ms")
