@@ -3,7 +3,6 @@ package statehistory_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,7 +10,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,23 +20,6 @@ import (
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
-
-// bigState is a ~1 MB state with a function and an alias.
-func bigState(serial int, version string) []byte {
-	filler := strings.Repeat("z", 1000)
-	res := []any{
-		map[string]any{"mode": "managed", "type": "rollout_function", "name": "orders", "instances": []any{map[string]any{"attributes": map[string]any{
-			"function_name": "orders", "version": version, "release": "v" + version}}}},
-		map[string]any{"mode": "managed", "type": "rollout_alias", "name": "live", "instances": []any{map[string]any{"attributes": map[string]any{
-			"function_name": "orders", "name": "live", "function_version": version}}}},
-	}
-	for i := 0; i < 1000; i++ {
-		res = append(res, map[string]any{"mode": "managed", "type": "aws_s3_object", "name": fmt.Sprintf("o%d", i),
-			"instances": []any{map[string]any{"attributes": map[string]any{"content": filler}}}})
-	}
-	b, _ := json.Marshal(map[string]any{"version": 4, "serial": serial, "lineage": "bench", "resources": res})
-	return b
-}
 
 // realRevisions is a template of a state terraform wrote, repeated for
 // pairs function/alias pairs (realPairs), with its serial and the pairs'

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	gojson "github.com/goccy/go-json"
+	"github.com/google/go-cmp/cmp"
 )
 
 // FuzzSummaryDecodersAgree holds the fast decoder to encoding/json's
