@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/wal"
 )
 
 // runtimeFloor is the least a sandbox built like this one can do per
@@ -129,4 +132,59 @@ func startRuntimeFloor(b *testing.B, zipBytes []byte, procs int) *runtimeFloor {
 		b.Fatalf("floor listens on %s, want loopback", f.URL)
 	}
 	return f
+}
+
+// startDurableFloor is the least a durable answer costs on this disk with
+// this client: a loopback handler that, for every write (any method but
+// GET), puts the request body into blocks its file already holds (zeros
+// written ahead, so no size change) and syncs it with the call the
+// sandbox's log uses before answering {}, and answers a read at once. No
+// routing, no model, no JSON beyond that: the sandbox's ratio to it is the
+// cost of its own logic, and this floor's ratio to moto says whether a
+// given multiple of moto is possible here at all.
+func startDurableFloor(b *testing.B) string {
+	b.Helper()
+	f, err := os.Create(filepath.Join(b.TempDir(), "floor.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const size = 256 << 20
+	if _, err := f.WriteAt(make([]byte, size), 0); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	var mu sync.Mutex
+	var off int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if r.Method != http.MethodGet {
+			mu.Lock()
+			if off+int64(len(body)) > size {
+				off = 0
+			}
+			_, err = f.WriteAt(body, off)
+			off += int64(len(body))
+			if err == nil {
+				err = wal.SyncData(f)
+			}
+			mu.Unlock()
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("{}"))
+	}))
+	b.Cleanup(func() {
+		srv.Close()
+		_ = f.Close()
+	})
+	return srv.URL
 }

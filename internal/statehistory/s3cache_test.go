@@ -3,7 +3,10 @@ package statehistory_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,7 +33,7 @@ func TestS3CacheIsNotFooledByReusedVersionIDs(t *testing.T) {
 		sandboxtest.VersionedBucket(t, c, "tfstate")
 		for _, serial := range serials {
 			if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tfstate"), Key: aws.String("app.tfstate"),
-				Body: bytes.NewReader(bigState(serial, "1"))}); err != nil {
+				Body: bytes.NewReader(bigState(serial))}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -64,7 +67,7 @@ func TestS3CacheHoldsSummariesNotStates(t *testing.T) {
 	sandboxtest.VersionedBucket(t, c, "tfstate")
 	for serial := 1; serial <= 5; serial++ {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tfstate"), Key: aws.String("app.tfstate"),
-			Body: bytes.NewReader(bigState(serial, "1"))}); err != nil {
+			Body: bytes.NewReader(bigState(serial))}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,16 +88,34 @@ func TestS3CacheHoldsSummariesNotStates(t *testing.T) {
 		return n
 	}
 	if got := size(); got > 5*16<<10 {
-		t.Errorf("the cache holds %d bytes after a history of 5 versions of a %d-byte state: states were cached, not summaries", got, len(bigState(1, "1")))
+		t.Errorf("the cache holds %d bytes after a history of 5 versions of a %d-byte state: states were cached, not summaries", got, len(bigState(1)))
 	}
 	if _, _, err := revs[2].Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := size(); got < int64(len(bigState(3, "1"))) {
+	if got := size(); got < int64(len(bigState(3))) {
 		t.Errorf("the cache holds %d bytes after a Load: the loaded state was not kept", got)
 	}
 	warm, err := src.Revisions(ctx)
 	if err != nil || len(warm) != 5 || warm[4].Serial != 5 {
 		t.Fatalf("warm history: %d revisions, %v", len(warm), err)
 	}
+}
+
+// bigState is a ~1 MB state with a function and an alias.
+func bigState(serial int) []byte {
+	const version = "1"
+	filler := strings.Repeat("z", 1000)
+	res := []any{
+		map[string]any{"mode": "managed", "type": "rollout_function", "name": "orders", "instances": []any{map[string]any{"attributes": map[string]any{
+			"function_name": "orders", "version": version, "release": "v" + version}}}},
+		map[string]any{"mode": "managed", "type": "rollout_alias", "name": "live", "instances": []any{map[string]any{"attributes": map[string]any{
+			"function_name": "orders", "name": "live", "function_version": version}}}},
+	}
+	for i := 0; i < 1000; i++ {
+		res = append(res, map[string]any{"mode": "managed", "type": "aws_s3_object", "name": fmt.Sprintf("o%d", i),
+			"instances": []any{map[string]any{"attributes": map[string]any{"content": filler}}}})
+	}
+	b, _ := json.Marshal(map[string]any{"version": 4, "serial": serial, "lineage": "bench", "resources": res})
+	return b
 }

@@ -25,7 +25,8 @@ import (
 )
 
 // BenchmarkHistoryPickScaling measures history + pick over 1,000 and over
-// 10,000 revisions of a 1 MB state in the sandbox's S3 (objects on disk,
+// 10,000 revisions of a state terraform wrote, repeated for 100
+// function/alias pairs (0.7 MB), in the sandbox's S3 (objects on disk,
 // as a data dir keeps them), cold (empty cache) and warm (summaries
 // cached), and reports the two side by side: the time ratio
 // 10,000/1,000, the scaling exponent (log of the time ratio over log of
@@ -56,13 +57,9 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
 		b.Fatal(err)
 	}
-	// One 1 MB template; each revision differs in serial and version, as
-	// terraform's writes do.
-	template := bigState(0, "VERSION")
-	state := func(serial int) []byte {
-		s := bytes.Replace(template, []byte(`"serial":0`), fmt.Appendf(nil, `"serial":%d`, serial), 1)
-		return bytes.ReplaceAll(s, []byte("VERSION"), fmt.Appendf(nil, "%d", 1+serial/100))
-	}
+	// A state terraform wrote, repeated for 100 function/alias pairs; each
+	// revision differs in serial and version, as terraform's writes do.
+	template, state := realRevisions(b, 100)
 	for _, n := range sizes {
 		start := time.Now()
 		// Eight writers share the sandbox's fsyncs; the versions' times

@@ -11,6 +11,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// parseSummaryStd is the summary parser with encoding/json alone: the
+// decoder it used before goccy/go-json.
+func parseSummaryStd(b []byte) (*State, error) {
+	return parseSummaryWith(b, func(b []byte, l *summaryState) error { return json.Unmarshal(b, l) })
+}
+
 // skipValue consumes one JSON value without building it.
 type skipValue struct{}
 
@@ -159,10 +165,12 @@ func tokenInstances(dec *json.Decoder, r *Resource, expect func(json.Delim) erro
 	return expect(']')
 }
 
-// BenchmarkSummaryParse decodes one state three ways: the full decode
+// BenchmarkSummaryParse decodes one state four ways: the full decode
 // (Parse: every attribute of every resource into maps), the narrow-struct
-// summary parser rolloutctl uses (parseSummary), and a json.Decoder token
-// stream that keeps the same fields (parseSummaryTokens). The state is one
+// summary parser rolloutctl uses (parseSummary, goccy/go-json with
+// encoding/json on any error), the same narrow structs through
+// encoding/json alone, and a json.Decoder token stream that keeps the same
+// fields (parseSummaryTokens). The state is one
 // terraform wrote (testdata/terraform-1.11.4/02.tfstate) with its
 // resources repeated for 100 function/alias pairs (every resource in view).
 func BenchmarkSummaryParse(b *testing.B) {
@@ -202,7 +210,7 @@ func BenchmarkSummaryParse(b *testing.B) {
 	for _, p := range []struct {
 		name  string
 		parse func([]byte) (*State, error)
-	}{{"full", Parse}, {"narrow-struct", parseSummary}, {"token-stream", parseSummaryTokens}} {
+	}{{"full", Parse}, {"narrow-struct", parseSummary}, {"narrow-struct-encoding-json", parseSummaryStd}, {"token-stream", parseSummaryTokens}} {
 		b.Run(p.name, func(b *testing.B) {
 			if diff := cmp.Diff(want, summarise(mustParse(b, p.parse, state))); diff != "" {
 				b.Fatalf("%s gives another summary (-full +%[1]s):\n%s", p.name, diff)

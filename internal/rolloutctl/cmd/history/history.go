@@ -104,7 +104,14 @@ func Run(ctx context.Context, o *Options) error {
 		return cmdutil.WriteJSON(o.f.IO.Out, lines)
 	}
 	tw := tabwriter.NewWriter(o.f.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tREVISION\tLINEAGE\tSERIAL\tALIASES")
+	traffic := "ALIASES"
+	for _, l := range lines {
+		if len(l.Groups) > 0 {
+			traffic = "ALIASES AND GROUPS"
+			break
+		}
+	}
+	fmt.Fprintln(tw, "TIME\tREVISION\tLINEAGE\tSERIAL\t"+traffic)
 	// REVISION is the content hash: short, unique per content, and accepted
 	// wherever a revision is named (diff, pick --before); --json has the
 	// source's own version ids.

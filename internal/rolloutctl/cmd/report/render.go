@@ -101,7 +101,11 @@ func span(tl Timeline) (time.Time, time.Time) {
 
 func renderTimeline(b *bytes.Buffer, idx int, tl Timeline) {
 	esc := html.EscapeString
-	fmt.Fprintf(b, `<section class="alias" id="alias-%d" data-alias="%s:%s"><h2>%s:%s</h2>`+"\n", idx, esc(tl.Function), esc(tl.Alias), esc(tl.Function), esc(tl.Alias))
+	group := ""
+	if tl.Group != "" {
+		group = fmt.Sprintf(` <small class="group">member %s of rollout_alias_group %s: its releases move with the group's</small>`, esc(tl.Member), esc(tl.Group))
+	}
+	fmt.Fprintf(b, `<section class="alias" id="alias-%d" data-alias="%s:%s"><h2>%s:%s%s</h2>`+"\n", idx, esc(tl.Function), esc(tl.Alias), esc(tl.Function), esc(tl.Alias), group)
 	b.WriteString(`<div class="legend">`)
 	for _, v := range tl.Versions {
 		fmt.Fprintf(b, `<span class="version-legend" data-version="%s"><i style="background:%s"></i>%s</span>`, esc(v), colour(tl, v), esc(versionLabel(tl, v)))

@@ -64,7 +64,7 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	timelines := Timelines(revs, o.Alias)
 	if len(timelines) == 0 {
-		return fmt.Errorf("%s holds no rollout_alias%s", o.Source, map[bool]string{true: " named " + o.Alias, false: ""}[o.Alias != ""])
+		return fmt.Errorf("%s holds no rollout_alias or rollout_alias_group member%s", o.Source, map[bool]string{true: " named " + o.Alias, false: ""}[o.Alias != ""])
 	}
 	if o.Metrics {
 		cw, err := o.f.Clients.CloudWatch(ctx, cmdutil.AWSConfig{Region: o.Region, Endpoints: map[awsclient.Service]string{awsclient.CloudWatch: o.Endpoint}})
@@ -114,9 +114,11 @@ type Series struct {
 	V       []float64
 }
 
-// Timeline is one alias over the history.
+// Timeline is one alias over the history; Group and Member name the
+// rollout_alias_group that owns it, when one does.
 type Timeline struct {
 	Function, Alias string
+	Group, Member   string
 	Points          []Point
 	Versions        []string          // in order of first appearance
 	Releases        map[string]string // version -> release label
@@ -130,10 +132,21 @@ type Timeline struct {
 }
 
 // Timelines builds one timeline per alias from the readable revisions,
-// oldest first; alias (a name) keeps only that one.
+// oldest first, the members of rollout_alias_groups included; alias (a
+// name) keeps only the aliases of that name.
 func Timelines(revs []statehistory.Revision, alias string) []Timeline {
 	byKey := map[string]*Timeline{}
 	var keys []string
+	timeline := func(function, name string) *Timeline {
+		key := function + ":" + name
+		tl := byKey[key]
+		if tl == nil {
+			tl = &Timeline{Function: function, Alias: name, Releases: map[string]string{}}
+			byKey[key] = tl
+			keys = append(keys, key)
+		}
+		return tl
+	}
 	for _, r := range revs {
 		if r.Error != "" {
 			continue
@@ -142,29 +155,20 @@ func Timelines(revs []statehistory.Revision, alias string) []Timeline {
 			if alias != "" && a.Name != alias {
 				continue
 			}
-			key := a.Function + ":" + a.Name
-			tl := byKey[key]
-			if tl == nil {
-				tl = &Timeline{Function: a.Function, Alias: a.Name, Releases: map[string]string{}}
-				byKey[key] = tl
-				keys = append(keys, key)
-			}
-			p := Point{T: r.Time, Primary: a.Primary, Shares: map[string]float64{a.Primary: 1 - a.RoutingWeight}, Deployment: a.Deployment,
+			tl := timeline(a.Function, a.Name)
+			p := Point{T: r.Time, Primary: a.Primary, Shares: shares(a.Primary, a.RoutingVersion, a.RoutingWeight), Deployment: a.Deployment,
 				Reason: a.Reason, Gate: a.Gate, ToVersion: a.ToVersion, Release: a.Release}
-			if a.RoutingVersion != "" {
-				p.Shares[a.RoutingVersion] = a.RoutingWeight
-			}
-			if a.Release != "" {
-				tl.Releases[a.Primary] = a.Release
-			}
-			for _, f := range r.Functions {
-				if f.Function == a.Function && f.Release != "" {
-					if _, ok := tl.Releases[f.Version]; !ok {
-						tl.Releases[f.Version] = f.Release
-					}
+			tl.addIn(r, p)
+		}
+		for _, g := range r.Groups {
+			for _, m := range g.Members {
+				if alias != "" && m.Alias != alias {
+					continue
 				}
+				tl := timeline(m.Function, m.Alias)
+				tl.Group, tl.Member = g.Name, m.Key
+				tl.addIn(r, memberPoint(r, g, m))
 			}
-			tl.add(p)
 		}
 	}
 	out := make([]Timeline, 0, len(keys))
@@ -173,6 +177,47 @@ func Timelines(revs []statehistory.Revision, alias string) []Timeline {
 		out = append(out, *byKey[k])
 	}
 	return out
+}
+
+// shares is an alias's traffic: primary, and weight on routing when set.
+func shares(primary, routing string, weight float64) map[string]float64 {
+	m := map[string]float64{primary: 1 - weight}
+	if routing != "" {
+		m[routing] = weight
+	}
+	return m
+}
+
+// memberPoint is a group member in one revision. The group's last outcome
+// is the member's only when that release moved it (a member the release
+// left alone was neither promoted nor rolled back); the gate shows on the
+// member that breached it, and the group's reason names that member.
+func memberPoint(r statehistory.Revision, g statehistory.GroupView, m statehistory.MemberView) Point {
+	p := Point{T: r.Time, Primary: m.Primary, Shares: shares(m.Primary, m.RoutingVersion, m.RoutingWeight), ToVersion: m.ToVersion, Release: m.Release}
+	if m.ToVersion == "" {
+		return p
+	}
+	p.Deployment, p.Reason = g.Deployment, g.Reason
+	if g.Member == m.Key {
+		p.Gate = g.Gate
+	}
+	return p
+}
+
+// addIn adds p, an alias in revision r, learning release labels of its
+// versions from the revision's functions.
+func (tl *Timeline) addIn(r statehistory.Revision, p Point) {
+	if p.Release != "" {
+		tl.Releases[p.Primary] = p.Release
+	}
+	for _, f := range r.Functions {
+		if f.Function == tl.Function && f.Release != "" {
+			if _, ok := tl.Releases[f.Version]; !ok {
+				tl.Releases[f.Version] = f.Release
+			}
+		}
+	}
+	tl.add(p)
 }
 
 // add appends a point and the events that tell how it differs from the

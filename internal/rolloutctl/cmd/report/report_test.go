@@ -328,3 +328,47 @@ func TestReportSize(t *testing.T) {
 }
 
 var update = flag.Bool("update", false, "write the screenshot into docs/guides/")
+
+// TestTimelinesGroupMembers: the members of a rollout_alias_group are
+// timelines too (states terraform wrote: a release promoted, the next
+// rolled back by member m1), each saying its group and member, with the
+// group's outcome on every member the release moved; --alias keeps the
+// members of that alias name.
+func TestTimelinesGroupMembers(t *testing.T) {
+	t.Parallel()
+	f, _ := cmdtest.Factory("", cmdtest.Clients{})
+	revs, err := cmdutil.SourceOptions{Source: cmdtest.GroupSnapshots(t, "../../../..")}.Revisions(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tls := Timelines(revs, "live")
+	var got []string
+	for _, tl := range tls {
+		got = append(got, fmt.Sprintf("%s:%s group %s member %s", tl.Function, tl.Alias, tl.Group, tl.Member))
+		for _, e := range tl.Events {
+			got = append(got, fmt.Sprintf("  %s %s: %s (%s)", e.T.Sub(tls[0].Points[0].T), e.Kind, e.Label, e.Detail))
+		}
+	}
+	want := []string{
+		"hist-0:live group hist member m0",
+		"  0s release: version 1 (v1.0.0) ()",
+		"  1h0m0s promoted: promoted version 2 (v1.1.0) (every step passed; m0: 19 invocations, error rate 0.0%, p99 11.5 ms; m1: 24 invocations, error rate 0.0%, p99 4.8 ms)",
+		"  1h0m0s release: version 2 (v1.1.0) ()",
+		"  2h0m0s rolled_back: rolled back version 3 (v1.2.0) (member m1: error rate 100.0% (4 errors in 4 invocations) is above the maximum 10.0%)",
+		"hist-1:live group hist member m1",
+		"  0s release: version 1 (v1.0.0) ()",
+		"  1h0m0s promoted: promoted version 2 (v1.1.0) (every step passed; m0: 19 invocations, error rate 0.0%, p99 11.5 ms; m1: 24 invocations, error rate 0.0%, p99 4.8 ms)",
+		"  1h0m0s release: version 2 (v1.1.0) ()",
+		"  2h0m0s rolled_back: rolled back version 3 (v1.2.0) (gate error_rate: member m1: error rate 100.0% (4 errors in 4 invocations) is above the maximum 10.0%)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("group member timelines (-want +got):\n%s\n%s", diff, strings.Join(got, "\n"))
+	}
+	page := string(Render(Page{Source: "states", Revisions: len(revs), Timelines: tls}))
+	if !strings.Contains(page, "member m1 of rollout_alias_group hist") {
+		t.Error("the page does not say which group and member an alias belongs to")
+	}
+	if tls := Timelines(revs, "nosuch"); len(tls) != 0 {
+		t.Errorf("--alias nosuch kept %d timelines", len(tls))
+	}
+}
