@@ -117,7 +117,7 @@ resource "rollout_alias" "a%[1]d" {
 		return s.String()
 	}
 	r := newTFRun(b)
-	prov := startAttachedProvider(b)
+	prov := startAttachedProvider(b, size)
 	r.env = append(r.env, "TF_REATTACH_PROVIDERS="+prov.reattach)
 	out := map[string]scaleOp{}
 	measure := func(op string, env []string, args ...string) {
@@ -166,14 +166,35 @@ type attachedProvider struct {
 // loggers a normal run has when no TF_LOG* is set (off: main.go's
 // quietLogsUnlessAsked does not run in debug mode), and stops it when the
 // benchmark ends.
-func startAttachedProvider(b *testing.B) *attachedProvider {
-	cmd := exec.Command(filepath.Join(providerBinary(b), "terraform-provider-rollout"), "-debug")
+//
+// With ROLLOUT_BENCH_SCALE_PROFILE set to a folder, the provider writes a
+// pprof CPU profile of its whole session there, provider-<size>.pprof
+// (main.go's -cpuprofile, which only a debug-mode provider honours), to
+// compare N with 2N: go tool pprof -top -normalize -diff_base.
+func startAttachedProvider(b *testing.B, size int) *attachedProvider {
+	args := []string{"-debug"}
+	dir := os.Getenv("ROLLOUT_BENCH_SCALE_PROFILE")
+	if dir != "" {
+		args = append(args, "-cpuprofile="+filepath.Join(dir, fmt.Sprintf("provider-%d.pprof", size)),
+			"-memprofile="+filepath.Join(dir, fmt.Sprintf("provider-%d.heap", size)))
+	}
+	cmd := exec.Command(filepath.Join(providerBinary(b), "terraform-provider-rollout"), args...)
 	cmd.Env = append(os.Environ(), "TF_LOG_SDK=off", "TF_LOG_SDK_PROTO=off", "TF_LOG_SDK_FRAMEWORK=off", "TF_LOG_PROVIDER_ROLLOUT=off")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
 	}
 	cmd.Stderr = io.Discard
+	if dir != "" {
+		// The provider's stderr beside its profile: GODEBUG=gctrace=1 in the
+		// benchmark's environment reaches it and prints one line per GC.
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("provider-%d.stderr", size)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = f.Close() })
+		cmd.Stderr = f
+	}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
