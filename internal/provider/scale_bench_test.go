@@ -54,16 +54,25 @@ func BenchmarkStateScale(b *testing.B) {
 	}
 	ops := []string{"create", "noop-plan", "code-change", "revert", "noop-plan-logs-on"}
 	results := map[int]map[string]scaleOp{}
+	add := func(size int, got map[string]scaleOp) {
+		if results[size] == nil {
+			results[size] = map[string]scaleOp{}
+		}
+		for op, m := range got {
+			r := results[size][op]
+			results[size][op] = scaleOp{wall: r.wall + m.wall, cpu: r.cpu + m.cpu, provider: r.provider + m.provider, calls: r.calls + m.calls}
+		}
+	}
+	var stateBytes, floorBytes int // per pair, from the last run of each
 	for i := 0; i < b.N; i++ {
 		for _, size := range []int{n, 2 * n} {
-			got := runScale(b, size)
-			if results[size] == nil {
-				results[size] = map[string]scaleOp{}
-			}
-			for op, m := range got {
-				r := results[size][op]
-				results[size][op] = scaleOp{wall: r.wall + m.wall, cpu: r.cpu + m.cpu, provider: r.provider + m.provider, calls: r.calls + m.calls}
-			}
+			got, bytes := runScale(b, size)
+			add(size, got)
+			stateBytes = bytes
+			// The floor, right after ours at the same size: the same
+			// terraform with no provider of ours, its state as large.
+			got, floorBytes = runScaleFloor(b, size, stateBytes)
+			add(size, got)
 		}
 	}
 	b.StopTimer()
@@ -71,6 +80,13 @@ func BenchmarkStateScale(b *testing.B) {
 		r := results[size][op]
 		return scaleOp{wall: r.wall / time.Duration(b.N), cpu: r.cpu / time.Duration(b.N), provider: r.provider / time.Duration(b.N), calls: r.calls / b.N}
 	}
+	for _, op := range ops[:4] {
+		small, large := per(n, "floor-"+op), per(2*n, "floor-"+op)
+		b.ReportMetric(large.cpu.Seconds()/small.cpu.Seconds(), "floor-"+op+"-cpu-x-2N/N")
+		b.ReportMetric(large.wall.Seconds()/small.wall.Seconds(), "floor-"+op+"-wall-x-2N/N")
+	}
+	b.ReportMetric(float64(stateBytes)/1024, "state-KB/pair")
+	b.ReportMetric(float64(floorBytes)/1024, "floor-state-KB/pair")
 	for _, op := range ops[:4] {
 		small, large := per(n, op), per(2*n, op)
 		b.ReportMetric(float64(large.calls)/float64(2*n), op+"-calls/pair")
@@ -88,8 +104,8 @@ func BenchmarkStateScale(b *testing.B) {
 }
 
 // runScale applies the story to a state of size pairs and measures each
-// command.
-func runScale(b *testing.B, size int) map[string]scaleOp {
+// command; it also returns the state's size per pair after create.
+func runScale(b *testing.B, size int) (map[string]scaleOp, int) {
 	inst := sandboxtest.Start(b, sandbox.Options{SettleDelay: time.Millisecond})
 	dir := b.TempDir()
 	v1 := writeZipTB(b, dir, "v1.zip", "release one")
@@ -134,6 +150,10 @@ resource "rollout_alias" "a%[1]d" {
 	}
 	r.write(cfg(v1))
 	measure("create", nil, "apply", "-auto-approve")
+	st, err := os.Stat(filepath.Join(r.dir, "terraform.tfstate"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	measure("noop-plan", nil, "plan")
 	// Logs on: terraform starts the provider (not attached), so the
 	// children's CPU holds both.
@@ -142,7 +162,62 @@ resource "rollout_alias" "a%[1]d" {
 	measure("code-change", nil, "apply", "-auto-approve")
 	r.write(cfg(v1))
 	measure("revert", nil, "apply", "-auto-approve")
-	return out
+	return out, int(st.Size()) / size
+}
+
+// runScaleFloor runs the same story on Terraform's built-in terraform_data
+// resources, no provider of ours and no API behind them: per pair, one
+// terraform_data standing for the function (its input holds the revision
+// and a padding that makes the state as large per pair as ours,
+// stateBytes) and one for the alias (its input is the first one's output,
+// the same dependency). create, a no-op plan, a "code change" (every
+// revision changes, so both of each pair change in place) and the revert,
+// each measured as ours are: terraform's CPU (the built-in provider runs
+// inside it) and wall time. It returns its state's size per pair.
+func runScaleFloor(b *testing.B, size, stateBytes int) (map[string]scaleOp, int) {
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	dir := b.TempDir()
+	// Each pair's state holds the padding four times (input and output of
+	// both resources); the rest of a pair's state is under 1.5 KB.
+	pad := strings.Repeat("x", max(0, stateBytes-1500)/4)
+	cfg := func(rev string) string {
+		var s strings.Builder
+		for i := 0; i < size; i++ {
+			fmt.Fprintf(&s, `
+resource "terraform_data" "f%[1]d" {
+  input = { revision = "%[2]s", pad = "%[3]s" }
+}
+
+resource "terraform_data" "a%[1]d" {
+  input = terraform_data.f%[1]d.output
+}
+`, i, rev, pad)
+		}
+		return s.String()
+	}
+	out := map[string]scaleOp{}
+	measure := func(op string, rev string, args ...string) {
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(cfg(rev)), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.Command(tf, append(args, "-no-color", "-input=false")...)
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE=")
+		cpu0 := childCPU(b)
+		start := time.Now()
+		if o, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("terraform_data floor, %s of %d pairs: %v\n%s", op, size, err, o)
+		}
+		out["floor-"+op] = scaleOp{wall: time.Since(start), cpu: childCPU(b) - cpu0}
+	}
+	measure("create", "one", "apply", "-auto-approve")
+	st, err := os.Stat(filepath.Join(dir, "terraform.tfstate"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	measure("noop-plan", "one", "plan")
+	measure("code-change", "two", "apply", "-auto-approve")
+	measure("revert", "one", "apply", "-auto-approve")
+	return out, int(st.Size()) / size
 }
 
 // childCPU is the user+system CPU of this process's waited-for children
