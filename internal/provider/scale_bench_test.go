@@ -41,6 +41,17 @@ type scaleOp struct {
 // provider started by terraform with the SDK's loggers forced on (as every
 // run was before the provider quieted them when no TF_LOG* is set;
 // Terraform discards those lines either way), side by side.
+//
+// Beside ours, at each size, the floor (runScaleFloor): the same terraform
+// running the same story on built-in terraform_data resources with as
+// large a state per pair, so that Terraform's own growth is a figure
+// measured in the same run. Terraform's local backend writes the whole
+// state after each resource instance an apply changes (v1.11.4:
+// updateStateHook in internal/terraform/node_resource_apply_instance.go
+// calls StateHook.PostStateUpdate, internal/backend/local/hook_state.go,
+// which calls statemgr.Filesystem.WriteState: a deep copy, a comparison
+// and a write of the whole file, internal/states/statemgr/filesystem.go),
+// so its CPU in an apply grows as N squared whatever the provider does.
 func BenchmarkStateScale(b *testing.B) {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		b.Skip("needs TF_ACC_TERRAFORM_PATH (make bench sets it)")
