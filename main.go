@@ -34,7 +34,7 @@ func run() error {
 	var cpuProfile, memProfile string
 	flag.BoolVar(&debug, "debug", false, "start the provider in debug mode, for debuggers such as delve; prints TF_REATTACH_PROVIDERS")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "with -debug: write a pprof CPU profile of the whole debug session to this file when the provider stops (BenchmarkStateScale's ROLLOUT_BENCH_SCALE_PROFILE)")
-	flag.StringVar(&memProfile, "memprofile", "", "with -debug: write a pprof heap profile to this file when the provider stops")
+	flag.StringVar(&memProfile, "memprofile", "", "with -debug: write a pprof heap profile (after a GC) to this file when the provider stops, and the goroutines then to FILE.goroutines")
 	flag.Parse()
 	if !debug {
 		quietLogsUnlessAsked(os.Getenv, os.Setenv)
@@ -103,7 +103,8 @@ func quietLogsUnlessAsked(getenv func(string) string, setenv func(string, string
 	}
 }
 
-// writeHeapProfile writes the live heap (after a GC) to path; a failure is
+// writeHeapProfile writes the live heap (after a GC) to path, and the
+// goroutines then to path.goroutines; a failure is
 // printed, as the provider is stopping anyway.
 func writeHeapProfile(path string) {
 	f, err := os.Create(path)
