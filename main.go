@@ -2,12 +2,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/pprof"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/provider"
 )
@@ -20,22 +21,65 @@ var version = "dev"
 const Address = "registry.terraform.io/rollout-tf/rollout"
 
 func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// run serves the provider until Terraform (or, in debug mode, an
+// interrupt) stops it.
+func run() error {
 	var debug bool
+	var cpuProfile, memProfile string
 	flag.BoolVar(&debug, "debug", false, "start the provider in debug mode, for debuggers such as delve; prints TF_REATTACH_PROVIDERS")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "with -debug: write a pprof CPU profile of the whole debug session to this file when the provider stops (BenchmarkStateScale's ROLLOUT_BENCH_SCALE_PROFILE)")
+	flag.StringVar(&memProfile, "memprofile", "", "with -debug: write a pprof heap profile (after a GC) to this file when the provider stops, and the goroutines then to FILE.goroutines")
 	flag.Parse()
 	if !debug {
 		quietLogsUnlessAsked(os.Getenv, os.Setenv)
 	}
-
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address:         Address,
-		Debug:           debug,
-		ProtocolVersion: 6,
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	if cpuProfile != "" {
+		stop, err := startCPUProfile(debug, cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
+	if memProfile != "" {
+		if !debug {
+			return fmt.Errorf("-memprofile=%s needs -debug, for example -debug -memprofile=provider.heap", memProfile)
+		}
+		defer writeHeapProfile(memProfile)
+	}
+	// As providerserver.Serve, through the server that lets go of each
+	// request once answered (internal/provider/server.go).
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	return tf6server.Serve(Address, provider.NewServer(version), opts...)
+}
+
+// startCPUProfile starts a CPU profile written to path, for a provider in
+// debug mode only: Terraform never passes flags, so a provider it starts
+// never profiles. The returned stop writes the profile out.
+func startCPUProfile(debug bool, path string) (func(), error) {
+	if !debug {
+		return nil, fmt.Errorf("-cpuprofile=%s needs -debug: only a provider started by hand (as BenchmarkStateScale does) is profiled, for example -debug -cpuprofile=provider.pprof", path)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // logEnv are the variables through which a user asks for logs that reach
@@ -56,5 +100,26 @@ func quietLogsUnlessAsked(getenv func(string) string, setenv func(string, string
 	}
 	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER_ROLLOUT"} {
 		_ = setenv(name, "off")
+	}
+}
+
+// writeHeapProfile writes the live heap (after a GC) to path, and the
+// goroutines then to path.goroutines; a failure is
+// printed, as the provider is stopping anyway.
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err == nil {
+		runtime.GC()
+		err = pprof.WriteHeapProfile(f)
+		if g, gerr := os.Create(path + ".goroutines"); gerr == nil {
+			_ = pprof.Lookup("goroutine").WriteTo(g, 1)
+			_ = g.Close()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "-memprofile:", err)
 	}
 }

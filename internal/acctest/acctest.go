@@ -17,7 +17,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/provider"
@@ -29,7 +28,7 @@ const ProviderName = "rollout"
 // ProtoV6ProviderFactories serves the in-tree provider over protocol 6, as
 // main.go does.
 var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	ProviderName: providerserver.NewProtocol6WithError(provider.New("acctest")()),
+	ProviderName: func() (tfprotov6.ProviderServer, error) { return provider.NewServer("acctest")(), nil },
 }
 
 // OpenTofuHost is the registry host OpenTofu gives a provider source

@@ -19,7 +19,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-version"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
@@ -54,7 +53,7 @@ func serveForTerraform(t *testing.T) []string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach, closed := make(chan *plugin.ReattachConfig), make(chan struct{})
-	factory := providerserver.NewProtocol6(provider.New("acctest")())
+	factory := provider.NewServer("acctest")
 	providerAddress := acctest.ProviderAddress()
 	go func() {
 		_ = tf6server.Serve(providerAddress, func() tfprotov6.ProviderServer { return factory() },

@@ -25,6 +25,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 )
@@ -105,14 +106,20 @@ func (rc *readCache) functionSeen(ctx context.Context, c *lambda.Client, functio
 	return rc.functionFresh(ctx, c, function)
 }
 
-// storeFunction remembers a read of the unqualified function.
+// storeFunction remembers a read of the unqualified function, without
+// the SDK's response metadata: that holds the raw HTTP response, and
+// through its request the whole context of the RPC that read it, which
+// would stay live as long as the walk's cache (issue 22: the live heap,
+// and so the GC's work per cycle, grew with the resources of the walk).
 func (rc *readCache) storeFunction(function string, out *lambda.GetFunctionOutput) {
+	kept := *out
+	kept.ResultMetadata = middleware.Metadata{}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if rc.functions == nil {
 		rc.functions = map[string]*lambda.GetFunctionOutput{}
 	}
-	rc.functions[function] = out
+	rc.functions[function] = &kept
 }
 
 // reads is the walk's cache; a provider that was not configured (unit

@@ -41,6 +41,17 @@ type scaleOp struct {
 // provider started by terraform with the SDK's loggers forced on (as every
 // run was before the provider quieted them when no TF_LOG* is set;
 // Terraform discards those lines either way), side by side.
+//
+// Beside ours, at each size, the floor (runScaleFloor): the same terraform
+// running the same story on built-in terraform_data resources with as
+// large a state per pair, so that Terraform's own growth is a figure
+// measured in the same run. Terraform's local backend writes the whole
+// state after each resource instance an apply changes (v1.11.4:
+// updateStateHook in internal/terraform/node_resource_apply_instance.go
+// calls StateHook.PostStateUpdate, internal/backend/local/hook_state.go,
+// which calls statemgr.Filesystem.WriteState: a deep copy, a comparison
+// and a write of the whole file, internal/states/statemgr/filesystem.go),
+// so its CPU in an apply grows as N squared whatever the provider does.
 func BenchmarkStateScale(b *testing.B) {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		b.Skip("needs TF_ACC_TERRAFORM_PATH (make bench sets it)")
@@ -54,16 +65,25 @@ func BenchmarkStateScale(b *testing.B) {
 	}
 	ops := []string{"create", "noop-plan", "code-change", "revert", "noop-plan-logs-on"}
 	results := map[int]map[string]scaleOp{}
+	add := func(size int, got map[string]scaleOp) {
+		if results[size] == nil {
+			results[size] = map[string]scaleOp{}
+		}
+		for op, m := range got {
+			r := results[size][op]
+			results[size][op] = scaleOp{wall: r.wall + m.wall, cpu: r.cpu + m.cpu, provider: r.provider + m.provider, calls: r.calls + m.calls}
+		}
+	}
+	var stateBytes, floorBytes int // per pair, from the last run of each
 	for i := 0; i < b.N; i++ {
 		for _, size := range []int{n, 2 * n} {
-			got := runScale(b, size)
-			if results[size] == nil {
-				results[size] = map[string]scaleOp{}
-			}
-			for op, m := range got {
-				r := results[size][op]
-				results[size][op] = scaleOp{wall: r.wall + m.wall, cpu: r.cpu + m.cpu, provider: r.provider + m.provider, calls: r.calls + m.calls}
-			}
+			got, bytes := runScale(b, size)
+			add(size, got)
+			stateBytes = bytes
+			// The floor, right after ours at the same size: the same
+			// terraform with no provider of ours, its state as large.
+			got, floorBytes = runScaleFloor(b, size, stateBytes)
+			add(size, got)
 		}
 	}
 	b.StopTimer()
@@ -71,6 +91,13 @@ func BenchmarkStateScale(b *testing.B) {
 		r := results[size][op]
 		return scaleOp{wall: r.wall / time.Duration(b.N), cpu: r.cpu / time.Duration(b.N), provider: r.provider / time.Duration(b.N), calls: r.calls / b.N}
 	}
+	for _, op := range ops[:4] {
+		small, large := per(n, "floor-"+op), per(2*n, "floor-"+op)
+		b.ReportMetric(large.cpu.Seconds()/small.cpu.Seconds(), "floor-"+op+"-cpu-x-2N/N")
+		b.ReportMetric(large.wall.Seconds()/small.wall.Seconds(), "floor-"+op+"-wall-x-2N/N")
+	}
+	b.ReportMetric(float64(stateBytes)/1024, "state-KB/pair")
+	b.ReportMetric(float64(floorBytes)/1024, "floor-state-KB/pair")
 	for _, op := range ops[:4] {
 		small, large := per(n, op), per(2*n, op)
 		b.ReportMetric(float64(large.calls)/float64(2*n), op+"-calls/pair")
@@ -88,8 +115,8 @@ func BenchmarkStateScale(b *testing.B) {
 }
 
 // runScale applies the story to a state of size pairs and measures each
-// command.
-func runScale(b *testing.B, size int) map[string]scaleOp {
+// command; it also returns the state's size per pair after create.
+func runScale(b *testing.B, size int) (map[string]scaleOp, int) {
 	inst := sandboxtest.Start(b, sandbox.Options{SettleDelay: time.Millisecond})
 	dir := b.TempDir()
 	v1 := writeZipTB(b, dir, "v1.zip", "release one")
@@ -117,7 +144,7 @@ resource "rollout_alias" "a%[1]d" {
 		return s.String()
 	}
 	r := newTFRun(b)
-	prov := startAttachedProvider(b)
+	prov := startAttachedProvider(b, size)
 	r.env = append(r.env, "TF_REATTACH_PROVIDERS="+prov.reattach)
 	out := map[string]scaleOp{}
 	measure := func(op string, env []string, args ...string) {
@@ -134,6 +161,10 @@ resource "rollout_alias" "a%[1]d" {
 	}
 	r.write(cfg(v1))
 	measure("create", nil, "apply", "-auto-approve")
+	st, err := os.Stat(filepath.Join(r.dir, "terraform.tfstate"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	measure("noop-plan", nil, "plan")
 	// Logs on: terraform starts the provider (not attached), so the
 	// children's CPU holds both.
@@ -142,7 +173,75 @@ resource "rollout_alias" "a%[1]d" {
 	measure("code-change", nil, "apply", "-auto-approve")
 	r.write(cfg(v1))
 	measure("revert", nil, "apply", "-auto-approve")
-	return out
+	return out, int(st.Size()) / size
+}
+
+// runScaleFloor runs the same story on Terraform's built-in terraform_data
+// resources, no provider of ours and no API behind them: per pair, one
+// terraform_data standing for the function (its input holds the revision
+// and a padding that makes the state as large per pair as ours,
+// stateBytes) and one for the alias (its input is the first one's output,
+// the same dependency). create, a no-op plan, a "code change" (every
+// revision changes, so both of each pair change in place) and the revert,
+// each measured as ours are: terraform's CPU (the built-in provider runs
+// inside it) and wall time. It returns its state's size per pair.
+func runScaleFloor(b *testing.B, size, stateBytes int) (map[string]scaleOp, int) {
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	dir := b.TempDir()
+	pad := ""
+	cfg := func(rev string, pairs int) string {
+		var s strings.Builder
+		for i := 0; i < pairs; i++ {
+			fmt.Fprintf(&s, `
+resource "terraform_data" "f%[1]d" {
+  input = { revision = "%[2]s", pad = "%[3]s" }
+}
+
+resource "terraform_data" "a%[1]d" {
+  input = terraform_data.f%[1]d.output
+}
+`, i, rev, pad)
+		}
+		return s.String()
+	}
+	out := map[string]scaleOp{}
+	run := func(dir, config string, args ...string) {
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.Command(tf, append(args, "-no-color", "-input=false")...)
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE=")
+		if o, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("terraform_data floor, %s of %d pairs: %v\n%s", strings.Join(args, " "), size, err, o)
+		}
+	}
+	stateSize := func(dir string) int {
+		st, err := os.Stat(filepath.Join(dir, "terraform.tfstate"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return int(st.Size())
+	}
+	// Calibration, not measured: the state bytes of 10 pairs without
+	// padding; each pair's state holds the padding four times (input and
+	// output of both resources), so the padding that matches ours is a
+	// quarter of what ours has beyond that.
+	const calibration = 10
+	cal := b.TempDir()
+	run(cal, cfg("one", calibration), "apply", "-auto-approve")
+	pad = strings.Repeat("x", max(0, stateBytes-stateSize(cal)/calibration)/4)
+	measure := func(op string, rev string, args ...string) {
+		cpu0 := childCPU(b)
+		start := time.Now()
+		run(dir, cfg(rev, size), args...)
+		out["floor-"+op] = scaleOp{wall: time.Since(start), cpu: childCPU(b) - cpu0}
+	}
+	measure("create", "one", "apply", "-auto-approve")
+	created := stateSize(dir)
+	measure("noop-plan", "one", "plan")
+	measure("code-change", "two", "apply", "-auto-approve")
+	measure("revert", "one", "apply", "-auto-approve")
+	return out, created / size
 }
 
 // childCPU is the user+system CPU of this process's waited-for children
@@ -166,14 +265,35 @@ type attachedProvider struct {
 // loggers a normal run has when no TF_LOG* is set (off: main.go's
 // quietLogsUnlessAsked does not run in debug mode), and stops it when the
 // benchmark ends.
-func startAttachedProvider(b *testing.B) *attachedProvider {
-	cmd := exec.Command(filepath.Join(providerBinary(b), "terraform-provider-rollout"), "-debug")
+//
+// With ROLLOUT_BENCH_SCALE_PROFILE set to a folder, the provider writes a
+// pprof CPU profile of its whole session there, provider-<size>.pprof
+// (main.go's -cpuprofile, which only a debug-mode provider honours), to
+// compare N with 2N: go tool pprof -top -normalize -diff_base.
+func startAttachedProvider(b *testing.B, size int) *attachedProvider {
+	args := []string{"-debug"}
+	dir := os.Getenv("ROLLOUT_BENCH_SCALE_PROFILE")
+	if dir != "" {
+		args = append(args, "-cpuprofile="+filepath.Join(dir, fmt.Sprintf("provider-%d.pprof", size)),
+			"-memprofile="+filepath.Join(dir, fmt.Sprintf("provider-%d.heap", size)))
+	}
+	cmd := exec.Command(filepath.Join(providerBinary(b), "terraform-provider-rollout"), args...)
 	cmd.Env = append(os.Environ(), "TF_LOG_SDK=off", "TF_LOG_SDK_PROTO=off", "TF_LOG_SDK_FRAMEWORK=off", "TF_LOG_PROVIDER_ROLLOUT=off")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
 	}
 	cmd.Stderr = io.Discard
+	if dir != "" {
+		// The provider's stderr beside its profile: GODEBUG=gctrace=1 in the
+		// benchmark's environment reaches it and prints one line per GC.
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("provider-%d.stderr", size)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = f.Close() })
+		cmd.Stderr = f
+	}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
