@@ -113,6 +113,15 @@ func (s LocalSource) String() string { return s.Path }
 var timestampedBackup = regexp.MustCompile(`\.(\d{9,})\.backup$`)
 
 func (s LocalSource) Revisions(ctx context.Context) ([]Revision, error) {
+	l, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.revisions(ctx)
+}
+
+// list lists the state file and its backups, oldest first.
+func (s LocalSource) list(context.Context) (*listing, error) {
 	dir, base := filepath.Dir(s.Path), filepath.Base(s.Path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -140,16 +149,12 @@ func (s LocalSource) Revisions(ctx context.Context) ([]Revision, error) {
 		if name == base {
 			found = true
 		}
-		files = append(files, localFile{name: name, path: p, errSource: p, t: t, info: info})
+		files = append(files, newLocalFile(name, p, p, t, info))
 	}
 	if !found {
 		return nil, fmt.Errorf("%s: no such state file", s.Path)
 	}
-	revs, err := readFiles(ctx, files, s.CacheDir, s.Parallel)
-	if err != nil {
-		return nil, err
-	}
-	return order(revs), nil
+	return fileListing(files, s.CacheDir, s.Parallel), nil
 }
 
 // DirSource is a folder of state snapshots (*.tfstate, *.json).
@@ -166,6 +171,15 @@ type DirSource struct {
 func (s DirSource) String() string { return s.Dir }
 
 func (s DirSource) Revisions(ctx context.Context) ([]Revision, error) {
+	l, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.revisions(ctx)
+}
+
+// list lists the folder's snapshots, oldest first.
+func (s DirSource) list(context.Context) (*listing, error) {
 	entries, err := os.ReadDir(s.Dir)
 	if err != nil {
 		return nil, err
@@ -181,34 +195,42 @@ func (s DirSource) Revisions(ctx context.Context) ([]Revision, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, localFile{name: n, path: filepath.Join(s.Dir, n), errSource: s.Dir, t: info.ModTime(), info: info})
+		files = append(files, newLocalFile(n, filepath.Join(s.Dir, n), s.Dir, info.ModTime(), info))
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s holds no state snapshots (*.tfstate, *.json, *.backup)", s.Dir)
 	}
-	revs, err := readFiles(ctx, files, s.CacheDir, s.Parallel)
-	if err != nil {
-		return nil, err
-	}
-	return order(revs), nil
+	return fileListing(files, s.CacheDir, s.Parallel), nil
 }
 
 // localFile is one local snapshot: the name it is listed by, its path, the
 // source an unreadable one is reported under, the time it stands for, and
-// what the listing said of it.
+// what the listing said of it (size, modification time, inode), kept
+// small: a listing holds one per revision.
 type localFile struct {
 	name, path, errSource string
 	t                     time.Time
-	info                  os.FileInfo
+	size, modNanos        int64
+	ino                   uint64
 }
 
-// readFiles summarises local snapshots, Parallel at a time, each from the
-// cache when its summary is there.
-func readFiles(ctx context.Context, files []localFile, cacheDir string, par int) ([]Revision, error) {
-	return fetchAll(ctx, len(files), par, nil, func(ctx context.Context, i int) Revision {
+func newLocalFile(name, path, errSource string, t time.Time, info os.FileInfo) localFile {
+	f := localFile{name: name, path: path, errSource: errSource, t: t, size: info.Size(), modNanos: info.ModTime().UnixNano()}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		f.ino = st.Ino
+	}
+	return f
+}
+
+// fileListing lists local snapshots oldest first (by the time each stands
+// for; a tie keeps the folder's order), each summarised from the cache
+// when its summary is there.
+func fileListing(files []localFile, cacheDir string, par int) *listing {
+	sort.SliceStable(files, func(i, j int) bool { return files[i].t.Before(files[j].t) })
+	return &listing{n: len(files), par: par, at: func(i int) time.Time { return files[i].t }, read: func(ctx context.Context, i int) Revision {
 		f := files[i]
 		key := ""
-		if f.info.Size() >= cacheMinBytes {
+		if f.size >= cacheMinBytes {
 			key = fileCacheKey(cacheDir, f)
 		}
 		if rev, ok := cachedSummary(key, f.name); ok {
@@ -222,7 +244,7 @@ func readFiles(ctx context.Context, files []localFile, cacheDir string, par int)
 		rev := newRevision(f.name, f.path, f.t, b, fileLoader(f.path))
 		saveSummary(key, rev)
 		return rev
-	})
+	}}
 }
 
 // cacheMinBytes is the smallest snapshot whose summary is cached: a
@@ -244,11 +266,7 @@ func fileCacheKey(cacheDir string, f localFile) string {
 	if err != nil {
 		return ""
 	}
-	var ino uint64
-	if st, ok := f.info.Sys().(*syscall.Stat_t); ok {
-		ino = st.Ino
-	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "file\x00%s\x00%s\x00%d\x00%d\x00%d", summaryFormat, abs, f.info.Size(), f.info.ModTime().UnixNano(), ino))
+	sum := sha256.Sum256(fmt.Appendf(nil, "file\x00%s\x00%s\x00%d\x00%d\x00%d", summaryFormat, abs, f.size, f.modNanos, f.ino))
 	return filepath.Join(cacheDir, "files", hex.EncodeToString(sum[:16])+".summary")
 }
 
@@ -404,6 +422,15 @@ func (s S3Source) key() string {
 func (s S3Source) String() string { return "s3://" + s.Bucket + "/" + s.key() }
 
 func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
+	l, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.revisions(ctx)
+}
+
+// list lists the object's versions, oldest first.
+func (s S3Source) list(ctx context.Context) (*listing, error) {
 	var refs []objectVersion
 	// Paged by hand: a server that answers "truncated" without moving the
 	// markers on would otherwise be asked for the same page forever.
@@ -432,7 +459,7 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 		return nil, fmt.Errorf("%s has no object versions (is bucket versioning enabled?)", s)
 	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].lastModified.Before(refs[j].lastModified) })
-	revs, err := fetchAll(ctx, len(refs), s.Parallel, s.Progress, func(ctx context.Context, i int) Revision {
+	return &listing{n: len(refs), par: s.Parallel, progress: s.Progress, at: func(i int) time.Time { return refs[i].lastModified }, read: func(ctx context.Context, i int) Revision {
 		r := refs[i]
 		loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r, true) }
 		if rev, ok := cachedSummary(s.summaryKey(r), r.id); ok {
@@ -446,11 +473,7 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 		rev := newRevision(r.id, s.String(), r.lastModified, b, loader)
 		saveSummary(s.summaryKey(r), rev)
 		return rev
-	})
-	if err != nil {
-		return nil, err
-	}
-	return order(revs), nil
+	}}, nil
 }
 
 func fileLoader(path string) func(context.Context) ([]byte, error) {
