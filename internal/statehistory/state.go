@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -212,7 +213,37 @@ func order(revs []Revision) []Revision {
 	}
 	fillCode(revs)
 	internSummaries(revs)
+	shareSummaries(revs)
 	return revs
+}
+
+// shareSummaries gives a revision whose aliases, groups, functions or
+// tainted list equal the previous readable revision's that revision's
+// slice: most revisions of a state change none of them (or one), so a
+// whole history holds each run of equal summaries once, not once per
+// revision. The slices are read, never written, after order.
+func shareSummaries(revs []Revision) {
+	var prev *Revision
+	for i := range revs {
+		r := &revs[i]
+		if !r.Readable() {
+			continue
+		}
+		if prev != nil {
+			share(&r.Aliases, prev.Aliases)
+			share(&r.Groups, prev.Groups)
+			share(&r.Functions, prev.Functions)
+			share(&r.Tainted, prev.Tainted)
+		}
+		prev = r
+	}
+}
+
+// share makes *s prev when they hold equal elements.
+func share[T any](s *[]T, prev []T) {
+	if len(*s) > 0 && reflect.DeepEqual(*s, prev) {
+		*s = prev
+	}
 }
 
 // internSummaries makes the summaries' equal strings one copy: the same
