@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 	"time"
 )
@@ -188,28 +187,10 @@ func (r Revision) Load(ctx context.Context) (*State, []byte, error) {
 // order sorts revisions by source time (then serial) and flags lineage
 // breaks and duplicate serials.
 func order(revs []Revision) []Revision {
-	sort.SliceStable(revs, func(i, j int) bool {
-		if !revs[i].Time.Equal(revs[j].Time) {
-			return revs[i].Time.Before(revs[j].Time)
-		}
-		return revs[i].Serial < revs[j].Serial
-	})
-	seen := map[string]string{} // lineage/serial -> hash
-	prevLineage := ""
+	sortRevisions(revs)
+	f := flagger{seen: map[string]string{}}
 	for i := range revs {
-		r := &revs[i]
-		if !r.Readable() {
-			continue
-		}
-		if prevLineage != "" && r.Lineage != prevLineage {
-			r.Flags = append(r.Flags, "lineage break: "+short(prevLineage)+" -> "+short(r.Lineage))
-		}
-		prevLineage = r.Lineage
-		key := fmt.Sprintf("%s/%d", r.Lineage, r.Serial)
-		if h, ok := seen[key]; ok && h != r.Hash {
-			r.Flags = append(r.Flags, fmt.Sprintf("duplicate serial %d with different content", r.Serial))
-		}
-		seen[key] = r.Hash
+		f.flag(&revs[i])
 	}
 	fillCode(revs)
 	internSummaries(revs)

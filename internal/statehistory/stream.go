@@ -72,12 +72,7 @@ func (l *listing) walkBackward(ctx context.Context, fn func(Revision)) error {
 		if err != nil {
 			return err
 		}
-		sort.SliceStable(batch, func(i, j int) bool {
-			if !batch[i].Time.Equal(batch[j].Time) {
-				return batch[i].Time.Before(batch[j].Time)
-			}
-			return batch[i].Serial < batch[j].Serial
-		})
+		sortRevisions(batch)
 		for k := len(batch) - 1; k >= 0; k-- {
 			fn(batch[k])
 			batch[k] = Revision{}
@@ -189,9 +184,10 @@ type pickWalk struct {
 	err           error
 
 	// serials is the highest serial of each lineage; codes the newest
-	// source_code_hash recorded for each function version (fillCode).
+	// source_code_hash recorded for each function version (the first
+	// met, walking newest first).
 	serials map[string]uint64
-	codes   map[string]string
+	codes   Codes
 	// The flags order sets, for the revisions held: lineage breaks (the
 	// next older readable revision's lineage differs) and duplicate
 	// serials (the next older revision of the same lineage and serial
@@ -205,7 +201,7 @@ type pickWalk struct {
 }
 
 func newPickWalk(before, group string) *pickWalk {
-	return &pickWalk{before: before, group: group, serials: map[string]uint64{}, codes: map[string]string{},
+	return &pickWalk{before: before, group: group, serials: map[string]uint64{}, codes: Codes{},
 		lineageFlag: map[int]string{}, serialFlag: map[int]string{}, waitLineage: -1, waitSerial: map[string][]int{}}
 }
 
@@ -308,11 +304,140 @@ func (w *pickWalk) finish() []Revision {
 		if f, ok := w.serialFlag[id]; ok {
 			r.Flags = append(r.Flags, f)
 		}
-		for j := range r.Aliases {
-			if a := &r.Aliases[j]; a.Resource == awsAlias && a.Code == "" {
-				a.Code = w.codes[a.Function+"\x00"+a.Primary]
-			}
-		}
+		w.codes.Fill(r.Aliases)
 	}
 	return revs
+}
+
+// Codes is the source_code_hash each AWS provider function version last
+// recorded in a history (function name, NUL, version: the hash).
+type Codes map[string]string
+
+// Fill sets the Code of each AWS provider alias that has none, as
+// Revisions does: the hash its version recorded.
+func (c Codes) Fill(aliases []AliasView) {
+	for j := range aliases {
+		if a := &aliases[j]; a.Resource == awsAlias && a.Code == "" {
+			a.Code = c[a.Function+"\x00"+a.Primary]
+		}
+	}
+}
+
+// note adds the hashes r's functions record (a newer one replaces).
+func (c Codes) note(r Revision) {
+	for _, f := range r.Functions {
+		if f.Code != "" {
+			c[f.Function+"\x00"+f.Version] = f.Code
+		}
+	}
+}
+
+// Walk hands fn the revisions of src oldest first, ordered and flagged as
+// Revisions gives them, reading a batch at a time and holding none of
+// them; an AWS provider alias's Code is filled from the revisions read so
+// far. It returns what the whole history records (Codes.Fill completes an
+// alias whose version's hash a later revision records, as Revisions
+// would). A source that does not list its revisions before reading them
+// (TFE, GCS, stdin) is read whole.
+func Walk(ctx context.Context, src Source, fn func(Revision) error) (Codes, error) {
+	codes := Codes{}
+	ls, ok := src.(lister)
+	if !ok {
+		revs, err := src.Revisions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range revs {
+			codes.note(r)
+			if err := fn(r); err != nil {
+				return nil, err
+			}
+		}
+		return codes, nil
+	}
+	l, err := ls.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var fnErr error
+	f := flagger{seen: map[string]string{}}
+	err = l.walkForward(ctx, func(r Revision) {
+		if fnErr != nil {
+			return
+		}
+		f.flag(&r)
+		codes.note(r)
+		codes.Fill(r.Aliases)
+		fnErr = fn(r)
+	})
+	if err == nil {
+		err = fnErr
+	}
+	return codes, err
+}
+
+// flagger sets the flags order sets, one revision at a time, oldest
+// first: a lineage break, a duplicate serial with other content.
+type flagger struct {
+	prevLineage string
+	seen        map[string]string // lineage/serial -> hash
+}
+
+func (f *flagger) flag(r *Revision) {
+	if !r.Readable() {
+		return
+	}
+	if f.prevLineage != "" && r.Lineage != f.prevLineage {
+		r.Flags = append(r.Flags, "lineage break: "+short(f.prevLineage)+" -> "+short(r.Lineage))
+	}
+	f.prevLineage = r.Lineage
+	key := serialKey(*r)
+	if h, ok := f.seen[key]; ok && h != r.Hash {
+		r.Flags = append(r.Flags, fmt.Sprintf("duplicate serial %d with different content", r.Serial))
+	}
+	f.seen[key] = r.Hash
+}
+
+// walkForward hands fn each revision, oldest first, in the order
+// Revisions gives, a batch at a time as walkBackward does.
+func (l *listing) walkForward(ctx context.Context, fn func(Revision)) error {
+	par := l.par
+	if par <= 0 {
+		par = defaultParallel
+	}
+	done := 0
+	for lo := 0; lo < l.n; {
+		hi := min(l.n, lo+par*walkBatch)
+		for hi < l.n && l.at(hi).Equal(l.at(hi-1)) {
+			hi++
+		}
+		batch, err := fetchAll(ctx, hi-lo, par, nil, func(ctx context.Context, k int) Revision { return l.read(ctx, lo+k) })
+		if err != nil {
+			return err
+		}
+		sortRevisions(batch)
+		for k := range batch {
+			fn(batch[k])
+			batch[k] = Revision{}
+			done++
+			if l.progress != nil {
+				l.progress(done, l.n)
+			}
+			if testHookWalked != nil {
+				testHookWalked(done)
+			}
+		}
+		lo = hi
+	}
+	return nil
+}
+
+// sortRevisions orders revisions by source time, then serial (stable).
+func sortRevisions(revs []Revision) {
+	sort.SliceStable(revs, func(i, j int) bool {
+		if !revs[i].Time.Equal(revs[j].Time) {
+			return revs[i].Time.Before(revs[j].Time)
+		}
+		return revs[i].Serial < revs[j].Serial
+	})
 }
