@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmd/history"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -73,16 +76,18 @@ func evolvingHistory(b *testing.B, dir string, pairs, n int) int {
 	return len(tmpl)
 }
 
-// BenchmarkHistoryPickHeld measures the heap history + pick hold at two
-// numbers of revisions (500 and 5,000; ROLLOUTCTL_BENCH_HELD_REVISIONS=
-// SMALL,LARGE) of an evolving history of the state terraform wrote,
-// repeated for 100 function/alias pairs: rolloutctl pick's walk
-// (PickFrom: newest first, holding the reference and the revisions back
-// to the one chosen), its heap sampled after a full GC at 20 points of
-// the walk, the most kept; side by side with reading the whole history
-// (Revisions, as history and diff do: every revision's summary) and
+// benchHeld (BenchmarkHistoryPickFolder/held) measures the heap history
+// and pick hold at two numbers of revisions (500 and 5,000;
+// ROLLOUTCTL_BENCH_HELD_REVISIONS=SMALL,LARGE) of an evolving history of
+// the state terraform wrote, repeated for 100 function/alias pairs:
+// rolloutctl pick's walk (PickFrom: newest first, holding the reference
+// and the revisions back to the one chosen) and rolloutctl history's
+// table (a walk oldest first holding a small row per revision), each
+// heap sampled after a full GC at 20 points of the walk, the most kept;
+// side by side with reading the whole history (Revisions, as history
+// --json, diff, report and status do: every revision's summary) and
 // picking in it, measured by dropping the revisions.
-func BenchmarkHistoryPickHeld(b *testing.B) {
+func benchHeld(b *testing.B) {
 	sizes := []int{500, 5000}
 	if v := os.Getenv("ROLLOUTCTL_BENCH_HELD_REVISIONS"); v != "" {
 		small, large, ok := strings.Cut(v, ",")
@@ -101,35 +106,30 @@ func BenchmarkHistoryPickHeld(b *testing.B) {
 		dirs[n] = b.TempDir()
 		size = evolvingHistory(b, dirs[n], pairs, n)
 	}
-	walk, whole := map[int]uint64{}, map[int]uint64{}
+	walk, table, whole := map[int]uint64{}, map[int]uint64{}, map[int]uint64{}
 	var rejected int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, n := range sizes {
 			src := statehistory.DirSource{Dir: dirs[n]}
-			every := max(1, n/20)
-			var before runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			peak := uint64(0)
-			statehistory.SetTestHookWalked(func(done int) {
-				if done%every != 0 {
-					return
+			var p statehistory.Pick
+			walk[n] = max(walk[n], sampled(n, func() {
+				var err error
+				if p, _, err = statehistory.PickFrom(ctx, src, "", ""); err != nil || p.Chosen == nil {
+					b.Fatalf("pick over %d revisions: %v %v", n, p.Chosen, err)
 				}
-				var ms runtime.MemStats
-				runtime.GC()
-				runtime.ReadMemStats(&ms)
-				if ms.HeapAlloc > before.HeapAlloc {
-					peak = max(peak, ms.HeapAlloc-before.HeapAlloc)
-				}
-			})
-			p, _, err := statehistory.PickFrom(ctx, src, "", "")
-			statehistory.SetTestHookWalked(nil)
-			if err != nil || p.Chosen == nil {
-				b.Fatalf("pick over %d revisions: %v %v", n, p.Chosen, err)
-			}
+			}))
 			rejected = len(p.Rejected)
-			walk[n] = max(walk[n], peak)
+			table[n] = max(table[n], sampled(n, func() {
+				f := &cmdutil.Factory{IO: cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, Getenv: func(string) string { return "" }}
+				o, err := history.New(f, []string{dirs[n]})
+				if err == nil {
+					err = history.Run(ctx, o)
+				}
+				if err != nil {
+					b.Fatalf("history of %d revisions: %v", n, err)
+				}
+			}))
 
 			revs, err := src.Revisions(ctx)
 			if err != nil || len(revs) != n {
@@ -147,12 +147,36 @@ func BenchmarkHistoryPickHeld(b *testing.B) {
 	b.ReportMetric(float64(size)/1e6, "state-MB")
 	b.ReportMetric(float64(b.N), "samples")
 	b.ReportMetric(float64(rejected), "rejected-before-chosen")
-	for _, n := range sizes {
-		b.ReportMetric(mb(walk[n]), fmt.Sprintf("pick-heap-MB-%d", n))
-		b.ReportMetric(mb(whole[n]), fmt.Sprintf("whole-history-heap-MB-%d", n))
+	for what, heap := range map[string]map[int]uint64{"pick": walk, "history-table": table, "whole-history": whole} {
+		for _, n := range sizes {
+			b.ReportMetric(mb(heap[n]), fmt.Sprintf("%s-heap-MB-%d", what, n))
+		}
+		b.ReportMetric(float64(heap[large])/float64(max(heap[small], 1)), fmt.Sprintf("%s-heap-x-%d/%d", what, large, small))
+		b.ReportMetric((float64(heap[large])-float64(heap[small]))/float64(large-small), what+"-heap-B/added-revision")
 	}
-	b.ReportMetric(float64(walk[large])/float64(max(walk[small], 1)), fmt.Sprintf("pick-heap-x-%d/%d", large, small))
-	b.ReportMetric(float64(whole[large])/float64(max(whole[small], 1)), fmt.Sprintf("whole-history-heap-x-%d/%d", large, small))
-	b.ReportMetric((float64(walk[large])-float64(walk[small]))/float64(large-small), "pick-heap-B/added-revision")
-	b.ReportMetric((float64(whole[large])-float64(whole[small]))/float64(large-small), "whole-history-heap-B/added-revision")
+}
+
+// sampled runs run, which walks n revisions, and returns the most heap it
+// held at 20 points of the walk (each read after a full GC), above what
+// was live before it.
+func sampled(n int, run func()) uint64 {
+	every := max(1, n/20)
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	peak := uint64(0)
+	statehistory.SetTestHookWalked(func(done int) {
+		if done%every != 0 {
+			return
+		}
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		if ms.HeapAlloc > before.HeapAlloc {
+			peak = max(peak, ms.HeapAlloc-before.HeapAlloc)
+		}
+	})
+	defer statehistory.SetTestHookWalked(nil)
+	run()
+	return peak
 }
