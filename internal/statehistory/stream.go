@@ -53,28 +53,39 @@ const walkBatch = 4
 // walk hands on, with how many it has handed on.
 var testHookWalked func(done int)
 
-// walkBackward hands fn each revision, newest first, in the order
-// Revisions gives (by time, then serial), reading a batch at a time (par
-// readers). Revisions of one time are read in one batch, so that they are
+// walk hands fn each revision in the order Revisions gives (by time, then
+// serial), oldest first or newest first, reading a batch at a time (par
+// readers) and dropping each revision once fn has it; an error from fn
+// stops it. Revisions of one time are read in one batch, so that they are
 // ordered by serial as Revisions orders them.
-func (l *listing) walkBackward(ctx context.Context, fn func(Revision)) error {
+func (l *listing) walk(ctx context.Context, newestFirst bool, fn func(Revision) error) error {
 	par := l.par
 	if par <= 0 {
 		par = defaultParallel
 	}
-	done := 0
-	for hi := l.n; hi > 0; {
-		lo := max(0, hi-par*walkBatch)
-		for lo > 0 && l.at(lo-1).Equal(l.at(lo)) {
-			lo--
+	for done := 0; done < l.n; {
+		lo, hi := done, min(l.n, done+par*walkBatch)
+		for hi < l.n && l.at(hi).Equal(l.at(hi-1)) {
+			hi++
+		}
+		if newestFirst {
+			lo, hi = max(0, l.n-done-par*walkBatch), l.n-done
+			for lo > 0 && l.at(lo-1).Equal(l.at(lo)) {
+				lo--
+			}
 		}
 		batch, err := fetchAll(ctx, hi-lo, par, nil, func(ctx context.Context, k int) Revision { return l.read(ctx, lo+k) })
 		if err != nil {
 			return err
 		}
 		sortRevisions(batch)
-		for k := len(batch) - 1; k >= 0; k-- {
-			fn(batch[k])
+		for k := range batch {
+			if newestFirst {
+				k = len(batch) - 1 - k
+			}
+			if err := fn(batch[k]); err != nil {
+				return err
+			}
 			batch[k] = Revision{}
 			done++
 			if l.progress != nil {
@@ -84,7 +95,6 @@ func (l *listing) walkBackward(ctx context.Context, fn func(Revision)) error {
 				testHookWalked(done)
 			}
 		}
-		hi = lo
 	}
 	return nil
 }
@@ -113,11 +123,8 @@ func PickFrom(ctx context.Context, src Source, before, group string) (Pick, uint
 		return Pick{}, 0, err
 	}
 	w := newPickWalk(before, group)
-	if err := l.walkBackward(ctx, w.add); err != nil {
+	if err := l.walk(ctx, true, w.add); err != nil {
 		return Pick{}, 0, err
-	}
-	if w.err != nil {
-		return Pick{}, 0, w.err
 	}
 	if w.held.len() == 0 {
 		if before == "" {
@@ -181,7 +188,6 @@ type pickWalk struct {
 	before, group string
 	held          backward
 	decided       bool
-	err           error
 
 	// serials is the highest serial of each lineage; codes the newest
 	// source_code_hash recorded for each function version (the first
@@ -206,10 +212,7 @@ func newPickWalk(before, group string) *pickWalk {
 }
 
 // add takes the next older revision.
-func (w *pickWalk) add(r Revision) {
-	if w.err != nil {
-		return
-	}
+func (w *pickWalk) add(r Revision) error {
 	for _, f := range r.Functions {
 		if k := f.Function + "\x00" + f.Version; f.Code != "" && w.codes[k] == "" {
 			w.codes[k] = f.Code
@@ -219,8 +222,13 @@ func (w *pickWalk) add(r Revision) {
 		w.serials[r.Lineage] = max(w.serials[r.Lineage], r.Serial)
 		w.flagOlder(r)
 	}
-	if w.decided || !w.reference(r) && w.held.len() == 0 {
-		return
+	switch {
+	case w.decided:
+		return nil
+	case w.held.len() == 0:
+		if ref, err := w.reference(r); !ref || err != nil {
+			return err
+		}
 	}
 	w.held.prepend(r)
 	id := w.held.len() - 1 // distance from the newest end: stable while prepending
@@ -236,19 +244,19 @@ func (w *pickWalk) add(r Revision) {
 			w.decided = true // PickGroup says the group is unknown
 		}
 	}
+	return nil
 }
 
 // reference reports whether r is the reference (the newest revision
 // matching before, or the newest), refusing an unreadable one.
-func (w *pickWalk) reference(r Revision) bool {
-	if w.held.len() > 0 || w.before != "" && r.ID != w.before && !strings.HasPrefix(r.ID, w.before) && r.Hash != w.before {
-		return false
+func (w *pickWalk) reference(r Revision) (bool, error) {
+	if w.before != "" && r.ID != w.before && !strings.HasPrefix(r.ID, w.before) && r.Hash != w.before {
+		return false, nil
 	}
 	if !r.Readable() {
-		w.err = fmt.Errorf("the reference revision %s is unreadable: %s", r.ID, r.Error)
-		return false
+		return false, fmt.Errorf("the reference revision %s is unreadable: %s", r.ID, r.Error)
 	}
-	return true
+	return true, nil
 }
 
 // flagOlder settles, with the readable revision r older than every held
@@ -359,20 +367,13 @@ func Walk(ctx context.Context, src Source, fn func(Revision) error) (Codes, erro
 	if err != nil {
 		return nil, err
 	}
-	var fnErr error
 	f := flagger{seen: map[string]string{}}
-	err = l.walkForward(ctx, func(r Revision) {
-		if fnErr != nil {
-			return
-		}
+	err = l.walk(ctx, false, func(r Revision) error {
 		f.flag(&r)
 		codes.note(r)
 		codes.Fill(r.Aliases)
-		fnErr = fn(r)
+		return fn(r)
 	})
-	if err == nil {
-		err = fnErr
-	}
 	return codes, err
 }
 
@@ -396,40 +397,6 @@ func (f *flagger) flag(r *Revision) {
 		r.Flags = append(r.Flags, fmt.Sprintf("duplicate serial %d with different content", r.Serial))
 	}
 	f.seen[key] = r.Hash
-}
-
-// walkForward hands fn each revision, oldest first, in the order
-// Revisions gives, a batch at a time as walkBackward does.
-func (l *listing) walkForward(ctx context.Context, fn func(Revision)) error {
-	par := l.par
-	if par <= 0 {
-		par = defaultParallel
-	}
-	done := 0
-	for lo := 0; lo < l.n; {
-		hi := min(l.n, lo+par*walkBatch)
-		for hi < l.n && l.at(hi).Equal(l.at(hi-1)) {
-			hi++
-		}
-		batch, err := fetchAll(ctx, hi-lo, par, nil, func(ctx context.Context, k int) Revision { return l.read(ctx, lo+k) })
-		if err != nil {
-			return err
-		}
-		sortRevisions(batch)
-		for k := range batch {
-			fn(batch[k])
-			batch[k] = Revision{}
-			done++
-			if l.progress != nil {
-				l.progress(done, l.n)
-			}
-			if testHookWalked != nil {
-				testHookWalked(done)
-			}
-		}
-		lo = hi
-	}
-	return nil
 }
 
 // sortRevisions orders revisions by source time, then serial (stable).
