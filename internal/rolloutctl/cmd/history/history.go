@@ -249,12 +249,8 @@ func (t *table) print(w io.Writer, codes statehistory.Codes) error {
 	}
 	bw := bufio.NewWriter(w)
 	t.lines(func(cells [5]string) {
-		for c := 0; c < 4; c++ {
-			bw.WriteString(cells[c])
-			bw.WriteString(strings.Repeat(" ", widths[c]+2-utf8.RuneCountInString(cells[c])))
-		}
-		bw.WriteString(cells[4])
-		bw.WriteByte('\n')
+		// fmt pads to a width in runes, as tabwriter measures cells.
+		fmt.Fprintf(bw, "%-*s%-*s%-*s%-*s%s\n", widths[0]+2, cells[0], widths[1]+2, cells[1], widths[2]+2, cells[2], widths[3]+2, cells[3], cells[4])
 	}, header)
 	return bw.Flush()
 }

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -104,6 +105,8 @@ func messySnapshots(t *testing.T) string {
 	// revision records: the table shows that hash, as the whole history does.
 	put("7-aws-early.tfstate", awsState(1, "1", "AAAAAAAAAAAA", "2"), 50)
 	put("7-aws-later.tfstate", awsState(2, "2", "BBBBBBBBBBBB", "2"), 51)
+	// Cells are aligned by runes, as tabwriter aligns them.
+	put("8-unicode.tfstate", bytes.Replace(cmdtest.State(8, "1", "v1", "1", "", "x"), []byte(`"lin-a"`), []byte(`"ünïcødé-lin"`), 1), 52)
 	return dir
 }
 
