@@ -105,21 +105,12 @@ func concurrencyOf(s *State, function, alias string) (string, int) {
 // that its own revision does not record (the function moved on), from
 // the other revisions of the history: a version's code never changes.
 func fillCode(revs []Revision) {
-	code := map[string]string{} // function \x00 version -> source_code_hash
+	codes := Codes{}
 	for _, r := range revs {
-		for _, f := range r.Functions {
-			if f.Code != "" {
-				code[f.Function+"\x00"+f.Version] = f.Code
-			}
-		}
+		codes.note(r)
 	}
 	for i := range revs {
-		for j := range revs[i].Aliases {
-			a := &revs[i].Aliases[j]
-			if a.Resource == awsAlias && a.Code == "" {
-				a.Code = code[a.Function+"\x00"+a.Primary]
-			}
-		}
+		codes.Fill(revs[i].Aliases)
 	}
 }
 

@@ -82,11 +82,13 @@ func deepCopy(b *testing.B, v any) any {
 // (7 KB), cold (empty cache) and warm (the same cache), with the heap the
 // revisions hold and the time per revision. Targets: warm at least 10x
 // faster than cold; the heap per revision far under the state's size
-// (summaries are kept, not states).
+// (summaries are kept, not states). The held sub-benchmark measures the
+// heap at two numbers of revisions (benchHeld).
 func BenchmarkHistoryPickFolder(b *testing.B) {
 	for _, pairs := range []int{100, 1} {
 		b.Run(fmt.Sprintf("pairs=%d", pairs), func(b *testing.B) { benchFolder(b, pairs) })
 	}
+	b.Run("held", benchHeld)
 }
 
 func benchFolder(b *testing.B, pairs int) {

@@ -184,22 +184,7 @@ func PickGroup(revs []Revision, before, name string) (Pick, error) {
 	p := Pick{Reference: ref, Group: name}
 	for i := refIdx - 1; i >= 0; i-- {
 		rev := revs[i]
-		var why []string
-		g, found := rev.Group(name)
-		switch {
-		case !rev.Readable():
-			why = []string{"unreadable: " + rev.Error}
-		case rev.Lineage != ref.Lineage:
-			why = []string{"different lineage " + short(rev.Lineage) + " (another state; restoring it would replace, not roll back)"}
-		case !found:
-			why = []string{fmt.Sprintf("group %s is not in this revision", name)}
-		default:
-			why = groupReasons(g)
-			if sameMembers(g, refGroup) && sameFunctionsOf(rev, ref, memberFunctions(g)) {
-				why = append(why, "every member and its function run the same version as in the reference: nothing to return to")
-			}
-			why = append(why, leftReasons(revs, i, refIdx, memberFunctions(g))...)
-		}
+		why, g := groupCandidateReasons(revs, i, refIdx, name, refGroup)
 		if len(why) > 0 {
 			p.Rejected = append(p.Rejected, Rejection{Revision: rev, Reasons: why})
 			continue
@@ -210,6 +195,28 @@ func PickGroup(revs []Revision, before, name string) (Pick, error) {
 		break
 	}
 	return p, nil
+}
+
+// groupCandidateReasons says why revs[i] is no known-good target for the
+// group named name, whose view in the reference revs[refIdx] is refGroup
+// (none: it is), with the group's view in revs[i]; it reads
+// revs[i:refIdx+1] only.
+func groupCandidateReasons(revs []Revision, i, refIdx int, name string, refGroup GroupView) ([]string, GroupView) {
+	rev, ref := revs[i], revs[refIdx]
+	g, found := rev.Group(name)
+	switch {
+	case !rev.Readable():
+		return []string{"unreadable: " + rev.Error}, g
+	case rev.Lineage != ref.Lineage:
+		return []string{"different lineage " + short(rev.Lineage) + " (another state; restoring it would replace, not roll back)"}, g
+	case !found:
+		return []string{fmt.Sprintf("group %s is not in this revision", name)}, g
+	}
+	why := groupReasons(g)
+	if sameMembers(g, refGroup) && sameFunctionsOf(rev, ref, memberFunctions(g)) {
+		why = append(why, "every member and its function run the same version as in the reference: nothing to return to")
+	}
+	return append(why, leftReasons(revs, i, refIdx, memberFunctions(g))...), g
 }
 
 // sameFunctionsOf reports whether the functions named in names have the

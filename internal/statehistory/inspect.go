@@ -255,10 +255,7 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 	ref := revs[refIdx]
 	p := Pick{Reference: ref}
 	for i := refIdx - 1; i >= 0; i-- {
-		why := Reasons(revs[i], ref)
-		if revs[i].Readable() {
-			why = append(why, leftReasons(revs, i, refIdx, nil)...)
-		}
+		why := knownGoodReasons(revs, i, refIdx)
 		if len(why) > 0 {
 			p.Rejected = append(p.Rejected, Rejection{Revision: revs[i], Reasons: why})
 			continue
@@ -305,6 +302,16 @@ func PickKnownGood(revs []Revision, before string) (Pick, error) {
 	return p, nil
 }
 
+// knownGoodReasons says why revs[i] is no known-good target for the
+// reference revs[refIdx] (none: it is); it reads revs[i:refIdx+1] only.
+func knownGoodReasons(revs []Revision, i, refIdx int) []string {
+	why := Reasons(revs[i], revs[refIdx])
+	if revs[i].Readable() {
+		why = append(why, leftReasons(revs, i, refIdx, nil)...)
+	}
+	return why
+}
+
 // referenceIndex finds the reference revision: the one named by before
 // (an id, a prefix of one, or a content hash), or the newest.
 func referenceIndex(revs []Revision, before string) (int, error) {
@@ -335,6 +342,12 @@ func referenceIndex(revs []Revision, before string) (int, error) {
 // raw copy that Terraform would refuse (older serial) or that would fork
 // the lineage.
 func WriteState(ctx context.Context, chosen, reference Revision, revs []Revision) ([]byte, error) {
+	return WriteStateAt(ctx, chosen, reference, topSerial(revs, reference))
+}
+
+// WriteStateAt is WriteState given the highest serial of the reference's
+// lineage (PickFrom returns it): the state written has the next one.
+func WriteStateAt(ctx context.Context, chosen, reference Revision, top uint64) ([]byte, error) {
 	if chosen.Lineage != reference.Lineage {
 		return nil, fmt.Errorf("revision %s has lineage %s, not the current %s: refusing to write it", chosen.ID, short(chosen.Lineage), short(reference.Lineage))
 	}
@@ -346,13 +359,7 @@ func WriteState(ctx context.Context, chosen, reference Revision, revs []Revision
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, err
 	}
-	maxSerial := reference.Serial
-	for _, r := range revs {
-		if r.Lineage == reference.Lineage && r.Serial > maxSerial {
-			maxSerial = r.Serial
-		}
-	}
-	doc["serial"] = maxSerial + 1
+	doc["serial"] = max(top, reference.Serial) + 1
 	doc["lineage"] = reference.Lineage
 	return json.MarshalIndent(doc, "", "  ")
 }

@@ -31,7 +31,9 @@ import (
 // cached), and reports the two side by side: the time ratio
 // 10,000/1,000, the scaling exponent (log of the time ratio over log of
 // the size ratio: 1 is linear),
-// the heap held, and the samples behind each figure. Targets: linear or
+// the heap held (the whole history's, and rolloutctl pick's walk over the
+// warm history: PickFrom, sampled as benchHeld does), and the samples
+// behind each figure. Targets: linear or
 // better (exponent at most 1.1, for noise), warm under 1 s.
 // ROLLOUTCTL_BENCH_REVISIONS=SMALL,LARGE changes the two sizes (writing
 // 10,000 versions of 1 MB to the sandbox's fsync'd store takes minutes).
@@ -89,7 +91,7 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 		b.Logf("%d versions of %d bytes written in %s", n, len(template), time.Since(start))
 	}
 	cold, warm := map[int]time.Duration{}, map[int]time.Duration{}
-	heap := map[int]uint64{}
+	heap, pickHeap := map[int]uint64{}, map[int]uint64{}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, n := range sizes {
@@ -121,6 +123,12 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 					warm[n] += d
 				}
 			}
+			// rolloutctl pick's walk over the same (warm) history.
+			pickHeap[n] = max(pickHeap[n], sampled(n, func() {
+				if p, _, err := statehistory.PickFrom(ctx, src, "", ""); err != nil || p.Chosen == nil {
+					b.Fatalf("PickFrom over %d revisions: %v %v", n, p.Chosen, err)
+				}
+			}))
 		}
 	}
 	b.StopTimer()
@@ -131,6 +139,7 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 		b.ReportMetric(per(cold[n]), fmt.Sprintf("cold-s-%d", n))
 		b.ReportMetric(per(warm[n]), fmt.Sprintf("warm-s-%d", n))
 		b.ReportMetric(float64(heap[n])/1e6, fmt.Sprintf("heap-MB-%d", n))
+		b.ReportMetric(float64(pickHeap[n])/1e6, fmt.Sprintf("pick-heap-MB-%d", n))
 	}
 	small, large := sizes[0], sizes[1]
 	coldRatio, warmRatio := per(cold[large])/per(cold[small]), per(warm[large])/per(warm[small])
@@ -141,4 +150,6 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 	b.ReportMetric(math.Log(coldRatio)/scale, "cold-exponent")
 	b.ReportMetric(math.Log(warmRatio)/scale, "warm-exponent")
 	b.ReportMetric(per(warm[large]), "warm-s-largest")
+	b.ReportMetric(float64(pickHeap[large])/float64(max(pickHeap[small], 1)), fmt.Sprintf("pick-heap-x-%d/%d", large, small))
+	b.ReportMetric((float64(pickHeap[large])-float64(pickHeap[small]))/float64(large-small), "pick-heap-B/added-revision")
 }

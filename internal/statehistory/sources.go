@@ -113,6 +113,15 @@ func (s LocalSource) String() string { return s.Path }
 var timestampedBackup = regexp.MustCompile(`\.(\d{9,})\.backup$`)
 
 func (s LocalSource) Revisions(ctx context.Context) ([]Revision, error) {
+	l, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.revisions(ctx)
+}
+
+// list lists the state file and its backups, oldest first.
+func (s LocalSource) list(context.Context) (*listing, error) {
 	dir, base := filepath.Dir(s.Path), filepath.Base(s.Path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -126,7 +135,6 @@ func (s LocalSource) Revisions(ctx context.Context) ([]Revision, error) {
 		if e.IsDir() || (name != base && !isBackup) {
 			continue
 		}
-		p := filepath.Join(dir, name)
 		info, err := e.Info()
 		if err != nil {
 			return nil, err
@@ -140,16 +148,13 @@ func (s LocalSource) Revisions(ctx context.Context) ([]Revision, error) {
 		if name == base {
 			found = true
 		}
-		files = append(files, localFile{name: name, path: p, errSource: p, t: t, info: info})
+		files = append(files, newLocalFile(name, t, info))
 	}
 	if !found {
 		return nil, fmt.Errorf("%s: no such state file", s.Path)
 	}
-	revs, err := readFiles(ctx, files, s.CacheDir, s.Parallel)
-	if err != nil {
-		return nil, err
-	}
-	return order(revs), nil
+	// An unreadable backup is reported under its own path.
+	return fileListing(dir, "", files, s.CacheDir, s.Parallel), nil
 }
 
 // DirSource is a folder of state snapshots (*.tfstate, *.json).
@@ -166,6 +171,15 @@ type DirSource struct {
 func (s DirSource) String() string { return s.Dir }
 
 func (s DirSource) Revisions(ctx context.Context) ([]Revision, error) {
+	l, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.revisions(ctx)
+}
+
+// list lists the folder's snapshots, oldest first.
+func (s DirSource) list(context.Context) (*listing, error) {
 	entries, err := os.ReadDir(s.Dir)
 	if err != nil {
 		return nil, err
@@ -181,48 +195,62 @@ func (s DirSource) Revisions(ctx context.Context) ([]Revision, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, localFile{name: n, path: filepath.Join(s.Dir, n), errSource: s.Dir, t: info.ModTime(), info: info})
+		files = append(files, newLocalFile(n, info.ModTime(), info))
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s holds no state snapshots (*.tfstate, *.json, *.backup)", s.Dir)
 	}
-	revs, err := readFiles(ctx, files, s.CacheDir, s.Parallel)
-	if err != nil {
-		return nil, err
-	}
-	return order(revs), nil
+	return fileListing(s.Dir, s.Dir, files, s.CacheDir, s.Parallel), nil
 }
 
-// localFile is one local snapshot: the name it is listed by, its path, the
-// source an unreadable one is reported under, the time it stands for, and
-// what the listing said of it.
+// localFile is one local snapshot: the name it is listed by, the time it
+// stands for (Unix nanoseconds), and what the listing said of it (size,
+// modification time, inode), kept small: a listing holds one per
+// revision.
 type localFile struct {
-	name, path, errSource string
-	t                     time.Time
-	info                  os.FileInfo
+	name                      string
+	unixNanos, size, modNanos int64
+	ino                       uint64
 }
 
-// readFiles summarises local snapshots, Parallel at a time, each from the
-// cache when its summary is there.
-func readFiles(ctx context.Context, files []localFile, cacheDir string, par int) ([]Revision, error) {
-	return fetchAll(ctx, len(files), par, nil, func(ctx context.Context, i int) Revision {
-		f := files[i]
+func newLocalFile(name string, t time.Time, info os.FileInfo) localFile {
+	f := localFile{name: name, unixNanos: t.UnixNano(), size: info.Size(), modNanos: info.ModTime().UnixNano()}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		f.ino = st.Ino
+	}
+	return f
+}
+
+// fileListing lists the snapshots files of dir oldest first (by the time
+// each stands for; a tie keeps the folder's order), each summarised from
+// the cache when its summary is there; an unreadable one is reported
+// under errSource (its own path when empty).
+func fileListing(dir, errSource string, files []localFile, cacheDir string, par int) *listing {
+	files = append([]localFile(nil), files...) // no spare capacity: held while the history is walked
+	sort.SliceStable(files, func(i, j int) bool { return files[i].unixNanos < files[j].unixNanos })
+	at := func(i int) time.Time { return time.Unix(0, files[i].unixNanos).UTC() }
+	return &listing{n: len(files), par: par, at: at, read: func(ctx context.Context, i int) Revision {
+		f, t, path := files[i], at(i), filepath.Join(dir, files[i].name)
 		key := ""
-		if f.info.Size() >= cacheMinBytes {
-			key = fileCacheKey(cacheDir, f)
+		if f.size >= cacheMinBytes {
+			key = fileCacheKey(cacheDir, path, f)
 		}
 		if rev, ok := cachedSummary(key, f.name); ok {
-			rev.Time, rev.Source, rev.load = f.t.UTC(), f.path, fileLoader(f.path)
+			rev.Time, rev.Source, rev.load = t, path, fileLoader(path)
 			return rev
 		}
-		b, err := readRegular(ctx, f.path)
+		b, err := readRegular(ctx, path)
 		if err != nil {
-			return Revision{ID: f.name, Source: f.errSource, Time: f.t.UTC(), Error: err.Error()}
+			src := errSource
+			if src == "" {
+				src = path
+			}
+			return Revision{ID: f.name, Source: src, Time: t, Error: err.Error()}
 		}
-		rev := newRevision(f.name, f.path, f.t, b, fileLoader(f.path))
+		rev := newRevision(f.name, path, t, b, fileLoader(path))
 		saveSummary(key, rev)
 		return rev
-	})
+	}}
 }
 
 // cacheMinBytes is the smallest snapshot whose summary is cached: a
@@ -236,19 +264,15 @@ const summaryFormat = "s2"
 // fileCacheKey names the cached summary of a local snapshot by its path,
 // size and modification time (and inode where there is one): a file
 // rewritten in place gets another key. Empty when there is no cache.
-func fileCacheKey(cacheDir string, f localFile) string {
+func fileCacheKey(cacheDir, path string, f localFile) string {
 	if cacheDir == "" {
 		return ""
 	}
-	abs, err := filepath.Abs(f.path)
+	abs, err := filepath.Abs(path)
 	if err != nil {
 		return ""
 	}
-	var ino uint64
-	if st, ok := f.info.Sys().(*syscall.Stat_t); ok {
-		ino = st.Ino
-	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "file\x00%s\x00%s\x00%d\x00%d\x00%d", summaryFormat, abs, f.info.Size(), f.info.ModTime().UnixNano(), ino))
+	sum := sha256.Sum256(fmt.Appendf(nil, "file\x00%s\x00%s\x00%d\x00%d\x00%d", summaryFormat, abs, f.size, f.modNanos, f.ino))
 	return filepath.Join(cacheDir, "files", hex.EncodeToString(sum[:16])+".summary")
 }
 
@@ -337,7 +361,7 @@ type S3Source struct {
 // describes it.
 type objectVersion struct {
 	id           string
-	lastModified time.Time
+	lastModified int64 // Unix nanoseconds
 	etag         string
 	size         int64
 }
@@ -353,7 +377,7 @@ func (s S3Source) cachePath(v objectVersion) string {
 		endpoint = aws.ToString(s.Client.Options().BaseEndpoint) + "\x00" + s.Client.Options().Region
 	}
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d",
-		endpoint, s.Bucket, s.key(), v.id, v.etag, v.size, v.lastModified.UnixNano()))
+		endpoint, s.Bucket, s.key(), v.id, v.etag, v.size, v.lastModified))
 	return filepath.Join(s.CacheDir, hex.EncodeToString(sum[:16])+".tfstate")
 }
 
@@ -404,6 +428,15 @@ func (s S3Source) key() string {
 func (s S3Source) String() string { return "s3://" + s.Bucket + "/" + s.key() }
 
 func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
+	l, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.revisions(ctx)
+}
+
+// list lists the object's versions, oldest first.
+func (s S3Source) list(ctx context.Context) (*listing, error) {
 	var refs []objectVersion
 	// Paged by hand: a server that answers "truncated" without moving the
 	// markers on would otherwise be asked for the same page forever.
@@ -415,7 +448,7 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 		}
 		for _, v := range page.Versions {
 			if aws.ToString(v.Key) == s.key() {
-				refs = append(refs, objectVersion{id: aws.ToString(v.VersionId), lastModified: aws.ToTime(v.LastModified),
+				refs = append(refs, objectVersion{id: aws.ToString(v.VersionId), lastModified: aws.ToTime(v.LastModified).UnixNano(),
 					etag: aws.ToString(v.ETag), size: aws.ToInt64(v.Size)})
 			}
 		}
@@ -431,8 +464,10 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 	if len(refs) == 0 {
 		return nil, fmt.Errorf("%s has no object versions (is bucket versioning enabled?)", s)
 	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].lastModified.Before(refs[j].lastModified) })
-	revs, err := fetchAll(ctx, len(refs), s.Parallel, s.Progress, func(ctx context.Context, i int) Revision {
+	refs = append([]objectVersion(nil), refs...) // no spare capacity: held while the history is walked
+	sort.Slice(refs, func(i, j int) bool { return refs[i].lastModified < refs[j].lastModified })
+	at := func(i int) time.Time { return time.Unix(0, refs[i].lastModified).UTC() }
+	return &listing{n: len(refs), par: s.Parallel, progress: s.Progress, at: at, read: func(ctx context.Context, i int) Revision {
 		r := refs[i]
 		loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r, true) }
 		if rev, ok := cachedSummary(s.summaryKey(r), r.id); ok {
@@ -441,16 +476,12 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 		}
 		b, err := s.fetch(ctx, r, false)
 		if err != nil {
-			return Revision{ID: r.id, Source: s.String(), Time: r.lastModified.UTC(), Error: err.Error()}
+			return Revision{ID: r.id, Source: s.String(), Time: at(i), Error: err.Error()}
 		}
-		rev := newRevision(r.id, s.String(), r.lastModified, b, loader)
+		rev := newRevision(r.id, s.String(), at(i), b, loader)
 		saveSummary(s.summaryKey(r), rev)
 		return rev
-	})
-	if err != nil {
-		return nil, err
-	}
-	return order(revs), nil
+	}}, nil
 }
 
 func fileLoader(path string) func(context.Context) ([]byte, error) {

@@ -11,7 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -187,32 +187,44 @@ func (r Revision) Load(ctx context.Context) (*State, []byte, error) {
 // order sorts revisions by source time (then serial) and flags lineage
 // breaks and duplicate serials.
 func order(revs []Revision) []Revision {
-	sort.SliceStable(revs, func(i, j int) bool {
-		if !revs[i].Time.Equal(revs[j].Time) {
-			return revs[i].Time.Before(revs[j].Time)
-		}
-		return revs[i].Serial < revs[j].Serial
-	})
-	seen := map[string]string{} // lineage/serial -> hash
-	prevLineage := ""
+	sortRevisions(revs)
+	f := flagger{seen: map[string]string{}}
+	for i := range revs {
+		f.flag(&revs[i])
+	}
+	fillCode(revs)
+	internSummaries(revs)
+	shareSummaries(revs)
+	return revs
+}
+
+// shareSummaries gives a revision whose aliases, groups, functions or
+// tainted list equal the previous readable revision's that revision's
+// slice: most revisions of a state change none of them (or one), so a
+// whole history holds each run of equal summaries once, not once per
+// revision. The slices are read, never written, after order.
+func shareSummaries(revs []Revision) {
+	var prev *Revision
 	for i := range revs {
 		r := &revs[i]
 		if !r.Readable() {
 			continue
 		}
-		if prevLineage != "" && r.Lineage != prevLineage {
-			r.Flags = append(r.Flags, "lineage break: "+short(prevLineage)+" -> "+short(r.Lineage))
+		if prev != nil {
+			share(&r.Aliases, prev.Aliases)
+			share(&r.Groups, prev.Groups)
+			share(&r.Functions, prev.Functions)
+			share(&r.Tainted, prev.Tainted)
 		}
-		prevLineage = r.Lineage
-		key := fmt.Sprintf("%s/%d", r.Lineage, r.Serial)
-		if h, ok := seen[key]; ok && h != r.Hash {
-			r.Flags = append(r.Flags, fmt.Sprintf("duplicate serial %d with different content", r.Serial))
-		}
-		seen[key] = r.Hash
+		prev = r
 	}
-	fillCode(revs)
-	internSummaries(revs)
-	return revs
+}
+
+// share makes *s prev when they hold equal elements.
+func share[T any](s *[]T, prev []T) {
+	if len(*s) > 0 && reflect.DeepEqual(*s, prev) {
+		*s = prev
+	}
 }
 
 // internSummaries makes the summaries' equal strings one copy: the same

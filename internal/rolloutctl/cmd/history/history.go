@@ -3,12 +3,16 @@
 package history
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
@@ -72,6 +76,33 @@ type line struct {
 
 // Run prints the history.
 func Run(ctx context.Context, o *Options) error {
+	if o.JSON {
+		return runJSON(ctx, o)
+	}
+	src, err := o.Open(ctx, o.f)
+	if err != nil {
+		return err
+	}
+	t := table{o: o, names: map[string]bool{}, groups: map[string]bool{}}
+	codes, err := statehistory.Walk(ctx, src, func(r statehistory.Revision) error {
+		t.add(r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if o.Alias != "" && !t.names[o.Alias] {
+		return unknownName("alias", o.Alias, t.names)
+	}
+	if o.Group != "" && !t.groups[o.Group] {
+		return unknownName("group", o.Group, t.groups)
+	}
+	return t.print(o.f.IO.Out, codes)
+}
+
+// runJSON prints every revision with its aliases, groups and functions
+// (the whole history is read: each line holds a revision's summary).
+func runJSON(ctx context.Context, o *Options) error {
 	revs, err := o.Revisions(ctx, o.f)
 	if err != nil {
 		return err
@@ -80,18 +111,7 @@ func Run(ctx context.Context, o *Options) error {
 	names, groups := map[string]bool{}, map[string]bool{}
 	for _, r := range revs {
 		l := line{Revision: r, Functions: r.Functions}
-		for _, a := range r.Aliases {
-			names[a.Name] = true
-			if o.Alias == "" && o.Group == "" || a.Name == o.Alias {
-				l.Aliases = append(l.Aliases, a)
-			}
-		}
-		for _, g := range r.Groups {
-			groups[g.Name] = true
-			if o.Alias == "" && (o.Group == "" || g.Name == o.Group) {
-				l.Groups = append(l.Groups, g)
-			}
-		}
+		l.Aliases, l.Groups = o.filter(r, names, groups)
 		lines = append(lines, l)
 	}
 	if o.Alias != "" && !names[o.Alias] {
@@ -100,43 +120,165 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Group != "" && !groups[o.Group] {
 		return unknownName("group", o.Group, groups)
 	}
-	if o.JSON {
-		return cmdutil.WriteJSON(o.f.IO.Out, lines)
+	return cmdutil.WriteJSON(o.f.IO.Out, lines)
+}
+
+// filter is what of r the history shows (every alias and group, the
+// alias of --alias, or the group of --group), noting in names and groups
+// the aliases and groups r holds.
+func (o *Options) filter(r statehistory.Revision, names, groups map[string]bool) ([]statehistory.AliasView, []statehistory.GroupView) {
+	var as []statehistory.AliasView
+	var gs []statehistory.GroupView
+	for _, a := range r.Aliases {
+		names[a.Name] = true
+		if o.Alias == "" && o.Group == "" || a.Name == o.Alias {
+			as = append(as, a)
+		}
 	}
-	tw := tabwriter.NewWriter(o.f.IO.Out, 0, 4, 2, ' ', 0)
-	traffic := "ALIASES"
-	for _, l := range lines {
-		if len(l.Groups) > 0 {
-			traffic = "ALIASES AND GROUPS"
+	for _, g := range r.Groups {
+		groups[g.Name] = true
+		if o.Alias == "" && (o.Group == "" || g.Name == o.Group) {
+			gs = append(gs, g)
+		}
+	}
+	return as, gs
+}
+
+// table is history's table, built while the history is walked: a small
+// row per revision (its time, hash, lineage, serial, flags and the line's
+// text, shared with the previous row when equal), printed once the
+// columns' widths are known.
+type table struct {
+	o             *Options
+	names, groups map[string]bool
+	rows          []row
+	hasGroups     bool // some row shows a group: the last column says so
+}
+
+type row struct {
+	time                  time.Time
+	hash, lineage, errMsg string
+	serial                uint64
+	flags                 []string
+	summary               string
+	// late keeps what a row shows when it has an AWS provider alias,
+	// whose code hash a later revision may record: the text is made
+	// once the whole history's hashes are known.
+	late *lateRow
+}
+
+type lateRow struct {
+	aliases []statehistory.AliasView
+	groups  []statehistory.GroupView
+}
+
+func (t *table) add(r statehistory.Revision) {
+	if r.Error != "" {
+		t.rows = append(t.rows, row{time: r.Time, hash: r.Hash, errMsg: r.Error})
+		return
+	}
+	as, gs := t.o.filter(r, t.names, t.groups)
+	t.hasGroups = t.hasGroups || len(gs) > 0
+	w := row{time: r.Time, hash: r.Hash, lineage: r.Lineage, serial: r.Serial, flags: r.Flags}
+	if n := len(t.rows); n > 0 && t.rows[n-1].lineage == w.lineage {
+		w.lineage = t.rows[n-1].lineage // one copy per run of a lineage
+	}
+	for _, a := range as {
+		if a.Resource == "aws_lambda_alias" {
+			w.late = &lateRow{as, gs}
 			break
 		}
 	}
-	fmt.Fprintln(tw, "TIME\tREVISION\tLINEAGE\tSERIAL\t"+traffic)
+	if w.late == nil {
+		w.summary = t.shared(describe(as, gs))
+	}
+	t.rows = append(t.rows, w)
+}
+
+// shared is s, as the previous row's string when equal (most rows show
+// what the one before showed).
+func (t *table) shared(s string) string {
+	for i := len(t.rows) - 1; i >= 0; i-- {
+		if t.rows[i].errMsg == "" {
+			if t.rows[i].summary == s {
+				return t.rows[i].summary
+			}
+			break
+		}
+	}
+	return s
+}
+
+func describe(as []statehistory.AliasView, gs []statehistory.GroupView) string {
+	parts := make([]string, 0, len(as)+len(gs))
+	for _, a := range as {
+		parts = append(parts, a.Describe())
+	}
+	for _, g := range gs {
+		parts = append(parts, g.Describe())
+	}
+	return strings.Join(parts, "; ")
+}
+
+// print writes the table: the columns as text/tabwriter aligns them
+// (padding 2), each line written as it is made.
+func (t *table) print(w io.Writer, codes statehistory.Codes) error {
+	for i := range t.rows {
+		if l := t.rows[i].late; l != nil {
+			codes.Fill(l.aliases)
+			t.rows[i].summary, t.rows[i].late = describe(l.aliases, l.groups), nil
+		}
+	}
+	header := [5]string{"TIME", "REVISION", "LINEAGE", "SERIAL", "ALIASES"}
+	if t.hasGroups {
+		header[4] = "ALIASES AND GROUPS"
+	}
 	// REVISION is the content hash: short, unique per content, and accepted
 	// wherever a revision is named (diff, pick --before); --json has the
 	// source's own version ids.
+	var widths [4]int
+	plain := true
+	t.lines(func(cells [5]string) {
+		for c, cell := range cells {
+			plain = plain && !strings.ContainsAny(cell, "\t\n\v\f")
+			if c < 4 {
+				widths[c] = max(widths[c], utf8.RuneCountInString(cell))
+			}
+		}
+	}, header)
+	if !plain {
+		// A cell that tabwriter would split: let it.
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		t.lines(func(cells [5]string) { fmt.Fprintln(tw, strings.Join(cells[:], "\t")) }, header)
+		return tw.Flush()
+	}
+	bw := bufio.NewWriter(w)
+	t.lines(func(cells [5]string) {
+		// fmt pads to a width in runes, as tabwriter measures cells.
+		fmt.Fprintf(bw, "%-*s%-*s%-*s%-*s%s\n", widths[0]+2, cells[0], widths[1]+2, cells[1], widths[2]+2, cells[2], widths[3]+2, cells[3], cells[4])
+	}, header)
+	return bw.Flush()
+}
+
+// lines hands each line's cells to fn: the header, then each row shown
+// (a timeline, --alias or --group, shows changes only).
+func (t *table) lines(fn func([5]string), header [5]string) {
+	fn(header)
 	prev := ""
-	for _, l := range lines {
-		if l.Error != "" {
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\tunreadable: %s\n", l.Time.Format(time.RFC3339), l.Hash, l.Error)
+	for _, r := range t.rows {
+		at := r.time.Format(time.RFC3339)
+		if r.errMsg != "" {
+			fn([5]string{at, r.hash, "-", "-", "unreadable: " + r.errMsg})
 			continue
 		}
-		var parts []string
-		for _, a := range l.Aliases {
-			parts = append(parts, a.Describe())
-		}
-		for _, g := range l.Groups {
-			parts = append(parts, g.Describe())
-		}
-		summary := strings.Join(parts, "; ")
-		if (o.Alias != "" || o.Group != "") && summary == prev && len(l.Flags) == 0 {
-			continue // a timeline shows changes only
+		summary := r.summary
+		if (t.o.Alias != "" || t.o.Group != "") && summary == prev && len(r.flags) == 0 {
+			continue
 		}
 		prev = summary
-		for _, f := range l.Flags {
+		for _, f := range r.flags {
 			summary += "  !! " + f
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.8s\t%d\t%s\n", l.Time.Format(time.RFC3339), l.Hash, l.Lineage, l.Serial, summary)
+		fn([5]string{at, r.hash, fmt.Sprintf("%.8s", r.lineage), strconv.FormatUint(r.serial, 10), summary})
 	}
-	return tw.Flush()
 }

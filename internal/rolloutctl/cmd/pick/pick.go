@@ -48,16 +48,12 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 // Run picks, prints, and with --write-state writes the state to push;
 // cmdutil.ErrNoneFound when no revision is known-good.
 func Run(ctx context.Context, o *Options) error {
-	revs, err := o.Revisions(ctx, o.f)
+	src, err := o.Open(ctx, o.f)
 	if err != nil {
 		return err
 	}
-	var p statehistory.Pick
-	if o.Group != "" {
-		p, err = statehistory.PickGroup(revs, o.Before, o.Group)
-	} else {
-		p, err = statehistory.PickKnownGood(revs, o.Before)
-	}
+	// Read newest first, holding only the revisions the pick looks at.
+	p, top, err := statehistory.PickFrom(ctx, src, o.Before, o.Group)
 	if err != nil {
 		return err
 	}
@@ -73,7 +69,7 @@ func Run(ctx context.Context, o *Options) error {
 				"Destroy or move them first, or pass --drop-new-resources to write it anyway (then import them again if they are to stay)",
 				o.WriteState, label(*p.Chosen), len(p.Dropped), strings.Join(p.Dropped, "\n  "))
 		} else {
-			b, werr := statehistory.WriteState(ctx, *p.Chosen, p.Reference, revs)
+			b, werr := statehistory.WriteStateAt(ctx, *p.Chosen, p.Reference, top)
 			if werr != nil {
 				return werr
 			}
