@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -13,11 +12,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	gojson "github.com/goccy/go-json"
 )
 
 // Source yields the stored revisions of one state.
@@ -229,13 +230,14 @@ func fileListing(dir, errSource string, files []localFile, cacheDir string, par 
 	files = append([]localFile(nil), files...) // no spare capacity: held while the history is walked
 	sort.SliceStable(files, func(i, j int) bool { return files[i].unixNanos < files[j].unixNanos })
 	at := func(i int) time.Time { return time.Unix(0, files[i].unixNanos).UTC() }
+	memo := newBodyMemo()
 	return &listing{n: len(files), par: par, at: at, read: func(ctx context.Context, i int) Revision {
 		f, t, path := files[i], at(i), filepath.Join(dir, files[i].name)
 		key := ""
 		if f.size >= cacheMinBytes {
 			key = fileCacheKey(cacheDir, path, f)
 		}
-		if rev, ok := cachedSummary(key, f.name); ok {
+		if rev, ok := cachedSummary(key, f.name, memo); ok {
 			rev.Time, rev.Source, rev.load = t, path, fileLoader(path)
 			return rev
 		}
@@ -248,7 +250,7 @@ func fileListing(dir, errSource string, files []localFile, cacheDir string, par 
 			return Revision{ID: f.name, Source: src, Time: t, Error: err.Error()}
 		}
 		rev := newRevision(f.name, path, t, b, fileLoader(path))
-		saveSummary(key, rev)
+		saveSummary(key, &rev, memo)
 		return rev
 	}}
 }
@@ -259,7 +261,7 @@ const cacheMinBytes = 64 << 10
 
 // summaryFormat names the shape of a cached summary: a summary cached by a
 // rolloutctl that read less (before groups, say) is not used.
-const summaryFormat = "s2"
+const summaryFormat = "s3"
 
 // fileCacheKey names the cached summary of a local snapshot by its path,
 // size and modification time (and inode where there is one): a file
@@ -276,8 +278,77 @@ func fileCacheKey(cacheDir, path string, f localFile) string {
 	return filepath.Join(cacheDir, "files", hex.EncodeToString(sum[:16])+".summary")
 }
 
-// cachedSummary reads the summary cached at key for the revision id.
-func cachedSummary(key, id string) (Revision, bool) {
+// A cached summary is two files: the revision's own (its id, time,
+// serial, lineage, hash and flags, a few hundred bytes) naming the hash of
+// its body (the aliases, groups, functions and tainted resources it
+// shows), and the body, stored once under that hash in bodies/ beside it.
+// Consecutive revisions mostly show the same body (a state is rewritten
+// for changes elsewhere), so a warm history decodes each distinct body
+// once (bodyMemo, per listing) and the cache holds each once on disk.
+
+// summaryBody is the part of a summary that revisions share.
+type summaryBody struct {
+	Aliases   []AliasView    `json:"aliases,omitempty"`
+	Groups    []GroupView    `json:"groups,omitempty"`
+	Functions []FunctionView `json:"functions,omitempty"`
+	Tainted   []string       `json:"tainted,omitempty"`
+}
+
+// cacheEntry is a revision's own cache file: the revision with its
+// summary left out, and the hash of its body.
+type cacheEntry struct {
+	Revision
+	Body string `json:"body"`
+}
+
+// bodyMemo holds the bodies one listing decoded or wrote last, by hash,
+// so that equal bodies are decoded once and share their slices. It keeps
+// at most memoBodies (the oldest put goes first): revisions are read in
+// order, and equal bodies come in runs, so a few catch nearly every
+// repeat while a walk's memory stays independent of the history's length.
+type bodyMemo struct {
+	mu     sync.Mutex
+	bodies map[string]*summaryBody
+	order  []string // hashes, the oldest put first
+}
+
+const memoBodies = 32
+
+func newBodyMemo() *bodyMemo { return &bodyMemo{bodies: map[string]*summaryBody{}} }
+
+func (m *bodyMemo) get(hash string) (*summaryBody, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.bodies[hash]
+	return b, ok
+}
+
+// put keeps b under hash and returns the body kept (the first one put).
+func (m *bodyMemo) put(hash string, b *summaryBody) *summaryBody {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if have, ok := m.bodies[hash]; ok {
+		return have
+	}
+	if len(m.order) == memoBodies {
+		delete(m.bodies, m.order[0])
+		m.order = append(m.order[:0], m.order[1:]...)
+	}
+	m.bodies[hash] = b
+	m.order = append(m.order, hash)
+	return b
+}
+
+func bodyPath(key, hash string) string {
+	return filepath.Join(filepath.Dir(key), "bodies", hash+".json")
+}
+
+var bodyHashRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// cachedSummary reads the summary cached at key for the revision id. The
+// cache is this package's own output: the fast decoder reads it, and an
+// entry it cannot read is a miss (the revision is read again).
+func cachedSummary(key, id string, memo *bodyMemo) (Revision, bool) {
 	if key == "" {
 		return Revision{}, false
 	}
@@ -285,29 +356,74 @@ func cachedSummary(key, id string) (Revision, bool) {
 	if err != nil {
 		return Revision{}, false
 	}
-	var r Revision
-	if json.Unmarshal(b, &r) != nil || r.ID != id {
+	var e cacheEntry
+	if gojson.Unmarshal(b, &e) != nil || e.ID != id || !bodyHashRE.MatchString(e.Body) {
 		return Revision{}, false
 	}
+	body, ok := memo.get(e.Body)
+	if !ok {
+		raw, err := os.ReadFile(bodyPath(key, e.Body))
+		if err != nil {
+			return Revision{}, false
+		}
+		body = &summaryBody{}
+		if gojson.Unmarshal(raw, body) != nil {
+			return Revision{}, false
+		}
+		body = memo.put(e.Body, body)
+	}
+	r := e.Revision
 	r.Flags = nil
+	r.Aliases, r.Groups, r.Functions, r.Tainted = body.Aliases, body.Groups, body.Functions, body.Tainted
 	return r, true
 }
 
-// saveSummary caches a readable revision's summary at key (written to a
-// temporary file and renamed, so a reader never sees half of one).
-func saveSummary(key string, r Revision) {
-	if key == "" || r.Error != "" {
+// saveSummary caches a readable revision's summary at key, its body under
+// its hash unless there already (each file written to a temporary file and
+// renamed, so a reader never sees half of one). The revision takes the
+// memo's body when an equal one was seen, so equal summaries share.
+func saveSummary(key string, r *Revision, memo *bodyMemo) {
+	if r.Error != "" {
 		return
 	}
-	r.Flags = nil
-	b, err := json.Marshal(r)
+	body := &summaryBody{Aliases: r.Aliases, Groups: r.Groups, Functions: r.Functions, Tainted: r.Tainted}
+	raw, err := gojson.Marshal(body)
+	if err != nil {
+		return
+	}
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:16])
+	if kept := memo.put(hash, body); kept != body {
+		r.Aliases, r.Groups, r.Functions, r.Tainted = kept.Aliases, kept.Groups, kept.Functions, kept.Tainted
+	}
+	if key == "" {
+		return
+	}
+	bp := bodyPath(key, hash)
+	if _, err := os.Stat(bp); err != nil && (os.MkdirAll(filepath.Dir(bp), 0o700) != nil || !writeRenamed(bp, raw)) {
+		return
+	}
+	e := cacheEntry{Revision: *r, Body: hash}
+	e.Flags, e.Aliases, e.Groups, e.Functions, e.Tainted = nil, nil, nil, nil, nil
+	b, err := gojson.Marshal(e)
 	if err != nil || os.MkdirAll(filepath.Dir(key), 0o700) != nil {
 		return
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", key, os.Getpid())
-	if os.WriteFile(tmp, b, 0o600) == nil {
-		_ = os.Rename(tmp, key)
+	writeRenamed(key, b)
+}
+
+// writeRenamed writes path through a temporary file and a rename.
+func writeRenamed(path string, b []byte) bool {
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	if os.WriteFile(tmp, b, 0o600) != nil {
+		_ = os.Remove(tmp)
+		return false
 	}
+	if os.Rename(tmp, path) != nil {
+		_ = os.Remove(tmp)
+		return false
+	}
+	return true
 }
 
 // ReaderSource is one state read from a stream (terraform state pull | rolloutctl ...).
@@ -467,10 +583,11 @@ func (s S3Source) list(ctx context.Context) (*listing, error) {
 	refs = append([]objectVersion(nil), refs...) // no spare capacity: held while the history is walked
 	sort.Slice(refs, func(i, j int) bool { return refs[i].lastModified < refs[j].lastModified })
 	at := func(i int) time.Time { return time.Unix(0, refs[i].lastModified).UTC() }
+	memo := newBodyMemo()
 	return &listing{n: len(refs), par: s.Parallel, progress: s.Progress, at: at, read: func(ctx context.Context, i int) Revision {
 		r := refs[i]
 		loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r, true) }
-		if rev, ok := cachedSummary(s.summaryKey(r), r.id); ok {
+		if rev, ok := cachedSummary(s.summaryKey(r), r.id, memo); ok {
 			rev.load = loader
 			return rev
 		}
@@ -479,7 +596,7 @@ func (s S3Source) list(ctx context.Context) (*listing, error) {
 			return Revision{ID: r.id, Source: s.String(), Time: at(i), Error: err.Error()}
 		}
 		rev := newRevision(r.id, s.String(), at(i), b, loader)
-		saveSummary(s.summaryKey(r), rev)
+		saveSummary(s.summaryKey(r), &rev, memo)
 		return rev
 	}}, nil
 }

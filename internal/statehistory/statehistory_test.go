@@ -501,8 +501,65 @@ func TestFolderCacheAndMemory(t *testing.T) {
 	if err != nil || revs[1].ID != "02.tfstate" || revs[1].Aliases[0].Primary != "9" {
 		t.Fatalf("after a new modification time: %v, %+v; want 02.tfstate read again (alias on 9)", err, revs[1].Aliases)
 	}
-	entries, _ := os.ReadDir(filepath.Join(cache, "files"))
+	entries, _ := filepath.Glob(filepath.Join(cache, "files", "*.summary"))
 	if len(entries) != 4 { // 01, 02 at two times, 03
 		t.Errorf("%d cached summaries, want 4", len(entries))
 	}
+	// Their bodies (what each revision shows) are stored once per content.
+	bodies, _ := filepath.Glob(filepath.Join(cache, "files", "bodies", "*.json"))
+	distinct := map[string]bool{}
+	for _, r := range revs {
+		b, _ := json.Marshal([]any{r.Aliases, r.Groups, r.Functions, r.Tainted})
+		distinct[string(b)] = true
+	}
+	if len(bodies) < len(distinct) || len(bodies) > 4 {
+		t.Errorf("%d cached bodies for 4 summaries, %d distinct now; want one per distinct body seen", len(bodies), len(distinct))
+	}
+}
+
+// TestCacheStoresEachBodyOnce: 60 revisions showing 3 distinct summaries
+// (the serial alone changes between the others) cache 60 small entries
+// and 3 bodies; a warm history decodes each body once, so revisions that
+// show the same thing share it, and reads back what the cold one did.
+func TestCacheStoresEachBodyOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir, cache := t.TempDir(), t.TempDir()
+	pad := bytes.Repeat([]byte(" "), cacheMinBytes) // over the size that is cached
+	for i := 0; i < 60; i++ {
+		v := fmt.Sprint(1 + i/20)
+		writeAt(t, dir, fmt.Sprintf("%03d.tfstate", i), append(stateJSON(t, "lin", i+1, v, "v"+v, v, "", "x", nil), pad...), base.Add(time.Duration(i)*time.Minute))
+	}
+	cold, err := DirSource{Dir: dir, CacheDir: cache}.Revisions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, err := DirSource{Dir: dir, CacheDir: cache}.Revisions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(summaries(cold), summaries(warm)); diff != "" {
+		t.Errorf("warm history differs from cold (-cold +warm):\n%s", diff)
+	}
+	entries, _ := filepath.Glob(filepath.Join(cache, "files", "*.summary"))
+	bodies, _ := filepath.Glob(filepath.Join(cache, "files", "bodies", "*.json"))
+	if len(entries) != 60 || len(bodies) != 3 {
+		t.Errorf("cache holds %d entries and %d bodies, want 60 and 3", len(entries), len(bodies))
+	}
+	for i := 1; i < len(warm); i++ {
+		same := warm[i].Aliases[0].Primary == warm[i-1].Aliases[0].Primary
+		if shared := &warm[i].Aliases[0] == &warm[i-1].Aliases[0]; same != shared {
+			t.Errorf("revisions %d and %d: same summary %t, sharing one copy %t", i-1, i, same, shared)
+		}
+	}
+}
+
+// summaries is what each revision shows, for comparing two readings.
+func summaries(revs []Revision) []string {
+	var out []string
+	for _, r := range revs {
+		b, _ := json.Marshal([]any{r.ID, r.Serial, r.Hash, r.Lineage, r.Flags, r.Error, r.Aliases, r.Groups, r.Functions, r.Tainted})
+		out = append(out, string(b))
+	}
+	return out
 }
