@@ -61,6 +61,15 @@ type Interlock struct {
 	UUIDs        []string
 	DrainTimeout time.Duration
 	Clock        rollout.Clock
+	// Record, when set, is told which mappings this interlock holds paused
+	// before it disables one (so that a process killed in the middle
+	// leaves a record outside itself), and again, with those still held
+	// (none: an empty list), once Resume has enabled them. A failure
+	// before a pause stops it before any mapping is touched; after a
+	// resume it is only logged: the mappings are enabled, and a stale
+	// record makes the next apply enable enabled mappings, which changes
+	// nothing.
+	Record func(ctx context.Context, paused []string) error
 
 	mu     sync.Mutex
 	paused []string // disabled by this interlock and not yet seen Enabled again
@@ -111,10 +120,23 @@ func (l *Interlock) Pause(ctx context.Context) error {
 		if state == StateDisabled || (state == StateDisabling && !l.isPaused(u)) {
 			continue
 		}
+		wait = append(wait, u)
+	}
+	if l.Record != nil && len(wait) > 0 {
+		held := l.Paused()
+		for _, u := range wait {
+			if !slices.Contains(held, u) {
+				held = append(held, u)
+			}
+		}
+		if err := l.Record(ctx, held); err != nil {
+			return fmt.Errorf("recording the pause of %s before it (so that a killed apply leaves a trace): %w", strings.Join(wait, ", "), err)
+		}
+	}
+	for _, u := range wait {
 		if err := l.set(ctx, u, false, deadline); err != nil {
 			return err
 		}
-		wait = append(wait, u)
 	}
 	return l.waitAll(ctx, wait, StateDisabled, deadline)
 }
@@ -135,6 +157,11 @@ func (l *Interlock) Resume(ctx context.Context) error {
 	}
 	if err := l.waitAll(ctx, wait, StateEnabled, deadline); err != nil {
 		errs = append(errs, err)
+	}
+	if l.Record != nil && len(paused) > 0 {
+		if err := l.Record(ctx, l.Paused()); err != nil {
+			tflog.Warn(ctx, "updating the record of paused event source mappings failed", map[string]any{"error": err.Error()})
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -315,3 +315,38 @@ func TestInterlockedTrafficInterruptedStart(t *testing.T) {
 		t.Errorf("Paused() = %v, want none left paused", l.Paused())
 	}
 }
+
+// TestInterlockRecordsThePauseFirst: the mappings about to be paused are
+// recorded before the first is disabled, and the record emptied once they
+// are enabled again, so that a process killed in between leaves a trace;
+// a record that cannot be written stops the pause before any mapping is
+// touched.
+func TestInterlockRecordsThePauseFirst(t *testing.T) {
+	t.Parallel()
+	var log []string
+	clock := newClock()
+	api := newFakeMappings(clock, &log, "m1", "m2")
+	l := &health.Interlock{API: api, AliasARN: "arn:aws:lambda:us-east-1:123456789012:function:worker:live", DrainTimeout: time.Minute, Clock: clock,
+		Record: func(_ context.Context, paused []string) error {
+			log = append(log, fmt.Sprintf("record %v", paused))
+			return nil
+		}}
+	if err := l.Pause(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Resume(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"record [m1 m2]", "disable m1", "disable m2", "enable m1", "enable m2", "record []"}
+	if diff := cmp.Diff(want, log); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+
+	log = nil
+	l = &health.Interlock{API: newFakeMappings(clock, &log, "m1"), AliasARN: l.AliasARN, DrainTimeout: time.Minute, Clock: clock,
+		Record: func(context.Context, []string) error { return errors.New("TagResource: the function has 50 tags") }}
+	err := l.Pause(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "50 tags") || len(log) != 0 || len(l.Paused()) != 0 {
+		t.Errorf("a pause whose record failed: %v, calls %v, paused %v; want the error and no mapping touched", err, log, l.Paused())
+	}
+}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -40,8 +41,9 @@ func groupInterlockComputedAttributes() map[string]schema.Attribute {
 			ElementType: types.StringType,
 		},
 		"paused_event_sources": schema.ListAttribute{
-			MarkdownDescription: "Event source mappings an interrupted apply paused and could not resume, as `<member>/<uuid>`. The next plan " +
-				"shows them going to `[]`, and its apply resumes them before anything else.",
+			MarkdownDescription: "Event source mappings an interrupted apply paused and could not resume, as `<member>/<uuid>`, including those " +
+				"of an apply killed outright (recorded in the member function's `rollout:paused:<alias>` tag before any mapping is disabled, and " +
+				"read back at refresh). The next plan shows them going to `[]`, and its apply resumes them before anything else.",
 			Computed:    true,
 			ElementType: types.StringType,
 		},
@@ -293,4 +295,29 @@ func (r *aliasGroupResource) resumeGroupLeftPaused(ctx context.Context, c *lambd
 		return false
 	}
 	return true
+}
+
+// groupPausedFromRecord adds to paused_event_sources, as "<member>/<uuid>",
+// the mappings each member's function records as held paused for its
+// alias (pausedFromRecord: a killed apply's pause), for the members with
+// the interlock.
+func groupPausedFromRecord(ctx context.Context, c tagAPI, state *aliasGroupModelV0, members map[string]groupMemberModelV0, diags *diag.Diagnostics) {
+	if state.PausedEventSources.IsUnknown() {
+		return
+	}
+	paused := stringList(ctx, state.PausedEventSources)
+	n := len(paused)
+	for _, k := range sortedKeys(members) {
+		mem := members[k]
+		m := aliasModelV0{ARN: mem.ARN, EventSourceInterlock: mem.EventSourceInterlock, PausedEventSources: types.ListNull(types.StringType)}
+		pausedFromRecord(ctx, c, &m, diags)
+		for _, u := range stringList(ctx, m.PausedEventSources) {
+			if e := k + "/" + u; !slices.Contains(paused, e) {
+				paused = append(paused, e)
+			}
+		}
+	}
+	if len(paused) > n {
+		state.PausedEventSources = stringsValue(paused)
+	}
 }

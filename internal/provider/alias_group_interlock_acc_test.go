@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -500,6 +502,67 @@ func TestAccAliasGroupInterlock_interruptMidPause(t *testing.T) {
 		t.Errorf("after SIGINT the mapping is %s and the state records %v as paused: a mapping left paused without the state saying so\n%s", st, paused, out.String())
 	}
 	t.Logf("after SIGINT the mapping is %s; paused_event_sources = %v", st, paused)
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccAliasGroupInterlock_killMidPause: terraform and the provider
+// killed outright (SIGKILL) while the group's apply waits for the worker's
+// paused mapping to drain: the pause recorded in the worker's tags brings
+// it into the group's paused_event_sources at the next plan, whose apply
+// resumes it and removes the record.
+func TestAccAliasGroupInterlock_killMidPause(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	interlock := "      event_source_interlock = { pause_on = [\"start\", \"promotion\", \"rollback\"], drain_timeout = \"30s\" }\n"
+	stack := func(release string) string {
+		return strings.Replace(workerGroupStack(be.URL, zip, release, "0", record, interlock), `LATENCY_MS = "5"`, `LATENCY_MS = "4000"`, 1)
+	}
+	r := newTFRun(t)
+	r.write(stack("v1"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	if err := q.send(context.Background(), 200); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // a batch (4s) is in flight when the apply pauses
+	r.write(stack("v2"))
+	cmd := r.command("apply", "-auto-approve")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if st := q.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
+	if st := q.waitMapping("Disabled", 30*time.Second); st != "Disabled" {
+		t.Fatalf("after the kill the mapping is %s, want Disabled", st)
+	}
+	r.write(stack("v1"))
+	plan := r.mustRun("plan after the kill", "plan")
+	if !strings.Contains(plan, "Resuming Paused Event Sources") || !strings.Contains(plan, "worker/") {
+		t.Errorf("the plan after the kill does not show the worker's mapping being resumed:\n%s", plan)
+	}
+	r.mustRun("apply after the kill", "apply", "-auto-approve")
+	if st := q.waitMapping("Enabled", 30*time.Second); st != "Enabled" {
+		t.Errorf("after the apply the mapping is %s, want Enabled", st)
+	}
+	fn, err := q.lambda.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(workerFunction)})
+	if err != nil || len(lambdaops.PausedTagKeys(fn.Tags, "live")) != 0 {
+		t.Errorf("the pause record is still on the worker after the resume (%v): %v", err, fn.Tags)
+	}
 	q.unmap()
 	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)

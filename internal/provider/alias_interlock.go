@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -17,8 +18,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/health"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/validate"
 )
@@ -131,8 +134,9 @@ func interlockComputedAttributes() map[string]schema.Attribute {
 			ElementType: types.StringType,
 		},
 		"paused_event_sources": schema.ListAttribute{
-			MarkdownDescription: "UUIDs of event source mappings an interrupted apply paused and could not resume. The next plan shows them going " +
-				"to `[]`, and its apply resumes them before anything else.",
+			MarkdownDescription: "UUIDs of event source mappings an interrupted apply paused and could not resume, including those of an apply " +
+				"killed outright (the pause is recorded in the function's `rollout:paused:<alias>` tag before any mapping is disabled, and read " +
+				"back at refresh). The next plan shows them going to `[]`, and its apply resumes them before anything else.",
 			Computed:    true,
 			ElementType: types.StringType,
 		},
@@ -222,7 +226,91 @@ func (c *interlockConfig) lock(api health.MappingAPI, aliasARN string, clock rol
 	if c == nil {
 		return nil
 	}
-	return &health.Interlock{API: api, AliasARN: aliasARN, UUIDs: c.UUIDs, DrainTimeout: c.Drain, Clock: clock}
+	l := &health.Interlock{API: api, AliasARN: aliasARN, UUIDs: c.UUIDs, DrainTimeout: c.Drain, Clock: clock}
+	if t, ok := api.(tagAPI); ok {
+		l.Record = pauseRecorder(t, aliasARN)
+	}
+	return l
+}
+
+// tagAPI is the part of the Lambda API the pause record uses.
+type tagAPI interface {
+	ListTags(ctx context.Context, in *lambda.ListTagsInput, opts ...func(*lambda.Options)) (*lambda.ListTagsOutput, error)
+	TagResource(ctx context.Context, in *lambda.TagResourceInput, opts ...func(*lambda.Options)) (*lambda.TagResourceOutput, error)
+	UntagResource(ctx context.Context, in *lambda.UntagResourceInput, opts ...func(*lambda.Options)) (*lambda.UntagResourceOutput, error)
+}
+
+// pauseRecorder keeps the record of the mappings the interlock holds
+// paused for the alias at aliasARN in its function's tags
+// (lambdaops.PausedTags): written, within AWS's 50 tags, before a pause;
+// removed once nothing is held. The next refresh of the alias reads it
+// (pausedFromRecord), so mappings a killed apply left paused are resumed
+// by the next apply.
+func pauseRecorder(c tagAPI, aliasARN string) func(context.Context, []string) error {
+	fnARN := lambdaops.UnqualifiedFunctionARN(aliasARN)
+	_, alias, _ := lambdaops.ParseFunctionARN(aliasARN)
+	return func(ctx context.Context, paused []string) error {
+		out, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(fnARN)})
+		if err != nil {
+			return err
+		}
+		add := lambdaops.PausedTags(alias, paused)
+		var stale []string
+		for _, k := range lambdaops.PausedTagKeys(out.Tags, alias) {
+			if _, kept := add[k]; !kept {
+				stale = append(stale, k)
+			}
+		}
+		if len(add) > 0 {
+			drop, err := lambdaops.MakeRoom(out.Tags, add)
+			if err != nil {
+				return err
+			}
+			stale = append(stale, drop...)
+		}
+		if len(stale) > 0 {
+			if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(fnARN), TagKeys: stale}); err != nil {
+				return err
+			}
+		}
+		if len(add) > 0 {
+			if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(fnARN), Tags: add}); err != nil {
+				return err
+			}
+		}
+		tflog.Info(ctx, "recorded the event source mappings held paused", map[string]any{"tf_rollout.alias": alias, "tf_rollout.paused": paused})
+		return nil
+	}
+}
+
+// pausedFromRecord adds to paused_event_sources the mappings the function's
+// tags record as held paused for the alias (a killed apply's pause, which
+// it could not save in state), so that the plan shows them and the apply
+// resumes them first. It reads the tags only for an alias with the
+// interlock, and a failure to read them only warns.
+func pausedFromRecord(ctx context.Context, c tagAPI, m *aliasModelV0, diags *diag.Diagnostics) {
+	if m.interlock(ctx) == nil || m.ARN.IsNull() || m.ARN.IsUnknown() || m.PausedEventSources.IsUnknown() {
+		return
+	}
+	arn := m.ARN.ValueString()
+	out, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(lambdaops.UnqualifiedFunctionARN(arn))})
+	if err != nil {
+		diags.AddWarning("Pause Record Not Read", apiErrorDetail("Reading the function's tags, which record the event source mappings an interrupted apply left paused, failed.",
+			"Run the plan again; until then mappings a killed apply paused may stay paused.", err))
+		return
+	}
+	_, alias, _ := lambdaops.ParseFunctionARN(arn)
+	recorded := lambdaops.PausedFromTags(out.Tags, alias)
+	if len(recorded) == 0 {
+		return
+	}
+	paused := stringList(ctx, m.PausedEventSources)
+	for _, u := range recorded {
+		if !slices.Contains(paused, u) {
+			paused = append(paused, u)
+		}
+	}
+	m.PausedEventSources = stringsValue(paused)
 }
 
 // traffic wraps a canary's traffic with the interlock; started says the

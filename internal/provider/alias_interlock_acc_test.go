@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -130,6 +132,78 @@ func TestAccAliasInterlock_interruptMidPause(t *testing.T) {
 		t.Errorf("after SIGINT the mapping is %s and the state records %v as paused: a mapping left paused without the state saying so\n%s", st, paused, out.String())
 	}
 	t.Logf("after SIGINT the mapping is %s; paused_event_sources = %v", st, paused)
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccAliasInterlock_killMidPause: terraform and the provider killed
+// outright (SIGKILL) while the apply waits for a paused mapping to drain
+// save nothing, but the pause was recorded in the function's tags before
+// the mapping was disabled: the next plan shows the mapping being resumed,
+// its apply enables it and removes the record, and the configuration
+// converges. Nothing is left paused without a plan saying so.
+func TestAccAliasInterlock_killMidPause(t *testing.T) {
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	r := newTFRun(t)
+	r.write(workerStack(be.URL, zip, "v1", "0", record, 4000, allMomentsInterlock))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	if err := q.send(context.Background(), 200); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // a batch (4s) is in flight when the apply pauses
+	r.write(workerStack(be.URL, zip, "v2", "0", record, 4000, allMomentsInterlock))
+	cmd := r.command("apply", "-auto-approve")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if st := q.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
+	if st := q.waitMapping("Disabled", 30*time.Second); st != "Disabled" {
+		t.Fatalf("after the kill the mapping is %s, want Disabled (paused, nobody left to resume it)", st)
+	}
+	tags := func() map[string]string {
+		t.Helper()
+		fn, err := q.lambda.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(workerFunction)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fn.Tags
+	}
+	if got := lambdaops.PausedFromTags(tags(), "live"); len(got) != 1 {
+		t.Errorf("the function's tags record %v as paused, want the one mapping", got)
+	}
+	// Back to the release that was live: the plan resumes the mapping.
+	r.write(workerStack(be.URL, zip, "v1", "0", record, 4000, allMomentsInterlock))
+	plan := r.mustRun("plan after the kill", "plan")
+	if !strings.Contains(plan, "Resuming Paused Event Sources") || !strings.Contains(plan, "paused_event_sources") {
+		t.Errorf("the plan after the kill does not show the paused mapping being resumed:\n%s", plan)
+	}
+	r.mustRun("apply after the kill", "apply", "-auto-approve")
+	if st := q.waitMapping("Enabled", 30*time.Second); st != "Enabled" {
+		t.Errorf("after the apply the mapping is %s, want Enabled", st)
+	}
+	if got := lambdaops.PausedTagKeys(tags(), "live"); len(got) != 0 {
+		t.Errorf("the pause record %v is still on the function after the resume", got)
+	}
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("the configuration did not converge after the resume: %v\n%s", err, out)
+	}
 	q.unmap()
 	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)

@@ -459,6 +459,7 @@ func (r *aliasResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		resp.Diagnostics.AddError("Alias Read Error", apiErrorDetail(fmt.Sprintf("GetAlias %s:%s failed.", fn, name), "Check credentials and connectivity, then run again.", err))
 		return
 	}
+	pausedFromRecord(ctx, c, &state, &resp.Diagnostics)
 	if cur, ok := parseDeployment(state.Deployment); ok && cur.Status == rollout.StatusInProgress && state.FunctionVersion.ValueString() == cur.To {
 		// A plan-driven rollout in progress: the alias serves from_version
 		// with the canary's weight on to_version; function_version keeps

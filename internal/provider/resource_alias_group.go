@@ -279,6 +279,7 @@ func (r *aliasGroupResource) Read(ctx context.Context, req resource.ReadRequest,
 		}
 		r.readInProgress(ctx, c, &state, cur, members, read, &resp.Diagnostics)
 	}
+	groupPausedFromRecord(ctx, c, &state, members, &resp.Diagnostics)
 	state.setMembers(ctx, members, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
