@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -299,25 +298,22 @@ func (r *aliasGroupResource) resumeGroupLeftPaused(ctx context.Context, c *lambd
 
 // groupPausedFromRecord adds to paused_event_sources, as "<member>/<uuid>",
 // the mappings each member's function records as held paused for its
-// alias (pausedFromRecord: a killed apply's pause), for the members with
+// alias (recordedPaused: a killed apply's pause), for the members with
 // the interlock.
 func groupPausedFromRecord(ctx context.Context, c tagAPI, state *aliasGroupModelV0, members map[string]groupMemberModelV0, diags *diag.Diagnostics) {
 	if state.PausedEventSources.IsUnknown() {
 		return
 	}
-	paused := stringList(ctx, state.PausedEventSources)
-	n := len(paused)
+	var add []string
 	for _, k := range sortedKeys(members) {
-		mem := members[k]
-		m := aliasModelV0{ARN: mem.ARN, EventSourceInterlock: mem.EventSourceInterlock, PausedEventSources: types.ListNull(types.StringType)}
-		pausedFromRecord(ctx, c, &m, diags)
-		for _, u := range stringList(ctx, m.PausedEventSources) {
-			if e := k + "/" + u; !slices.Contains(paused, e) {
-				paused = append(paused, e)
-			}
+		if interlockFrom(ctx, members[k].EventSourceInterlock) == nil {
+			continue
+		}
+		for _, u := range recordedPaused(ctx, c, members[k].ARN, diags) {
+			add = append(add, k+"/"+u)
 		}
 	}
-	if len(paused) > n {
-		state.PausedEventSources = stringsValue(paused)
+	if len(add) > 0 {
+		state.PausedEventSources = stringsValue(union(stringList(ctx, state.PausedEventSources), add...))
 	}
 }

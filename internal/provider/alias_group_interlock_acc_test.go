@@ -1,14 +1,11 @@
 package provider_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -462,22 +459,9 @@ func TestAccAliasGroupInterlock_interruptMidPause(t *testing.T) {
 	r.mustRun("first apply", "apply", "-auto-approve")
 	q.mapQueue()
 	defer q.unmap()
-	if err := q.send(context.Background(), 200); err != nil {
-		t.Fatal(err)
-	}
 	// A batch is in flight (4s each) when the apply pauses the mapping.
-	time.Sleep(500 * time.Millisecond)
 	r.write(stack("v2"))
-	cmd := r.command("apply", "-auto-approve")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if st := q.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
-		_ = cmd.Process.Kill()
-		t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
-	}
+	cmd, out := q.applyUntilPaused(r)
 	_ = cmd.Process.Signal(os.Interrupt)
 	if err := waitWithin(cmd, 2*time.Minute); err == nil {
 		t.Errorf("an interrupted apply exited 0:\n%s", out.String())
@@ -529,27 +513,9 @@ func TestAccAliasGroupInterlock_killMidPause(t *testing.T) {
 	r.mustRun("first apply", "apply", "-auto-approve")
 	q.mapQueue()
 	defer q.unmap()
-	if err := q.send(context.Background(), 200); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond) // a batch (4s) is in flight when the apply pauses
 	r.write(stack("v2"))
-	cmd := r.command("apply", "-auto-approve")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if st := q.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
-	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	_ = cmd.Wait()
-	_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
-	if st := q.waitMapping("Disabled", 30*time.Second); st != "Disabled" {
-		t.Fatalf("after the kill the mapping is %s, want Disabled", st)
-	}
+	cmd, _ := q.applyUntilPaused(r)
+	q.killMidPause(r, cmd)
 	r.write(stack("v1"))
 	plan := r.mustRun("plan after the kill", "plan")
 	if !strings.Contains(plan, "Resuming Paused Event Sources") || !strings.Contains(plan, "worker/") {
@@ -559,9 +525,8 @@ func TestAccAliasGroupInterlock_killMidPause(t *testing.T) {
 	if st := q.waitMapping("Enabled", 30*time.Second); st != "Enabled" {
 		t.Errorf("after the apply the mapping is %s, want Enabled", st)
 	}
-	fn, err := q.lambda.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(workerFunction)})
-	if err != nil || len(lambdaops.PausedTagKeys(fn.Tags, "live")) != 0 {
-		t.Errorf("the pause record is still on the worker after the resume (%v): %v", err, fn.Tags)
+	if got := q.pauseRecord(); len(got) != 0 {
+		t.Errorf("the pause record %v is still on the worker after the resume", got)
 	}
 	q.unmap()
 	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {

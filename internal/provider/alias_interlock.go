@@ -286,31 +286,41 @@ func pauseRecorder(c tagAPI, aliasARN string) func(context.Context, []string) er
 // pausedFromRecord adds to paused_event_sources the mappings the function's
 // tags record as held paused for the alias (a killed apply's pause, which
 // it could not save in state), so that the plan shows them and the apply
-// resumes them first. It reads the tags only for an alias with the
-// interlock, and a failure to read them only warns.
+// resumes them first. Only an alias with the interlock reads the tags.
 func pausedFromRecord(ctx context.Context, c tagAPI, m *aliasModelV0, diags *diag.Diagnostics) {
-	if m.interlock(ctx) == nil || m.ARN.IsNull() || m.ARN.IsUnknown() || m.PausedEventSources.IsUnknown() {
+	if m.interlock(ctx) == nil || m.PausedEventSources.IsUnknown() {
 		return
 	}
-	arn := m.ARN.ValueString()
-	out, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(lambdaops.UnqualifiedFunctionARN(arn))})
+	if add := recordedPaused(ctx, c, m.ARN, diags); len(add) > 0 {
+		m.PausedEventSources = stringsValue(union(stringList(ctx, m.PausedEventSources), add...))
+	}
+}
+
+// recordedPaused reads the mappings the function's tags record as held
+// paused for the alias at arn (lambdaops.PausedTags); a failure to read
+// them only warns.
+func recordedPaused(ctx context.Context, c tagAPI, arn types.String, diags *diag.Diagnostics) []string {
+	if arn.IsNull() || arn.IsUnknown() {
+		return nil
+	}
+	out, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(lambdaops.UnqualifiedFunctionARN(arn.ValueString()))})
 	if err != nil {
 		diags.AddWarning("Pause Record Not Read", apiErrorDetail("Reading the function's tags, which record the event source mappings an interrupted apply left paused, failed.",
 			"Run the plan again; until then mappings a killed apply paused may stay paused.", err))
-		return
+		return nil
 	}
-	_, alias, _ := lambdaops.ParseFunctionARN(arn)
-	recorded := lambdaops.PausedFromTags(out.Tags, alias)
-	if len(recorded) == 0 {
-		return
-	}
-	paused := stringList(ctx, m.PausedEventSources)
-	for _, u := range recorded {
-		if !slices.Contains(paused, u) {
-			paused = append(paused, u)
+	_, alias, _ := lambdaops.ParseFunctionARN(arn.ValueString())
+	return lambdaops.PausedFromTags(out.Tags, alias)
+}
+
+// union is list with the items it does not hold yet appended, in order.
+func union(list []string, items ...string) []string {
+	for _, it := range items {
+		if !slices.Contains(list, it) {
+			list = append(list, it)
 		}
 	}
-	m.PausedEventSources = stringsValue(paused)
+	return list
 }
 
 // traffic wraps a canary's traffic with the interlock; started says the

@@ -1,14 +1,11 @@
 package provider_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -93,22 +90,9 @@ func TestAccAliasInterlock_interruptMidPause(t *testing.T) {
 	r.mustRun("first apply", "apply", "-auto-approve")
 	q.mapQueue()
 	defer q.unmap()
-	if err := q.send(context.Background(), 200); err != nil {
-		t.Fatal(err)
-	}
 	// A batch is in flight (4s each) when the apply pauses the mapping.
-	time.Sleep(500 * time.Millisecond)
 	r.write(workerStack(be.URL, zip, "v2", "0", record, 4000, allMomentsInterlock))
-	cmd := r.command("apply", "-auto-approve")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if st := q.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
-		_ = cmd.Process.Kill()
-		t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
-	}
+	cmd, out := q.applyUntilPaused(r)
 	_ = cmd.Process.Signal(os.Interrupt)
 	waitErr := waitWithin(cmd, 2*time.Minute)
 	if waitErr == nil {
@@ -156,36 +140,10 @@ func TestAccAliasInterlock_killMidPause(t *testing.T) {
 	r.mustRun("first apply", "apply", "-auto-approve")
 	q.mapQueue()
 	defer q.unmap()
-	if err := q.send(context.Background(), 200); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond) // a batch (4s) is in flight when the apply pauses
 	r.write(workerStack(be.URL, zip, "v2", "0", record, 4000, allMomentsInterlock))
-	cmd := r.command("apply", "-auto-approve")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if st := q.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
-	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	_ = cmd.Wait()
-	_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
-	if st := q.waitMapping("Disabled", 30*time.Second); st != "Disabled" {
-		t.Fatalf("after the kill the mapping is %s, want Disabled (paused, nobody left to resume it)", st)
-	}
-	tags := func() map[string]string {
-		t.Helper()
-		fn, err := q.lambda.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(workerFunction)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fn.Tags
-	}
-	if got := lambdaops.PausedFromTags(tags(), "live"); len(got) != 1 {
+	cmd, _ := q.applyUntilPaused(r)
+	q.killMidPause(r, cmd)
+	if got := q.pauseRecord(); len(got) != 1 {
 		t.Errorf("the function's tags record %v as paused, want the one mapping", got)
 	}
 	// Back to the release that was live: the plan resumes the mapping.
@@ -198,7 +156,7 @@ func TestAccAliasInterlock_killMidPause(t *testing.T) {
 	if st := q.waitMapping("Enabled", 30*time.Second); st != "Enabled" {
 		t.Errorf("after the apply the mapping is %s, want Enabled", st)
 	}
-	if got := lambdaops.PausedTagKeys(tags(), "live"); len(got) != 0 {
+	if got := q.pauseRecord(); len(got) != 0 {
 		t.Errorf("the pause record %v is still on the function after the resume", got)
 	}
 	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {

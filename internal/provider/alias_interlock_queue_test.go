@@ -2,14 +2,17 @@ package provider_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 )
 
@@ -111,6 +115,69 @@ func (f *queueFixture) waitMapping(want string, limit time.Duration) string {
 		}
 	}
 	return state
+}
+
+// waitInFlight waits (bounded) until the poller holds a batch of the
+// queue in flight (ApproximateNumberOfMessagesNotVisible above 0).
+func (f *queueFixture) waitInFlight(limit time.Duration) {
+	f.t.Helper()
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		out, err := f.sqs.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(f.url),
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if n, _ := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)]); n > 0 {
+			return
+		}
+	}
+	f.t.Fatalf("no batch of the queue was in flight within %s", limit)
+}
+
+// applyUntilPaused sends 200 messages, waits for a batch in flight, and
+// starts an apply of r's configuration (written by the caller), returning
+// once the apply has paused the mapping (Disabling: the batch still
+// draining) with the running command and its output.
+func (f *queueFixture) applyUntilPaused(r *tfRun) (*exec.Cmd, *bytes.Buffer) {
+	f.t.Helper()
+	if err := f.send(context.Background(), 200); err != nil {
+		f.t.Fatal(err)
+	}
+	f.waitInFlight(30 * time.Second)
+	cmd := r.command("apply", "-auto-approve")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		f.t.Fatal(err)
+	}
+	if st := f.waitMapping("Disabling", 30*time.Second); st != "Disabling" {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		f.t.Fatalf("the apply never paused the mapping (it is %s):\n%s", st, out.String())
+	}
+	return cmd, &out
+}
+
+// killMidPause kills terraform and the provider outright (SIGKILL to the
+// process group), as a lost machine would, and checks that the mapping is
+// left paused with nobody to resume it.
+func (f *queueFixture) killMidPause(r *tfRun, cmd *exec.Cmd) {
+	f.t.Helper()
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
+	if st := f.waitMapping("Disabled", 30*time.Second); st != "Disabled" {
+		f.t.Fatalf("after the kill the mapping is %s, want Disabled (paused, nobody left to resume it)", st)
+	}
+}
+
+// pauseRecord is what the worker's tags record as held paused for live.
+func (f *queueFixture) pauseRecord() []string {
+	f.t.Helper()
+	fn, err := f.lambda.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(workerFunction)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return lambdaops.PausedFromTags(fn.Tags, "live")
 }
 
 // send sends n messages (bodies numbered from the count sent so far).

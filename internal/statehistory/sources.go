@@ -383,8 +383,8 @@ func cachedSummary(key, id string, memo *bodyMemo) (Revision, bool) {
 // renamed, so a reader never sees half of one). The revision takes the
 // memo's body when an equal one was seen, so equal summaries share.
 func saveSummary(key string, r *Revision, memo *bodyMemo) {
-	if r.Error != "" {
-		return
+	if key == "" || r.Error != "" {
+		return // nothing to write (shareSummaries still shares runs)
 	}
 	body := &summaryBody{Aliases: r.Aliases, Groups: r.Groups, Functions: r.Functions, Tainted: r.Tainted}
 	raw, err := gojson.Marshal(body)
@@ -395,9 +395,6 @@ func saveSummary(key string, r *Revision, memo *bodyMemo) {
 	hash := hex.EncodeToString(sum[:16])
 	if kept := memo.put(hash, body); kept != body {
 		r.Aliases, r.Groups, r.Functions, r.Tainted = kept.Aliases, kept.Groups, kept.Functions, kept.Tainted
-	}
-	if key == "" {
-		return
 	}
 	bp := bodyPath(key, hash)
 	if _, err := os.Stat(bp); err != nil && (os.MkdirAll(filepath.Dir(bp), 0o700) != nil || !writeRenamed(bp, raw)) {
