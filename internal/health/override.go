@@ -49,7 +49,7 @@ func NewScopedOverride(src rollout.Sources, c *lambda.Client, arn, alias, from, 
 
 // Override returns the action of an override set for this rollout.
 func (s *ScopedOverride) Override(ctx context.Context) (string, error) {
-	out, err := s.c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(s.arn)})
+	out, err := s.c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(s.arn)}, LambdaReadOptions(ctx))
 	if err != nil {
 		return "", err
 	}

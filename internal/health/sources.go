@@ -90,7 +90,7 @@ func (s *Sources) AlarmStates(ctx context.Context, names []string) (map[string]s
 // rollout reads it through a ScopedOverride, which obeys only the
 // override set for that rollout.
 func (s *Sources) Override(ctx context.Context) (string, error) {
-	out, err := s.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(s.FunctionARN)})
+	out, err := s.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(s.FunctionARN)}, LambdaReadOptions(ctx))
 	if err != nil {
 		return "", err
 	}

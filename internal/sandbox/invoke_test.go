@@ -152,6 +152,41 @@ func TestInvokeInitFailureAndUnsupported(t *testing.T) {
 	}
 }
 
+// TestInvokeInitIsNotTheTimeout: as on Lambda, a cold start's init (up to
+// the runtime's first request for an event) has a limit of its own (10 s);
+// the function's timeout counts from the moment the event is delivered.
+// The REPORT line's Init Duration is the init's, its Duration the
+// invoke's. (A loaded machine's slow cold start used to time out a
+// function whose handler takes microseconds.)
+func TestInvokeInitIsNotTheTimeout(t *testing.T) {
+	t.Parallel()
+	inst := sandboxtest.Start(t, sandbox.Options{})
+	c := lambdaClient(inst, 1)
+	deployTestFunction(t, c, "slowinit", 1, map[string]string{"INIT_SLEEP_MS": "1500"})
+	out := invoke(t, c, "slowinit", "", `{}`)
+	if out.FunctionError != nil {
+		t.Fatalf("a 1.5 s init with a 1 s timeout = %s", out.Payload)
+	}
+	logs, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	var initMS, durMS float64
+	for _, field := range strings.Split(string(logs), "\t") {
+		field = strings.TrimSpace(field)
+		if v, ok := strings.CutPrefix(field, "Init Duration: "); ok {
+			_, _ = fmt.Sscanf(v, "%f ms", &initMS)
+		} else if v, ok := strings.CutPrefix(field, "Duration: "); ok {
+			_, _ = fmt.Sscanf(v, "%f ms", &durMS)
+		}
+	}
+	if initMS < 1500 || durMS <= 0 || durMS >= 1000 {
+		t.Errorf("REPORT: Init Duration %.2f ms (want >= 1500), Duration %.2f ms (want the invoke's, < 1000):\n%s", initMS, durMS, logs)
+	}
+	// Warm, the timeout still bounds the handler.
+	out = invoke(t, c, "slowinit", "", `{"action":"sleep","ms":3000}`)
+	if !strings.Contains(string(out.Payload), "Task timed out after 1.00 seconds") {
+		t.Errorf("a 3 s handler with a 1 s timeout = %v %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+}
+
 func TestInvokeConcurrencyAndThrottling(t *testing.T) {
 	t.Parallel()
 	inst := sandboxtest.Start(t, sandbox.Options{MaxConcurrency: 2})

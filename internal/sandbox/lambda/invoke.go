@@ -204,11 +204,8 @@ func (api *API) execute(ctx context.Context, t invokeTarget, dir string, payload
 	id := uuid.NewString()
 	var logs strings.Builder
 	fmt.Fprintf(&logs, "START RequestId: %s Version: %s\n", id, t.executed)
-	var initDuration time.Duration
 	if env == nil {
-		initStart := time.Now()
 		env, err = pool.Start(key, dir, api.processEnv(t, dir))
-		initDuration = time.Since(initStart)
 		if err != nil {
 			pool.Unreserve()
 			res := runtime.Result{Payload: []byte(fmt.Sprintf(`{"errorType":"Runtime.InvalidEntrypoint","errorMessage":%q}`, err.Error())), FunctionError: true}
@@ -216,8 +213,7 @@ func (api *API) execute(ctx context.Context, t invokeTarget, dir string, payload
 			return res, nil
 		}
 	}
-	timeout := time.Duration(t.cfg.Timeout) * time.Second
-	inv := &runtime.Invocation{ID: id, Payload: payload, Deadline: time.Now().Add(timeout), InvokedARN: t.invokedARN, ClientContext: decodeClientContext(clientContext)}
+	inv := &runtime.Invocation{ID: id, Payload: payload, Timeout: time.Duration(t.cfg.Timeout) * time.Second, InvokedARN: t.invokedARN, ClientContext: decodeClientContext(clientContext)}
 	res := env.Run(ctx, inv)
 	// Back to idle once the runtime polls /next again (microseconds), so the
 	// environment counts as free for the caller's next request, as on Lambda.
@@ -227,9 +223,9 @@ func (api *API) execute(ctx context.Context, t invokeTarget, dir string, payload
 	fmt.Fprintf(&logs, "END RequestId: %s\n", id)
 	fmt.Fprintf(&logs, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
 		id, ms, int(ms)+1, t.cfg.MemorySize, 16)
-	if initDuration > 0 {
+	if res.InitDuration > 0 {
 		// As Lambda does on a cold start.
-		fmt.Fprintf(&logs, "Init Duration: %.2f ms\t", float64(initDuration.Microseconds())/1000)
+		fmt.Fprintf(&logs, "Init Duration: %.2f ms\t", float64(res.InitDuration.Microseconds())/1000)
 	}
 	logs.WriteString("\n")
 	res.Logs = logs.String()

@@ -30,6 +30,7 @@ func (e *Env) serveRuntimeAPI() {
 }
 
 func (e *Env) handleNext(w http.ResponseWriter, r *http.Request) {
+	e.initEnded()
 	select {
 	case e.ready <- struct{}{}:
 	default:

@@ -31,6 +31,17 @@ type Env struct {
 	// then is the environment reusable (a panicking handler posts its error
 	// and then exits, and must not be handed the next invoke).
 	ready chan struct{}
+	// initDone is closed at the runtime's first /next, the end of its init
+	// (initTook after started); initLimit is how long a cold invoke waits
+	// for it before its timeout starts.
+	initDone  chan struct{}
+	initOnce  sync.Once
+	started   time.Time
+	initTook  time.Duration
+	initLimit time.Duration
+	// used is set by the first Run (the pool hands an environment to one
+	// invocation at a time).
+	used bool
 	// idleSince is when it last went idle (guarded by the pool's mu), for
 	// evicting the least recently used.
 	idleSince time.Time
@@ -49,7 +60,8 @@ func (p *Pool) Start(key Key, codeDir string, env []string) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{key: key, listener: l, next: make(chan *Invocation), dead: make(chan struct{}), ready: make(chan struct{}, 1)}
+	e := &Env{key: key, listener: l, next: make(chan *Invocation), dead: make(chan struct{}), ready: make(chan struct{}, 1),
+		initDone: make(chan struct{}), started: time.Now(), initLimit: p.InitLimit}
 	e.serveRuntimeAPI()
 
 	cmd := exec.Command(filepath.Join(codeDir, "bootstrap"))
@@ -139,11 +151,54 @@ func (e *Env) stop() {
 	<-e.dead
 }
 
-// Run delivers inv and waits for its result, the deadline, or ctx.
+// initEnded marks the end of the init phase: the runtime asked for its
+// first event.
+func (e *Env) initEnded() {
+	e.initOnce.Do(func() {
+		e.initTook = time.Since(e.started)
+		close(e.initDone)
+	})
+}
+
+// Run delivers inv and waits for its result, the deadline, or ctx. As on
+// Lambda, a new environment's init (until its runtime first asks for an
+// event) has a limit of its own, initLimit (10 s); inv's timeout counts
+// from the delivery of the event. An init that outlasts its limit goes on
+// within the function's timeout (Lambda retries the init then, "with the
+// configured function timeout"; the sandbox keeps the same process).
 func (e *Env) Run(ctx context.Context, inv *Invocation) Result {
 	inv.done = make(chan Result, 1)
+	cold := !e.used
+	if cold {
+		// A cold start: this invoke waits for the init, and reports it.
+		e.used = true
+		limit := time.NewTimer(e.initLimit)
+		select {
+		case <-e.initDone:
+		case <-limit.C:
+		case <-e.dead:
+		case <-ctx.Done():
+		}
+		limit.Stop()
+	}
+	res := e.deliver(ctx, inv)
+	if cold {
+		select {
+		case <-e.initDone:
+			res.InitDuration = e.initTook
+		default:
+			res.InitDuration = time.Since(e.started)
+		}
+	}
+	return res
+}
+
+// deliver hands inv to the runtime and waits for its answer until inv's
+// timeout, counted from now.
+func (e *Env) deliver(ctx context.Context, inv *Invocation) Result {
 	start := time.Now()
-	timer := time.NewTimer(time.Until(inv.Deadline))
+	inv.Deadline = start.Add(inv.Timeout)
+	timer := time.NewTimer(inv.Timeout)
 	defer timer.Stop()
 	select {
 	case e.next <- inv:

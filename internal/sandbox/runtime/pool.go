@@ -21,6 +21,9 @@ type Pool struct {
 	// ReadyWait is how long Release waits for an environment's runtime to
 	// ask for its next event before it is replaced (default 2s).
 	ReadyWait time.Duration
+	// InitLimit is how long a cold start's init may take before the
+	// invoke's timeout starts counting (Lambda's 10 s init limit).
+	InitLimit time.Duration
 
 	mu    sync.Mutex
 	idle  map[Key][]*Env
@@ -38,8 +41,13 @@ func NewPool(dir string, limit, keep int) *Pool {
 	if keep < limit {
 		keep = limit
 	}
-	return &Pool{dir: dir, limit: limit, keep: keep, ReadyWait: 2 * time.Second, idle: map[Key][]*Env{}, all: map[*Env]bool{}}
+	return &Pool{dir: dir, limit: limit, keep: keep, ReadyWait: 2 * time.Second, InitLimit: InitLimit, idle: map[Key][]*Env{}, all: map[*Env]bool{}}
 }
+
+// InitLimit is Lambda's limit on an on-demand environment's init phase:
+// "The Init phase is limited to 10 seconds" (Lambda developer guide,
+// "Understanding the Lambda execution environment lifecycle").
+const InitLimit = 10 * time.Second
 
 // ErrThrottled is Acquire's answer when every slot is taken.
 var ErrThrottled = errors.New("concurrency limit reached")

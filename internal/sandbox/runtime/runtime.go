@@ -18,7 +18,8 @@ func Runnable(runtime string) bool { return runnable[runtime] }
 type Invocation struct {
 	ID            string
 	Payload       []byte
-	Deadline      time.Time
+	Timeout       time.Duration // the function's timeout
+	Deadline      time.Time     // set by Run when the event is delivered
 	InvokedARN    string
 	ClientContext string
 	done          chan Result // made by Run
@@ -29,7 +30,10 @@ type Result struct {
 	Payload       []byte
 	FunctionError bool
 	Logs          string
-	Duration      time.Duration
+	Duration      time.Duration // the invoke's, from the delivery of the event
+	// InitDuration is the init phase this invoke waited for (a cold
+	// start), zero when the environment was warm.
+	InitDuration time.Duration
 }
 
 // Key identifies environments that can serve a version: same function,

@@ -12,7 +12,8 @@
 // OUTCOME_FILE set, it also appends, once it knows how the invocation
 // ends, one line per record: "<version> <messageId> <body> <start unix
 // ns> ok|failed" (the data interlock's tests: when each version started a
-// batch, and whether it processed it).
+// batch, and whether it processed it). INIT_SLEEP_MS makes its init (before
+// it asks for the first event) take that long.
 package main
 
 import (
@@ -160,6 +161,9 @@ func main() {
 			code = 3
 		}
 		os.Exit(code)
+	}
+	if ms, err := strconv.Atoi(os.Getenv("INIT_SLEEP_MS")); err == nil {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
 	}
 	lambda.Start(handle)
 }

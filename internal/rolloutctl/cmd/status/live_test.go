@@ -108,8 +108,13 @@ func liveFunction(t *testing.T, c *lambda.Client, zip []byte, name string) strin
 		t.Fatal(err)
 	}
 	invoke := func(payload string) {
-		if _, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), Qualifier: aws.String("live"), Payload: []byte(payload)}); err != nil {
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), Qualifier: aws.String("live"), Payload: []byte(payload)})
+		if err != nil {
 			t.Fatal(err)
+		}
+		// Only the asked-for error counts: the goldens hold the error rates.
+		if failed := out.FunctionError != nil; failed != strings.Contains(payload, "error") {
+			t.Fatalf("invoke %s: function error %q: %s", payload, aws.ToString(out.FunctionError), out.Payload)
 		}
 	}
 	for range 4 {
