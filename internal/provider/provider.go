@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/health"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/validate"
 )
@@ -121,7 +122,8 @@ func (p *rolloutProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Maximum number of retries of a throttled or failed API call, with the SDK's "+
 					"exponential backoff. `0` disables retries. Defaults to %d. A canary's health reads are not retried this way: "+
-					"each makes at most 3 attempts within a third of the policy's `interval`, so unreadable health rolls back in bounded time.", awsclient.DefaultMaxRetries),
+					"each makes at most %d attempts within a third of the policy's `interval`, with short backoffs that fit it, so unreadable health rolls back in bounded time.",
+					awsclient.DefaultMaxRetries, health.ReadAttempts),
 				Optional:   true,
 				Validators: []validator.Int64{validate.Int64AtLeast("Invalid Retry Count", 0, "max_retries = 5")},
 			},
