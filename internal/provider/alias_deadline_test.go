@@ -82,6 +82,7 @@ func splitWithin(c *lambda.Client) bool {
 // ends at its default deadline (3s of hold + 5 intervals of 1s = 8s) with
 // all traffic back on the stable version, instead of waiting forever.
 func TestAccAliasCanary_deadlineEndsAHoldWithoutTraffic(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "a rollout observed through the sandbox")
@@ -199,6 +200,7 @@ func TestAccCanaryPolicy_deadlineValidation(t *testing.T) {
 // with the provider's default max_retries. It prints the measured time
 // for two intervals.
 func TestAccAliasCanary_unreadableHealthRollsBackInBoundedTime(t *testing.T) {
+	t.Parallel()
 	for _, interval := range []time.Duration{time.Second, 2 * time.Second} {
 		t.Run(interval.String(), func(t *testing.T) { unreadableHealthBlocking(t, interval) })
 	}
@@ -267,6 +269,7 @@ func unreadableHealthBlocking(t *testing.T, interval time.Duration) {
 // have passed since the first failed read the plan shows the roll back
 // (exit code 2), which the next apply performs.
 func TestAccAliasCanary_unreadableHealthPlanDriven(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "fault injection")
@@ -380,6 +383,7 @@ func TestAccAliasCanary_deadlinePlanDriven(t *testing.T) {
 // would abort a blocking rollout before its deadline is pointed out when
 // the configuration is validated.
 func TestAccAlias_timeoutsShorterThanTheDeadlineWarns(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	r := newTFRun(t)
 	r.write(acctest.ConfigCompose(acctest.ProviderConfig("us-east-1", nil, "skip_credentials_validation = true"), `resource "rollout_alias" "a" {

@@ -79,6 +79,7 @@ resource "rollout_alias_group" "release" {
 // received by the rejected version after the decision; both members serve
 // version 1, the mapping is Enabled and the state records nothing paused.
 func TestAccAliasGroupInterlock_rollbackLosesNoMessage(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
@@ -174,6 +175,7 @@ func TestAccAliasGroupInterlock_rollbackLosesNoMessage(t *testing.T) {
 // so the state records the mapping left paused as worker/<uuid>; the next
 // plan shows it going to [] with a warning, and its apply resumes it.
 func TestAccAliasGroupInterlock_resumeFailureIsRecorded(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "a fault injected at an exact point of the apply")
@@ -228,6 +230,7 @@ func TestAccAliasGroupInterlock_resumeFailureIsRecorded(t *testing.T) {
 // that declares an event schema its new version cannot read is refused,
 // pointing at the member.
 func TestAccAliasGroupInterlock_planChecks(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	zip, _ := testFunctionZip(t)
@@ -259,6 +262,7 @@ func TestAccAliasGroupInterlock_planChecks(t *testing.T) {
 // holds its step, rolloutctl status --group shows each changed member's
 // step and the time left in it (each member's rollout:progress tag).
 func TestAccAliasGroup_statusShowsMemberProgress(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
@@ -312,6 +316,7 @@ func TestAccAliasGroup_statusShowsMemberProgress(t *testing.T) {
 // messages are all processed once or dead-lettered, none by the rejected
 // version after the rollback's pause.
 func TestAccAliasGroupInterlock_planDriven(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
@@ -390,6 +395,7 @@ func TestAccAliasGroupInterlock_planDriven(t *testing.T) {
 // 100 and held at its last step under max_queue_depth = 10 until the
 // deadline rolls both members back, saying which queue held how many.
 func TestAccAliasGroupInterlock_queueDepthHoldsPromotion(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "AWS/SQS metrics of a queue an event source mapping reads")
@@ -444,6 +450,7 @@ func TestAccAliasGroupInterlock_queueDepthHoldsPromotion(t *testing.T) {
 // apply resumes it on the way out, or the state records it and the next
 // plan shows it resumed.
 func TestAccAliasGroupInterlock_interruptMidPause(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
@@ -498,6 +505,7 @@ func TestAccAliasGroupInterlock_interruptMidPause(t *testing.T) {
 // it into the group's paused_event_sources at the next plan, whose apply
 // resumes it and removes the record.
 func TestAccAliasGroupInterlock_killMidPause(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an SQS event source mapping that runs function code")

@@ -20,6 +20,7 @@ import (
 // the alias's timeouts.update, and the rollout fails with the gate of
 // the hook, traffic on version 1.
 func TestAccAliasCanary_hookTimeoutPlanDriven(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	for _, phase := range []string{"pre_traffic", "post_traffic"} {
 		t.Run(phase, func(t *testing.T) {

@@ -28,6 +28,7 @@ const allMomentsInterlock = "  event_source_interlock = {\n    pause_on      = [
 // by the rejected version after the rollback decision; the mapping is
 // Enabled again and the state records nothing left paused.
 func TestAccAliasInterlock_rollbackLosesNoMessage(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
@@ -79,6 +80,7 @@ func TestAccAliasInterlock_rollbackLosesNoMessage(t *testing.T) {
 // the mapping paused: the apply resumes it on the way out, or the state
 // records it and the next plan shows it resumed.
 func TestAccAliasInterlock_interruptMidPause(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
@@ -129,6 +131,7 @@ func TestAccAliasInterlock_interruptMidPause(t *testing.T) {
 // its apply enables it and removes the record, and the configuration
 // converges. Nothing is left paused without a plan saying so.
 func TestAccAliasInterlock_killMidPause(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an SQS event source mapping that runs function code")
@@ -187,6 +190,7 @@ func waitWithin(cmd *exec.Cmd, limit time.Duration) error {
 // max_queue_depth = 10 until its deadline rolls it back, saying which
 // queue held how many messages.
 func TestAccAliasInterlock_queueDepthHoldsPromotion(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "AWS/SQS metrics of a queue an event source mapping reads")
@@ -241,6 +245,7 @@ func TestAccAliasInterlock_queueDepthHoldsPromotion(t *testing.T) {
 // shows them going to [] and its apply resumes them, after which the
 // configuration has converged.
 func TestAccAliasInterlock_resumeFailureIsRecorded(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "a fault injected at an exact point of the apply")
@@ -297,6 +302,7 @@ func TestAccAliasInterlock_resumeFailureIsRecorded(t *testing.T) {
 // processed once or dead-lettered, none by the rejected version after
 // the rollback's pause.
 func TestAccAliasInterlock_planDriven(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "an SQS event source mapping that runs function code")

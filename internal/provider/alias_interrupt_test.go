@@ -227,6 +227,7 @@ func (r *tfRun) resourceState(typ string) map[string]any {
 // aborted), then kills terraform and the provider outright mid-rollout (the
 // next plan must show the split, and the next apply must converge).
 func TestAccAliasCanary_interrupts(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")

@@ -83,6 +83,7 @@ func events(t *testing.T, bodies []map[string]any) []string {
 // promotion still succeeds and the undelivered notifications are a
 // warning of the apply.
 func TestAccAliasCanary_notifications(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")

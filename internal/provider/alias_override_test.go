@@ -57,6 +57,7 @@ func rolloutctlBinary(t testing.TB) string {
 // its calls, is rolled back by its gates, each override is reported and
 // cleared. Real traffic throughout.
 func TestAccAliasCanary_overrideSteersOneRollout(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
@@ -139,6 +140,7 @@ func TestAccAliasCanary_overrideSteersOneRollout(t *testing.T) {
 // the one rolloutctl writes for the running rollout shows as a promotion
 // in the next plan, and ends with it.
 func TestAccAliasCanary_overrideSteersOneRollout_planDriven(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")

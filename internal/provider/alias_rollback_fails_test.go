@@ -24,6 +24,7 @@ import (
 // rollback must not be remembered, and the error must say what is live and
 // what to do. The next apply, with the API back, performs the rollback.
 func TestAccAliasCanary_postHookRollbackFails(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	for _, wait := range []bool{false, true} {
 		t.Run(fmt.Sprintf("wait=%v", wait), func(t *testing.T) {

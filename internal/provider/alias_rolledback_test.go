@@ -31,6 +31,7 @@ import (
 // It prints the measure of issue 13: invocations that reached the
 // rolled-back release during the five re-runs (target 0).
 func TestAccAliasRolledBack_neverRelaunched(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	for _, wait := range []bool{true, false} {
 		t.Run(fmt.Sprintf("wait=%v", wait), func(t *testing.T) {

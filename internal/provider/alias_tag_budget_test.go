@@ -32,6 +32,7 @@ func userTags(n int) string {
 // remembered (the oldest records make room) and a re-apply must not
 // relaunch the release. One more user tag is refused at plan time.
 func TestAccAliasRolledBack_tagBudget(t *testing.T) {
+	t.Parallel()
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
 	zip, _ := testFunctionZip(t)

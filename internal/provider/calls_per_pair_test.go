@@ -23,6 +23,7 @@ import (
 // GetCallerIdentity (once per provider configuration, not per resource) is
 // not counted.
 func TestAccPlan_callsPerPair(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	inst := sandboxtest.Start(t, sandbox.Options{SettleDelay: time.Millisecond})
 	dir := t.TempDir()

@@ -143,6 +143,7 @@ func countOps(calls []sandbox.Call, function string, ops ...string) map[string]i
 // and uploads nothing. A refresh-only apply corrects versions from AWS,
 // and a no-op plan makes no listing.
 func TestAccFunction_adoptAfterStatePush(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "counting API calls in the journal")
@@ -208,6 +209,7 @@ func TestAccFunction_adoptAfterStatePush(t *testing.T) {
 // $LATEST holds v1's code and configuration again, so an unqualified
 // invocation no longer runs the rolled-back release.
 func TestAccFunction_rollbackRestoresLatest(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "counting API calls in the journal")
@@ -281,6 +283,7 @@ func rollbackWrites(calls []sandbox.Call, function string) (untilSafe, total int
 // publish, both when the alias is not told the planned range (it asks for
 // it) and when it is (it names the range); a compatible release applies.
 func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "reading $LATEST after a refused plan")
@@ -350,6 +353,7 @@ func TestAccAlias_dataSchemaGuardBeforePublish(t *testing.T) {
 // pick from v3 returns to the revert, and lists the alias created since as
 // what a written state would drop.
 func TestAccStateHistory_pickAfterRevert(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	z1, z2 := twoPackages(t)
@@ -408,6 +412,7 @@ resource "rollout_alias" "beta" {
 // since a version's description cannot change) and in the state's
 // versions, where rolloutctl reads it; the next plan is empty.
 func TestAccFunction_releaseRelabel(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	z1, _ := twoPackages(t)
@@ -457,6 +462,7 @@ func TestAccFunction_releaseRelabel(t *testing.T) {
 // stable version's configuration again, so an unqualified invocation runs
 // the stable release, not the rolled-back one.
 func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	for name, policy := range map[string]string{
 		"blocking": `  steps    = [{ weight_percent = 20, hold = "3s" }]
@@ -524,6 +530,7 @@ func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
 // until retain_versions = 1 prunes it: its label tag goes with it, so
 // labels of deleted versions do not eat the function's 50 tags.
 func TestAccFunction_releaseLabelPruned(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	z1, z2 := twoPackages(t)
@@ -568,6 +575,7 @@ func TestAccFunction_releaseLabelPruned(t *testing.T) {
 // reads $LATEST again and retries, so $LATEST does not keep the
 // rolled-back code until the next release.
 func TestAccFunction_restoreLatestConcurrentTag(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	for _, op := range []string{"UpdateFunctionCode", "UpdateFunctionConfiguration"} {
 		t.Run(op, func(t *testing.T) {
@@ -638,6 +646,7 @@ func TestAccFunction_restoreLatestConcurrentTag(t *testing.T) {
 // restore and it copies the served version into $LATEST, after which the
 // plan is empty.
 func TestAccAliasCanary_latestRestoredOnNextApply(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics and injected faults")

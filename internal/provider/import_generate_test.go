@@ -88,6 +88,7 @@ func serveForTerraform(t *testing.T) []string {
 // filename recorded in the state, the apply writes nothing to AWS, and
 // the next plan is empty.
 func TestAccFunction_importGenerateConfig(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tf == "" {

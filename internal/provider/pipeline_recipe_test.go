@@ -20,6 +20,7 @@ import (
 // release rolled back by its gates (exit 5), and the same bad release run
 // again, which stops before anything moves (exit 5 again).
 func TestAccPipelineRecipe_shellLoop(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")

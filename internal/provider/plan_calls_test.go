@@ -14,6 +14,7 @@ import (
 // alias reads each at most twice (issue 22: at most 2 API calls per
 // resource), with no check of a version that has not moved.
 func TestAccPlan_noopCallsPerResource(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	inst := sandboxtest.Start(t, sandbox.Options{SettleDelay: time.Millisecond})
 	zip := writeZipTB(t, t.TempDir(), "v1.zip", "release one")

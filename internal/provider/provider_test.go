@@ -60,6 +60,7 @@ func TestAccProvider_skipCredentialsValidation(t *testing.T) {
 }
 
 func TestAccProvider_invalidConfig(t *testing.T) {
+	t.Parallel()
 	tests := map[string]struct {
 		extra []string
 		want  string

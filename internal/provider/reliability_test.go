@@ -104,6 +104,7 @@ func TestAccReliability_apiFaults(t *testing.T) {
 // SIGKILL of Terraform and the provider. After each: the alias is never
 // split without the plan showing it, and one apply converges.
 func TestAccReliability_interruptLoop(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
@@ -173,6 +174,7 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 // moment: one wins, the other fails clearly, and nothing of the loser is
 // published or routed.
 func TestAccReliability_concurrentApplies(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "holding two writers at the same point")

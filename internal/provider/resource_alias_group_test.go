@@ -352,6 +352,7 @@ func TestAccAliasGroup_memberWriteFails(t *testing.T) {
 // the previous version, the release aborted); a SIGKILL leaves the
 // members split, the next plan shows it, and one apply converges.
 func TestAccAliasGroup_interrupts(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")

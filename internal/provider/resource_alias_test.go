@@ -118,6 +118,7 @@ func TestAccAlias_disappears(t *testing.T) {
 // TestAccAlias_invalidConfig is the table of plan-time errors of
 // rollout_alias: each names the attribute, the value and a valid example.
 func TestAccAlias_invalidConfig(t *testing.T) {
+	t.Parallel()
 	be := acctest.NewBackend(t)
 	c := sdkLambda(be.URL)
 	ctx := context.Background()

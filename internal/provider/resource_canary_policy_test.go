@@ -56,6 +56,7 @@ func TestAccCanaryPolicy_specAtPlanTime(t *testing.T) {
 }
 
 func TestAccCanaryPolicy_invalidConfig(t *testing.T) {
+	t.Parallel()
 	tests := map[string]struct {
 		body string
 		want string

@@ -228,6 +228,7 @@ func TestAccFunction_reservedConcurrency(t *testing.T) {
 // change publishes, a revert adopts the earlier version and publishes
 // nothing, and an import reads the setting back from the version.
 func TestAccFunction_settingsPerRuntime(t *testing.T) {
+	t.Parallel()
 	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
 	image := func(url string, lines ...string) string {
 		body := fmt.Sprintf("  function_name = \"img\"\n  role = %q\n  image_uri = \"123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:v1\"\n", testRole)

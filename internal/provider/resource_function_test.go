@@ -401,6 +401,7 @@ data "rollout_function_versions" "all" {
 // TestAccFunction_invalidConfig holds the plan-time errors of
 // rollout_function: each names the attribute, the value and a valid example.
 func TestAccFunction_invalidConfig(t *testing.T) {
+	t.Parallel()
 	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
 	base := func(lines ...string) string {
 		body := ""

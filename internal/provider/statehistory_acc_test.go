@@ -19,6 +19,7 @@ import (
 // each step, pick chooses the promoted release, and the state it writes is
 // accepted by terraform state push.
 func TestAccStateHistory_s3BackendPick(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
@@ -108,6 +109,7 @@ func TestAccStateHistory_s3BackendPick(t *testing.T) {
 // provider address in them is the one of its registry;
 // ROLLOUTCTL_UPDATE_GOLDEN=1 writes them again.
 func TestAccStateHistory_realTerraformStates(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")

@@ -22,6 +22,7 @@ import (
 // The group pick returns both members to v1.1.0, and the state it writes is
 // accepted by terraform state push and converges in one apply.
 func TestAccStateHistory_groupStates(t *testing.T) {
+	t.Parallel()
 	acctest.SkipUnlessAcc(t)
 	be := acctest.NewBackend(t)
 	be.SandboxOnly(t, "running function code with real metrics")
