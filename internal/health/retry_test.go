@@ -75,7 +75,7 @@ func TestReadsEndWithinBudget(t *testing.T) {
 		{Service: "lambda", Operation: "ListTags", Kind: sandbox.FaultThrottle, Rate: 1},
 		{Service: "cloudwatch", Operation: "GetMetricData", Kind: sandbox.FaultThrottle, Rate: 1}}})
 	src := healthSources(t, inst.URL)
-	const interval = 900 * time.Millisecond
+	const interval = 3 * time.Second
 	read := health.Bound(src, interval)
 	for name, do := range map[string]func(context.Context) error{
 		"ListTags":      func(ctx context.Context) error { _, err := read.Override(ctx); return err },
