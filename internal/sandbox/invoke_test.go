@@ -283,8 +283,15 @@ func TestInvokeManyVersionsStayWarm(t *testing.T) {
 	cold := 0
 	for round := 0; round < 3; round++ {
 		for i := 1; i <= versions; i++ {
-			if coldStart(t, invoke(t, c, "many", fmt.Sprint(i), `{}`)) {
+			out := invoke(t, c, "many", fmt.Sprint(i), `{}`)
+			if out.FunctionError != nil {
+				t.Errorf("round %d, version %d: %s", round+1, i, out.Payload)
+			}
+			if coldStart(t, out) {
 				cold++
+				if round > 0 {
+					t.Logf("round %d, version %d started cold", round+1, i)
+				}
 			}
 		}
 	}
@@ -316,7 +323,9 @@ func TestInvokeEvictsLeastRecentlyUsed(t *testing.T) {
 // versions of it, each with its own description.
 func publishVersions(t *testing.T, c *lambda.Client, name string, n int) {
 	t.Helper()
-	deployTestFunction(t, c, name, 5, nil)
+	// A timeout would replace an environment: 30 s, so that only the pool's
+	// choices count, even on a starved machine.
+	deployTestFunction(t, c, name, 30, nil)
 	for i := 1; i <= n; i++ {
 		if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(name), Description: aws.String(fmt.Sprintf("v%d", i))}); err != nil {
 			t.Fatal(err)
