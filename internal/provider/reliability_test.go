@@ -3,6 +3,7 @@ package provider_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -120,7 +121,7 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 	rng := rand.New(rand.NewSource(20261125))
 	const runs = 20
 	fails := acctest.NewFailures(t)
-	kills, interrupts, splits := 0, 0, 0
+	kills, interrupts, splits, torn := 0, 0, 0, 0
 	for i := 1; i <= runs; i++ {
 		r.write(cfg(fmt.Sprintf("r%d", i)))
 		cmd := r.command("apply", "-auto-approve")
@@ -139,6 +140,9 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 		}
 		_ = cmd.Wait()
 		_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
+		if r.restoreTornState() {
+			torn++
+		}
 
 		a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live")
 		if err != nil {
@@ -166,7 +170,113 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 	if out, err := r.destroy(be.URL); err != nil {
 		fails.Errorf("destroy: %v\n%s", err, out)
 	}
-	fmt.Printf("reliability/interrupts: %d runs (%d SIGINT, %d SIGKILL), %d left the alias split and the plan showed it, failures found: %d\n", interrupts+kills, interrupts, kills, splits, fails.Count())
+	fmt.Printf("reliability/interrupts: %d runs (%d SIGINT, %d SIGKILL), %d left the alias split and the plan showed it, %d left terraform.tfstate torn (restored from its backup), failures found: %d\n", interrupts+kills, interrupts, kills, splits, torn, fails.Count())
+}
+
+// restoreTornState does what docs/guides/canaries.md tells a user to do
+// after Terraform was killed while writing its local state: Terraform's
+// local backend empties terraform.tfstate and then writes it (it does not
+// write a new file and rename it), so SIGKILL between the two leaves the
+// file empty, and Terraform then plans to create everything. The state
+// before that apply is in terraform.tfstate.backup (written before the
+// first change of every apply); restoring it is the recovery, and the
+// provider must converge from it in one apply. It reports whether the
+// state was torn.
+func (r *tfRun) restoreTornState() bool {
+	r.t.Helper()
+	path := filepath.Join(r.dir, "terraform.tfstate")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if len(b) > 0 && json.Valid(b) {
+		return false
+	}
+	backup, err := os.ReadFile(path + ".backup")
+	if err != nil || !json.Valid(backup) {
+		r.t.Fatalf("terraform.tfstate is torn (%d bytes) and its backup is not a state either: %v", len(b), err)
+	}
+	if err := os.WriteFile(path, backup, 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+	return true
+}
+
+// TestAccReliability_tornStateRecovers kills Terraform during a canary at
+// the instant its local backend has emptied terraform.tfstate (the file is
+// emptied here by the test, at a point where Terraform has written its
+// backup during this apply, as it does before its first change). After
+// the user's recovery (the backup restored), the plan shows the split and
+// one apply converges, adopting the version the killed apply published
+// instead of publishing it again.
+func TestAccReliability_tornStateRecovers(t *testing.T) {
+	t.Parallel()
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "running function code with real metrics")
+	zip, _ := testFunctionZip(t)
+	c := sdkLambda(be.URL)
+	stopLoad := loadOnLive(t, c, 50)
+	defer stopLoad()
+	r := newTFRun(t)
+	r.write(canaryStack(be.URL, zip, "r0", "0"))
+	r.mustRun("first apply", "apply", "-auto-approve")
+
+	r.write(canaryStack(be.URL, zip, "r1", "0"))
+	cmd := r.command("apply", "-auto-approve")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	split := false
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !split; time.Sleep(50 * time.Millisecond) {
+		if a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live"); err == nil && a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+			split = true
+		}
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	if !split {
+		t.Fatalf("the canary never split the alias within 60 s:\n%s", out.String())
+	}
+	_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
+	if _, err := os.Stat(filepath.Join(r.dir, "terraform.tfstate.backup")); err != nil {
+		t.Fatalf("Terraform wrote no backup during the apply, so its state file was never rewritten and cannot be torn: %v", err)
+	}
+	if err := os.Truncate(filepath.Join(r.dir, "terraform.tfstate"), 0); err != nil {
+		t.Fatal(err)
+	}
+	before, err := lambdaops.ListVersions(context.Background(), c, "canaried")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.restoreTornState() {
+		t.Fatal("an empty terraform.tfstate was not taken as torn")
+	}
+
+	plan := r.command("plan", "-detailed-exitcode")
+	var pout bytes.Buffer
+	plan.Stdout, plan.Stderr = &pout, &pout
+	err = plan.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(pout.String(), "routing") {
+		t.Fatalf("after the backup was restored the alias is split but the plan does not show it (exit %v):\n%s", err, pout.String())
+	}
+	r.mustRun("the recovery apply", "apply", "-auto-approve")
+	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
+		t.Fatalf("not converged after one apply: %v\n%s", err, out)
+	}
+	after, err := lambdaops.ListVersions(context.Background(), c, "canaried")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("the recovery apply published %d version(s) again; the killed apply's version should have been adopted", len(after)-len(before))
+	}
+	r.expectDeployment(deploymentWant{Version: aws.ToString(before[len(before)-1].Version), Status: "promoted"})
+	stopLoad()
+	r.checkDestroy(be.URL)
 }
 
 // TestAccReliability_concurrentApplies runs two terraform applies, from two

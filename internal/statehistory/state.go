@@ -5,6 +5,7 @@
 package statehistory
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -65,11 +66,23 @@ func (r Resource) Address(i Instance) string {
 // ErrNotState is returned for input that is not a Terraform state.
 var ErrNotState = errors.New("not a Terraform state file")
 
+// checkNotEmpty refuses empty input, saying the likely cause: Terraform's
+// local backend empties the state file and then writes it, so a Terraform
+// killed in between leaves it empty (its .backup is the state before that
+// apply).
+func checkNotEmpty(b []byte) error {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return fmt.Errorf("%w: the input is empty (Terraform empties a local state file before it writes it: "+
+			"one killed at that moment leaves it empty, and the state from before that apply is in its .backup)", ErrNotState)
+	}
+	return nil
+}
+
 // Parse decodes a state file, with a clear error for truncated, foreign or
 // unsupported input.
 func Parse(b []byte) (*State, error) {
-	if len(strings.TrimSpace(string(b))) == 0 {
-		return nil, fmt.Errorf("%w: the input is empty", ErrNotState)
+	if err := checkNotEmpty(b); err != nil {
+		return nil, err
 	}
 	var s State
 	if err := json.Unmarshal(b, &s); err != nil {

@@ -202,7 +202,8 @@ func TestParseErrors(t *testing.T) {
 		in   string
 		want string
 	}{
-		"empty":     {"", "not a Terraform state file: the input is empty"},
+		"empty": {"", "not a Terraform state file: the input is empty (Terraform empties a local state file before it writes it: " +
+			"one killed at that moment leaves it empty, and the state from before that apply is in its .backup)"},
 		"truncated": {`{"version": 4, "lin`, "not a Terraform state file: the JSON is truncated or corrupt (unexpected end of JSON input)"},
 		"foreign":   {`{"name": "package.json"}`, "not a Terraform state file: it has no version and lineage fields"},
 		"v3": {`{"version": 3, "lineage": "x"}`, "state format version 3 was written by Terraform 0.11 or earlier; rolloutctl reads format 4: " +
@@ -217,6 +218,28 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Parse = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestLocalHistoryEmptyStateFile: Terraform killed while writing its local
+// state leaves terraform.tfstate empty; history says so and where the
+// state before that apply is, and still lists the backup.
+func TestLocalHistoryEmptyStateFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeAt(t, dir, "terraform.tfstate.backup", stateJSON(t, "lin-a", 3, "3", "v3", "3", "", "x", nil), base)
+	writeAt(t, dir, "terraform.tfstate", nil, base.Add(time.Minute))
+	revs, err := LocalSource{Path: filepath.Join(dir, "terraform.tfstate")}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(revs) != 2 || !revs[0].Readable() || revs[0].Serial != 3 {
+		t.Fatalf("revisions = %+v, want the backup (serial 3) and then the empty file", revs)
+	}
+	want := "not a Terraform state file: the input is empty (Terraform empties a local state file before it writes it: " +
+		"one killed at that moment leaves it empty, and the state from before that apply is in its .backup)"
+	if revs[1].Error != want {
+		t.Errorf("the empty file's error = %q, want %q", revs[1].Error, want)
 	}
 }
 

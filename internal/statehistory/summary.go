@@ -184,6 +184,9 @@ func parseSummary(b []byte) (*State, error) { return parseSummaryWith(b, decodeS
 // parseSummaryWith is parseSummary with the given decode into the narrow
 // structs (BenchmarkSummaryParse compares decoders through it).
 func parseSummaryWith(b []byte, decode func([]byte, *summaryState) error) (*State, error) {
+	if err := checkNotEmpty(b); err != nil {
+		return nil, err
+	}
 	var light summaryState
 	if err := decode(b, &light); err != nil {
 		var typeErr *json.UnmarshalTypeError
