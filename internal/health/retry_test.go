@@ -23,8 +23,8 @@ import (
 // retries throttling with backoffs that fit its share of the interval, so
 // a throttled first attempt does not make the health unreadable. The
 // clients are the provider's own (awsclient, default max_retries, whose
-// first backoff alone may take up to 2 s), the interval is 1 s, and the
-// sandbox throttles 30% of these calls.
+// first backoff alone may take up to 2 s), the interval is 3 s (1 s per
+// read), and the sandbox throttles 30% of these calls.
 func TestReadsRideOutThrottling(t *testing.T) {
 	t.Parallel()
 	faults := []sandbox.Fault{}
@@ -37,7 +37,9 @@ func TestReadsRideOutThrottling(t *testing.T) {
 	}
 	inst := sandboxtest.Start(t, sandbox.Options{Faults: faults, FaultSeed: 7})
 	src := healthSources(t, inst.URL)
-	read := health.Bound(src, time.Second)
+	// A 3 s interval gives each read 1 s: room for a loaded machine's slow
+	// requests, and still less than one of the SDK's default backoffs.
+	read := health.Bound(src, 3*time.Second)
 	ctx := context.Background()
 	const reads = 40
 	failed := map[string]int{}

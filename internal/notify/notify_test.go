@@ -189,7 +189,9 @@ func TestStalledWebhookDoesNotSlowRollback(t *testing.T) {
 	failures := n.Close(200 * time.Millisecond)
 	t.Logf("detection-to-restore: %s without notifications, %s with a stalled webhook (Close gave up after %s with %d warnings)",
 		without, with, time.Since(closeStart).Round(time.Millisecond), len(failures))
-	if with > without+50*time.Millisecond {
+	// A rollback that waited for the webhook would wait its 30 s attempt
+	// timeout; 1 s of margin absorbs a loaded machine's scheduling.
+	if with > without+time.Second {
 		t.Errorf("a stalled webhook slowed the rollback: %s with it, %s without", with, without)
 	}
 	if len(failures) == 0 {

@@ -283,6 +283,7 @@ func TestAccAliasGroup_statusShowsMemberProgress(t *testing.T) {
 			_, _ = loadgen.Run(ctx, loadgen.Options{Client: sdkLambda(be.URL), Function: fn, Qualifier: "live", RPS: 20, Payload: []byte(`{}`)})
 		}()
 	}
+	ctlBin := rolloutctlBinary(t) // built before the hold starts, not inside it
 	r.write(stack("v2"))
 	applied := make(chan error, 1)
 	go func() {
@@ -292,7 +293,7 @@ func TestAccAliasGroup_statusShowsMemberProgress(t *testing.T) {
 	var out []byte
 	seen := false
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !seen; time.Sleep(500 * time.Millisecond) {
-		ctl := exec.Command(rolloutctlBinary(t), "status", "--group", "orders", "--member", "api:live", "--member", workerFunction+":live",
+		ctl := exec.Command(ctlBin, "status", "--group", "orders", "--member", "api:live", "--member", workerFunction+":live",
 			"--endpoint", be.URL, "--region", "us-east-1")
 		ctl.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDOPERATOR", "AWS_SECRET_ACCESS_KEY=s")
 		out, _ = ctl.CombinedOutput()

