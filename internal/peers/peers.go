@@ -6,10 +6,12 @@ package peers
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,38 +39,22 @@ func Require(t testing.TB, name string, candidates ...string) string {
 }
 
 // StartMoto runs moto_server on a free loopback port until tb ends, with
-// the execution role the tests use already created (moto checks IAM).
+// the execution role the tests use already created (moto checks IAM). The
+// port is free when chosen but not held: when another process takes it
+// first, moto exits (or something else answers), and it starts again on
+// another port.
 func StartMoto(tb testing.TB, motoPath string) string {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		tb.Fatalf("unexpected listener address %v", l.Addr())
-	}
-	_ = l.Close()
-	cmd := exec.Command(motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(addr.Port))
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", addr.Port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			_ = resp.Body.Close()
+	var url string
+	for attempt := 1; ; attempt++ {
+		var why string
+		if url, why = startMotoOnce(tb, motoPath); why == "" {
 			break
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("moto_server did not answer on %s", url)
+		if attempt == 3 {
+			tb.Fatalf("moto_server did not start in %d attempts: %s", attempt, why)
 		}
-		time.Sleep(100 * time.Millisecond)
+		tb.Logf("moto_server attempt %d: %s; again on another port", attempt, why)
 	}
 	c := iam.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDMOTO", "s", "")},
 		func(o *iam.Options) { o.BaseEndpoint = aws.String(url) })
@@ -99,4 +85,53 @@ func HeadlessChromium(t testing.TB) []string {
 	}
 	t.Skip("no headless Chromium (apt-get install chromium-headless-shell)")
 	return nil
+}
+
+// startMotoOnce starts moto_server on a port that was free a moment ago and
+// waits until moto itself answers there. It returns why it did not (the
+// process exited, or what answered was not moto).
+func startMotoOnce(tb testing.TB, motoPath string) (url, why string) {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		tb.Fatalf("unexpected listener address %v", l.Addr())
+	}
+	_ = l.Close()
+	cmd := exec.Command(motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(addr.Port))
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	url = fmt.Sprintf("http://127.0.0.1:%d", addr.Port)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			exited <- err
+			return "", fmt.Sprintf("it exited on port %d: %v", addr.Port, err)
+		default:
+		}
+		resp, err := http.Get(url + "/moto-api/")
+		if err != nil {
+			continue
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Moto") {
+			stop()
+			return "", fmt.Sprintf("something other than moto answers on port %d (HTTP %d)", addr.Port, resp.StatusCode)
+		}
+		tb.Cleanup(stop)
+		return url, ""
+	}
+	stop()
+	return "", fmt.Sprintf("it did not answer on %s within 30s", url)
 }
