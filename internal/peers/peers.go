@@ -109,7 +109,7 @@ func startMotoOnce(tb testing.TB, motoPath string) (url, why string) {
 	go func() { exited <- cmd.Wait() }()
 	stop := func() {
 		_ = cmd.Process.Kill()
-		<-exited
+		_ = <-exited
 	}
 	url = fmt.Sprintf("http://127.0.0.1:%d", addr.Port)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
