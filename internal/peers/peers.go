@@ -105,18 +105,21 @@ func startMotoOnce(tb testing.TB, motoPath string) (url, why string) {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
 	stop := func() {
 		_ = cmd.Process.Kill()
-		_ = <-exited
+		<-exited
 	}
 	url = fmt.Sprintf("http://127.0.0.1:%d", addr.Port)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		select {
-		case err := <-exited:
-			exited <- err
-			return "", fmt.Sprintf("it exited on port %d: %v", addr.Port, err)
+		case <-exited:
+			return "", fmt.Sprintf("it exited on port %d: %v", addr.Port, waitErr)
 		default:
 		}
 		resp, err := http.Get(url + "/moto-api/")
