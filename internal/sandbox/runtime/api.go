@@ -37,6 +37,14 @@ func (e *Env) handleNext(w http.ResponseWriter, r *http.Request) {
 	}
 	select {
 	case inv := <-e.next:
+		// The readiness this request signalled led to inv: used up. Only
+		// this request's can be pending here (the runtime comes back to
+		// /next only once it has read inv), so the next one is not lost,
+		// however late the invoke's goroutine runs.
+		select {
+		case <-e.ready:
+		default:
+		}
 		e.mu.Lock()
 		e.current = inv
 		e.mu.Unlock()

@@ -39,6 +39,7 @@ type Env struct {
 	started   time.Time
 	initTook  time.Duration
 	initLimit time.Duration
+	afterSend func()
 	// used is set by the first Run (the pool hands an environment to one
 	// invocation at a time).
 	used bool
@@ -61,7 +62,7 @@ func (p *Pool) Start(key Key, codeDir string, env []string) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{key: key, listener: l, next: make(chan *Invocation), dead: make(chan struct{}), ready: make(chan struct{}, 1),
-		initDone: make(chan struct{}), started: time.Now(), initLimit: p.InitLimit}
+		initDone: make(chan struct{}), started: time.Now(), initLimit: p.InitLimit, afterSend: p.afterSend}
 	e.serveRuntimeAPI()
 
 	cmd := exec.Command(filepath.Join(codeDir, "bootstrap"))
@@ -202,10 +203,11 @@ func (e *Env) deliver(ctx context.Context, inv *Invocation) Result {
 	defer timer.Stop()
 	select {
 	case e.next <- inv:
-		// The readiness that led here is used up; the next one counts.
-		select {
-		case <-e.ready:
-		default:
+		// The readiness that led here was used up by handleNext, which took
+		// the event; the runtime's next return to /next is the one that
+		// counts, and may already have happened by now.
+		if e.afterSend != nil {
+			e.afterSend()
 		}
 	case <-e.dead:
 		return e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", inv.ID, exitReason(e.exitErr)))

@@ -24,6 +24,9 @@ type Pool struct {
 	// InitLimit is how long a cold start's init may take before the
 	// invoke's timeout starts counting (Lambda's 10 s init limit).
 	InitLimit time.Duration
+	// afterSend, when set (by tests), runs in an invoke right after its
+	// event was handed to the runtime: a descheduled goroutine, at will.
+	afterSend func()
 
 	mu    sync.Mutex
 	idle  map[Key][]*Env
