@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -65,12 +66,8 @@ func (p *Pool) Start(key Key, codeDir string, env []string) (*Env, error) {
 		initDone: make(chan struct{}), started: time.Now(), initLimit: p.InitLimit, afterSend: p.afterSend}
 	e.serveRuntimeAPI()
 
-	cmd := exec.Command(filepath.Join(codeDir, "bootstrap"))
-	cmd.Dir = codeDir
-	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+l.Addr().String(), "LAMBDA_TASK_ROOT="+codeDir)
-	stdout, _ := cmd.StdoutPipe()
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
+	cmd, stdout, stderr, err := startBootstrap(codeDir, append(env, "AWS_LAMBDA_RUNTIME_API="+l.Addr().String(), "LAMBDA_TASK_ROOT="+codeDir))
+	if err != nil {
 		_ = e.server.Close()
 		return nil, err
 	}
@@ -111,6 +108,32 @@ func (p *Pool) Start(key Key, codeDir string, env []string) (*Env, error) {
 	p.all[e] = true
 	p.mu.Unlock()
 	return e, nil
+}
+
+// busyWait bounds how long a start waits out "text file busy".
+const busyWait = 5 * time.Second
+
+// startBootstrap starts codeDir's bootstrap with env. A process forked by
+// this one while a bootstrap was being written (unpack) holds that file
+// open for writing until its own exec, and an exec of the bootstrap
+// meanwhile fails with ETXTBSY ("text file busy", golang/go#22315): the
+// start tries again, for at most busyWait, as Lambda has no such failure.
+func startBootstrap(codeDir string, env []string) (cmd *exec.Cmd, stdout, stderr io.ReadCloser, err error) {
+	deadline := time.Now().Add(busyWait)
+	for backoff := 5 * time.Millisecond; ; backoff = min(2*backoff, 200*time.Millisecond) {
+		cmd = exec.Command(filepath.Join(codeDir, "bootstrap"))
+		cmd.Dir, cmd.Env = codeDir, env
+		if stdout, err = cmd.StdoutPipe(); err != nil {
+			return nil, nil, nil, err
+		}
+		if stderr, err = cmd.StderrPipe(); err != nil {
+			return nil, nil, nil, err
+		}
+		if err = cmd.Start(); err == nil || !errors.Is(err, syscall.ETXTBSY) || time.Now().After(deadline) {
+			return cmd, stdout, stderr, err
+		}
+		time.Sleep(backoff)
+	}
 }
 
 // errCleanExit marks a runtime process that exited with status 0.
