@@ -150,14 +150,7 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 		}
 		if a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
 			splits++
-			plan := r.command("plan", "-detailed-exitcode")
-			var pout bytes.Buffer
-			plan.Stdout, plan.Stderr = &pout, &pout
-			err := plan.Run()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(pout.String(), "routing") {
-				t.Fatalf("run %d: the alias is split but the plan does not show it (exit %v):\n%s", i, err, pout.String())
-			}
+			r.expectPlanShowsSplit(fmt.Sprintf("run %d", i))
 		}
 		if out, err := r.run("apply", "-auto-approve"); err != nil {
 			t.Fatalf("run %d: the recovery apply failed: %v\n%s", i, err, out)
@@ -171,6 +164,21 @@ func TestAccReliability_interruptLoop(t *testing.T) {
 		fails.Errorf("destroy: %v\n%s", err, out)
 	}
 	fmt.Printf("reliability/interrupts: %d runs (%d SIGINT, %d SIGKILL), %d left the alias split and the plan showed it, %d left terraform.tfstate torn (restored from its backup), failures found: %d\n", interrupts+kills, interrupts, kills, splits, torn, fails.Count())
+}
+
+// expectPlanShowsSplit stops the test (what names the moment) unless
+// plan -detailed-exitcode shows changes and the alias's routing: the
+// split the alias is left in.
+func (r *tfRun) expectPlanShowsSplit(what string) {
+	r.t.Helper()
+	plan := r.command("plan", "-detailed-exitcode")
+	var out bytes.Buffer
+	plan.Stdout, plan.Stderr = &out, &out
+	err := plan.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(out.String(), "routing") {
+		r.t.Fatalf("%s: the alias is split but the plan does not show it (exit %v):\n%s", what, err, out.String())
+	}
 }
 
 // restoreTornState does what docs/guides/canaries.md tells a user to do
@@ -233,16 +241,11 @@ func TestAccReliability_tornStateRecovers(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	split := false
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !split; time.Sleep(50 * time.Millisecond) {
-		if a, err := lambdaops.FindAlias(context.Background(), c, "canaried", "live"); err == nil && a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
-			split = true
-		}
-	}
+	split := splitWithin(c)
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	_ = cmd.Wait()
 	if !split {
-		t.Fatalf("the canary never split the alias within 60 s:\n%s", out.String())
+		t.Fatalf("the canary never split the alias within a minute:\n%s", out.String())
 	}
 	_ = os.Remove(filepath.Join(r.dir, ".terraform.tfstate.lock.info"))
 	backup := filepath.Join(r.dir, "terraform.tfstate.backup")
@@ -268,14 +271,7 @@ func TestAccReliability_tornStateRecovers(t *testing.T) {
 		t.Fatal("an empty terraform.tfstate was not taken as torn")
 	}
 
-	plan := r.command("plan", "-detailed-exitcode")
-	var pout bytes.Buffer
-	plan.Stdout, plan.Stderr = &pout, &pout
-	err = plan.Run()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(pout.String(), "routing") {
-		t.Fatalf("after the backup was restored the alias is split but the plan does not show it (exit %v):\n%s", err, pout.String())
-	}
+	r.expectPlanShowsSplit("after the backup was restored")
 	r.mustRun("the recovery apply", "apply", "-auto-approve")
 	if out, err := r.run("plan", "-detailed-exitcode"); err != nil {
 		t.Fatalf("not converged after one apply: %v\n%s", err, out)

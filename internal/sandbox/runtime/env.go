@@ -40,7 +40,7 @@ type Env struct {
 	started   time.Time
 	initTook  time.Duration
 	initLimit time.Duration
-	afterSend func()
+	afterSend func(*Env)
 	// used is set by the first Run (the pool hands an environment to one
 	// invocation at a time).
 	used bool
@@ -230,7 +230,7 @@ func (e *Env) deliver(ctx context.Context, inv *Invocation) Result {
 		// the event; the runtime's next return to /next is the one that
 		// counts, and may already have happened by now.
 		if e.afterSend != nil {
-			e.afterSend()
+			e.afterSend(e)
 		}
 	case <-e.dead:
 		return e.platformError("Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: %s", inv.ID, exitReason(e.exitErr)))

@@ -25,8 +25,8 @@ type Pool struct {
 	// invoke's timeout starts counting (Lambda's 10 s init limit).
 	InitLimit time.Duration
 	// afterSend, when set (by tests), runs in an invoke right after its
-	// event was handed to the runtime: a descheduled goroutine, at will.
-	afterSend func()
+	// event was handed to env's runtime: a descheduled goroutine, at will.
+	afterSend func(env *Env)
 
 	mu    sync.Mutex
 	idle  map[Key][]*Env

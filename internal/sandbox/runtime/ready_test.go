@@ -23,8 +23,12 @@ func TestSlowDeliveryKeepsTheEnvironment(t *testing.T) {
 	}
 	p := NewPool(t.TempDir(), 4, 4)
 	p.ReadyWait = 3 * time.Second
-	// Held long enough for the runtime to answer and ask again.
-	p.afterSend = func() { time.Sleep(300 * time.Millisecond) }
+	// Held until the runtime has answered and come back to /next.
+	p.afterSend = func(env *Env) {
+		for deadline := time.Now().Add(5 * time.Second); len(env.ready) == 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
 	dir, err := p.Unpack("blob", zip)
 	if err != nil {
 		t.Fatal(err)
