@@ -310,7 +310,9 @@ func (t *InterlockedTraffic) Promote(ctx context.Context) error {
 // RollBack pauses the mappings first, so that no batch reaches the
 // rejected version after the decision, then moves all traffic back. A
 // pause that fails does not hold the rollback back: traffic leaves the
-// rejected version anyway, and Warn is told.
+// rejected version anyway, and Warn is told. A move that fails leaves the
+// mappings paused (Paused lists them): the traffic has not left the
+// rejected version, so their messages wait in the queue.
 func (t *InterlockedTraffic) RollBack(ctx context.Context) error {
 	return t.around(ctx, MomentRollback, t.Traffic.RollBack)
 }
@@ -346,6 +348,18 @@ func (t *InterlockedTraffic) around(ctx context.Context, moment string, move fun
 		t.warn(fmt.Sprintf("the event source mappings could not be paused before the rollback (%v); the traffic was moved back anyway", perr))
 	}
 	merr := move(ctx)
+	if merr != nil && moment == MomentRollback {
+		// The traffic still reaches the rejected version: resuming would
+		// feed it batches. The messages wait in the queue instead; the
+		// next attempt at the rollback resumes them once the traffic
+		// moved (Adopt), and the state lists them meanwhile.
+		if held := lock.Paused(); len(held) > 0 {
+			t.warn(fmt.Sprintf("the event source mappings %s stay paused: the rollback did not move the traffic (%v), and resuming them would send batches to the rejected version; "+
+				"the next apply moves the traffic back first and then resumes them", strings.Join(held, ", "), merr))
+		}
+		t.windows = append(t.windows, closed(lock, w))
+		return merr
+	}
 	if rerr := lock.Resume(context.WithoutCancel(ctx)); rerr != nil {
 		t.warn(fmt.Sprintf("resuming the event source mappings after the %s: %v", moment, rerr))
 	}

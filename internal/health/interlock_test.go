@@ -350,3 +350,55 @@ func TestInterlockRecordsThePauseFirst(t *testing.T) {
 		t.Errorf("a pause whose record failed: %v, calls %v, paused %v; want the error and no mapping touched", err, log, l.Paused())
 	}
 }
+
+// failingRollback is traffic whose rollback write fails.
+type failingRollback struct{ fakeTraffic }
+
+func (t failingRollback) RollBack(context.Context) error {
+	*t.log = append(*t.log, "rollback failed")
+	return errors.New("UpdateAlias: throttled")
+}
+
+// TestInterlockKeepsPausedWhenRollbackFails: when the rollback's write
+// fails, the traffic still reaches the rejected version, so the mappings
+// stay paused (their messages wait in the queue) rather than feed it
+// batches; Paused lists them and Warn says why.
+func TestInterlockKeepsPausedWhenRollbackFails(t *testing.T) {
+	t.Parallel()
+	var log, warnings []string
+	clock := newClock()
+	api := newFakeMappings(clock, &log, "m1")
+	l := &health.Interlock{API: api, UUIDs: []string{"m1"}, DrainTimeout: time.Minute, Clock: clock}
+	tr := &health.InterlockedTraffic{Traffic: failingRollback{fakeTraffic{&log}}, Lock: l, On: []string{"rollback"}, Started: true,
+		Warn: func(m string) { warnings = append(warnings, m) }}
+	if err := tr.RollBack(context.Background()); err == nil {
+		t.Fatal("RollBack = nil, want the write's error")
+	}
+	if diff := cmp.Diff([]string{"disable m1", "rollback failed"}, log); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	if s := api.state("m1"); s != "Disabled" {
+		t.Errorf("m1 is %s after a failed rollback, want it kept Disabled", s)
+	}
+	if diff := cmp.Diff([]string{"m1"}, l.Paused()); diff != "" {
+		t.Errorf("Paused() (-want +got):\n%s", diff)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "stay paused") {
+		t.Errorf("warnings = %q, want one saying the mappings stay paused", warnings)
+	}
+	// The next attempt, adopting them, resumes them once the traffic moved.
+	var log2 []string
+	api.log = &log2
+	l2 := &health.Interlock{API: api, UUIDs: []string{"m1"}, DrainTimeout: time.Minute, Clock: clock}
+	l2.Adopt(l.Paused())
+	tr2 := &health.InterlockedTraffic{Traffic: fakeTraffic{&log2}, Lock: l2, On: []string{"rollback"}, Started: true}
+	if err := tr2.RollBack(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"rollback", "enable m1"}, log2); diff != "" {
+		t.Errorf("calls of the retry (-want +got):\n%s", diff)
+	}
+	if len(l2.Paused()) != 0 {
+		t.Errorf("Paused() = %v after the retried rollback", l2.Paused())
+	}
+}

@@ -228,11 +228,13 @@ func modifyPlanGroupInterlock(ctx context.Context, plan *aliasGroupModelV0, stat
 	moves []groupMove, diags *diag.Diagnostics) {
 	p, _ := policyFromSpec(ctx, plan.CanaryPolicy)
 	pauses, moving := planGroupPauses(ctx, p, members, prior, moves, ""), len(moves) > 0
-	if p != nil && !p.Wait {
-		var cur groupView
-		if state != nil {
-			cur, _ = parseGroupDeployment(state.Deployment)
-		}
+	var cur groupView
+	if state != nil {
+		cur, _ = parseGroupDeployment(state.Deployment)
+	}
+	if p != nil && (!p.Wait || cur.rollbackPending()) {
+		// Plan-driven, or the retry of a rollback whose writes failed: the
+		// planned deployment says which transition the apply makes.
 		pauses, moving = stepwisePauses(ctx, p, plan, cur, members, prior, moves)
 	}
 	switch {
@@ -249,11 +251,26 @@ func modifyPlanGroupInterlock(ctx context.Context, plan *aliasGroupModelV0, stat
 		plan.PausedEventSources = state.PausedEventSources
 		paused = stringList(ctx, state.PausedEventSources)
 	}
+	var now, after []string
+	for _, e := range paused {
+		if k, _, ok := health.SplitPaused(e); ok && state != nil && deferredToRollback(ctx, *state, members, k) {
+			after = append(after, e)
+		} else {
+			now = append(now, e)
+		}
+	}
 	if len(paused) > 0 {
 		plan.PausedEventSources = stringsValue(nil)
+	}
+	if len(now) > 0 {
 		diags.AddAttributeWarning(path.Root("paused_event_sources"), "Resuming Paused Event Sources",
 			fmt.Sprintf("An earlier apply was interrupted while it had paused the event source mappings %s and could not resume them. "+
-				"This apply resumes them (Enabled = true) before anything else.", strings.Join(paused, ", ")))
+				"This apply resumes them (Enabled = true) before anything else.", strings.Join(now, ", ")))
+	}
+	if len(after) > 0 {
+		diags.AddAttributeWarning(path.Root("paused_event_sources"), "Resuming Paused Event Sources After The Rollback",
+			fmt.Sprintf("An earlier rollback could not move every member's traffic back and kept the event source mappings %s paused, so that no batch reached a rejected version. "+
+				"This apply moves the traffic back first and then resumes them (Enabled = true).", strings.Join(after, ", ")))
 	}
 	if len(pauses) > 0 {
 		// An interrupt may leave some paused: the apply says which.
@@ -262,19 +279,30 @@ func modifyPlanGroupInterlock(ctx context.Context, plan *aliasGroupModelV0, stat
 }
 
 // resumeGroupLeftPaused enables the mappings an interrupted apply left
-// paused (state.paused_event_sources); false when it could not.
-func (r *aliasGroupResource) resumeGroupLeftPaused(ctx context.Context, c *lambda.Client, members, prior map[string]groupMemberModelV0, state aliasGroupModelV0, diags *diag.Diagnostics) bool {
+// paused (state.paused_event_sources); false when it could not. Those of
+// members that wait for a rollback whose writes failed (deferredToRollback)
+// are not resumed here: it returns them, by member, for the retried
+// rollback to adopt and resume once the traffic has moved back.
+func (r *aliasGroupResource) resumeGroupLeftPaused(ctx context.Context, c *lambda.Client, members, prior map[string]groupMemberModelV0, state aliasGroupModelV0, diags *diag.Diagnostics) (map[string][]string, bool) {
 	paused := stringList(ctx, state.PausedEventSources)
 	if len(paused) == 0 {
-		return true
+		return nil, true
 	}
+	deferred := map[string][]string{}
 	byMember := map[string][]string{}
 	for _, e := range paused {
 		k, u, ok := health.SplitPaused(e)
-		if !ok {
+		switch {
+		case !ok:
 			continue
+		case deferredToRollback(ctx, state, members, k):
+			deferred[k] = append(deferred[k], u)
+		default:
+			byMember[k] = append(byMember[k], u)
 		}
-		byMember[k] = append(byMember[k], u)
+	}
+	if len(byMember) == 0 {
+		return deferred, true
 	}
 	var ms []health.MemberLock
 	for _, k := range sortedKeys(byMember) {
@@ -291,9 +319,21 @@ func (r *aliasGroupResource) resumeGroupLeftPaused(ctx context.Context, c *lambd
 		diags.AddAttributeError(path.Root("paused_event_sources"), "Event Sources Not Resumed",
 			fmt.Sprintf("Resuming the event source mappings %s, which an interrupted apply left paused, failed: %v. Nothing else was changed.\n\n"+
 				"Apply again, or enable them by hand: aws lambda update-event-source-mapping --uuid <uuid> --enabled", strings.Join(paused, ", "), err))
-		return false
+		return nil, false
 	}
-	return true
+	return deferred, true
+}
+
+// deferredToRollback says whether member's mappings, left paused, wait
+// for the group's rollback: a rollback whose writes failed kept them
+// paused (a member's traffic still reached the rejected version), and
+// this apply retries it through the member's interlock, which adopts
+// them and resumes them once the traffic has moved back.
+func deferredToRollback(ctx context.Context, state aliasGroupModelV0, members map[string]groupMemberModelV0, member string) bool {
+	cur, _ := parseGroupDeployment(state.Deployment)
+	_, moving := cur.Moves[member]
+	m, ok := members[member]
+	return ok && moving && cur.rollbackPending() && interlockFrom(ctx, m.EventSourceInterlock).pauses(health.MomentRollback)
 }
 
 // groupPausedFromRecord adds to paused_event_sources, as "<member>/<uuid>",

@@ -6,11 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
@@ -164,6 +166,97 @@ func TestAccAliasGroupInterlock_rollbackLosesNoMessage(t *testing.T) {
 	}
 	tally := tallyQueue(t, q, readWorkerRecord(t, record), calls, sent)
 	tally.check(t)
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccAliasGroupInterlock_rollbackWriteFailsKeepsPaused: the group's
+// canary rolls back, but every member's rollback write fails (the sandbox
+// fails every UpdateAlias from the rollback on). The worker's traffic
+// still reaches the rejected version, so its mapping stays paused and the
+// state lists it; the next plan says it resumes after the rollback, and
+// its apply moves both members back before it enables the mapping.
+func TestAccAliasGroupInterlock_rollbackWriteFailsKeepsPaused(t *testing.T) {
+	t.Parallel()
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "a fault injected at an exact point of the apply")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	r := newTFRun(t)
+	interlock := "      event_source_interlock = { pause_on = [\"start\", \"promotion\", \"rollback\"], drain_timeout = \"30s\" }\n"
+	r.write(workerGroupStack(be.URL, zip, "v1", "0", record, interlock))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	q.sendSteadily()
+	// The provider's first two UpdateAlias are the members' start; from
+	// the third (the rollback) on, every one fails.
+	var updates atomic.Int32
+	be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
+		if call.Operation == "UpdateAlias" && call.AccessKey == acctest.ProviderAccessKey && updates.Add(1) == 3 {
+			be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "UpdateAlias", Kind: sandbox.FaultError, Rate: 1}})
+		}
+	})
+	r.write(workerGroupStack(be.URL, zip, "v2", "1", record, interlock))
+	out, err := r.run("apply", "-auto-approve")
+	be.Sandbox.Server.BeforeRequest(nil)
+	q.stopSending()
+	if err == nil || !strings.Contains(flat(out), "stay paused") {
+		t.Errorf("the apply does not say the mapping stays paused (err %v):\n%s", err, out)
+	}
+	a, err := lambdaops.FindAlias(context.Background(), q.lambda, workerFunction, "live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, split := lambdaops.Routing(a.RoutingConfig); !split {
+		t.Fatalf("the worker is not split after the failed rollback (%+v): the test proves nothing\n%s", a, out)
+	}
+	if st := q.waitMapping("Disabled", 10*time.Second); st != "Disabled" {
+		t.Errorf("the mapping is %s while half of the worker's traffic reaches the rejected version, want Disabled (kept paused)", st)
+	}
+	want := "worker/" + q.mapping
+	if paused, _ := r.resourceState("rollout_alias_group")["paused_event_sources"].([]any); len(paused) != 1 || paused[0] != want {
+		t.Errorf("paused_event_sources = %v, want [%s]", paused, want)
+	}
+
+	be.Sandbox.Server.SetFaults(nil)
+	plan := flat(r.mustRun("plan", "plan"))
+	for _, want := range []string{"Resuming Paused Event Sources After The Rollback", `status = "in_progress" -> "rolled_back"`,
+		"worker: rollback: pause the event source mappings first"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the plan does not show %q:\n%s", want, plan)
+		}
+	}
+	if strings.Contains(plan, "Group Member Split") {
+		t.Errorf("the plan treats the failed rollback as an interrupted release (a new start towards the rejected versions):\n%s", plan)
+	}
+	mark := be.Sandbox.Journal.Mark()
+	_, _ = r.run("apply", "-auto-approve") // the rollback's apply reports the rollback as an error
+	var order []string
+	for _, c := range be.Sandbox.Journal.Since(mark) {
+		if c.AccessKey == acctest.ProviderAccessKey && (c.Operation == "UpdateAlias" || c.Operation == "UpdateEventSourceMapping") && c.Status < 300 {
+			order = append(order, c.Operation)
+		}
+	}
+	if diff := cmp.Diff([]string{"UpdateAlias", "UpdateAlias", "UpdateEventSourceMapping"}, order); diff != "" {
+		t.Errorf("the retried rollback's writes (-want +got): both members' traffic must move back before the mapping resumes\n%s", diff)
+	}
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the retried rollback, want Enabled", st)
+	}
+	for _, fn := range []string{"api", workerFunction} {
+		a, err := lambdaops.FindAlias(context.Background(), q.lambda, fn, "live")
+		if v, _, split := lambdaops.Routing(a.RoutingConfig); err != nil || aws.ToString(a.FunctionVersion) != "1" || split {
+			t.Errorf("after the retried rollback member %s serves %s (split onto %q, %v)", fn, aws.ToString(a.FunctionVersion), v, err)
+		}
+	}
+	if err := q.drain(2 * time.Minute); err != nil {
+		t.Error(err)
+	}
 	q.unmap()
 	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
 		t.Errorf("destroy: %v\n%s", err, out)

@@ -36,7 +36,8 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 	if diags.HasError() {
 		return
 	}
-	if !r.resumeGroupLeftPaused(ctx, c, members, prior, state, diags) {
+	deferred, ok := r.resumeGroupLeftPaused(ctx, c, members, prior, state, diags)
+	if !ok {
 		diags.Append(resp.State.Set(ctx, &state)...)
 		return
 	}
@@ -87,7 +88,7 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 		}
 		var gl *health.GroupInterlock
 		if policy != nil && (!policy.Wait || cur.inProgress()) {
-			gl = r.moveStepwise(ctx, c, plan.Name.ValueString(), *policy, &plan.Deployment, members, prior, moved, cur, result, diags)
+			gl = r.moveStepwise(ctx, c, plan.Name.ValueString(), *policy, &plan.Deployment, members, prior, moved, cur, deferred, result, diags)
 		} else {
 			gl = r.move(ctx, c, plan.Name.ValueString(), policy, &plan.Deployment, members, prior, moved, result, diags)
 		}
@@ -222,6 +223,24 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 	}
 	if len(canaried) > 0 {
 		*deployment = groupDeploymentValue(canaried, started, finished, out)
+	}
+	if canary && out.Err != nil && out.Status == rollout.StatusInProgress && out.Final.Action == rollout.RollBack {
+		// The rollback's writes failed: recorded as pending, as the
+		// plan-driven mode records it, so that the next plan shows the
+		// rollback and its apply retries it; never a new start towards the
+		// rejected release.
+		view, _ := parseGroupDeployment(*deployment)
+		view.FinishedAt = types.StringNull()
+		view.StepStarted = types.StringValue(finished.UTC().Format(time.RFC3339Nano)) // in progress, as the refresh reads it
+		trs := make([]*health.Traffic, len(canaried))
+		for i, mv := range canaried {
+			trs[i] = &health.Traffic{Revision: mv.revision}
+			if j := slices.Index(keys, mv.key); j >= 0 && held[j] != nil {
+				trs[i].Revision = aws.ToString(held[j].RevisionId)
+			}
+		}
+		r.groupRollbackFailed(group, deployment, view, view, out.Final, canaried, trs, members, prior, result, out.Err, diags)
+		return gl
 	}
 	if out.Err != nil || len(split) > 0 {
 		addSplitError(group, out, split, diags)

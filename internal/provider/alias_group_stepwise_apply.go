@@ -29,9 +29,9 @@ import (
 // that only leave a split move at once, as in the blocking mode. It
 // returns the members' data interlock (nil without one).
 func (r *aliasGroupResource) moveStepwise(ctx context.Context, c *lambda.Client, group string, p rollout.Policy, deployment *types.Object,
-	members, prior map[string]groupMemberModelV0, keys []string, cur groupView, result map[string]groupMemberModelV0, diags *diag.Diagnostics) *health.GroupInterlock {
+	members, prior map[string]groupMemberModelV0, keys []string, cur groupView, deferred map[string][]string, result map[string]groupMemberModelV0, diags *diag.Diagnostics) *health.GroupInterlock {
 	if cur.continues(members, prior) {
-		return r.stepGroup(ctx, c, group, p, deployment, members, prior, cur, result, diags)
+		return r.stepGroup(ctx, c, group, p, deployment, members, prior, cur, deferred, result, diags)
 	}
 	moves := stepwiseMoves(members, prior, cur, keys)
 	canaried := canariedMoves(moves)
@@ -149,7 +149,7 @@ func (r *aliasGroupResource) startGroup(ctx context.Context, c *lambda.Client, g
 // stepGroup makes the transition the refresh recorded for the release in
 // progress.
 func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, group string, p rollout.Policy, deployment *types.Object,
-	members, prior map[string]groupMemberModelV0, cur groupView, result map[string]groupMemberModelV0, diags *diag.Diagnostics) *health.GroupInterlock {
+	members, prior map[string]groupMemberModelV0, cur groupView, deferred map[string][]string, result map[string]groupMemberModelV0, diags *diag.Diagnostics) *health.GroupInterlock {
 	var moves []groupMove
 	for _, k := range sortedKeys(cur.Moves) {
 		mv, m := cur.Moves[k], members[k]
@@ -158,6 +158,11 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 		result[k] = withConfig(prior[k], m)
 	}
 	withInterlock(ctx, c, r.data.Clock(), moves, members, prior)
+	for _, mv := range moves {
+		if mv.lock != nil {
+			mv.lock.Adopt(deferred[mv.key]) // resumed once the retried rollback moved the traffic
+		}
+	}
 	gl := groupInterlock(moves)
 	next, d, ok := cur.next(p)
 	if !ok {
@@ -192,7 +197,7 @@ func (r *aliasGroupResource) stepGroup(ctx context.Context, c *lambda.Client, gr
 				at.Weight = 100
 				at = at.withDecision(rollout.Decision{Action: rollout.RollBack, Step: int(cur.Step - 1), Weight: 100, Gate: "hook:post_traffic",
 					Reason: fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err)})
-				return r.stepGroup(ctx, c, group, p, deployment, members, withRevisions(prior, moves, trs), at, result, diags)
+				return r.stepGroup(ctx, c, group, p, deployment, members, withRevisions(prior, moves, trs), at, nil, result, diags)
 			}
 		}
 		record(target)

@@ -364,7 +364,7 @@ func planPauses(c *interlockConfig, plan, state aliasModelV0, policy *rollout.Po
 	}
 	// The new version is named only through its role: its number may be
 	// known only during apply, and the plan must not change then.
-	from, to := state.FunctionVersion.ValueString(), plan.FunctionVersion.ValueString()
+	to := plan.FunctionVersion.ValueString()
 	var out []string
 	add := func(moment, what string) {
 		if c.pauses(moment) {
@@ -389,8 +389,9 @@ func planPauses(c *interlockConfig, plan, state aliasModelV0, policy *rollout.Po
 		}
 		return out
 	}
-	if !policy.Wait {
-		cur, _ := parseDeployment(state.Deployment)
+	if cur, _ := parseDeployment(state.Deployment); !policy.Wait || cur.rollbackPending() {
+		// Plan-driven, or the retry of a rollback whose write failed: the
+		// planned deployment says which transition the apply makes.
 		if plan.Deployment.IsUnknown() && !plan.FunctionVersion.Equal(state.FunctionVersion) && len(policy.Steps) > 0 {
 			// The new version is published by this apply: its rollout starts then.
 			add(health.MomentStart, fmt.Sprintf("before %g%% of the traffic moves to the new version", policy.Steps[0].WeightPercent))
@@ -414,7 +415,7 @@ func planPauses(c *interlockConfig, plan, state aliasModelV0, policy *rollout.Po
 		add(health.MomentStart, fmt.Sprintf("before the first %g%% of the traffic moves to the new version", policy.Steps[0].WeightPercent))
 	}
 	add(health.MomentPromotion, "before all traffic moves to the new version")
-	add(health.MomentRollback, fmt.Sprintf("first, if the canary rolls back, before all traffic returns to version %s", from))
+	add(health.MomentRollback, fmt.Sprintf("first, if the canary rolls back, before all traffic returns to version %s", stableVersion(state)))
 	return out
 }
 
@@ -447,7 +448,14 @@ func modifyPlanInterlock(ctx context.Context, plan *aliasModelV0, state aliasMod
 	if plan.PausedEventSources.IsUnknown() {
 		plan.PausedEventSources = types.ListNull(types.StringType)
 	}
-	if len(paused) > 0 {
+	switch {
+	case len(paused) > 0 && resumedAfterRollback(ctx, *plan, state):
+		plan.PausedEventSources = stringsValue(nil)
+		plan.RevisionID = types.StringUnknown()
+		diags.AddAttributeWarning(path.Root("paused_event_sources"), "Resuming Paused Event Sources After The Rollback",
+			fmt.Sprintf("An earlier rollback could not move the traffic back and kept the event source mappings %s paused, so that no batch reached the rejected version. "+
+				"This apply moves the traffic back first and then resumes them (Enabled = true).", strings.Join(paused, ", ")))
+	case len(paused) > 0:
 		plan.PausedEventSources = stringsValue(nil)
 		plan.RevisionID = types.StringUnknown()
 		diags.AddAttributeWarning(path.Root("paused_event_sources"), "Resuming Paused Event Sources",
@@ -464,7 +472,7 @@ func modifyPlanInterlock(ctx context.Context, plan *aliasModelV0, state aliasMod
 // (state.paused_event_sources); false when it could not.
 func (r *aliasResource) resumeLeftPaused(ctx context.Context, c *lambda.Client, plan, state aliasModelV0, diags *diag.Diagnostics) bool {
 	paused := stringList(ctx, state.PausedEventSources)
-	if len(paused) == 0 {
+	if len(paused) == 0 || resumedAfterRollback(ctx, plan, state) {
 		return true
 	}
 	cfg := plan.interlock(ctx)
@@ -480,6 +488,17 @@ func (r *aliasResource) resumeLeftPaused(ctx context.Context, c *lambda.Client, 
 		return false
 	}
 	return true
+}
+
+// resumedAfterRollback says whether the mappings an earlier apply left
+// paused wait for this apply's rollback: a rollback whose write failed
+// kept them paused (the traffic still reached the rejected version), and
+// this apply retries it through the interlock, which adopts them and
+// resumes them only once the traffic has moved back.
+func resumedAfterRollback(ctx context.Context, plan, state aliasModelV0) bool {
+	cur, ok := parseDeployment(state.Deployment)
+	c := plan.interlock(ctx)
+	return ok && cur.rollbackPending() && c != nil && c.pauses(health.MomentRollback)
 }
 
 // recordPaused sets paused_event_sources after an apply: the mappings the

@@ -6,11 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/lambdaops"
@@ -358,6 +360,100 @@ func TestAccAliasInterlock_planDriven(t *testing.T) {
 		tally.Sent, tally.Processed, tally.InDLQ, tally.Lost, tally.Twice, tally.ReceivedByRejected, tally.SeenByRejected)
 	if tally.Lost != 0 || tally.Twice != 0 || tally.SeenByRejected != 0 || tally.ReceivedByRejected == 0 {
 		t.Errorf("want every message processed once or dead-lettered, none after the decision, and the canary exercised: %+v", tally)
+	}
+	q.unmap()
+	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
+		t.Errorf("destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccAliasInterlock_rollbackWriteFailsKeepsPaused: the canary of a
+// worker fed by a queue rolls back, but the rollback's UpdateAlias fails
+// (the sandbox fails every UpdateAlias from the rollback on). Half of the
+// traffic still reaches the rejected version, so the mapping stays paused
+// (its messages wait in the queue) and the state lists it; the next plan
+// says it resumes after the rollback, and its apply moves the traffic
+// back before it enables the mapping.
+func TestAccAliasInterlock_rollbackWriteFailsKeepsPaused(t *testing.T) {
+	t.Parallel()
+	acctest.SkipUnlessAcc(t)
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "a fault injected at an exact point of the apply")
+	zip, _ := testFunctionZip(t)
+	record := recordFile(t)
+	q := newQueueFixture(t, be.URL)
+	r := newTFRun(t)
+	r.write(workerStack(be.URL, zip, "v1", "0", record, 5, allMomentsInterlock))
+	r.mustRun("first apply", "apply", "-auto-approve")
+	q.mapQueue()
+	defer q.unmap()
+	q.sendSteadily()
+	// The provider's first UpdateAlias is the canary's start; the second,
+	// the rollback, and every one after it fail.
+	var updates atomic.Int32
+	be.Sandbox.Server.BeforeRequest(func(call sandbox.Call) {
+		if call.Operation == "UpdateAlias" && call.AccessKey == "AKIDROLLOUTTEST" && updates.Add(1) == 2 {
+			be.Sandbox.Server.SetFaults([]sandbox.Fault{{Service: "lambda", Operation: "UpdateAlias", Kind: sandbox.FaultError, Rate: 1}})
+		}
+	})
+	r.write(workerStack(be.URL, zip, "v2", "1", record, 5, allMomentsInterlock))
+	out, err := r.run("apply", "-auto-approve")
+	be.Sandbox.Server.BeforeRequest(nil)
+	sent := q.stopSending()
+	t.Logf("%d messages sent", sent)
+	if err == nil || !strings.Contains(flat(out), "Rollback Failed") {
+		t.Fatalf("the rollback's write did not fail as injected (err %v):\n%s", err, out)
+	}
+	if !strings.Contains(flat(out), "stay paused") {
+		t.Errorf("the apply does not say the mapping stays paused:\n%s", out)
+	}
+	a, err := lambdaops.FindAlias(context.Background(), q.lambda, workerFunction, "live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, split := lambdaops.Routing(a.RoutingConfig); !split {
+		t.Fatalf("the alias is not split after the failed rollback (%+v): the test proves nothing", a)
+	}
+	if st := q.waitMapping("Disabled", 10*time.Second); st != "Disabled" {
+		t.Errorf("the mapping is %s while half of the traffic reaches the rejected version, want Disabled (kept paused)", st)
+	}
+	if paused, _ := r.aliasState()["paused_event_sources"].([]any); len(paused) != 1 || paused[0] != q.mapping {
+		t.Errorf("paused_event_sources = %v, want [%s]", paused, q.mapping)
+	}
+
+	be.Sandbox.Server.SetFaults(nil)
+	plan := flat(r.mustRun("plan", "plan"))
+	for _, want := range []string{"Resuming Paused Event Sources After The Rollback", "before all traffic returns to version 1",
+		`+ gate = "error_rate"`, "+ threshold = 0.1", `status = "in_progress" -> "rolled_back"`} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("the plan does not show %q:\n%s", want, plan)
+		}
+	}
+	if strings.Contains(plan, "+ value = 0 ") {
+		t.Errorf("the plan records the measured error rate as 0:\n%s", plan)
+	}
+	mark := be.Sandbox.Journal.Mark()
+	if out, err := r.run("apply", "-auto-approve"); err == nil || !strings.Contains(flat(out), "Canary Rolled Back") {
+		t.Errorf("the retried rollback: %v\n%s", err, out)
+	}
+	var order []string
+	for _, c := range be.Sandbox.Journal.Since(mark) {
+		if c.AccessKey == "AKIDROLLOUTTEST" && (c.Operation == "UpdateAlias" || c.Operation == "UpdateEventSourceMapping") && c.Status < 300 {
+			order = append(order, c.Operation)
+		}
+	}
+	if diff := cmp.Diff([]string{"UpdateAlias", "UpdateEventSourceMapping"}, order); diff != "" {
+		t.Errorf("the retried rollback's writes (-want +got): the traffic must move back before the mapping resumes\n%s", diff)
+	}
+	if st := q.waitMapping("Enabled", 10*time.Second); st != "Enabled" {
+		t.Errorf("the mapping is %s after the retried rollback, want Enabled", st)
+	}
+	a, err = lambdaops.FindAlias(context.Background(), q.lambda, workerFunction, "live")
+	if v, _, split := lambdaops.Routing(a.RoutingConfig); err != nil || aws.ToString(a.FunctionVersion) != "1" || split {
+		t.Errorf("after the retried rollback the alias serves %s (split onto %q, %v)", aws.ToString(a.FunctionVersion), v, err)
+	}
+	if err := q.drain(2 * time.Minute); err != nil {
+		t.Error(err)
 	}
 	q.unmap()
 	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {

@@ -200,6 +200,9 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 	r.warmShifts(aliasTraffic, c, p, plan.ProvisionedConcurrentExecutions, now) // issue 16: each shift waits for READY provisioned concurrency
 	ilc := plan.interlock(ctx)
 	lock := ilc.lock(c, state.ARN.ValueString(), r.data.Clock())
+	if lock != nil && resumedAfterRollback(ctx, plan, state) {
+		lock.Adopt(stringList(ctx, state.PausedEventSources))
+	}
 	starting := next.Status == rollout.StatusInProgress && (cur.Status != rollout.StatusInProgress || cur.To != next.To)
 	traffic := ilc.traffic(aliasTraffic, lock, !starting, &resp.Diagnostics)
 	save := func(primary string, deployment types.Object) {
@@ -266,7 +269,7 @@ func (r *aliasResource) applyStepwise(ctx context.Context, c *lambda.Client, p r
 			if err := rollout.RunHook(ctx, hooks, p, p.PostTrafficHook, "post_traffic"); err != nil {
 				reason := fmt.Sprintf("post-traffic hook %s failed: %v", p.PostTrafficHook, err)
 				if rbErr := traffic.RollBack(context.WithoutCancel(ctx)); rbErr != nil {
-					r.rollbackFailed(context.WithoutCancel(ctx), c, fn, name, next, "hook:post_traffic", reason, rbErr, save, resp)
+					r.rollbackFailed(context.WithoutCancel(ctx), c, fn, name, next, rollout.Decision{Gate: "hook:post_traffic", Reason: reason}, rbErr, save, resp)
 					return
 				}
 				r.failStepwise(ctx, c, p, fn, name, next, "hook:post_traffic", reason, save, resp)
@@ -338,7 +341,8 @@ func (r *aliasResource) failStepwise(ctx context.Context, c *lambda.Client, p ro
 // rollback as its next_action (the next plan shows it, the next apply
 // retries it: Read keeps it), and nothing is remembered as rolled back.
 // The error says what is live and what to do.
-func (r *aliasResource) rollbackFailed(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView, gate, reason string, rbErr error, save func(string, types.Object), resp *resource.UpdateResponse) {
+func (r *aliasResource) rollbackFailed(ctx context.Context, c *lambda.Client, fn, name string, next deploymentView, f rollout.Decision, rbErr error, save func(string, types.Object), resp *resource.UpdateResponse) {
+	gate, reason := f.Gate, f.Reason
 	live := fmt.Sprintf("version %s serves %g%% of the traffic (when the alias was last set; reading it failed too)", next.To, next.Weight)
 	if a, err := lambdaops.FindAlias(ctx, c, fn, name); err == nil {
 		next.Weight, live = liveWeight(a, next.From, next.To)
@@ -346,7 +350,13 @@ func (r *aliasResource) rollbackFailed(ctx context.Context, c *lambda.Client, fn
 	next.Status = rollout.StatusInProgress
 	next.Reason = reason + "; moving the traffic back failed"
 	next.NextAction, next.NextGate, next.NextReason = string(rollout.RollBack), gate, reason
-	d := &rollout.Decision{Action: rollout.RollBack, Step: int(next.Step - 1), Weight: next.Weight, Gate: gate, Reason: next.Reason}
+	next.NextValue, next.NextThreshold = nil, nil
+	if hasMeasure(gate) {
+		// The retry records the measurement that decided, not zeros.
+		v, th := f.Value, f.Threshold
+		next.NextValue, next.NextThreshold = &v, &th
+	}
+	d := &rollout.Decision{Action: rollout.RollBack, Step: int(next.Step - 1), Weight: next.Weight, Gate: gate, Reason: next.Reason, Value: f.Value, Threshold: f.Threshold}
 	// While a rollout is in progress function_version holds its target.
 	save(next.To, next.value(types.StringNull(), types.StringNull(), d))
 	resp.Diagnostics.AddError("Rollback Failed", apiErrorDetail(

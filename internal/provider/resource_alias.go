@@ -722,7 +722,7 @@ func (r *aliasResource) runRollout(ctx context.Context, c *lambda.Client, p roll
 			plan.ID = types.StringValue(fn + "/" + name)
 			resp.Diagnostics.Append(resp.State.Set(settleCtx, &plan)...)
 		}
-		r.rollbackFailed(settleCtx, c, fn, name, view, f.Gate, f.Reason, out.Err, save, resp)
+		r.rollbackFailed(settleCtx, c, fn, name, view, f, out.Err, save, resp)
 		return
 	}
 	plan.FunctionVersion = types.StringValue(primary)
