@@ -42,7 +42,8 @@ func groupInterlockComputedAttributes() map[string]schema.Attribute {
 		"paused_event_sources": schema.ListAttribute{
 			MarkdownDescription: "Event source mappings an interrupted apply paused and could not resume, as `<member>/<uuid>`, including those " +
 				"of an apply killed outright (recorded in the member function's `rollout:paused:<alias>` tag before any mapping is disabled, and " +
-				"read back at refresh). The next plan shows them going to `[]`, and its apply resumes them before anything else.",
+				"read back at refresh), or that a rollback kept paused because a member's write failed. The next plan shows them going to `[]`, and its " +
+				"apply resumes them before anything else, or, after a failed rollback, once it has moved every member back.",
 			Computed:    true,
 			ElementType: types.StringType,
 		},

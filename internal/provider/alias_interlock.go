@@ -136,7 +136,8 @@ func interlockComputedAttributes() map[string]schema.Attribute {
 		"paused_event_sources": schema.ListAttribute{
 			MarkdownDescription: "UUIDs of event source mappings an interrupted apply paused and could not resume, including those of an apply " +
 				"killed outright (the pause is recorded in the function's `rollout:paused:<alias>` tag before any mapping is disabled, and read " +
-				"back at refresh). The next plan shows them going to `[]`, and its apply resumes them before anything else.",
+				"back at refresh), or that a rollback kept paused because its UpdateAlias failed (the traffic still reached the rejected version). " +
+				"The next plan shows them going to `[]`, and its apply resumes them before anything else, or, after a failed rollback, once it has moved the traffic back.",
 			Computed:    true,
 			ElementType: types.StringType,
 		},
