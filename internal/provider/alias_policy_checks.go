@@ -5,6 +5,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/validate"
 )
 
@@ -12,13 +13,14 @@ import (
 // A rollout_canary_policy's spec always carries its schedule (preset =
 // "AllAtOnce" exports steps = [] with schedule = "100%"), so an empty
 // schedule without one was written by hand and would mean all traffic at
-// once with no gate.
+// once with no gate. Only the schedule that preset exports ("100%") says
+// that on purpose: any other text beside empty steps is refused too.
 func checkInlineSteps(spec types.Object, diags *diag.Diagnostics) {
 	if spec.IsNull() || spec.IsUnknown() {
 		return
 	}
 	a := spec.Attributes()
-	if sched, ok := a["schedule"].(types.String); ok && (sched.IsUnknown() || !sched.IsNull()) {
+	if sched, ok := a["schedule"].(types.String); ok && (sched.IsUnknown() || sched.ValueString() == rollout.Describe(nil)) {
 		return
 	}
 	steps, _ := a["steps"].(types.List)

@@ -174,6 +174,8 @@ func TestAccAlias_invalidConfig(t *testing.T) {
 		"missing extra":        {alias(fn, name, primary, `routing = { version = "42", weight = 0.1 }`), `routing.version = "42" is not valid: function existing has no published version 42.`},
 		"inline empty steps":   {alias(fn, name, primary, `canary_policy = { steps = [], interval = "1s" }`), `canary_policy.steps = [] is not valid: a canary needs at least one step below 100% (an empty list would send all traffic at once with no gate; preset = "AllAtOnce" says that on purpose). A valid example: canary_policy = { steps = [{ weight_percent = 10, hold = "5m" }] }`},
 		"inline without steps": {alias(fn, name, primary, `canary_policy = { interval = "1s" }`), `canary_policy.steps = null is not valid: a canary needs at least one step below 100%`},
+		"inline empty steps with a schedule": {alias(fn, name, primary, `canary_policy = { steps = [], schedule = "10% for 5m", interval = "1s" }`),
+			`canary_policy.steps = [] is not valid: a canary needs at least one step below 100%`},
 		"unknown pause moment": {alias(fn, name, primary, `event_source_interlock = { pause_on = ["deploy"] }`), `pause_on[0] = "deploy" is not valid: it must be "start", "promotion" or "rollback". A valid example: pause_on = ["start", "rollback"]`},
 		"endless drain":        {alias(fn, name, primary, `event_source_interlock = { drain_timeout = "1h" }`), `drain_timeout = "1h" is not valid: it must be at most 15m0s (drain_timeout): an interlock never waits without end. A valid example: drain_timeout = "2m"`},
 		"drain not a duration": {alias(fn, name, primary, `event_source_interlock = { drain_timeout = "soon" }`), `drain_timeout = "soon" is not valid: it must be a duration such as "2m" or "90s" (drain_timeout).`},
