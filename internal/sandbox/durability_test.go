@@ -137,7 +137,16 @@ func TestLargeObjectsOutOfLine(t *testing.T) {
 	if st.Size() > 64<<10 {
 		t.Errorf("s3.wal is %d bytes after a 24 MiB PUT, want the object out of line (under 64 KiB)", st.Size())
 	}
+	// A PUT killed while it streamed leaves its temporary file: the next
+	// start reclaims it.
+	tmp := filepath.Join(dir, "s3", "blobs", ".blob.tmp-killed")
+	if err := os.WriteFile(tmp, body[:1<<20], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	check(sandboxtest.Start(t, sandbox.Options{DataDir: dir}))
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Errorf("the temporary file of a killed PUT is still there after a restart (%v)", err)
+	}
 }
 
 // TestDeletedLargeObjectsReclaimed: the content file of a large object
