@@ -14,9 +14,10 @@ import (
 // memberScript answers one member's gates from the elapsed fake time; it
 // only reads the clock (members are evaluated in parallel).
 type memberScript struct {
-	clock  *fakeClock
-	sample func(elapsed time.Duration) Sample
-	fail   bool // every read fails
+	clock    *fakeClock
+	sample   func(elapsed time.Duration) Sample
+	fail     bool   // every read fails
+	override string // the member's override tag: "", "promote", "pause" or "abort"
 }
 
 func (s memberScript) Canary(context.Context, time.Time) (Sample, error) {
@@ -30,7 +31,7 @@ func (s memberScript) AlarmStates(context.Context, []string) (map[string]string,
 	return map[string]string{}, nil
 }
 
-func (s memberScript) Override(context.Context) (string, error) { return "", nil }
+func (s memberScript) Override(context.Context) (string, error) { return s.override, nil }
 
 // groupLog records every member's moves, in order per member.
 type groupLog struct {
@@ -77,6 +78,7 @@ func TestDriveGroup(t *testing.T) {
 	}
 	tests := map[string]struct {
 		samples    []func(time.Duration) Sample
+		overrides  map[int]string
 		unreadable int // this member's reads fail (index+1; 0 none)
 		failShift  map[int]int
 		cancelAt   time.Duration
@@ -117,6 +119,30 @@ func TestDriveGroup(t *testing.T) {
 			wantCalls:  map[string][]string{"m0": {"canary 10", "canary 50", "rollback"}, "m1": {"canary 10", "canary 50", "rollback"}, "m2": {"canary 10", "canary 50 failed", "rollback"}},
 			wantStatus: StatusRolledBack, wantStep: 0, wantErr: "shifting to step 2: member m2: UpdateAlias: 500",
 		},
+		"an abort override on one member aborts every member": {
+			samples:    []func(time.Duration) Sample{good, good},
+			overrides:  map[int]string{1: "abort"},
+			wantCalls:  map[string][]string{"m0": {"canary 10", "rollback"}, "m1": {"canary 10", "rollback"}},
+			wantStatus: StatusAborted, wantMember: "m1", wantGate: "override", wantStep: 0,
+		},
+		"a promote override on one member alone does not promote the group": {
+			samples:    []func(time.Duration) Sample{good, good},
+			overrides:  map[int]string{0: "promote"},
+			wantCalls:  map[string][]string{"m0": {"canary 10", "canary 50", "promote"}, "m1": {"canary 10", "canary 50", "promote"}},
+			wantStatus: StatusPromoted, wantStep: 1,
+		},
+		"a promote override on every member promotes at once": {
+			samples:    []func(time.Duration) Sample{good, good},
+			overrides:  map[int]string{0: "promote", 1: "promote"},
+			wantCalls:  map[string][]string{"m0": {"canary 10", "promote"}, "m1": {"canary 10", "promote"}},
+			wantStatus: StatusPromoted, wantStep: 0,
+		},
+		"a pause override on one member holds every member until the deadline": {
+			samples:    []func(time.Duration) Sample{good, good},
+			overrides:  map[int]string{0: "pause"},
+			wantCalls:  map[string][]string{"m0": {"canary 10", "rollback"}, "m1": {"canary 10", "rollback"}},
+			wantStatus: StatusRolledBack, wantMember: "m0", wantGate: "deadline", wantStep: 0, wantValue: 60,
+		},
 		"an interrupt restores every member": {
 			samples:    []func(time.Duration) Sample{good, good},
 			cancelAt:   3 * time.Second,
@@ -137,10 +163,10 @@ func TestDriveGroup(t *testing.T) {
 			var members []Member
 			for i, s := range tc.samples {
 				n := fmt.Sprintf("m%d", i)
-				members = append(members, Member{Name: n, Sources: memberScript{clock: clk, sample: s, fail: tc.unreadable == i+1},
+				members = append(members, Member{Name: n, Sources: memberScript{clock: clk, sample: s, fail: tc.unreadable == i+1, override: tc.overrides[i]},
 					Traffic: &memberTraffic{log: log, name: n, failShift: tc.failShift[i]}})
 			}
-			p := Policy{Steps: steps, Interval: time.Second, Health: Health{MaxErrorRate: f(0.05), MinInvocations: 10, OnInsufficientData: InsufficientHold}}
+			p := Policy{Steps: steps, Interval: time.Second, Deadline: time.Minute, Health: Health{MaxErrorRate: f(0.05), MinInvocations: 10, OnInsufficientData: InsufficientHold}}
 			out := DriveGroup(ctx, p, members, clk)
 			if diff := cmp.Diff(tc.wantCalls, log.calls); diff != "" {
 				t.Errorf("moves (-want +got):\n%s", diff)
@@ -176,5 +202,60 @@ func TestDriveSingleUnchanged(t *testing.T) {
 		memberScript{clock: clk, sample: good}, rec, nil, clk)
 	if diff := cmp.Diff([]string{"canary 10", "promote"}, rec.calls); diff != "" || out.Final.Member != "" {
 		t.Errorf("calls (-want +got):\n%s member %q", diff, out.Final.Member)
+	}
+}
+
+// barrierTraffic is a member whose rollback write returns only once every
+// member's rollback write has started (or fails after a second): a
+// rollback that wrote one member after another would fail.
+type barrierTraffic struct {
+	memberTraffic
+	arrived *sync.WaitGroup
+	all     chan struct{}
+}
+
+func (b *barrierTraffic) RollBack(ctx context.Context) error {
+	b.arrived.Done()
+	select {
+	case <-b.all:
+		return b.memberTraffic.RollBack(ctx)
+	case <-time.After(time.Second):
+		b.add("rollback alone")
+		return errors.New("the other members' rollback writes did not start while this one was in flight")
+	}
+}
+
+// TestGroupRollbackWritesInParallel: a group's rollback issues every
+// member's write at once (one write's latency until traffic is safe, not
+// one per member).
+func TestGroupRollbackWritesInParallel(t *testing.T) {
+	t.Parallel()
+	clk := &fakeClock{now: t0}
+	log := &groupLog{calls: map[string][]string{}}
+	const n = 5
+	var arrived sync.WaitGroup
+	arrived.Add(n)
+	all := make(chan struct{})
+	go func() { arrived.Wait(); close(all) }()
+	var members []Member
+	for i := range n {
+		name := fmt.Sprintf("m%d", i)
+		sample := good
+		if i == n-1 {
+			sample = func(time.Duration) Sample { return Sample{Invocations: 40, Errors: 8, P99MS: f(40)} }
+		}
+		members = append(members, Member{Name: name, Sources: memberScript{clock: clk, sample: sample},
+			Traffic: &barrierTraffic{memberTraffic: memberTraffic{log: log, name: name}, arrived: &arrived, all: all}})
+	}
+	p := Policy{Steps: []Step{{10, 2 * time.Second}}, Interval: time.Second, Health: Health{MaxErrorRate: f(0.05), MinInvocations: 10, OnInsufficientData: InsufficientHold}}
+	out := DriveGroup(context.Background(), p, members, clk)
+	if out.Status != StatusRolledBack || out.Err != nil {
+		t.Fatalf("outcome %s (err %v), want rolled_back with every write done; moves %v", out.Status, out.Err, log.calls)
+	}
+	for i := range n {
+		name := fmt.Sprintf("m%d", i)
+		if diff := cmp.Diff([]string{"canary 10", "rollback"}, log.calls[name]); diff != "" {
+			t.Errorf("member %s moves (-want +got):\n%s", name, diff)
+		}
 	}
 }
