@@ -104,8 +104,12 @@ func (r *functionResource) publishAndSave(ctx context.Context, c *lambda.Client,
 	published := entryFromConfig(publishedConfig(out))
 	if aws.ToString(out.Description) == sent {
 		published.Digest = digest
-	} else if !r.adoptExisting(ctx, name, published, digest, plan, prior, set, diags) {
-		return
+	} else {
+		adopted, ok := r.adoptExisting(ctx, c, aws.ToString(fn.Configuration.FunctionArn), published, digest, plan, prior, set, diags)
+		if !ok {
+			return
+		}
+		published = adopted
 	}
 	tflog.Info(ctx, "published a version", map[string]any{"tf_rollout.function": name, "tf_rollout.version": published.Number})
 	var known []versionEntry
@@ -131,10 +135,13 @@ func (r *functionResource) publishAndSave(ctx context.Context, c *lambda.Client,
 // $LATEST is unchanged since the newest version and answers with that
 // version as it is. It is adopted when its digest (recorded in its
 // description, or computed from its configuration) is the planned one,
-// with the release it carries; otherwise nothing is recorded as current
-// and the error says how to get a version of one's own.
-func (r *functionResource) adoptExisting(ctx context.Context, name string, existing versionEntry, digest string, plan *functionModelV0, prior *functionModelV0,
-	set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) bool {
+// and relabelled with the planned release (the rollout:release:<n> tag, as
+// the plan-time adoption and a change of release alone do); otherwise
+// nothing is recorded as current and the error says how to get a version
+// of one's own. It returns the version as it is to be recorded.
+func (r *functionResource) adoptExisting(ctx context.Context, c *lambda.Client, arn string, existing versionEntry, digest string, plan *functionModelV0, prior *functionModelV0,
+	set func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics) (versionEntry, bool) {
+	name := plan.FunctionName.ValueString()
 	if existing.Digest != digest {
 		if prior == nil {
 			r.saveUnpublished(ctx, plan, set, diags)
@@ -144,16 +151,26 @@ func (r *functionResource) adoptExisting(ctx context.Context, name string, exist
 				"Version %s is not the planned code and configuration (its digest is %s, the plan's is %s; it was probably published by hand or by another tool). "+
 				"Nothing was recorded. Delete that version (aws lambda delete-function --function-name %s --qualifier %s) or change the configuration, then apply again.",
 				name, existing.Number, existing.Number, existing.Digest, digest, name, existing.Number))
-		return false
+		return existing, false
 	}
 	tflog.Info(ctx, "PublishVersion returned an existing version; adopted", map[string]any{"tf_rollout.function": name, "tf_rollout.version": existing.Number, "tf_rollout.release": existing.Release})
 	if want := plan.Release.ValueString(); existing.Release != want {
+		var retained []versionEntry
+		if prior != nil {
+			retained = entriesFromList(ctx, prior.Versions)
+		}
+		errs := diags.ErrorsCount()
+		r.relabel(ctx, c, arn, name, existing.Number, want, append(retained, existing), diags)
+		if diags.ErrorsCount() > errs {
+			return existing, true // recorded with the label it carries; the error says the relabel failed
+		}
 		diags.AddWarning("Existing Version Adopted",
-			fmt.Sprintf("$LATEST of %s was already published as version %s (an earlier apply probably stopped before saving its state), and AWS does not publish it again. "+
-				"Version %s is adopted with the release it carries, %q, not %q: the release label is recorded only in versions published from now on.",
-				name, existing.Number, existing.Number, existing.Release, want))
+			fmt.Sprintf("$LATEST of %s was already published as version %s (by an earlier apply that stopped before saving its state, or by hand), and AWS does not publish it again. "+
+				"Its code and configuration are the planned ones, so version %s is adopted and labelled %q (in the function's %s%s tag; its description, which cannot change, keeps %q).",
+				name, existing.Number, existing.Number, want, ReleaseTagPrefix, existing.Number, existing.Release))
+		existing.Release = want
 	}
-	return true
+	return existing, true
 }
 
 // saveUnpublished records a created function that has no published

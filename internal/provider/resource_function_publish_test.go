@@ -95,6 +95,65 @@ func TestAccFunction_crashAfterPublish(t *testing.T) {
 	}))
 }
 
+// TestAccFunction_publishAnsweredWithEqualVersion: between the plan and the
+// apply's PublishVersion, $LATEST (already the planned code, as an apply
+// interrupted after its upload leaves it) is published by hand, with no
+// description. The plan could not see that version, so the apply's
+// PublishVersion is answered with it (AWS publishes nothing when $LATEST is
+// unchanged since the newest version). Its configuration is the planned
+// one, so it is adopted, not refused, and relabelled with the planned
+// release (its rollout:release:2 tag), as the plan-time adoption does.
+func TestAccFunction_publishAnsweredWithEqualVersion(t *testing.T) {
+	be := acctest.NewBackend(t)
+	be.SandboxOnly(t, "PublishVersion returning the existing version at an exact point of the apply")
+	v1, v2 := twoZips(t)
+	c := sdkLambda(be.URL)
+	publishByHand := func() {
+		if _, err := c.PublishVersion(context.Background(), &lambda.PublishVersionInput{FunctionName: aws.String("raced")}); err != nil {
+			t.Errorf("publishing by hand: %v", err)
+		}
+	}
+	tfresource.ParallelTest(t, acctest.Case(t, be.URL, []tfresource.TestStep{
+		{Config: functionConfig(be.URL, "raced", v1, `release = "v1"`)},
+		{
+			PreConfig: func() {
+				zip, err := os.ReadFile(v2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.UpdateFunctionCode(context.Background(), &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("raced"), ZipFile: zip}); err != nil {
+					t.Fatal(err)
+				}
+				if err := lambdaops.WaitUpdated(context.Background(), c, "raced", time.Minute); err != nil {
+					t.Fatal(err)
+				}
+				be.OnceBeforeProvider("PublishVersion", publishByHand)
+			},
+			Config: functionConfig(be.URL, "raced", v2, `release = "v2"`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("number"), knownvalue.StringExact("2")),
+				statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("versions").AtSliceIndex(0).AtMapKey("release"), knownvalue.StringExact("v2")),
+			},
+			Check: func(*terraform.State) error {
+				if n := publishedVersions(t, be, "raced"); n != 2 {
+					return fmt.Errorf("published versions = %d, want 2 (version 1, and version 2 published by hand and adopted)", n)
+				}
+				fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("raced")})
+				if err != nil {
+					return err
+				}
+				if got := fn.Tags[lambdaops.ReleaseTagPrefix+"2"]; got != "v2" {
+					return fmt.Errorf("tag %s2 = %q, want \"v2\" (the adopted version relabelled where rolloutctl reads labels)", lambdaops.ReleaseTagPrefix, got)
+				}
+				return nil
+			},
+		},
+		// The next plan is empty: the adopted version is the configuration's.
+		{Config: functionConfig(be.URL, "raced", v2, `release = "v2"`), PlanOnly: true},
+	}))
+}
+
 // TestAccFunction_publishReturnsForeignVersion: someone published $LATEST
 // by hand after the code upload of an interrupted apply. AWS answers the
 // re-apply's PublishVersion with that version, whose description is not
