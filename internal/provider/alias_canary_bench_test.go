@@ -119,3 +119,78 @@ func BenchmarkCanaryDetectionToRestore(b *testing.B) {
 	b.ReportMetric(float64(writes)/float64(len(latencies)), "rollback-UpdateAlias/op")
 	b.ReportMetric(float64(len(latencies)), "samples")
 }
+
+// BenchmarkUnreadableHealthRollback measures, with CloudWatch failing every
+// read (the sandbox's fault injection) and interval = 1s, the time from the
+// first failed read of a canary's health to 100% of the traffic back on the
+// stable version: the engine's path of a blocking canary, over health
+// reads bounded as the provider bounds them (health.Bound, ReadAttempts).
+// One iteration is five rollouts. Target: at most 3 intervals + 2 s.
+func BenchmarkUnreadableHealthRollback(b *testing.B) {
+	ctx := context.Background()
+	zip, err := testfn.Zip()
+	if err != nil {
+		b.Fatal(err)
+	}
+	inst := sandboxtest.Start(b, sandbox.Options{})
+	client := awsclient.New(awsclient.Options{Region: "us-east-1", AccessKey: "AKIDBENCH", SecretKey: "s", Getenv: func(string) string { return "" },
+		Endpoints: map[awsclient.Service]string{awsclient.Lambda: inst.URL, awsclient.CloudWatch: inst.URL}})
+	c, _ := client.Lambda(ctx)
+	cw, _ := client.CloudWatch(ctx)
+	fn := aws.String("blind")
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: fn, Role: aws.String("arn:aws:iam::123456789012:role/r"),
+		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zip}, Publish: true}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn, Description: aws.String("v2")}); err != nil {
+		b.Fatal(err)
+	}
+	if err := lambdaops.WaitUpdated(ctx, c, "blind", time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: fn}); err != nil {
+		b.Fatal(err)
+	}
+	alias, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn, Name: aws.String("live"), FunctionVersion: aws.String("1")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const interval = time.Second
+	maxErr := 0.1
+	policy := rollout.Policy{Steps: []rollout.Step{{WeightPercent: 20, Hold: time.Minute}}, Interval: interval,
+		Health: rollout.Health{MaxErrorRate: &maxErr, MinInvocations: 1, OnInsufficientData: rollout.InsufficientHold}}
+	inst.Server.SetFaults([]sandbox.Fault{{Service: "cloudwatch", Kind: sandbox.FaultError, Rate: 1}})
+	var latencies []time.Duration
+	revision := aws.ToString(alias.RevisionId)
+	const samplesPerOp = 5
+	for i := 0; i < b.N*samplesPerOp; i++ {
+		traffic := &health.Traffic{Lambda: c, Function: "blind", Name: "live", From: "1", To: "2", Revision: revision}
+		src := &health.Sources{CloudWatch: cw, Lambda: c, Function: "blind", Alias: "live", To: "2", FunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:blind", Clock: time.Now}
+		mark := inst.Journal.Mark()
+		out := rollout.Drive(ctx, policy, health.Bound(src, interval), traffic, nil, rollout.SystemClock{})
+		if out.Status != rollout.StatusRolledBack || out.Final.Gate != "health_unreadable" {
+			b.Fatalf("rollout ended %s (%s: %s), want rolled_back on health_unreadable", out.Status, out.Final.Gate, out.Final.Reason)
+		}
+		var firstFailed, restored time.Time
+		updates := 0
+		for _, call := range inst.Journal.Since(mark) {
+			if call.Service == "cloudwatch" && call.Fault != "" && firstFailed.IsZero() {
+				firstFailed = call.Time
+			}
+			if call.Operation == "UpdateAlias" && call.Status == 200 {
+				updates++
+				restored = call.Time
+			}
+		}
+		if firstFailed.IsZero() || updates != 2 {
+			b.Fatalf("journal: first failed CloudWatch read %v, %d UpdateAlias (want the shift and the rollback)", firstFailed, updates)
+		}
+		latencies = append(latencies, restored.Sub(firstFailed))
+		revision = traffic.Revision
+	}
+	b.StopTimer()
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	b.ReportMetric(latencies[len(latencies)/2].Seconds(), "unreadable-to-restore-p50-s")
+	b.ReportMetric(latencies[len(latencies)-1].Seconds(), "unreadable-to-restore-max-s")
+	b.ReportMetric(float64(len(latencies)), "samples")
+}
