@@ -124,6 +124,82 @@ func BenchmarkLargeObjectMemory(b *testing.B) {
 	b.ReportMetric(float64(sizeMB)/getS, "get-MiB/s")
 }
 
+// BenchmarkMultipartUploadMemory: the same object size uploaded as a
+// multipart upload of 64 MiB parts (as aws s3 cp and SDK upload managers
+// send large files), then read back, through a sandbox in its own process;
+// resident memory at idle and at its peak.
+func BenchmarkMultipartUploadMemory(b *testing.B) {
+	sizeMB := int64(1024)
+	if v, err := strconv.ParseInt(os.Getenv("ROLLOUT_BENCH_OBJECT_MB"), 10, 64); err == nil && v > 0 {
+		sizeMB = v
+	}
+	const partMB = 64
+	size := sizeMB << 20
+	signed := func(method, url string, body io.Reader, n int64) *http.Response {
+		b.Helper()
+		req, _ := http.NewRequest(method, url, body)
+		req.ContentLength = n
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00")
+		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return resp
+	}
+	var idle, peak, putS float64
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		cmd, base := startSandboxProcess(b, dir)
+		sc := s3At(base)
+		if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("big")}); err != nil {
+			b.Fatal(err)
+		}
+		idle = procStatusMB(b, cmd.Process.Pid, "VmRSS")
+		start := time.Now()
+		created, err := sc.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("object.bin")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		id := aws.ToString(created.UploadId)
+		var done strings.Builder
+		done.WriteString("<CompleteMultipartUpload>")
+		for part, left := 1, size; left > 0; part++ {
+			n := min(left, int64(partMB)<<20)
+			resp := signed(http.MethodPut, fmt.Sprintf("%s/big/object.bin?partNumber=%d&uploadId=%s", base, part, id), &patternReader{left: n}, n)
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("UploadPart %d: status %d", part, resp.StatusCode)
+			}
+			fmt.Fprintf(&done, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", part, resp.Header.Get("ETag"))
+			left -= n
+		}
+		done.WriteString("</CompleteMultipartUpload>")
+		resp := signed(http.MethodPost, base+"/big/object.bin?uploadId="+id, strings.NewReader(done.String()), int64(done.Len()))
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("CompleteMultipartUpload: status %d", resp.StatusCode)
+		}
+		putS = time.Since(start).Seconds()
+		resp = signed(http.MethodGet, base+"/big/object.bin", nil, 0)
+		n, _ := io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		if n != size {
+			b.Fatalf("GET returned %d bytes, want %d", n, size)
+		}
+		peak = procStatusMB(b, cmd.Process.Pid, "VmHWM")
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	b.ReportMetric(float64(sizeMB), "object-MiB")
+	b.ReportMetric(idle, "idle-rss-MiB")
+	b.ReportMetric(peak, "peak-rss-MiB")
+	b.ReportMetric(peak-idle, "peak-above-idle-MiB")
+	b.ReportMetric(float64(sizeMB)/putS, "multipart-put-MiB/s")
+}
+
 // BenchmarkLambdaLatencyStalledConns measures GetFunction's p99 on an idle
 // sandbox and again while 100 connections hold a TagResource whose body
 // never finishes, side by side.

@@ -127,9 +127,19 @@ func (s *objectStore) liveBlobs(each func(b *bucket, v *version) error) error {
 }
 
 // checkContent refuses a replayed store in which a live version's content
-// file is missing, naming the bucket, key, version and file.
+// file (or a part's of an upload in progress) is missing, naming the
+// bucket, key, version (or upload and part) and file.
 func (s *objectStore) checkContent() error {
 	seen := map[string]bool{}
+	if err := s.uploadBlobs(func(u *upload, n int, p uploadedPart) error {
+		if _, err := os.Stat(s.blobPath(p.blob)); err != nil {
+			return fmt.Errorf("s3.wal: part %d of the multipart upload %s of %s/%s has no content: its file %s is missing (%w); restore the file or remove the data dir",
+				n, u.id, u.bucket, u.key, s.blobPath(p.blob), err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	return s.liveBlobs(func(b *bucket, v *version) error {
 		if seen[v.blob] {
 			return nil
@@ -148,6 +158,7 @@ func (s *objectStore) checkContent() error {
 func (s *objectStore) collectGarbage() error {
 	live := map[string]bool{}
 	_ = s.liveBlobs(func(_ *bucket, v *version) error { live[v.blob] = true; return nil })
+	_ = s.uploadBlobs(func(_ *upload, _ int, p uploadedPart) error { live[p.blob] = true; return nil })
 	entries, err := os.ReadDir(s.blobDir)
 	if err != nil {
 		return err

@@ -1,5 +1,6 @@
 // Package s3 is the sandbox's S3 with versioning (service.go: Service, the
-// operation names, error answers), kept durable by store.go and blob.go.
+// operation names, error answers), kept durable by store.go and blob.go;
+// multipart uploads in multipart.go.
 package s3
 
 import (
@@ -39,6 +40,9 @@ func Open(dir string, clock func() time.Time, recoverLog bool) (*Service, error)
 // gofakes3 would take it for no version id (and act on the current
 // version), so it reaches the store as nullVersionParam.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveMultipart(w, r) {
+		return
+	}
 	if q := r.URL.Query(); q.Get("versionId") == "null" {
 		q.Set("versionId", nullVersionParam)
 		r.URL.RawQuery = q.Encode()
@@ -62,6 +66,9 @@ func (w wallTime) Since(t time.Time) time.Duration { return w.clock().Sub(t) }
 
 // Operation names an S3 request for the journal and fault rules.
 func Operation(r *http.Request) string {
+	if op := multipartOperation(r); op != "" {
+		return op
+	}
 	segs := wire.SplitPath(r.URL.EscapedPath())
 	q := r.URL.Query()
 	switch {

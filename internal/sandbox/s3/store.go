@@ -37,6 +37,8 @@ type objectStore struct {
 
 	// Large objects live out of line, in content files under blobDir.
 	blobDir string
+
+	uploads map[string]*upload // multipart uploads in progress, by id (multipart.go)
 }
 
 var (
@@ -62,10 +64,14 @@ type s3Record struct {
 	Blob string `json:"blob,omitempty"`
 	Size int64  `json:"size,omitempty"`
 	MD5  string `json:"md5,omitempty"`
+	// A multipart upload's id, and the part an UploadPart record stores
+	// (multipart.go).
+	Upload string `json:"u,omitempty"`
+	Part   int    `json:"p,omitempty"`
 }
 
 func openStore(dir string, clock func() time.Time, recoverLog bool) (*objectStore, error) {
-	s := &objectStore{clock: clock, data: newBucketSet(s3VersionSeed)}
+	s := &objectStore{clock: clock, data: newBucketSet(s3VersionSeed), uploads: map[string]*upload{}}
 	if dir == "" {
 		return s, nil
 	}
@@ -104,6 +110,9 @@ func openStore(dir string, clock func() time.Time, recoverLog bool) (*objectStor
 // apply replays one record. A DeleteBucket record is applied as a forced
 // delete: the bucket was empty when it was acknowledged.
 func (s *objectStore) apply(rec s3Record) error {
+	if ok, err := s.applyUpload(rec); ok {
+		return err
+	}
 	var err error
 	at := rec.Time
 	switch rec.Op {
