@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -196,5 +197,48 @@ func TestStalledWebhookDoesNotSlowRollback(t *testing.T) {
 	}
 	if len(failures) == 0 {
 		t.Error("undelivered notifications are not reported")
+	}
+}
+
+// TestWebhookCarriesEveryKind: each of the eight kinds of event reaches a
+// loopback webhook over HTTP, in the order told, with its kind in event,
+// the function, alias and versions, and a text that names the alias.
+func TestWebhookCarriesEveryKind(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []Payload
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p Payload
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Errorf("%v in %s", err, b)
+		}
+		mu.Lock()
+		got = append(got, p)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	kinds := []rollout.EventKind{rollout.EventStarted, rollout.EventStepAdvanced, rollout.EventHeld, rollout.EventOverridden,
+		rollout.EventDeadlineReached, rollout.EventRolledBack, rollout.EventPromoted, rollout.EventAborted}
+	n := New(context.Background(), Options{WebhookURL: srv.URL})
+	o := rollout.Bind(n, "orders", "live", "1", "2")
+	steps := []rollout.Step{{WeightPercent: 10, Hold: 2 * time.Second}}
+	for i, k := range kinds {
+		o.Observe(context.Background(), rollout.Event{Kind: k, Step: 1, Steps: steps, WeightPercent: 10, Reason: "because " + string(k), At: t0.Add(time.Duration(i) * time.Second)})
+	}
+	if failures := n.Close(10 * time.Second); failures != nil {
+		t.Fatalf("delivery failures: %v", failures)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != len(kinds) {
+		t.Fatalf("%d deliveries, want %d: %+v", len(got), len(kinds), got)
+	}
+	for i, k := range kinds {
+		p := got[i]
+		if p.Event != string(k) || p.Function != "orders" || p.Alias != "live" || p.FromVersion != "1" || p.ToVersion != "2" ||
+			!strings.Contains(p.Text, "orders:live") || !strings.Contains(p.Reason, string(k)) {
+			t.Errorf("delivery %d = %+v, want event %s of orders:live 1 -> 2 with a text naming it", i, p, k)
+		}
 	}
 }
