@@ -498,6 +498,32 @@ func metricMax(t *testing.T, c *cloudwatch.Client, at time.Time, ns, name string
 	return most
 }
 
+// TestSQSQueueMetricsSampledWhileIdle: a queue no one touches (its mapping
+// paused, say) still reports, once a minute by the sandbox clock, how old
+// its oldest message grows, as AWS/SQS does; a gate on the age is never
+// left reading the age the queue had at its last operation.
+func TestSQSQueueMetricsSampledWhileIdle(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	inst := sandboxtest.Start(t, sandbox.Options{Clock: clock.Now, AlarmEvaluationInterval: 10 * time.Millisecond})
+	q, cw := sqsAt(inst.URL), cloudWatchAt(inst.URL)
+	url := sqsQueue(t, q, "idle", nil)
+	sendAll(t, q, url, []string{"waiting"})
+	clock.Advance(5 * time.Minute)
+	dims := map[string]string{"QueueName": "idle"}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := metricMax(t, cw, clock.Now(), "AWS/SQS", "ApproximateAgeOfOldestMessage", dims)
+		if got >= 300 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Maximum of AWS/SQS ApproximateAgeOfOldestMessage = %v five minutes after the only send, want 300 (sampled while idle)", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestSQSQueueMetrics: the AWS/SQS depth and age gauges a gate reads,
 // sampled by the operations on the sandbox clock.
 func TestSQSQueueMetrics(t *testing.T) {

@@ -266,6 +266,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("resuming event source mappings: %w", err)
 	}
 	s.cloudwatch.StartEvaluator(opts.AlarmEvaluationInterval)
+	s.sqs.StartSampler(opts.AlarmEvaluationInterval) // on the same tick: the queues' minute samples
 	return s, nil
 }
 

@@ -17,9 +17,9 @@ type Metrics interface {
 }
 
 // SetMetrics makes the service emit AWS/SQS metrics into m: counts of the
-// messages sent, received and deleted, and after each of those the
-// queue's ApproximateNumberOfMessagesVisible and
-// ApproximateAgeOfOldestMessage.
+// messages sent, received and deleted, and after each of those (and every
+// SamplePeriod, StartSampler) the queue's ApproximateNumberOfMessagesVisible
+// and ApproximateAgeOfOldestMessage.
 func (s *Service) SetMetrics(m Metrics) { s.metrics = m }
 
 // countLocked emits a count metric of q and samples its depth and age
@@ -53,6 +53,48 @@ func (s *Service) sampleLocked(q *queue, now time.Time) {
 	s.metrics.RecordQueueMetric(q.Name, "ApproximateNumberOfMessagesVisible", float64(visible), "Count", now)
 	s.metrics.RecordQueueMetric(q.Name, "ApproximateNumberOfMessagesNotVisible", float64(len(q.Messages)-visible), "Count", now)
 	s.metrics.RecordQueueMetric(q.Name, "ApproximateAgeOfOldestMessage", float64(now.Sub(oldest)/time.Second), "Seconds", now)
+}
+
+// SamplePeriod is how often every queue's depth and age are emitted
+// whatever happens to it, by the sandbox clock: AWS/SQS publishes them
+// once a minute, so a queue no one touches (its mapping paused, say) still
+// reports how old its oldest message grows.
+const SamplePeriod = time.Minute
+
+// StartSampler emits, for every queue whose last periodic sample is
+// SamplePeriod old by the sandbox clock, its depth and age; it looks every
+// tick of real time, until Close.
+func (s *Service) StartSampler(tick time.Duration) {
+	if s.metrics == nil || tick <= 0 {
+		return
+	}
+	s.stopSampler, s.sampled = make(chan struct{}), map[string]time.Time{}
+	stop := s.stopSampler
+	go func() {
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				s.sampleDue(s.clock())
+			}
+		}
+	}()
+}
+
+// sampleDue samples the queues whose periodic sample is due at now.
+func (s *Service) sampleDue(now time.Time) {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	for name, q := range s.store.queues {
+		if last, ok := s.sampled[name]; ok && now.Sub(last) < SamplePeriod {
+			continue
+		}
+		s.sampled[name] = now
+		s.sampleLocked(q, now)
+	}
 }
 
 // Message is one message an event source received, with the attributes

@@ -20,6 +20,9 @@ type Service struct {
 	// message is sent (visibility timeouts expire by the sandbox clock).
 	pollEvery time.Duration
 	metrics   Metrics // nil: no AWS/SQS metrics
+
+	stopSampler chan struct{} // closed by Close (StartSampler)
+	sampled     map[string]time.Time
 }
 
 // New returns an in-memory service; Open makes it durable. clock is the
@@ -35,7 +38,13 @@ func (s *Service) Open(dir string, recoverLog bool) error {
 }
 
 // Close closes the data files.
-func (s *Service) Close() error { return s.store.closePersistence() }
+func (s *Service) Close() error {
+	if s.stopSampler != nil {
+		close(s.stopSampler)
+		s.stopSampler = nil
+	}
+	return s.store.closePersistence()
+}
 
 // Serve answers one SQS request that Route recognised. admit is called
 // once the operation is known; an error it returns (an injected fault) is
