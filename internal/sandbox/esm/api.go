@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/google/uuid"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/lambda"
@@ -394,8 +395,8 @@ func (m *Manager) remove(id string) (any, *lambda.Error) {
 
 // functionName is the name[:qualifier] part of a function ARN or name.
 func functionName(ref string) string {
-	if i := strings.Index(ref, "function:"); i >= 0 {
-		return ref[i+len("function:"):]
+	if a, err := arn.Parse(ref); err == nil {
+		return strings.TrimPrefix(a.Resource, "function:")
 	}
 	return ref
 }

@@ -3,8 +3,9 @@ package esm
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sqs"
 )
@@ -154,11 +155,11 @@ func itemFailures(cfg mapping, payload []byte, msgs []sqs.Message) (map[string]b
 	return failed, true
 }
 
-// regionOf is the region of an ARN.
-func regionOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 5)
-	if len(parts) < 4 {
+// regionOf is the region of an ARN ("" when it is not one).
+func regionOf(s string) string {
+	a, err := arn.Parse(s)
+	if err != nil {
 		return ""
 	}
-	return parts[3]
+	return a.Region
 }
