@@ -1,9 +1,10 @@
 package health_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/health"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/sandboxtest"
@@ -58,11 +58,7 @@ func TestProvisionedReady(t *testing.T) {
 	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "s", "")},
 		func(o *lambda.Options) { o.BaseEndpoint = aws.String(inst.URL) })
 	ctx := context.Background()
-	zip := acctest.WriteZip(t, t.TempDir(), "fn.zip", "code")
-	code, err := readAll(zip)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := zipOf(t, "code")
 	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("warm"), Role: aws.String("arn:aws:iam::123456789012:role/r"),
 		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: code}, Publish: true}); err != nil {
 		t.Fatal(err)
@@ -79,7 +75,7 @@ func TestProvisionedReady(t *testing.T) {
 
 	put()
 	start := clock.Now()
-	err = health.ProvisionedReady(ctx, c, clock, "warm", "live", start.Add(10*time.Minute))
+	err := health.ProvisionedReady(ctx, c, clock, "warm", "live", start.Add(10*time.Minute))
 	if err != nil || clock.Now().Sub(start) < time.Minute || clock.sleeps < 2 {
 		t.Errorf("wait for READY: %v after %s and %d pauses; want nil after at least the 1m settle time", err, clock.Now().Sub(start), clock.sleeps)
 	}
@@ -100,4 +96,20 @@ func TestProvisionedReady(t *testing.T) {
 	}
 }
 
-func readAll(p string) ([]byte, error) { return os.ReadFile(p) }
+// zipOf is a deployment package whose bootstrap holds content.
+func zipOf(t *testing.T, content string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Deflate})
+	if err == nil {
+		_, err = w.Write([]byte(content))
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

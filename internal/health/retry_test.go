@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/rollout-tf/terraform-provider-rollout/internal/acctest"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/awsclient"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/health"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rollout"
@@ -114,10 +113,7 @@ func healthSources(t *testing.T, url string) rollout.Sources {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, err := readAll(acctest.WriteZip(t, t.TempDir(), "fn.zip", "code"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := zipOf(t, "code")
 	fn, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("read"), Role: aws.String("arn:aws:iam::123456789012:role/r"),
 		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: code}, Publish: true})
 	if err != nil {
