@@ -137,10 +137,12 @@ var targets = map[string][]target{
 		{Metric: "cold-exponent", Cmp: "<=", Value: 1.1, Source: "issue 21: history + pick linear or better in revisions (1 is linear)"},
 		{Metric: "warm-exponent", Cmp: "<=", Value: 1.1, Source: "issue 21"},
 		{Metric: "warm-s-largest", Cmp: "<=", Value: 1, Source: "issue 21: warm under 1 s at 10,000 revisions"},
+		{Metric: "pick-heap-x-10000/1000", Cmp: "<=", Value: 1.5, Source: "issue 22: memory bounded independent of the number of revisions, for S3 as for folders (pick over S3 holds the version listing, a few hundred bytes per revision)"},
 	},
 	"BenchmarkHistoryPickFolder/held": {
 		{Metric: "pick-heap-x-5000/500", Cmp: "<=", Value: 1.5, Source: "issue 22: memory bounded independent of the number of revisions (pick: heap at 10x revisions within 1.5x)"},
 		{Metric: "history-table-heap-B/added-revision", Cmp: "<=", Value: 1000, Source: "issue 22: the history table prints a row per revision and holds a small one (was 49.8 KB per revision)"},
+		{Metric: "whole-history-heap-x-5000/500", Cmp: "<=", Value: 1.5, Source: "issue 22: memory bounded independent of the number of revisions (history --json, diff, report and status hold every revision's summary)"},
 	},
 	"BenchmarkHistoryPickFolder/pairs=100": {
 		{Metric: "cold/warm", Cmp: ">=", Value: 10, Source: "issue 22: snapshot folders cached like S3 (warm at least 10x faster than cold)"},
