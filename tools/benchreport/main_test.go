@@ -35,6 +35,7 @@ BenchmarkHistoryPickScaling 	 1	 123 ns/op	 0.9 cold-exponent	 1.3 warm-exponent
 		{Target: "cold-exponent <= 1.1", Measured: "0.9", Samples: "1 (one sample)", Met: true},
 		{Target: "warm-exponent <= 1.1", Measured: "1.3", Samples: "1 (one sample)"},
 		{Target: "warm-s-largest <= 1", Measured: "0.5", Samples: "1 (one sample)", Met: true},
+		{Target: "pick-heap-x-10000/1000 <= 1.5", Measured: "not reported", Samples: "1 (one sample)"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("verdicts (-want +got):\n%s", diff)
