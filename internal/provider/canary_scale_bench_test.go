@@ -126,6 +126,8 @@ func BenchmarkCanariesAtScale(b *testing.B) {
 	b.ReportMetric(span("singles-20"), "singles-20-canary-span-s")
 	b.ReportMetric(span("singles-20-parallelism=20"), "singles-20-parallelism-20-canary-span-s")
 	b.ReportMetric(span("group-20"), "group-20-canary-span-s")
+	b.ReportMetric(span("group-1"), "group-1-canary-span-s")
+	b.ReportMetric(span("group-20")/span("group-1"), "group-20/group-1-canary-span")
 	b.ReportMetric(per("singles-20")/per("singles-1"), "singles-20/singles-1")
 	b.ReportMetric(per("singles-20-parallelism=20")/per("singles-1"), "singles-20-parallelism-20/singles-1")
 	b.ReportMetric(per("group-20")/per("group-1"), "group-20/group-1")
