@@ -254,7 +254,7 @@ func modifyPlanGroupInterlock(ctx context.Context, plan *aliasGroupModelV0, stat
 	}
 	var now, after []string
 	for _, e := range paused {
-		if k, _, ok := health.SplitPaused(e); ok && state != nil && deferredToRollback(ctx, *state, members, k) {
+		if k, _, ok := health.SplitPaused(e); ok && state != nil && deferredToRollback(ctx, plan.CanaryPolicy, *state, members, prior, k) {
 			after = append(after, e)
 		} else {
 			now = append(now, e)
@@ -284,7 +284,7 @@ func modifyPlanGroupInterlock(ctx context.Context, plan *aliasGroupModelV0, stat
 // members that wait for a rollback whose writes failed (deferredToRollback)
 // are not resumed here: it returns them, by member, for the retried
 // rollback to adopt and resume once the traffic has moved back.
-func (r *aliasGroupResource) resumeGroupLeftPaused(ctx context.Context, c *lambda.Client, members, prior map[string]groupMemberModelV0, state aliasGroupModelV0, diags *diag.Diagnostics) (map[string][]string, bool) {
+func (r *aliasGroupResource) resumeGroupLeftPaused(ctx context.Context, c *lambda.Client, policy types.Object, members, prior map[string]groupMemberModelV0, state aliasGroupModelV0, diags *diag.Diagnostics) (map[string][]string, bool) {
 	paused := stringList(ctx, state.PausedEventSources)
 	if len(paused) == 0 {
 		return nil, true
@@ -296,7 +296,7 @@ func (r *aliasGroupResource) resumeGroupLeftPaused(ctx context.Context, c *lambd
 		switch {
 		case !ok:
 			continue
-		case deferredToRollback(ctx, state, members, k):
+		case deferredToRollback(ctx, policy, state, members, prior, k):
 			deferred[k] = append(deferred[k], u)
 		default:
 			byMember[k] = append(byMember[k], u)
@@ -329,12 +329,15 @@ func (r *aliasGroupResource) resumeGroupLeftPaused(ctx context.Context, c *lambd
 // for the group's rollback: a rollback whose writes failed kept them
 // paused (a member's traffic still reached the rejected version), and
 // this apply retries it through the member's interlock, which adopts
-// them and resumes them once the traffic has moved back.
-func deferredToRollback(ctx context.Context, state aliasGroupModelV0, members map[string]groupMemberModelV0, member string) bool {
+// them and resumes them once the traffic has moved back. It holds only
+// when the apply goes to that retry (stepGroup): a canary policy, and
+// the release continuing as the state records it.
+func deferredToRollback(ctx context.Context, policy types.Object, state aliasGroupModelV0, members, prior map[string]groupMemberModelV0, member string) bool {
 	cur, _ := parseGroupDeployment(state.Deployment)
 	_, moving := cur.Moves[member]
 	m, ok := members[member]
-	return ok && moving && cur.rollbackPending() && interlockFrom(ctx, m.EventSourceInterlock).pauses(health.MomentRollback)
+	return ok && moving && !policy.IsNull() && cur.rollbackPending() && cur.continues(members, prior) &&
+		interlockFrom(ctx, m.EventSourceInterlock).pauses(health.MomentRollback)
 }
 
 // groupPausedFromRecord adds to paused_event_sources, as "<member>/<uuid>",

@@ -36,7 +36,7 @@ func (r *aliasGroupResource) release(ctx context.Context, c *lambda.Client, plan
 	if diags.HasError() {
 		return
 	}
-	deferred, ok := r.resumeGroupLeftPaused(ctx, c, members, prior, state, diags)
+	deferred, ok := r.resumeGroupLeftPaused(ctx, c, plan.CanaryPolicy, members, prior, state, diags)
 	if !ok {
 		diags.Append(resp.State.Set(ctx, &state)...)
 		return
@@ -224,7 +224,7 @@ func (r *aliasGroupResource) move(ctx context.Context, c *lambda.Client, group s
 	if len(canaried) > 0 {
 		*deployment = groupDeploymentValue(canaried, started, finished, out)
 	}
-	if canary && out.Err != nil && out.Status == rollout.StatusInProgress && out.Final.Action == rollout.RollBack {
+	if canary && out.Err != nil && out.Status == rollout.StatusInProgress && (out.Final.Action == rollout.RollBack || out.Final.Action == rollout.Abort) {
 		// The rollback's writes failed: recorded as pending, as the
 		// plan-driven mode records it, so that the next plan shows the
 		// rollback and its apply retries it; never a new start towards the

@@ -134,10 +134,13 @@ func (v groupView) progress() rollout.Progress {
 	return rollout.Progress{Step: int(v.Step - 1), StepStarted: parse(v.StepStarted), Started: parse(v.StartedAt)}
 }
 
-// rollbackPending says whether the view records a rollback whose writes
-// failed (the rollback is its last gate record and its next action).
+// rollbackPending says whether the view records a rollback (or an abort,
+// which moves the traffic back too) whose writes failed: it is its last
+// gate record and its next action (a release in progress records only its
+// advances otherwise).
 func (v groupView) rollbackPending() bool {
-	if !v.inProgress() || v.NextAction != string(rollout.RollBack) || len(v.Gates) == 0 {
+	back := func(a string) bool { return a == string(rollout.RollBack) || a == string(rollout.Abort) }
+	if !v.inProgress() || !back(v.NextAction) || len(v.Gates) == 0 {
 		return false
 	}
 	last, ok := v.Gates[len(v.Gates)-1].(types.Object)
@@ -145,7 +148,7 @@ func (v groupView) rollbackPending() bool {
 		return false
 	}
 	a, _ := last.Attributes()["action"].(types.String)
-	return a.ValueString() == string(rollout.RollBack)
+	return back(a.ValueString())
 }
 
 // decision is the transition the refresh recorded.

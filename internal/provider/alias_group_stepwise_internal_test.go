@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -167,5 +168,39 @@ func TestLiveShare(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestGroupRollbackPending: a release whose rollback, or abort, could not
+// move the traffic back records it as its next action and last gate, and
+// is pending (the next plan shows it, the next apply retries it, left
+// paused mappings wait for it); a release holding or advancing is not.
+func TestGroupRollbackPending(t *testing.T) {
+	t.Parallel()
+	gate := func(action string) attr.Value {
+		return types.ObjectValueMust(groupGateAttrTypes, map[string]attr.Value{"step": types.Int64Value(1), "weight_percent": types.Float64Value(10),
+			"action": types.StringValue(action), "member": types.StringNull(), "reason": types.StringValue(action)})
+	}
+	view := func(next string, gates ...string) groupView {
+		v := groupView{Status: rollout.StatusInProgress, Step: 1, Weight: 10, StartedAt: types.StringValue("2026-11-26T14:00:00Z"),
+			StepStarted: types.StringValue("2026-11-26T14:00:00Z"), FinishedAt: types.StringNull(), Moves: map[string]fromTo{"api": {"1", "2"}}, NextAction: next}
+		for _, g := range gates {
+			v.Gates = append(v.Gates, gate(g))
+		}
+		return v
+	}
+	for name, tc := range map[string]struct {
+		v    groupView
+		want bool
+	}{
+		"a failed rollback":             {view("roll_back", "advance", "roll_back"), true},
+		"a failed abort":                {view("abort", "abort"), true},
+		"a rollback decided, not tried": {view("roll_back", "advance"), false},
+		"holding":                       {view("hold", "advance"), false},
+		"no gate recorded":              {view("roll_back"), false},
+	} {
+		if got := tc.v.rollbackPending(); got != tc.want {
+			t.Errorf("%s: rollbackPending() = %v, want %v", name, got, tc.want)
+		}
 	}
 }

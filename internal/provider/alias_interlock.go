@@ -496,10 +496,15 @@ func (r *aliasResource) resumeLeftPaused(ctx context.Context, c *lambda.Client, 
 // kept them paused (the traffic still reached the rejected version), and
 // this apply retries it through the interlock, which adopts them and
 // resumes them only once the traffic has moved back.
+// It holds only when the apply goes to that retry (applyStepwise's
+// rollback): the canary policy kept, no routing written, the same target,
+// and the planned deployment the rollback.
 func resumedAfterRollback(ctx context.Context, plan, state aliasModelV0) bool {
 	cur, ok := parseDeployment(state.Deployment)
+	next, planned := parseDeployment(plan.Deployment)
 	c := plan.interlock(ctx)
-	return ok && cur.rollbackPending() && c != nil && c.pauses(health.MomentRollback)
+	return ok && cur.rollbackPending() && c.pauses(health.MomentRollback) && !plan.CanaryPolicy.IsNull() && plan.Routing.IsNull() &&
+		plan.FunctionVersion.Equal(state.FunctionVersion) && planned && (next.Status == rollout.StatusRolledBack || next.Status == rollout.StatusAborted)
 }
 
 // recordPaused sets paused_event_sources after an apply: the mappings the

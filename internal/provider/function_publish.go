@@ -154,16 +154,21 @@ func (r *functionResource) adoptExisting(ctx context.Context, c *lambda.Client, 
 		return existing, false
 	}
 	tflog.Info(ctx, "PublishVersion returned an existing version; adopted", map[string]any{"tf_rollout.function": name, "tf_rollout.version": existing.Number, "tf_rollout.release": existing.Release})
-	if want := plan.Release.ValueString(); existing.Release != want {
-		var retained []versionEntry
-		if prior != nil {
-			retained = entriesFromList(ctx, prior.Versions)
-		}
-		errs := diags.ErrorsCount()
-		r.relabel(ctx, c, arn, name, existing.Number, want, append(retained, existing), diags)
-		if diags.ErrorsCount() > errs {
-			return existing, true // recorded with the label it carries; the error says the relabel failed
-		}
+	// The label AWS carries may be a tag's (an earlier relabel), not the
+	// description's: relabel reads both and writes only when neither is
+	// the planned one. Without a prior state the other versions' label
+	// tags are not known to be stale, so none is pruned.
+	want := plan.Release.ValueString()
+	var retained []versionEntry
+	if prior != nil {
+		retained = entriesFromList(ctx, prior.Versions)
+	}
+	errs := diags.ErrorsCount()
+	r.relabel(ctx, c, arn, name, existing.Number, want, append(retained, existing), prior != nil, diags)
+	if diags.ErrorsCount() > errs {
+		return existing, true // recorded with the label it carries; the error says the relabel failed
+	}
+	if existing.Release != want {
 		diags.AddWarning("Existing Version Adopted",
 			fmt.Sprintf("$LATEST of %s was already published as version %s (by an earlier apply that stopped before saving its state, or by hand), and AWS does not publish it again. "+
 				"Its code and configuration are the planned ones, so version %s is adopted and labelled %q (in the function's %s%s tag; its description, which cannot change, keeps %q).",

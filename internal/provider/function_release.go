@@ -75,7 +75,7 @@ func applyReleaseTags(entries []versionEntry, tags map[string]string) []versionE
 // removes the label tags of versions no longer retained. It is called only
 // when the state does not already record the planned label, and writes
 // nothing when AWS already carries it.
-func (r *functionResource) relabel(ctx context.Context, c *lambda.Client, arn, name, number, release string, retained []versionEntry, diags *diag.Diagnostics) {
+func (r *functionResource) relabel(ctx context.Context, c *lambda.Client, arn, name, number, release string, retained []versionEntry, prune bool, diags *diag.Diagnostics) {
 	tags, err := c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(arn)})
 	if err != nil {
 		diags.AddError("Release Label Error", apiErrorDetail(fmt.Sprintf("Reading the tags of %s failed; the label of version %s was not changed.", arn, number), "Apply again.", err))
@@ -100,7 +100,7 @@ func (r *functionResource) relabel(ctx context.Context, c *lambda.Client, arn, n
 	}
 	var stale []string
 	for k := range tags.Tags {
-		if strings.HasPrefix(k, ReleaseTagPrefix) && !keep[k] {
+		if prune && strings.HasPrefix(k, ReleaseTagPrefix) && !keep[k] {
 			stale = append(stale, k)
 		}
 	}

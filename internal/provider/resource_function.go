@@ -492,7 +492,7 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 				if retained.IsUnknown() {
 					retained = state.Versions
 				}
-				r.relabel(ctx, c, state.ARN.ValueString(), name, prev.Number, plan.Release.ValueString(), entriesFromList(ctx, retained), &resp.Diagnostics)
+				r.relabel(ctx, c, state.ARN.ValueString(), name, prev.Number, plan.Release.ValueString(), entriesFromList(ctx, retained), true, &resp.Diagnostics)
 				if resp.Diagnostics.HasError() {
 					return
 				}

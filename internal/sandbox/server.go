@@ -302,9 +302,10 @@ func (s *Server) Close() error {
 	}
 	var merr error
 	s.closeOnce.Do(func() {
-		merr = s.cloudwatch.Close()
-		if qerr := s.sqs.Close(); merr == nil {
-			merr = qerr
+		// SQS first: its sampler writes metrics into CloudWatch.
+		merr = s.sqs.Close()
+		if cerr := s.cloudwatch.Close(); merr == nil {
+			merr = cerr
 		}
 	})
 	if err == nil {

@@ -222,22 +222,11 @@ func (s *objectStore) completeUpload(id, bucket, key string, asked []completedPa
 	if err != nil {
 		return res, "", err
 	}
-	readers := make([]io.Reader, len(parts))
-	for i, p := range parts {
-		if p.blob == "" {
-			readers[i] = bytes.NewReader(p.body)
-			continue
-		}
-		f, err := os.Open(s.blobPath(p.blob))
-		if err != nil {
-			return res, "", err
-		}
-		defer func() { _ = f.Close() }()
-		readers[i] = f
-	}
 	meta["Last-Modified"] = s.clock().UTC().Format(http.TimeFormat)
 	rec := s3Record{Op: "CompleteMultipartUpload", Bucket: bucket, Key: key, Upload: id, Meta: meta}
-	c, err := s.readContent(io.MultiReader(readers...), &rec)
+	joined := &partsReader{store: s, parts: parts}
+	defer joined.close()
+	c, err := s.readContent(joined, &rec)
 	if err != nil {
 		return res, "", err
 	}
@@ -247,6 +236,53 @@ func (s *objectStore) completeUpload(id, bucket, key string, asked []completedPa
 		return err
 	})
 	return res, `"` + hex.EncodeToString(c.md5) + `"`, err
+}
+
+// partsReader reads parts one after the other, with one part's file open
+// at a time.
+type partsReader struct {
+	store *objectStore
+	parts []uploadedPart
+	cur   io.Reader
+	file  *os.File
+}
+
+func (r *partsReader) Read(p []byte) (int, error) {
+	for {
+		if r.cur == nil {
+			if len(r.parts) == 0 {
+				return 0, io.EOF
+			}
+			next := r.parts[0]
+			r.parts = r.parts[1:]
+			if next.blob == "" {
+				r.cur = bytes.NewReader(next.body)
+			} else {
+				f, err := os.Open(r.store.blobPath(next.blob))
+				if err != nil {
+					return 0, err
+				}
+				r.file, r.cur = f, f
+			}
+		}
+		n, err := r.cur.Read(p)
+		if err == io.EOF {
+			r.close()
+			r.cur = nil
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+func (r *partsReader) close() {
+	if r.file != nil {
+		_ = r.file.Close()
+		r.file = nil
+	}
 }
 
 func (s *objectStore) finishUpload(id, bucket, key string, meta map[string]string, c content, at time.Time) (gofakes3.PutObjectResult, error) {
@@ -272,6 +308,16 @@ func (s *objectStore) dropUpload(id, bucket, key string) error {
 	}
 	delete(s.uploads, id)
 	return nil
+}
+
+// dropBucketUploads forgets the uploads of a deleted bucket; the caller
+// holds s.mu.
+func (s *objectStore) dropBucketUploads(bucket string) {
+	for id, u := range s.uploads {
+		if u.bucket == bucket {
+			delete(s.uploads, id)
+		}
+	}
 }
 
 // applyUpload replays a multipart record; false when rec is not one.
@@ -381,13 +427,29 @@ func (s *Service) serveMultipart(w http.ResponseWriter, r *http.Request) bool {
 		err = s.listUploads(w, q, bucket)
 	}
 	if err != nil {
-		var se *s3Error
-		if !errors.As(err, &se) {
-			se = &s3Error{http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again."}
-		}
+		se := answerFor(err)
 		WriteError(w, se.status, se.code, se.message)
 	}
 	return true
+}
+
+// answerFor is the S3 error answer of err: ours, gofakes3's codes (a
+// bucket deleted meanwhile), a body that ended early or was badly framed
+// (400 IncompleteBody), else 500.
+func answerFor(err error) *s3Error {
+	var se *s3Error
+	if errors.As(err, &se) {
+		return se
+	}
+	var ec interface{ ErrorCode() gofakes3.ErrorCode }
+	if errors.As(err, &ec) {
+		code := ec.ErrorCode()
+		return &s3Error{code.Status(), string(code), code.Message()}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errBadChunk) {
+		return &s3Error{http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header"}
+	}
+	return &s3Error{http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again."}
 }
 
 // multipartOperation names a multipart request; "" for any other.
@@ -438,6 +500,8 @@ func decodedBody(r *http.Request) io.Reader {
 	return r.Body
 }
 
+var errBadChunk = errors.New("aws-chunked body")
+
 // awsChunked unframes aws-chunked content: chunks of "<hex size>[;ext]\r\n
 // <data>\r\n", ended by a chunk of size 0 (and trailers, ignored).
 type awsChunked struct {
@@ -453,7 +517,7 @@ func (c *awsChunked) Read(p []byte) (int, error) {
 		}
 		line, err := c.r.ReadString('\n')
 		if err != nil {
-			return 0, fmt.Errorf("aws-chunked body: %w", io.ErrUnexpectedEOF)
+			return 0, fmt.Errorf("%w: it ended inside a chunk header", errBadChunk)
 		}
 		line = strings.TrimRight(line, "\r\n")
 		if line == "" {
@@ -462,7 +526,7 @@ func (c *awsChunked) Read(p []byte) (int, error) {
 		sizeHex, _, _ := strings.Cut(line, ";")
 		n, err := strconv.ParseInt(strings.TrimSpace(sizeHex), 16, 64)
 		if err != nil || n < 0 {
-			return 0, fmt.Errorf("aws-chunked body: bad chunk header %q", line)
+			return 0, fmt.Errorf("%w: bad chunk header %q", errBadChunk, line)
 		}
 		if n == 0 {
 			c.done = true
@@ -485,6 +549,7 @@ func (s *Service) listParts(w http.ResponseWriter, q url.Values, bucket, key str
 	maxParts := clampInt(q.Get("max-parts"), 1000, 1000)
 	marker, _ := strconv.Atoi(q.Get("part-number-marker"))
 	st := s.store
+	defer st.settled()
 	st.mu.Lock()
 	u, err := st.uploadOf(q.Get("uploadId"), bucket, key)
 	if err != nil {
@@ -533,6 +598,7 @@ func (s *Service) listUploads(w http.ResponseWriter, q url.Values, bucket string
 	maxUploads := clampInt(q.Get("max-uploads"), 1000, 1000)
 	prefix, keyMarker, idMarker := q.Get("prefix"), q.Get("key-marker"), q.Get("upload-id-marker")
 	st := s.store
+	defer st.settled()
 	st.mu.Lock()
 	if _, err := st.data.bucket(bucket); err != nil {
 		st.mu.Unlock()
@@ -540,13 +606,9 @@ func (s *Service) listUploads(w http.ResponseWriter, q url.Values, bucket string
 	}
 	var all []*upload
 	for _, u := range st.uploads {
-		if u.bucket != bucket || !strings.HasPrefix(u.key, prefix) {
-			continue
+		if u.bucket == bucket && strings.HasPrefix(u.key, prefix) {
+			all = append(all, u)
 		}
-		if keyMarker != "" && (u.key < keyMarker || (u.key == keyMarker && (idMarker == "" || u.id <= idMarker))) {
-			continue
-		}
-		all = append(all, u)
 	}
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].key != all[j].key {
@@ -554,6 +616,22 @@ func (s *Service) listUploads(w http.ResponseWriter, q url.Values, bucket string
 		}
 		return all[i].initiated.Before(all[j].initiated) || (all[i].initiated.Equal(all[j].initiated) && all[i].id < all[j].id)
 	})
+	// The page starts after the markers: after every upload of a key
+	// before key-marker (and of key-marker itself without an upload-id
+	// marker), and after the upload upload-id-marker names.
+	start := 0
+	if keyMarker != "" {
+		start = sort.Search(len(all), func(i int) bool { return all[i].key > keyMarker })
+		if idMarker != "" {
+			for i, u := range all {
+				if u.key == keyMarker && u.id == idMarker {
+					start = i + 1
+					break
+				}
+			}
+		}
+	}
+	all = all[start:]
 	type xmlUpload struct {
 		Key          string
 		UploadID     string `xml:"UploadId"`

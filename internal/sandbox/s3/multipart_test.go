@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/peers"
 	sandboxs3 "github.com/rollout-tf/terraform-provider-rollout/internal/sandbox/s3"
@@ -347,5 +348,71 @@ func TestMultipartUploadChunkedParts(t *testing.T) {
 				t.Errorf("GetObject = %q, want %q", got, "hello world")
 			}
 		})
+	}
+}
+
+// TestMultipartUploadListingAndBuckets: ListMultipartUploads pages through
+// several uploads of one key without repeating or skipping one; a deleted
+// bucket takes its uploads with it (a bucket made again under its name has
+// none); a badly framed aws-chunked part is a 400 IncompleteBody.
+func TestMultipartUploadListingAndBuckets(t *testing.T) {
+	t.Parallel()
+	_, url := startService(t, t.TempDir())
+	c := client(url)
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for range 3 {
+		out, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("bkt"), Key: aws.String("same")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, aws.ToString(out.UploadId))
+		time.Sleep(2 * time.Millisecond) // distinct initiation times
+	}
+	var paged []string
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String("bkt"), MaxUploads: aws.Int32(1)}
+	for range 5 {
+		out, err := c.ListMultipartUploads(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range out.Uploads {
+			paged = append(paged, aws.ToString(u.UploadId))
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+	if diff := cmp.Diff(ids, paged); diff != "" {
+		t.Errorf("uploads paged one at a time (-in the order started +listed):\n%s", diff)
+	}
+
+	req, _ := http.NewRequest(http.MethodPut, url+"/bkt/same?partNumber=1&uploadId="+ids[0], strings.NewReader("zz;chunk-signature=x\r\nnot hex\r\n"))
+	req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<Code>IncompleteBody</Code>") {
+		t.Errorf("a badly framed aws-chunked part: %d %s, want 400 IncompleteBody", resp.StatusCode, body)
+	}
+
+	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String("bkt")}); err != nil || len(out.Uploads) != 0 {
+		t.Errorf("uploads in a bucket made again after its deletion: %+v (%v), want none", out, err)
+	}
+	if _, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("bkt"), Key: aws.String("same"), UploadId: aws.String(ids[0])}); apiCode(err) != "NoSuchUpload" {
+		t.Errorf("ListParts of an upload whose bucket was deleted: %v, want NoSuchUpload", err)
 	}
 }

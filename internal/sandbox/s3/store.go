@@ -119,7 +119,9 @@ func (s *objectStore) apply(rec s3Record) error {
 	case "CreateBucket":
 		err = s.data.createBucket(rec.Bucket, at)
 	case "DeleteBucket", "ForceDeleteBucket":
-		err = s.data.deleteBucket(rec.Bucket, true)
+		if err = s.data.deleteBucket(rec.Bucket, true); err == nil {
+			s.dropBucketUploads(rec.Bucket)
+		}
 	case "PutObject":
 		c := inlineContent(rec.Body)
 		if rec.Blob != "" {
@@ -384,12 +386,26 @@ func (s *objectStore) CreateBucket(name string) error {
 	return s.mutate(s3Record{Op: "CreateBucket", Bucket: name}, func(at time.Time) error { return s.data.createBucket(name, at) })
 }
 
+// DeleteBucket deletes an empty bucket, and with it the multipart
+// uploads still in progress in it (their parts are reclaimed at start).
 func (s *objectStore) DeleteBucket(name string) error {
-	return s.mutate(s3Record{Op: "DeleteBucket", Bucket: name}, func(time.Time) error { return s.data.deleteBucket(name, false) })
+	return s.mutate(s3Record{Op: "DeleteBucket", Bucket: name}, func(time.Time) error {
+		if err := s.data.deleteBucket(name, false); err != nil {
+			return err
+		}
+		s.dropBucketUploads(name)
+		return nil
+	})
 }
 
 func (s *objectStore) ForceDeleteBucket(name string) error {
-	return s.mutate(s3Record{Op: "ForceDeleteBucket", Bucket: name}, func(time.Time) error { return s.data.deleteBucket(name, true) })
+	return s.mutate(s3Record{Op: "ForceDeleteBucket", Bucket: name}, func(time.Time) error {
+		if err := s.data.deleteBucket(name, true); err != nil {
+			return err
+		}
+		s.dropBucketUploads(name)
+		return nil
+	})
 }
 
 // PutObject stores a new version. The metadata is the request's, as on S3

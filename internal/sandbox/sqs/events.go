@@ -68,9 +68,10 @@ func (s *Service) StartSampler(tick time.Duration) {
 	if s.metrics == nil || tick <= 0 {
 		return
 	}
-	s.stopSampler, s.sampled = make(chan struct{}), map[string]time.Time{}
-	stop := s.stopSampler
+	s.stopSampler, s.samplerDone, s.sampled = make(chan struct{}), make(chan struct{}), map[string]time.Time{}
+	stop, done := s.stopSampler, s.samplerDone
 	go func() {
+		defer close(done)
 		t := time.NewTicker(tick)
 		defer t.Stop()
 		for {
@@ -88,6 +89,11 @@ func (s *Service) StartSampler(tick time.Duration) {
 func (s *Service) sampleDue(now time.Time) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
+	for name := range s.sampled {
+		if _, ok := s.store.queues[name]; !ok {
+			delete(s.sampled, name) // deleted: a queue made again under its name is sampled at once
+		}
+	}
 	for name, q := range s.store.queues {
 		if last, ok := s.sampled[name]; ok && now.Sub(last) < SamplePeriod {
 			continue

@@ -22,6 +22,7 @@ type Service struct {
 	metrics   Metrics // nil: no AWS/SQS metrics
 
 	stopSampler chan struct{} // closed by Close (StartSampler)
+	samplerDone chan struct{} // closed when the sampler has returned
 	sampled     map[string]time.Time
 }
 
@@ -41,6 +42,7 @@ func (s *Service) Open(dir string, recoverLog bool) error {
 func (s *Service) Close() error {
 	if s.stopSampler != nil {
 		close(s.stopSampler)
+		<-s.samplerDone // no sample after Close returns
 		s.stopSampler = nil
 	}
 	return s.store.closePersistence()
