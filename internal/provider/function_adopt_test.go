@@ -492,18 +492,48 @@ func TestAccAliasCanary_rollbackRestoresLatest(t *testing.T) {
 				_, _ = loadgen.Run(ctx, loadgen.Options{Client: c, Function: "canaried", Qualifier: "live", RPS: 60, Payload: []byte(`{}`)})
 			}()
 			r.write(cfg("v2", "1"))
+			mark := be.Sandbox.Journal.Mark()
 			out, err := r.run("apply", "-auto-approve")
 			if name == "plan-driven" {
 				if err != nil {
 					t.Fatalf("apply v2 (first step): %v\n%s", err, out)
 				}
 				time.Sleep(2500 * time.Millisecond) // real traffic on the canary: the next plan reads its error rate
+				mark = be.Sandbox.Journal.Mark()
 				out, err = r.run("apply", "-auto-approve")
 			}
 			if err == nil || !strings.Contains(out, "Canary Rolled Back") {
 				t.Fatalf("the bad release was not rolled back: %v\n%s", err, out)
 			}
 			stopLoad()
+			// The rollback's writes, from the decision: in the blocking
+			// mode those after the read that decided (the last
+			// GetMetricData before the rollback's UpdateAlias, the second
+			// of the apply), in the plan-driven mode (decided at the
+			// refresh) those of its apply.
+			calls := be.Sandbox.Journal.Since(mark)
+			if name == "blocking" {
+				updates, decided := 0, -1
+				for i, c := range calls {
+					if c.Operation == "GetMetricData" && c.Status/100 == 2 {
+						decided = i
+					}
+					if c.Operation == "UpdateAlias" && c.Function == "canaried" && c.Status/100 == 2 {
+						if updates++; updates == 2 {
+							break
+						}
+					}
+				}
+				if updates != 2 || decided < 0 {
+					t.Fatalf("the journal shows %d UpdateAlias and no deciding read (%d): the measure would mean nothing", updates, decided)
+				}
+				calls = calls[decided+1:]
+			}
+			untilSafe, total := rollbackWrites(calls, "canaried")
+			fmt.Printf("measure/canary-rollback-writes: %s: %d write(s) until traffic is safe, %d in total from the decision (the rollback memory tag, the restore of $LATEST and the progress tag after it)\n", name, untilSafe, total)
+			if untilSafe != 1 {
+				t.Errorf("writes until traffic is safe = %d; want 1 (the rollback UpdateAlias first)", untilSafe)
+			}
 			fn, err := c.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("canaried")})
 			if err != nil {
 				t.Fatal(err)
