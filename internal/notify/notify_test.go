@@ -71,22 +71,7 @@ func policy() rollout.Policy {
 // payload (Slack's top-level text and the event's fields).
 func TestWebhookReceivesEveryEventInOrder(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var got []Payload
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Content-Type") != "application/json" {
-			t.Errorf("Content-Type %q", r.Header.Get("Content-Type"))
-		}
-		var p Payload
-		b, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(b, &p); err != nil {
-			t.Errorf("%v in %s", err, b)
-		}
-		mu.Lock()
-		got = append(got, p)
-		mu.Unlock()
-	}))
-	defer srv.Close()
+	srv, received := webhookRecorder(t)
 	clk := &fakeClock{now: t0}
 	n := New(context.Background(), Options{WebhookURL: srv.URL})
 	rollout.DriveObserved(context.Background(), policy(), &badAfter{clock: clk}, &traffic{}, nil, clk, rollout.Bind(n, "orders", "live", "1", "2"))
@@ -106,10 +91,35 @@ func TestWebhookReceivesEveryEventInOrder(t *testing.T) {
 			Event: "rolled_back", Function: "orders", Alias: "live", FromVersion: "1", ToVersion: "2", Step: 2, Steps: 2, WeightPercent: 50, Gate: "error_rate",
 			Value: &v, Threshold: &th, Reason: "error rate 40.0% (40 errors in 100 invocations) is above the maximum 5.0%", At: "2026-11-26T13:00:03Z"},
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, received()); diff != "" {
 		t.Errorf("webhook deliveries (-want +got):\n%s", diff)
+	}
+}
+
+// webhookRecorder is a loopback webhook that keeps every JSON payload it
+// receives, in order; received returns them.
+func webhookRecorder(t *testing.T) (srv *httptest.Server, received func() []Payload) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []Payload
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("Content-Type %q", r.Header.Get("Content-Type"))
+		}
+		var p Payload
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Errorf("%v in %s", err, b)
+		}
+		mu.Lock()
+		got = append(got, p)
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []Payload {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]Payload(nil), got...)
 	}
 }
 
@@ -205,19 +215,7 @@ func TestStalledWebhookDoesNotSlowRollback(t *testing.T) {
 // the function, alias and versions, and a text that names the alias.
 func TestWebhookCarriesEveryKind(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var got []Payload
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p Payload
-		b, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(b, &p); err != nil {
-			t.Errorf("%v in %s", err, b)
-		}
-		mu.Lock()
-		got = append(got, p)
-		mu.Unlock()
-	}))
-	defer srv.Close()
+	srv, received := webhookRecorder(t)
 	kinds := []rollout.EventKind{rollout.EventStarted, rollout.EventStepAdvanced, rollout.EventHeld, rollout.EventOverridden,
 		rollout.EventDeadlineReached, rollout.EventRolledBack, rollout.EventPromoted, rollout.EventAborted}
 	n := New(context.Background(), Options{WebhookURL: srv.URL})
@@ -229,8 +227,7 @@ func TestWebhookCarriesEveryKind(t *testing.T) {
 	if failures := n.Close(10 * time.Second); failures != nil {
 		t.Fatalf("delivery failures: %v", failures)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	got := received()
 	if len(got) != len(kinds) {
 		t.Fatalf("%d deliveries, want %d: %+v", len(got), len(kinds), got)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -28,34 +29,10 @@ import (
 // ten rollouts, so p50 and max stand on ten samples or more.
 func BenchmarkCanaryDetectionToRestore(b *testing.B) {
 	ctx := context.Background()
-	zip, err := testfn.Zip()
-	if err != nil {
-		b.Fatal(err)
-	}
 	inst := sandboxtest.Start(b, sandbox.Options{})
-	client := awsclient.New(awsclient.Options{Region: "us-east-1", AccessKey: "AKIDBENCH", SecretKey: "s", Getenv: func(string) string { return "" },
-		Endpoints: map[awsclient.Service]string{awsclient.Lambda: inst.URL, awsclient.CloudWatch: inst.URL}})
-	c, _ := client.Lambda(ctx)
-	cw, _ := client.CloudWatch(ctx)
 	fn := aws.String("bench")
-	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: fn, Role: aws.String("arn:aws:iam::123456789012:role/r"),
-		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zip}, Publish: true}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn,
-		Environment: &lambdatypes.Environment{Variables: map[string]string{"FAIL_RATE": "1"}}}); err != nil {
-		b.Fatal(err)
-	}
-	if err := lambdaops.WaitUpdated(ctx, c, "bench", time.Minute); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: fn}); err != nil {
-		b.Fatal(err)
-	}
-	alias, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn, Name: aws.String("live"), FunctionVersion: aws.String("1")})
-	if err != nil {
-		b.Fatal(err)
-	}
+	c, cw, revision := twoVersionAlias(b, inst, "bench", lambda.UpdateFunctionConfigurationInput{
+		Environment: &lambdatypes.Environment{Variables: map[string]string{"FAIL_RATE": "1"}}})
 	fnARN := "arn:aws:lambda:us-east-1:123456789012:function:bench"
 	maxErr := 0.1
 	policy := rollout.Policy{Steps: []rollout.Step{{WeightPercent: 20, Hold: time.Minute}}, Interval: time.Second,
@@ -63,7 +40,6 @@ func BenchmarkCanaryDetectionToRestore(b *testing.B) {
 
 	var latencies []time.Duration
 	writes := 0
-	revision := aws.ToString(alias.RevisionId)
 	// Each iteration is samplesPerOp rollouts, so the percentiles stand on
 	// at least that many measurements even when the benchmark runs once.
 	const samplesPerOp = 10
@@ -128,40 +104,14 @@ func BenchmarkCanaryDetectionToRestore(b *testing.B) {
 // One iteration is five rollouts. Target: at most 3 intervals + 2 s.
 func BenchmarkUnreadableHealthRollback(b *testing.B) {
 	ctx := context.Background()
-	zip, err := testfn.Zip()
-	if err != nil {
-		b.Fatal(err)
-	}
 	inst := sandboxtest.Start(b, sandbox.Options{})
-	client := awsclient.New(awsclient.Options{Region: "us-east-1", AccessKey: "AKIDBENCH", SecretKey: "s", Getenv: func(string) string { return "" },
-		Endpoints: map[awsclient.Service]string{awsclient.Lambda: inst.URL, awsclient.CloudWatch: inst.URL}})
-	c, _ := client.Lambda(ctx)
-	cw, _ := client.CloudWatch(ctx)
-	fn := aws.String("blind")
-	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: fn, Role: aws.String("arn:aws:iam::123456789012:role/r"),
-		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zip}, Publish: true}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn, Description: aws.String("v2")}); err != nil {
-		b.Fatal(err)
-	}
-	if err := lambdaops.WaitUpdated(ctx, c, "blind", time.Minute); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: fn}); err != nil {
-		b.Fatal(err)
-	}
-	alias, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn, Name: aws.String("live"), FunctionVersion: aws.String("1")})
-	if err != nil {
-		b.Fatal(err)
-	}
+	c, cw, revision := twoVersionAlias(b, inst, "blind", lambda.UpdateFunctionConfigurationInput{Description: aws.String("v2")})
 	const interval = time.Second
 	maxErr := 0.1
 	policy := rollout.Policy{Steps: []rollout.Step{{WeightPercent: 20, Hold: time.Minute}}, Interval: interval,
 		Health: rollout.Health{MaxErrorRate: &maxErr, MinInvocations: 1, OnInsufficientData: rollout.InsufficientHold}}
 	inst.Server.SetFaults([]sandbox.Fault{{Service: "cloudwatch", Kind: sandbox.FaultError, Rate: 1}})
 	var latencies []time.Duration
-	revision := aws.ToString(alias.RevisionId)
 	const samplesPerOp = 5
 	for i := 0; i < b.N*samplesPerOp; i++ {
 		traffic := &health.Traffic{Lambda: c, Function: "blind", Name: "live", From: "1", To: "2", Revision: revision}
@@ -193,4 +143,40 @@ func BenchmarkUnreadableHealthRollback(b *testing.B) {
 	b.ReportMetric(latencies[len(latencies)/2].Seconds(), "unreadable-to-restore-p50-s")
 	b.ReportMetric(latencies[len(latencies)-1].Seconds(), "unreadable-to-restore-max-s")
 	b.ReportMetric(float64(len(latencies)), "samples")
+}
+
+// twoVersionAlias creates function fn in inst with version 1, then
+// version 2 with v2's configuration change, and its alias live on
+// version 1; it returns clients of the sandbox as the provider builds
+// them and the alias's RevisionId.
+func twoVersionAlias(b *testing.B, inst *sandboxtest.Instance, fn string, v2 lambda.UpdateFunctionConfigurationInput) (*lambda.Client, *cloudwatch.Client, string) {
+	b.Helper()
+	ctx := context.Background()
+	zip, err := testfn.Zip()
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := awsclient.New(awsclient.Options{Region: "us-east-1", AccessKey: "AKIDBENCH", SecretKey: "s", Getenv: func(string) string { return "" },
+		Endpoints: map[awsclient.Service]string{awsclient.Lambda: inst.URL, awsclient.CloudWatch: inst.URL}})
+	c, _ := client.Lambda(ctx)
+	cw, _ := client.CloudWatch(ctx)
+	if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String(fn), Role: aws.String("arn:aws:iam::123456789012:role/r"),
+		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &lambdatypes.FunctionCode{ZipFile: zip}, Publish: true}); err != nil {
+		b.Fatal(err)
+	}
+	v2.FunctionName = aws.String(fn)
+	if _, err := c.UpdateFunctionConfiguration(ctx, &v2); err != nil {
+		b.Fatal(err)
+	}
+	if err := lambdaops.WaitUpdated(ctx, c, fn, time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(fn)}); err != nil {
+		b.Fatal(err)
+	}
+	alias, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(fn), Name: aws.String("live"), FunctionVersion: aws.String("1")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c, cw, aws.ToString(alias.RevisionId)
 }

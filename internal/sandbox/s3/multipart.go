@@ -84,45 +84,6 @@ func newUploadID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// readContent reads a body as a PUT stores it: inline up to the limit,
-// else streamed to a content file. It fills rec's content fields.
-func (s *objectStore) readContent(r io.Reader, rec *s3Record) (content, error) {
-	body, err := io.ReadAll(io.LimitReader(r, inlineObjectMax+1))
-	if err != nil {
-		return content{}, err
-	}
-	if len(body) > inlineObjectMax && s.blobDir != "" {
-		ref, err := s.writeBlob(io.MultiReader(bytes.NewReader(body), r))
-		if err != nil {
-			return content{}, err
-		}
-		rec.Blob, rec.Size, rec.MD5 = ref.SHA256, ref.Size, ref.MD5
-		sum, _ := hex.DecodeString(ref.MD5)
-		return content{blob: ref.SHA256, size: ref.Size, md5: sum}, nil
-	}
-	if len(body) > inlineObjectMax {
-		rest, err := io.ReadAll(r)
-		if err != nil {
-			return content{}, err
-		}
-		body = append(body, rest...)
-	}
-	rec.Body = body
-	return inlineContent(body), nil
-}
-
-// recordContent is the content a replayed record names.
-func recordContent(rec s3Record) (content, error) {
-	if rec.Blob == "" {
-		return inlineContent(rec.Body), nil
-	}
-	sum, err := hex.DecodeString(rec.MD5)
-	if err != nil {
-		return content{}, fmt.Errorf("the record's MD5 %q: %w", rec.MD5, err)
-	}
-	return content{blob: rec.Blob, size: rec.Size, md5: sum}, nil
-}
-
 func (s *objectStore) createUpload(bucket, key string, meta map[string]string) (string, error) {
 	id := newUploadID()
 	err := s.mutate(s3Record{Op: "CreateMultipartUpload", Bucket: bucket, Key: key, Meta: meta, Upload: id}, func(at time.Time) error {

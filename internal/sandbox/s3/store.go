@@ -1,9 +1,7 @@
 package s3
 
 import (
-	"bytes"
 	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,16 +121,12 @@ func (s *objectStore) apply(rec s3Record) error {
 			s.dropBucketUploads(rec.Bucket)
 		}
 	case "PutObject":
-		c := inlineContent(rec.Body)
-		if rec.Blob != "" {
-			// The content file is checked after the replay, and only for
-			// versions still live: a later record may have deleted this one
-			// and its file may be reclaimed.
-			sum, derr := hex.DecodeString(rec.MD5)
-			if derr != nil {
-				return fmt.Errorf("the record's MD5 %q: %w", rec.MD5, derr)
-			}
-			c = content{blob: rec.Blob, size: rec.Size, md5: sum}
+		// A content file is checked after the replay, and only for versions
+		// still live: a later record may have deleted this one and its
+		// file may be reclaimed.
+		c, cerr := recordContent(rec)
+		if cerr != nil {
+			return cerr
 		}
 		_, err = s.data.put(rec.Bucket, rec.Key, rec.Meta, c, at, nil)
 	case "DeleteObject":
@@ -411,32 +405,11 @@ func (s *objectStore) ForceDeleteBucket(name string) error {
 // PutObject stores a new version. The metadata is the request's, as on S3
 // (s3mem carried over the previous version's keys the request left out).
 func (s *objectStore) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, cond *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
-	// Read up to the inline limit; beyond it the body streams to a file.
-	body, err := io.ReadAll(io.LimitReader(input, inlineObjectMax+1))
+	// Up to the inline limit in the record; beyond it streamed to a file.
+	rec := s3Record{Op: "PutObject", Bucket: bucket, Key: key, Meta: meta}
+	c, err := s.readContent(input, &rec)
 	if err != nil {
 		return gofakes3.PutObjectResult{}, err
-	}
-	rec := s3Record{Op: "PutObject", Bucket: bucket, Key: key, Meta: meta, Body: body}
-	var c content
-	switch {
-	case len(body) > inlineObjectMax && s.blobDir != "":
-		ref, err := s.writeBlob(io.MultiReader(bytes.NewReader(body), input))
-		if err != nil {
-			return gofakes3.PutObjectResult{}, err
-		}
-		rec.Body, rec.Blob, rec.Size, rec.MD5 = nil, ref.SHA256, ref.Size, ref.MD5
-		sum, _ := hex.DecodeString(ref.MD5)
-		c = content{blob: ref.SHA256, size: ref.Size, md5: sum}
-	case len(body) > inlineObjectMax:
-		rest, err := io.ReadAll(input) // in memory only: all of it is in memory anyway
-		if err != nil {
-			return gofakes3.PutObjectResult{}, err
-		}
-		body = append(body, rest...)
-		rec.Body = body
-		c = inlineContent(body)
-	default:
-		c = inlineContent(body)
 	}
 	var res gofakes3.PutObjectResult
 	err = s.mutate(rec, func(at time.Time) error {
