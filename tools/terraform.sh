@@ -11,9 +11,11 @@ version=${TERRAFORM_VERSION:?TERRAFORM_VERSION is set by the GNUmakefile}
 cache=${CACHE_DIR:?CACHE_DIR is set by the GNUmakefile}
 
 usable() { # usable BINARY: true when BINARY runs and reports version >= 1.5
-	local v
-	v=$("$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9][0-9.]*\).*/\1/p' | head -n1) || return 1
-	[ -n "$v" ] || return 1
+	# Read whole, then matched (no pipe whose reader could stop early).
+	local json v
+	json=$("$1" version -json 2>/dev/null) || return 1
+	[[ $json =~ \"terraform_version\":\ *\"([0-9][0-9.]*) ]] || return 1
+	v=${BASH_REMATCH[1]}
 	local major=${v%%.*} rest=${v#*.}
 	local minor=${rest%%.*}
 	[ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge 5 ]; }

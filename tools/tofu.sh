@@ -13,10 +13,14 @@ version=${TOFU_VERSION:?TOFU_VERSION is set by the GNUmakefile}
 cache=${CACHE_DIR:?CACHE_DIR is set by the GNUmakefile}
 
 usable() { # usable BINARY: true when BINARY runs and reports an OpenTofu version
-	local v
-	v=$("$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9][0-9.]*\).*/\1/p' | head -n1) || return 1
-	[ -n "$v" ] || return 1
-	"$1" version 2>/dev/null | grep -q "^OpenTofu "
+	# The outputs are read whole before they are matched: with pipefail, a
+	# reader that stops early (grep -q, head) can kill the writer with
+	# SIGPIPE and fail the check (1 run in 100 here).
+	local json text
+	json=$("$1" version -json 2>/dev/null) || return 1
+	[[ $json =~ \"terraform_version\":\ *\"[0-9][0-9.]* ]] || return 1
+	text=$("$1" version 2>/dev/null) || return 1
+	[[ $text == "OpenTofu "* ]]
 }
 
 if [ -n "${TOFU:-}" ]; then
