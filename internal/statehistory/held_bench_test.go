@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmd/diff"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmd/history"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
@@ -107,6 +108,7 @@ func benchHeld(b *testing.B) {
 		size = evolvingHistory(b, dirs[n], pairs, n)
 	}
 	walk, table, whole := map[int]uint64{}, map[int]uint64{}, map[int]uint64{}
+	jsonHeap, diffHeap := map[int]uint64{}, map[int]uint64{}
 	var rejected int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -120,15 +122,10 @@ func benchHeld(b *testing.B) {
 				}
 			}))
 			rejected = len(p.Rejected)
-			table[n] = max(table[n], sampled(n, func() {
-				f := &cmdutil.Factory{IO: cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, Getenv: func(string) string { return "" }}
-				o, err := history.New(f, []string{dirs[n]})
-				if err == nil {
-					err = history.Run(ctx, o)
-				}
-				if err != nil {
-					b.Fatalf("history of %d revisions: %v", n, err)
-				}
+			table[n] = max(table[n], sampled(n, func() { runCmd(b, history.New, history.Run, dirs[n]) }))
+			jsonHeap[n] = max(jsonHeap[n], sampled(n, func() { runCmd(b, history.New, history.Run, dirs[n], "--json") }))
+			diffHeap[n] = max(diffHeap[n], sampled(n, func() {
+				runCmd(b, diff.New, diff.Run, dirs[n], fmt.Sprintf("%06d.tfstate", 1), fmt.Sprintf("%06d.tfstate", n))
 			}))
 
 			revs, err := src.Revisions(ctx)
@@ -147,12 +144,25 @@ func benchHeld(b *testing.B) {
 	b.ReportMetric(float64(size)/1e6, "state-MB")
 	b.ReportMetric(float64(b.N), "samples")
 	b.ReportMetric(float64(rejected), "rejected-before-chosen")
-	for what, heap := range map[string]map[int]uint64{"pick": walk, "history-table": table, "whole-history": whole} {
+	for what, heap := range map[string]map[int]uint64{"pick": walk, "history-table": table, "history-json": jsonHeap, "diff": diffHeap, "whole-history": whole} {
 		for _, n := range sizes {
 			b.ReportMetric(mb(heap[n]), fmt.Sprintf("%s-heap-MB-%d", what, n))
 		}
 		b.ReportMetric(float64(heap[large])/float64(max(heap[small], 1)), fmt.Sprintf("%s-heap-x-%d/%d", what, large, small))
 		b.ReportMetric((float64(heap[large])-float64(heap[small]))/float64(large-small), what+"-heap-B/added-revision")
+	}
+}
+
+// runCmd runs a rolloutctl command (its New and Run) with args, its
+// output discarded.
+func runCmd[O any](b *testing.B, newCmd func(*cmdutil.Factory, []string) (O, error), run func(context.Context, O) error, args ...string) {
+	f := &cmdutil.Factory{IO: cmdutil.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, Getenv: func(string) string { return "" }}
+	o, err := newCmd(f, args)
+	if err == nil {
+		err = run(context.Background(), o)
+	}
+	if err != nil {
+		b.Fatalf("rolloutctl %v: %v", args, err)
 	}
 }
 

@@ -80,11 +80,22 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 				}
 			}()
 		}
-		for i := 1; i <= n; i++ {
+		// The newest revisions are written one at a time, so that the
+		// history ends alike at every size (the newest revision alone on
+		// the newest version): pick holds the revisions back to the one it
+		// chooses (it prints them), and with eight writers which serial
+		// lands last would change that number from size to size.
+		const tail = 10
+		for i := 1; i <= n-tail; i++ {
 			next <- i
 		}
 		close(next)
 		wg.Wait()
+		for i := n - tail + 1; i <= n; i++ {
+			if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("hist"), Key: aws.String(fmt.Sprintf("s%d.tfstate", n)), Body: bytes.NewReader(state(i))}); err != nil {
+				b.Fatal(err)
+			}
+		}
 		if err, ok := failed.Load().(error); ok {
 			b.Fatal(err)
 		}
@@ -92,6 +103,7 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 	}
 	cold, warm := map[int]time.Duration{}, map[int]time.Duration{}
 	heap, pickHeap := map[int]uint64{}, map[int]uint64{}
+	held := map[int]int{}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, n := range sizes {
@@ -125,9 +137,11 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 			}
 			// rolloutctl pick's walk over the same (warm) history.
 			pickHeap[n] = max(pickHeap[n], sampled(n, func() {
-				if p, _, err := statehistory.PickFrom(ctx, src, "", ""); err != nil || p.Chosen == nil {
+				p, _, err := statehistory.PickFrom(ctx, src, "", "")
+				if err != nil || p.Chosen == nil {
 					b.Fatalf("PickFrom over %d revisions: %v %v", n, p.Chosen, err)
 				}
+				held[n] = len(p.Rejected) + 2
 			}))
 		}
 	}
@@ -140,6 +154,7 @@ func BenchmarkHistoryPickScaling(b *testing.B) {
 		b.ReportMetric(per(warm[n]), fmt.Sprintf("warm-s-%d", n))
 		b.ReportMetric(float64(heap[n])/1e6, fmt.Sprintf("heap-MB-%d", n))
 		b.ReportMetric(float64(pickHeap[n])/1e6, fmt.Sprintf("pick-heap-MB-%d", n))
+		b.ReportMetric(float64(held[n]), fmt.Sprintf("pick-held-revisions-%d", n))
 	}
 	small, large := sizes[0], sizes[1]
 	coldRatio, warmRatio := per(cold[large])/per(cold[small]), per(warm[large])/per(warm[small])

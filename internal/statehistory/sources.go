@@ -305,14 +305,16 @@ type cacheEntry struct {
 // so that equal bodies are decoded once and share their slices. It keeps
 // at most memoBodies (the oldest put goes first): revisions are read in
 // order, and equal bodies come in runs, so a few catch nearly every
-// repeat while a walk's memory stays independent of the history's length.
+// repeat while a walk's memory stays independent of the history's length
+// (a body of 100 function/alias pairs is about 50 KB decoded; the memo
+// is most of what a walk holds besides the revisions it keeps).
 type bodyMemo struct {
 	mu     sync.Mutex
 	bodies map[string]*summaryBody
 	order  []string // hashes, the oldest put first
 }
 
-const memoBodies = 32
+const memoBodies = 8
 
 func newBodyMemo() *bodyMemo { return &bodyMemo{bodies: map[string]*summaryBody{}} }
 
@@ -468,6 +470,9 @@ type S3Source struct {
 	// CacheDir, when set, keeps each fetched object version on disk: an
 	// object version never changes, so a warm history reads no S3 object.
 	CacheDir string
+	// pageSize, when set (tests), is how many versions a listing page
+	// asks for (MaxKeys); S3's default is 1,000.
+	pageSize int32
 }
 
 // objectVersion is one version of the state object, as the listing
@@ -548,54 +553,82 @@ func (s S3Source) Revisions(ctx context.Context) ([]Revision, error) {
 	return l.revisions(ctx)
 }
 
-// list lists the object's versions, oldest first.
-func (s S3Source) list(ctx context.Context) (*listing, error) {
-	var refs []objectVersion
+// pages hands fn the object's versions a listing page at a time, as S3
+// lists them (a key's versions newest first).
+func (s S3Source) pages(ctx context.Context, fn func([]objectVersion) error) error {
 	// Paged by hand: a server that answers "truncated" without moving the
 	// markers on would otherwise be asked for the same page forever.
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(s.Bucket), Prefix: aws.String(s.key())}
+	if s.pageSize > 0 {
+		in.MaxKeys = aws.Int32(s.pageSize)
+	}
+	var vs []objectVersion
 	for {
 		page, err := s.Client.ListObjectVersions(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("listing versions of %s: %w", s, err)
+			return fmt.Errorf("listing versions of %s: %w", s, err)
 		}
+		vs = vs[:0]
 		for _, v := range page.Versions {
 			if aws.ToString(v.Key) == s.key() {
-				refs = append(refs, objectVersion{id: aws.ToString(v.VersionId), lastModified: aws.ToTime(v.LastModified).UnixNano(),
+				vs = append(vs, objectVersion{id: aws.ToString(v.VersionId), lastModified: aws.ToTime(v.LastModified).UnixNano(),
 					etag: aws.ToString(v.ETag), size: aws.ToInt64(v.Size)})
 			}
 		}
+		if err := fn(vs); err != nil {
+			return err
+		}
 		if !aws.ToBool(page.IsTruncated) {
-			break
+			return nil
 		}
 		next, nextVersion := aws.ToString(page.NextKeyMarker), aws.ToString(page.NextVersionIdMarker)
 		if next == "" || (next == aws.ToString(in.KeyMarker) && nextVersion == aws.ToString(in.VersionIdMarker)) {
-			return nil, fmt.Errorf("listing versions of %s: the server answered a truncated page whose NextKeyMarker %q / NextVersionIdMarker %q does not advance past the previous page; stopping instead of asking for the same page again (is the S3 endpoint a faithful implementation?)", s, next, nextVersion)
+			return fmt.Errorf("listing versions of %s: the server answered a truncated page whose NextKeyMarker %q / NextVersionIdMarker %q does not advance past the previous page; stopping instead of asking for the same page again (is the S3 endpoint a faithful implementation?)", s, next, nextVersion)
 		}
 		in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
 	}
+}
+
+func (s S3Source) noVersions() error {
+	return fmt.Errorf("%s has no object versions (is bucket versioning enabled?)", s)
+}
+
+// list lists the object's versions, oldest first.
+func (s S3Source) list(ctx context.Context) (*listing, error) {
+	var refs []objectVersion
+	if err := s.pages(ctx, func(page []objectVersion) error {
+		refs = append(refs, page...)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	if len(refs) == 0 {
-		return nil, fmt.Errorf("%s has no object versions (is bucket versioning enabled?)", s)
+		return nil, s.noVersions()
 	}
 	refs = append([]objectVersion(nil), refs...) // no spare capacity: held while the history is walked
-	sort.Slice(refs, func(i, j int) bool { return refs[i].lastModified < refs[j].lastModified })
-	at := func(i int) time.Time { return time.Unix(0, refs[i].lastModified).UTC() }
+	sort.SliceStable(refs, func(i, j int) bool { return refs[i].lastModified < refs[j].lastModified })
 	memo := newBodyMemo()
-	return &listing{n: len(refs), par: s.Parallel, progress: s.Progress, at: at, read: func(ctx context.Context, i int) Revision {
-		r := refs[i]
-		loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, r, true) }
-		if rev, ok := cachedSummary(s.summaryKey(r), r.id, memo); ok {
-			rev.load = loader
-			return rev
-		}
-		b, err := s.fetch(ctx, r, false)
-		if err != nil {
-			return Revision{ID: r.id, Source: s.String(), Time: at(i), Error: err.Error()}
-		}
-		rev := newRevision(r.id, s.String(), at(i), b, loader)
-		saveSummary(s.summaryKey(r), &rev, memo)
+	return &listing{n: len(refs), par: s.Parallel, progress: s.Progress,
+		at:   func(i int) time.Time { return time.Unix(0, refs[i].lastModified).UTC() },
+		read: func(ctx context.Context, i int) Revision { return s.read(ctx, refs[i], memo) }}, nil
+}
+
+// read builds one version's revision: its cached summary, or the summary
+// of the object read (and then cached).
+func (s S3Source) read(ctx context.Context, v objectVersion, memo *bodyMemo) Revision {
+	at := time.Unix(0, v.lastModified).UTC()
+	loader := func(ctx context.Context) ([]byte, error) { return s.fetch(ctx, v, true) }
+	if rev, ok := cachedSummary(s.summaryKey(v), v.id, memo); ok {
+		rev.load = loader
 		return rev
-	}}, nil
+	}
+	b, err := s.fetch(ctx, v, false)
+	if err != nil {
+		return Revision{ID: v.id, Source: s.String(), Time: at, Error: err.Error()}
+	}
+	rev := newRevision(v.id, s.String(), at, b, loader)
+	saveSummary(s.summaryKey(v), &rev, memo)
+	return rev
 }
 
 func fileLoader(path string) func(context.Context) ([]byte, error) {

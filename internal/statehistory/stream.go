@@ -2,6 +2,7 @@ package statehistory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -18,9 +19,10 @@ import (
 // every other summary go as soon as it is read: what the rest of the
 // history adds (the flags of the revisions held, the code hash of an AWS
 // provider alias's version, the highest serial of the lineage) is folded
-// into a few values as the walk passes. What it holds per revision is the
-// source's listing entry (a name or version id and a time), which ordering
-// by time needs.
+// into a few values as the walk passes. A folder or a state file with its
+// backups is ordered by time first, so what PickFrom holds per revision
+// there is the listing entry (a name and a time); S3 lists newest first,
+// so there it holds no more of the listing than a page (s3stream.go).
 
 // listing is a source's revisions before they are read: n entries, oldest
 // first by the time the source stores for each (at), and how to read one.
@@ -101,11 +103,23 @@ func (l *listing) walk(ctx context.Context, newestFirst bool, fn func(Revision) 
 
 // PickFrom is PickKnownGood (group empty) or PickGroup (group named) over
 // src's revisions, with the highest serial of the reference's lineage
-// (what WriteStateAt needs). A source that lists its revisions before
-// reading them (a state file with its backups, a folder, S3) is read
-// newest first and only the reference and the revisions back to the one
-// chosen are held; another is read whole (Revisions).
+// (what WriteStateAt needs). S3 is read newest first as it is listed; a
+// source that lists its revisions before reading them (a state file with
+// its backups, a folder) is read newest first from its sorted listing;
+// either way only the reference and the revisions back to the one chosen
+// are held. Another source is read whole (Revisions).
 func PickFrom(ctx context.Context, src Source, before, group string) (Pick, uint64, error) {
+	if nw, ok := src.(newestWalker); ok {
+		w := newPickWalk(before, group)
+		err := nw.walkNewest(ctx, w.add)
+		if !errors.Is(err, errNotNewestFirst) {
+			if err != nil {
+				return Pick{}, 0, err
+			}
+			return w.pick()
+		}
+		// Not S3's order: read the sorted listing instead (below).
+	}
 	ls, ok := src.(lister)
 	if !ok {
 		revs, err := src.Revisions(ctx)
@@ -126,14 +140,20 @@ func PickFrom(ctx context.Context, src Source, before, group string) (Pick, uint
 	if err := l.walk(ctx, true, w.add); err != nil {
 		return Pick{}, 0, err
 	}
+	return w.pick()
+}
+
+// pick is the pick over the revisions the walk held, and the highest
+// serial of the reference's lineage.
+func (w *pickWalk) pick() (Pick, uint64, error) {
 	if w.held.len() == 0 {
-		if before == "" {
+		if w.before == "" {
 			return Pick{}, 0, fmt.Errorf("no revisions")
 		}
-		return Pick{}, 0, fmt.Errorf("no revision %q", before)
+		return Pick{}, 0, fmt.Errorf("no revision %q", w.before)
 	}
 	revs := w.finish()
-	p, err := pickIn(revs, "", group)
+	p, err := pickIn(revs, "", w.group)
 	if err != nil {
 		return Pick{}, 0, err
 	}
@@ -407,4 +427,51 @@ func sortRevisions(revs []Revision) {
 		}
 		return revs[i].Serial < revs[j].Serial
 	})
+}
+
+// errFound stops a walk that has found what it looks for.
+var errFound = errors.New("found")
+
+// Newest is src's newest readable revision, as the last readable one of
+// Revisions (by time, then serial). A source that lists its revisions is
+// read newest first and only down to that revision, so nothing older is
+// read or held; ok is false when no revision is readable.
+func Newest(ctx context.Context, src Source) (r Revision, ok bool, err error) {
+	take := func(rev Revision) error {
+		if !rev.Readable() {
+			return nil
+		}
+		r, ok = rev, true
+		return errFound
+	}
+	if nw, isNW := src.(newestWalker); isNW {
+		err := nw.walkNewest(ctx, take)
+		if errors.Is(err, errFound) {
+			return r, true, nil
+		}
+		if !errors.Is(err, errNotNewestFirst) {
+			return Revision{}, false, err
+		}
+	}
+	ls, isLister := src.(lister)
+	if !isLister {
+		revs, err := src.Revisions(ctx)
+		if err != nil {
+			return Revision{}, false, err
+		}
+		for i := len(revs) - 1; i >= 0; i-- {
+			if revs[i].Readable() {
+				return revs[i], true, nil
+			}
+		}
+		return Revision{}, false, nil
+	}
+	l, err := ls.list(ctx)
+	if err != nil {
+		return Revision{}, false, err
+	}
+	if err := l.walk(ctx, true, take); err != nil && !errors.Is(err, errFound) {
+		return Revision{}, false, err
+	}
+	return r, ok, nil
 }

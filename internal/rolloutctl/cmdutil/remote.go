@@ -98,21 +98,26 @@ const progressEvery = 1000
 
 // progress reports a remote fetch on stderr: a line redrawn in place on
 // a terminal, otherwise a line every progressEvery versions and one at
-// the end of a fetch that long.
+// the end of a fetch that long. A total below 0 is not known yet (pick
+// reads S3's listing as it goes); the last call has done == total.
 func progress(f *Factory, what string) func(done, total int) {
 	tty := f.IO.ErrOutIsTerminal()
 	var mu sync.Mutex
 	return func(done, total int) {
 		mu.Lock()
 		defer mu.Unlock()
+		count := fmt.Sprintf("%d/%d", done, total)
+		if total < 0 {
+			count = fmt.Sprint(done)
+		}
 		switch {
 		case tty:
-			fmt.Fprintf(f.IO.ErrOut, "\rfetched %d/%d versions of %s", done, total, what)
+			fmt.Fprintf(f.IO.ErrOut, "\rfetched %s versions of %s", count, what)
 			if done == total {
 				fmt.Fprintln(f.IO.ErrOut)
 			}
-		case done%progressEvery == 0 || (done == total && total >= progressEvery):
-			fmt.Fprintf(f.IO.ErrOut, "fetched %d/%d versions of %s\n", done, total, what)
+		case done%progressEvery == 0 && done != total || (done == total && total >= progressEvery):
+			fmt.Fprintf(f.IO.ErrOut, "fetched %s versions of %s\n", count, what)
 		}
 	}
 }

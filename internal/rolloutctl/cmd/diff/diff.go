@@ -37,25 +37,48 @@ func New(f *cmdutil.Factory, args []string) (*Options, error) {
 	return o, nil
 }
 
-// find returns the revision named by id: a revision id, a content hash, or
-// an unambiguous prefix of an id.
+// finder finds the revision named by id (a revision id, a content hash,
+// or an unambiguous prefix of an id) among the revisions it sees, oldest
+// first, holding only the first exact match and the first prefix match.
+type finder struct {
+	id       string
+	exact    *statehistory.Revision
+	prefix   statehistory.Revision
+	prefixes int
+}
+
+func (f *finder) see(r statehistory.Revision) {
+	switch {
+	case f.exact != nil:
+	case r.ID == f.id || r.Hash == f.id:
+		f.exact = &r
+	case strings.HasPrefix(r.ID, f.id):
+		if f.prefixes == 0 {
+			f.prefix = r
+		}
+		f.prefixes++
+	}
+}
+
+func (f *finder) found() (statehistory.Revision, error) {
+	switch {
+	case f.exact != nil:
+		return *f.exact, nil
+	case f.prefixes == 1:
+		return f.prefix, nil
+	case f.prefixes == 0:
+		return statehistory.Revision{}, fmt.Errorf("no revision %q (see rolloutctl history)", f.id)
+	}
+	return statehistory.Revision{}, fmt.Errorf("revision %q is ambiguous (%d match)", f.id, f.prefixes)
+}
+
+// find returns the revision of revs named by id, as finder finds it.
 func find(revs []statehistory.Revision, id string) (statehistory.Revision, error) {
-	var match []statehistory.Revision
+	f := finder{id: id}
 	for _, r := range revs {
-		if r.ID == id || r.Hash == id {
-			return r, nil
-		}
-		if strings.HasPrefix(r.ID, id) {
-			match = append(match, r)
-		}
+		f.see(r)
 	}
-	switch len(match) {
-	case 1:
-		return match[0], nil
-	case 0:
-		return statehistory.Revision{}, fmt.Errorf("no revision %q (see rolloutctl history)", id)
-	}
-	return statehistory.Revision{}, fmt.Errorf("revision %q is ambiguous (%d match)", id, len(match))
+	return f.found()
 }
 
 // outsideLine says how many resources outside the rollout view changed.
@@ -70,15 +93,25 @@ func outsideLine(n int) string {
 // provider's Lambda resources) attribute by attribute, and how many other
 // resources changed; with --all, every resource.
 func Run(ctx context.Context, o *Options) error {
-	revs, err := o.Revisions(ctx, o.f)
+	// The history is walked, not held (issue 22): only the two revisions
+	// named are kept.
+	src, err := o.Open(ctx, o.f)
 	if err != nil {
 		return err
 	}
-	a, err := find(revs, o.A)
+	fa, fb := finder{id: o.A}, finder{id: o.B}
+	if _, err := statehistory.Walk(ctx, src, func(r statehistory.Revision) error {
+		fa.see(r)
+		fb.see(r)
+		return nil
+	}); err != nil {
+		return err
+	}
+	a, err := fa.found()
 	if err != nil {
 		return err
 	}
-	b, err := find(revs, o.B)
+	b, err := fb.found()
 	if err != nil {
 		return err
 	}

@@ -4,9 +4,12 @@ package history
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,19 +103,49 @@ func Run(ctx context.Context, o *Options) error {
 	return t.print(o.f.IO.Out, codes)
 }
 
-// runJSON prints every revision with its aliases, groups and functions
-// (the whole history is read: each line holds a revision's summary).
+// runJSON prints every revision with its aliases, groups and functions,
+// as one JSON array. The history is walked, not held: each line is
+// written compact to a spool file as it is read, and the array is
+// written from the spool once the walk has ended (an unknown --alias or
+// --group, or a failed read, prints nothing). A line with an AWS provider
+// alias whose code hash no revision read so far records is held until
+// the end instead, when the whole history's hashes are known (as
+// Revisions fills them).
 func runJSON(ctx context.Context, o *Options) error {
-	revs, err := o.Revisions(ctx, o.f)
+	src, err := o.Open(ctx, o.f)
 	if err != nil {
 		return err
 	}
-	var lines []line
+	spool, err := os.CreateTemp("", "rolloutctl-history-*.jsonl")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(spool.Name()) }()
+	defer func() { _ = spool.Close() }()
+	w := bufio.NewWriter(spool)
+	late := map[int]*line{} // by line number: lines waiting for the whole history's hashes
+	n := 0
 	names, groups := map[string]bool{}, map[string]bool{}
-	for _, r := range revs {
+	codes, err := statehistory.Walk(ctx, src, func(r statehistory.Revision) error {
 		l := line{Revision: r, Functions: r.Functions}
 		l.Aliases, l.Groups = o.filter(r, names, groups)
-		lines = append(lines, l)
+		n++
+		for _, a := range l.Aliases {
+			if a.Resource == "aws_lambda_alias" && a.Code == "" {
+				late[n-1] = &l
+				_, err := w.WriteString("\n")
+				return err
+			}
+		}
+		b, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, '\n'))
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if o.Alias != "" && !names[o.Alias] {
 		return unknownName("alias", o.Alias, names)
@@ -120,7 +153,56 @@ func runJSON(ctx context.Context, o *Options) error {
 	if o.Group != "" && !groups[o.Group] {
 		return unknownName("group", o.Group, groups)
 	}
-	return cmdutil.WriteJSON(o.f.IO.Out, lines)
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return writeArray(o.f.IO.Out, n, bufio.NewReader(spool), func(i int) ([]byte, bool, error) {
+		l, ok := late[i]
+		if !ok {
+			return nil, false, nil
+		}
+		codes.Fill(l.Aliases)
+		b, err := json.Marshal(l)
+		return b, true, err
+	})
+}
+
+// writeArray writes n elements as cmdutil.WriteJSON writes a slice of
+// them (two-space indent, a newline at the end; null when there are
+// none): element i is the spool's next line, or what held returns for it
+// (its spool line is empty).
+func writeArray(out io.Writer, n int, spool *bufio.Reader, held func(i int) ([]byte, bool, error)) error {
+	bw := bufio.NewWriter(out)
+	if n == 0 {
+		_, _ = bw.WriteString("null\n")
+		return bw.Flush()
+	}
+	_, _ = bw.WriteString("[\n  ")
+	var ind bytes.Buffer
+	for i := range n {
+		compact, err := spool.ReadBytes('\n')
+		if err != nil {
+			return fmt.Errorf("reading back the history's lines: %w", err)
+		}
+		if b, ok, err := held(i); err != nil {
+			return err
+		} else if ok {
+			compact = b
+		}
+		ind.Reset()
+		if err := json.Indent(&ind, bytes.TrimSuffix(compact, []byte("\n")), "  ", "  "); err != nil {
+			return err
+		}
+		_, _ = ind.WriteTo(bw)
+		if i < n-1 {
+			_, _ = bw.WriteString(",\n  ")
+		}
+	}
+	_, _ = bw.WriteString("\n]\n")
+	return bw.Flush()
 }
 
 // filter is what of r the history shows (every alias and group, the

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdtest"
+	"github.com/rollout-tf/terraform-provider-rollout/internal/rolloutctl/cmdutil"
 	"github.com/rollout-tf/terraform-provider-rollout/internal/statehistory"
 )
 
@@ -150,6 +151,58 @@ func TestTableMatchesWholeHistory(t *testing.T) {
 			}
 			if diff := cmp.Diff(wholeTable(t, dir, alias, group), io.Out.String()); diff != "" {
 				t.Errorf("%s %v (-whole history +walk):\n%s", name, mode, diff)
+			}
+		}
+	}
+}
+
+// TestJSONMatchesWholeHistory: --json, written from a walk that holds no
+// revision (issue 22), is what the whole history in memory gives, byte
+// for byte, as one array encoded at once, with and without --alias and
+// --group; an AWS provider alias whose code hash only a later revision
+// records still shows it.
+func TestJSONMatchesWholeHistory(t *testing.T) {
+	t.Parallel()
+	dirs := map[string]string{"messy": messySnapshots(t), "snapshots": cmdtest.Snapshots(t),
+		"awslambda": cmdtest.AWSLambdaSnapshots(t, "../../../.."), "group": cmdtest.GroupSnapshots(t, "../../../..")}
+	for name, dir := range dirs {
+		for _, mode := range [][]string{nil, {"--alias", "live"}, {"--group", "hist"}, {"--alias", "late"}} {
+			o := &Options{}
+			if len(mode) == 2 && mode[0] == "--alias" {
+				o.Alias = mode[1]
+			} else if len(mode) == 2 {
+				o.Group = mode[1]
+			}
+			revs, err := statehistory.DirSource{Dir: dir}.Revisions(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lines []line
+			names, groups := map[string]bool{}, map[string]bool{}
+			for _, r := range revs {
+				l := line{Revision: r, Functions: r.Functions}
+				l.Aliases, l.Groups = o.filter(r, names, groups)
+				lines = append(lines, l)
+			}
+			io, err := cmdtest.Run(New, Run, "", append([]string{dir, "--json"}, mode...)...)
+			if (o.Alias != "" && !names[o.Alias]) || (o.Group != "" && !groups[o.Group]) {
+				if err == nil || !strings.Contains(err.Error(), "in this history") || io.Out.Len() != 0 {
+					t.Errorf("%s %v: error %v, output %d bytes; want a usage error and no output", name, mode, err, io.Out.Len())
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s %v: %v", name, mode, err)
+			}
+			var want bytes.Buffer
+			if err := cmdutil.WriteJSON(&want, lines); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want.String(), io.Out.String()); diff != "" {
+				t.Errorf("%s %v (-whole history +walk):\n%s", name, mode, diff)
+			}
+			if name == "messy" && mode == nil && !strings.Contains(want.String(), "BBBBBBBBBBBB") {
+				t.Errorf("the messy history's early AWS alias lacks the code hash a later revision records")
 			}
 		}
 	}

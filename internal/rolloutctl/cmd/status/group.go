@@ -74,27 +74,28 @@ func (o *Options) groupOptions(pos []string) (*Options, error) {
 // groupSource returns the group as the newest readable revision of the
 // state at src records it.
 func groupSource(ctx context.Context, f *cmdutil.Factory, src, name string) (statehistory.GroupView, error) {
-	revs, err := cmdutil.SourceOptions{Source: src}.Revisions(ctx, f)
+	source, err := cmdutil.SourceOptions{Source: src}.Open(ctx, f)
 	if err != nil {
 		return statehistory.GroupView{}, err
 	}
-	for i := len(revs) - 1; i >= 0; i-- {
-		if !revs[i].Readable() {
-			continue
-		}
-		if g, ok := revs[i].Group(name); ok {
-			return g, nil
-		}
-		var have []string
-		for _, g := range revs[i].Groups {
-			have = append(have, g.Name)
-		}
-		if len(have) == 0 {
-			return statehistory.GroupView{}, fmt.Errorf("no rollout_alias_group named %q in %s: it holds no group", name, src)
-		}
-		return statehistory.GroupView{}, fmt.Errorf("no rollout_alias_group named %q in %s; its groups: %s", name, src, strings.Join(have, ", "))
+	rev, ok, err := statehistory.Newest(ctx, source)
+	if err != nil {
+		return statehistory.GroupView{}, err
 	}
-	return statehistory.GroupView{}, fmt.Errorf("%s holds no readable state", src)
+	if !ok {
+		return statehistory.GroupView{}, fmt.Errorf("%s holds no readable state", src)
+	}
+	if g, ok := rev.Group(name); ok {
+		return g, nil
+	}
+	var have []string
+	for _, g := range rev.Groups {
+		have = append(have, g.Name)
+	}
+	if len(have) == 0 {
+		return statehistory.GroupView{}, fmt.Errorf("no rollout_alias_group named %q in %s: it holds no group", name, src)
+	}
+	return statehistory.GroupView{}, fmt.Errorf("no rollout_alias_group named %q in %s; its groups: %s", name, src, strings.Join(have, ", "))
 }
 
 // groupMembers are the members to draw: from the state (with the group's

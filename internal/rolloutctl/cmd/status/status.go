@@ -289,17 +289,15 @@ func releaseLabel(ctx context.Context, c cmdutil.LambdaAPI, function, version st
 // revision of a state records it; with --exit-code the outcome is also the
 // exit code, so a pipeline needs no text parsing.
 func runState(ctx context.Context, o *Options) error {
-	revs, err := cmdutil.SourceOptions{Source: o.State}.Revisions(ctx, o.f)
+	src, err := cmdutil.SourceOptions{Source: o.State}.Open(ctx, o.f)
 	if err != nil {
 		return err
 	}
-	var rev *statehistory.Revision
-	for i := len(revs) - 1; i >= 0 && rev == nil; i-- {
-		if revs[i].Error == "" {
-			rev = &revs[i]
-		}
+	rev, ok, err := statehistory.Newest(ctx, src)
+	if err != nil {
+		return err
 	}
-	if rev == nil {
+	if !ok {
 		return fmt.Errorf("%s holds no readable state", o.State)
 	}
 	var view *statehistory.AliasView
