@@ -202,10 +202,22 @@ func TestAccAliasCanary_notifications(t *testing.T) {
 		t.Fatalf("with a stalled webhook, want the rollback error and the delivery warning: %v\n%s", err, out)
 	}
 	withStalled := detectionToRestore(t, be.Sandbox.Journal.Since(mark))
-	t.Logf("measure/notify-rollback: detection-to-restore (the breaching GetMetricData to the rollback UpdateAlias, sandbox journal): %s with a webhook that answers, %s with a webhook that never answers",
-		withHook, withStalled)
-	if withStalled > withHook+time.Second {
-		t.Errorf("a stalled webhook slowed the rollback: %s, against %s", withStalled, withHook)
+
+	// And one whose webhook refuses the connection (nothing listens on
+	// its port): as quick again.
+	run.write(stack("v1.3.0", "0.9", goneURL))
+	mark = be.Sandbox.Journal.Mark()
+	out, err = run.run("apply", "-auto-approve")
+	if err == nil || !strings.Contains(out, "Canary Rolled Back") || !strings.Contains(out, "Rollout Notification Not Delivered") {
+		t.Fatalf("with a webhook that refuses connections, want the rollback error and the delivery warning: %v\n%s", err, out)
+	}
+	withRefused := detectionToRestore(t, be.Sandbox.Journal.Since(mark))
+	t.Logf("measure/notify-rollback: detection-to-restore (the breaching GetMetricData to the rollback UpdateAlias, sandbox journal): %s with a webhook that answers, %s with a webhook that never answers, %s with one that refuses the connection",
+		withHook, withStalled, withRefused)
+	for what, d := range map[string]time.Duration{"a stalled webhook": withStalled, "a webhook that refuses connections": withRefused} {
+		if d > withHook+time.Second {
+			t.Errorf("%s slowed the rollback: %s, against %s", what, d, withHook)
+		}
 	}
 	stopLoad()
 	run.write(stack("v1.1.1", "0", hook.srv.URL)) // a plan of the rolled-back release stops before destroy could refresh

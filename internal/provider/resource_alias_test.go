@@ -183,6 +183,8 @@ func TestAccAlias_invalidConfig(t *testing.T) {
 		"negative event schema": {alias(fn, name, primary, `event_source_interlock = { mappings = [{ uuid = "a", event_schema_version = -1 }] }`),
 			`event_schema_version = -1 is not valid: it must be at least 0.`},
 		"empty mapping uuid": {alias(fn, name, primary, `event_source_interlock = { mappings = [{ uuid = "" }] }`), `uuid = "" is not valid: it must not be empty.`},
+		"no provisioned concurrency": {alias(fn, name, primary, `provisioned_concurrent_executions = 0`),
+			`provisioned_concurrent_executions = 0 is not valid: it must be at least 1. A valid example: provisioned_concurrent_executions = 10`},
 	}
 	var refused acctest.Subtests
 	for name, tc := range tests {

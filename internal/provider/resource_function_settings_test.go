@@ -21,11 +21,11 @@ import (
 
 // settingLines are the versioned settings the test turns on, in HCL.
 var settingLines = []string{
-	`vpc_config = { subnet_ids = ["subnet-0a1b", "subnet-0c2d"], security_group_ids = ["sg-0e3f"] }`,
+	`vpc_config = { subnet_ids = ["subnet-0a1b", "subnet-0c2d"], security_group_ids = ["sg-0e3f"], ipv6_allowed_for_dual_stack = true }`,
 	`dead_letter_config = { target_arn = "arn:aws:sqs:us-east-1:123456789012:orders-dlq" }`,
 	`tracing_config = { mode = "Active" }`,
 	`ephemeral_storage = { size = 2048 }`,
-	`logging_config = { log_format = "JSON", application_log_level = "DEBUG" }`,
+	`logging_config = { log_format = "JSON", application_log_level = "DEBUG", system_log_level = "WARN" }`,
 	`kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"`,
 }
 
@@ -76,8 +76,9 @@ func TestAccFunction_settings(t *testing.T) {
 					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
 					statecheck.ExpectKnownValue(fnAddr, tfjsonpath.New("ephemeral_storage").AtMapKey("size"), knownvalue.Int64Exact(2048)),
 				},
-				Check: versionSettings(be.URL, "settings", "2", []any{[]string{"subnet-0a1b", "subnet-0c2d"}, []string{"sg-0e3f"}, "arn:aws:sqs:us-east-1:123456789012:orders-dlq",
-					lambdatypes.TracingModeActive, int32(2048), lambdatypes.LogFormatJson, lambdatypes.ApplicationLogLevelDebug, "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}),
+				Check: versionSettings(be.URL, "settings", "2", []any{[]string{"subnet-0a1b", "subnet-0c2d"}, []string{"sg-0e3f"}, true, "arn:aws:sqs:us-east-1:123456789012:orders-dlq",
+					lambdatypes.TracingModeActive, int32(2048), lambdatypes.LogFormatJson, lambdatypes.ApplicationLogLevelDebug, lambdatypes.SystemLogLevelWarn,
+					"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}),
 			},
 			{
 				Config:           withSettings,
@@ -131,8 +132,8 @@ func versionSettings(url, function, version string, want []any) func(*terraform.
 		if got.VpcConfig == nil || got.DeadLetterConfig == nil || got.LoggingConfig == nil || got.TracingConfig == nil || got.EphemeralStorage == nil {
 			return fmt.Errorf("version %s lacks settings: %+v", version, got)
 		}
-		have := []any{got.VpcConfig.SubnetIds, got.VpcConfig.SecurityGroupIds, aws.ToString(got.DeadLetterConfig.TargetArn), got.TracingConfig.Mode,
-			aws.ToInt32(got.EphemeralStorage.Size), got.LoggingConfig.LogFormat, got.LoggingConfig.ApplicationLogLevel, aws.ToString(got.KMSKeyArn)}
+		have := []any{got.VpcConfig.SubnetIds, got.VpcConfig.SecurityGroupIds, aws.ToBool(got.VpcConfig.Ipv6AllowedForDualStack), aws.ToString(got.DeadLetterConfig.TargetArn), got.TracingConfig.Mode,
+			aws.ToInt32(got.EphemeralStorage.Size), got.LoggingConfig.LogFormat, got.LoggingConfig.ApplicationLogLevel, got.LoggingConfig.SystemLogLevel, aws.ToString(got.KMSKeyArn)}
 		if diff := cmp.Diff(want, have); diff != "" {
 			return fmt.Errorf("settings of version %s (-want +got):\n%s", version, diff)
 		}
@@ -260,7 +261,7 @@ func TestAccFunction_settingsPerRuntime(t *testing.T) {
 		importIgnoring []string
 	}{
 		"image_config": {function: "img", config: image, before: []string{`image_config = { command = ["app.handler"] }`},
-			after: []string{`image_config = { command = ["app.other"], working_directory = "/srv" }`}, importIgnoring: []string{"image_uri"}},
+			after: []string{`image_config = { command = ["app.other"], entry_point = ["/lambda-entrypoint.sh"], working_directory = "/srv" }`}, importIgnoring: []string{"image_uri"}},
 		"snap_start": {function: "jvm", config: java, before: []string{`snap_start = { apply_on = "PublishedVersions" }`}, after: nil,
 			importIgnoring: []string{"filename"}},
 		"file_system_config": {function: "jvm", config: java, before: []string{efs}, after: nil, importIgnoring: []string{"filename"}},

@@ -13,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/storage"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"google.golang.org/api/option"
 )
 
 // within runs f and fails the test when it has not returned after d: a
@@ -126,8 +128,9 @@ func TestSourcesReadRegularFilesOnly(t *testing.T) {
 }
 
 // TestSourcesStopWhenCancelled: every source returns soon after its
-// context is cancelled, even while a read is blocked (stdin that never
-// ends, an S3 endpoint that never answers).
+// context is cancelled (what SIGINT and SIGTERM do to rolloutctl), even
+// while a read is blocked (stdin that never ends, an S3, HCP Terraform or
+// GCS endpoint that never answers).
 func TestSourcesStopWhenCancelled(t *testing.T) {
 	t.Parallel()
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
@@ -137,11 +140,33 @@ func TestSourcesStopWhenCancelled(t *testing.T) {
 	stdin, w := io.Pipe()
 	t.Cleanup(func() { _ = w.Close() })
 	dir := history(t)
+	// HCP Terraform / TFE answers the client's ping (go-tfe asks it when
+	// the client is built), then never answers the state versions.
+	tfeHang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/ping" {
+			w.Header().Set("TFP-API-Version", "2.6")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(tfeHang.Close)
+	tfec, err := NewTFEClient(context.Background(), tfeHang.URL, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gcsc, err := storage.NewClient(context.Background(), option.WithEndpoint(hang.URL+"/storage/v1/"), option.WithoutAuthentication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = gcsc.Close() })
 	tests := map[string]Source{
-		"stdin that never ends": ReaderSource{R: stdin, Name: "stdin"},
-		"S3 that never answers": S3Source{Client: s3c, Bucket: "b", Key: "k"},
-		"snapshot folder":       DirSource{Dir: dir},
-		"local file":            LocalSource{Path: filepath.Join(dir, "01.tfstate")},
+		"stdin that never ends":  ReaderSource{R: stdin, Name: "stdin"},
+		"S3 that never answers":  S3Source{Client: s3c, Bucket: "b", Key: "k"},
+		"TFE that never answers": TFESource{Client: tfec, Address: tfeHang.URL, Token: "tok", Organization: "acme", Workspace: "orders"},
+		"GCS that never answers": GCSSource{Client: gcsc, Bucket: "b", Object: "k"},
+		"snapshot folder":        DirSource{Dir: dir},
+		"local file":             LocalSource{Path: filepath.Join(dir, "01.tfstate")},
 	}
 	for name, src := range tests {
 		t.Run(name, func(t *testing.T) {

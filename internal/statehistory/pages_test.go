@@ -75,3 +75,37 @@ func TestDirSourceReads10000(t *testing.T) {
 		t.Fatalf("%d revisions from serial %d to %d; want %d from 1 to %d", len(revs), revs[0].Serial, revs[len(revs)-1].Serial, n, n)
 	}
 }
+
+// TestLocalSourceReads10000: a state file with 10,000 timestamped backups
+// (terraform.tfstate.<unix time>.backup, as state commands write them) is
+// read whole, oldest first by the time in each backup's name.
+func TestLocalSourceReads10000(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const n = 10_000
+	for i := 1; i <= n; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("terraform.tfstate.%d.backup", t0.Add(time.Duration(i)*time.Second).Unix()))
+		if err := os.WriteFile(p, smallState(i, fmt.Sprint(1+i/1000)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := filepath.Join(dir, "terraform.tfstate")
+	if err := os.WriteFile(state, smallState(n+1, "11"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add((n + 1) * time.Second)
+	if err := os.Chtimes(state, at, at); err != nil {
+		t.Fatal(err)
+	}
+	revs, err := statehistory.LocalSource{Path: state}.Revisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(revs) != n+1 || revs[0].Serial != 1 || revs[n].Serial != n+1 {
+		t.Fatalf("%d revisions from serial %d to %d; want %d from 1 to %d", len(revs), revs[0].Serial, revs[len(revs)-1].Serial, n+1, n+1)
+	}
+	p, _, err := statehistory.PickFrom(context.Background(), statehistory.LocalSource{Path: state}, "", "")
+	if err != nil || p.Reference.Serial != n+1 {
+		t.Fatalf("pick over the backups: reference %d, %v", p.Reference.Serial, err)
+	}
+}
