@@ -302,6 +302,51 @@ func TestInvokeManyVersionsStayWarm(t *testing.T) {
 	}
 }
 
+// TestInvokeManyVersionsStayWarmUnderLoad: the same 40 live versions
+// called by four clients at once (the demo's load generator runs four),
+// each going round its own ten: after the first round every call is
+// warm, the pool keeping the 40 environments while four are busy at any
+// moment (issue 22: no thrash at 40 live versions). The clients share no
+// version, so no call finds its version's environment busy (which would
+// start a second one, as AWS does).
+func TestInvokeManyVersionsStayWarmUnderLoad(t *testing.T) {
+	t.Parallel()
+	inst := sandboxtest.Start(t, sandbox.Options{RuntimeReadyWait: time.Minute})
+	c := lambdaClient(inst, 4)
+	const versions, clients, rounds = 40, 4, 3
+	publishVersions(t, c, "busy", versions)
+	var mu sync.Mutex
+	coldLater := 0
+	var wg sync.WaitGroup
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range rounds {
+				for k := range versions / clients {
+					v := w*versions/clients + k + 1
+					out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("busy"), Qualifier: aws.String(fmt.Sprint(v)), Payload: []byte(`{}`), LogType: types.LogTypeTail})
+					if err != nil {
+						t.Errorf("client %d, version %d: %v", w, v, err)
+						return
+					}
+					logs, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+					if round > 0 && strings.Contains(string(logs), "\tInit Duration: ") {
+						mu.Lock()
+						coldLater++
+						mu.Unlock()
+						t.Logf("client %d, round %d, version %d started cold", w, round+1, v)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if coldLater != 0 {
+		t.Errorf("after the first round, %d of %d calls started cold; want 0 (the pool keeps what the load made)", coldLater, (rounds-1)*versions)
+	}
+}
+
 // TestInvokeEvictsLeastRecentlyUsed keeps two environments: a third
 // version stops the one idle longest, never the one just used.
 func TestInvokeEvictsLeastRecentlyUsed(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -162,7 +163,7 @@ func renderTimeline(b *bytes.Buffer, idx int, tl Timeline) {
 		b.WriteString("</svg>\n")
 	}
 	renderMetric(b, tl, "error-rate", "error rate", tl.ErrorRate, x, start, end, func(v float64) string { return fmt.Sprintf("%.1f%%", v*100) })
-	renderMetric(b, tl, "p99", "p99 duration", tl.P99, x, start, end, func(v float64) string { return fmt.Sprintf("%.0f ms", v) })
+	renderMetric(b, tl, "p99", "p99 duration", tl.P99, x, start, end, msLabel)
 	if tl.MetricsNote != "" {
 		fmt.Fprintf(b, `<p class="note">%s</p>`+"\n", esc(tl.MetricsNote))
 	}
@@ -277,4 +278,23 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n-1] + "…"
+}
+
+// msLabel is a duration in milliseconds with the figures that tell ticks
+// apart: two significant ones below 10 ms (a warm invoke's p99 is under
+// a millisecond), whole milliseconds above.
+func msLabel(v float64) string {
+	switch {
+	case v == 0:
+		return "0 ms"
+	case v >= 10:
+		return fmt.Sprintf("%.0f ms", v)
+	}
+	return strconv.FormatFloat(roundSig(v, 2), 'f', -1, 64) + " ms"
+}
+
+// roundSig rounds v to n significant figures.
+func roundSig(v float64, n int) float64 {
+	p := math.Pow(10, float64(n)-math.Ceil(math.Log10(math.Abs(v))))
+	return math.Round(v*p) / p
 }

@@ -372,3 +372,15 @@ func TestTimelinesGroupMembers(t *testing.T) {
 		t.Errorf("--alias nosuch kept %d timelines", len(tls))
 	}
 }
+
+// TestMillisecondLabels: p99 axis ticks and point titles keep the figures
+// that tell them apart, below a millisecond too (a sub-millisecond p99
+// was labelled "0 ms" on every tick).
+func TestMillisecondLabels(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[float64]string{0: "0 ms", 0.0004: "0.0004 ms", 0.42: "0.42 ms", 0.857: "0.86 ms", 3.14159: "3.1 ms", 12.6: "13 ms", 1500: "1500 ms"} {
+		if got := msLabel(v); got != want {
+			t.Errorf("msLabel(%g) = %q, want %q", v, got, want)
+		}
+	}
+}
