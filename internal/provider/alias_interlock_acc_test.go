@@ -190,7 +190,8 @@ func waitWithin(cmd *exec.Cmd, limit time.Duration) error {
 // by hand and 40 messages waiting, a canary whose gates all pass is
 // promoted under max_queue_depth = 100, and held at its last step under
 // max_queue_depth = 10 until its deadline rolls it back, saying which
-// queue held how many messages.
+// queue held how many messages; then held by max_oldest_message_age =
+// "2s" the same way, saying how old the oldest message is.
 func TestAccAliasInterlock_queueDepthHoldsPromotion(t *testing.T) {
 	t.Parallel()
 	acctest.SkipUnlessAcc(t)
@@ -199,11 +200,15 @@ func TestAccAliasInterlock_queueDepthHoldsPromotion(t *testing.T) {
 	zip, _ := testFunctionZip(t)
 	record := recordFile(t)
 	q := newQueueFixture(t, be.URL)
-	gate := func(depth int) string {
-		return fmt.Sprintf("  event_source_interlock = {\n    pause_on        = []\n    max_queue_depth = %d\n  }\n", depth)
+	gate := func(depth int, age string) string {
+		g := fmt.Sprintf("  event_source_interlock = {\n    pause_on        = []\n    max_queue_depth = %d\n", depth)
+		if age != "" {
+			g += fmt.Sprintf("    max_oldest_message_age = %q\n", age)
+		}
+		return g + "  }\n"
 	}
-	stack := func(release string, depth int) string {
-		s := strings.Replace(workerStack(be.URL, zip, release, "0", record, 0, gate(depth)), "min_invocations = 3", "min_invocations = 0", 1)
+	stack := func(release string, depth int, age ...string) string {
+		s := strings.Replace(workerStack(be.URL, zip, release, "0", record, 0, gate(depth, strings.Join(age, ""))), "min_invocations = 3", "min_invocations = 0", 1)
 		return strings.Replace(s, `hold = "30s"`, `hold = "2s"`, 1)
 	}
 	r := newTFRun(t)
@@ -233,6 +238,22 @@ func TestAccAliasInterlock_queueDepthHoldsPromotion(t *testing.T) {
 	if !r.expectDeployment(deploymentWant{Version: "2", Status: "rolled_back", Gate: "deadline"}) ||
 		!strings.Contains(strings.Join(strings.Fields(out), " "), "queue orders holds 40 visible messages, above max_queue_depth 10") {
 		t.Errorf("the rollback does not say the queue held the promotion:\n%s", out)
+	}
+
+	// The age of the oldest message holds a promotion too: one more
+	// message makes the queue report its age now (the first ones have
+	// waited since before the v2 apply), above a 2s limit.
+	if err := q.send(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	r.write(stack("v4", 100, "2s"))
+	out, err = r.run("apply", "-auto-approve")
+	if err == nil {
+		t.Fatalf("a promotion over max_oldest_message_age was not held:\n%s", out)
+	}
+	if flat := strings.Join(strings.Fields(out), " "); !r.expectDeployment(deploymentWant{Version: "2", Status: "rolled_back", Gate: "deadline"}) ||
+		!strings.Contains(flat, "the oldest message in queue orders is") || !strings.Contains(flat, "above max_oldest_message_age 2s") {
+		t.Errorf("the rollback does not say the oldest message held the promotion:\n%s", out)
 	}
 	q.unmap()
 	if out, err := r.destroy(be.URL, "-refresh=false"); err != nil {
