@@ -330,8 +330,12 @@ func TestInvokeManyVersionsStayWarmUnderLoad(t *testing.T) {
 						t.Errorf("client %d, version %d: %v", w, v, err)
 						return
 					}
-					logs, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
-					if round > 0 && strings.Contains(string(logs), "\tInit Duration: ") {
+					cold, err := startedCold(out)
+					if err != nil {
+						t.Errorf("client %d, version %d: the tail log: %v", w, v, err)
+						return
+					}
+					if round > 0 && cold {
 						mu.Lock()
 						coldLater++
 						mu.Unlock()
@@ -388,9 +392,15 @@ func publishVersions(t *testing.T, c *lambda.Client, name string, n int) {
 // REPORT line carries "Init Duration", as on Lambda.
 func coldStart(t *testing.T, out *lambda.InvokeOutput) bool {
 	t.Helper()
-	logs, err := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	cold, err := startedCold(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Contains(string(logs), "\tInit Duration: ")
+	return cold
+}
+
+// startedCold is coldStart for a goroutine that cannot end the test.
+func startedCold(out *lambda.InvokeOutput) (bool, error) {
+	logs, err := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	return strings.Contains(string(logs), "\tInit Duration: "), err
 }

@@ -30,7 +30,10 @@ var errNotNewestFirst = errors.New("the listing is not newest first")
 // readers, walkBatch each); versions of one time are read in one batch,
 // which may wait for the next page. It returns errNotNewestFirst (having
 // handed on some revisions) when the listing's times go up; then the
-// caller starts again from the sorted listing.
+// caller starts again from the sorted listing. A walk that fn stops early
+// (Newest) trusts the part of the listing it has read: S3 lists a key's
+// versions newest first, and only a listing that breaks that order where
+// the walk has not looked could make it wrong.
 func (s S3Source) walkNewest(ctx context.Context, fn func(Revision) error) error {
 	par := s.Parallel
 	if par <= 0 {
@@ -47,19 +50,12 @@ func (s S3Source) walkNewest(ctx context.Context, fn func(Revision) error) error
 		if err != nil {
 			return err
 		}
-		sortRevisions(revs)
-		for k := len(revs) - 1; k >= 0; k-- {
-			if err := fn(revs[k]); err != nil {
-				return err
-			}
-			revs[k] = Revision{}
-			done++
+		if err := handOn(revs, true, &done, func(done int) {
 			if s.Progress != nil {
 				s.Progress(done, -1)
 			}
-			if testHookWalked != nil {
-				testHookWalked(done)
-			}
+		}, fn); err != nil {
+			return err
 		}
 		pending = append(pending[:0], pending[n:]...)
 		return nil

@@ -80,22 +80,35 @@ func (l *listing) walk(ctx context.Context, newestFirst bool, fn func(Revision) 
 		if err != nil {
 			return err
 		}
-		sortRevisions(batch)
-		for k := range batch {
-			if newestFirst {
-				k = len(batch) - 1 - k
-			}
-			if err := fn(batch[k]); err != nil {
-				return err
-			}
-			batch[k] = Revision{}
-			done++
+		if err := handOn(batch, newestFirst, &done, func(done int) {
 			if l.progress != nil {
 				l.progress(done, l.n)
 			}
-			if testHookWalked != nil {
-				testHookWalked(done)
-			}
+		}, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handOn orders a batch as Revisions orders revisions (by time, then
+// serial) and hands fn each of them, newest first when asked, dropping
+// each once fn has it; done counts the revisions handed on, told to
+// progress and to the test hook.
+func handOn(batch []Revision, newestFirst bool, done *int, progress func(done int), fn func(Revision) error) error {
+	sortRevisions(batch)
+	for k := range batch {
+		if newestFirst {
+			k = len(batch) - 1 - k
+		}
+		if err := fn(batch[k]); err != nil {
+			return err
+		}
+		batch[k] = Revision{}
+		*done++
+		progress(*done)
+		if testHookWalked != nil {
+			testHookWalked(*done)
 		}
 	}
 	return nil
@@ -109,38 +122,49 @@ func (l *listing) walk(ctx context.Context, newestFirst bool, fn func(Revision) 
 // either way only the reference and the revisions back to the one chosen
 // are held. Another source is read whole (Revisions).
 func PickFrom(ctx context.Context, src Source, before, group string) (Pick, uint64, error) {
-	if nw, ok := src.(newestWalker); ok {
-		w := newPickWalk(before, group)
-		err := nw.walkNewest(ctx, w.add)
-		if !errors.Is(err, errNotNewestFirst) {
-			if err != nil {
-				return Pick{}, 0, err
-			}
-			return w.pick()
-		}
-		// Not S3's order: read the sorted listing instead (below).
-	}
-	ls, ok := src.(lister)
-	if !ok {
-		revs, err := src.Revisions(ctx)
+	w := newPickWalk(before, group)
+	listed, err := walkNewestFirst(ctx, src, func() { w = newPickWalk(before, group) }, func(r Revision) error { return w.add(r) })
+	if listed {
 		if err != nil {
 			return Pick{}, 0, err
 		}
-		p, err := pickIn(revs, before, group)
-		if err != nil {
-			return Pick{}, 0, err
-		}
-		return p, topSerial(revs, p.Reference), nil
+		return w.pick()
 	}
-	l, err := ls.list(ctx)
+	revs, err := src.Revisions(ctx)
 	if err != nil {
 		return Pick{}, 0, err
 	}
-	w := newPickWalk(before, group)
-	if err := l.walk(ctx, true, w.add); err != nil {
+	p, err := pickIn(revs, before, group)
+	if err != nil {
 		return Pick{}, 0, err
 	}
-	return w.pick()
+	return p, topSerial(revs, p.Reference), nil
+}
+
+// walkNewestFirst hands fn src's revisions newest first, holding none of
+// them: S3's as its listing comes (reset, then the sorted listing, when
+// that listing turns out not to be newest first), a file with its backups
+// or a folder from its sorted listing. fn may stop the walk with an error
+// (errFound: what it looked for is found). It reports false, having read
+// nothing, for a source that does not list its revisions (TFE, GCS,
+// stdin): the caller reads that one whole.
+func walkNewestFirst(ctx context.Context, src Source, reset func(), fn func(Revision) error) (bool, error) {
+	if nw, ok := src.(newestWalker); ok {
+		err := nw.walkNewest(ctx, fn)
+		if !errors.Is(err, errNotNewestFirst) {
+			return true, err
+		}
+		reset() // not S3's order: the sorted listing instead
+	}
+	ls, ok := src.(lister)
+	if !ok {
+		return false, nil
+	}
+	l, err := ls.list(ctx)
+	if err != nil {
+		return true, err
+	}
+	return true, l.walk(ctx, true, fn)
 }
 
 // pick is the pick over the revisions the walk held, and the highest
@@ -437,41 +461,27 @@ var errFound = errors.New("found")
 // read newest first and only down to that revision, so nothing older is
 // read or held; ok is false when no revision is readable.
 func Newest(ctx context.Context, src Source) (r Revision, ok bool, err error) {
-	take := func(rev Revision) error {
+	listed, err := walkNewestFirst(ctx, src, func() { r, ok = Revision{}, false }, func(rev Revision) error {
 		if !rev.Readable() {
 			return nil
 		}
 		r, ok = rev, true
 		return errFound
-	}
-	if nw, isNW := src.(newestWalker); isNW {
-		err := nw.walkNewest(ctx, take)
-		if errors.Is(err, errFound) {
-			return r, true, nil
-		}
-		if !errors.Is(err, errNotNewestFirst) {
+	})
+	if listed {
+		if err != nil && !errors.Is(err, errFound) {
 			return Revision{}, false, err
 		}
+		return r, ok, nil
 	}
-	ls, isLister := src.(lister)
-	if !isLister {
-		revs, err := src.Revisions(ctx)
-		if err != nil {
-			return Revision{}, false, err
-		}
-		for i := len(revs) - 1; i >= 0; i-- {
-			if revs[i].Readable() {
-				return revs[i], true, nil
-			}
-		}
-		return Revision{}, false, nil
-	}
-	l, err := ls.list(ctx)
+	revs, err := src.Revisions(ctx)
 	if err != nil {
 		return Revision{}, false, err
 	}
-	if err := l.walk(ctx, true, take); err != nil && !errors.Is(err, errFound) {
-		return Revision{}, false, err
+	for i := len(revs) - 1; i >= 0; i-- {
+		if revs[i].Readable() {
+			return revs[i], true, nil
+		}
 	}
-	return r, ok, nil
+	return Revision{}, false, nil
 }

@@ -104,6 +104,20 @@ func (s SourceOptions) Revisions(ctx context.Context, f *Factory) ([]statehistor
 	return src.Revisions(ctx)
 }
 
+// Newest opens the source and reads its newest readable revision, and no
+// older one where the source lists its revisions (statehistory.Newest).
+func (s SourceOptions) Newest(ctx context.Context, f *Factory) (statehistory.Revision, error) {
+	src, err := s.Open(ctx, f)
+	if err != nil {
+		return statehistory.Revision{}, err
+	}
+	rev, ok, err := statehistory.Newest(ctx, src)
+	if err == nil && !ok {
+		err = fmt.Errorf("%s holds no readable state", s.Source)
+	}
+	return rev, err
+}
+
 // WriteJSON prints v as indented JSON (the shape of every --json).
 func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

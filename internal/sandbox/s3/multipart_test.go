@@ -172,12 +172,8 @@ func TestMultipartUploadDurable(t *testing.T) {
 // unknown or aborted upload, a part number out of range and a bad digest.
 func TestMultipartUploadErrors(t *testing.T) {
 	t.Parallel()
-	_, url := startService(t, t.TempDir())
-	c := client(url)
+	c, _ := withBucket(t, t.TempDir())
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("nosuch"), Key: aws.String("k")}); apiCode(err) != "NoSuchBucket" {
 		t.Errorf("CreateMultipartUpload in a missing bucket: %v, want NoSuchBucket", err)
 	}
@@ -310,12 +306,8 @@ func TestMultipartUploadAWSCLI(t *testing.T) {
 // unframed.
 func TestMultipartUploadChunkedParts(t *testing.T) {
 	t.Parallel()
-	_, url := startService(t, "")
-	c := client(url)
+	c, url := withBucket(t, "")
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
-		t.Fatal(err)
-	}
 	sig := strings.Repeat("a", 64)
 	for name, tc := range map[string]struct{ sha, body string }{
 		"signed": {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
@@ -328,15 +320,8 @@ func TestMultipartUploadChunkedParts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, _ := http.NewRequest(http.MethodPut, url+"/bkt/"+key+"?partNumber=1&uploadId="+aws.ToString(created.UploadId), strings.NewReader(tc.body))
-			req.Header.Set("X-Amz-Content-Sha256", tc.sha)
-			req.Header.Set("Content-Encoding", "aws-chunked")
-			req.Header.Set("X-Amz-Decoded-Content-Length", "11")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_ = resp.Body.Close()
+			resp, _ := putChunkedPart(t, url+"/bkt/"+key+"?partNumber=1&uploadId="+aws.ToString(created.UploadId), tc.sha, tc.body,
+				"Content-Encoding", "aws-chunked", "X-Amz-Decoded-Content-Length", "11")
 			sum := md5.Sum([]byte("hello world"))
 			if etag := resp.Header.Get("ETag"); resp.StatusCode != http.StatusOK || etag != `"`+hex.EncodeToString(sum[:])+`"` {
 				t.Fatalf("UploadPart: status %d, ETag %s; want 200 and the MD5 of the unframed payload", resp.StatusCode, etag)
@@ -358,12 +343,8 @@ func TestMultipartUploadChunkedParts(t *testing.T) {
 // none); a badly framed aws-chunked part is a 400 IncompleteBody.
 func TestMultipartUploadListingAndBuckets(t *testing.T) {
 	t.Parallel()
-	_, url := startService(t, t.TempDir())
-	c := client(url)
+	c, url := withBucket(t, t.TempDir())
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
-		t.Fatal(err)
-	}
 	var ids []string
 	for range 3 {
 		out, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("bkt"), Key: aws.String("same")})
@@ -392,14 +373,7 @@ func TestMultipartUploadListingAndBuckets(t *testing.T) {
 		t.Errorf("uploads paged one at a time (-started +listed):\n%s", diff)
 	}
 
-	req, _ := http.NewRequest(http.MethodPut, url+"/bkt/same?partNumber=1&uploadId="+ids[0], strings.NewReader("zz;chunk-signature=x\r\nnot hex\r\n"))
-	req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
+	resp, body := putChunkedPart(t, url+"/bkt/same?partNumber=1&uploadId="+ids[0], "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "zz;chunk-signature=x\r\nnot hex\r\n")
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<Code>IncompleteBody</Code>") {
 		t.Errorf("a badly framed aws-chunked part: %d %s, want 400 IncompleteBody", resp.StatusCode, body)
 	}
@@ -416,4 +390,41 @@ func TestMultipartUploadListingAndBuckets(t *testing.T) {
 	if _, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("bkt"), Key: aws.String("same"), UploadId: aws.String(ids[0])}); apiCode(err) != "NoSuchUpload" {
 		t.Errorf("ListParts of an upload whose bucket was deleted: %v, want NoSuchUpload", err)
 	}
+}
+
+// withBucket starts the service on dir with an S3 client and the bucket
+// "bkt" made.
+func withBucket(t *testing.T, dir string) (*s3.Client, string) {
+	t.Helper()
+	_, url := startService(t, dir)
+	c := client(url)
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	return c, url
+}
+
+// putChunkedPart sends body, aws-chunked framed, to url (an UploadPart)
+// as a raw PUT with X-Amz-Content-Sha256 sha and the headers given as
+// name, value pairs, and returns the answer and its body.
+func putChunkedPart(t *testing.T, url, sha, body string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Amz-Content-Sha256", sha)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, got
 }

@@ -72,15 +72,6 @@ func (f *finder) found() (statehistory.Revision, error) {
 	return statehistory.Revision{}, fmt.Errorf("revision %q is ambiguous (%d match)", f.id, f.prefixes)
 }
 
-// find returns the revision of revs named by id, as finder finds it.
-func find(revs []statehistory.Revision, id string) (statehistory.Revision, error) {
-	f := finder{id: id}
-	for _, r := range revs {
-		f.see(r)
-	}
-	return f.found()
-}
-
 // outsideLine says how many resources outside the rollout view changed.
 func outsideLine(n int) string {
 	if n == 1 {

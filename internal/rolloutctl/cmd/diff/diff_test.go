@@ -45,7 +45,11 @@ func TestFind(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got, err := find(revs, tc.id)
+			f := finder{id: tc.id}
+			for _, r := range revs {
+				f.see(r)
+			}
+			got, err := f.found()
 			gotErr := ""
 			if err != nil {
 				gotErr = err.Error()

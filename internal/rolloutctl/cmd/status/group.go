@@ -74,16 +74,9 @@ func (o *Options) groupOptions(pos []string) (*Options, error) {
 // groupSource returns the group as the newest readable revision of the
 // state at src records it.
 func groupSource(ctx context.Context, f *cmdutil.Factory, src, name string) (statehistory.GroupView, error) {
-	source, err := cmdutil.SourceOptions{Source: src}.Open(ctx, f)
+	rev, err := cmdutil.SourceOptions{Source: src}.Newest(ctx, f)
 	if err != nil {
 		return statehistory.GroupView{}, err
-	}
-	rev, ok, err := statehistory.Newest(ctx, source)
-	if err != nil {
-		return statehistory.GroupView{}, err
-	}
-	if !ok {
-		return statehistory.GroupView{}, fmt.Errorf("%s holds no readable state", src)
 	}
 	if g, ok := rev.Group(name); ok {
 		return g, nil

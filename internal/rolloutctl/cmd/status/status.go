@@ -289,16 +289,9 @@ func releaseLabel(ctx context.Context, c cmdutil.LambdaAPI, function, version st
 // revision of a state records it; with --exit-code the outcome is also the
 // exit code, so a pipeline needs no text parsing.
 func runState(ctx context.Context, o *Options) error {
-	src, err := cmdutil.SourceOptions{Source: o.State}.Open(ctx, o.f)
+	rev, err := cmdutil.SourceOptions{Source: o.State}.Newest(ctx, o.f)
 	if err != nil {
 		return err
-	}
-	rev, ok, err := statehistory.Newest(ctx, src)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("%s holds no readable state", o.State)
 	}
 	var view *statehistory.AliasView
 	for i, a := range rev.Aliases {
